@@ -1,0 +1,28 @@
+"""Typed errors for reference geography.
+
+Callers catch :class:`GeodataError`; the dashboard shows its message with ``st.error``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GeodataError(Exception):
+    """Base class for every error raised by :mod:`geodata`."""
+
+
+class DataFileError(GeodataError):
+    """A reference data file is missing, unreadable or malformed.
+
+    The message names the file, says what is wrong and how to fix it.
+    """
+
+    def __init__(self, path: Path | str, problem: str, hint: str = "") -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.hint = hint or (
+            "Restore the file from the repository (git checkout -- geodata/data) "
+            "or rebuild it with `python -m geodata.build_data`."
+        )
+        super().__init__(f"{self.path}: {problem}. {self.hint}")

@@ -1,0 +1,128 @@
+"""Source vocabularies mapped onto the canonical incident (DESIGN.md §3).
+
+ACLED and UCDP code the same world differently; these tables and functions are the
+one place where that translation lives, so readers, demo data and tests agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+ACLED_EVENT_TYPES: Final[Mapping[str, str]] = {
+    "battles": "battle",
+    "explosions/remote violence": "explosion_remote_violence",
+    "violence against civilians": "violence_against_civilians",
+    "protests": "protest_riot",
+    "riots": "protest_riot",
+    "strategic developments": "strategic_development",
+}
+ACLED_ABDUCTION_SUB_EVENT: Final = "abduction/forced disappearance"
+
+#: ACLED time_precision 1/2/3 -> canonical date precision.
+ACLED_TIME_PRECISION: Final[Mapping[int, str]] = {1: "day", 2: "week", 3: "month"}
+
+#: UCDP type_of_violence: 1 state-based, 2 non-state -> battle; 3 one-sided -> civilians.
+UCDP_TYPE_OF_VIOLENCE: Final[Mapping[int, str]] = {
+    1: "battle",
+    2: "battle",
+    3: "violence_against_civilians",
+}
+
+#: UCDP date_prec 1 (exact day) .. 5 (year or longer) -> canonical precision.
+UCDP_DATE_PRECISION: Final[Mapping[int, str]] = {1: "day", 2: "week", 3: "month", 4: "month", 5: "month"}
+
+#: UCDP where_prec 1 (exact) .. 7 (international waters) -> geo_precision 1/2/3.
+UCDP_WHERE_PRECISION: Final[Mapping[int, int]] = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 6: 3, 7: 3}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+def map_acled_event_type(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
+    """ACLED event_type (+ sub_event_type for abductions) -> canonical event_type.
+
+    Unknown types become ``other``; the validator reports them as ``unknown_event_type``.
+    """
+    folded = event_type.fillna("").astype(str).map(_fold)
+    mapped = folded.map(ACLED_EVENT_TYPES).fillna("other")
+    abduction = sub_event_type.fillna("").astype(str).map(_fold) == ACLED_ABDUCTION_SUB_EVENT
+    return mapped.where(~abduction, "abduction").astype("string")
+
+
+def map_ucdp_event_type(type_of_violence: pd.Series) -> pd.Series:
+    """UCDP type_of_violence -> canonical event_type (unknown codes -> ``other``)."""
+    codes = pd.to_numeric(type_of_violence, errors="coerce")
+    return codes.map(UCDP_TYPE_OF_VIOLENCE).fillna("other").astype("string")
+
+
+def map_ucdp_geo_precision(where_prec: pd.Series) -> pd.Series:
+    """UCDP where_prec 1-7 -> canonical geo_precision 1-3 (unknown -> 3, the cautious choice)."""
+    codes = pd.to_numeric(where_prec, errors="coerce")
+    return codes.map(UCDP_WHERE_PRECISION).fillna(3).astype("int8")
+
+
+def map_ucdp_date_precision(date_prec: pd.Series) -> pd.Series:
+    """UCDP date_prec 1-5 -> canonical date_precision (unknown -> ``month``)."""
+    codes = pd.to_numeric(date_prec, errors="coerce")
+    return codes.map(UCDP_DATE_PRECISION).fillna("month").astype("string")
+
+
+def map_acled_time_precision(time_precision: pd.Series) -> pd.Series:
+    """ACLED time_precision 1-3 -> canonical date_precision (unknown -> ``month``)."""
+    codes = pd.to_numeric(time_precision, errors="coerce")
+    return codes.map(ACLED_TIME_PRECISION).fillna("month").astype("string")
+
+
+# Ordered: the first pattern that matches an actor name decides its family. Patterns are
+# matched on accent-folded, lower-cased text. ACLED and UCDP rename groups over time, so
+# these match on stable fragments rather than full names.
+_ACTOR_PATTERNS: Final[tuple[tuple[str, str], ...]] = (
+    (r"\bjnim\b|nusrat al-islam|group for support of islam|katiba macina|ansaroul islam|ansar dine"
+     r"|al-mourabitoun|aqim|al qaeda|al-qaeda", "JNIM"),
+    (r"islamic state|\bis\b|\bisgs\b|\beigs\b|\biswap\b|\bis sahel\b|\bisss\b|daesh", "IS Sahel"),
+    (r"wagner|africa corps|france|french|barkhane|serval|minusma|united nations|\bun\b|russia"
+     r"|ecowas|g5 sahel|takuba|united states", "foreign forces"),
+    (r"military forces|police forces|government of|armed forces|\bfama\b|gendarmerie"
+     r"|national guard|vdp|volunteers for the defen[cs]e|army", "state forces"),
+    (r"\bmnla\b|\bcma\b|\bcsp\b|\bfla\b|azawad|rebel|\bhcua\b|\bmaa\b", "rebels"),
+    (r"militia|dozo|dan na ambassagou|koglweogo|gatia|\bmsa\b|self-defen[cs]e|communal|ethnic",
+     "militia"),
+    (r"civilians|protesters|rioters|labou?r group|students|journalists|refugees", "civilians"),
+)
+_COMPILED: Final = tuple((re.compile(pattern), group) for pattern, group in _ACTOR_PATTERNS)
+
+
+def normalise_actor_group(actor: str | None) -> str:
+    """Map a reported actor name onto the canonical actor family (DESIGN.md §3)."""
+    if actor is None or (isinstance(actor, float) and np.isnan(actor)):
+        return "unidentified"
+    folded = _fold(str(actor))
+    if not folded:
+        return "unidentified"
+    for pattern, group in _COMPILED:
+        if pattern.search(folded):
+            return group
+    return "unidentified"
+
+
+def derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
+    """The incident's actor family: actor1's, unless it is state/foreign/unknown and actor2 is armed.
+
+    Security managers filter by the non-state group involved, so an army-vs-JNIM battle
+    is attributed to JNIM rather than to state forces.
+    """
+    unique1 = {name: normalise_actor_group(name) for name in actor1.dropna().unique()}
+    unique2 = {name: normalise_actor_group(name) for name in actor2.dropna().unique()}
+    first = actor1.map(unique1).fillna("unidentified")
+    second = actor2.map(unique2).fillna("unidentified")
+    armed = {"JNIM", "IS Sahel", "rebels", "militia"}
+    prefer_second = ~first.isin(armed) & second.isin(armed)
+    return first.where(~prefer_second, second).astype("string")

@@ -1,0 +1,181 @@
+"""The canonical incident: the one definition used by readers, store, analytics, UI and exports.
+
+See DESIGN.md §3. Every frame of incidents that crosses a module boundary has exactly
+:data:`INCIDENT_COLUMNS`, in that order, with those dtypes; :func:`conform_incidents`
+is the single place that enforces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from incidents.errors import SchemaError
+
+SOURCE_DATASETS: Final = ("acled", "ucdp", "generic", "manual", "demo")
+DATE_PRECISIONS: Final = ("day", "week", "month")
+EVENT_TYPES: Final = (
+    "battle",
+    "explosion_remote_violence",
+    "violence_against_civilians",
+    "abduction",
+    "protest_riot",
+    "strategic_development",
+    "other",
+)
+ACTOR_GROUPS: Final = (
+    "JNIM",
+    "IS Sahel",
+    "state forces",
+    "foreign forces",
+    "militia",
+    "rebels",
+    "civilians",
+    "unidentified",
+)
+GEO_PRECISIONS: Final = (1, 2, 3)
+
+EVENT_TYPE_LABELS: Final[Mapping[str, str]] = {
+    "battle": "Battle",
+    "explosion_remote_violence": "Explosion / remote violence",
+    "violence_against_civilians": "Violence against civilians",
+    "abduction": "Abduction",
+    "protest_riot": "Protest / riot",
+    "strategic_development": "Strategic development",
+    "other": "Other",
+}
+
+STRING = "string"
+
+#: Column name -> pandas dtype, in canonical order.
+INCIDENT_COLUMNS: Final[Mapping[str, str]] = {
+    "incident_id": STRING,
+    "source_dataset": STRING,
+    "source_event_id": STRING,
+    "event_date": "datetime64[ns]",
+    "date_precision": STRING,
+    "country_iso3": STRING,
+    "country": STRING,
+    "admin1_code": STRING,
+    "admin1_name": STRING,
+    "admin2_code": STRING,
+    "admin2_name": STRING,
+    "reported_country": STRING,
+    "reported_admin1": STRING,
+    "reported_admin2": STRING,
+    "location": STRING,
+    "latitude": "float64",
+    "longitude": "float64",
+    "geo_precision": "int8",
+    "event_type": STRING,
+    "sub_event_type": STRING,
+    "actor1": STRING,
+    "actor2": STRING,
+    "actor_group": STRING,
+    "fatalities": "int64",
+    "civilian_targeting": "bool",
+    "notes": STRING,
+    "source": STRING,
+    "batch_id": STRING,
+    "imported_at": "datetime64[ns, UTC]",
+}
+
+#: Columns that must hold a value in every stored incident.
+REQUIRED_COLUMNS: Final = (
+    "incident_id",
+    "source_dataset",
+    "source_event_id",
+    "event_date",
+    "date_precision",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "event_type",
+    "actor_group",
+    "fatalities",
+    "civilian_targeting",
+)
+
+#: Columns whose values must come from a closed set.
+ALLOWED_VALUES: Final[Mapping[str, tuple[object, ...]]] = {
+    "source_dataset": SOURCE_DATASETS,
+    "date_precision": DATE_PRECISIONS,
+    "event_type": EVENT_TYPES,
+    "actor_group": ACTOR_GROUPS,
+    "geo_precision": GEO_PRECISIONS,
+}
+
+
+def make_incident_id(source_dataset: pd.Series, source_event_id: pd.Series) -> pd.Series:
+    """Stable internal id ``"{source_dataset}:{source_event_id}"`` (DESIGN.md §3)."""
+    return source_dataset.astype(STRING) + ":" + source_event_id.astype(STRING)
+
+
+def empty_incidents() -> pd.DataFrame:
+    """A zero-row frame with the canonical columns and dtypes."""
+    return pd.DataFrame(
+        {name: pd.Series(dtype=dtype) for name, dtype in INCIDENT_COLUMNS.items()}
+    )
+
+
+def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for name, dtype in INCIDENT_COLUMNS.items():
+        if name not in frame.columns:
+            if name in REQUIRED_COLUMNS and name != "incident_id":
+                raise SchemaError(
+                    f"column {name!r} is required in a canonical incident frame; "
+                    f"found {sorted(map(str, frame.columns))}"
+                )
+            out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype) if dtype == STRING else (
+                pd.Series(pd.NaT, index=frame.index, dtype=dtype)
+            )
+            continue
+        column = frame[name]
+        try:
+            if dtype.startswith("datetime64[ns, UTC]"):
+                out[name] = pd.to_datetime(column, utc=True).astype(dtype)
+            elif dtype.startswith("datetime64"):
+                out[name] = pd.to_datetime(column).dt.tz_localize(None).dt.normalize().astype(dtype)
+            else:
+                out[name] = column.astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"column {name!r} cannot be converted to {dtype}: {exc}") from exc
+    result = pd.DataFrame(out, index=frame.index)
+    if result["incident_id"].isna().all() and len(result):
+        result["incident_id"] = make_incident_id(result["source_dataset"], result["source_event_id"])
+    return result.reset_index(drop=True)
+
+
+def _check_values(frame: pd.DataFrame) -> None:
+    for name in REQUIRED_COLUMNS:
+        missing = int(frame[name].isna().sum())
+        if missing:
+            raise SchemaError(f"column {name!r} has {missing} missing value(s); it is required")
+    for name, allowed in ALLOWED_VALUES.items():
+        bad = ~frame[name].isin(allowed)
+        if bad.any():
+            examples = sorted(map(str, frame.loc[bad, name].unique()[:5]))
+            raise SchemaError(f"column {name!r} has value(s) {examples}; allowed: {list(allowed)}")
+    if (frame["fatalities"] < 0).any():
+        raise SchemaError("column 'fatalities' has negative values; it must be >= 0")
+    lat, lon = frame["latitude"].to_numpy(), frame["longitude"].to_numpy()
+    if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        raise SchemaError("latitude/longitude out of range [-90, 90] / [-180, 180]")
+    if frame["incident_id"].duplicated().any():
+        dupes = frame.loc[frame["incident_id"].duplicated(), "incident_id"].head(5).tolist()
+        raise SchemaError(f"incident_id must be unique; repeated: {dupes}")
+
+
+def conform_incidents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns, order and dtypes, checked.
+
+    Missing optional columns are added empty; ``incident_id`` is derived when absent.
+    Raises :class:`SchemaError` naming the column and the bad values otherwise.
+    """
+    result = _coerce(frame)
+    _check_values(result)
+    return result

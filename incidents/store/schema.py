@@ -1,0 +1,103 @@
+"""Table definitions of the incident store (SQLAlchemy Core, portable SQLite/PostgreSQL).
+
+Tables are only ever created or changed by :mod:`incidents.store.migrations`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_accepted", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_duplicate", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # committed | undone
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("batch_id", String(64)),
+    Column("details", Text),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("incident_id", String(200), primary_key=True),
+    Column("source_dataset", String(16), nullable=False),
+    Column("source_event_id", String(180), nullable=False),
+    Column("event_date", Date, nullable=False),
+    Column("date_precision", String(8), nullable=False),
+    Column("country_iso3", String(3)),
+    Column("country", Text),
+    Column("admin1_code", String(32)),
+    Column("admin1_name", Text),
+    Column("admin2_code", String(32)),
+    Column("admin2_name", Text),
+    Column("reported_country", Text),
+    Column("reported_admin1", Text),
+    Column("reported_admin2", Text),
+    Column("location", Text),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("geo_precision", SmallInteger, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("sub_event_type", Text),
+    Column("actor1", Text),
+    Column("actor2", Text),
+    Column("actor_group", String(32), nullable=False),
+    Column("fatalities", Integer, nullable=False),
+    Column("civilian_targeting", Boolean, nullable=False),
+    Column("notes", Text),
+    Column("source", Text),
+    Column("batch_id", String(64), ForeignKey("batches.batch_id"), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Index("ix_incidents_event_date", "event_date"),
+    Index("ix_incidents_country_date", "country_iso3", "event_date"),
+    Index("ix_incidents_batch", "batch_id"),
+)

@@ -1,0 +1,67 @@
+"""Shared fixtures: real stores (SQLite always; PostgreSQL when SAHEL_TEST_PG_URL is set).
+
+In CI (``CI=true``) a missing PostgreSQL is a failure, not a skip: `.ci/run` starts one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from incidents.store import IncidentStore, open_store
+
+PG_ENV = "SAHEL_TEST_PG_URL"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_or_skip(reason: str) -> None:
+    """Skip on a developer machine; fail in CI, where every dependency must be present."""
+    if in_ci():
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[IncidentStore]:
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        require_or_skip(f"{PG_ENV} is not set; no PostgreSQL server to test against")
+    assert base is not None
+    schema_name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(base).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema_name}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
+    """The same store tests against both backends."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    opened = open_store(url)
+    yield opened
+    opened.close()

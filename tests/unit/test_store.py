@@ -1,0 +1,131 @@
+"""The store contract, run against SQLite and (when available; always in CI) PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from incidents.errors import BatchNotFoundError, StoreError, StoreURLError
+from incidents.geolocate import attach_admin_units
+from incidents.store import BatchMeta, IncidentStore, open_store, resolve_db_url
+from incidents.store.migrations import LATEST_VERSION, current_version
+
+
+def incidents(ids: list[str], dataset: str = "manual") -> pd.DataFrame:
+    n = len(ids)
+    frame = pd.DataFrame(
+        {
+            "source_dataset": [dataset] * n,
+            "source_event_id": ids,
+            "event_date": pd.date_range("2024-01-01", periods=n, freq="D"),
+            "date_precision": ["day"] * n,
+            "latitude": [16.27 if i % 2 == 0 else 14.1 for i in range(n)],
+            "longitude": [-0.04 if i % 2 == 0 else -1.63 for i in range(n)],
+            "geo_precision": [1] * n,
+            "event_type": ["battle"] * n,
+            "actor_group": ["JNIM"] * n,
+            "fatalities": list(range(n)),
+            "civilian_targeting": [i % 3 == 0 for i in range(n)],
+            "notes": ["<script>alert(1)</script>"] + ["note"] * (n - 1),
+        }
+    )
+    return attach_admin_units(frame)
+
+
+META = BatchMeta(file_name="f.csv", sha256="0" * 64, format="generic", rows_read=3)
+
+
+def test_new_store_is_migrated_and_empty(store: IncidentStore) -> None:
+    with store.engine.connect() as conn:
+        assert current_version(conn) == LATEST_VERSION
+    assert store.count_incidents() == 0
+    assert store.data_version() == 0
+    assert store.load_incidents().empty
+
+
+def test_batch_round_trip_keeps_values(store: IncidentStore) -> None:
+    record = store.add_batch(incidents(["a", "b", "c"]), META)
+    assert record.rows_accepted == 3
+    loaded = store.load_incidents()
+    assert loaded["incident_id"].tolist() == ["manual:a", "manual:b", "manual:c"]
+    assert loaded["fatalities"].tolist() == [0, 1, 2]
+    assert loaded["civilian_targeting"].tolist() == [True, False, False]
+    assert loaded.loc[0, "notes"] == "<script>alert(1)</script>"
+    assert loaded.loc[0, "admin2_name"] == "Gao"
+    assert (loaded["batch_id"] == record.batch_id).all()
+    assert store.data_version() == 1
+
+
+def test_filters_by_country_and_inclusive_dates(store: IncidentStore) -> None:
+    store.add_batch(incidents(["a", "b", "c", "d"]), META)
+    assert set(store.load_incidents(countries=["BFA"])["country_iso3"]) == {"BFA"}
+    assert len(store.load_incidents(countries=["BFA"])) == 2
+    window = store.load_incidents(since=date(2024, 1, 2), until=date(2024, 1, 3))
+    assert window["event_date"].dt.date.tolist() == [date(2024, 1, 2), date(2024, 1, 3)]
+    assert store.load_incidents(countries=[]).empty
+
+
+def test_existing_ids(store: IncidentStore) -> None:
+    store.add_batch(incidents(["a", "b"]), META)
+    assert store.existing_incident_ids(["manual:a", "manual:z"]) == {"manual:a"}
+
+
+def test_duplicate_id_aborts_the_whole_batch(store: IncidentStore) -> None:
+    store.add_batch(incidents(["a"]), META)
+    with pytest.raises(StoreError, match="already stored"):
+        store.add_batch(incidents(["b", "a"]), META)
+    assert store.count_incidents() == 1
+    assert len(store.list_batches()) == 1
+    assert store.data_version() == 1
+
+
+def test_undo_removes_exactly_that_batch_and_is_audited(store: IncidentStore) -> None:
+    first = store.add_batch(incidents(["a", "b"]), META)
+    store.add_batch(incidents(["c"]), META)
+    assert store.undo_batch(first.batch_id, user_name="ana") == 2
+    assert store.load_incidents()["incident_id"].tolist() == ["manual:c"]
+    batches = store.list_batches().set_index("batch_id")
+    assert batches.loc[first.batch_id, "status"] == "undone"
+    log = store.audit_log()
+    assert log.iloc[-1][["action", "batch_id", "user_name"]].tolist() == ["undo", first.batch_id, "ana"]
+    with pytest.raises(StoreError, match="already undone"):
+        store.undo_batch(first.batch_id)
+    with pytest.raises(BatchNotFoundError):
+        store.undo_batch("nope")
+
+
+def test_reopening_keeps_data(store: IncidentStore) -> None:
+    store.add_batch(incidents(["a"]), META)
+    reopened = open_store(store.url.render_as_string(hide_password=False))
+    try:
+        assert reopened.count_incidents() == 1
+    finally:
+        reopened.close()
+
+
+def test_sqlite_store_uses_wal(sqlite_store: IncidentStore) -> None:
+    with sqlite_store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAHEL_DB_URL", raising=False)
+    default = resolve_db_url()
+    assert default.get_backend_name() == "sqlite"
+    assert default.database is not None and default.database.endswith("var/sahel.db")
+    monkeypatch.setenv("SAHEL_DB_URL", "postgresql://u:p@h/db")
+    assert resolve_db_url().drivername == "postgresql+psycopg"
+    monkeypatch.setenv("SAHEL_DB_URL", "mysql://u:p@h/db")
+    with pytest.raises(StoreURLError, match="supported"):
+        resolve_db_url()
+    monkeypatch.setenv("SAHEL_DB_URL", "not a url")
+    with pytest.raises(StoreURLError, match="not a database URL"):
+        resolve_db_url()
+
+
+def test_unreachable_server_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot open the store"):
+        open_store("postgresql://nobody:x@127.0.0.1:1/none?connect_timeout=2")
