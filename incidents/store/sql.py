@@ -9,7 +9,7 @@ across processes and replicas.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -172,11 +172,18 @@ class IncidentStore:
 
     # ---- writing -------------------------------------------------------------------
 
-    def add_batch(self, incidents: pd.DataFrame, meta: BatchMeta) -> BatchRecord:
+    def add_batch(
+        self,
+        incidents: pd.DataFrame,
+        meta: BatchMeta,
+        progress: Callable[[float], None] | None = None,
+    ) -> BatchRecord:
         """Write ``incidents`` as one new batch, atomically; return its record.
 
         Rows must be canonical and new: an id already stored aborts the whole batch
         (callers remove duplicates first and report them as ``duplicate_in_store``).
+        ``progress`` receives the written share (0-1) after each chunk; if it raises,
+        the transaction rolls back and nothing of the batch is stored.
         """
         now = datetime.now(UTC)
         batch_id = new_batch_id(now)
@@ -201,8 +208,12 @@ class IncidentStore:
                         status="committed",
                     )
                 )
+                written = 0
                 for chunk in _to_records(frame):
                     conn.execute(schema.incidents.insert(), chunk)
+                    written += len(chunk)
+                    if progress is not None:
+                        progress(written / max(len(frame), 1))
                 details = f"{len(frame)} rows from {meta.file_name}"
                 self._log(conn, meta.user_name, "import", batch_id, details)
                 self._bump_version(conn)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+import incidents.store.sql as sql
 from incidents.errors import BatchNotFoundError, StoreError, StoreURLError
 from incidents.geolocate import attach_admin_units
 from incidents.store import BatchMeta, IncidentStore, open_store, resolve_db_url
@@ -129,3 +130,28 @@ def test_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unreachable_server_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="cannot open the store"):
         open_store("postgresql://nobody:x@127.0.0.1:1/none?connect_timeout=2")
+
+
+class InjectedFailure(RuntimeError):
+    pass
+
+
+def test_failure_mid_commit_leaves_the_store_unchanged(
+    store: IncidentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    store.add_batch(incidents(["keep"]), META)
+    before = (store.count_incidents(), len(store.list_batches()), store.data_version())
+    monkeypatch.setattr(sql, "INSERT_CHUNK_ROWS", 2)  # several chunks, so the failure is mid-way
+    calls: list[float] = []
+
+    def fail_after_first_chunk(share: float) -> None:
+        calls.append(share)
+        if len(calls) == 2:
+            raise InjectedFailure("disk full")
+
+    with pytest.raises(InjectedFailure):
+        store.add_batch(incidents(["a", "b", "c", "d", "e"]), META, progress=fail_after_first_chunk)
+    assert calls[0] == pytest.approx(0.4)
+    assert (store.count_incidents(), len(store.list_batches()), store.data_version()) == before
+    assert store.load_incidents()["incident_id"].tolist() == ["manual:keep"]
