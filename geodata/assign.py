@@ -135,7 +135,8 @@ def assign_admin_units(lon: npt.ArrayLike, lat: npt.ArrayLike) -> pd.DataFrame:
 
     index1, admin1 = _admin1_index()
     unit1 = _first_unit_per_point(index1, points)
-    country = np.where(unit1 >= 0, admin1["iso3"].to_numpy(dtype=object)[np.maximum(unit1, 0)], None)
+    country = admin1["iso3"].to_numpy(dtype=object)[np.maximum(unit1, 0)]
+    country[unit1 < 0] = None
 
     index2, admin2 = _admin2_index()
     unit2 = _first_unit_per_point(index2, points)

@@ -15,6 +15,7 @@ def attach_admin_units(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of ``frame`` with the assigned admin columns set from latitude/longitude."""
     assigned = assign_admin_units(frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
     result = frame.copy()
+    assigned.index = result.index
     for column in ASSIGNED_COLUMNS:
-        result[column] = assigned[column].to_numpy()
+        result[column] = assigned[column]
     return result

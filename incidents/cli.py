@@ -1,0 +1,150 @@
+"""Command line: ``python -m incidents demo|batches|undo|export`` (DESIGN.md §4).
+
+Results go to stdout. Domain errors go to stderr as one sentence with exit code 2,
+through the single handler in :func:`main`; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from geodata.errors import GeodataError
+from incidents.demo import DEMO_ROWS, load_demo
+from incidents.errors import IncidentsError
+from incidents.export import EXPORT_DRIVERS, export_incidents
+from incidents.store import IncidentStore, open_store
+
+EXIT_OK: Final = 0
+EXIT_FAILURE: Final = 2
+BATCH_COLUMNS: Final = (
+    "batch_id",
+    "created_at",
+    "status",
+    "format",
+    "rows_accepted",
+    "rows_rejected",
+    "rows_duplicate",
+    "user_name",
+    "file_name",
+)
+UCDP_ATTRIBUTION: Final = (
+    "Source: Uppsala Conflict Data Program (UCDP) Georeferenced Event Dataset (GED) Global v23.1, CC BY 4.0."
+)
+
+
+def _cmd_demo(store: IncidentStore, args: argparse.Namespace) -> int:
+    result = load_demo(store, n=args.rows)
+    print(f"demo: {result.demo_added} synthetic rows added, {result.ucdp_added} UCDP rows added")
+    if result.total_added == 0:
+        print("demo data already loaded; nothing written")
+    print(f"store now holds {store.count_incidents()} incidents ({store.describe()})")
+    return EXIT_OK
+
+
+def _cmd_batches(store: IncidentStore, _args: argparse.Namespace) -> int:
+    batches = store.list_batches()
+    if batches.empty:
+        print("no batches in the store")
+        return EXIT_OK
+    table = batches[[column for column in BATCH_COLUMNS if column in batches.columns]].copy()
+    table["created_at"] = pd.to_datetime(table["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M:%SZ")
+    print(table.to_string(index=False))
+    return EXIT_OK
+
+
+def _cmd_undo(store: IncidentStore, args: argparse.Namespace) -> int:
+    removed = store.undo_batch(args.batch_id, user_name=args.user)
+    print(f"batch {args.batch_id} undone: {removed} incidents removed")
+    return EXIT_OK
+
+
+def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
+    countries = sorted({code.strip().upper() for code in args.country}) if args.country else None
+    frame = store.load_incidents(countries=countries, since=args.since, until=args.until)
+    written = export_incidents(frame, args.out)
+    print(f"wrote {written} incidents to {args.out}")
+    counts = frame["source_dataset"].value_counts()
+    if counts.get("demo", 0):
+        print(
+            f"note: {counts['demo']} rows are synthetic demo events (source_dataset = demo), "
+            "not real incidents"
+        )
+    if counts.get("ucdp", 0):
+        print(f"note: {counts['ucdp']} rows come from UCDP; attribute them. {UCDP_ATTRIBUTION}")
+    print("provenance: every row keeps source_dataset, source_event_id, batch_id and imported_at")
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _export_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in EXPORT_DRIVERS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must end in one of {list(EXPORT_DRIVERS)} (the format follows the extension)"
+        )
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m incidents",
+        description="Manage the incident store of the Sahel Security Dashboard "
+        "(store location: SAHEL_DB_URL, default var/sahel.db).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="load the synthetic demo data and the UCDP sample (idempotent)")
+    demo.add_argument(
+        "--rows", type=int, default=DEMO_ROWS, help=f"synthetic rows to generate (default {DEMO_ROWS})"
+    )
+    demo.set_defaults(handler=_cmd_demo)
+
+    batches = commands.add_parser("batches", help="list import batches, newest first")
+    batches.set_defaults(handler=_cmd_batches)
+
+    undo = commands.add_parser("undo", help="remove exactly the incidents of one batch")
+    undo.add_argument("batch_id", metavar="BATCH_ID")
+    undo.add_argument("--user", default="local", help="name recorded in the audit log")
+    undo.set_defaults(handler=_cmd_undo)
+
+    export = commands.add_parser("export", help="write incidents to .csv, .geojson or .gpkg")
+    export.add_argument("--out", required=True, type=_export_path, metavar="FILE")
+    export.add_argument(
+        "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
+    )
+    export.add_argument("--since", type=_iso_date, metavar="DATE", help="first event date, inclusive")
+    export.add_argument("--until", type=_iso_date, metavar="DATE", help="last event date, inclusive")
+    export.set_defaults(handler=_cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 success, 2 failure: nothing written)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage and the error
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_FAILURE
+    handler: Callable[[IncidentStore, argparse.Namespace], int] = args.handler
+    try:
+        store = open_store()
+        try:
+            return handler(store, args)
+        finally:
+            store.close()
+    except (IncidentsError, GeodataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
