@@ -119,10 +119,12 @@ def derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
     Security managers filter by the non-state group involved, so an army-vs-JNIM battle
     is attributed to JNIM rather than to state forces.
     """
+    # Classify each distinct name once (actor names repeat a lot), then broadcast.
+    actor1, actor2 = actor1.astype(object), actor2.astype(object)
     unique1 = {name: normalise_actor_group(name) for name in actor1.dropna().unique()}
     unique2 = {name: normalise_actor_group(name) for name in actor2.dropna().unique()}
-    first = actor1.map(unique1).fillna("unidentified")
-    second = actor2.map(unique2).fillna("unidentified")
+    first = actor1.map(unique1).astype(object).fillna("unidentified")
+    second = actor2.map(unique2).astype(object).fillna("unidentified")
     armed = {"JNIM", "IS Sahel", "rebels", "militia"}
     prefer_second = ~first.isin(armed) & second.isin(armed)
     return first.where(~prefer_second, second).astype("string")

@@ -28,6 +28,8 @@ from incidents.store.location import describe_url, resolve_db_url
 from incidents.store.migrations import migrate
 
 INSERT_CHUNK_ROWS: Final = 20_000
+#: Ids per IN (...) query: under SQLite's 32,766 bound-parameter limit (3.32+).
+ID_LOOKUP_CHUNK: Final = 30_000
 #: SQLite waits this long for a concurrent writer instead of failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 
@@ -127,8 +129,8 @@ class IncidentStore:
         found: set[str] = set()
         column = schema.incidents.c.incident_id
         with self._engine.connect() as conn:
-            for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-                chunk = ids[start : start + 900]
+            for start in range(0, len(ids), ID_LOOKUP_CHUNK):
+                chunk = ids[start : start + ID_LOOKUP_CHUNK]
                 found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
         return found
 

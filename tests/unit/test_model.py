@@ -119,3 +119,8 @@ def test_incident_attributed_to_the_armed_group_not_the_army() -> None:
         pd.Series(["Islamic State (Sahel)", "Civilians (Mali)", None]),
     )
     assert groups.tolist() == ["IS Sahel", "JNIM", "unidentified"]
+
+
+def test_actor_group_of_all_empty_string_columns_is_unidentified() -> None:
+    empty = pd.Series([pd.NA, pd.NA], dtype="string")
+    assert derive_actor_group(empty, empty).tolist() == ["unidentified", "unidentified"]

@@ -1,0 +1,84 @@
+"""Collect import issues column-wise, then emit them as :class:`ImportIssue` rows in line order.
+
+Checks are vectorised, so they report a *mask* of offending rows with one message
+template or a per-row message Series; this collector turns those into report rows
+(physical line, the file's own column name) and remembers which rows an error rejects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from incidents.ingest.staged import ImportIssue, Severity
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    positions: np.ndarray
+    column: str | None
+    code: str
+    severity: Severity
+    messages: list[str]
+    values: list[str | None]
+
+
+def _per_row(value: str | pd.Series | None, positions: np.ndarray) -> list[str | None]:
+    if value is None or isinstance(value, str):
+        return [value] * len(positions)
+    taken = value.iloc[positions].astype("string")
+    return [None if pd.isna(item) else str(item) for item in taken]
+
+
+class IssueCollector:
+    """Issues for a table of ``len(lines)`` rows; ``rejected`` marks rows with an error."""
+
+    def __init__(self, lines: np.ndarray, source_columns: Mapping[str, str] | None = None) -> None:
+        self.lines = np.asarray(lines, dtype=np.int64)
+        self.source_columns: Mapping[str, str] = dict(source_columns or {})
+        self.rejected = np.zeros(len(self.lines), dtype=bool)
+        self._chunks: list[_Chunk] = []
+
+    def column_name(self, canonical: str | None) -> str | None:
+        """The file's own name for a canonical column (the canonical name when unmapped)."""
+        if canonical is None:
+            return None
+        return self.source_columns.get(canonical, canonical)
+
+    def add(
+        self,
+        mask: pd.Series | np.ndarray,
+        column: str | None,
+        code: str,
+        severity: Severity,
+        message: str | pd.Series,
+        value: pd.Series | None = None,
+    ) -> int:
+        """Report ``code`` for every row in ``mask`` (positional); return how many rows."""
+        flags = np.asarray(pd.Series(mask).fillna(False).astype(bool), dtype=bool)
+        positions = np.flatnonzero(flags)
+        if len(positions) == 0:
+            return 0
+        if severity == "error":
+            self.rejected[positions] = True
+        messages = [str(item) for item in _per_row(message, positions)]
+        values = _per_row(value, positions) if value is not None else [None] * len(positions)
+        self._chunks.append(
+            _Chunk(positions, self.column_name(column), code, severity, messages, values)
+        )
+        return len(positions)
+
+    def to_list(self) -> list[ImportIssue]:
+        """All issues, ordered by line, then in the order the checks ran."""
+        issues: list[tuple[int, int, ImportIssue]] = []
+        for order, chunk in enumerate(self._chunks):
+            for position, message, value in zip(chunk.positions, chunk.messages, chunk.values, strict=True):
+                line = int(self.lines[position])
+                issues.append(
+                    (line, order, ImportIssue(line, chunk.column, chunk.code, chunk.severity, message, value))
+                )
+        issues.sort(key=lambda item: (item[0], item[1]))
+        return [issue for _, _, issue in issues]
