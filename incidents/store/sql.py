@@ -123,6 +123,15 @@ class IncidentStore:
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def date_range(self) -> tuple[date, date] | None:
+        """First and last event date in the store, or ``None`` when it is empty."""
+        column = schema.incidents.c.event_date
+        with self._engine.connect() as conn:
+            first, last = conn.execute(select(func.min(column), func.max(column))).one()
+        if first is None or last is None:
+            return None
+        return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
     def existing_incident_ids(self, incident_ids: Iterable[str]) -> set[str]:
         """Which of these ids are already stored (for idempotent imports)."""
         ids = list(dict.fromkeys(incident_ids))

@@ -155,3 +155,9 @@ def test_failure_mid_commit_leaves_the_store_unchanged(
     assert calls[0] == pytest.approx(0.4)
     assert (store.count_incidents(), len(store.list_batches()), store.data_version()) == before
     assert store.load_incidents()["incident_id"].tolist() == ["manual:keep"]
+
+
+def test_date_range(store: IncidentStore) -> None:
+    assert store.date_range() is None
+    store.add_batch(incidents(["a", "b", "c"]), META)
+    assert store.date_range() == (date(2024, 1, 1), date(2024, 1, 3))

@@ -1,0 +1,35 @@
+"""Entry point: ``streamlit run dashboard/app.py`` (from the repository root).
+
+Sets up the page, makes the offline map assets available, and declares the pages.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the repository root, so
+# `import geodata`, `import incidents` and `import dashboard.x` would fail without this.
+_REPO_ROOT = str(Path(__file__).resolve().parents[1])
+if _REPO_ROOT not in sys.path:
+    sys.path.insert(0, _REPO_ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
+
+# The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.
+st.set_page_config(layout="wide", page_title="Sahel Security Dashboard", page_icon="🗺️")
+
+try:
+    ensure_static_assets()
+except AssetError as exc:
+    st.error(f"The offline map files could not be prepared: {exc}", icon="🚫")
+
+page = st.navigation(
+    [
+        st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("pages/about.py", title="About", icon=":material/info:"),
+    ]
+)
+page.run()

@@ -1,0 +1,69 @@
+"""About page: what the dashboard shows, how, and whose data it is (sources and licences)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import caching, components
+from dashboard.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
+from geodata.errors import GeodataError
+from incidents.errors import IncidentsError
+
+st.title("About the Sahel Security Dashboard")
+
+st.markdown(
+    """
+An open-source, self-hostable dashboard for people who decide about security in Mali and the
+central Sahel: where incidents happen, along which corridors armed groups move into Mali, and how
+risk shifts region by region.
+
+**How to read the map**
+
+* *Incidents* are clustered; click a cluster to zoom in and a point for its details. Colours are
+  the event type (battle, explosion/remote violence, violence against civilians, abduction,
+  protest/riot, strategic development, other).
+* *Corridors* are analytic aids drawn through towns that public sources associate with armed-group
+  movement; the order of waypoints is the project's reading of those sources, **not an observed
+  track**. Dashed segments are connectors that no source names.
+* *Boundaries* are Natural Earth (countries, regions) and OCHA COD-AB via Who's On First (cercles,
+  départements); they do not imply endorsement of any border.
+* The default basemap needs no internet: every map file is served by this app. The OpenStreetMap
+  basemap loads tiles from openstreetmap.org.
+"""
+)
+
+st.subheader("Demo data")
+st.warning(f"**{DEMO_NOTICE}.** {DEMO_CREDIT}", icon="⚠️")
+
+st.subheader("Sources and licences")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Source": c.name,
+                "Provides": c.provides,
+                "Licence": c.licence,
+                "Attribution": c.text,
+                "Link": c.url,
+            }
+            for c in CREDITS
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader("This installation")
+try:
+    store = caching.get_store()
+    total = store.count_incidents()
+    demo = store.count_incidents(source_dataset="demo")
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+else:
+    st.markdown(
+        f"* Store: `{store.describe()}`\n"
+        f"* Incidents stored: {total:,} (synthetic demo: {demo:,})\n"
+        "* Methodology and deployment notes: `docs/` in the repository."
+    )

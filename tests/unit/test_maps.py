@@ -1,0 +1,264 @@
+"""Map builders tested without a browser, by inspecting the rendered HTML (DESIGN.md §6).
+
+Tiny hand-built geometries keep these fast; the browser test (tests/e2e) proves the same
+map really draws offline.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+from folium.plugins import MarkerCluster
+from shapely.geometry import LineString, box
+
+from dashboard.assets import AssetError, ensure_static_assets, localise_resources
+from dashboard.maps import (
+    CONNECTOR_DASH,
+    LAYER_CORRIDORS,
+    LAYER_COUNTRIES,
+    LAYER_INCIDENTS,
+    LAYER_REGIONS,
+    MAX_ZOOM,
+    build_incident_map,
+    incident_marker_data,
+)
+from incidents.model import conform_incidents, empty_incidents
+
+HOSTILE_NOTE = "<img src=x onerror=alert(1)>"
+HOSTILE_SOURCE = "<script>alert(1)</script>"
+HOSTILE_TEMPLATE = "${alert(2)}`\\u"
+
+_SRC_OR_HREF = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+
+def _decode_js(text: str) -> str:
+    """Undo the \\uXXXX escapes Jinja's tojson applies, to see what the browser will see."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return text.replace('\\"', '"')
+
+
+@pytest.fixture
+def admin0() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"iso3": ["MLI", "BFA"], "country": ["Mali", "Burkina Faso"], "role": ["focus", "focus"]},
+        geometry=[box(-5, 12, 4, 25), box(-5, 9, 2, 12)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def admin1() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "iso3": ["MLI", "MLI"],
+            "country": ["Mali", "Mali"],
+            "admin1_code": ["ML-7", "ML-8"],
+            "admin1_name": ["Gao", "<b>Kidal</b>"],
+            "admin1_pcode": ["ML07", "ML08"],
+        },
+        geometry=[box(-1, 14, 4, 18), box(-1, 18, 4, 25)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def corridors() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "corridor_id": ["C1", "C1", "C2"],
+            "corridor_name": ["Liptako-Gourma", "Liptako-Gourma", HOSTILE_TEMPLATE],
+            "segment": [1, 2, 1],
+            "from_name": ["Gossi", "Djibo", "Gao"],
+            "to_name": ["Djibo", "Aribinda", "Kidal"],
+            "connector": [True, False, False],
+            "armed_groups": ["JNIM; IS Sahel", "JNIM", HOSTILE_NOTE],
+            "sources": ["S1, S12", "S1, S12", "S15"],
+            "segment_sources": ["S12", "S12", "S15"],
+            "source_refs": [
+                "S1 — Fenix Insight — Liptako <https://example.org/s1>",
+                "S12 — Wikipedia — Siege of Djibo <https://example.org/s12>",
+                'S15 — x — y <javascript:alert(1)>\nS16 — "quoted" <https://example.org/a"b>',
+            ],
+        },
+        geometry=[
+            LineString([(-1.31, 15.82), (-1.63, 14.10)]),
+            LineString([(-1.63, 14.10), (-0.87, 14.23)]),
+            LineString([(-0.04, 16.27), (1.41, 18.44)]),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+def _incidents(notes: list[str] | None = None) -> pd.DataFrame:
+    n = 3
+    return conform_incidents(
+        pd.DataFrame(
+            {
+                "source_dataset": ["demo", "demo", "ucdp"],
+                "source_event_id": ["1", "2", "3"],
+                "event_date": ["2024-01-05", "2024-02-10", "2024-03-15"],
+                "date_precision": ["day"] * n,
+                "country_iso3": ["MLI"] * n,
+                "country": ["Mali"] * n,
+                "admin1_name": ["Gao", "Gao", "Kidal"],
+                "location": ["Gao", "Ansongo", "Kidal"],
+                "latitude": [16.27, 15.66, 18.44],
+                "longitude": [-0.04, 0.50, 1.41],
+                "geo_precision": [1] * n,
+                "event_type": ["battle", "abduction", "violence_against_civilians"],
+                "actor_group": ["JNIM"] * n,
+                "actor1": ["JNIM", "IS Sahel", "Unknown"],
+                "fatalities": [3, 0, 12],
+                "civilian_targeting": [False, True, True],
+                "notes": notes or ["Ambush on a convoy", "Two traders abducted", "Village attacked"],
+                "source": ["Synthetic", "Synthetic", HOSTILE_SOURCE],
+            }
+        )
+    )
+
+
+def _render(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def test_layers_present(admin0, admin1, corridors) -> None:
+    html = _render(build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors))
+    for layer in (LAYER_COUNTRIES, LAYER_REGIONS, LAYER_CORRIDORS, LAYER_INCIDENTS):
+        assert _decode_js(html).count(f'"{layer}"') == 1, layer  # once, in the layer control
+    assert "L.markerClusterGroup" in html
+    assert "L.control.layers" in html
+    assert "L.control.scale" in html
+    assert html.count("L.circleMarker") == 1, "markers are built in the browser, not one element each"
+    assert html.count("L.polyline") == len(corridors)
+
+
+def test_incident_marker_rows_are_compact(admin0, admin1) -> None:
+    data = incident_marker_data(_incidents())
+    assert len(data.rows) == 3
+    assert [row[9] for row in data.rows] == [1, 1, 0]  # demo flag
+    assert data.strings[data.rows[0][4]] == "Gao, Mali"
+
+
+def test_hostile_text_is_escaped_before_it_reaches_html(admin0, admin1, corridors) -> None:
+    incidents = _incidents(notes=[HOSTILE_NOTE, "ok", HOSTILE_SOURCE])
+    html = _render(build_incident_map(incidents, admin0=admin0, admin1=admin1, corridors=corridors))
+    decoded = _decode_js(html)
+    for raw in (HOSTILE_NOTE, HOSTILE_SOURCE, "<b>Kidal</b>"):
+        assert raw not in html
+        assert raw not in decoded, f"{raw!r} would reach the page unescaped"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in decoded
+    assert "&lt;b&gt;Kidal&lt;/b&gt;" in decoded
+    # No user text inside a JS template literal (folium's Popup/Tooltip would put it there).
+    assert "$(`" not in html
+    assert "`" + HOSTILE_TEMPLATE not in decoded
+    # Only http(s) references become links; others stay text.
+    assert 'href="javascript:' not in decoded
+    assert 'href="https://example.org/s1"' in decoded
+
+
+def test_marker_strings_are_escaped() -> None:
+    data = incident_marker_data(_incidents(notes=[HOSTILE_NOTE, "ok", "fine"]))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in data.strings
+    assert not any("<" in s or ">" in s for s in data.strings)
+
+
+def test_connector_segments_are_dashed(admin0, admin1, corridors) -> None:
+    html = _render(build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors))
+    assert html.count(f'"dashArray": "{CONNECTOR_DASH}"') == int(corridors["connector"].sum())
+    assert html.count('"dashArray": null') == int((~corridors["connector"]).sum())
+
+
+@pytest.mark.parametrize("basemap", ["none", "OpenStreetMap"])
+def test_scripts_and_stylesheets_are_served_by_the_app(admin0, admin1, corridors, basemap) -> None:
+    html = _render(
+        build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors, basemap=basemap)
+    )
+    urls = _SRC_OR_HREF.findall(html)
+    assert urls, "no script or stylesheet found"
+    assert all(url.startswith("/app/static/vendor/") for url in urls), urls
+    assert not re.search(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", html)
+
+
+def test_offline_basemap_has_no_tiles_and_a_max_zoom(admin0, admin1, corridors) -> None:
+    html = _render(build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors))
+    assert "L.tileLayer" not in html
+    assert f'"maxZoom": {MAX_ZOOM}' in html
+    assert ".leaflet-container { background:" in html
+
+
+def test_openstreetmap_basemap_credits_osm(admin0, admin1, corridors) -> None:
+    m = build_incident_map(
+        _incidents(), admin0=admin0, admin1=admin1, corridors=corridors, basemap="OpenStreetMap"
+    )
+    decoded = _decode_js(_render(m))
+    assert "tile.openstreetmap.org" in decoded
+    assert "OpenStreetMap</a> contributors" in decoded
+
+
+def test_attribution_names_boundary_and_incident_sources(admin0, admin1, corridors) -> None:
+    decoded = _decode_js(
+        _render(build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors))
+    )
+    for needle in (
+        "Natural Earth",
+        "OCHA COD-AB",
+        "Who's On First",
+        "whosonfirst.org/docs/licenses",
+        "UCDP GED",
+    ):
+        assert needle in decoded, needle
+
+
+def test_empty_incidents_still_render(admin0, admin1) -> None:
+    m = build_incident_map(empty_incidents(), admin0=admin0, admin1=admin1.iloc[0:0], corridors=None)
+    html = _render(m)
+    assert "var data = [];" in html
+    assert f'"{LAYER_INCIDENTS}"' in _decode_js(html)
+
+
+def test_unknown_basemap_is_rejected(admin0, admin1) -> None:
+    with pytest.raises(ValueError, match="basemap 'satellite'"):
+        build_incident_map(
+            empty_incidents(), admin0=admin0, admin1=admin1, corridors=None, basemap="satellite"
+        )
+
+
+def test_class_defaults_are_not_mutated(admin0, admin1, corridors) -> None:
+    before = (list(folium.Map.default_js), list(MarkerCluster.default_js), list(MarkerCluster.default_css))
+    build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors).get_root().render()
+    assert (
+        list(folium.Map.default_js),
+        list(MarkerCluster.default_js),
+        list(MarkerCluster.default_css),
+    ) == before
+
+
+def test_every_asset_url_exists_in_vendor(tmp_path: Path, admin0, admin1, corridors) -> None:
+    vendor = ensure_static_assets(tmp_path)
+    html = _render(build_incident_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors))
+    for url in _SRC_OR_HREF.findall(html):
+        assert (vendor / url.removeprefix("/app/static/vendor/")).is_file(), url
+    assert (vendor / "leaflet" / "images" / "layers.png").is_file()
+    assert (vendor / "leaflet-heat" / "leaflet_heat.min.js").is_file()
+
+
+def test_ensure_static_assets_is_idempotent(tmp_path: Path) -> None:
+    vendor = ensure_static_assets(tmp_path)
+    leaflet = vendor / "leaflet" / "leaflet.js"
+    first = leaflet.stat().st_mtime_ns
+    assert ensure_static_assets(tmp_path) == vendor
+    assert leaflet.stat().st_mtime_ns == first
+    leaflet.unlink()
+    ensure_static_assets(tmp_path)
+    assert leaflet.is_file()
+
+
+def test_resource_without_offline_copy_is_an_error() -> None:
+    with pytest.raises(AssetError, match=r"no offline copy of map resource 'Control\.Fullscreen\.js'"):
+        localise_resources([("Control.Fullscreen.js", "https://cdn.example/x.js")])
