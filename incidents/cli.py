@@ -1,4 +1,4 @@
-"""Command line: ``python -m incidents demo|batches|undo|export`` (DESIGN.md §4).
+"""Command line: ``python -m incidents import|batches|undo|export|demo`` (DESIGN.md §4).
 
 Results go to stdout. Domain errors go to stderr as one sentence with exit code 2,
 through the single handler in :func:`main`; never a traceback.
@@ -7,6 +7,8 @@ through the single handler in :func:`main`; never a traceback.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -17,12 +19,16 @@ import pandas as pd
 
 from geodata.errors import GeodataError
 from incidents.demo import DEMO_ROWS, load_demo
-from incidents.errors import IncidentsError
+from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, export_incidents
+from incidents.ingest.mapping import load_mapping
+from incidents.ingest.pipeline import FORMATS, commit_import, prepare_import
+from incidents.ingest.report import file_level_report
 from incidents.store import IncidentStore, open_store
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 2
+MAX_ISSUES_PRINTED: Final = 20
 BATCH_COLUMNS: Final = (
     "batch_id",
     "created_at",
@@ -37,6 +43,47 @@ BATCH_COLUMNS: Final = (
 UCDP_ATTRIBUTION: Final = (
     "Source: Uppsala Conflict Data Program (UCDP) Georeferenced Event Dataset (GED) Global v23.1, CC BY 4.0."
 )
+
+
+def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    label = str(args.path)
+    try:
+        prepared = prepare_import(
+            args.path,
+            store,
+            file_name=args.path.name,
+            fmt=args.format,
+            mapping=mapping,
+            dayfirst=not args.month_first,
+            max_bytes=int(args.max_mb * 2**20),
+        )
+    except FileLevelError as exc:
+        if args.report:
+            _write_failure_report(args.report, label, args.format, str(exc))
+        raise
+    report = prepared.report if args.dry_run else commit_import(prepared, store, user_name=args.user)
+    if args.report:
+        report.write_json(args.report)
+    print(report.summary())
+    for warning in report.warnings:
+        print(f"note: {warning}")
+    shown = report.issues[:MAX_ISSUES_PRINTED]
+    for issue in shown:
+        print(f"  line {issue.line}: {issue.severity} {issue.code} [{issue.column}] {issue.message}")
+    if len(report.issues) > len(shown):
+        rest = len(report.issues) - len(shown)
+        where = f" in {args.report}" if args.report else " (use --report FILE.json)"
+        print(f"  ... {rest} more issues{where}")
+    return EXIT_OK
+
+
+def _write_failure_report(path: Path, file: str, fmt: str, message: str) -> None:
+    """A report for a file that could not be imported at all (batch_id null, nothing read)."""
+    data = Path(file).read_bytes() if Path(file).is_file() else b""
+    report = file_level_report(Path(file).name, hashlib.sha256(data).hexdigest(), fmt)
+    document = {**report.to_dict(), "error": message}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def _cmd_demo(store: IncidentStore, args: argparse.Namespace) -> int:
@@ -105,6 +152,24 @@ def build_parser() -> argparse.ArgumentParser:
         "(store location: SAHEL_DB_URL, default var/sahel.db).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    import_ = commands.add_parser(
+        "import",
+        help="validate an incident file (ACLED, UCDP GED, generic CSV/XLSX) and store it as one batch",
+    )
+    import_.add_argument("path", type=Path, metavar="PATH")
+    import_.add_argument("--format", choices=FORMATS, default="auto", help="default: detect from the header")
+    import_.add_argument(
+        "--mapping", type=Path, metavar="FILE", help="column mapping (JSON) for generic files"
+    )
+    import_.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    import_.add_argument("--report", type=Path, metavar="FILE.json", help="write the import report here")
+    import_.add_argument(
+        "--month-first", action="store_true", help="read 03/04/2024 as 4 March (default: day first, 3 April)"
+    )
+    import_.add_argument("--max-mb", type=float, default=200.0, help="refuse larger files (default 200)")
+    import_.add_argument("--user", default="local", help="name recorded with the batch")
+    import_.set_defaults(handler=_cmd_import)
 
     demo = commands.add_parser("demo", help="load the synthetic demo data and the UCDP sample (idempotent)")
     demo.add_argument(

@@ -1,0 +1,342 @@
+"""Format adapters: a :class:`RawTable` in a source's own columns -> a :class:`StagedTable`.
+
+Adapters rename columns and translate the source's *vocabularies* (event types, precision
+codes, civilian targeting) because only they know them; dates, coordinates and
+fatalities stay text so validation can report each bad cell with its reason code.
+Unknown event types become ``<NA>`` with the source's label kept in
+``event_type_reported``, so validation can warn ``unknown_event_type`` quoting it.
+
+Every adapter returns all of :data:`STAGED_COLUMNS`, aligned row-for-row with the raw
+table; columns the source lacks are ``<NA>``. Work is vectorised, and per-value Python
+work runs on unique values only, so a million-row ACLED export stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+import pandas as pd
+
+from incidents.errors import FileLevelError
+from incidents.ingest.detect import detect_format
+from incidents.ingest.mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
+from incidents.ingest.staged import STAGED_COLUMNS, RawTable, StagedTable
+from incidents.mappings import (
+    ACLED_EVENT_TYPES,
+    UCDP_DATE_PRECISION,
+    UCDP_WHERE_PRECISION,
+    derive_actor_group,
+    map_acled_event_type,
+    map_acled_time_precision,
+    map_ucdp_date_precision,
+    map_ucdp_event_type,
+    map_ucdp_geo_precision,
+)
+from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
+
+ADAPT_FORMATS: Final = ("auto", "acled", "ucdp", "generic")
+UCDP_SUB_EVENT_TYPES: Final[Mapping[int, str]] = {1: "state-based", 2: "non-state", 3: "one-sided"}
+ACLED_REQUIRED: Final = ("event_date", "event_type", "latitude", "longitude")
+UCDP_REQUIRED: Final = ("date_start", "type_of_violence", "latitude", "longitude")
+#: Generic mapping field -> staged column, where the names differ.
+_GENERIC_TARGETS: Final[Mapping[str, str]] = {
+    "country": "reported_country",
+    "admin1": "reported_admin1",
+    "admin2": "reported_admin2",
+}
+#: Labels understood in generic files without the mapping saying so (normalised by
+#: :func:`normalise_header`): canonical names and labels, ACLED labels, common French terms.
+_GENERIC_EVENT_LABELS: Final[Mapping[str, str]] = {
+    **{normalise_header(name): name for name in EVENT_TYPES},
+    **{normalise_header(label): name for name, label in EVENT_TYPE_LABELS.items()},
+    **{normalise_header(label): name for label, name in ACLED_EVENT_TYPES.items()},
+    **{
+        normalise_header(label): name
+        for name, labels in {
+            "battle": ("affrontement", "affrontements", "combat", "combats", "accrochage", "clash"),
+            "explosion_remote_violence": ("explosion", "engin explosif", "ied", "eei", "mine",
+                                          "frappe aerienne", "frappe de drone", "bombardement"),
+            "violence_against_civilians": ("violence contre les civils", "violences contre les civils",
+                                           "attaque contre civils", "execution", "massacre"),
+            "abduction": ("enlevement", "enlevements", "kidnapping", "rapt", "abduction"),
+            "protest_riot": ("manifestation", "emeute", "emeutes", "protest", "riot"),
+            "strategic_development": ("developpement strategique",),
+        }.items()
+        for label in labels
+    },
+}
+_TRUE_WORDS: Final = frozenset({"1", "true", "yes", "y", "x", "oui", "o", "vrai", "civilian_targeting"})
+_FALSE_WORDS: Final = frozenset({"0", "false", "no", "n", "non", "faux"})
+
+
+def adapt(raw: RawTable, fmt: str, mapping: ColumnMapping | None = None) -> StagedTable:
+    """Dispatch on ``fmt`` (``auto`` detects it; a given mapping makes ``auto`` mean generic).
+
+    ``mapping`` is used by the generic adapter only; without one, a suggested mapping is used.
+    """
+    if fmt == "auto":
+        fmt = "generic" if mapping is not None else detect_format(list(raw.frame.columns))
+    if fmt == "acled":
+        return adapt_acled(raw)
+    if fmt == "ucdp":
+        return adapt_ucdp(raw)
+    if fmt == "generic":
+        if mapping is None:
+            mapping = suggest_mapping(list(raw.frame.columns))
+        return adapt_generic(raw, mapping)
+    raise FileLevelError(f"unknown import format {fmt!r}; use one of {list(ADAPT_FORMATS)}.")
+
+
+def adapt_acled(raw: RawTable) -> StagedTable:
+    """ACLED, both the current API layout and the older HDX layout (no civilian_targeting)."""
+    take = _Columns(raw, "ACLED")
+    take.require(ACLED_REQUIRED)
+    event_type_label = take("event_type", "event_type_reported")
+    take.same_source("event_type", "event_type_reported")
+    sub_event_type = take("sub_event_type")
+    event_type = _acled_event_types(event_type_label, sub_event_type)
+    time_precision = take("time_precision", "date_precision")
+    actor1, actor2 = take("actor1"), take("actor2")
+    if take.has("civilian_targeting"):
+        targeting = take("civilian_targeting")
+        civilian = _fold(targeting).eq("civilian targeting").fillna(False).astype("boolean")
+    else:
+        civilian = event_type.isin(["violence_against_civilians", "abduction"]).astype("boolean")
+    columns = {
+        "source_event_id": take("event_id_cnty", "source_event_id"),
+        "event_date": take("event_date"),
+        "date_precision": map_acled_time_precision(time_precision).where(
+            _codes(time_precision).isin([1, 2, 3])
+        ),
+        "latitude": take("latitude"),
+        "longitude": take("longitude"),
+        "geo_precision": _int_codes(take("geo_precision"), {1: 1, 2: 2, 3: 3}),
+        "location": take("location"),
+        "reported_country": take("country", "reported_country"),
+        "reported_admin1": take("admin1", "reported_admin1"),
+        "reported_admin2": take("admin2", "reported_admin2"),
+        "event_type": event_type,
+        "event_type_reported": event_type_label,
+        "sub_event_type": sub_event_type,
+        "actor1": actor1,
+        "actor2": actor2,
+        "actor_group": _actor_groups(actor1, actor2),
+        "fatalities": take("fatalities"),
+        "civilian_targeting": civilian,
+        "notes": take("notes"),
+        "source": take("source"),
+    }
+    return take.staged("acled", columns)
+
+
+def adapt_ucdp(raw: RawTable) -> StagedTable:
+    """UCDP GED: dates stay text (releases differ on a time suffix), codes mapped to vocabularies."""
+    take = _Columns(raw, "UCDP GED")
+    take.require(UCDP_REQUIRED)
+    violence = take("type_of_violence", "event_type")
+    take.same_source("event_type_reported", "event_type")
+    codes = _codes(violence)
+    known = codes.isin(list(UCDP_SUB_EVENT_TYPES))
+    date_prec = take("date_prec", "date_precision")
+    where_prec = take("where_prec", "geo_precision")
+    actor1, actor2 = take("side_a", "actor1"), take("side_b", "actor2")
+    source = take("source_office", "source").fillna(take("source_original", None))
+    columns = {
+        "source_event_id": take("id", "source_event_id"),
+        "event_date": take("date_start", "event_date"),
+        "date_precision": map_ucdp_date_precision(date_prec).where(
+            _codes(date_prec).isin(list(UCDP_DATE_PRECISION))
+        ),
+        "latitude": take("latitude"),
+        "longitude": take("longitude"),
+        "geo_precision": map_ucdp_geo_precision(where_prec)
+        .astype("Int8")
+        .where(_codes(where_prec).isin(list(UCDP_WHERE_PRECISION))),
+        "location": take("where_coordinates", "location"),
+        "reported_country": take("country", "reported_country"),
+        "reported_admin1": take("adm_1", "reported_admin1"),
+        "reported_admin2": take("adm_2", "reported_admin2"),
+        "event_type": map_ucdp_event_type(violence).where(known),
+        "event_type_reported": violence,
+        "sub_event_type": codes.map(UCDP_SUB_EVENT_TYPES).astype("string"),
+        "actor1": actor1,
+        "actor2": actor2,
+        "actor_group": _actor_groups(actor1, actor2),
+        "fatalities": take("best", "fatalities"),
+        "civilian_targeting": codes.eq(3).astype("boolean").where(known),
+        "notes": take("where_description", "notes"),
+        "source": source,
+    }
+    return take.staged("ucdp", columns)
+
+
+def adapt_generic(raw: RawTable, mapping: ColumnMapping) -> StagedTable:
+    """An analyst's spreadsheet through a :class:`ColumnMapping` (checked first).
+
+    Needs event_date and either latitude+longitude or a location to geocode; otherwise the
+    file cannot be imported and the error lists what to map. Dates are parsed by
+    validation, which must honour ``mapping.date_dayfirst``.
+    """
+    check_mapping(mapping, origin=f"mapping {mapping.name!r}")
+    take = _Columns(raw, "this spreadsheet")
+    _require_generic(take, mapping)
+    columns: dict[str, pd.Series] = {}
+    for field_name, column in mapping.columns.items():
+        target = _GENERIC_TARGETS.get(field_name, field_name)
+        if field_name != "civilian_targeting":
+            columns[target] = take(column, target)
+    labels = columns.get("event_type", take.missing())
+    own = {normalise_header(label): name for label, name in mapping.event_type_values.items()}
+    vocabulary = {**_GENERIC_EVENT_LABELS, **own}
+    event_type = _map_unique(labels, lambda label: vocabulary.get(normalise_header(label)))
+    columns["event_type"] = event_type
+    columns["event_type_reported"] = labels
+    take.same_source("event_type_reported", "event_type")
+    if "civilian_targeting" in mapping.columns:
+        flags = take(mapping.columns["civilian_targeting"], "civilian_targeting")
+        columns["civilian_targeting"] = _yes_no(flags)
+    else:
+        columns["civilian_targeting"] = event_type.isin(["violence_against_civilians", "abduction"]).astype(
+            "boolean"
+        )
+    columns["actor_group"] = _actor_groups(
+        columns.get("actor1", take.missing()), columns.get("actor2", take.missing())
+    )
+    return take.staged(mapping.source_dataset, columns)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+class _Columns:
+    """Case-insensitive access to a raw table's columns, recording which source column fed which field."""
+
+    def __init__(self, raw: RawTable, source_label: str) -> None:
+        self.raw = raw
+        self.label = source_label
+        self.by_name = {str(name).strip().casefold(): str(name) for name in raw.frame.columns}
+        self.source_columns: dict[str, str] = {}
+
+    def has(self, name: str) -> bool:
+        return name.strip().casefold() in self.by_name
+
+    def missing(self) -> pd.Series:
+        return pd.Series(pd.NA, index=self.raw.frame.index, dtype="string")
+
+    def __call__(self, name: str, target: str | None = "") -> pd.Series:
+        """The column as string dtype (all <NA> when absent); ``target`` defaults to ``name``."""
+        actual = self.by_name.get(name.strip().casefold())
+        if actual is None:
+            return self.missing()
+        if target is not None:
+            self.source_columns[target or name] = actual
+        return self.raw.frame[actual].astype("string")
+
+    def same_source(self, target: str, known: str) -> None:
+        """Record that ``target`` came from the same source column as ``known`` (if any)."""
+        if known in self.source_columns:
+            self.source_columns[target] = self.source_columns[known]
+
+    def require(self, names: tuple[str, ...]) -> None:
+        absent = [name for name in names if not self.has(name)]
+        if absent:
+            raise FileLevelError(
+                f"required columns missing or unmappable: {self.label} needs {absent}; "
+                f"the file has {list(self.by_name.values())}."
+            )
+
+    def staged(self, source_dataset: str, columns: Mapping[str, pd.Series]) -> StagedTable:
+        index = self.raw.frame.index
+        frame = pd.DataFrame(
+            {
+                name: columns[name] if name in columns else pd.Series(pd.NA, index=index, dtype="string")
+                for name in STAGED_COLUMNS
+            },
+            index=index,
+        )
+        frame["source_dataset"] = pd.Series(source_dataset, index=index, dtype="string")
+        return StagedTable(
+            frame=frame,
+            lines=self.raw.lines,
+            format=source_dataset if source_dataset in ("acled", "ucdp") else "generic",
+            source_columns={k: self.source_columns[k] for k in STAGED_COLUMNS if k in self.source_columns},
+        )
+
+
+def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
+    """Every mapped column must exist; event_date and (lat+lon or location) must be mapped."""
+    absent = sorted(
+        f"{field_name} -> {column!r}"
+        for field_name, column in mapping.columns.items()
+        if not take.has(column)
+    )
+    mapped = set(mapping.columns)
+    needs = []
+    if "event_date" not in mapped:
+        needs.append("event_date")
+    if not ({"latitude", "longitude"} <= mapped or "location" in mapped):
+        needs.append("latitude and longitude, or location")
+    if absent or needs:
+        problems = []
+        if needs:
+            problems.append(f"map {' and '.join(needs)} to a column")
+        if absent:
+            problems.append(f"mapping {mapping.name!r} names column(s) the file lacks: {', '.join(absent)}")
+        raise FileLevelError(
+            f"required columns missing or unmappable: {'; '.join(problems)} "
+            f"(the file has {list(take.by_name.values())})."
+        )
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    """Integer codes from text; anything non-integral becomes NaN (never matches a code)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.where(numbers == numbers.round())
+
+
+def _int_codes(values: pd.Series, table: Mapping[int, int]) -> pd.Series:
+    return _codes(values).map(table).astype("Int8")
+
+
+def _fold(values: pd.Series) -> pd.Series:
+    """Case-, accent- and space-insensitive form of text labels."""
+    return (
+        values.str.normalize("NFKD")
+        .str.replace(r"[\u0300-\u036f]", "", regex=True)
+        .str.casefold()
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+    )
+
+
+def _map_unique(values: pd.Series, lookup: Callable[[str], str | None]) -> pd.Series:
+    """Apply ``lookup`` once per distinct value (labels repeat a lot in incident files)."""
+    table = {value: lookup(value) for value in values.dropna().unique()}
+    return values.map(table).astype("string")
+
+
+def _acled_event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
+    """:func:`map_acled_event_type` on distinct (type, sub-type) pairs; unknown types -> <NA>."""
+    key = event_type.fillna("\x00") + "\x1f" + sub_event_type.fillna("\x00")
+    first = ~key.duplicated()
+    mapped = map_acled_event_type(event_type[first], sub_event_type[first])
+    lookup = pd.Series(mapped.to_numpy(), index=key[first].to_numpy())
+    result = key.map(lookup).astype("string")
+    return result.mask(result == "other")
+
+
+def _actor_groups(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
+    """:func:`derive_actor_group` with <NA> as "" (an all-<NA> string column breaks its ``map``)."""
+    return derive_actor_group(actor1.fillna(""), actor2.fillna("")).astype("string")
+
+
+def _yes_no(values: pd.Series) -> pd.Series:
+    """Spreadsheet yes/no flags (English or French); empty -> False, unreadable -> <NA>."""
+    folded = values.map(
+        {value: normalise_header(value) for value in values.dropna().unique()}
+    ).astype("string")
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[folded.isin(list(_TRUE_WORDS)).fillna(False)] = True
+    result[folded.isin(list(_FALSE_WORDS)).fillna(False) | values.isna()] = False
+    return result

@@ -1,0 +1,51 @@
+"""Recognising a file's format from its header alone.
+
+Analysts rarely say what they are uploading, and the header is enough: ACLED and UCDP
+use column names no field spreadsheet does. Detection asks for the columns an adapter
+needs *and* for a few of the source's distinctive ones, so a spreadsheet that happens
+to have ``latitude`` and ``event_type`` stays ``generic``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+FORMATS: Final = ("acled", "ucdp", "generic")
+
+#: Columns the ACLED adapter needs; present in both the API and the HDX layouts.
+ACLED_CORE: Final = frozenset({"event_date", "event_type", "latitude", "longitude"})
+#: Column names only ACLED uses (API 31-column layout and the older HDX export layout).
+ACLED_DISTINCTIVE: Final = frozenset(
+    {
+        "event_id_cnty",
+        "event_id_no_cnty",
+        "time_precision",
+        "disorder_type",
+        "sub_event_type",
+        "assoc_actor_1",
+        "inter1",
+        "interaction",
+        "geo_precision",
+        "source_scale",
+    }
+)
+#: Columns the UCDP adapter needs.
+UCDP_CORE: Final = frozenset({"type_of_violence", "date_start", "latitude", "longitude"})
+#: Column names only UCDP GED uses.
+UCDP_DISTINCTIVE: Final = frozenset(
+    {"relid", "where_prec", "date_prec", "side_a", "side_b", "best", "where_coordinates",
+     "priogrid_gid", "dyad_name", "conflict_name"}
+)
+#: How many distinctive columns make the evidence convincing.
+MIN_DISTINCTIVE: Final = 3
+
+
+def detect_format(columns: Sequence[str]) -> str:
+    """``"acled"``, ``"ucdp"`` or ``"generic"`` for a header (names compared case-insensitively)."""
+    names = {str(name).replace("\ufeff", "").strip().casefold() for name in columns}
+    if names >= UCDP_CORE and len(UCDP_DISTINCTIVE & names) >= MIN_DISTINCTIVE:
+        return "ucdp"
+    if names >= ACLED_CORE and len(ACLED_DISTINCTIVE & names) >= MIN_DISTINCTIVE:
+        return "acled"
+    return "generic"

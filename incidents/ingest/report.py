@@ -1,0 +1,77 @@
+"""The import report (DESIGN.md §4, contract): what was read, kept, rejected and why.
+
+Written by ``python -m incidents import --report FILE.json`` and shown in the Import page.
+Keys beyond the contract (``dry_run``, ``warnings``) extend it compatibly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from incidents.ingest.staged import ImportIssue
+
+ISSUE_COLUMNS = ("line", "column", "code", "severity", "message", "value")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    file: str
+    sha256: str
+    format: str
+    batch_id: str | None
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_duplicate: int
+    issues: tuple[ImportIssue, ...] = ()
+    warnings: tuple[str, ...] = ()  # file-level notes, e.g. a guessed encoding
+    dry_run: bool = False
+
+    def with_batch(self, batch_id: str) -> ImportReport:
+        return replace(self, batch_id=batch_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "format": self.format,
+            "batch_id": self.batch_id,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+            "rows_duplicate": self.rows_duplicate,
+            "issues": [issue.to_dict() for issue in self.issues],
+            "warnings": list(self.warnings),
+            "dry_run": self.dry_run,
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+    def issues_frame(self) -> pd.DataFrame:
+        """The issues as a table (for the UI and its CSV download)."""
+        return pd.DataFrame([issue.to_dict() for issue in self.issues], columns=list(ISSUE_COLUMNS))
+
+    def summary(self) -> str:
+        """One line for the CLI and the UI."""
+        errors = sum(issue.severity == "error" for issue in self.issues)
+        warnings = len(self.issues) - errors
+        if self.dry_run:
+            head = "dry run"
+        else:
+            head = f"batch {self.batch_id}" if self.batch_id else "nothing new written"
+        return (
+            f"{head}: {self.rows_read} rows read, {self.rows_accepted} accepted, "
+            f"{self.rows_rejected} rejected, {self.rows_duplicate} duplicates skipped "
+            f"({errors} errors, {warnings} warnings)"
+        )
+
+
+def file_level_report(file: str, sha256: str, fmt: str) -> ImportReport:
+    """The report of a file that could not be read at all: nothing read, nothing written."""
+    return ImportReport(file, sha256, fmt, None, 0, 0, 0, 0)

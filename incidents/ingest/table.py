@@ -1,0 +1,477 @@
+"""Reading an analyst's file into a :class:`~incidents.ingest.staged.RawTable`.
+
+Analysts bring CSV exports (ACLED, UCDP, field spreadsheets saved from Excel in French
+locales) and XLSX workbooks. This module only decodes: it finds the encoding and the
+delimiter, keeps every cell as stripped text (empty -> ``<NA>``) and remembers the
+*physical* line where each record starts, because the import report points analysts at
+lines they can find in a text editor even when quoted notes span several lines.
+Parsing dates, coordinates and numbers is validation's job.
+
+XLSX cells are turned into text the way an analyst would read them: dates as ISO
+``YYYY-MM-DD`` (``YYYY-MM-DD HH:MM:SS`` when a time is present), integral numbers
+without ``.0`` (``12.0`` -> ``"12"``), other numbers as Python's shortest ``repr``
+(``14.35`` -> ``"14.35"``), booleans as ``TRUE``/``FALSE``. The record "line" of an
+XLSX row is its row number in the sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import charset_normalizer
+import pandas as pd
+
+try:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - pandas then keeps strings as Python objects
+    pa = pc = None
+
+from incidents.errors import FileLevelError
+from incidents.ingest.staged import RawTable
+
+DEFAULT_MAX_BYTES: Final = 200 * 2**20
+#: Delimiters tried by the sniffer, in order of preference on a tie.
+DELIMITERS: Final = (",", ";", "\t", "|")
+
+_ZIP_MAGIC: Final = b"PK\x03\x04"
+_OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
+_PDF_MAGIC: Final = b"%PDF"
+_XLSX_SUFFIXES: Final = (".xlsx", ".xlsm")
+_SNIFF_CHARS: Final = 64 * 1024
+_SNIFF_RECORDS: Final = 50
+_CHUNK_ROWS: Final = 50_000
+_ARROW_STRINGS: Final = pa is not None and pd.StringDtype().storage == "pyarrow"
+#: Share of control characters above which decoded "text" is really binary data.
+_MAX_CONTROL_SHARE: Final = 0.01
+_CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_LOOKS_LIKE_DATA: Final = re.compile(r"^[-+]?\d[\d.,:/ +-]*$")
+
+
+Record = tuple[int, Sequence[str | None]]  # (physical line, cells)
+
+
+def read_raw_table(
+    source: Path | bytes, *, file_name: str = "", max_bytes: int = DEFAULT_MAX_BYTES
+) -> RawTable:
+    """Decode a CSV or XLSX file (path or uploaded bytes) into text cells with line numbers.
+
+    Raises :class:`~incidents.errors.FileLevelError` with one sentence saying what is wrong
+    and how to fix it when the file as a whole cannot be read as a table.
+    """
+    label = file_name or (source.name if isinstance(source, Path) else "the file")
+    data = _load_bytes(source, label, max_bytes)
+    suffix = Path(file_name or (source.name if isinstance(source, Path) else "")).suffix.lower()
+    _reject_non_tables(data, label, suffix)
+    if data.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
+        return _build_table(_xlsx_records(data, label), label, encoding="xlsx", delimiter=None)
+    text, encoding, warnings = _decode(data, label)
+    del data  # the decoded text replaces it; keep peak memory near one copy of the file
+    delimiter = _sniff_delimiter(text)
+    try:
+        records = _csv_records(text, delimiter, label, strict=True)
+        return _build_table(records, label, encoding=encoding, delimiter=delimiter, warnings=warnings)
+    except _SloppyQuoting:
+        # Merely sloppy quotes (``"a "b" c"``): read again leniently, as Excel would. The
+        # strict pass exists to catch a quote never closed, which would swallow the file.
+        records = _csv_records(text, delimiter, label, strict=False)
+        return _build_table(records, label, encoding=encoding, delimiter=delimiter, warnings=warnings)
+
+
+# --- bytes ---------------------------------------------------------------------------------
+
+
+def _load_bytes(source: Path | bytes, label: str, max_bytes: int) -> bytes:
+    """The file's bytes, refusing oversized files before reading them into memory."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        _check_size(len(source), label, max_bytes)
+        data = bytes(source)
+    else:
+        path = Path(source)
+        try:
+            _check_size(path.stat().st_size, label, max_bytes)
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise FileLevelError(f"{label}: no file at {path}; check the path.") from exc
+        except OSError as exc:
+            raise FileLevelError(
+                f"{label} cannot be read ({exc.strerror}); check that it is a file you may read."
+            ) from exc
+    if not data or data.isspace():  # isspace: no copy of a 200 MB file, unlike strip()
+        raise FileLevelError(f"{label} is empty; export the table again with its header row and data.")
+    return data
+
+
+def _check_size(size: int, label: str, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise FileLevelError(
+            f"{label} is {_megabytes(size)}, over the import limit of {_megabytes(max_bytes)}; "
+            "split it into smaller files (for example by year) and import them one by one."
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB ({size:,} bytes)"
+
+
+def _reject_non_tables(data: bytes, label: str, suffix: str) -> None:
+    """Name the common wrong files (PDF, old .xls) instead of failing on them as garbage."""
+    if data.startswith(_PDF_MAGIC):
+        raise FileLevelError(
+            f"{label} is a PDF document, not a table; export the data as CSV or XLSX and import that."
+        )
+    if data.startswith(_OLE_MAGIC) or suffix == ".xls":
+        raise FileLevelError(
+            f"{label} is a legacy Excel .xls (or other Office) file, which is not supported; "
+            "open it in Excel or LibreOffice and save it as .xlsx or CSV."
+        )
+
+
+# --- text decoding -------------------------------------------------------------------------
+
+
+def _decode(data: bytes, label: str) -> tuple[str, str, tuple[str, ...]]:
+    """Text, encoding name and warnings: BOMs first, then strict UTF-8, then a guess.
+
+    French field spreadsheets saved by Excel on Windows are cp1252, so that is the first
+    guess; charset-normalizer is asked only when cp1252 cannot decode the bytes.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _checked_text(data, "utf-8-sig", label), "utf-8-sig", ()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _checked_text(data, "utf-16", label), "utf-16", ()
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return _checked_text(data, utf16, label), utf16, (f"encoding guessed as {utf16}",)
+    if b"\x00" in data:
+        raise _not_text(label)
+    try:
+        return _checked_text(data, "utf-8", label), "utf-8", ()
+    except UnicodeDecodeError:
+        pass
+    try:
+        return _checked_text(data, "cp1252", label), "cp1252", ("encoding guessed as cp1252",)
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    encoding = best.encoding if best is not None else "latin-1"
+    return _checked_text(data, encoding, label), encoding, (f"encoding guessed as {encoding}",)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when NULs sit on every other byte of the start (ASCII in UTF-16)."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _checked_text(data: bytes, encoding: str, label: str) -> str:
+    """Decode strictly and refuse text that is mostly control characters (binary data)."""
+    text = data.decode(encoding)
+    sample = text[:_SNIFF_CHARS]
+    if "\x00" in sample or len(_CONTROL_CHARS.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
+        raise _not_text(label)
+    return text
+
+
+def _not_text(label: str) -> FileLevelError:
+    return FileLevelError(
+        f"{label} is not a text table (it looks like binary data); "
+        "import a CSV (comma, semicolon, tab or pipe separated) or an XLSX workbook."
+    )
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into the most columns that the next records share.
+
+    Decimal commas (``14,35``) in a semicolon file and commas inside quoted notes do not
+    fool it, because a record is only consistent under the delimiter the header uses.
+    """
+    sample = text[:_SNIFF_CHARS]
+    complete = len(sample) == len(text)
+    best: tuple[tuple[bool, float, int, int], str] | None = None
+    for rank, delimiter in enumerate(DELIMITERS):
+        rows = _sample_records(sample, delimiter, drop_last=not complete)
+        if not rows:
+            continue
+        width = len(rows[0])
+        body = rows[1:]
+        consistency = sum(len(row) == width for row in body) / len(body) if body else 1.0
+        score = (width > 1, consistency, width, -rank)
+        if best is None or score > best[0]:
+            best = (score, delimiter)
+    return best[1] if best else DELIMITERS[0]
+
+
+def _sample_records(sample: str, delimiter: str, *, drop_last: bool) -> list[list[str]]:
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+            if len(rows) > _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        pass  # a cell cut by the sample boundary; the rows read so far still vote
+    return rows[:-1] if drop_last and len(rows) > 1 else rows
+
+
+class _SloppyQuoting(Exception):
+    """A strict-mode quoting complaint that the lenient parser can read past."""
+
+
+def _csv_records(text: str, delimiter: str, label: str, *, strict: bool) -> Iterator[Record]:
+    """Non-blank records with the physical line each starts on (``line_num`` counts lines read)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    previous_end = 0
+    try:
+        for row in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if "".join(row).strip():
+                yield start, row
+    except csv.Error as exc:
+        line = previous_end + 1
+        message = str(exc)
+        if "unexpected end of data" in message or "field larger than field limit" in message:
+            raise FileLevelError(
+                f"{label}: the quoted cell that starts on line {line} is never closed; "
+                'add the missing closing quote (") or remove the stray one.'
+            ) from exc
+        if strict:
+            raise _SloppyQuoting(message) from exc
+        raise FileLevelError(
+            f"{label}: line {line} cannot be read as CSV ({message}); fix the quoting on that line."
+        ) from exc
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+
+def _xlsx_records(data: bytes, label: str) -> list[Record]:
+    """Rows of the first sheet that holds any value, cells converted to text."""
+    # openpyxl is imported lazily: most imports are CSV and it is slow to import.
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise FileLevelError(
+            f"{label} is not a readable XLSX workbook ({exc}); "
+            "open it in Excel or LibreOffice and save it again as .xlsx or CSV."
+        ) from exc
+    try:
+        for sheet in workbook.worksheets:
+            records: list[Record] = []
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(value) for value in row]
+                if any(cell is not None for cell in cells):
+                    records.append((number, cells))
+            if records:
+                return records
+    finally:
+        workbook.close()
+    raise FileLevelError(
+        f"{label} is a workbook with no data in any sheet; put the table with its header row "
+        "in the first sheet and save again."
+    )
+
+
+def _cell_text(value: object) -> str | None:
+    """One Excel value as the text an analyst sees (see the module docstring)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- shared --------------------------------------------------------------------------------
+
+
+def _build_table(
+    records: Iterable[Record],
+    label: str,
+    *,
+    encoding: str,
+    delimiter: str | None,
+    warnings: tuple[str, ...] = (),
+) -> RawTable:
+    """Header checks, HXL row skip, ragged-row repair, then one text column per header name.
+
+    Rows are turned into columns every :data:`_CHUNK_ROWS` records, so a million-row file
+    never holds all its cells as Python strings at once.
+    """
+    with _gc_paused():
+        rows = iter(records)
+        first = next(rows, None)
+        if first is None:
+            raise FileLevelError(f"{label} is empty; export the table again with its header row and data.")
+        header = _checked_header(first[1], label, delimiter)
+        width = len(header)
+        lines: list[int] = []
+        chunk: list[Sequence[str | None]] = []
+        parts: list[list[pd.Series]] = []
+        short: list[int] = []
+        long: list[int] = []
+        for line, row in _skip_hxl_row(rows):
+            if len(row) != width:
+                if len(row) < width:
+                    short.append(line)
+                    row = [*row, *([None] * (width - len(row)))]
+                else:
+                    if "".join(cell or "" for cell in row[width:]).strip():
+                        long.append(line)
+                    row = row[:width]
+            lines.append(line)
+            chunk.append(row)
+            if len(chunk) == _CHUNK_ROWS:
+                parts.append(_text_columns(chunk, width))
+                chunk = []
+        if chunk or not parts:
+            parts.append(_text_columns(chunk, width))
+    frame = _text_frame(header, parts)
+    notes = list(warnings)
+    if long:
+        notes.append(
+            f"{len(long)} row(s) have more cells than the header (first on line {long[0]}); "
+            "the extra cells were dropped"
+        )
+    if short:
+        notes.append(
+            f"{len(short)} row(s) have fewer cells than the header (first on line {short[0]}); "
+            "the missing cells were left empty"
+        )
+    if not lines:
+        notes.append("the file has a header but no data rows")
+    return RawTable(
+        frame=frame,
+        lines=pd.Series(lines, dtype="int64", name="line"),
+        encoding=encoding,
+        delimiter=delimiter,
+        warnings=tuple(notes),
+    )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of row lists are allocated.
+
+    Those allocations trigger full collections over every live cell again and again
+    (measured: 3x slower on a million ACLED rows); rows hold no reference cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _checked_header(row: Sequence[str | None], label: str, delimiter: str | None) -> list[str]:
+    """Stripped header names; trailing unnamed columns (Excel leftovers) are dropped."""
+    names = [(cell or "").replace("\ufeff", "").strip() for cell in row]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise FileLevelError(f"{label} has no header row; add a first row naming each column.")
+    if all(_LOOKS_LIKE_DATA.match(name) for name in names):
+        raise FileLevelError(
+            f"{label} has no header row (the first row holds values such as {names[0]!r}); "
+            "add a first row naming each column."
+        )
+    if len(names) == 1 and delimiter is not None:
+        raise FileLevelError(
+            f"{label} is not a table: its first line has a single column; save it as CSV with "
+            "commas, semicolons, tabs or pipes between the columns."
+        )
+    unnamed = [index + 1 for index, name in enumerate(names) if not name]
+    if unnamed:
+        raise FileLevelError(
+            f"{label}: header column(s) {unnamed} have no name; give every column a name in the first row."
+        )
+    seen: dict[str, int] = {}
+    duplicates: list[str] = []
+    for index, name in enumerate(names, start=1):
+        key = name.casefold()
+        if key in seen:
+            duplicates.append(f"{name!r} (columns {seen[key]} and {index})")
+        else:
+            seen[key] = index
+    if duplicates:
+        raise FileLevelError(
+            f"{label} has duplicate column names in its header: {', '.join(duplicates)}; "
+            "rename them so each column name is unique."
+        )
+    return names
+
+
+def _skip_hxl_row(rows: Iterator[Record]) -> Iterator[Record]:
+    """Drop the HXL hashtag row (``#date``, ``#geo+lat``) that ACLED's HDX files put under the header."""
+    first = next(rows, None)
+    if first is None:
+        return
+    values = [cell.strip() for cell in first[1] if cell is not None and cell.strip()]
+    if not (values and all(value.startswith("#") for value in values)):
+        yield first
+    yield from rows
+
+
+def _text_columns(chunk: list[Sequence[str | None]], width: int) -> list[pd.Series]:
+    """One chunk of rows -> stripped string columns with empty cells as <NA>."""
+    columns = zip(*chunk, strict=True) if chunk else ([] for _ in range(width))
+    return [_stripped_text(values) for values in columns]
+
+
+def _stripped_text(values: Sequence[str | None]) -> pd.Series:
+    """Text cells as pandas' string dtype; built through pyarrow directly when pandas stores
+    strings there (2-3x faster than ``pd.array`` on a million rows)."""
+    if _ARROW_STRINGS:
+        array = pa.array(values, type=pa.large_string())
+        array = pc.utf8_trim_whitespace(array)
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.large_string()), array)
+        return pd.Series(pd.arrays.ArrowStringArray(array))
+    series = pd.Series(pd.array(values, dtype="string")).str.strip()
+    return series.mask(series == "")
+
+
+def _text_frame(header: list[str], parts: list[list[pd.Series]]) -> pd.DataFrame:
+    columns = {
+        name: parts[0][index]
+        if len(parts) == 1
+        else pd.concat([part[index] for part in parts], ignore_index=True)
+        for index, name in enumerate(header)
+    }
+    frame = pd.DataFrame(columns, columns=header)
+    frame.index = pd.RangeIndex(len(frame))
+    return frame
