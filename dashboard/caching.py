@@ -18,6 +18,7 @@ import streamlit as st
 from geodata.boundaries import country_names, load_admin0, load_admin1
 from geodata.corridors import load_corridor_segments
 from incidents.demo import ensure_demo_loaded
+from incidents.developments import load_key_developments
 from incidents.store import IncidentStore, open_store, resolve_db_url
 
 #: Boundary simplification for display only (degrees, ~1 km): the shipped polygons are
@@ -88,3 +89,9 @@ def map_boundaries() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def map_corridors() -> gpd.GeoDataFrame:
     """Corridor segments, one feature per segment. Shared: do not mutate."""
     return load_corridor_segments()
+
+
+@st.cache_data(show_spinner=False)
+def key_developments() -> pd.DataFrame:
+    """The shipped key-developments reference table (timeline markers, pivot dates)."""
+    return load_key_developments()

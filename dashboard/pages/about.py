@@ -54,6 +54,23 @@ st.dataframe(
     width="stretch",
 )
 
+st.subheader("Key developments")
+st.caption(
+    "Political and security milestones used as timeline markers and as default dates for "
+    "before/after comparisons. Analysts will be able to edit them in the dashboard."
+)
+try:
+    developments = caching.key_developments()
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+else:
+    st.dataframe(
+        developments.assign(date=developments["date"].dt.date),
+        hide_index=True,
+        width="stretch",
+        column_config={"title": st.column_config.TextColumn("title", width="large")},
+    )
+
 st.subheader("This installation")
 try:
     store = caching.get_store()

@@ -42,6 +42,9 @@ def test_map_page_runs_and_shows_the_demo_banner(app: AppTest) -> None:
     assert not app.exception, app.exception
     assert not app.error, _texts(app.error)
     assert any(DEMO_NOTICE in text for text in _texts(app.warning))
+    titles = [frame.value["title"].tolist() for frame in app.dataframe if "title" in frame.value.columns]
+    assert titles, "the key developments table is shown"
+    assert any("Paris suspends counter-terrorism cooperation" in title for title in titles[0])
     assert app.multiselect(key="filter_countries").value == ["MLI", "BFA", "NER"]
     assert app.selectbox(key="basemap").value == "none"
     since, until = app.date_input(key="filter_dates").value
