@@ -147,11 +147,17 @@ def _decode(data: bytes, label: str) -> tuple[str, str, tuple[str, ...]]:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return _checked_text(data, "utf-8-sig", label), "utf-8-sig", ()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _checked_text(data, "utf-16", label), "utf-16", ()
-    utf16 = _utf16_without_bom(data)
-    if utf16:
-        return _checked_text(data, utf16, label), utf16, (f"encoding guessed as {utf16}",)
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return _checked_text(data, "utf-16", label), "utf-16", ()
+        utf16 = _utf16_without_bom(data)
+        if utf16:
+            return _checked_text(data, utf16, label), utf16, (f"encoding guessed as {utf16}",)
+    except UnicodeDecodeError as exc:
+        raise FileLevelError(
+            f"{label} looks like UTF-16 text but is damaged ({exc.reason}); "
+            "save it again as CSV UTF-8 and re-import."
+        ) from exc
     if b"\x00" in data:
         raise _not_text(label)
     try:
