@@ -29,6 +29,7 @@ except AssetError as exc:
 page = st.navigation(
     [
         st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
         st.Page("pages/about.py", title="About", icon=":material/info:"),
     ]
 )

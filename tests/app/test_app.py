@@ -42,9 +42,6 @@ def test_map_page_runs_and_shows_the_demo_banner(app: AppTest) -> None:
     assert not app.exception, app.exception
     assert not app.error, _texts(app.error)
     assert any(DEMO_NOTICE in text for text in _texts(app.warning))
-    titles = [frame.value["title"].tolist() for frame in app.dataframe if "title" in frame.value.columns]
-    assert titles, "the key developments table is shown"
-    assert any("Paris suspends counter-terrorism cooperation" in title for title in titles[0])
     assert app.multiselect(key="filter_countries").value == ["MLI", "BFA", "NER"]
     assert app.selectbox(key="basemap").value == "none"
     since, until = app.date_input(key="filter_dates").value
@@ -88,6 +85,9 @@ def test_about_page_runs(app: AppTest) -> None:
     assert not app.exception, app.exception
     assert any("Sources and licences" in text for text in _texts(app.subheader))
     assert any(DEMO_NOTICE in text for text in _texts(app.warning))
+    titles = [frame.value["title"].tolist() for frame in app.dataframe if "title" in frame.value.columns]
+    assert titles, "the key developments table is shown"
+    assert any("Paris suspends counter-terrorism cooperation" in title for title in titles[0])
 
 
 def test_bad_store_url_is_a_clear_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,316 @@
+"""Pure helpers of the Import page: mapping from widget values, issue tables, batch labels.
+
+No ``st.`` calls here, so the page's logic is unit-testable; the page only reads widgets,
+calls these and renders. :func:`run_validation` and :func:`run_commit` are the page's two
+domain calls, exposed so tests can drive the flow that ``st.file_uploader`` hides from AppTest.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from incidents.errors import FileLevelError
+from incidents.export import neutralise_formulas
+from incidents.ingest.detect import detect_format
+from incidents.ingest.mapping import (
+    MAPPABLE_FIELDS,
+    ColumnMapping,
+    check_mapping,
+    load_mapping,
+    save_mapping,
+)
+from incidents.ingest.pipeline import (
+    DEFAULT_MAX_BYTES,
+    PreparedImport,
+    Progress,
+    commit_import,
+    prepare_import,
+)
+from incidents.ingest.report import ImportReport
+from incidents.ingest.staged import RawTable
+from incidents.ingest.table import read_raw_table
+from incidents.store import IncidentStore
+
+#: Accounts come in a later issue; until then every change is audited as "local".
+USER_NAME: Final = "local"
+#: Where named mappings are kept for re-use (git-ignored with the rest of var/).
+MAPPINGS_DIR: Final = Path(__file__).resolve().parents[1] / "var" / "mappings"
+UPLOAD_TYPES: Final = ("csv", "tsv", "txt", "xlsx")
+#: Mirrors server.maxUploadSize in .streamlit/config.toml (MB) and the pipeline's own limit.
+MAX_UPLOAD_MB: Final = DEFAULT_MAX_BYTES // 2**20
+#: Widget value meaning "this field is not in my file".
+NOT_MAPPED: Final = ""
+#: Distinct event-type labels offered in the values editor (a free-text column may have many).
+MAX_TYPE_VALUES: Final = 200
+EVENT_TYPE_EDITOR_COLUMNS: Final = ("value", "event_type")
+
+FORMAT_LABELS: Final[Mapping[str, str]] = {
+    "auto": "Detect automatically",
+    "acled": "ACLED export",
+    "ucdp": "UCDP GED download",
+    "generic": "My own spreadsheet (map the columns)",
+}
+
+
+def field_key(field_name: str) -> str:
+    """Widget key of a field's column selectbox, e.g. ``map_event_date``."""
+    return f"map_{field_name}"
+
+
+# --- reading and validating ------------------------------------------------------------------
+
+
+def read_upload(data: bytes, file_name: str) -> RawTable:
+    """The uploaded file as text cells: its columns feed the mapping editor."""
+    return read_raw_table(data, file_name=file_name, max_bytes=DEFAULT_MAX_BYTES)
+
+
+def effective_format(fmt: str, columns: Iterable[str]) -> str:
+    """The format the pipeline will use: the chosen one, or the detected one for ``auto``."""
+    return detect_format(list(columns)) if fmt == "auto" else fmt
+
+
+def run_validation(
+    data: bytes,
+    file_name: str,
+    store: IncidentStore,
+    *,
+    fmt: str = "auto",
+    mapping: ColumnMapping | None = None,
+    dayfirst: bool = True,
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Validate an upload against ``store`` without writing anything (the "Validate" button)."""
+    options = {"progress": progress} if progress is not None else {}
+    return prepare_import(
+        data,
+        store,
+        file_name=file_name,
+        fmt=fmt,
+        mapping=mapping,
+        dayfirst=dayfirst,
+        max_bytes=DEFAULT_MAX_BYTES,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def run_commit(
+    prepared: PreparedImport, store: IncidentStore, *, progress: Progress | None = None
+) -> ImportReport:
+    """Write a validated import as one batch (the "Import N rows" button)."""
+    options = {"progress": progress} if progress is not None else {}
+    return commit_import(prepared, store, user_name=USER_NAME, **options)  # type: ignore[arg-type]
+
+
+def clamp_share(share: float) -> float:
+    """Progress bars accept 0-1 only; a rounding slip must not raise."""
+    return min(max(float(share), 0.0), 1.0)
+
+
+# --- mappings ---------------------------------------------------------------------------------
+
+
+def initial_selections(mapping: ColumnMapping, columns: Iterable[str]) -> dict[str, str]:
+    """Field -> column to prefill the selectboxes with; a column the file lacks is left unmapped.
+
+    Matching is case-insensitive (as in the pipeline) but the file's own spelling is returned,
+    because a selectbox value must be one of its options.
+    """
+    by_fold = {str(column).casefold(): str(column) for column in columns}
+    return {
+        field_name: by_fold.get(str(mapping.columns.get(field_name, "")).casefold(), NOT_MAPPED)
+        for field_name in MAPPABLE_FIELDS
+    }
+
+
+def missing_columns(mapping: ColumnMapping, columns: Iterable[str]) -> list[str]:
+    """Columns a loaded mapping names that this file does not have (to warn about)."""
+    present = {str(column).casefold() for column in columns}
+    return [column for column in mapping.columns.values() if column.casefold() not in present]
+
+
+def build_mapping(
+    name: str,
+    selections: Mapping[str, str | None],
+    event_type_values: Mapping[str, str | None],
+    *,
+    dayfirst: bool = True,
+    source_dataset: str = "generic",
+) -> ColumnMapping:
+    """A :class:`ColumnMapping` from the editor's widgets; unmapped fields and blank types dropped."""
+    columns = {
+        field_name: str(column)
+        for field_name in MAPPABLE_FIELDS
+        if (column := selections.get(field_name)) not in (None, NOT_MAPPED)
+    }
+    values = {
+        str(label): str(kind)
+        for label, kind in event_type_values.items()
+        if str(label).strip() and kind is not None and not pd.isna(kind) and str(kind).strip()
+    }
+    return ColumnMapping(
+        name=name.strip() or "unnamed",
+        columns=columns,
+        event_type_values=values,
+        date_dayfirst=dayfirst,
+        source_dataset=source_dataset,
+    )
+
+
+def distinct_values(frame: pd.DataFrame, column: str | None, limit: int = MAX_TYPE_VALUES) -> list[str]:
+    """Distinct non-blank labels of ``column`` in file order (at most ``limit``)."""
+    if not column or column not in frame.columns:
+        return []
+    values = frame[column].dropna().astype(str).str.strip()
+    return list(dict.fromkeys(value for value in values if value))[:limit]
+
+
+def event_type_table(values: Iterable[str], known: Mapping[str, str]) -> pd.DataFrame:
+    """Rows for the values editor: each label with its canonical type (blank when unknown)."""
+    by_fold = {label.casefold(): kind for label, kind in known.items()}
+    labels = list(values)
+    return pd.DataFrame(
+        {
+            "value": pd.Series(labels, dtype="string"),
+            "event_type": pd.Series([by_fold.get(label.casefold()) for label in labels], dtype="object"),
+        },
+        columns=list(EVENT_TYPE_EDITOR_COLUMNS),
+    )
+
+
+def event_type_values_from_table(table: pd.DataFrame) -> dict[str, str | None]:
+    """The edited values table back to label -> event type."""
+    if table.empty:
+        return {}
+    return {str(row.value): row.event_type for row in table.itertuples(index=False)}
+
+
+def mapping_json(mapping: ColumnMapping) -> str:
+    """The mapping in its file format (as :func:`save_mapping` writes it), for a download."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mapping.json"
+        save_mapping(mapping, path)
+        return path.read_text(encoding="utf-8")
+
+
+def mapping_file_name(name: str) -> str:
+    """A safe file name for a mapping name: ``"Mopti field team"`` -> ``mopti_field_team.json``."""
+    slug = re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
+    return f"{slug or 'mapping'}.json"
+
+
+def save_named_mapping(mapping: ColumnMapping, directory: Path = MAPPINGS_DIR) -> Path:
+    """Save under ``directory`` (created when missing) for re-use; checked first, so never half-bad."""
+    check_mapping(mapping, origin=f"mapping {mapping.name!r}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileLevelError(f"cannot create the mappings folder {directory}: {exc.strerror or exc}") from exc
+    path = directory / mapping_file_name(mapping.name)
+    try:
+        save_mapping(mapping, path)
+    except OSError as exc:
+        raise FileLevelError(f"cannot save the mapping to {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def saved_mappings(directory: Path = MAPPINGS_DIR) -> list[Path]:
+    """Saved mapping files, by name; none when the folder does not exist yet."""
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob("*.json"), key=lambda path: path.name.casefold())
+
+
+def mapping_from_bytes(data: bytes, file_name: str) -> ColumnMapping:
+    """Read an uploaded mapping JSON with the same checks and messages as a saved one."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (Path(file_name).name or "mapping.json")
+        path.write_bytes(data)
+        return load_mapping(path)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def summary_figures(report: ImportReport) -> dict[str, int]:
+    """The four numbers shown as metrics above the issue table."""
+    return {
+        "Rows read": report.rows_read,
+        "Accepted (new)": report.rows_accepted,
+        "Rejected": report.rows_rejected,
+        "Duplicates skipped": report.rows_duplicate,
+    }
+
+
+def issue_options(issues: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(severities, codes) present in the issue table, for the filter widgets."""
+    if issues.empty:
+        return [], []
+    return sorted(issues["severity"].dropna().unique()), sorted(issues["code"].dropna().unique())
+
+
+def filter_issues(
+    issues: pd.DataFrame, severities: Iterable[str] | None = None, codes: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Issues of the chosen severities and codes; an empty or missing choice means all."""
+    keep = pd.Series(True, index=issues.index)
+    severities, codes = list(severities or []), list(codes or [])
+    if severities:
+        keep &= issues["severity"].isin(severities)
+    if codes:
+        keep &= issues["code"].isin(codes)
+    return issues[keep].reset_index(drop=True)
+
+
+def issues_csv(issues: pd.DataFrame) -> bytes:
+    """The issue table as UTF-8 CSV whose cells cannot run as spreadsheet formulas.
+
+    ``value`` and ``message`` quote the user's own cells, so a ``=HYPERLINK(...)`` in the
+    source file would otherwise come back to life in Excel.
+    """
+    return neutralise_formulas(issues).to_csv(index=False).encode("utf-8")
+
+
+def issues_file_name(report: ImportReport) -> str:
+    stem = Path(report.file).stem or "import"
+    return f"{re.sub(r'[^0-9A-Za-z._-]+', '_', stem)}_issues.csv"
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def undoable_batches(batches: pd.DataFrame) -> pd.DataFrame:
+    """Committed batches (newest first, as listed): the ones an undo can still remove."""
+    if batches.empty:
+        return batches
+    return batches[batches["status"] == "committed"].reset_index(drop=True)
+
+
+def batch_label(batch: Mapping[str, object]) -> str:
+    """``"<id> — file.csv (12 incidents, 2025-11-26 10:04 UTC)"`` for the undo selectbox."""
+    # The store writes created_at in UTC (SQLite hands it back without a zone).
+    created = pd.Timestamp(batch["created_at"])  # type: ignore[arg-type]
+    rows = int(batch["rows_accepted"])  # type: ignore[call-overload]
+    return f"{batch['batch_id']} — {batch['file_name']} ({rows} incidents, {created:%Y-%m-%d %H:%M} UTC)"
+
+
+def batch_rows(batches: pd.DataFrame, batch_id: str) -> int:
+    """Incidents the batch added (what undo removes); 0 for an unknown id."""
+    match = batches.loc[batches["batch_id"] == batch_id, "rows_accepted"]
+    return int(match.iloc[0]) if len(match) else 0
+
+
+def import_message(report: ImportReport) -> str:
+    """What to tell the user after the commit."""
+    if report.batch_id is None:
+        return "Nothing new was written: every accepted row is already in the store."
+    return (
+        f"Imported {report.rows_accepted:,} incidents from {report.file} as batch `{report.batch_id}`. "
+        "The map and charts show them now; undo the batch below if this was a mistake."
+    )

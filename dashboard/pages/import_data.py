@@ -1,0 +1,375 @@
+"""Import page: upload an incident file, map its columns, validate, commit, undo.
+
+Nothing is written until "Import N rows": validation keeps a :class:`PreparedImport` in
+``st.session_state["import_prepared"]``. Widget keys are part of the test contract.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from dashboard import caching, components
+from dashboard import importing as imp
+from incidents.errors import IncidentsError
+from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, suggest_mapping
+from incidents.ingest.pipeline import FORMATS, PreparedImport
+from incidents.ingest.staged import RawTable
+from incidents.model import EVENT_TYPES
+from incidents.store import IncidentStore
+
+PREPARED = "import_prepared"  # PreparedImport awaiting confirmation
+PREPARED_FOR = "import_prepared_for"  # upload file_id it was validated from
+RESULT = "import_result"  # message after a commit
+UNDO_MESSAGE = "undo_message"  # (kind, text) after an undo
+RAW = "import_raw"  # (file_id, RawTable) of the current upload
+MAPPING_FOR = "mapping_for"  # file_id the mapping widgets were filled for
+TYPE_VALUES = "mapping_event_type_values"  # label -> type known before editing
+EDITOR = "map_event_type_values"
+
+
+# --- callbacks (run before the script, so they may set widget state) ----------------------------
+
+
+def _apply_mapping(mapping: ColumnMapping, columns: list[str]) -> None:
+    for field_name, column in imp.initial_selections(mapping, columns).items():
+        st.session_state[imp.field_key(field_name)] = column
+    st.session_state[TYPE_VALUES] = dict(mapping.event_type_values)
+    st.session_state["mapping_name"] = mapping.name
+    st.session_state.pop(EDITOR, None)
+
+
+def _load_mapping(columns: list[str]) -> None:
+    upload = st.session_state.get("mapping_upload")
+    chosen = st.session_state.get("mapping_saved")
+    try:
+        if upload is not None:
+            mapping = imp.mapping_from_bytes(upload.getvalue(), upload.name)
+        elif chosen:
+            mapping = imp.mapping_from_bytes((imp.MAPPINGS_DIR / chosen).read_bytes(), chosen)
+        else:
+            st.session_state["mapping_message"] = (
+                "info",
+                "Choose a saved mapping or upload a JSON file first.",
+            )
+            return
+    except OSError as exc:
+        st.session_state["mapping_message"] = ("error", f"Cannot read the mapping: {exc.strerror or exc}")
+        return
+    except IncidentsError as exc:
+        st.session_state["mapping_message"] = ("error", str(exc))
+        return
+    _apply_mapping(mapping, columns)
+    st.session_state["import_dayfirst"] = mapping.date_dayfirst
+    missing = imp.missing_columns(mapping, columns)
+    note = f" This file lacks column(s) {missing}: those fields are left unmapped." if missing else ""
+    st.session_state["mapping_message"] = (
+        "success" if not missing else "warning",
+        f"Loaded mapping “{mapping.name}”.{note}",
+    )
+
+
+def _undo(store: IncidentStore) -> None:
+    batch_id = st.session_state.get("undo_batch")
+    st.session_state["undo_confirm"] = False
+    if not batch_id:
+        return
+    try:
+        removed = store.undo_batch(batch_id, user_name=imp.USER_NAME)
+    except IncidentsError as exc:
+        st.session_state[UNDO_MESSAGE] = ("error", str(exc))
+        return
+    st.session_state[UNDO_MESSAGE] = ("success", f"Batch `{batch_id}` undone: {removed:,} incidents removed.")
+
+
+def _show(message: tuple[str, str] | None) -> None:
+    if message is None:
+        return
+    kind, text = message
+    {"success": st.success, "warning": st.warning, "info": st.info}.get(kind, st.error)(text)
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _raw_table(upload: UploadedFile) -> RawTable:
+    """The upload read once per file (a rerun must not re-read 200 MB)."""
+    file_id = upload.file_id
+    cached = st.session_state.get(RAW)
+    if cached is None or cached[0] != file_id:
+        st.session_state[RAW] = (file_id, imp.read_upload(upload.getvalue(), upload.name))
+    return st.session_state[RAW][1]
+
+
+def _mapping_editor(raw: RawTable, file_id: str, dayfirst: bool) -> ColumnMapping:
+    columns = [str(column) for column in raw.frame.columns]
+    # Streamlit drops the state of widgets not drawn in a run (format switched away and back).
+    if st.session_state.get(MAPPING_FOR) != file_id or imp.field_key("event_date") not in st.session_state:
+        _apply_mapping(suggest_mapping(columns, name="My spreadsheet"), columns)
+        st.session_state[MAPPING_FOR] = file_id
+
+    st.subheader("Map your columns")
+    st.caption(
+        "Tell the dashboard which of your columns holds each field. Suggestions come from the header "
+        "names; date, latitude and longitude (or a place name) are needed for a row to be accepted."
+    )
+    with st.expander("Load a saved mapping"):
+        saved = [path.name for path in imp.saved_mappings()]
+        st.selectbox(
+            "Saved mappings",
+            ["", *saved],
+            key="mapping_saved",
+            format_func=lambda name: name or "— choose —",
+            help=f"Mappings saved with “Save mapping”, kept in {imp.MAPPINGS_DIR}.",
+        )
+        st.file_uploader("…or upload a mapping JSON", type=["json"], key="mapping_upload")
+        st.button("Load mapping", key="mapping_load", on_click=_load_mapping, args=(columns,))
+    _show(st.session_state.pop("mapping_message", None))
+
+    options = [imp.NOT_MAPPED, *columns]
+    selections: dict[str, str] = {}
+    grid = st.columns(4)
+    for index, field_name in enumerate(MAPPABLE_FIELDS):
+        on_change = (lambda: st.session_state.pop(EDITOR, None)) if field_name == "event_type" else None
+        selections[field_name] = grid[index % 4].selectbox(
+            field_name.replace("_", " "),
+            options,
+            key=imp.field_key(field_name),
+            format_func=lambda column: column or "— not mapped —",
+            on_change=on_change,
+        )
+
+    labels = imp.distinct_values(raw.frame, selections["event_type"])
+    edited = pd.DataFrame(columns=list(imp.EVENT_TYPE_EDITOR_COLUMNS))
+    if labels:
+        st.markdown("**Event types** — choose the canonical type for each label in your file.")
+        edited = st.data_editor(
+            imp.event_type_table(labels, st.session_state.get(TYPE_VALUES, {})),
+            key=EDITOR,
+            hide_index=True,
+            disabled=["value"],
+            column_config={
+                "value": st.column_config.TextColumn("Label in your file"),
+                "event_type": st.column_config.SelectboxColumn(
+                    "Canonical event type",
+                    options=list(EVENT_TYPES),
+                    help="Labels left blank are imported as 'other' with an unknown_event_type warning.",
+                ),
+            },
+        )
+        if len(labels) >= imp.MAX_TYPE_VALUES:
+            st.caption(f"Only the first {imp.MAX_TYPE_VALUES} distinct labels are listed.")
+
+    name = st.text_input("Mapping name", key="mapping_name", help="Used as the file name when saved.")
+    mapping = imp.build_mapping(name, selections, imp.event_type_values_from_table(edited), dayfirst=dayfirst)
+    left, right = st.columns(2)
+    if left.button("Save mapping", key="mapping_save", help=f"Saves to {imp.MAPPINGS_DIR} for re-use."):
+        try:
+            path = imp.save_named_mapping(mapping)
+            st.success(f"Saved as {path.name}; load it next time from “Load a saved mapping”.")
+        except IncidentsError as exc:
+            components.domain_error(exc)
+    try:
+        right.download_button(
+            "Download mapping JSON",
+            imp.mapping_json(mapping),
+            file_name=imp.mapping_file_name(mapping.name),
+            mime="application/json",
+            key="mapping_download",
+        )
+    except IncidentsError as exc:
+        components.domain_error(exc)
+    return mapping
+
+
+def _validate(
+    upload: UploadedFile, store: IncidentStore, fmt: str, mapping: ColumnMapping | None, dayfirst: bool
+) -> None:
+    bar = st.progress(0.0, text="Validating…")
+    try:
+        prepared = imp.run_validation(
+            upload.getvalue(),
+            upload.name,
+            store,
+            fmt=fmt,
+            mapping=mapping,
+            dayfirst=dayfirst,
+            progress=lambda share, label: bar.progress(imp.clamp_share(share), text=label),
+        )
+    except IncidentsError as exc:
+        bar.empty()
+        components.domain_error(exc)
+        return
+    bar.empty()
+    st.session_state[PREPARED] = prepared
+    st.session_state[PREPARED_FOR] = upload.file_id
+
+
+def _issues(prepared: PreparedImport) -> None:
+    issues = prepared.report.issues_frame()
+    if issues.empty:
+        st.success("No problems found in the rows.")
+        return
+    st.markdown(f"**Issues** ({len(issues):,}) — rejected rows are not imported; warnings are.")
+    severities, codes = imp.issue_options(issues)
+    left, right = st.columns(2)
+    chosen_severities = left.multiselect(
+        "Severity", severities, key="issues_severity", help="Empty shows all."
+    )
+    chosen_codes = right.multiselect("Reason code", codes, key="issues_code", help="Empty shows all.")
+    shown = imp.filter_issues(issues, chosen_severities, chosen_codes)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button(
+        "Download issues (CSV)",
+        imp.issues_csv(shown),
+        file_name=imp.issues_file_name(prepared.report),
+        mime="text/csv",
+        key="issues_download",
+        help="Line numbers count the header as line 1, as in a spreadsheet. Text that could run as a "
+        "formula in a spreadsheet is prefixed with '.",
+    )
+
+
+def _prepared(prepared: PreparedImport, store: IncidentStore) -> None:
+    report = prepared.report
+    st.subheader("Check before importing")
+    st.caption(f"File {report.file} · format **{report.format}** · SHA-256 {report.sha256[:12]}…")
+    for column, (label, value) in zip(st.columns(4), imp.summary_figures(report).items(), strict=True):
+        column.metric(label, f"{value:,}")
+    for warning in report.warnings:
+        st.warning(warning)
+    st.markdown("**Preview** (first 20 rows as read)")
+    st.dataframe(prepared.preview, width="stretch")
+    _issues(prepared)
+
+    rows = 0 if prepared.rows.empty else report.rows_accepted
+    if rows == 0:
+        st.info("Nothing to import: every row was rejected or is already in the store.")
+    if st.button(
+        f"Import {rows:,} rows",
+        key="import_confirm",
+        type="primary",
+        disabled=rows == 0,
+        help="Writes the accepted rows as one batch, all or nothing. You can undo it below.",
+    ):
+        bar = st.progress(0.8, text="Writing to the store…")
+        try:
+            final = imp.run_commit(
+                prepared,
+                store,
+                progress=lambda share, label: bar.progress(imp.clamp_share(share), text=label),
+            )
+        except IncidentsError as exc:
+            bar.empty()
+            components.domain_error(exc)
+            return
+        st.session_state.pop(PREPARED, None)
+        st.session_state[RESULT] = imp.import_message(final)
+        if final.batch_id is not None:
+            # Offer the new batch for undo (the selectbox is drawn later in this run, so this is allowed).
+            st.session_state["undo_batch"] = final.batch_id
+            st.session_state["undo_confirm"] = False
+        st.rerun()
+
+
+def _history(store: IncidentStore) -> None:
+    st.subheader("Import history")
+    _show(st.session_state.pop(UNDO_MESSAGE, None))
+    batches = store.list_batches()
+    if batches.empty:
+        st.info("No imports yet. Batches appear here once you import a file.")
+        return
+    st.dataframe(batches, hide_index=True, width="stretch")
+    committed = imp.undoable_batches(batches)
+    if committed.empty:
+        st.caption("Every batch has been undone; nothing left to undo.")
+        return
+    labels = {row["batch_id"]: imp.batch_label(row) for row in committed.to_dict("records")}
+    with st.expander("Undo a batch"):
+        batch_id = st.selectbox(
+            "Batch",
+            list(labels),
+            key="undo_batch",
+            format_func=labels.__getitem__,
+            on_change=lambda: st.session_state.update(undo_confirm=False),
+            help="Removes exactly the incidents this batch added; the batch stays listed as 'undone'.",
+        )
+        count = imp.batch_rows(committed, batch_id)
+        confirmed = st.checkbox(f"I understand this removes {count:,} incidents", key="undo_confirm")
+        st.button("Undo batch", key="undo_button", disabled=not confirmed, on_click=_undo, args=(store,))
+
+
+# --- page -------------------------------------------------------------------------------------
+
+st.title("Import incidents")
+st.caption(
+    "Add an ACLED export, a UCDP GED download or your own spreadsheet. Validate first: nothing is "
+    "written until you confirm, and each import can be undone."
+)
+
+try:
+    store = caching.get_store()
+except IncidentsError as exc:
+    components.domain_error(exc)
+    st.stop()
+
+if RESULT in st.session_state:
+    st.success(st.session_state.pop(RESULT))
+
+upload = st.file_uploader(
+    "Incident file",
+    type=list(imp.UPLOAD_TYPES),
+    key="import_file",
+    help=f"CSV, TSV, TXT or XLSX, up to {imp.MAX_UPLOAD_MB} MB (server.maxUploadSize in "
+    ".streamlit/config.toml). Encoding and delimiter are detected.",
+)
+left, right = st.columns(2)
+fmt = left.selectbox(
+    "Format",
+    FORMATS,
+    key="import_format",
+    format_func=imp.FORMAT_LABELS.__getitem__,
+    help="'Detect automatically' recognises ACLED and UCDP headers; anything else is "
+    "treated as your own spreadsheet.",
+)
+dayfirst = right.radio(
+    "Dates like 03/04/2023 mean",
+    [True, False],
+    key="import_dayfirst",
+    horizontal=True,
+    format_func=lambda first: "3 April (day first)" if first else "March 4 (month first)",
+    help="Only ambiguous numeric dates depend on this; ISO dates (2023-04-03) are always read as written.",
+)
+
+if upload is None:
+    st.session_state.pop(RAW, None)  # free the last file's table
+    st.info(
+        "Upload a file to start. Supported: ACLED exports, UCDP GED downloads and your own "
+        "CSV/XLSX spreadsheets (you map their columns once and can save the mapping)."
+    )
+else:
+    if st.session_state.get(PREPARED_FOR) not in (None, upload.file_id):
+        st.session_state.pop(PREPARED, None)  # validated from another file
+    try:
+        raw = _raw_table(upload)
+        used = imp.effective_format(fmt, raw.frame.columns)
+    except IncidentsError as exc:
+        components.domain_error(exc)
+    else:
+        mapping = _mapping_editor(raw, upload.file_id, dayfirst) if used == "generic" else None
+        if fmt == "auto":
+            st.caption(f"Detected format: **{used}**.")
+        if st.button(
+            "Validate",
+            key="import_validate",
+            help="Reads and checks every row against the store; writes nothing.",
+        ):
+            _validate(upload, store, fmt, mapping, dayfirst)
+
+prepared = st.session_state.get(PREPARED)
+if prepared is not None:
+    _prepared(prepared, store)
+
+st.divider()
+_history(store)

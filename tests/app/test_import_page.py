@@ -1,0 +1,186 @@
+"""The Import page run headless with ``streamlit.testing`` against a fresh SQLite store.
+
+AppTest cannot drive ``st.file_uploader``, so the validation step is done with
+``dashboard.importing.run_validation`` (what the "Validate" button calls) and its result
+placed in session state, where the page keeps it; confirming, committing and undoing are
+then driven through the page's widgets by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import importing as imp
+from incidents.ingest.pipeline import PreparedImport
+from incidents.store import IncidentStore, open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+PAGE = "pages/import_data.py"
+FIXTURE = ROOT / "tests" / "fixtures" / "import" / "acled_api_sample.csv"
+TIMEOUT_S = 120
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('import_page') / 'app.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[IncidentStore]:
+    opened = open_store(db_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("SAHEL_DB_URL", db_url)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def _texts(elements: object) -> list[str]:
+    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
+
+
+def _prepare(store: IncidentStore) -> PreparedImport:
+    return imp.run_validation(FIXTURE.read_bytes(), FIXTURE.name, store)
+
+
+def test_page_renders_the_empty_state(page: AppTest) -> None:
+    assert not page.exception, page.exception
+    assert not page.error, _texts(page.error)
+    assert any("Import incidents" in text for text in _texts(page.title))
+    assert any("Upload a file to start" in text for text in _texts(page.info))
+    assert page.selectbox(key="import_format").value == "auto"
+    assert page.selectbox(key="import_format").options == [
+        imp.FORMAT_LABELS[fmt] for fmt in ("auto", "acled", "ucdp", "generic")
+    ]
+    assert page.radio(key="import_dayfirst").value is True
+    # Nothing to confirm before a file was validated.
+    with pytest.raises(KeyError):
+        page.button(key="import_confirm")
+    # The demo load on a first start is a batch too: the history lists it.
+    assert page.selectbox(key="undo_batch").options
+
+
+def test_prepared_import_shows_preview_and_summary_then_commits(page: AppTest, store: IncidentStore) -> None:
+    prepared = _prepare(store)
+    page.session_state["import_prepared"] = prepared
+    page.run()
+    assert not page.exception, page.exception
+    assert not page.error, _texts(page.error)
+    metrics = {metric.label: metric.value for metric in page.metric}
+    report = prepared.report
+    assert metrics["Rows read"] == f"{report.rows_read:,}"
+    assert metrics["Accepted (new)"] == f"{report.rows_accepted:,}"
+    assert len(page.dataframe) >= 2  # preview and batch history (plus issues when any)
+    confirm = page.button(key="import_confirm")
+    assert confirm.label == f"Import {report.rows_accepted:,} rows"
+    assert not confirm.disabled
+
+    before = store.count_incidents()
+    confirm.click().run()
+    assert not page.exception, page.exception
+    assert store.count_incidents() == before + report.rows_accepted
+    batch_id = store.list_batches().loc[0, "batch_id"]
+    assert any(batch_id in text for text in _texts(page.success))
+    # The new batch is offered for undo; the prepared import is gone (no double commit).
+    assert page.selectbox(key="undo_batch").value == batch_id
+    with pytest.raises(KeyError):
+        page.button(key="import_confirm")
+
+
+def test_nothing_new_disables_the_import_button(page: AppTest, store: IncidentStore) -> None:
+    imp.run_commit(_prepare(store), store)  # no-op when an earlier test committed it already
+    page.session_state["import_prepared"] = _prepare(store)
+    page.run()
+    assert not page.exception, page.exception
+    assert page.button(key="import_confirm").disabled
+    assert any("Nothing to import" in text for text in _texts(page.info))
+
+
+def test_undo_needs_confirmation_and_removes_the_batch(page: AppTest, store: IncidentStore) -> None:
+    committed = imp.run_commit(_prepare(store), store)
+    if committed.batch_id is None:  # an earlier test imported the fixture: undo that batch instead
+        batches = imp.undoable_batches(store.list_batches())
+        batch_id = batches.loc[batches["file_name"] == FIXTURE.name, "batch_id"].iloc[0]
+    else:
+        batch_id = committed.batch_id
+    page.run()
+    rows = imp.batch_rows(store.list_batches(), batch_id)
+    page.selectbox(key="undo_batch").set_value(batch_id).run()
+    assert page.button(key="undo_button").disabled
+    confirm = page.checkbox(key="undo_confirm")
+    assert confirm.label == f"I understand this removes {rows:,} incidents"
+
+    before = store.count_incidents()
+    confirm.check().run()
+    page.button(key="undo_button").click().run()
+    assert not page.exception, page.exception
+    assert not page.error, _texts(page.error)
+    assert store.count_incidents() == before - rows
+    status = store.list_batches().set_index("batch_id").loc[batch_id, "status"]
+    assert status == "undone"
+    assert any(f"{rows:,} incidents removed" in text for text in _texts(page.success))
+    assert batch_id not in page.selectbox(key="undo_batch").options
+    assert page.checkbox(key="undo_confirm").value is False
+
+
+class _FakeUpload:
+    """Stands in for st.file_uploader's UploadedFile (AppTest cannot upload files)."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self.file_id = f"test-{path.name}"
+        self._data = path.read_bytes()
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_generic_upload_shows_the_mapping_editor_and_validates(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit
+
+    upload = _FakeUpload(ROOT / "tests" / "fixtures" / "import" / "generic_fr_semicolon.csv")
+    real_uploader = streamlit.file_uploader
+
+    def fake_uploader(label: str, *args: object, **kwargs: object) -> object:
+        if kwargs.get("key") == "import_file":
+            return upload
+        return real_uploader(label, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(streamlit, "file_uploader", fake_uploader)
+    monkeypatch.setenv("SAHEL_DB_URL", db_url)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+    assert at.selectbox(key="map_event_date").value == "Date"
+    assert at.selectbox(key="map_latitude").value == "Latitude"
+    assert at.selectbox(key="map_event_type").value == "Type d'incident"
+    assert any("Detected format: **generic**" in text for text in _texts(at.caption))
+
+    at.button(key="import_validate").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+    prepared = at.session_state["import_prepared"]
+    assert prepared.report.format == "generic"
+    assert prepared.report.rows_read > 0
+    assert at.button(key="import_confirm").label.startswith("Import ")
+
+    # Switching to a named format and back keeps a usable mapping (suggestions re-applied).
+    at.selectbox(key="import_format").set_value("acled").run()
+    at.selectbox(key="import_format").set_value("generic").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="map_event_date").value == "Date"
