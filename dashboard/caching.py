@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from geodata.boundaries import country_names, load_admin0, load_admin1
-from geodata.corridors import load_corridor_segments
+from geodata.corridors import load_corridor_segments, load_corridors
 from incidents.demo import ensure_demo_loaded
 from incidents.developments import load_key_developments
 from incidents.store import IncidentStore, open_store, resolve_db_url
@@ -95,3 +95,38 @@ def map_corridors() -> gpd.GeoDataFrame:
 def key_developments() -> pd.DataFrame:
     """The shipped key-developments reference table (timeline markers, pivot dates)."""
     return load_key_developments()
+
+
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
+def analysis_frame(db_url: str, data_version: int) -> pd.DataFrame:
+    """Every incident's analysis columns, held once per store version and shared read-only.
+
+    A resource cache, not a data cache: a million rows are not copied on every rerun.
+    Callers must not mutate it; filtering returns new frames.
+    """
+    del data_version  # part of the key: a commit or undo loads a fresh frame
+    return _open_store(db_url).load_analysis_frame()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def incident_details(db_url: str, data_version: int, incident_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Full rows (notes, actors, sources) for the incidents a page displays."""
+    del data_version
+    return _open_store(db_url).load_incident_details(list(incident_ids))
+
+
+@st.cache_resource(show_spinner=False)
+def admin1_options() -> dict[str, str]:
+    """admin1_code -> "Name (ISO3)" for the region filter."""
+    admin1 = load_admin1().sort_values(["iso3", "admin1_name"])
+    return {
+        str(code): f"{name} ({iso3})"
+        for code, name, iso3 in zip(admin1["admin1_code"], admin1["admin1_name"], admin1["iso3"], strict=True)
+    }
+
+
+@st.cache_resource(show_spinner=False)
+def corridor_names() -> dict[str, str]:
+    """corridor_id -> name, in corridor order."""
+    corridors = load_corridors()
+    return dict(zip(corridors["corridor_id"], corridors["corridor_name"], strict=True))

@@ -1,85 +1,237 @@
-"""Sidebar filters of the map page: countries, date range and basemap.
+"""The sidebar filters shared by every analysis page, kept in session state and the URL.
 
-Widget keys (``filter_countries``, ``filter_dates``, ``basemap``) are part of the test
-contract: AppTest finds widgets by key.
+One :class:`~incidents.query.IncidentFilter` is the truth: it lives in
+``st.session_state["incident_filter"]``, the widgets start from it (so it survives a visit
+to a page without filters), and it is mirrored in the query string (so a copied link
+reopens the same view). Widget keys (``filter_*``) are the test contract: AppTest finds
+widgets by key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Final
 
 import streamlit as st
 
-from dashboard.maps import BASEMAPS
-from geodata.boundaries import DEFAULT_COUNTRIES
+from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS, EVENT_TYPES, SOURCE_DATASETS
+from incidents.query import DATE_PRESETS, MAX_CORRIDOR_KM, IncidentFilter
 
-KEY_COUNTRIES = "filter_countries"
-KEY_DATES = "filter_dates"
-KEY_BASEMAP = "basemap"
-DEFAULT_WINDOW_DAYS = 365
+STATE_KEY: Final = "incident_filter"
+KEY_COUNTRIES: Final = "filter_countries"
+KEY_PERIOD: Final = "filter_period"
+KEY_DATES: Final = "filter_dates"
+KEY_TYPES: Final = "filter_types"
+KEY_ACTORS: Final = "filter_actors"
+KEY_MIN_FATALITIES: Final = "filter_min_fatalities"
+KEY_ADMIN1: Final = "filter_admin1"
+KEY_CORRIDOR: Final = "filter_corridor"
+KEY_CORRIDOR_KM: Final = "filter_corridor_km"
+KEY_SOURCES: Final = "filter_sources"
+
+PRESET_LABELS: Final[Mapping[str, str]] = {
+    "last_30": "Last 30 days",
+    "last_90": "Last 90 days",
+    "last_365": "Last 365 days",
+    "all": "All dates",
+    "custom": "Custom range…",
+}
+SOURCE_LABELS: Final[Mapping[str, str]] = {
+    "acled": "ACLED",
+    "ucdp": "UCDP GED",
+    "generic": "Own spreadsheets",
+    "manual": "Manual entries",
+    "demo": "Synthetic demo",
+}
+#: Query-string keys owned by the filters; any other key (a page's own) is preserved.
+FILTER_PARAM_KEYS: Final = frozenset(
+    {
+        "country",
+        "type",
+        "actor",
+        "admin1",
+        "source",
+        "period",
+        "from",
+        "to",
+        "min_fatalities",
+        "corridor",
+        "corridor_km",
+    }
+)
 
 
 @dataclass(frozen=True)
-class Filters:
-    """What the user picked; hashable, so it can be passed to cached loaders piecewise."""
+class FilterOptions:
+    """What the widgets can offer: names of countries, regions and corridors, and the data's dates."""
 
-    countries: tuple[str, ...]
-    since: date
-    until: date
-    basemap: str
-
-
-def default_dates(data_range: tuple[date, date] | None, today: date | None = None) -> tuple[date, date]:
-    """The last 365 days of data (or all of it when shorter); the last 365 days when there is none."""
-    if data_range is None:
-        end = today or date.today()
-        return end - timedelta(days=DEFAULT_WINDOW_DAYS), end
-    first, last = data_range
-    return max(first, last - timedelta(days=DEFAULT_WINDOW_DAYS)), last
+    country_names: Mapping[str, str]
+    admin1_names: Mapping[str, str]  # admin1_code -> "Name (ISO3)"
+    corridor_names: Mapping[str, str]  # corridor_id -> name
+    data_range: tuple[date, date] | None
 
 
-def render_filters(country_names: dict[str, str], data_range: tuple[date, date] | None) -> Filters:
-    """Draw the sidebar widgets and return the current choice."""
+def current_filter(default_countries: Sequence[str]) -> IncidentFilter:
+    """The session's filter; on a session's first run, read from the URL."""
+    if STATE_KEY not in st.session_state:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(params, default_countries)
+    chosen: IncidentFilter = st.session_state[STATE_KEY]
+    return chosen
+
+
+def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> IncidentFilter:
+    """Draw the sidebar widgets, store and mirror the result, and return it with dates resolved."""
+    stored = current_filter(default_countries)
     sidebar = st.sidebar
     sidebar.header("Filters")
-    options = list(country_names)
     countries = sidebar.multiselect(
         "Countries",
-        options=options,
-        default=[c for c in DEFAULT_COUNTRIES if c in country_names],
-        format_func=lambda iso3: f"{country_names.get(iso3, iso3)} ({iso3})",
+        options=list(options.country_names),
+        default=[c for c in stored.countries if c in options.country_names],
+        format_func=lambda iso3: f"{options.country_names.get(iso3, iso3)} ({iso3})",
         key=KEY_COUNTRIES,
     )
-    start, end = default_dates(data_range)
+    preset = sidebar.selectbox(
+        "Period",
+        options=list(DATE_PRESETS),
+        index=list(DATE_PRESETS).index(stored.preset),
+        format_func=PRESET_LABELS.__getitem__,
+        key=KEY_PERIOD,
+        help="Presets count back from the latest incident in the store, not from today.",
+    )
+    since, until = _custom_dates(sidebar, preset, stored, options.data_range)
+    with sidebar.expander("More filters", expanded=_has_more(stored)):
+        event_types = st.multiselect(
+            "Event types",
+            options=list(EVENT_TYPES),
+            default=list(stored.event_types),
+            format_func=EVENT_TYPE_LABELS.__getitem__,
+            key=KEY_TYPES,
+            placeholder="All event types",
+        )
+        actor_groups = st.multiselect(
+            "Actor groups",
+            options=list(ACTOR_GROUPS),
+            default=list(stored.actor_groups),
+            key=KEY_ACTORS,
+            placeholder="All actor groups",
+            help="The armed group involved; an army-versus-JNIM battle counts as JNIM.",
+        )
+        min_fatalities = st.number_input(
+            "Minimum fatalities", min_value=0, value=stored.min_fatalities, step=1, key=KEY_MIN_FATALITIES
+        )
+        admin1_options = {
+            code: name
+            for code, name in options.admin1_names.items()
+            if any(name.endswith(f"({iso3})") for iso3 in countries)
+        }
+        admin1_codes = st.multiselect(
+            "Regions (admin-1)",
+            options=list(admin1_options),
+            default=[c for c in stored.admin1_codes if c in admin1_options],
+            format_func=lambda code: admin1_options.get(code, code),
+            key=KEY_ADMIN1,
+            placeholder="All regions",
+        )
+        corridor_ids = ["", *options.corridor_names]
+        corridor = st.selectbox(
+            "Near a corridor",
+            options=corridor_ids,
+            index=corridor_ids.index(stored.corridor_id) if stored.corridor_id in corridor_ids else 0,
+            format_func=lambda cid: "Anywhere" if not cid else f"{cid} — {options.corridor_names[cid]}",
+            key=KEY_CORRIDOR,
+            help="Incidents within the distance below of the corridor line (an aid, not a track).",
+        )
+        corridor_km = st.slider(
+            "Distance from the corridor (km)",
+            min_value=5,
+            max_value=int(MAX_CORRIDOR_KM),
+            value=int(stored.corridor_km),
+            step=5,
+            key=KEY_CORRIDOR_KM,
+            disabled=not corridor,
+        )
+        sources = st.multiselect(
+            "Data sources",
+            options=list(SOURCE_DATASETS),
+            default=list(stored.sources),
+            format_func=SOURCE_LABELS.__getitem__,
+            key=KEY_SOURCES,
+            placeholder="All sources",
+        )
+    chosen = IncidentFilter(
+        countries=tuple(countries),
+        since=since,
+        until=until,
+        preset=str(preset),
+        event_types=tuple(event_types),
+        actor_groups=tuple(actor_groups),
+        min_fatalities=int(min_fatalities),
+        admin1_codes=tuple(admin1_codes),
+        corridor_id=corridor or None,
+        corridor_km=float(corridor_km),
+        sources=tuple(sources),
+    )
+    st.session_state[STATE_KEY] = chosen
+    sync_query_params(chosen)
+    return chosen.resolved(options.data_range)
+
+
+def sync_query_params(chosen: IncidentFilter) -> None:
+    """Mirror the filter in the URL, keeping any page-specific keys already there."""
+    wanted = chosen.to_query_params()
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    kept = {key: value for key, value in current.items() if key not in FILTER_PARAM_KEYS}
+    normalised = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if {key: value for key, value in current.items() if key in FILTER_PARAM_KEYS} != normalised:
+        st.query_params.from_dict({**kept, **wanted})
+
+
+def _has_more(chosen: IncidentFilter) -> bool:
+    return bool(
+        chosen.event_types
+        or chosen.actor_groups
+        or chosen.min_fatalities
+        or chosen.admin1_codes
+        or chosen.corridor_id
+        or chosen.sources
+    )
+
+
+def _custom_dates(
+    sidebar: st.delta_generator.DeltaGenerator,
+    preset: object,
+    stored: IncidentFilter,
+    data_range: tuple[date, date] | None,
+) -> tuple[date | None, date | None]:
+    if preset != "custom":
+        return None, None
+    default = replace(stored, preset="last_365").resolved(data_range) if not stored.since else stored
+    start = default.since or date.today() - timedelta(days=364)
+    end = default.until or date.today()
     lowest = min(start, data_range[0]) if data_range else start
-    highest = max(end, date.today())
+    highest = max(end, data_range[1] if data_range else end, date.today())
     picked = sidebar.date_input(
         "Dates",
         value=(start, end),
         min_value=lowest,
         max_value=highest,
         key=KEY_DATES,
-        help="Inclusive. Defaults to the last 365 days of data.",
+        help="Inclusive start and end dates.",
     )
-    since, until = _date_pair(picked, start, end)
-    basemap = sidebar.selectbox(
-        "Basemap",
-        options=list(BASEMAPS),
-        format_func=BASEMAPS.__getitem__,
-        key=KEY_BASEMAP,
-        help="'No basemap' works without internet. OpenStreetMap tiles need a connection.",
-    )
-    return Filters(countries=tuple(countries), since=since, until=until, basemap=str(basemap))
+    return date_pair(picked, start, end)
 
 
-def _date_pair(picked: object, start: date, end: date) -> tuple[date, date]:
-    # While the user is picking a range the widget holds one date: treat it as the start.
+def date_pair(picked: object, start: date, end: date) -> tuple[date, date]:
+    """The (start, end) of a date_input; mid-selection it holds one date: treat it as the start."""
     if isinstance(picked, tuple | list):
         if len(picked) == 2:
             return picked[0], picked[1]
         if len(picked) == 1:
-            return picked[0], end if picked[0] <= end else picked[0]
+            return picked[0], max(picked[0], end)
         return start, end
     if isinstance(picked, date):
         return picked, picked

@@ -69,20 +69,133 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _to_records(frame: pd.DataFrame) -> Iterator[list[dict[str, Any]]]:
-    """Plain-Python rows (no pandas NA/Timestamp) in chunks, for executemany."""
-    data = frame.astype(object).where(frame.notna(), None)
-    data["event_date"] = [value.date() for value in frame["event_date"]]
-    data["imported_at"] = [value.to_pydatetime() for value in frame["imported_at"]]
-    for column in ("latitude", "longitude"):
-        data[column] = frame[column].astype(float).tolist()
-    for column in ("geo_precision", "fatalities"):
-        data[column] = frame[column].astype(int).tolist()
-    data["civilian_targeting"] = frame["civilian_targeting"].astype(bool).tolist()
-    columns = list(data.columns)
-    values = data.to_numpy()
-    for start in range(0, len(values), INSERT_CHUNK_ROWS):
-        yield [dict(zip(columns, row, strict=True)) for row in values[start : start + INSERT_CHUNK_ROWS]]
+def _column_values(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """Plain-Python values per column (no pandas NA/Timestamp), built column-wise."""
+    values: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if name == "event_date":
+            # datetime64[D].tolist() yields datetime.date (NaT -> None)
+            values[name] = column.to_numpy().astype("datetime64[D]").tolist()
+        elif name == "imported_at":
+            codes, uniques = pd.factorize(column)  # one batch timestamp: convert it once
+            converted = [value.to_pydatetime() for value in uniques]
+            values[name] = [converted[code] if code >= 0 else None for code in codes.tolist()]
+        elif name in ("latitude", "longitude"):
+            values[name] = column.astype(float).tolist()
+        elif name in ("geo_precision", "fatalities"):
+            values[name] = column.astype(int).tolist()
+        elif name == "civilian_targeting":
+            values[name] = column.astype(bool).tolist()
+        else:
+            values[name] = column.to_numpy(dtype=object, na_value=None).tolist()
+    return values
+
+
+def _to_rows(frame: pd.DataFrame, dialect: Any) -> tuple[list[str], Iterator[list[tuple[Any, ...]]]]:
+    """Column names and DBAPI-ready row tuples in chunks of ``INSERT_CHUNK_ROWS``.
+
+    Values pass through the same SQLAlchemy bind processors a Core insert applies
+    (e.g. SQLite stores dates as ISO text), so rows written here read back exactly
+    like rows written with ``conn.execute(table.insert(), dicts)``, without the
+    per-row parameter compilation that dominated commit time.
+    """
+    values = _column_values(frame)
+    table = schema.incidents
+    for name, column_values in values.items():
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is None:
+            continue
+        cache = {value: processor(value) for value in dict.fromkeys(column_values)}
+        values[name] = [cache[value] for value in column_values]
+    columns = list(values)
+    column_lists = list(values.values())
+    total = len(frame)
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        # Row tuples are built one chunk at a time: never a second full copy of the batch.
+        step = INSERT_CHUNK_ROWS
+        for start in range(0, total, step):
+            yield list(zip(*(column[start : start + step] for column in column_lists), strict=True))
+
+    return columns, chunks()
+
+
+def _insert_chunks(
+    conn: Any, columns: list[str], chunks: Iterator[list[tuple[Any, ...]]]
+) -> Iterator[int]:
+    """Insert each chunk on ``conn`` (inside its open transaction); yield the rows written."""
+    preparer = conn.dialect.identifier_preparer
+    table_name = preparer.format_table(schema.incidents)
+    column_sql = ", ".join(preparer.quote(name) for name in columns)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        # COPY FROM STDIN on the transaction's own DBAPI connection: same transaction.
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            for chunk in chunks:
+                with cursor.copy(f"COPY {table_name} ({column_sql}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+                yield len(chunk)
+        finally:
+            cursor.close()
+        return
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table_name} ({column_sql}) VALUES ({', '.join([marker] * len(columns))})"
+    for chunk in chunks:
+        conn.exec_driver_sql(sql, chunk)
+        yield len(chunk)
+
+
+def _dbapi_integrity_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+    """The driver's own IntegrityError (raised unwrapped by psycopg's COPY)."""
+    error = getattr(engine.dialect.dbapi, "IntegrityError", None)
+    return (error,) if isinstance(error, type) else ()
+
+
+#: Columns the dashboard filters and aggregates on (no free text).
+ANALYSIS_COLUMNS: Final = (
+    "incident_id",
+    "source_dataset",
+    "event_date",
+    "country_iso3",
+    "admin1_code",
+    "admin1_name",
+    "admin2_code",
+    "admin2_name",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "event_type",
+    "actor_group",
+    "fatalities",
+    "civilian_targeting",
+)
+_CATEGORY_COLUMNS: Final = (
+    "source_dataset",
+    "country_iso3",
+    "admin1_code",
+    "admin1_name",
+    "admin2_code",
+    "admin2_name",
+    "event_type",
+    "actor_group",
+)
+
+
+def analysis_frame_from_rows(rows: Sequence[Any]) -> pd.DataFrame:
+    """Rows of :data:`ANALYSIS_COLUMNS` as a compact frame (categories, numpy numbers)."""
+    frame = pd.DataFrame(rows, columns=list(ANALYSIS_COLUMNS))
+    frame["incident_id"] = frame["incident_id"].astype("string")
+    for column in _CATEGORY_COLUMNS:
+        frame[column] = frame[column].astype("category")
+    frame["event_date"] = pd.to_datetime(frame["event_date"]).astype("datetime64[ns]")
+    frame["latitude"] = frame["latitude"].astype("float64")
+    frame["longitude"] = frame["longitude"].astype("float64")
+    frame["geo_precision"] = frame["geo_precision"].astype("int8")
+    frame["fatalities"] = frame["fatalities"].astype("int64")
+    frame["civilian_targeting"] = frame["civilian_targeting"].astype(bool)
+    return frame
 
 
 class IncidentStore:
@@ -138,6 +251,8 @@ class IncidentStore:
         found: set[str] = set()
         column = schema.incidents.c.incident_id
         with self._engine.connect() as conn:
+            if not ids or conn.execute(select(column).limit(1)).first() is None:
+                return found  # empty store (a first import): nothing to look up
             for start in range(0, len(ids), ID_LOOKUP_CHUNK):
                 chunk = ids[start : start + ID_LOOKUP_CHUNK]
                 found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
@@ -166,6 +281,38 @@ class IncidentStore:
             return conform_incidents(frame)
         frame["civilian_targeting"] = frame["civilian_targeting"].astype(bool)
         frame["fatalities"] = frame["fatalities"].astype(np.int64)
+        return conform_incidents(frame)
+
+    def load_analysis_frame(self) -> pd.DataFrame:
+        """Every stored incident, analysis columns only (:data:`ANALYSIS_COLUMNS`), compact.
+
+        The dashboard holds this in memory per ``data_version`` and filters it there:
+        repeated text becomes ``category``, so a million rows take about 100 MB and a filter
+        change costs milliseconds. Free text (notes, actors) is fetched only for the rows
+        shown, with :meth:`load_incident_details`.
+        """
+        table = schema.incidents
+        query = select(*[table.c[name] for name in ANALYSIS_COLUMNS]).order_by(
+            table.c.event_date, table.c.incident_id
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return analysis_frame_from_rows(rows)
+
+    def load_incident_details(self, incident_ids: Sequence[str]) -> pd.DataFrame:
+        """Full canonical rows for these ids (popups, tables of latest incidents)."""
+        ids = list(dict.fromkeys(incident_ids))
+        table = schema.incidents
+        columns = [table.c[name] for name in INCIDENT_COLUMNS]
+        rows: list[Any] = []
+        with self._engine.connect() as conn:
+            for start in range(0, len(ids), ID_LOOKUP_CHUNK):
+                chunk = ids[start : start + ID_LOOKUP_CHUNK]
+                rows.extend(conn.execute(select(*columns).where(table.c.incident_id.in_(chunk))).all())
+        frame = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
+        if not frame.empty:
+            frame["civilian_targeting"] = frame["civilian_targeting"].astype(bool)
+            frame["fatalities"] = frame["fatalities"].astype(np.int64)
         return conform_incidents(frame)
 
     def list_batches(self) -> pd.DataFrame:
@@ -220,15 +367,15 @@ class IncidentStore:
                     )
                 )
                 written = 0
-                for chunk in _to_records(frame):
-                    conn.execute(schema.incidents.insert(), chunk)
-                    written += len(chunk)
+                columns, chunks = _to_rows(frame, conn.dialect)
+                for count in _insert_chunks(conn, columns, chunks):
+                    written += count
                     if progress is not None:
                         progress(written / max(len(frame), 1))
                 details = f"{len(frame)} rows from {meta.file_name}"
                 self._log(conn, meta.user_name, "import", batch_id, details)
                 self._bump_version(conn)
-        except IntegrityError as exc:
+        except (IntegrityError, *_dbapi_integrity_errors(self._engine)) as exc:
             raise StoreError(
                 "the batch holds incident ids that are already stored; nothing was written. "
                 "Remove duplicates before committing"

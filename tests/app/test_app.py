@@ -44,9 +44,15 @@ def test_map_page_runs_and_shows_the_demo_banner(app: AppTest) -> None:
     assert any(DEMO_NOTICE in text for text in _texts(app.warning))
     assert app.multiselect(key="filter_countries").value == ["MLI", "BFA", "NER"]
     assert app.selectbox(key="basemap").value == "none"
-    since, until = app.date_input(key="filter_dates").value
-    assert 360 <= (until - since).days <= 366
+    assert app.selectbox(key="filter_period").value == "last_365"
     assert any("Natural Earth" in text for text in _texts(app.caption))
+
+
+def test_custom_period_starts_from_the_last_365_days_of_data(app: AppTest) -> None:
+    app.selectbox(key="filter_period").set_value("custom").run()
+    assert not app.exception, app.exception
+    since, until = app.date_input(key="filter_dates").value
+    assert (until - since).days == 364
 
 
 def _country_without_data(db_url: str) -> str:

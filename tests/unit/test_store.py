@@ -161,3 +161,22 @@ def test_date_range(store: IncidentStore) -> None:
     assert store.date_range() is None
     store.add_batch(incidents(["a", "b", "c"]), META)
     assert store.date_range() == (date(2024, 1, 1), date(2024, 1, 3))
+
+
+def test_analysis_frame_is_compact_and_details_are_complete(store: IncidentStore) -> None:
+    from incidents.store.sql import ANALYSIS_COLUMNS
+
+    store.add_batch(incidents(["a", "b", "c"]), META)
+    frame = store.load_analysis_frame()
+    assert list(frame.columns) == list(ANALYSIS_COLUMNS)
+    assert str(frame["event_type"].dtype) == "category"
+    assert frame["fatalities"].tolist() == [0, 1, 2]
+    assert frame["event_date"].dt.date.tolist() == [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)]
+    details = store.load_incident_details(["manual:c", "manual:a", "manual:zzz"])
+    assert sorted(details["incident_id"]) == ["manual:a", "manual:c"]
+    assert details.set_index("incident_id").loc["manual:a", "notes"] == "<script>alert(1)</script>"
+    assert store.load_analysis_frame().shape[0] == 3
+    empty = open_store(f"sqlite:///{store.url.database}.empty.db") if store.backend == "sqlite" else None
+    if empty is not None:
+        assert empty.load_analysis_frame().empty
+        empty.close()

@@ -1,0 +1,74 @@
+"""What every analysis page starts from: the store, the filter, and the filtered incidents.
+
+Pages call :func:`load_page_data` once; it draws the shared sidebar filters and returns
+the frames the page needs. Filtering is in memory on the cached analysis frame, so a
+filter change costs milliseconds even with a million stored incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from dashboard import caching
+from dashboard.filters import FilterOptions, render_filters
+from geodata.boundaries import DEFAULT_COUNTRIES
+from geodata.corridors import within_corridor_km
+from incidents.query import IncidentFilter
+from incidents.store import IncidentStore
+
+
+@dataclass(frozen=True)
+class PageData:
+    store: IncidentStore
+    db_url: str
+    data_version: int
+    country_names: dict[str, str]
+    data_range: tuple[date, date] | None
+    filter: IncidentFilter  # dates resolved
+    incidents: pd.DataFrame  # filtered analysis frame
+    previous: pd.DataFrame  # same filter, the period of equal length just before
+
+    @property
+    def empty(self) -> bool:
+        return self.incidents.empty
+
+
+def corridor_mask(corridor_id: str, km: float, frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """The corridor filter's geometry test, delegated to geodata."""
+    return within_corridor_km(corridor_id, km, frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
+
+
+def apply_filter(frame: pd.DataFrame, chosen: IncidentFilter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows in the filter's period, rows in the previous period of equal length)."""
+    if chosen.since is None or chosen.until is None:
+        raise ValueError("resolve the filter's dates before applying it")
+    base = chosen.mask(frame, corridor_mask, ignore_dates=True)
+    dates = frame["event_date"].to_numpy()
+    current = base & (dates >= np.datetime64(chosen.since)) & (dates <= np.datetime64(chosen.until))
+    prev_start, prev_end = chosen.previous_period()
+    previous = base & (dates >= np.datetime64(prev_start)) & (dates <= np.datetime64(prev_end))
+    return frame[current], frame[previous]
+
+
+def load_page_data() -> PageData:
+    """Open the store, draw the sidebar filters, and filter the cached incidents."""
+    store = caching.get_store()
+    db_url = caching.current_db_url()
+    version = store.data_version()
+    names = caching.country_names_cached()
+    data_range = caching.incident_date_range(db_url, version)
+    options = FilterOptions(
+        country_names=names,
+        admin1_names=caching.admin1_options(),
+        corridor_names=caching.corridor_names(),
+        data_range=data_range,
+    )
+    chosen = render_filters(options, DEFAULT_COUNTRIES)
+    frame = caching.analysis_frame(db_url, version)
+    current, previous = apply_filter(frame, chosen)
+    return PageData(store, db_url, version, names, data_range, chosen, current, previous)
