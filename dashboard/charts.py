@@ -1,0 +1,270 @@
+"""Chart builders: plotly figures for the Timeline, Risk and Overview pages, with no Streamlit calls.
+
+Pure functions from the small frames of :mod:`incidents.analytics` to
+:class:`plotly.graph_objects.Figure`, tested by inspecting the figure. Two rules:
+
+* offline: no web fonts, no mapbox; plotly.js comes bundled with Streamlit;
+* plotly renders trace names, tick labels, hover text and annotations as HTML, and unit
+  names, actor names and key-development titles are analyst-editable, so every such
+  string is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Final, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.maps import EVENT_TYPE_COLOURS
+from incidents.analytics.timeseries import rolling_mean, series_totals
+from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS
+
+#: Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
+QUALITATIVE_COLOURS: Final = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+ACTOR_GROUP_COLOURS: Final[dict[str, str]] = {
+    group: QUALITATIVE_COLOURS[i % len(QUALITATIVE_COLOURS)] for i, group in enumerate(ACTOR_GROUPS)
+}
+ROLLING_COLOUR: Final = "#222222"
+DEVELOPMENT_COLOUR: Final = "#555555"
+#: Sequential scale readable by colour-blind users and in greyscale print.
+HEATMAP_COLOURSCALE: Final = "YlOrRd"
+DEVELOPMENT_LABEL_CHARS: Final = 40
+MEASURE_LABELS: Final[dict[str, str]] = {
+    "incidents": "Incidents",
+    "fatalities": "Fatalities",
+    "rate": "Incidents per 10,000 km²",
+}
+
+
+def _esc(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _group_label(group: str) -> str:
+    return _esc(EVENT_TYPE_LABELS.get(group, group))
+
+
+def _group_colours(groups: list[str]) -> Mapping[str, str]:
+    """Event types and actor groups keep one colour across charts; other groups use the palette in order."""
+    colours: dict[str, str] = {}
+    spare = iter(QUALITATIVE_COLOURS * (len(groups) // len(QUALITATIVE_COLOURS) + 1))
+    for group in groups:
+        colours[group] = EVENT_TYPE_COLOURS.get(group) or ACTOR_GROUP_COLOURS.get(group) or next(spare)
+    return colours
+
+
+def _base_layout(fig: go.Figure, title: str) -> None:
+    fig.update_layout(
+        title={"text": _esc(title)},
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hoverlabel={"namelength": -1},
+    )
+
+
+def _add_developments(
+    fig: go.Figure, developments: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+) -> None:
+    """One dotted vertical line and a rotated label per development dated start..end.
+
+    Shapes and annotations are set in one layout update: ``add_shape``/``add_annotation``
+    revalidate every earlier one and cost ~12 ms each.
+    """
+    dates = developments["date"]
+    shown = developments[((dates >= start) & (dates <= end)).to_numpy(dtype=bool, na_value=False)]
+    shapes: list[dict[str, object]] = []
+    annotations: list[dict[str, object]] = []
+    for when, title in zip(shown["date"], shown["title"], strict=True):
+        text = str(title) if pd.notna(title) else ""
+        short = text if len(text) <= DEVELOPMENT_LABEL_CHARS else text[: DEVELOPMENT_LABEL_CHARS - 1] + "…"
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": when,
+                "x1": when,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": DEVELOPMENT_COLOUR, "width": 1, "dash": "dot"},
+                "name": "key development",
+            }
+        )
+        annotations.append(
+            {
+                "x": when,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "text": _esc(short),
+                "hovertext": f"{_esc(pd.Timestamp(when).date())}: {_esc(text)}",
+                "showarrow": False,
+                "textangle": -90,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 10, "color": DEVELOPMENT_COLOUR},
+            }
+        )
+    fig.update_layout(shapes=shapes, annotations=annotations)
+
+
+def build_timeline_figure(
+    series: pd.DataFrame,
+    *,
+    measure: Literal["incidents", "fatalities"],
+    rolling_window: int | None,
+    developments: pd.DataFrame | None,
+    title: str,
+) -> go.Figure:
+    """Stacked bars per group of :func:`~incidents.analytics.incident_series`, a rolling mean of
+    the total, key developments as vertical markers, and a range slider.
+    """
+    fig = go.Figure()
+    measure_label = MEASURE_LABELS.get(measure, measure)
+    if not series.empty:
+        wide = series.pivot_table(
+            index="period_start", columns="group", values="value", aggfunc="sum", fill_value=0, observed=True
+        ).sort_index()
+        groups = [str(group) for group in wide.columns]
+        colours = _group_colours(groups)
+        for group, column in zip(groups, wide.columns, strict=True):
+            label = _group_label(group)
+            fig.add_bar(
+                x=wide.index,
+                y=wide[column].to_numpy(),
+                name=label,
+                marker_color=colours[group],
+                hovertemplate=f"{label}<br>%{{x|%d %b %Y}}: %{{y:,}}<extra></extra>",
+            )
+        if rolling_window:
+            totals = series_totals(series)
+            fig.add_scatter(
+                x=totals.index,
+                y=rolling_mean(totals, rolling_window).to_numpy(),
+                mode="lines",
+                name=f"{rolling_window}-period average (all)",
+                line={"color": ROLLING_COLOUR, "width": 2},
+                hovertemplate="average %{y:,.1f}<extra></extra>",
+            )
+        if developments is not None and not developments.empty:
+            _add_developments(fig, developments, wide.index.min(), wide.index.max())
+    _base_layout(fig, title)
+    fig.update_layout(barmode="stack", bargap=0.1, yaxis_title=measure_label)
+    fig.update_xaxes(rangeslider={"visible": True}, type="date")
+    return fig
+
+
+def build_heatmap_figure(
+    matrix: pd.DataFrame,
+    *,
+    measure: Literal["incidents", "fatalities", "rate"],
+    title: str,
+) -> go.Figure:
+    """Units (y) by month (x) heatmap of :func:`~incidents.analytics.region_month_matrix`."""
+    measure_label = MEASURE_LABELS.get(measure, measure)
+    labels = [_esc(label) for label in matrix.index]
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix.to_numpy(dtype=float),
+            x=list(matrix.columns),
+            y=labels,
+            colorscale=HEATMAP_COLOURSCALE,
+            colorbar={"title": {"text": _esc(measure_label)}},
+            hoverongaps=False,
+            hovertemplate=(
+                "%{y}<br>%{x|%b %Y}<br>"
+                + _esc(measure_label)
+                + (": %{z:,.2f}" if measure == "rate" else ": %{z:,}")
+                + "<extra></extra>"
+            ),
+            xgap=1,
+            ygap=1,
+        )
+    )
+    _base_layout(fig, title)
+    fig.update_layout(height=max(320, 22 * len(labels) + 140))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="date", dtick="M3" if matrix.shape[1] > 12 else "M1", tickformat="%b %Y")
+    return fig
+
+
+def build_bar_figure(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    orientation: Literal["h", "v"] = "h",
+) -> go.Figure:
+    """A simple bar chart of two columns; horizontal bars list the first row at the top."""
+    categorical = y if orientation == "h" else x
+    values = x if orientation == "h" else y
+    categories = [_esc(value) for value in frame[categorical]]
+    numbers = frame[values].to_numpy()
+    fig = go.Figure(
+        go.Bar(
+            x=numbers if orientation == "h" else categories,
+            y=categories if orientation == "h" else numbers,
+            orientation=orientation,
+            marker_color=QUALITATIVE_COLOURS[0],
+            hovertemplate=("%{y}: %{x:,}" if orientation == "h" else "%{x}: %{y:,}") + "<extra></extra>",
+        )
+    )
+    _base_layout(fig, title)
+    if orientation == "h":
+        fig.update_yaxes(autorange="reversed", type="category")
+        fig.update_layout(height=max(260, 26 * len(categories) + 120))
+        fig.update_xaxes(title=_esc(values))
+    else:
+        fig.update_xaxes(type="category")
+        fig.update_yaxes(title=_esc(values))
+    return fig
+
+
+def build_unit_trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
+    """Incidents (bars) and fatalities (line, right axis) per period of one unit."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=trend["period_start"],
+        y=trend["incidents"].to_numpy(),
+        name="Incidents",
+        marker_color=QUALITATIVE_COLOURS[0],
+        hovertemplate="%{x|%b %Y}: %{y:,} incidents<extra></extra>",
+    )
+    fig.add_scatter(
+        x=trend["period_start"],
+        y=trend["fatalities"].to_numpy(),
+        name="Fatalities",
+        mode="lines+markers",
+        yaxis="y2",
+        line={"color": QUALITATIVE_COLOURS[3], "width": 2},
+        hovertemplate="%{x|%b %Y}: %{y:,} fatalities<extra></extra>",
+    )
+    _base_layout(fig, title)
+    fig.update_layout(
+        yaxis={"title": "Incidents", "rangemode": "tozero"},
+        yaxis2={
+            "title": "Fatalities",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+    )
+    fig.update_xaxes(type="date")
+    return fig
