@@ -204,3 +204,45 @@ def test_cli_import_report_json_and_exit_codes(
     assert failure["batch_id"] is None and failure["rows_read"] == 0 and failure["error"]
     assert main(["batches"]) == 0
     assert capsys.readouterr().out.count("committed") == 1
+
+
+def test_generic_file_geocodes_names_and_flags_ambiguity_swaps_and_gaps(
+    tmp_path: Path, store: IncidentStore
+) -> None:
+    from incidents.ingest.mapping import ColumnMapping
+
+    mapping = ColumnMapping(
+        name="field team",
+        columns={
+            "event_date": "date",
+            "latitude": "lat",
+            "longitude": "lon",
+            "location": "place",
+            "country": "country",
+            "event_type": "type",
+            "fatalities": "dead",
+        },
+        event_type_values={"attack": "violence_against_civilians"},
+    )
+    lines = [
+        "date;lat;lon;place;country;type;dead",  # line 1
+        "12/09/2024;;;Ménaka;Mali;attack;2",  # line 2: placed from the gazetteer
+        "13/09/2024;;;Boni;;attack;0",  # line 3: several villages called Boni
+        "14/09/2024;-0,04;16,27;Gao;Mali;attack;1",  # line 4: lat/lon swapped
+        ";16,27;-0,04;Gao;Mali;attack;1",  # line 5: no date
+        "15/09/2024;;;;Mali;attack;1",  # line 6: neither coordinates nor place
+    ]
+    report = import_file(write(tmp_path, "field.csv", lines), store, mapping=mapping, today=TODAY)
+    found = {(issue.code, issue.line) for issue in report.issues}
+    assert {
+        ("geocoded_from_name", 2),
+        ("ambiguous_place", 3),
+        ("suspect_swapped_lat_lon", 4),
+        ("missing_required", 5),
+        ("missing_required", 6),
+    } <= found
+    ambiguous = next(issue for issue in report.issues if issue.code == "ambiguous_place")
+    assert ambiguous.message.count("gn:") + ambiguous.message.count("osm:") >= 2
+    stored = store.load_incidents()
+    assert len(stored) == report.rows_accepted == 1
+    assert (stored.loc[0, "admin2_code"], stored.loc[0, "geo_precision"]) == ("ML.GA.MN", 2)
