@@ -14,20 +14,16 @@ rendered HTML (DESIGN.md §6). Three rules shape them:
 
 from __future__ import annotations
 
-import html
-import json
-import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element
 from folium.plugins import FastMarkerCluster
-from folium.template import Template
 
 from dashboard.assets import ASSET_BASE_URL, localise_resources, offline_css, offline_js
 from dashboard.attribution import (
@@ -35,7 +31,50 @@ from dashboard.attribution import (
     MAP_INCIDENTS_ATTRIBUTION,
     OSM_TILE_ATTRIBUTION,
 )
+from dashboard.map_elements import Attribution as _Attribution
+from dashboard.map_elements import Bind as _Bind
+from dashboard.map_elements import Legend as _Legend
+from dashboard.map_elements import MapStyle as _MapStyle
+from dashboard.map_elements import esc
+from dashboard.map_elements import text_of as _text
+from dashboard.map_layers import (
+    CHOROPLETH_LEVELS,
+    LAYER_ADMIN2,
+    LAYER_CHOROPLETH_DEFAULT,
+    UNCERTAINTY_LEGEND,
+    DrillDownHub,
+    UncertaintyCircles,
+    admin_boundary_layer,
+    buffer_layer,
+    choropleth_layer,
+    heat_layer,
+    hexagon_aggregation,
+    hexagon_layer,
+    uncertainty_rows,
+)
+from dashboard.map_markers import (
+    APPROXIMATE_PRECISIONS,
+    EVENT_TYPE_COLOURS,
+    NOTES_MAX_CHARS,
+    MarkerData,
+    incident_marker_data,
+    marker_callback,
+)
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
+
+__all__ = [
+    "APPROXIMATE_PRECISIONS",
+    "BASEMAPS",
+    "EVENT_TYPE_COLOURS",
+    "NOTES_MAX_CHARS",
+    "MapBuild",
+    "MarkerData",
+    "build_incident_map",
+    "build_incident_map_with_info",
+    "corridor_popup_html",
+    "esc",
+    "incident_marker_data",
+]
 
 #: Basemap key -> label for the sidebar. "none" needs no internet and is the default.
 BASEMAPS: Final[dict[str, str]] = {
@@ -46,19 +85,9 @@ OSM_TILES_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # Without tiles Leaflet has no maxZoom and marker clustering throws (DESIGN.md §8).
 MAX_ZOOM: Final = 14
 MIN_ZOOM: Final = 3
-NOTES_MAX_CHARS: Final = 500
 #: Centre of Mali's bounding box: the view when there is nothing to fit.
 DEFAULT_CENTRE: Final = (17.5, -2.0)
 
-EVENT_TYPE_COLOURS: Final[dict[str, str]] = {
-    "battle": "#d62728",
-    "explosion_remote_violence": "#ff7f0e",
-    "violence_against_civilians": "#9467bd",
-    "abduction": "#8c564b",
-    "protest_riot": "#1f77b4",
-    "strategic_development": "#2ca02c",
-    "other": "#7f7f7f",
-}
 CORRIDOR_COLOURS: Final = ("#00429d", "#0f7a4a", "#a86b00", "#8b008b", "#007c80", "#a0522d", "#4b0082")
 CONNECTOR_DASH: Final = "6 8"
 
@@ -69,11 +98,6 @@ LAYER_INCIDENTS: Final = "Incidents"
 
 LAND_FILL: Final = "#f4f1ea"
 SEA_BACKGROUND: Final = "#dfe7ec"
-
-
-def esc(value: object) -> str:
-    """HTML-escaped text of a cell; missing values become the empty string."""
-    return html.escape(_text(value), quote=True)
 
 
 # ---- assets -------------------------------------------------------------------------
@@ -105,92 +129,6 @@ def localise_assets(m: folium.Map, asset_base: str = ASSET_BASE_URL) -> None:
 # ---- small folium elements -----------------------------------------------------------
 
 
-class _Attribution(MacroElement):
-    """Adds a line to the map's attribution control (boundaries and incident sources)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Attribution"
-        self.text = text
-
-
-class _Bind(MacroElement):
-    """``bindPopup``/``bindTooltip`` on the parent layer, content passed as a JSON string.
-
-    folium's Popup and Tooltip paste their text into a JavaScript template literal, where a
-    ``${...}``, backtick or backslash in the data would run code or break the whole map.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.{{ this.method }}(
-                {{ this.content|tojson }}, {{ this.options|tojson }}
-            );
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, method: str, content: str, **options: object) -> None:
-        super().__init__()
-        if method not in ("bindPopup", "bindTooltip"):
-            raise ValueError(f"method {method!r} is not one of ['bindPopup', 'bindTooltip']")
-        self._name = "Bind"
-        self.method = method
-        self.content = content
-        self.options = options
-
-
-class _Legend(MacroElement):
-    """Event-type colour key as a Leaflet control, so it works inside streamlit-folium too."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            (function () {
-                var legend = L.control({position: "bottomright"});
-                legend.onAdd = function () {
-                    var div = L.DomUtil.create("div", "sahel-legend");
-                    div.innerHTML = {{ this.html|tojson }};
-                    return div;
-                };
-                legend.addTo({{ this._parent.get_name() }});
-            })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str) -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.html = html_text
-
-
-class _MapStyle(MacroElement):
-    """Page CSS: the plain background of the offline basemap and the legend/popup look."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>{{ this.css }}</style>
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, css: str) -> None:
-        super().__init__()
-        self._name = "MapStyle"
-        self.css = css
-
-
 def _css(offline: bool) -> str:
     background = f".leaflet-container {{ background: {SEA_BACKGROUND}; }}" if offline else ""
     return (
@@ -205,7 +143,7 @@ def _css(offline: bool) -> str:
     )
 
 
-def _legend_html() -> str:
+def _legend_html(*, points: bool = True) -> str:
     items = "".join(
         f'<div><i style="background:{EVENT_TYPE_COLOURS[t]}"></i>{esc(EVENT_TYPE_LABELS[t])}</div>'
         for t in EVENT_TYPES
@@ -216,7 +154,7 @@ def _legend_html() -> str:
         f'<div><span style="display:inline-block;width:18px;border-top:3px dashed {CORRIDOR_COLOURS[0]};'
         'margin-right:6px;vertical-align:3px"></span>Connector (no source)</div>'
     )
-    return f"<b>Event type</b>{items}{corridor}"
+    return (f"<b>Event type</b>{items}" if points else "") + corridor
 
 
 # ---- layers ------------------------------------------------------------------------------
@@ -255,8 +193,14 @@ def _labelled(frame: gpd.GeoDataFrame, label: pd.Series, extra: Sequence[str] = 
 
 
 def _add_boundaries(
-    m: folium.Map, admin0: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, *, offline: bool
-) -> None:
+    m: folium.Map,
+    admin0: gpd.GeoDataFrame,
+    admin1: gpd.GeoDataFrame,
+    admin2: gpd.GeoDataFrame | None,
+    *,
+    offline: bool,
+) -> list[folium.GeoJson]:
+    """Countries, regions and (hidden at start) districts; returns the clickable admin layers."""
     countries = _labelled(admin0, admin0["country"].map(esc), extra=("role",))
 
     def country_style(feature: dict) -> dict:
@@ -270,14 +214,22 @@ def _add_boundaries(
 
     _boundary_layer(countries, LAYER_COUNTRIES, country_style, {"weight": 2.5}).add_to(m)
 
-    regions = _labelled(
-        admin1,
-        admin1["admin1_name"].map(esc) + " — " + admin1["country"].map(esc),
-    )
     region_style = {"color": "#8a8a8a", "weight": 0.8, "fillOpacity": 0.0, "fill": True}
-    _boundary_layer(
-        regions, LAYER_REGIONS, lambda _f: region_style, {"weight": 2, "color": "#333333"}
-    ).add_to(m)
+    regions = admin_boundary_layer(admin1, "admin1", LAYER_REGIONS, show=True, style=region_style)
+    regions.add_to(m)
+    drill = [regions]
+    if admin2 is not None:
+        district_style = {
+            "color": "#a0a0a0",
+            "weight": 0.6,
+            "fillOpacity": 0.0,
+            "fill": True,
+            "dashArray": "2 3",
+        }
+        districts = admin_boundary_layer(admin2, "admin2", LAYER_ADMIN2, show=False, style=district_style)
+        districts.add_to(m)
+        drill.append(districts)
+    return drill
 
 
 def _boundary_layer(
@@ -293,15 +245,6 @@ def _boundary_layer(
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False) if len(frame) else None,
         zoom_on_click=False,
     )
-
-
-def _text(value: object) -> str:
-    """Plain text of a cell: lists joined, missing values (None, NaN, pd.NA, NaT) empty."""
-    if isinstance(value, list | tuple):
-        return "; ".join(_text(v) for v in value)
-    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
-        return ""
-    return str(value)
 
 
 _REF_LINE: Final = re.compile(r"^(?P<text>.*?)\s*<(?P<url>https?://[^\s<>\"]+)>\s*$")
@@ -351,12 +294,28 @@ def _line_parts(geometry: object) -> list[list[tuple[float, float]]]:
     return []
 
 
-def _add_corridors(m: folium.Map, corridors: gpd.GeoDataFrame | None) -> None:
+def corridor_colours(*frames: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """corridor_id -> line colour, in order of first appearance (lines first, then buffers)."""
+    ids: dict[str, None] = {}
+    for frame in frames:
+        if frame is not None and "corridor_id" in frame.columns:
+            ids.update(dict.fromkeys(frame["corridor_id"].astype(str)))
+    return {cid: CORRIDOR_COLOURS[i % len(CORRIDOR_COLOURS)] for i, cid in enumerate(ids)}
+
+
+def _add_corridors(
+    m: folium.Map,
+    corridors: gpd.GeoDataFrame | None,
+    colours: dict[str, str],
+    highlight: str | None = None,
+) -> None:
     group = folium.FeatureGroup(name=LAYER_CORRIDORS)
     if corridors is not None and len(corridors):
-        ids = list(dict.fromkeys(corridors["corridor_id"].astype(str)))
-        colours = {cid: CORRIDOR_COLOURS[i % len(CORRIDOR_COLOURS)] for i, cid in enumerate(ids)}
         for _, row in corridors.iterrows():
+            hot = highlight is not None and highlight in (
+                str(row["corridor_id"]),
+                _text(row.get("corridor_name", "")),
+            )
             connector = bool(row.get("connector", False))
             tooltip = esc(
                 f"{_text(row.get('corridor_name', ''))}: {_text(row.get('from_name', ''))} → "
@@ -367,8 +326,8 @@ def _add_corridors(m: folium.Map, corridors: gpd.GeoDataFrame | None) -> None:
                 line = folium.PolyLine(
                     part,
                     color=colours[str(row["corridor_id"])],
-                    weight=3.5,
-                    opacity=0.9,
+                    weight=7.0 if hot else 3.5,
+                    opacity=1.0 if hot else 0.9,
                     dash_array=CONNECTOR_DASH if connector else None,
                 )
                 _Bind("bindTooltip", tooltip, sticky=True).add_to(line)
@@ -377,128 +336,11 @@ def _add_corridors(m: folium.Map, corridors: gpd.GeoDataFrame | None) -> None:
     group.add_to(m)
 
 
-def _place(location: object, admin2: object, admin1: object, country: object) -> str:
-    parts = [p for p in (_text(location), _text(admin2), _text(admin1), _text(country)) if p]
-    return ", ".join(dict.fromkeys(parts))
-
-
-@dataclass(frozen=True)
-class MarkerData:
-    """What the browser turns into markers: compact rows plus a table of escaped strings.
-
-    Place, actors, notes and source repeat a lot across 20k incidents, so rows hold indexes
-    into ``strings`` instead of the text (several times smaller). Row layout, kept in step
-    with ``_MARKER_CALLBACK``: lat, lon, event-type index, date, place#, actors#,
-    fatalities, notes#, source#, is-demo (0/1).
-    """
-
-    rows: list[list[object]]
-    strings: list[str]
-
-
-def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
-    """Marker rows and their string table; every string is HTML-escaped here, in Python."""
-    strings: dict[str, int] = {"": 0}
-
-    def ref(text: str) -> int:
-        return strings.setdefault(esc(text), len(strings))
-
-    rows: list[list[object]] = []
-    if incidents.empty:
-        return MarkerData(rows, list(strings))
-    type_index = {t: i for i, t in enumerate(EVENT_TYPES)}
-    other = type_index["other"]
-    frame = incidents
-    dates = pd.to_datetime(frame["event_date"]).dt.strftime("%Y-%m-%d").fillna("")
-    for lat, lon, etype, date, loc, a2, a1, country, actor1, actor2, fat, notes, source, dataset in zip(
-        frame["latitude"].to_numpy(dtype=float),
-        frame["longitude"].to_numpy(dtype=float),
-        frame["event_type"].astype(object),
-        dates,
-        frame["location"].astype(object),
-        frame["admin2_name"].astype(object),
-        frame["admin1_name"].astype(object),
-        frame["country"].astype(object),
-        frame["actor1"].astype(object),
-        frame["actor2"].astype(object),
-        frame["fatalities"].astype(object),
-        frame["notes"].astype(object),
-        frame["source"].astype(object),
-        frame["source_dataset"].astype(object),
-        strict=True,
-    ):
-        if math.isnan(lat) or math.isnan(lon):
-            continue
-        note = _text(notes)
-        if len(note) > NOTES_MAX_CHARS:
-            note = note[:NOTES_MAX_CHARS] + "…"
-        actors = " vs ".join(a for a in (_text(actor1), _text(actor2)) if a)
-        rows.append(
-            [
-                round(float(lat), 5),
-                round(float(lon), 5),
-                type_index.get(_text(etype), other),
-                date,
-                ref(_place(loc, a2, a1, country)),
-                ref(actors),
-                0 if _text(fat) == "" else int(fat),
-                ref(note),
-                ref(_text(source)),
-                1 if _text(dataset) == "demo" else 0,
-            ]
-        )
-    return MarkerData(rows, list(strings))
-
-
-def _js_literal(value: object) -> str:
-    # JSON is valid JavaScript; "<" is escaped too so no string can close the <script>.
-    return json.dumps(value).replace("<", "\\u003c")
-
-
-# Every string reaching the browser was escaped in Python; this code only joins them with
-# fixed markup.
-_MARKER_CALLBACK: Final = """(function () {
-    var COLOURS = %(colours)s;
-    var LABELS = %(labels)s;
-    var S = %(strings)s;
-    var DEMO = 'Synthetic demo row: not a real event';
-    function popup(row) {
-        return '<table class="sahel-popup">'
-            + '<tr><th>Date</th><td>' + row[3] + '</td></tr>'
-            + '<tr><th>Type</th><td>' + LABELS[row[2]] + '</td></tr>'
-            + '<tr><th>Place</th><td>' + S[row[4]] + '</td></tr>'
-            + '<tr><th>Actors</th><td>' + S[row[5]] + '</td></tr>'
-            + '<tr><th>Fatalities</th><td>' + row[6] + '</td></tr>'
-            + (row[7] ? '<tr><th>Notes</th><td>' + S[row[7]] + '</td></tr>' : '')
-            + '<tr><th>Source</th><td>' + S[row[8]] + '</td></tr>'
-            + (row[9] ? '<tr><td colspan="2" class="demo">' + DEMO + '</td></tr>' : '')
-            + '</table>';
-    }
-    return function (row) {
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-            radius: 4 + Math.min(6, Math.sqrt(row[6])),
-            color: '#222222', weight: 1, fillColor: COLOURS[row[2]], fillOpacity: 0.85
-        });
-        marker.bindTooltip(row[3] + ' · ' + LABELS[row[2]] + (row[4] ? ' · ' + S[row[4]] : ''));
-        marker.bindPopup(function () { return popup(row); }, {maxWidth: 340});
-        return marker;
-    };
-})()"""
-
-
-def _marker_callback(strings: list[str]) -> str:
-    return _MARKER_CALLBACK % {
-        "colours": _js_literal([EVENT_TYPE_COLOURS[t] for t in EVENT_TYPES]),
-        "labels": _js_literal([esc(EVENT_TYPE_LABELS[t]) for t in EVENT_TYPES]),
-        "strings": _js_literal(strings),
-    }
-
-
 def _add_incidents(m: folium.Map, incidents: pd.DataFrame) -> None:
     data = incident_marker_data(incidents)
     FastMarkerCluster(
         data.rows,
-        callback=_marker_callback(data.strings),
+        callback=marker_callback(data.strings),
         name=LAYER_INCIDENTS,
         options={"showCoverageOnHover": False, "chunkedLoading": True, "maxClusterRadius": 50},
     ).add_to(m)
@@ -521,6 +363,134 @@ def _bounds(
 
 # ---- public builder ---------------------------------------------------------------------------
 
+#: Above this many incidents the point layer is replaced by hexagons (DESIGN.md §8 costs).
+MAX_POINTS: Final = 20_000
+HEX_SIZE_KM: Final = 25.0
+HEAT_MODES: Final = (None, "count", "fatalities")
+
+
+@dataclass(frozen=True)
+class MapBuild:
+    """A built map and how incidents are shown on it.
+
+    ``mode`` is ``"points"`` (one marker per incident, clustered) or ``"aggregated"``
+    (hexagons, because there were more than ``max_points``); ``note`` is a sentence for the
+    page to show under the map (empty when there is nothing to say).
+    """
+
+    map: folium.Map
+    mode: str
+    note: str
+
+
+def _check_options(heat: str | None, choropleth_level: str, max_points: int) -> None:
+    if heat not in HEAT_MODES:
+        raise ValueError(f"heat {heat!r} is not one of {list(HEAT_MODES)}")
+    if choropleth_level not in CHOROPLETH_LEVELS:
+        raise ValueError(f"choropleth_level {choropleth_level!r} is not one of {list(CHOROPLETH_LEVELS)}")
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 0:
+        raise ValueError(f"max_points must be a non-negative integer, got {max_points!r}")
+
+
+def build_incident_map_with_info(
+    incidents: pd.DataFrame,
+    *,
+    admin0: gpd.GeoDataFrame,
+    admin1: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame | None,
+    basemap: str = "none",
+    asset_base: str = ASSET_BASE_URL,
+    admin2: gpd.GeoDataFrame | None = None,
+    heat: str | None = None,
+    hexagons: bool = False,
+    hex_size_km: float = HEX_SIZE_KM,
+    max_points: int = MAX_POINTS,
+    uncertainty: bool = True,
+    choropleth: pd.DataFrame | None = None,
+    choropleth_level: str = "admin1",
+    choropleth_title: str = LAYER_CHOROPLETH_DEFAULT,
+    corridor_buffers: gpd.GeoDataFrame | None = None,
+    highlight_corridor: str | None = None,
+) -> MapBuild:
+    """The layered incident map and how it shows incidents (see :func:`build_incident_map`).
+
+    Extra layers, each switchable in the layer control and keyed in the legend:
+
+    * ``heat``: ``"count"`` or ``"fatalities"`` (fatality-weighted) heat layer, binned on a
+      0.05° grid (coarsened to at most 30k cells) before it reaches the page;
+    * ``hexagons``: hexagon counts (``hex_size_km``, centre to corner) even in point mode;
+      above ``max_points`` incidents they replace the markers (mode ``"aggregated"``);
+    * ``uncertainty``: circles of 10 km (geo_precision 2) / 50 km (3) in point mode;
+      approximate markers are hollow and say "approximate location" in their popup;
+    * ``choropleth``: frame of ``unit_code``, ``value``, ``label`` for ``choropleth_level``
+      units (admin-1 from ``admin1``, admin-2 from ``admin2``), quantile classes, grey "no
+      incidents" for units without a row;
+    * ``admin2``: district boundaries, off at start;
+    * ``corridor_buffers`` (from ``geodata.corridors.buffer_corridors_km``) and
+      ``highlight_corridor`` (a corridor_id or corridor_name drawn thicker).
+
+    Clicking a region or district (boundary or choropleth) reports its feature to
+    streamlit-folium: ``result["last_active_drawing"]["properties"]`` has ``level``
+    (``"admin1"``/``"admin2"``), ``admin1_code``, ``unit_code`` and, for districts,
+    ``admin2_code``.
+    """
+    _check_options(heat, choropleth_level, max_points)
+    if choropleth is not None and choropleth_level == "admin2" and admin2 is None:
+        raise ValueError("choropleth_level 'admin2' needs the admin2 layer: pass admin2=...")
+    offline = basemap == "none"
+    m = _new_map(basemap)
+    drill = _add_boundaries(m, admin0, admin1, admin2, offline=offline)
+    legend: list[str] = []
+    if choropleth is not None:
+        units = admin1 if choropleth_level == "admin1" else admin2
+        assert units is not None
+        layer, section = choropleth_layer(units, choropleth_level, choropleth, choropleth_title)
+        layer.add_to(m)
+        drill.append(layer)
+        legend.append(section)
+    colours = corridor_colours(corridors, corridor_buffers)
+    if corridor_buffers is not None and len(corridor_buffers):
+        layer, section = buffer_layer(corridor_buffers, colours, highlight_corridor)
+        layer.add_to(m)
+        legend.append(section)
+    _add_corridors(m, corridors, colours, highlight_corridor)
+    if heat is not None and len(incidents):
+        layer, section = heat_layer(incidents, heat)
+        layer.add_to(m)
+        legend.append(section)
+
+    n = len(incidents)
+    aggregated = n > max_points
+    if aggregated or hexagons:
+        cells, size = hexagon_aggregation(incidents, hex_size_km)
+        layer, section = hexagon_layer(cells, size, has_fatalities="fatalities" in incidents.columns)
+        layer.add_to(m)
+        legend.append(section)
+    if aggregated:
+        mode = "aggregated"
+        note = (
+            f"{n:,} incidents are shown as {len(cells):,} hexagons of {size:g} km (centre to corner): "
+            f"individual markers are drawn only up to {max_points:,} incidents. "
+            "Narrow the countries or dates to see each incident."
+        )
+    else:
+        mode, note = "points", ""
+        _add_incidents(m, incidents)
+        rows = uncertainty_rows(incidents) if uncertainty else []
+        if rows:
+            UncertaintyCircles(rows).add_to(m)
+            legend.append(UNCERTAINTY_LEGEND)
+    DrillDownHub(drill).add_to(m)
+    _Legend(_legend_html(points=not aggregated) + "".join(legend)).add_to(m)
+    _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)
+    _Attribution(MAP_INCIDENTS_ATTRIBUTION).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    bounds = _bounds(incidents, admin1, admin0)
+    if bounds is not None:
+        m.fit_bounds(bounds)
+    localise_assets(m, asset_base)
+    return MapBuild(map=m, mode=mode, note=note)
+
 
 def build_incident_map(
     incidents: pd.DataFrame,
@@ -530,23 +500,22 @@ def build_incident_map(
     corridors: gpd.GeoDataFrame | None,
     basemap: str = "none",
     asset_base: str = ASSET_BASE_URL,
+    **layers: Any,
 ) -> folium.Map:
     """The layered incident map: boundaries, corridors, clustered incidents, legend and credits.
 
     ``incidents`` is a canonical incident frame (may be empty: the map still shows the
     boundaries). ``basemap`` is a key of :data:`BASEMAPS`; ``"none"`` needs no internet.
-    ``asset_base`` is the URL folder holding the vendored Leaflet files.
+    ``asset_base`` is the URL folder holding the vendored Leaflet files. ``layers`` are the
+    optional layer keywords of :func:`build_incident_map_with_info`, which also says whether
+    incidents were aggregated and why.
     """
-    m = _new_map(basemap)
-    _add_boundaries(m, admin0, admin1, offline=basemap == "none")
-    _add_corridors(m, corridors)
-    _add_incidents(m, incidents)
-    _Legend(_legend_html()).add_to(m)
-    _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)
-    _Attribution(MAP_INCIDENTS_ATTRIBUTION).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    bounds = _bounds(incidents, admin1, admin0)
-    if bounds is not None:
-        m.fit_bounds(bounds)
-    localise_assets(m, asset_base)
-    return m
+    return build_incident_map_with_info(
+        incidents,
+        admin0=admin0,
+        admin1=admin1,
+        corridors=corridors,
+        basemap=basemap,
+        asset_base=asset_base,
+        **layers,
+    ).map

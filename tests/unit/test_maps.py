@@ -11,12 +11,21 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from folium.plugins import MarkerCluster
 from shapely.geometry import LineString, box
 
 from dashboard.assets import AssetError, ensure_static_assets, localise_resources
+from dashboard.map_layers import (
+    LAYER_ADMIN2,
+    LAYER_BUFFERS,
+    LAYER_CHOROPLETH_DEFAULT,
+    LAYER_UNCERTAINTY,
+    NO_DATA_FILL,
+    class_breaks,
+)
 from dashboard.maps import (
     CONNECTOR_DASH,
     LAYER_CORRIDORS,
@@ -25,8 +34,10 @@ from dashboard.maps import (
     LAYER_REGIONS,
     MAX_ZOOM,
     build_incident_map,
+    build_incident_map_with_info,
     incident_marker_data,
 )
+from geodata.corridors import buffer_corridors_km
 from incidents.model import conform_incidents, empty_incidents
 
 HOSTILE_NOTE = "<img src=x onerror=alert(1)>"
@@ -262,3 +273,196 @@ def test_ensure_static_assets_is_idempotent(tmp_path: Path) -> None:
 def test_resource_without_offline_copy_is_an_error() -> None:
     with pytest.raises(AssetError, match=r"no offline copy of map resource 'Control\.Fullscreen\.js'"):
         localise_resources([("Control.Fullscreen.js", "https://cdn.example/x.js")])
+
+
+# ---- extra layers: heat, hexagons, uncertainty, choropleth, admin-2, buffers --------------------
+
+HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def admin2() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "iso3": ["MLI", "MLI"],
+            "country": ["Mali", "Mali"],
+            "admin1_code": ["ML-7", "ML-7"],
+            "admin1_name": ["Gao", "Gao"],
+            "admin2_code": ["ML0701", "ML0702"],
+            "admin2_name": ["Ansongo", HOSTILE_LABEL],
+            "geom_source": ["test", "test"],
+        },
+        geometry=[box(-1, 14, 1.5, 18), box(1.5, 14, 4, 18)],
+        crs="EPSG:4326",
+    )
+
+
+def _with_precision(precisions: list[int]) -> pd.DataFrame:
+    frame = _incidents()
+    frame["geo_precision"] = precisions
+    return frame
+
+
+def _all_layers(admin0, admin1, admin2, corridors, **extra) -> str:
+    buffers = buffer_corridors_km(10, corridors)
+    choropleth = pd.DataFrame({"unit_code": ["ML-7"], "value": [3], "label": [HOSTILE_LABEL]})
+    m = build_incident_map(
+        _with_precision([1, 2, 3]),
+        admin0=admin0,
+        admin1=admin1,
+        corridors=corridors,
+        admin2=admin2,
+        heat="fatalities",
+        hexagons=True,
+        choropleth=choropleth,
+        corridor_buffers=buffers,
+        highlight_corridor="C1",
+        **extra,
+    )
+    return _render(m)
+
+
+def test_every_extra_layer_is_switchable_and_offline(admin0, admin1, admin2, corridors) -> None:
+    html = _all_layers(admin0, admin1, admin2, corridors)
+    decoded = _decode_js(html)
+    for layer in (
+        LAYER_REGIONS,
+        LAYER_ADMIN2,
+        LAYER_BUFFERS,
+        LAYER_UNCERTAINTY,
+        LAYER_CHOROPLETH_DEFAULT,
+        "Heat (fatality-weighted)",
+        "Incidents (hexagons), 25 km",
+    ):
+        assert f'"{layer}"' in decoded, layer
+    assert "L.heatLayer" in html
+    urls = _SRC_OR_HREF.findall(html)
+    assert "/app/static/vendor/leaflet-heat/leaflet_heat.min.js" in urls
+    assert all(url.startswith("/app/static/vendor/") for url in urls), urls
+    assert not re.search(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", html)
+    assert html.count('L.DomUtil.create("div", "sahel-legend")') == 1  # one legend, all sections
+    for legend_text in ("Heat: fatalities", "Incidents per 25 km hexagon", "No incidents", "Corridor buffer"):
+        assert legend_text in decoded, legend_text
+
+
+def test_hostile_region_and_corridor_names_are_escaped(admin0, admin1, admin2, corridors) -> None:
+    corridors = corridors.assign(corridor_name=[HOSTILE_LABEL] * len(corridors))
+    decoded = _decode_js(_all_layers(admin0, admin1, admin2, corridors))
+    assert HOSTILE_LABEL not in decoded
+    assert "<b>Kidal</b>" not in decoded
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded
+
+
+def test_regions_carry_unit_codes_for_drill_down(admin0, admin1, admin2, corridors) -> None:
+    decoded = _decode_js(_all_layers(admin0, admin1, admin2, corridors))
+    assert '"admin1_code": "ML-7"' in decoded
+    assert '"admin2_code": "ML0702"' in decoded
+    assert '"level": "admin2"' in decoded
+    assert decoded.count(".addEventParent(hub)") == 3  # regions, districts, choropleth
+
+
+def test_choropleth_units_without_value_are_grey(admin0, admin1) -> None:
+    values = pd.DataFrame({"unit_code": ["ML-7"], "value": [5], "label": ["5 incidents"]})
+    decoded = _decode_js(
+        _render(
+            build_incident_map(
+                _incidents(),
+                admin0=admin0,
+                admin1=admin1,
+                corridors=None,
+                choropleth=values,
+                choropleth_title="Incidents 2024",
+            )
+        )
+    )
+    assert NO_DATA_FILL in decoded
+    assert "no incidents" in decoded
+    assert "5 incidents" in decoded
+    assert '"Incidents 2024"' in decoded
+
+
+def test_choropleth_admin2_needs_admin2(admin0, admin1) -> None:
+    values = pd.DataFrame({"unit_code": ["ML0701"], "value": [1], "label": ["1"]})
+    with pytest.raises(ValueError, match="needs the admin2 layer"):
+        build_incident_map(
+            _incidents(),
+            admin0=admin0,
+            admin1=admin1,
+            corridors=None,
+            choropleth=values,
+            choropleth_level="admin2",
+        )
+
+
+def test_class_breaks_are_quantiles_with_integer_edges() -> None:
+    edges = class_breaks([1, 1, 2, 3, 5, 8, 13, 21, 34, 55])
+    assert edges[0] == 1 and edges[-1] == 55
+    assert all(float(e).is_integer() for e in edges)
+    assert class_breaks([]) == []
+
+
+def test_highlighted_corridor_is_thicker(admin0, admin1, corridors) -> None:
+    html = _render(
+        build_incident_map(
+            _incidents(), admin0=admin0, admin1=admin1, corridors=corridors, highlight_corridor="C1"
+        )
+    )
+    assert html.count('"weight": 7.0') == int((corridors["corridor_id"] == "C1").sum())
+
+
+def test_approximate_locations_get_circles_and_popup_text(admin0, admin1) -> None:
+    frame = _with_precision([1, 2, 3])
+    assert [row[10] for row in incident_marker_data(frame).rows] == [0, 2, 3]
+    html = _render(build_incident_map(frame, admin0=admin0, admin1=admin1, corridors=None))
+    assert "L.circle(" in html and html.count("L.circle(") == 1  # one layer, built in the browser
+    assert "[15.66, 0.5, 10000.0]" in html and "[18.44, 1.41, 50000.0]" in html
+    assert "approximate location" in html
+
+
+def test_heat_payload_is_binned(admin0, admin1) -> None:
+    rng = np.random.default_rng(0)
+    n = 50_000
+    incidents = pd.DataFrame(
+        {"longitude": rng.uniform(-1, 1, n), "latitude": rng.uniform(14, 16, n), "fatalities": 1}
+    )
+    build = build_incident_map_with_info(
+        incidents, admin0=admin0, admin1=admin1, corridors=None, heat="count"
+    )
+    html = _render(build.map)
+    heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", html, re.DOTALL)
+    assert heat is not None
+    assert heat.group(1).count("],") + 1 <= 40 * 40  # 2° x 2° at 0.05°
+
+
+def test_unknown_heat_mode_is_rejected(admin0, admin1) -> None:
+    with pytest.raises(ValueError, match="heat 'deaths'"):
+        build_incident_map(empty_incidents(), admin0=admin0, admin1=admin1, corridors=None, heat="deaths")
+
+
+def test_above_max_points_incidents_are_aggregated(admin0, admin1) -> None:
+    build = build_incident_map_with_info(
+        _incidents(), admin0=admin0, admin1=admin1, corridors=None, max_points=2
+    )
+    assert build.mode == "aggregated"
+    assert "3 incidents are shown as" in build.note and "2 incidents" in build.note
+    html = _render(build.map)
+    assert "L.markerClusterGroup" not in html
+    assert "Incidents (hexagons)" in _decode_js(html)
+    small = build_incident_map_with_info(_incidents(), admin0=admin0, admin1=admin1, corridors=None)
+    assert (small.mode, small.note) == ("points", "")
+
+
+def test_a_million_incidents_render_aggregated_and_small(admin0, admin1) -> None:
+    rng = np.random.default_rng(42)
+    n = 1_000_000
+    incidents = pd.DataFrame(
+        {
+            "longitude": rng.uniform(-12, 16, n),
+            "latitude": rng.uniform(10, 24, n),
+            "fatalities": rng.integers(0, 5, n),
+        }
+    )
+    build = build_incident_map_with_info(incidents, admin0=admin0, admin1=admin1, corridors=None)
+    html = build.map.get_root().render()
+    assert build.mode == "aggregated"
+    assert len(html) < 3_000_000

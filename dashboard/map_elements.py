@@ -1,0 +1,120 @@
+"""Small folium elements and text helpers shared by the map builders (no Streamlit calls).
+
+Everything user-supplied goes through :func:`esc` in Python; these elements pass content to
+the browser as JSON (never inside a JavaScript template literal), so the page only
+concatenates already-escaped strings.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+
+def esc(value: object) -> str:
+    """HTML-escaped text of a cell; missing values become the empty string."""
+    return html.escape(text_of(value), quote=True)
+
+
+def text_of(value: object) -> str:
+    """Plain text of a cell: lists joined, missing values (None, NaN, pd.NA, NaT) empty."""
+    if isinstance(value, list | tuple):
+        return "; ".join(text_of(v) for v in value)
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return ""
+    return str(value)
+
+
+def js_literal(value: object) -> str:
+    # JSON is valid JavaScript; "<" is escaped too so no string can close the <script>.
+    return json.dumps(value).replace("<", "\\u003c")
+
+
+class Attribution(MacroElement):
+    """Adds a line to the map's attribution control (boundaries and incident sources)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+
+class Bind(MacroElement):
+    """``bindPopup``/``bindTooltip`` on the parent layer, content passed as a JSON string.
+
+    folium's Popup and Tooltip paste their text into a JavaScript template literal, where a
+    ``${...}``, backtick or backslash in the data would run code or break the whole map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.{{ this.method }}(
+                {{ this.content|tojson }}, {{ this.options|tojson }}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, method: str, content: str, **options: object) -> None:
+        super().__init__()
+        if method not in ("bindPopup", "bindTooltip"):
+            raise ValueError(f"method {method!r} is not one of ['bindPopup', 'bindTooltip']")
+        self._name = "Bind"
+        self.method = method
+        self.content = content
+        self.options = options
+
+
+class Legend(MacroElement):
+    """Event-type colour key as a Leaflet control, so it works inside streamlit-folium too."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var legend = L.control({position: "bottomright"});
+                legend.onAdd = function () {
+                    var div = L.DomUtil.create("div", "sahel-legend");
+                    div.innerHTML = {{ this.html|tojson }};
+                    return div;
+                };
+                legend.addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+
+
+class MapStyle(MacroElement):
+    """Page CSS: the plain background of the offline basemap and the legend/popup look."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>{{ this.css }}</style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, css: str) -> None:
+        super().__init__()
+        self._name = "MapStyle"
+        self.css = css

@@ -1,0 +1,472 @@
+"""Extra map layers: heat, hexagon aggregation, uncertainty circles, choropleth, admin-2, buffers.
+
+Each builder returns a folium layer (and, where it has one, the legend section as HTML) and
+holds no Streamlit calls. Payloads stay bounded whatever the number of incidents: the heat
+layer sends binned grid cells, the hexagon layer one polygon per non-empty cell. All text in
+tooltips is escaped here, in Python; tooltips read a single pre-built ``tooltip`` property.
+
+Drill-down: every admin feature carries its unit code as a property (``admin1_code``, plus
+``admin2_code`` at admin-2 level, and ``level``), so ``st_folium(...,
+returned_objects=["last_active_drawing"])`` returns them in
+``result["last_active_drawing"]["properties"]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import HeatMap
+from folium.template import Template
+
+from dashboard.map_elements import esc
+from geodata.hexgrid import hex_polygons, hexbin
+
+LAYER_HEAT: Final = "Heat"
+LAYER_HEXAGONS: Final = "Incidents (hexagons)"
+LAYER_UNCERTAINTY: Final = "Location uncertainty"
+LAYER_ADMIN2: Final = "Districts (admin-2)"
+LAYER_BUFFERS: Final = "Corridor buffers"
+LAYER_CHOROPLETH_DEFAULT: Final = "Incidents per region"
+
+#: ColorBrewer YlOrRd, 5 classes (sequential, colour-blind safe).
+SEQUENTIAL: Final = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+NO_DATA_FILL: Final = "#e0e0e0"
+HEAT_GRADIENT: Final = {0.2: "#2c7bb6", 0.4: "#abd9e9", 0.6: "#ffffbf", 0.8: "#fdae61", 1.0: "#d7191c"}
+HEAT_CELL_DEG: Final = 0.05
+HEAT_MAX_CELLS: Final = 30_000
+HEX_MAX_CELLS: Final = 12_000
+#: geo_precision -> radius (metres) of the uncertainty circle.
+UNCERTAINTY_RADIUS_M: Final = {2: 10_000, 3: 50_000}
+CHOROPLETH_LEVELS: Final = ("admin1", "admin2")
+_COORD_DECIMALS: Final = 4
+
+
+# ---- classification -------------------------------------------------------------------
+
+
+def class_breaks(values: Sequence[float] | np.ndarray, n_classes: int = len(SEQUENTIAL)) -> list[float]:
+    """Quantile class edges of the finite ``values`` (at most ``n_classes`` classes).
+
+    Quantiles adapt to the skewed counts incidents have (a few hot spots, a long tail);
+    duplicate edges are merged, so few distinct values give fewer classes. Integer data get
+    integer edges. Never more classes than distinct values. Empty input gives ``[]``.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return []
+    n_classes = max(1, min(n_classes, np.unique(v).size))
+    edges = np.quantile(v, np.linspace(0.0, 1.0, n_classes + 1))
+    if np.all(v == np.round(v)):
+        edges = np.round(edges)
+    return [float(e) for e in np.unique(edges)]
+
+
+def classify(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+    """Class index of each value: class 0 is [e0, e1], class i is (e_i, e_i+1]."""
+    if len(edges) <= 2:
+        return np.zeros(len(values), dtype=int)
+    return np.searchsorted(np.asarray(edges[1:-1]), np.asarray(values, dtype=float), side="left")
+
+
+def _fmt(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.3g}"
+
+
+def class_labels(edges: Sequence[float]) -> list[str]:
+    """Legend text of each class, e.g. ``["1 – 3", "4 – 10"]`` for integer edges."""
+    if not edges:
+        return []
+    if len(edges) == 1:
+        return [_fmt(edges[0])]
+    integral = all(float(e).is_integer() for e in edges)
+    labels = []
+    for i in range(len(edges) - 1):
+        low = edges[i] if i == 0 or not integral else edges[i] + 1
+        high = edges[i + 1]
+        labels.append(_fmt(low) if low == high else f"{_fmt(low)} – {_fmt(high)}")
+    return labels
+
+
+def _palette(n: int) -> list[str]:
+    if n <= 0:
+        return []
+    if n >= len(SEQUENTIAL):
+        return list(SEQUENTIAL)
+    idx = np.round(np.linspace(0, len(SEQUENTIAL) - 1, n)).astype(int)
+    return [SEQUENTIAL[i] for i in idx]
+
+
+def _colours(values: np.ndarray, edges: list[float]) -> np.ndarray:
+    palette = np.array(_palette(max(1, len(edges) - 1)))
+    return palette[np.minimum(classify(values, edges), len(palette) - 1)]
+
+
+def _swatch(colour: str) -> str:
+    return (
+        f'<span style="display:inline-block;width:12px;height:12px;background:{colour};'
+        'border:1px solid #777;margin-right:6px;vertical-align:-1px"></span>'
+    )
+
+
+def bins_legend_html(title: str, edges: list[float], *, no_data: str | None = None) -> str:
+    """Legend section: escaped title, one swatch per class, optional "no data" swatch."""
+    rows = "".join(
+        f"<div>{_swatch(c)}{esc(label)}</div>"
+        for c, label in zip(_palette(max(1, len(edges) - 1)), class_labels(edges), strict=False)
+    )
+    if no_data:
+        rows += f"<div>{_swatch(NO_DATA_FILL)}{esc(no_data)}</div>"
+    return f'<div style="margin-top:4px"><b>{esc(title)}</b>{rows}</div>'
+
+
+# ---- heat ------------------------------------------------------------------------------------
+
+
+def heat_cells(
+    lon: np.ndarray, lat: np.ndarray, weights: np.ndarray, *, cell_deg: float = HEAT_CELL_DEG
+) -> tuple[np.ndarray, float]:
+    """``[[lat, lon, weight], ...]`` of grid-cell centres with summed weights, and the cell size.
+
+    The cell doubles until at most :data:`HEAT_MAX_CELLS` cells are non-empty, so the page
+    payload is bounded. Weights are scaled to 0..1 by the 99th percentile (clipped): Leaflet.heat
+    saturates at 1, and one massacre should not wash out everything else.
+    """
+    ok = np.isfinite(lon) & np.isfinite(lat) & np.isfinite(weights) & (weights > 0)
+    lon, lat, weights = lon[ok], lat[ok], weights[ok]
+    if lon.size == 0:
+        return np.empty((0, 3)), cell_deg
+    while True:
+        ix = np.floor(lon / cell_deg).astype(np.int64)
+        iy = np.floor(lat / cell_deg).astype(np.int64)
+        codes, uniq = pd.factorize((ix << 32) + (iy + (1 << 31)))
+        if len(uniq) <= HEAT_MAX_CELLS:
+            break
+        cell_deg *= 2
+    uniq = np.asarray(uniq, dtype=np.int64)
+    sums = np.bincount(codes, weights=weights, minlength=len(uniq))
+    clon = ((uniq >> 32) + 0.5) * cell_deg
+    clat = (((uniq & 0xFFFFFFFF) - (1 << 31)) + 0.5) * cell_deg
+    scale = float(np.quantile(sums, 0.99)) or 1.0
+    w = np.clip(sums / scale, 0.0, 1.0)
+    return np.column_stack([np.round(clat, 3), np.round(clon, 3), np.round(w, 3)]), cell_deg
+
+
+def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
+    """Heat layer of incident density (``"count"``) or fatalities (``"fatalities"``), plus legend."""
+    lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
+    if mode == "fatalities":
+        weights = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        title = "Heat: fatalities"
+    else:
+        weights = np.ones(lon.size)
+        title = "Heat: incident density"
+    cells, cell = heat_cells(lon, lat, weights)
+    layer = HeatMap(
+        cells.tolist(),
+        name=f"{LAYER_HEAT} ({'fatality-weighted' if mode == 'fatalities' else 'incident count'})",
+        radius=14,
+        blur=12,
+        min_opacity=0.3,
+        max_zoom=8,
+        gradient=HEAT_GRADIENT,
+        show=True,
+    )
+    bar = "linear-gradient(to right, " + ", ".join(HEAT_GRADIENT.values()) + ")"
+    legend = (
+        f'<div style="margin-top:4px"><b>{esc(title)}</b>'
+        f'<div style="width:120px;height:10px;background:{bar};border:1px solid #777"></div>'
+        f'<div style="font-size:11px">low → high (binned on {cell:g}° cells)</div></div>'
+    )
+    return layer, legend
+
+
+# ---- hexagons --------------------------------------------------------------------------------
+
+
+def _rounded_ring(polygon: object) -> list[list[float]]:
+    return [
+        [round(x, _COORD_DECIMALS), round(y, _COORD_DECIMALS)]
+        for x, y in polygon.exterior.coords  # type: ignore[attr-defined]
+    ]
+
+
+def hexagon_aggregation(frame: pd.DataFrame, size_km: float) -> tuple[pd.DataFrame, float]:
+    """:func:`geodata.hexgrid.hexbin` of the incidents (fatalities as weights), coarsened until
+    at most :data:`HEX_MAX_CELLS` cells are non-empty; returns the cells and the size used."""
+    lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
+    weights = (
+        pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if "fatalities" in frame.columns
+        else None
+    )
+    while True:
+        cells = hexbin(lon, lat, size_km=size_km, weights=weights)
+        if len(cells) <= HEX_MAX_CELLS:
+            return cells, size_km
+        size_km *= 2
+
+
+def hexagon_layer(
+    cells: pd.DataFrame, size_km: float, *, has_fatalities: bool, show: bool = True
+) -> tuple[folium.GeoJson, str]:
+    """One GeoJSON layer of hexagons coloured by count (quantile classes), with tooltips."""
+    counts = cells["count"].to_numpy()
+    edges = class_breaks(counts)
+    colours = _colours(counts, edges) if len(cells) else np.array([], dtype=object)
+    polygons = hex_polygons(cells, size_km).geometry
+    features = []
+    for poly, count, fat, colour in zip(
+        polygons, counts.tolist(), cells["weight_sum"].tolist(), colours.tolist(), strict=True
+    ):
+        tip = f"<b>{count:,}</b> incident{'s' if count != 1 else ''}"
+        if has_fatalities:
+            tip += f"<br>{round(fat):,} fatalities"
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"tooltip": tip, "fill": colour},
+                "geometry": {"type": "Polygon", "coordinates": [_rounded_ring(poly)]},
+            }
+        )
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=f"{LAYER_HEXAGONS}, {size_km:g} km",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.7,
+            "color": "#666666",
+            "weight": 0.4,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if features else None,
+        zoom_on_click=False,
+        show=show,
+    )
+    legend = bins_legend_html(f"Incidents per {size_km:g} km hexagon", edges)
+    return layer, legend
+
+
+# ---- uncertainty -----------------------------------------------------------------------------
+
+
+class UncertaintyCircles(folium.FeatureGroup):
+    """One layer of approximate-location circles drawn on a canvas from compact rows.
+
+    Rows are ``[lat, lon, radius_m]``; circles are not interactive (the marker above carries
+    the popup) so thousands of them stay cheap.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function () {
+                var rows = {{ this.rows|tojson }};
+                var group = L.featureGroup();
+                var renderer = L.canvas({padding: 0.5});
+                for (var i = 0; i < rows.length; i++) {
+                    L.circle([rows[i][0], rows[i][1]], {
+                        radius: rows[i][2], renderer: renderer, interactive: false,
+                        color: "#555555", weight: 1, dashArray: "4 4",
+                        fillColor: "#888888", fillOpacity: 0.08
+                    }).addTo(group);
+                }
+                return group;
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[float]], name: str = LAYER_UNCERTAINTY, show: bool = True) -> None:
+        super().__init__(name=name, show=show)
+        self._name = "UncertaintyCircles"
+        self.rows = rows
+
+
+def uncertainty_rows(frame: pd.DataFrame) -> list[list[float]]:
+    """``[lat, lon, radius_m]`` of incidents with geo_precision 2 (10 km) or 3 (50 km)."""
+    if frame.empty or "geo_precision" not in frame.columns:
+        return []
+    precision = pd.to_numeric(frame["geo_precision"], errors="coerce")
+    radius = precision.map(UNCERTAINTY_RADIUS_M)
+    lat = pd.to_numeric(frame["latitude"], errors="coerce")
+    lon = pd.to_numeric(frame["longitude"], errors="coerce")
+    keep = radius.notna() & lat.notna() & lon.notna()
+    return np.column_stack(
+        [lat[keep].round(5).to_numpy(), lon[keep].round(5).to_numpy(), radius[keep].to_numpy()]
+    ).tolist()
+
+
+UNCERTAINTY_LEGEND: Final = (
+    '<div style="margin-top:4px"><span style="display:inline-block;width:12px;height:12px;'
+    'border-radius:50%;border:1px dashed #555;margin-right:6px;vertical-align:-1px"></span>'
+    "Approximate location (hollow marker; circle 10 km district, 50 km region)</div>"
+)
+
+
+# ---- admin polygons, choropleth, drill-down --------------------------------------------------
+
+
+def _admin_frame(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """Escaped drill-down properties and a ``label`` of each admin feature."""
+    if level == "admin1":
+        label = frame["admin1_name"].map(esc) + " — " + frame["country"].map(esc)
+    else:
+        label = (
+            frame["admin2_name"].map(esc)
+            + " — "
+            + frame["admin1_name"].map(esc)
+            + ", "
+            + frame["country"].map(esc)
+        )
+    out = gpd.GeoDataFrame(
+        {"level": level, "admin1_code": frame["admin1_code"].map(esc).to_numpy()},
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    if level == "admin2":
+        out["admin2_code"] = frame["admin2_code"].map(esc).to_numpy()
+    out["unit_code"] = out[f"{level}_code"]
+    out["label"] = label.to_numpy()
+    return out
+
+
+def admin_boundary_layer(
+    frame: gpd.GeoDataFrame, level: str, name: str, *, show: bool, style: dict
+) -> folium.GeoJson:
+    """Clickable boundary layer named on hover; features carry their unit codes."""
+    data = _admin_frame(frame, level)
+    return folium.GeoJson(
+        data,
+        name=name,
+        style_function=lambda _f: style,
+        highlight_function=lambda _f: {"weight": 2, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False) if len(data) else None,
+        zoom_on_click=False,
+        show=show,
+    )
+
+
+def choropleth_layer(
+    units: gpd.GeoDataFrame, level: str, values: pd.DataFrame, title: str
+) -> tuple[folium.GeoJson, str]:
+    """Admin units filled by ``values.value`` (quantile classes); units with no row are grey.
+
+    ``values`` has ``unit_code``, ``value`` and ``label`` (tooltip text, escaped here).
+    """
+    missing = [c for c in ("unit_code", "value", "label") if c not in values.columns]
+    if missing:
+        raise ValueError(f"choropleth frame lacks columns {missing}; needs ['unit_code', 'value', 'label']")
+    dupes = values["unit_code"][values["unit_code"].duplicated()].astype(str).unique().tolist()
+    if dupes:
+        raise ValueError(f"choropleth has several rows for unit_code {dupes[:5]}; give one row per unit")
+    data = _admin_frame(units, level)
+    by_code = values.assign(unit_code=values["unit_code"].astype(str)).set_index("unit_code")
+    raw_codes = units[f"{level}_code"].astype(str)
+    value = pd.to_numeric(raw_codes.map(by_code["value"]), errors="coerce").to_numpy(dtype=float)
+    label = raw_codes.map(by_code["label"])
+    edges = class_breaks(value)
+    has = np.isfinite(value)
+    fill = np.full(len(data), NO_DATA_FILL, dtype=object)
+    if has.any():
+        fill[has] = _colours(value[has], edges)
+    data["fill"] = fill
+    data["tooltip"] = [
+        f"<b>{name}</b><br>{esc(lab) if ok else 'no incidents'}"
+        for name, lab, ok in zip(data["label"], label, has, strict=True)
+    ]
+    layer = folium.GeoJson(
+        data,
+        name=title,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+            "color": "#666666",
+            "weight": 0.6,
+        },
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#222222"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if len(data) else None,
+        zoom_on_click=False,
+    )
+    return layer, bins_legend_html(title, edges, no_data="No incidents")
+
+
+class DrillDownHub(MacroElement):
+    """Makes admin features clickable for streamlit-folium even in layers hidden at start.
+
+    streamlit-folium only listens to layers on the map when it loads; a layer switched on
+    later (admin-2 is off by default) would send nothing. Its features' clicks are forwarded
+    to an empty group that is always on the map, so ``last_active_drawing`` gets the feature.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var hub = L.featureGroup().addTo({{ this._parent.get_name() }});
+                {% for name in this.layer_names %}
+                {{ name }}.addEventParent(hub);
+                {% endfor %}
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: Sequence[folium.GeoJson]) -> None:
+        super().__init__()
+        self._name = "DrillDownHub"
+        self.layer_names = [layer.get_name() for layer in layers]
+
+
+# ---- corridor buffers ------------------------------------------------------------------------
+
+
+def buffer_layer(
+    buffers: gpd.GeoDataFrame, colours: dict[str, str], highlight: str | None
+) -> tuple[folium.GeoJson, str]:
+    """Translucent corridor buffers; the highlighted corridor (id or name) is stronger."""
+    ids = (
+        buffers["corridor_id"].astype(str)
+        if "corridor_id" in buffers.columns
+        else pd.Series([""] * len(buffers), index=buffers.index)
+    )
+    names = buffers["corridor_name"].astype(str) if "corridor_name" in buffers.columns else ids
+    width = buffers["width_km"] if "width_km" in buffers.columns else pd.Series([math.nan] * len(buffers))
+    fallback = SEQUENTIAL[-1]
+    data = gpd.GeoDataFrame(
+        {
+            "fill": [colours.get(i, fallback) for i in ids],
+            "hot": [highlight is not None and highlight in (i, n) for i, n in zip(ids, names, strict=True)],
+            "tooltip": [
+                f"{esc(n)}: ±{_fmt(float(w))} km buffer" if pd.notna(w) else esc(n)
+                for n, w in zip(names, width, strict=True)
+            ],
+        },
+        geometry=buffers.geometry.to_numpy(),
+        crs=buffers.crs,
+    )
+    layer = folium.GeoJson(
+        data,
+        name=LAYER_BUFFERS,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": f["properties"]["fill"],
+            "fillOpacity": 0.3 if f["properties"]["hot"] else 0.12,
+            "weight": 2 if f["properties"]["hot"] else 0.5,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if len(data) else None,
+        zoom_on_click=False,
+    )
+    legend = (
+        f'<div style="margin-top:4px">{_swatch("rgba(0,66,157,0.2)")}'
+        "Corridor buffer (analytic distance band)</div>"
+    )
+    return layer, legend
