@@ -28,8 +28,12 @@ except AssetError as exc:
 
 page = st.navigation(
     [
-        st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/map.py", title="Map", icon=":material/map:"),
+        st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
+        st.Page("pages/risk_heatmap.py", title="Risk heatmap", icon=":material/grid_on:"),
         st.Page("pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
+        st.Page("pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
         st.Page("pages/about.py", title="About", icon=":material/info:"),
     ]
 )

@@ -10,11 +10,13 @@ can never outlive the data it was built from: any committed import or undo bumps
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1
 from geodata.corridors import load_corridor_segments, load_corridors
 from incidents.demo import ensure_demo_loaded
@@ -130,3 +132,25 @@ def corridor_names() -> dict[str, str]:
     """corridor_id -> name, in corridor order."""
     corridors = load_corridors()
     return dict(zip(corridors["corridor_id"], corridors["corridor_name"], strict=True))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def unit_areas(level: Literal["admin1", "admin2"]) -> pd.Series:
+    """Area in km² per unit code of ``level`` (rates per 10,000 km²). Shared: do not mutate."""
+    return unit_areas_km2(level)
+
+
+@st.cache_resource(show_spinner=False)
+def map_admin2() -> gpd.GeoDataFrame:
+    """Admin-2 units simplified for display, like :func:`map_boundaries`. Shared: do not mutate."""
+    from geodata.boundaries import load_admin2  # local: keeps this addition append-only
+
+    return _simplified(load_admin2())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def map_corridor_buffers(width_km: float) -> gpd.GeoDataFrame:
+    """Corridor buffer zones of ``width_km`` each side, for the map. Shared: do not mutate."""
+    from geodata.corridors import buffer_corridors_km  # local: keeps this addition append-only
+
+    return buffer_corridors_km(width_km)

@@ -33,15 +33,24 @@ def demo_banner(incidents: pd.DataFrame) -> bool:
     return True
 
 
-def empty_state(countries: tuple[str, ...], country_names: dict[str, str]) -> None:
-    """Explain why nothing is shown and what to change, instead of an empty or broken map."""
+MAP_EMPTY_NOTE = "the map shows the boundaries only."
+
+
+def empty_state(
+    countries: tuple[str, ...], country_names: dict[str, str], *, note: str = MAP_EMPTY_NOTE
+) -> None:
+    """Explain why nothing is shown and what to change, instead of an empty or broken view.
+
+    ``note`` ends the message with what the page still shows (pages without a map pass "").
+    """
     if not countries:
         st.info("Choose at least one country in the sidebar to show incidents.", icon="ℹ️")
         return
     names = ", ".join(country_names.get(c, c) for c in countries)
+    ending = f"; {note}" if note else "."
     st.info(
         f"No incidents match these filters ({names}, in the chosen dates). "
-        "Widen the date range or pick other countries in the sidebar; the map shows the boundaries only.",
+        f"Widen the date range or pick other countries in the sidebar{ending}",
         icon="ℹ️",
     )
 

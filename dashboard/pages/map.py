@@ -1,36 +1,260 @@
-"""Map page: incidents, corridors and boundaries for the shared filters."""
+"""Map page: incidents, corridors and boundaries for the shared filters, with optional
+analysis layers (heat, hexagons, choropleth, corridor buffers) and a region drill-down.
+
+The map is rebuilt on every rerun (the builders take well under a second), but from the
+same inputs it is the same HTML, so streamlit-folium keeps the drawn map; the component
+returns only ``last_active_drawing``, so panning or zooming never reruns the page.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import caching, components
-from dashboard.context import load_page_data
-from dashboard.maps import BASEMAPS, build_incident_map
+from dashboard.charts import build_unit_trend_figure
+from dashboard.context import PageData, load_page_data
+from dashboard.maps import BASEMAPS, MapBuild, build_incident_map_with_info
 from geodata.errors import GeodataError
+from incidents.analytics.overview import top_actor_groups
+from incidents.analytics.regions import unit_summary, unit_trend
 from incidents.errors import IncidentsError
 
 MAP_HEIGHT = 640
-KEY_BASEMAP = "basemap"
 #: Above this many incidents the points are not sent to the browser one by one.
 MAX_POINTS = 20_000
+#: Corridor buffer width when the filter names no width (km each side).
+DEFAULT_BUFFER_KM = 25.0
+LATEST_INCIDENTS = 10
+TOP_ACTOR_GROUPS = 5
+
+# Widget and session keys (part of the test contract).
+KEY_BASEMAP = "basemap"
+KEY_HEAT = "map_heat"
+KEY_HEXAGONS = "map_hexagons"
+KEY_CHOROPLETH = "map_choropleth"
+KEY_CHOROPLETH_LEVEL = "map_choropleth_level"
+KEY_ADMIN2 = "map_admin2"
+KEY_BUFFERS = "map_buffers"
+KEY_SELECTED = "map_selected_unit"
+KEY_SEEN_CLICK = "map_seen_click"
+KEY_CLEAR = "map_clear_selection"
+MAP_KEY = "incident_map"
+
+HEAT_OPTIONS = {"off": "Off", "count": "Incident count", "fatalities": "Fatality-weighted"}
+CHOROPLETH_OPTIONS = {
+    "off": "Off",
+    "per_10k_km2": "Incidents per 10,000 km²",
+    "per_30_days": "Incidents per 30 days",
+}
+LEVEL_OPTIONS = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
+UNIT_NOUNS = {"admin1": "Region", "admin2": "District"}
+DETAIL_COLUMNS = (
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "actor_group",
+    "fatalities",
+    "location",
+    "notes",
+    "source",
+    "source_dataset",
+)
+
+
+def _layer_controls() -> dict[str, Any]:
+    """Draw the map's sidebar controls and return their values."""
+    sidebar = st.sidebar
+    sidebar.subheader("Map layers")
+    return {
+        "basemap": sidebar.selectbox(
+            "Basemap",
+            options=list(BASEMAPS),
+            format_func=BASEMAPS.__getitem__,
+            key=KEY_BASEMAP,
+            help="'No basemap' works without internet. OpenStreetMap tiles need a connection.",
+        ),
+        "heat": sidebar.radio(
+            "Heat layer",
+            options=list(HEAT_OPTIONS),
+            format_func=HEAT_OPTIONS.__getitem__,
+            key=KEY_HEAT,
+            help="Density of incidents, counted or weighted by fatalities.",
+        ),
+        "hexagons": sidebar.checkbox(
+            "Hexagon counts",
+            key=KEY_HEXAGONS,
+            help="Incidents counted in 25 km hexagons (always used above 20,000 incidents).",
+        ),
+        "choropleth": sidebar.radio(
+            "Shade areas by",
+            options=list(CHOROPLETH_OPTIONS),
+            format_func=CHOROPLETH_OPTIONS.__getitem__,
+            key=KEY_CHOROPLETH,
+            help="Per area compares density; per 30 days compares pace over the chosen period.",
+        ),
+        "level": sidebar.radio(
+            "Shading level",
+            options=list(LEVEL_OPTIONS),
+            format_func=LEVEL_OPTIONS.__getitem__,
+            key=KEY_CHOROPLETH_LEVEL,
+            help="Admin-2 districts exist for Mali, Burkina Faso and Niger only.",
+        ),
+        "admin2": sidebar.checkbox(
+            "Admin-2 boundaries",
+            key=KEY_ADMIN2,
+            help="Adds district boundaries, off at first: tick them in the map's layer control.",
+        ),
+        "buffers": sidebar.checkbox(
+            "Corridor buffer zones",
+            key=KEY_BUFFERS,
+            help="Zones around each corridor, as wide as the corridor filter's distance (25 km by default).",
+        ),
+    }
+
+
+def _choropleth_values(data: PageData, level: str, measure: str) -> tuple[pd.DataFrame, str]:
+    """(unit_code, value, label) per unit with incidents, and the layer title."""
+    chosen = data.filter
+    assert chosen.since is not None and chosen.until is not None  # resolved by load_page_data
+    period_days = (chosen.until - chosen.since).days + 1
+    summary = unit_summary(data.incidents, level, caching.unit_areas(level), period_days)  # type: ignore[arg-type]
+    column = "incidents_per_10k_km2" if measure == "per_10k_km2" else "incidents_per_30_days"
+    unit = "per 10,000 km²" if measure == "per_10k_km2" else "per 30 days"
+    summary = summary[summary[column].notna()]
+    labels = [
+        f"{value:,.2f} incidents {unit} ({count:,} incidents, {deaths:,} fatalities)"
+        for value, count, deaths in zip(
+            summary[column], summary["incidents"], summary["fatalities"], strict=True
+        )
+    ]
+    values = pd.DataFrame({"unit_code": summary["unit_code"].astype(str), "value": summary[column]})
+    values["label"] = labels
+    return values, f"Incidents {unit}"
+
+
+def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
+    chosen = data.filter
+    admin0, admin1 = caching.map_boundaries()
+    admin1 = admin1[admin1["iso3"].isin(chosen.countries)]
+    level = str(controls["level"])
+    choropleth = controls["choropleth"] != "off"
+    admin2 = None
+    if controls["admin2"] or (choropleth and level == "admin2"):
+        all_admin2 = caching.map_admin2()
+        admin2 = all_admin2[all_admin2["iso3"].isin(chosen.countries)]
+    values, title = (None, "")
+    if choropleth:
+        values, title = _choropleth_values(data, level, str(controls["choropleth"]))
+    buffers = None
+    if controls["buffers"]:
+        buffers = caching.map_corridor_buffers(float(chosen.corridor_km or DEFAULT_BUFFER_KM))
+    if len(data.incidents) <= MAX_POINTS:
+        # Popups need the canonical rows (actors, notes, source), not just analysis columns.
+        shown = caching.incident_details(data.db_url, data.data_version, tuple(data.incidents["incident_id"]))
+    else:
+        shown = data.incidents
+    extra: dict[str, Any] = {}
+    if values is not None:
+        extra = {"choropleth": values, "choropleth_level": level, "choropleth_title": title}
+    return build_incident_map_with_info(
+        shown,
+        admin0=admin0,
+        admin1=admin1,
+        admin2=admin2,
+        corridors=caching.map_corridors(),
+        basemap=str(controls["basemap"]),
+        heat=None if controls["heat"] == "off" else str(controls["heat"]),
+        hexagons=bool(controls["hexagons"]),
+        max_points=MAX_POINTS,
+        corridor_buffers=buffers,
+        highlight_corridor=chosen.corridor_id,
+        **extra,
+    )
+
+
+def _clicked_unit(result: dict[str, Any] | None) -> dict[str, str] | None:
+    """The admin unit in streamlit-folium's ``last_active_drawing``, if a region was clicked."""
+    drawing = (result or {}).get("last_active_drawing")
+    properties = drawing.get("properties") if isinstance(drawing, dict) else None
+    if not isinstance(properties, dict):
+        return None
+    level, code = properties.get("level"), properties.get("unit_code")
+    if level not in LEVEL_OPTIONS or not code:
+        return None
+    return {"level": str(level), "unit_code": str(code), "label": str(properties.get("label") or code)}
+
+
+def _remember_click(result: dict[str, Any] | None) -> None:
+    # streamlit-folium keeps returning the last click on every rerun: only a click that
+    # differs from the one already seen selects a unit, so "Clear selection" sticks.
+    clicked = _clicked_unit(result)
+    if clicked is not None and clicked != st.session_state.get(KEY_SEEN_CLICK):
+        st.session_state[KEY_SEEN_CLICK] = clicked
+        st.session_state[KEY_SELECTED] = clicked
+
+
+def _clear_selection() -> None:
+    st.session_state[KEY_SELECTED] = None
+
+
+def _unit_name(level: str, code: str, fallback: str) -> str:
+    """Human name of an admin unit: "Mopti (Mali)" or "Douentza, Mopti (Mali)"."""
+    units: gpd.GeoDataFrame = caching.map_admin2() if level == "admin2" else caching.map_boundaries()[1]
+    match = units[units[f"{level}_code"].astype(str) == code]
+    if match.empty:
+        return fallback
+    row = match.iloc[0]
+    if level == "admin2":
+        return f"{row['admin2_name']}, {row['admin1_name']} ({row['country']})"
+    return f"{row['admin1_name']} ({row['country']})"
+
+
+def _drill_down(data: PageData, selected: dict[str, str]) -> None:
+    """Trend, actor groups and latest incidents of the selected unit, under the map."""
+    level, code = selected["level"], selected["unit_code"]
+    name = _unit_name(level, code, selected.get("label", code))
+    head, button = st.columns([5, 1])
+    head.subheader(f"{UNIT_NOUNS[level]}: {name}")
+    button.button("Clear selection", key=KEY_CLEAR, on_click=_clear_selection, width="stretch")
+    in_unit = data.incidents[data.incidents[f"{level}_code"].astype(str) == code]
+    if in_unit.empty:
+        st.info(f"No incidents in {name} match the current filters.", icon="ℹ️")
+        return
+    deaths = int(in_unit["fatalities"].sum())
+    st.caption(f"{len(in_unit):,} incidents and {deaths:,} fatalities in the filtered period.")
+    trend = unit_trend(data.incidents, level, code, "M")  # type: ignore[arg-type]
+    st.plotly_chart(
+        build_unit_trend_figure(trend, f"{name}: incidents and fatalities per month"),
+        width="stretch",
+        key="map_unit_trend",
+    )
+    left, right = st.columns([1, 2])
+    left.markdown("**Top actor groups**")
+    left.dataframe(top_actor_groups(in_unit, TOP_ACTOR_GROUPS), hide_index=True, width="stretch")
+    latest = in_unit.sort_values("event_date", ascending=False, kind="stable").head(LATEST_INCIDENTS)
+    details = caching.incident_details(data.db_url, data.data_version, tuple(latest["incident_id"]))
+    if "event_date" in details.columns:
+        details = details.sort_values("event_date", ascending=False, kind="stable")
+    right.markdown(f"**Latest {min(LATEST_INCIDENTS, len(in_unit))} incidents**")
+    # st.dataframe renders cell text as text: notes from imported files cannot inject HTML.
+    right.dataframe(
+        details[[c for c in DETAIL_COLUMNS if c in details.columns]], hide_index=True, width="stretch"
+    )
+
 
 st.title("Incident map")
 
 try:
     data = load_page_data()
-    basemap = st.sidebar.selectbox(
-        "Basemap",
-        options=list(BASEMAPS),
-        format_func=BASEMAPS.__getitem__,
-        key=KEY_BASEMAP,
-        help="'No basemap' works without internet. OpenStreetMap tiles need a connection.",
-    )
-    shown = data.incidents.tail(MAX_POINTS)
-    details = caching.incident_details(data.db_url, data.data_version, tuple(shown["incident_id"]))
-    admin0, admin1 = caching.map_boundaries()
-    corridors = caching.map_corridors()
+    controls = _layer_controls()
+    build = _build_map(data, controls)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
@@ -47,21 +271,26 @@ else:
     cols[2].metric("Of which synthetic demo", f"{demo_rows:,}")
     cols[3].metric("Countries with incidents", f"{data.incidents['country_iso3'].nunique()}")
     st.caption(f"From {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive).")
-    if len(data.incidents) > MAX_POINTS:
-        st.caption(f"Showing the {MAX_POINTS:,} most recent incidents of {len(data.incidents):,}.")
+if build.note:
+    st.info(build.note, icon="ℹ️")
 
-fmap = build_incident_map(
-    details,
-    admin0=admin0,
-    admin1=admin1[admin1["iso3"].isin(chosen.countries)],
-    corridors=corridors,
-    basemap=str(basemap),
+result = st_folium(
+    build.map,
+    key=MAP_KEY,
+    height=MAP_HEIGHT,
+    use_container_width=True,
+    returned_objects=["last_active_drawing"],
 )
-# returned_objects=[]: panning or zooming must not rerun the whole page.
-st_folium(fmap, key="incident_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+_remember_click(result)
 st.caption(
-    "Click a marker for date, type, actors, fatalities, place, notes and source. "
+    "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
+    "(or a district, with admin-2 boundaries on) for its trend below the map. "
     "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names. "
     f"Store: {data.store.describe()}."
 )
+
+selected = st.session_state.get(KEY_SELECTED)
+if isinstance(selected, dict) and selected.get("level") in LEVEL_OPTIONS and selected.get("unit_code"):
+    _drill_down(data, selected)
+
 components.attribution_footer()

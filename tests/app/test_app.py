@@ -19,6 +19,7 @@ from incidents.store import open_store
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT_S = 120
+MAP_PAGE = "pages/map.py"  # Overview is the default page
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,13 @@ def _texts(elements: object) -> list[str]:
     return [str(element.value) for element in elements]  # type: ignore[attr-defined]
 
 
+def test_overview_is_the_default_page(app: AppTest) -> None:
+    assert not app.exception, app.exception
+    assert [title.value for title in app.title] == ["Overview"]
+
+
 def test_map_page_runs_and_shows_the_demo_banner(app: AppTest) -> None:
+    app.switch_page(MAP_PAGE).run()
     assert not app.exception, app.exception
     assert not app.error, _texts(app.error)
     assert any(DEMO_NOTICE in text for text in _texts(app.warning))
@@ -68,6 +75,7 @@ def _country_without_data(db_url: str) -> str:
 
 def test_country_without_data_shows_the_empty_state(app: AppTest, db_url: str) -> None:
     iso3 = _country_without_data(db_url)
+    app.switch_page(MAP_PAGE).run()
     app.multiselect(key="filter_countries").set_value([iso3]).run()
     assert not app.exception, app.exception
     assert not app.error, _texts(app.error)
@@ -76,12 +84,14 @@ def test_country_without_data_shows_the_empty_state(app: AppTest, db_url: str) -
 
 
 def test_no_country_selected_shows_a_hint(app: AppTest) -> None:
+    app.switch_page(MAP_PAGE).run()
     app.multiselect(key="filter_countries").set_value([]).run()
     assert not app.exception, app.exception
     assert any("Choose at least one country" in text for text in _texts(app.info))
 
 
 def test_openstreetmap_basemap_runs(app: AppTest) -> None:
+    app.switch_page(MAP_PAGE).run()
     app.selectbox(key="basemap").set_value("OpenStreetMap").run()
     assert not app.exception, app.exception
 

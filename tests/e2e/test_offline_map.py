@@ -2,12 +2,16 @@
 
 Why a browser test: the unit tests prove the HTML names only local URLs, but only a browser
 proves those files are really served (static serving on, vendor/ copied, Leaflet images
-found) and that the map initialises without a JavaScript error.
+found), that the map initialises without a JavaScript error, and that it follows the
+shared filters and the layer controls. The Map page is reached the way a user does: from
+the default Overview page through the sidebar navigation.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +24,9 @@ pytestmark = pytest.mark.e2e
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 LOAD_TIMEOUT_MS = 90_000
+STEP_TIMEOUT_MS = 30_000
 KEEP_DIR = ROOT / "test-output" / "e2e"
+REMOVED_COUNTRY = "Niger"
 
 
 def _is_outside(url: str, server: AppServer) -> bool:
@@ -28,9 +34,38 @@ def _is_outside(url: str, server: AppServer) -> bool:
     return parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != f"{server.host}:{server.port}"
 
 
-def test_map_renders_offline(
+def _wait_idle(page: Any) -> None:
+    """Until Streamlit's "Running…" status widget is gone (the script run finished)."""
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=LOAD_TIMEOUT_MS)
+
+
+def _wait_map(page: Any, *extra: str) -> Any:
+    """The map's frame once exactly one map is drawn with clusters (and ``extra`` selectors).
+
+    During a rerun Streamlit keeps the previous map (stale) beside the new one, so this
+    polls the page state instead of waiting on one element; the poll is not a sleep for
+    readiness, it returns as soon as the map is ready.
+    """
+    wanted = (".leaflet-container", ".marker-cluster", *extra)
+    deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if page.locator(MAP_IFRAME).count() == 1:
+            frame = page.frame_locator(MAP_IFRAME)
+            if all(frame.locator(selector).count() > 0 for selector in wanted):
+                return frame
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no single map with {wanted} after {LOAD_TIMEOUT_MS / 1000:.0f} s")
+
+
+def _incident_count(page: Any) -> str:
+    return str(page.locator('[data-testid="stMetricValue"]').first.inner_text()).strip()
+
+
+def test_map_renders_offline_and_follows_filters(
     app_server: AppServer, browser_page: Any, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    from playwright.sync_api import expect
+
     page = browser_page
     outside: list[str] = []
     page_errors: list[str] = []
@@ -38,7 +73,8 @@ def test_map_renders_offline(
 
     def guard(route: Any) -> None:
         if _is_outside(route.request.url, app_server):
-            outside.append(route.request.url)
+            frame = route.request.frame
+            outside.append(f"{route.request.url} (from frame {frame.url if frame else '?'})")
             route.abort()
         else:
             route.continue_()
@@ -57,18 +93,36 @@ def test_map_renders_offline(
     screenshot = tmp_path / "offline_map.png"
     try:
         page.goto(app_server.url, wait_until="domcontentloaded")
-        page.wait_for_selector(MAP_IFRAME, timeout=LOAD_TIMEOUT_MS)
-        frame = page.frame_locator(MAP_IFRAME)
-        frame.locator(".leaflet-container").wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
-        frame.locator(".marker-cluster").first.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        # By address: the link's accessible name also holds its icon's text, and "map" is in "Risk heatmap".
+        nav.locator('a[href$="/map"]').click(timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_url(re.compile(r"/map(\?|$)"), timeout=STEP_TIMEOUT_MS)
+        frame = _wait_map(page)
 
-        assert frame.locator(".leaflet-container").is_visible()
         assert frame.locator(".marker-cluster").count() > 0, "no incident clusters drawn"
         assert frame.locator("path.leaflet-interactive").count() > 0, "no boundary/corridor paths drawn"
         assert frame.locator(".leaflet-control-layers").count() == 1, "layer control missing"
         assert frame.locator(".sahel-legend").count() == 1, "legend missing"
         assert frame.locator(".leaflet-control-attribution").inner_text().count("Natural Earth") == 1
         assert page.get_by_text("Synthetic demo data — not real events").count() >= 1
+        _wait_idle(page)
+        before = _incident_count(page)
+
+        # Remove one country from the shared filter: the figures and the map must follow.
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        remove = sidebar.get_by_role("button", name=re.compile(rf"^Remove {REMOVED_COUNTRY}\b"))
+        remove.first.click(timeout=STEP_TIMEOUT_MS)
+        expect(page.locator('[data-testid="stMetricValue"]').first).not_to_have_text(
+            before, timeout=LOAD_TIMEOUT_MS
+        )
+        _wait_idle(page)
+        frame = _wait_map(page)
+        after = _incident_count(page)
+        assert int(after.replace(",", "")) < int(before.replace(",", "")), (before, after)
+
+        # Heat layer on: still renders, offline, without errors.
+        sidebar.get_by_text("Incident count", exact=True).click()
+        frame = _wait_map(page, "canvas.leaflet-heatmap-layer")
         page.screenshot(path=str(screenshot), full_page=True)
 
         assert page_errors == [], f"JavaScript errors: {page_errors}"

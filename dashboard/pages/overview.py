@@ -1,0 +1,96 @@
+"""Overview page: key figures with change, top regions and actor groups, latest incidents."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import caching, components, tables
+from dashboard.charts import build_bar_figure
+from dashboard.context import load_page_data
+from geodata.errors import GeodataError
+from incidents.analytics import key_figures, top_actor_groups, top_units
+from incidents.errors import IncidentsError
+
+TOP_N = 10
+
+st.title("Overview")
+st.caption(
+    "What this shows: how many incidents, deaths and attacks on civilians the filtered data holds, "
+    "how that compares with the period just before, where and by whom, and the latest reports."
+)
+
+try:
+    data = load_page_data()
+    chosen = data.filter
+    figures = key_figures(data.incidents, data.previous)
+    if not data.empty:
+        regions = top_units(data.incidents, "admin1", TOP_N)
+        actors = top_actor_groups(data.incidents, TOP_N)
+        latest_ids = tables.latest_incident_ids(data.incidents)
+        details = caching.incident_details(data.db_url, data.data_version, latest_ids)
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+prev_start, prev_end = chosen.previous_period()
+st.caption(
+    f"Period shown: {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive); "
+    f"changes compare with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}."
+)
+components.demo_banner(data.incidents)
+
+cols = st.columns(3)
+cols[0].metric(
+    "Incidents",
+    f"{figures.incidents:,}",
+    delta=tables.change_delta(figures.incidents, figures.previous_incidents),
+    delta_color="inverse",
+    delta_description=f"vs {figures.previous_incidents:,} in the previous period",
+)
+cols[1].metric(
+    "Fatalities",
+    f"{figures.fatalities:,}",
+    delta=tables.change_delta(figures.fatalities, figures.previous_fatalities),
+    delta_color="inverse",
+    delta_description=f"vs {figures.previous_fatalities:,} in the previous period",
+)
+cols[2].metric(
+    "Civilian-targeting events",
+    f"{figures.civilian_events:,}",
+    delta=tables.change_delta(figures.civilian_events, figures.previous_civilian_events),
+    delta_color="inverse",
+    delta_description=f"vs {figures.previous_civilian_events:,} in the previous period",
+    help="Events in which civilians were the target (ACLED civilian_targeting; UCDP one-sided violence).",
+)
+
+if data.empty:
+    components.empty_state(chosen.countries, data.country_names, note="")
+else:
+    left, right = st.columns(2)
+    with left:
+        region_bars = regions.assign(region=tables.unit_labels(regions))
+        st.plotly_chart(
+            build_bar_figure(
+                region_bars, x="incidents", y="region", title="Top regions (admin-1) by incidents"
+            ),
+            key="overview_regions",
+        )
+    with right:
+        st.plotly_chart(
+            build_bar_figure(actors, x="incidents", y="actor_group", title="Top actor groups by incidents"),
+            key="overview_actors",
+        )
+
+    st.subheader("Latest incidents")
+    st.dataframe(
+        tables.latest_incidents_table(details, data.country_names),
+        hide_index=True,
+        width="stretch",
+        column_config={"Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD")},
+    )
+    st.caption(
+        f"The {len(latest_ids)} most recent of {len(data.incidents):,} incidents. "
+        "Actor groups count the armed group involved: an army-versus-JNIM battle counts as JNIM."
+    )
+
+components.attribution_footer()

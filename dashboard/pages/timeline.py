@@ -1,0 +1,106 @@
+"""Timeline page: incidents or fatalities per week or month, stacked, with key developments."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+from dashboard import caching, components, tables
+from dashboard.charts import build_timeline_figure
+from dashboard.context import load_page_data
+from geodata.errors import GeodataError
+from incidents.analytics import developments_in_range, incident_series
+from incidents.errors import IncidentsError
+
+KEY_FREQ: Final = "timeline_freq"
+KEY_MEASURE: Final = "timeline_measure"
+KEY_STACK: Final = "timeline_stack"
+KEY_ROLLING: Final = "timeline_rolling"
+KEY_DEVELOPMENTS: Final = "timeline_developments"
+KEY_DOWNLOAD: Final = "timeline_download"
+
+FREQ_LABELS: Final = {"W": "Week", "M": "Month"}
+MEASURE_LABELS: Final = {"incidents": "Incidents", "fatalities": "Fatalities"}
+STACK_LABELS: Final = {"event_type": "Event type", "actor_group": "Actor group", "country_iso3": "Country"}
+DEFAULT_ROLLING: Final = 4
+MAX_ROLLING: Final = 12
+
+st.title("Timeline")
+st.caption(
+    "What this shows: incidents or fatalities per week or month for the filtered data, stacked by "
+    "event type, actor group or country, with a rolling average and dated key developments."
+)
+
+try:
+    data = load_page_data()
+    developments = caching.key_developments()
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+chosen = data.filter
+controls = st.columns([1, 1, 1, 1.4, 1.2])
+freq = controls[0].selectbox("Per", list(FREQ_LABELS), format_func=FREQ_LABELS.__getitem__, key=KEY_FREQ)
+measure = controls[1].selectbox(
+    "Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.__getitem__, key=KEY_MEASURE
+)
+stack = controls[2].selectbox(
+    "Stack by", list(STACK_LABELS), format_func=STACK_LABELS.__getitem__, key=KEY_STACK
+)
+rolling = controls[3].slider(
+    "Rolling average (periods)",
+    min_value=0,
+    max_value=MAX_ROLLING,
+    value=DEFAULT_ROLLING,
+    key=KEY_ROLLING,
+    help="Trailing mean of the total over this many weeks or months; 0 hides the line.",
+)
+show_developments = controls[4].toggle(
+    "Key developments",
+    value=True,
+    key=KEY_DEVELOPMENTS,
+    help="Political and security milestones (listed on the About page) for these countries and the Sahel.",
+)
+
+st.caption(f"Period shown: {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive).")
+components.demo_banner(data.incidents)
+
+if data.empty:
+    components.empty_state(chosen.countries, data.country_names, note="")
+else:
+    series = incident_series(data.incidents, freq=freq, by=stack, measure=measure)
+    shown = (
+        developments_in_range(developments, chosen.since, chosen.until, chosen.countries)
+        if show_developments
+        else None
+    )
+    period = FREQ_LABELS[freq].lower()
+    figure = build_timeline_figure(
+        series,
+        measure=measure,
+        rolling_window=int(rolling) or None,
+        developments=shown,
+        title=f"{MEASURE_LABELS[measure]} per {period} by {STACK_LABELS[stack].lower()}",
+    )
+    st.plotly_chart(figure, key="timeline_chart")
+    st.caption(
+        "Drag the slider under the chart to zoom in on a stretch of time. Dotted lines mark key "
+        "developments; hover a label for its full title. Weeks start on Monday."
+    )
+    st.download_button(
+        "Download this series (CSV)",
+        data=tables.to_csv_bytes(tables.series_table(series, stack, measure)),
+        file_name=f"timeline_{measure}_{period}_{stack}.csv",
+        mime="text/csv",
+        key=KEY_DOWNLOAD,
+    )
+    if shown is not None and not shown.empty:
+        with st.expander(f"Key developments in this period ({len(shown)})"):
+            st.dataframe(
+                shown.assign(date=shown["date"].dt.date)[["date", "scope", "title", "category"]],
+                hide_index=True,
+                width="stretch",
+            )
+
+components.attribution_footer()

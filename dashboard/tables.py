@@ -1,0 +1,132 @@
+"""Pure helpers that turn analysis results into what the pages display or download.
+
+No Streamlit calls: the Overview, Timeline and Risk heatmap pages pass their frames
+through these, and the unit tests check them without running the app. Text cells stay
+plain strings (``st.dataframe`` renders them as text, never as HTML); CSV downloads go
+through :func:`incidents.export.neutralise_formulas` so analyst-edited names cannot run
+as spreadsheet formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from incidents.export import neutralise_formulas
+from incidents.model import EVENT_TYPE_LABELS
+
+LATEST_COUNT: Final = 15
+#: Columns of the latest-incidents table, in display order.
+LATEST_COLUMNS: Final = ("Date", "Country", "Region", "Place", "Type", "Actors", "Fatalities", "Source")
+GROUP_HEADERS: Final[Mapping[str | None, str]] = {
+    "event_type": "event_type",
+    "actor_group": "actor_group",
+    "country_iso3": "country_iso3",
+    None: "group",
+}
+
+
+def change_delta(current: int, previous: int) -> str | int | None:
+    """``st.metric`` delta for a change against the previous period.
+
+    ``"+12%"``/``"-40%"`` for a change, ``0`` (a grey, arrow-less delta) when equal,
+    ``"new"`` when the previous period had none, ``None`` when both periods had none.
+    """
+    if previous == 0:
+        return "new" if current > 0 else None
+    if current == previous:
+        return 0
+    pct = (current - previous) / previous * 100.0
+    # Never round a real change to "+0%"/"-0%": that reads as "no change".
+    if abs(pct) < 1:
+        return f"{pct:+.1f}%"
+    return f"{pct:+.0f}%"
+
+
+def latest_incident_ids(frame: pd.DataFrame, n: int = LATEST_COUNT) -> tuple[str, ...]:
+    """Ids of the ``n`` most recent incidents (ties: the larger id first, for a stable order)."""
+    if frame.empty or n <= 0:
+        return ()
+    ordered = frame[["event_date", "incident_id"]].sort_values(
+        ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
+    )
+    return tuple(str(value) for value in ordered["incident_id"].head(n))
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").fillna("").str.strip()
+
+
+def _actors(details: pd.DataFrame) -> pd.Series:
+    actor1 = _text(details["actor1"])
+    actor2 = _text(details["actor2"])
+    both = (actor1 != "") & (actor2 != "")
+    joined = actor1.where(~both, actor1 + " vs " + actor2)
+    return joined.where(actor1 != "", actor2)
+
+
+def latest_incidents_table(details: pd.DataFrame, country_names: Mapping[str, str]) -> pd.DataFrame:
+    """The latest-incidents table from full incident rows, newest first.
+
+    Columns: :data:`LATEST_COLUMNS`. Synthetic demo rows always say so in the Source column.
+    """
+    if details.empty:
+        return pd.DataFrame({column: pd.Series(dtype="object") for column in LATEST_COLUMNS})
+    ordered = details.sort_values(
+        ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
+    )
+    iso3 = _text(ordered["country_iso3"])
+    country = _text(ordered["country"])
+    names = iso3.map(lambda code: country_names.get(code, ""))
+    country = country.where(country != "", names).where(lambda s: s != "", iso3)
+    source = _text(ordered["source"])
+    # Demo sources already read "Synthetic: ..."; mark any that do not, so no demo row passes as real.
+    unmarked = (_text(ordered["source_dataset"]) == "demo") & ~source.str.contains("synthetic", case=False)
+    source = source.where(~unmarked, ("synthetic demo · " + source).str.rstrip(" ·"))
+    event_type = _text(ordered["event_type"])
+    table = pd.DataFrame(
+        {
+            "Date": pd.to_datetime(ordered["event_date"]).dt.date,
+            "Country": country,
+            "Region": _text(ordered["admin1_name"]),
+            "Place": _text(ordered["location"]),
+            "Type": event_type.map(lambda value: EVENT_TYPE_LABELS.get(value, value)),
+            "Actors": _actors(ordered),
+            "Fatalities": ordered["fatalities"].to_numpy(dtype=np.int64),
+            "Source": source,
+        }
+    )
+    return table.reset_index(drop=True)
+
+
+def unit_labels(units: pd.DataFrame) -> pd.Series:
+    """``"Name (ISO3)"`` for rows of :func:`incidents.analytics.top_units`."""
+    return _text(units["unit_name"]) + " (" + _text(units["country_iso3"]) + ")"
+
+
+def series_table(series: pd.DataFrame, by: str | None, measure: str) -> pd.DataFrame:
+    """An :func:`incidents.analytics.incident_series` frame with explicit column names, for download."""
+    return pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(series["period_start"]).dt.strftime("%Y-%m-%d"),
+            GROUP_HEADERS.get(by, "group"): series["group"].astype("string"),
+            measure: series["value"].to_numpy(dtype=np.int64),
+        }
+    )
+
+
+def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
+    """A region × month matrix with ``YYYY-MM`` column headers and the unit as a column."""
+    table = matrix.copy()
+    table.columns = [pd.Timestamp(column).strftime("%Y-%m") for column in matrix.columns]
+    table.index = table.index.astype("string")
+    table.index.name = "unit"
+    return table.reset_index()
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with formula-like text cells neutralised (safe to open in a spreadsheet)."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8")

@@ -1,0 +1,118 @@
+"""The pure display helpers behind the Overview, Timeline and Risk heatmap pages."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import tables
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "expected"),
+    [
+        (110, 100, "+10%"),
+        (60, 100, "-40%"),
+        (0, 100, "-100%"),
+        (1001, 1000, "+0.1%"),
+        (100, 100, 0),
+        (5, 0, "new"),
+        (0, 0, None),
+    ],
+)
+def test_change_delta(current: int, previous: int, expected: object) -> None:
+    assert tables.change_delta(current, previous) == expected
+
+
+def _analysis(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "incident_id": pd.array([row[0] for row in rows], dtype="string"),
+            "event_date": pd.to_datetime([row[1] for row in rows]),
+        }
+    )
+
+
+def test_latest_incident_ids_are_the_most_recent_with_a_stable_tie_order() -> None:
+    frame = _analysis(
+        [("a:1", "2025-01-01"), ("a:3", "2025-03-01"), ("a:2", "2025-03-01"), ("a:4", "2025-02-01")]
+    )
+    assert tables.latest_incident_ids(frame, 3) == ("a:3", "a:2", "a:4")
+    assert tables.latest_incident_ids(frame.iloc[:0]) == ()
+
+
+def _details() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "incident_id": pd.array(["acled:1", "demo:2", "manual:3"], dtype="string"),
+            "source_dataset": pd.array(["acled", "demo", "manual"], dtype="string"),
+            "event_date": pd.to_datetime(["2025-01-02", "2025-03-04", "2025-02-03"]),
+            "country_iso3": pd.array(["MLI", "NER", "BFA"], dtype="string"),
+            "country": pd.array(["Mali", None, "Burkina Faso"], dtype="string"),
+            "admin1_name": pd.array(["Mopti", "Tillabéri", None], dtype="string"),
+            "location": pd.array(["<b>Djenné</b>", "Ayorou", "Djibo"], dtype="string"),
+            "event_type": pd.array(["battle", "abduction", "unknown_kind"], dtype="string"),
+            "actor1": pd.array(["JNIM", None, "Militia"], dtype="string"),
+            "actor2": pd.array(["Military Forces of Mali", "IS Sahel", ""], dtype="string"),
+            "fatalities": np.array([3, 0, 1], dtype=np.int64),
+            "source": pd.array(["=HYPERLINK(1)", "Field report", "Radio"], dtype="string"),
+        }
+    )
+
+
+def test_latest_incidents_table_formats_rows_newest_first() -> None:
+    table = tables.latest_incidents_table(_details(), {"NER": "Niger"})
+    assert list(table.columns) == list(tables.LATEST_COLUMNS)
+    assert table["Date"].astype(str).tolist() == ["2025-03-04", "2025-02-03", "2025-01-02"]
+    assert table["Country"].tolist() == ["Niger", "Burkina Faso", "Mali"]  # missing name from the lookup
+    assert table["Region"].tolist() == ["Tillabéri", "", "Mopti"]
+    assert table["Place"].tolist()[2] == "<b>Djenné</b>"  # kept as text; st.dataframe does not render HTML
+    assert table["Type"].tolist() == ["Abduction", "unknown_kind", "Battle"]
+    assert table["Actors"].tolist() == ["IS Sahel", "Militia", "JNIM vs Military Forces of Mali"]
+    assert table["Fatalities"].tolist() == [0, 1, 3]
+    assert table["Source"].tolist()[0] == "synthetic demo · Field report"
+
+
+def test_latest_incidents_table_leaves_marked_demo_sources_alone_and_handles_no_rows() -> None:
+    details = _details().assign(source=pd.array(["a", "Synthetic: demo generator", "b"], dtype="string"))
+    assert tables.latest_incidents_table(details, {})["Source"].tolist()[0] == "Synthetic: demo generator"
+    empty = tables.latest_incidents_table(_details().iloc[:0], {})
+    assert empty.empty
+    assert list(empty.columns) == list(tables.LATEST_COLUMNS)
+
+
+def test_unit_labels() -> None:
+    units = pd.DataFrame({"unit_name": ["Mopti", "Sahel"], "country_iso3": ["MLI", "BFA"]})
+    assert tables.unit_labels(units).tolist() == ["Mopti (MLI)", "Sahel (BFA)"]
+
+
+def test_series_table_and_csv_are_formula_safe() -> None:
+    series = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2025-01-06", "2025-01-06"]),
+            "group": pd.array(["=cmd|' /C calc'!A0", "battle"], dtype="string"),
+            "value": np.array([2, -1], dtype=np.int64),
+        }
+    )
+    table = tables.series_table(series, "actor_group", "incidents")
+    assert list(table.columns) == ["period_start", "actor_group", "incidents"]
+    back = pd.read_csv(io.BytesIO(tables.to_csv_bytes(table)))
+    assert back["actor_group"].tolist() == ["'=cmd|' /C calc'!A0", "battle"]
+    assert back["incidents"].tolist() == [2, -1]  # numbers stay numbers
+    assert back["period_start"].tolist() == ["2025-01-06", "2025-01-06"]
+
+
+def test_matrix_table_has_month_headers_and_unit_column() -> None:
+    matrix = pd.DataFrame(
+        [[1, 0], [0, 4]],
+        index=pd.Index(["Mopti (MLI)", "@Gao (MLI)"], name="unit"),
+        columns=pd.DatetimeIndex(["2025-01-01", "2025-02-01"], name="month"),
+    )
+    table = tables.matrix_table(matrix)
+    assert list(table.columns) == ["unit", "2025-01", "2025-02"]
+    assert table["2025-02"].tolist() == [0, 4]
+    back = pd.read_csv(io.BytesIO(tables.to_csv_bytes(table)))
+    assert back["unit"].tolist() == ["Mopti (MLI)", "'@Gao (MLI)"]
