@@ -58,16 +58,22 @@ def _exact_duplicates(
     """Mask of rows to skip: ids already stored, then repeats within the file."""
     ids = candidates["incident_id"].astype("string")
     stored = store.existing_incident_ids(ids.dropna().unique().tolist())
-    in_store = ids.isin(list(stored)).fillna(False).to_numpy(dtype=bool)
+    if stored:
+        in_store = ids.isin(list(stored)).fillna(False).to_numpy(dtype=bool)
+    else:
+        in_store = np.zeros(len(ids), dtype=bool)
     issues.add(in_store, "source_event_id", "duplicate_in_store", "warning",
-               "incident " + ids.fillna("") + " is already stored; row skipped", value=ids)
+               lambda: "incident " + ids.fillna("") + " is already stored; row skipped", value=ids)
     remaining = pd.Series(ids.to_numpy(), dtype="string").where(~in_store)
     repeat = remaining.duplicated(keep="first") & remaining.notna()
-    first_line = pd.Series(lines).groupby(remaining.to_numpy(), dropna=True).transform("first")
+
+    def message() -> pd.Series:
+        first_line = pd.Series(lines).groupby(remaining.to_numpy(), dropna=True).transform("first")
+        return ("incident " + remaining.fillna("") + " already appears at line "
+                + first_line.astype("Int64").astype("string").fillna(""))
+
     issues.add(repeat.to_numpy(dtype=bool), "source_event_id", "duplicate_in_file", "warning",
-               "incident " + remaining.fillna("") + " already appears at line "
-               + first_line.astype("Int64").astype("string").fillna(""),
-               value=pd.Series(ids.to_numpy(), dtype="string"))
+               message, value=lambda: pd.Series(ids.to_numpy(), dtype="string"))
     return in_store | repeat.to_numpy(dtype=bool)
 
 

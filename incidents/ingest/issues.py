@@ -7,7 +7,7 @@ template or a per-row message Series; this collector turns those into report row
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,14 +54,25 @@ class IssueCollector:
         column: str | None,
         code: str,
         severity: Severity,
-        message: str | pd.Series,
-        value: pd.Series | None = None,
+        message: str | pd.Series | Callable[[], str | pd.Series],
+        value: pd.Series | Callable[[], pd.Series] | None = None,
     ) -> int:
-        """Report ``code`` for every row in ``mask`` (positional); return how many rows."""
-        flags = np.asarray(pd.Series(mask).fillna(False).astype(bool), dtype=bool)
+        """Report ``code`` for every row in ``mask`` (positional); return how many rows.
+
+        ``message`` and ``value`` may be zero-argument callables: they are only called
+        when some row is flagged, so checks that pass cost no per-row string building.
+        """
+        if isinstance(mask, np.ndarray) and mask.dtype == bool:
+            flags = mask
+        else:
+            flags = np.asarray(pd.Series(mask).fillna(False).astype(bool), dtype=bool)
         positions = np.flatnonzero(flags)
         if len(positions) == 0:
             return 0
+        if callable(message):
+            message = message()
+        if callable(value):
+            value = value()
         if severity == "error":
             self.rejected[positions] = True
         messages = [str(item) for item in _per_row(message, positions)]

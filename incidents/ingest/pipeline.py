@@ -85,6 +85,7 @@ def prepare_import(
     sha256 = hashlib.sha256(data).hexdigest()
     progress(0.05, "reading the file")
     raw = read_raw_table(data, file_name=name, max_bytes=max_bytes)
+    del data  # the table replaces the bytes; do not hold a copy of the file while validating
     detected = detect_format(list(raw.frame.columns)) if fmt == "auto" else fmt
     if detected == "generic" and mapping is None:
         mapping = suggest_mapping(list(raw.frame.columns))

@@ -105,7 +105,7 @@ def _check_source_dataset(rows: _Rows, issues: IssueCollector) -> None:
                "source_dataset is required (which data set the row comes from)")
     unknown = dataset.notna() & ~dataset.isin(SOURCE_DATASETS)
     issues.add(unknown, "source_dataset", "missing_required", "error",
-               "source_dataset " + dataset.fillna("") + f" is not one of {list(SOURCE_DATASETS)}",
+               lambda: "source_dataset " + dataset.fillna("") + f" is not one of {list(SOURCE_DATASETS)}",
                value=dataset)
 
 
@@ -113,10 +113,11 @@ def _check_dates(rows: _Rows, bad: pd.Series, today: date, issues: IssueCollecto
     raw = rows.text["event_date"]
     issues.add(raw.isna(), "event_date", "missing_required", "error", "event date is required")
     issues.add(bad, "event_date", "bad_date", "error",
-               "cannot read date '" + raw.fillna("") + "'; use e.g. 2022-09-12 or 12/09/2022", value=raw)
+               lambda: "cannot read date '" + raw.fillna("") + "'; use e.g. 2022-09-12 or 12/09/2022",
+               value=raw)
     future = rows.dates > pd.Timestamp(today)
     issues.add(future, "event_date", "future_date", "error",
-               "date " + rows.dates.dt.strftime("%Y-%m-%d").fillna("") + f" is after today ({today})",
+               lambda: "date " + rows.dates.dt.strftime("%Y-%m-%d").fillna("") + f" is after today ({today})",
                value=raw)
 
 
@@ -128,7 +129,9 @@ def _check_coordinates(
     lat, lon = rows.lat, rows.lon
     for column, raw, bad in (("latitude", raw_lat, bad_lat), ("longitude", raw_lon, bad_lon)):
         issues.add(bad, column, "bad_coordinate", "error",
-                   f"cannot read {column} '" + raw.fillna("") + "' as decimal degrees", value=raw)
+                   lambda column=column, raw=raw:
+                   f"cannot read {column} '" + raw.fillna("") + "' as decimal degrees",
+                   value=raw)
     lat_only = raw_lat.notna() & raw_lon.isna()
     lon_only = raw_lon.notna() & raw_lat.isna()
     issues.add(lat_only, "longitude", "missing_required", "error", "latitude given without longitude")
@@ -137,7 +140,7 @@ def _check_coordinates(
     null_island = both & (lat == 0) & (lon == 0)
     issues.add(null_island, "latitude", "bad_coordinate", "error",
                "0, 0 is a placeholder, not a place; give the real coordinates or leave them empty",
-               value=raw_lat + ", " + raw_lon)
+               value=lambda: raw_lat + ", " + raw_lon)
     return both & ~null_island
 
 
@@ -174,7 +177,9 @@ def _check_places(rows: _Rows, lookup: Callable[..., pd.DataFrame], issues: Issu
 def _check_coverage(rows: _Rows, usable: pd.Series, placed: pd.Series, issues: IssueCollector) -> None:
     """Range, swap and coverage checks on file coordinates; spatial assignment of all placed rows."""
     lat, lon = rows.lat, rows.lon
-    raw = rows.text["latitude"].fillna("") + ", " + rows.text["longitude"].fillna("")
+    def raw() -> pd.Series:
+        return rows.text["latitude"].fillna("") + ", " + rows.text["longitude"].fillna("")
+
     in_range = usable & (lat.abs() <= 90) & (lon.abs() <= 180)
     locate = in_range | placed
     assigned = assign_admin_units(lon.where(locate).to_numpy(float), lat.where(locate).to_numpy(float))
@@ -185,13 +190,15 @@ def _check_coverage(rows: _Rows, usable: pd.Series, placed: pd.Series, issues: I
     swapped.index = lat.index
     suspect = swappable & swapped["country_iso3"].notna()
     issues.add(suspect, "latitude", "suspect_swapped_lat_lon", "error",
-               "point (lat " + lat.astype("string").fillna("") + ", lon " + lon.astype("string").fillna("")
+               lambda: "point (lat " + lat.astype("string").fillna("")
+               + ", lon " + lon.astype("string").fillna("")
                + ") is outside coverage, but with latitude and longitude swapped it falls in "
                + swapped["country"].fillna("") + "; swap the two columns if that is right",
                value=raw)
     for column, values, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
         out = values.notna() & ~suspect & (values.abs() > limit)  # even when the other half is bad
         issues.add(out, column, "coordinate_out_of_range", "error",
+                   lambda column=column, values=values, limit=limit:
                    f"{column} " + values.astype("string").fillna("") + f" is outside -{limit}..{limit}",
                    value=rows.text[column])
     issues.add(in_range & outside & ~suspect, "latitude", "outside_coverage", "warning",
@@ -205,7 +212,7 @@ def _check_country(rows: _Rows, issues: IssueCollector) -> None:
     reported_iso3 = resolve_countries(reported)
     mismatch = reported.notna() & assigned.notna() & (reported_iso3.isna() | (reported_iso3 != assigned))
     issues.add(mismatch.fillna(False).astype(bool), "reported_country", "country_mismatch", "warning",
-               "file says '" + reported.fillna("") + "' but the coordinates lie in "
+               lambda: "file says '" + reported.fillna("") + "' but the coordinates lie in "
                + rows.assigned["country"].fillna("") + " (" + assigned.fillna("") + "); the coordinates win",
                value=reported)
 
@@ -213,10 +220,10 @@ def _check_country(rows: _Rows, issues: IssueCollector) -> None:
 def _check_fatalities(rows: _Rows, bad: pd.Series, issues: IssueCollector) -> None:
     raw = rows.text["fatalities"]
     issues.add(bad, "fatalities", "bad_fatalities", "error",
-               "fatalities '" + raw.fillna("") + "' is not a whole number", value=raw)
+               lambda: "fatalities '" + raw.fillna("") + "' is not a whole number", value=raw)
     negative = (rows.fatalities < 0).fillna(False).astype(bool)
     issues.add(negative, "fatalities", "negative_fatalities", "error",
-               "fatalities " + raw.fillna("") + " is negative; counts must be >= 0", value=raw)
+               lambda: "fatalities " + raw.fillna("") + " is negative; counts must be >= 0", value=raw)
 
 
 def _event_types(rows: _Rows, issues: IssueCollector) -> pd.Series:
@@ -225,7 +232,8 @@ def _event_types(rows: _Rows, issues: IssueCollector) -> pd.Series:
     unknown = ~mapped.isin(EVENT_TYPES).fillna(False).astype(bool)
     column = "event_type_reported" if "event_type_reported" in issues.source_columns else "event_type"
     issues.add(unknown & label.notna(), column, "unknown_event_type", "warning",
-               "event type '" + label.fillna("") + "' is not one of the known types; imported as 'other'",
+               lambda: "event type '" + label.fillna("")
+               + "' is not one of the known types; imported as 'other'",
                value=label)
     return mapped.where(~unknown, "other")
 
