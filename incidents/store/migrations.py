@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, inspect, select
 
+from geodata.corridors import load_corridor_segments
+from incidents.developments import load_key_developments
 from incidents.errors import StoreError
 from incidents.store import schema
 
@@ -35,8 +37,57 @@ def _initial(conn: Connection) -> None:
     conn.execute(schema.store_meta.insert().values(key="data_version", value=0))
 
 
+def _reference_tables(conn: Connection) -> None:
+    """Key developments, corridor versions and sites, seeded from the shipped reference data."""
+    schema.metadata.create_all(
+        conn, tables=[schema.key_developments, schema.corridor_versions, schema.sites]
+    )
+    now = datetime.now(UTC)
+    developments = load_key_developments()
+    if len(developments):
+        conn.execute(
+            schema.key_developments.insert(),
+            [
+                {
+                    "date": row.date.date(),
+                    "date_precision": row.date_precision,
+                    "scope": row.scope,
+                    "title": row.title,
+                    "category": row.category,
+                    "source": row.source,
+                    "updated_by": "shipped",
+                    "updated_at": now,
+                }
+                for row in developments.itertuples(index=False)
+            ],
+        )
+    segments = load_corridor_segments()
+    rows = []
+    for corridor_id, group in segments.groupby("corridor_id", sort=True):
+        first = group.iloc[0]
+        rows.append(
+            {
+                "corridor_id": str(corridor_id),
+                "version": 1,
+                "name": str(first["corridor_name"]),
+                "armed_groups": str(first["armed_groups"]),
+                "sources": str(first["sources"]),
+                "source_refs": str(first.get("source_refs", "") or ""),
+                "confidence": "medium",
+                "status": "active",
+                "segments_geojson": group.to_json(drop_id=True),
+                "note": "shipped with the product (geodata/data/corridors.geojson)",
+                "created_by": "shipped",
+                "created_at": now,
+            }
+        )
+    if rows:
+        conn.execute(schema.corridor_versions.insert(), rows)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
+    Migration(2, "key developments, corridor versions, sites", _reference_tables),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

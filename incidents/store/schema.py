@@ -101,3 +101,55 @@ incidents = Table(
     Index("ix_incidents_country_date", "country_iso3", "event_date"),
     Index("ix_incidents_batch", "batch_id"),
 )
+
+# ---- schema version 2: reference tables analysts maintain ----------------------------
+
+key_developments = Table(
+    "key_developments",
+    metadata,
+    Column("development_id", Integer, primary_key=True, autoincrement=True),
+    Column("date", Date, nullable=False),
+    Column("date_precision", String(8), nullable=False),
+    Column("scope", String(8), nullable=False),  # ISO3 or SAHEL
+    Column("title", Text, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Every version of every corridor is kept: a past analysis names the version it used.
+corridor_versions = Table(
+    "corridor_versions",
+    metadata,
+    Column("version_id", Integer, primary_key=True, autoincrement=True),
+    Column("corridor_id", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("armed_groups", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("source_refs", Text, nullable=False),
+    Column("confidence", String(16), nullable=False),  # low | medium | high
+    Column("status", String(16), nullable=False),  # active | retired
+    Column("segments_geojson", Text, nullable=False),  # FeatureCollection of segments
+    Column("note", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ux_corridor_versions", "corridor_id", "version", unique=True),
+)
+
+#: Organisations' own sites and routes, imported per batch like incidents.
+sites = Table(
+    "sites",
+    metadata,
+    Column("site_id", String(200), primary_key=True),
+    Column("batch_id", String(64), ForeignKey("batches.batch_id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("site_type", Text, nullable=False),
+    Column("kind", String(8), nullable=False),  # site | route
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("geometry_wkt", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sites_batch", "batch_id"),
+)

@@ -391,7 +391,7 @@ class IncidentStore:
         return BatchRecord(batch_id=batch_id, rows_accepted=len(frame), created_at=now)
 
     def undo_batch(self, batch_id: str, user_name: str = "local") -> int:
-        """Remove exactly the rows of ``batch_id``; keep the batch row (status ``undone``) and audit it."""
+        """Remove exactly the rows (incidents or sites) of ``batch_id``; keep the batch, audit the undo."""
         with self._engine.begin() as conn:
             status = conn.execute(
                 select(schema.batches.c.status).where(schema.batches.c.batch_id == batch_id)
@@ -405,6 +405,7 @@ class IncidentStore:
             removed = conn.execute(
                 delete(schema.incidents).where(schema.incidents.c.batch_id == batch_id)
             ).rowcount
+            removed += conn.execute(delete(schema.sites).where(schema.sites.c.batch_id == batch_id)).rowcount
             conn.execute(
                 update(schema.batches)
                 .where(schema.batches.c.batch_id == batch_id)

@@ -29,19 +29,20 @@ def test_a_new_migration_upgrades_an_existing_store_without_losing_rows(
 ) -> None:
     store.add_batch(incidents(["a", "b"]), META)
     url = store.url.render_as_string(hide_password=False)
-    upgraded = (*migrations_module.MIGRATIONS, Migration(2, "incidents.reviewed flag", _add_reviewed_flag))
+    next_version = migrations_module.LATEST_VERSION + 1
+    upgraded = (*migrations_module.MIGRATIONS, Migration(next_version, "reviewed flag", _add_reviewed_flag))
     monkeypatch.setattr(migrations_module, "MIGRATIONS", upgraded)
-    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 2)
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", next_version)
     reopened = open_store(url)
     try:
         with reopened.engine.connect() as conn:
-            assert current_version(conn) == 2
+            assert current_version(conn) == next_version
             flags = conn.execute(text("SELECT reviewed FROM incidents ORDER BY incident_id")).scalars().all()
         assert [bool(flag) for flag in flags] == [False, False]
         assert reopened.load_incidents()["incident_id"].tolist() == ["manual:a", "manual:b"]
         again = open_store(url)  # applying twice is a no-op
         with again.engine.connect() as conn:
-            assert current_version(conn) == 2
+            assert current_version(conn) == next_version
         again.close()
     finally:
         reopened.close()
@@ -87,3 +88,33 @@ def test_readers_keep_working_and_see_whole_batches_while_the_cli_imports(tmp_pa
     # The demo is two batches (40,000 synthetic rows, 19 UCDP rows): never a partial batch.
     assert seen <= {0, 19, 40_000, 40_019}
     assert 40_019 in seen
+
+
+def test_version_2_seeds_key_developments_and_corridors(store: IncidentStore) -> None:
+    with store.engine.connect() as conn:
+        titles = conn.execute(text("SELECT title FROM key_developments")).scalars().all()
+        corridors = conn.execute(
+            text("SELECT corridor_id FROM corridor_versions WHERE version = 1 AND status = 'active'")
+        ).scalars().all()
+    assert any("counter-terrorism cooperation" in title for title in titles)
+    assert sorted(corridors) == [f"C{i}" for i in range(1, 10)]
+
+
+def test_a_version_1_store_is_upgraded_to_version_2_with_its_incidents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'v1.db'}"
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:1])
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 1)
+    old = open_store(url)
+    old.add_batch(incidents(["a"]), META)
+    old.close()
+    monkeypatch.undo()
+    upgraded = open_store(url)
+    try:
+        with upgraded.engine.connect() as conn:
+            assert current_version(conn) == 2
+            assert conn.execute(text("SELECT count(*) FROM key_developments")).scalar_one() > 20
+        assert upgraded.load_incidents()["incident_id"].tolist() == ["manual:a"]
+    finally:
+        upgraded.close()
