@@ -173,6 +173,8 @@ ANALYSIS_COLUMNS: Final = (
     "longitude",
     "geo_precision",
     "event_type",
+    "actor1",
+    "actor2",
     "actor_group",
     "fatalities",
     "civilian_targeting",
@@ -185,6 +187,8 @@ _CATEGORY_COLUMNS: Final = (
     "admin2_code",
     "admin2_name",
     "event_type",
+    "actor1",
+    "actor2",
     "actor_group",
 )
 
