@@ -88,6 +88,7 @@ def _reference_tables(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
+    Migration(3, "saved views", lambda conn: schema.metadata.create_all(conn, tables=[schema.saved_views])),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -153,3 +153,22 @@ sites = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_sites_batch", "batch_id"),
 )
+
+# ---- schema version 3: saved views for briefings ------------------------------------
+
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("view_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("position", Integer, nullable=False),  # order in the briefing sequence
+    Column("title", Text, nullable=False),
+    Column("notes", Text, nullable=False),  # speaker notes
+    Column("query", Text, nullable=False),  # filters and page options as a URL query string
+    Column("center_lat", Float),
+    Column("center_lon", Float),
+    Column("zoom", Integer),
+    Column("layers", Text, nullable=False),  # JSON list of visible map layers
+    Column("created_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
