@@ -11,7 +11,7 @@ import html
 import json
 
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 
@@ -118,3 +118,69 @@ class MapStyle(MacroElement):
         super().__init__()
         self._name = "MapStyle"
         self.css = css
+
+
+# ---- rendering without a second template pass --------------------------------------------
+#
+# branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, and
+# ``Element.__init__`` compiles that text as a new jinja2 template which is rendered again
+# when the page is assembled. That costs a jinja compile of every element's output (0.4 s
+# for the ~200 elements of one map, megabytes of GeoJSON included) and, worse, evaluates
+# any ``{{ ... }}`` / ``{% ... %}`` in the *data*: a note reading ``{{ 7*7 }}`` came out as
+# ``49`` (server-side template injection from an uploaded file). Maps built here mark their
+# Figure; for those figures rendered text is kept as it is (``RawText``). Other figures in
+# the process keep branca's behaviour.
+
+_RAW_FLAG = "_sahel_raw_render"
+
+
+class RawText(Element):
+    """Already rendered text: rendered as is, never compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "RawText"
+        self.text = text
+
+    def render(self, **kwargs: object) -> str:
+        del kwargs
+        return self.text
+
+
+def _marked(element: Element) -> bool:
+    node: Element | None = element
+    while node is not None:
+        if getattr(node, _RAW_FLAG, False):
+            return True
+        node = node._parent
+    return False
+
+
+def _raw_macro_render(self: MacroElement, **kwargs: object) -> None:
+    figure = self.get_root()
+    if not _marked(self):
+        return _BRANCA_MACRO_RENDER(self, **kwargs)
+    assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
+    module = self._template.module.__dict__
+    for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+        macro = module.get(part)
+        if macro is not None:
+            target.add_child(RawText(str(macro(self, kwargs))), name=self.get_name())
+    for element in list(self._children.values()):
+        element.render(**kwargs)
+    return None
+
+
+_BRANCA_MACRO_RENDER = getattr(MacroElement.render, "_sahel_original", MacroElement.render)
+_raw_macro_render._sahel_original = _BRANCA_MACRO_RENDER  # type: ignore[attr-defined]
+MacroElement.render = _raw_macro_render  # type: ignore[method-assign]
+
+
+def mark_raw_render(element: Element) -> None:
+    """Render ``element`` and everything below it without re-templating their output.
+
+    Marks the element itself (so it holds when the map is later put in another Figure, as
+    ``streamlit_folium.folium_static`` does) and its current root.
+    """
+    setattr(element, _RAW_FLAG, True)
+    setattr(element.get_root(), _RAW_FLAG, True)

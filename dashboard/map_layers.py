@@ -13,20 +13,23 @@ returned_objects=["last_active_drawing"])`` returns them in
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.plugins import HeatMap
 from folium.template import Template
 
 from dashboard.map_elements import esc
-from geodata.hexgrid import hex_polygons, hexbin
+from geodata.hexgrid import hex_corners, hexbin
 
 LAYER_HEAT: Final = "Heat"
 LAYER_HEXAGONS: Final = "Incidents (hexagons)"
@@ -130,6 +133,27 @@ def bins_legend_html(title: str, edges: list[float], *, no_data: str | None = No
 # ---- heat ------------------------------------------------------------------------------------
 
 
+#: Above this many cells in the bounding box, cells are found by hashing instead.
+_DENSE_GRID_MAX: Final = 20_000_000
+
+
+def _grid_sums(
+    ix: np.ndarray, iy: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-empty (ix, iy) cells and their summed weights (dense bincount when the box is small)."""
+    x0, y0 = int(ix.min()), int(iy.min())
+    height = int(iy.max()) - y0 + 1
+    span = (int(ix.max()) - x0 + 1) * height
+    if span <= _DENSE_GRID_MAX:
+        sums = np.bincount((ix - x0) * height + (iy - y0), weights=weights, minlength=span)
+        cells = np.flatnonzero(sums)
+        return cells // height + x0, cells % height + y0, sums[cells]
+    codes, uniq = pd.factorize((ix << 32) + (iy + (1 << 31)))
+    uniq = np.asarray(uniq, dtype=np.int64)
+    sums = np.bincount(codes, weights=weights, minlength=len(uniq))
+    return uniq >> 32, (uniq & 0xFFFFFFFF) - (1 << 31), sums
+
+
 def heat_cells(
     lon: np.ndarray, lat: np.ndarray, weights: np.ndarray, *, cell_deg: float = HEAT_CELL_DEG
 ) -> tuple[np.ndarray, float]:
@@ -143,17 +167,16 @@ def heat_cells(
     lon, lat, weights = lon[ok], lat[ok], weights[ok]
     if lon.size == 0:
         return np.empty((0, 3)), cell_deg
-    while True:
-        ix = np.floor(lon / cell_deg).astype(np.int64)
-        iy = np.floor(lat / cell_deg).astype(np.int64)
-        codes, uniq = pd.factorize((ix << 32) + (iy + (1 << 31)))
-        if len(uniq) <= HEAT_MAX_CELLS:
-            break
+    # Bin once on the finest grid; coarser grids merge those cells (floor(floor(x/c)/2) is
+    # floor(x/2c), and doubling a float is exact), so a million points are binned only once.
+    ix = np.floor(lon / cell_deg).astype(np.int64)
+    iy = np.floor(lat / cell_deg).astype(np.int64)
+    ix, iy, sums = _grid_sums(ix, iy, weights)
+    while ix.size > HEAT_MAX_CELLS:
         cell_deg *= 2
-    uniq = np.asarray(uniq, dtype=np.int64)
-    sums = np.bincount(codes, weights=weights, minlength=len(uniq))
-    clon = ((uniq >> 32) + 0.5) * cell_deg
-    clat = (((uniq & 0xFFFFFFFF) - (1 << 31)) + 0.5) * cell_deg
+        ix, iy, sums = _grid_sums(ix // 2, iy // 2, sums)
+    clon = (ix + 0.5) * cell_deg
+    clat = (iy + 0.5) * cell_deg
     scale = float(np.quantile(sums, 0.99)) or 1.0
     w = np.clip(sums / scale, 0.0, 1.0)
     return np.column_stack([np.round(clat, 3), np.round(clon, 3), np.round(w, 3)]), cell_deg
@@ -171,7 +194,7 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
         title = "Heat: incident density"
     cells, cell = heat_cells(lon, lat, weights)
     layer = HeatMap(
-        cells.tolist(),
+        [],
         name=f"{LAYER_HEAT} ({'fatality-weighted' if mode == 'fatalities' else 'incident count'})",
         radius=14,
         blur=12,
@@ -180,6 +203,8 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
         gradient=HEAT_GRADIENT,
         show=True,
     )
+    # Cells are finite by construction; folium would validate them one by one (0.1 s per 10k).
+    layer.data = cells.tolist()
     bar = "linear-gradient(to right, " + ", ".join(HEAT_GRADIENT.values()) + ")"
     legend = (
         f'<div style="margin-top:4px"><b>{esc(title)}</b>'
@@ -190,13 +215,6 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
 
 
 # ---- hexagons --------------------------------------------------------------------------------
-
-
-def _rounded_ring(polygon: object) -> list[list[float]]:
-    return [
-        [round(x, _COORD_DECIMALS), round(y, _COORD_DECIMALS)]
-        for x, y in polygon.exterior.coords  # type: ignore[attr-defined]
-    ]
 
 
 def hexagon_aggregation(frame: pd.DataFrame, size_km: float) -> tuple[pd.DataFrame, float]:
@@ -223,19 +241,18 @@ def hexagon_layer(
     counts = cells["count"].to_numpy()
     edges = class_breaks(counts)
     colours = _colours(counts, edges) if len(cells) else np.array([], dtype=object)
-    polygons = hex_polygons(cells, size_km).geometry
+    rings = np.round(hex_corners(cells, size_km), _COORD_DECIMALS).tolist()
+    fats = np.round(cells["weight_sum"].to_numpy(dtype=float)).astype(np.int64).tolist()
     features = []
-    for poly, count, fat, colour in zip(
-        polygons, counts.tolist(), cells["weight_sum"].tolist(), colours.tolist(), strict=True
-    ):
+    for ring, count, fat, colour in zip(rings, counts.tolist(), fats, colours.tolist(), strict=True):
         tip = f"<b>{count:,}</b> incident{'s' if count != 1 else ''}"
         if has_fatalities:
-            tip += f"<br>{round(fat):,} fatalities"
+            tip += f"<br>{fat:,} fatalities"
         features.append(
             {
                 "type": "Feature",
                 "properties": {"tooltip": tip, "fill": colour},
-                "geometry": {"type": "Polygon", "coordinates": [_rounded_ring(poly)]},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
             }
         )
     layer = folium.GeoJson(
@@ -339,13 +356,62 @@ def _admin_frame(frame: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     return out
 
 
+# ---- GeoJSON of shared boundary frames, converted once per process -------------------------
+#
+# The boundary frames come from resource caches (shared, never mutated), and converting a
+# GeoDataFrame to GeoJSON (``__geo_interface__`` and folium's JSON round trip) cost ~0.2 s per
+# map. The features are kept per frame object (weakly: they go when the frame goes) and each
+# map gets fresh feature and property dicts over the shared, read-only geometry.
+
+_FEATURES: dict[tuple[int, str], tuple[weakref.ref, int, list[dict]]] = {}
+
+
+def geojson_features(
+    frame: gpd.GeoDataFrame, key: str, build: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]
+) -> list[dict]:
+    """GeoJSON features of ``build(frame)`` (coordinates rounded to 4 decimals, ~11 m).
+
+    Cached per ``frame`` object and ``key``; the frame must not be mutated afterwards (the
+    dashboard's boundary frames are shared read-only resources). Callers get new feature and
+    property dicts each time, so they may add properties; geometry dicts are shared.
+    """
+    slot, rows = (id(frame), key), int(frame.shape[0])
+    hit = _FEATURES.get(slot)
+    if hit is None or hit[0]() is not frame or hit[1] != rows:
+        data = build(frame)
+        rounded = data.geometry.to_numpy()
+        if len(rounded):
+            rounded = shapely.transform(rounded, lambda c: np.round(c, _COORD_DECIMALS))
+        data = gpd.GeoDataFrame(data.drop(columns=data.geometry.name), geometry=rounded, crs=data.crs)
+        features = json.loads(json.dumps(data.__geo_interface__))["features"]
+        for feature in features:
+            feature.pop("bbox", None)
+
+        def forget(_ref: weakref.ref, slot: tuple[int, str] = slot) -> None:
+            _FEATURES.pop(slot, None)
+
+        try:
+            ref = weakref.ref(frame, forget)
+        except TypeError:  # not weakly referenceable: convert every time
+            return features
+        hit = (ref, rows, features)
+        _FEATURES[slot] = hit
+    return [
+        {"type": "Feature", "properties": dict(f["properties"]), "geometry": f["geometry"]} for f in hit[2]
+    ]
+
+
+def feature_collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
 def admin_boundary_layer(
     frame: gpd.GeoDataFrame, level: str, name: str, *, show: bool, style: dict
 ) -> folium.GeoJson:
     """Clickable boundary layer named on hover; features carry their unit codes."""
-    data = _admin_frame(frame, level)
+    data = geojson_features(frame, level, lambda f: _admin_frame(f, level))
     return folium.GeoJson(
-        data,
+        feature_collection(data),
         name=name,
         style_function=lambda _f: style,
         highlight_function=lambda _f: {"weight": 2, "color": "#333333"},
@@ -368,21 +434,21 @@ def choropleth_layer(
     dupes = values["unit_code"][values["unit_code"].duplicated()].astype(str).unique().tolist()
     if dupes:
         raise ValueError(f"choropleth has several rows for unit_code {dupes[:5]}; give one row per unit")
-    data = _admin_frame(units, level)
+    features = geojson_features(units, level, lambda f: _admin_frame(f, level))
     by_code = values.assign(unit_code=values["unit_code"].astype(str)).set_index("unit_code")
     raw_codes = units[f"{level}_code"].astype(str)
     value = pd.to_numeric(raw_codes.map(by_code["value"]), errors="coerce").to_numpy(dtype=float)
     label = raw_codes.map(by_code["label"])
     edges = class_breaks(value)
     has = np.isfinite(value)
-    fill = np.full(len(data), NO_DATA_FILL, dtype=object)
+    fill = np.full(len(features), NO_DATA_FILL, dtype=object)
     if has.any():
         fill[has] = _colours(value[has], edges)
-    data["fill"] = fill
-    data["tooltip"] = [
-        f"<b>{name}</b><br>{esc(lab) if ok else 'no incidents'}"
-        for name, lab, ok in zip(data["label"], label, has, strict=True)
-    ]
+    for feature, colour, lab, ok in zip(features, fill.tolist(), label, has.tolist(), strict=True):
+        props = feature["properties"]
+        props["fill"] = colour
+        props["tooltip"] = f"<b>{props['label']}</b><br>{esc(lab) if ok else 'no incidents'}"
+    data = feature_collection(features)
     layer = folium.GeoJson(
         data,
         name=title,
@@ -393,7 +459,7 @@ def choropleth_layer(
             "weight": 0.6,
         },
         highlight_function=lambda _f: {"weight": 2.5, "color": "#222222"},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if len(data) else None,
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if features else None,
         zoom_on_click=False,
     )
     return layer, bins_legend_html(title, edges, no_data="No incidents")

@@ -7,10 +7,11 @@ opened. Every string is HTML-escaped here, in Python.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from dashboard.map_elements import esc
@@ -51,63 +52,101 @@ class MarkerData:
     strings: list[str]
 
 
+def _column_text(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Plain text (:func:`text_of`) of every cell, computed once per distinct value."""
+    if column not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    values = frame[column].to_numpy(dtype=object)
+    try:
+        codes, uniq = pd.factorize(values)  # missing values get -1
+    except TypeError:  # unhashable cells (lists): cell by cell
+        return np.array([_text(v) for v in values] + [""], dtype=object)[:-1]
+    texts = np.array([_text(u) for u in uniq] + [""], dtype=object)
+    return texts[codes]
+
+
+def _memo(func: Callable[..., str]) -> Callable[..., str]:
+    cache: dict[tuple[str, ...], str] = {}
+
+    def call(*args: str) -> str:
+        hit = cache.get(args)
+        if hit is None:
+            hit = cache[args] = func(*args)
+        return hit
+
+    return call
+
+
+def _truncated_note(note: str) -> str:
+    return note[:NOTES_MAX_CHARS] + "…" if len(note) > NOTES_MAX_CHARS else note
+
+
 def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
-    """Marker rows and their string table; every string is HTML-escaped here, in Python."""
+    """Marker rows and their string table; every string is HTML-escaped here, in Python.
+
+    Notes longer than :data:`NOTES_MAX_CHARS` are cut there with an ellipsis (before
+    escaping). Text work is done once per distinct value, not once per incident.
+    """
     strings: dict[str, int] = {"": 0}
-
-    def ref(text: str) -> int:
-        return strings.setdefault(esc(text), len(strings))
-
     rows: list[list[object]] = []
     if incidents.empty:
         return MarkerData(rows, list(strings))
+    frame = incidents
+    lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
+    keep = ~(np.isnan(lat) | np.isnan(lon))
+    if not keep.all():
+        frame, lat, lon = frame[keep], lat[keep], lon[keep]
+    if frame.empty:
+        return MarkerData(rows, list(strings))
     type_index = {t: i for i, t in enumerate(EVENT_TYPES)}
     other = type_index["other"]
-    frame = incidents
-    dates = pd.to_datetime(frame["event_date"]).dt.strftime("%Y-%m-%d").fillna("")
+    dates = pd.to_datetime(frame["event_date"]).dt.strftime("%Y-%m-%d").fillna("").tolist()
     precision = (
         pd.to_numeric(frame["geo_precision"], errors="coerce").fillna(1)
         if "geo_precision" in frame.columns
         else pd.Series(1, index=frame.index)
     )
-    approx = precision.where(precision.isin(APPROXIMATE_PRECISIONS), 0).astype(int)
-    for lat, lon, etype, date, loc, a2, a1, country, actor1, actor2, fat, notes, source, dataset, prec in zip(
-        frame["latitude"].to_numpy(dtype=float),
-        frame["longitude"].to_numpy(dtype=float),
-        frame["event_type"].astype(object),
+    approx = precision.where(precision.isin(APPROXIMATE_PRECISIONS), 0).astype(int).tolist()
+    fatalities = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(np.int64).tolist()
+    etypes = [type_index.get(t, other) for t in _column_text(frame, "event_type").tolist()]
+    demo = (_column_text(frame, "source_dataset") == "demo").astype(int).tolist()
+    escape = _memo(esc)
+    place = _memo(lambda *parts: esc(_place(*parts)))
+    actors = _memo(lambda a1, a2: esc(" vs ".join(a for a in (a1, a2) if a)))
+    note_of = _memo(lambda note: esc(_truncated_note(note)))
+    ref = strings.setdefault
+    for la, lo, etype, date, loc, a2, a1, country, actor1, actor2, fat, note, source, is_demo, prec in zip(
+        np.round(lat, 5).tolist(),
+        np.round(lon, 5).tolist(),
+        etypes,
         dates,
-        frame["location"].astype(object),
-        frame["admin2_name"].astype(object),
-        frame["admin1_name"].astype(object),
-        frame["country"].astype(object),
-        frame["actor1"].astype(object),
-        frame["actor2"].astype(object),
-        frame["fatalities"].astype(object),
-        frame["notes"].astype(object),
-        frame["source"].astype(object),
-        frame["source_dataset"].astype(object),
-        approx.to_numpy(),
+        _column_text(frame, "location").tolist(),
+        _column_text(frame, "admin2_name").tolist(),
+        _column_text(frame, "admin1_name").tolist(),
+        _column_text(frame, "country").tolist(),
+        _column_text(frame, "actor1").tolist(),
+        _column_text(frame, "actor2").tolist(),
+        fatalities,
+        _column_text(frame, "notes").tolist(),
+        _column_text(frame, "source").tolist(),
+        demo,
+        approx,
         strict=True,
     ):
-        if math.isnan(lat) or math.isnan(lon):
-            continue
-        note = _text(notes)
-        if len(note) > NOTES_MAX_CHARS:
-            note = note[:NOTES_MAX_CHARS] + "…"
-        actors = " vs ".join(a for a in (_text(actor1), _text(actor2)) if a)
         rows.append(
             [
-                round(float(lat), 5),
-                round(float(lon), 5),
-                type_index.get(_text(etype), other),
+                la,
+                lo,
+                etype,
                 date,
-                ref(_place(loc, a2, a1, country)),
-                ref(actors),
-                0 if _text(fat) == "" else int(fat),
-                ref(note),
-                ref(_text(source)),
-                1 if _text(dataset) == "demo" else 0,
-                int(prec),
+                ref(place(loc, a2, a1, country), len(strings)),
+                ref(actors(actor1, actor2), len(strings)),
+                fat,
+                ref(note_of(note), len(strings)),
+                ref(escape(source), len(strings)),
+                is_demo,
+                prec,
             ]
         )
     return MarkerData(rows, list(strings))

@@ -35,7 +35,7 @@ from dashboard.map_elements import Attribution as _Attribution
 from dashboard.map_elements import Bind as _Bind
 from dashboard.map_elements import Legend as _Legend
 from dashboard.map_elements import MapStyle as _MapStyle
-from dashboard.map_elements import esc
+from dashboard.map_elements import esc, mark_raw_render
 from dashboard.map_elements import text_of as _text
 from dashboard.map_layers import (
     CHOROPLETH_LEVELS,
@@ -47,6 +47,8 @@ from dashboard.map_layers import (
     admin_boundary_layer,
     buffer_layer,
     choropleth_layer,
+    feature_collection,
+    geojson_features,
     heat_layer,
     hexagon_aggregation,
     hexagon_layer,
@@ -74,6 +76,7 @@ __all__ = [
     "corridor_popup_html",
     "esc",
     "incident_marker_data",
+    "simplified_for_display",
 ]
 
 #: Basemap key -> label for the sidebar. "none" needs no internet and is the default.
@@ -173,6 +176,7 @@ def _new_map(basemap: str) -> folium.Map:
     )
     m.options["max_zoom"] = MAX_ZOOM
     m.options["min_zoom"] = MIN_ZOOM
+    mark_raw_render(m)
     if basemap == "OpenStreetMap":
         folium.TileLayer(
             tiles=OSM_TILES_URL,
@@ -183,6 +187,21 @@ def _new_map(basemap: str) -> folium.Map:
         ).add_to(m)
     _MapStyle(_css(offline=basemap == "none")).add_to(m)
     return m
+
+
+#: Boundary simplification for display only (degrees, ~1 km): the shipped polygons are
+#: ~2 MB of GeoJSON; simplified they draw faster and keep the page small. Spatial joins
+#: use the full geometry in geodata/, never these.
+DISPLAY_SIMPLIFY_DEG: Final = 0.01
+
+
+def simplified_for_display(
+    frame: gpd.GeoDataFrame, tolerance_deg: float = DISPLAY_SIMPLIFY_DEG
+) -> gpd.GeoDataFrame:
+    """A copy of ``frame`` with polygons simplified for drawing (topology kept); display only."""
+    out = frame.copy()
+    out["geometry"] = out.geometry.simplify(tolerance_deg, preserve_topology=True)
+    return out
 
 
 def _labelled(frame: gpd.GeoDataFrame, label: pd.Series, extra: Sequence[str] = ()) -> gpd.GeoDataFrame:
@@ -201,7 +220,9 @@ def _add_boundaries(
     offline: bool,
 ) -> list[folium.GeoJson]:
     """Countries, regions and (hidden at start) districts; returns the clickable admin layers."""
-    countries = _labelled(admin0, admin0["country"].map(esc), extra=("role",))
+    countries = feature_collection(
+        geojson_features(admin0, "countries", lambda f: _labelled(f, f["country"].map(esc), extra=("role",)))
+    )
 
     def country_style(feature: dict) -> dict:
         focus = feature["properties"].get("role") == "focus"
@@ -232,9 +253,7 @@ def _add_boundaries(
     return drill
 
 
-def _boundary_layer(
-    frame: gpd.GeoDataFrame, name: str, style: Callable[[dict], dict], highlight: dict
-) -> folium.GeoJson:
+def _boundary_layer(frame: dict, name: str, style: Callable[[dict], dict], highlight: dict) -> folium.GeoJson:
     """A polygon layer named on hover; the label property is already escaped."""
     return folium.GeoJson(
         frame,
@@ -242,7 +261,7 @@ def _boundary_layer(
         style_function=style,
         highlight_function=lambda _f: highlight,
         # folium refuses a tooltip on a layer with no features (nothing to read fields from).
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False) if len(frame) else None,
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False) if frame["features"] else None,
         zoom_on_click=False,
     )
 
@@ -364,7 +383,9 @@ def _bounds(
 # ---- public builder ---------------------------------------------------------------------------
 
 #: Above this many incidents the point layer is replaced by hexagons (DESIGN.md §8 costs).
-MAX_POINTS: Final = 20_000
+#: 10,000 markers with heat and choropleth are ~1.9 MB of page (20,000: ~2.7 MB); callers may
+#: pass ``max_points``.
+MAX_POINTS: Final = 10_000
 HEX_SIZE_KM: Final = 25.0
 HEAT_MODES: Final = (None, "count", "fatalities")
 

@@ -8,8 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
+from geodata import hexgrid
 from geodata.crs import SAHEL_METRIC_PROJ
-from geodata.hexgrid import HEX_COLUMNS, hex_polygons, hexbin
+from geodata.hexgrid import HEX_COLUMNS, _transformers, hex_corners, hex_polygons, hexbin, project_metric
 
 
 def test_counts_and_weights_are_conserved() -> None:
@@ -72,3 +73,28 @@ def test_empty_input_gives_an_empty_frame() -> None:
 def test_bad_size_is_rejected(size: float) -> None:
     with pytest.raises(ValueError, match="size_km must be a positive number"):
         hexbin([0.0], [15.0], size_km=size)
+
+
+def test_numpy_projection_matches_pyproj() -> None:
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(-25, 30, 50_000), rng.uniform(-5, 40, 50_000)
+    x, y = project_metric(lon, lat)
+    px, py = _transformers()[0].transform(lon, lat)
+    assert np.abs(x - px).max() < 0.01 and np.abs(y - py).max() < 0.01  # metres
+
+
+def test_dense_and_hashed_cell_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(6)
+    lon, lat = rng.uniform(-12, 16, 20_000), rng.uniform(10, 24, 20_000)
+    weights = rng.integers(0, 5, 20_000)
+    dense = hexbin(lon, lat, size_km=25, weights=weights)
+    monkeypatch.setattr(hexgrid, "_DENSE_MAX", 0)
+    hashed = hexbin(lon, lat, size_km=25, weights=weights)
+    assert dense.equals(hashed)
+
+
+def test_hex_rings_are_closed_exactly() -> None:
+    cells = hexbin([-3.0, 0.5, 8.0], [13.0, 17.0, 21.0], size_km=25)
+    corners = hex_corners(cells, 25)
+    assert corners.shape == (3, 7, 2)
+    assert (corners[:, 0] == corners[:, -1]).all()

@@ -19,12 +19,16 @@ from shapely.geometry import LineString, box
 
 from dashboard.assets import AssetError, ensure_static_assets, localise_resources
 from dashboard.map_layers import (
+    HEAT_CELL_DEG,
+    HEAT_MAX_CELLS,
     LAYER_ADMIN2,
     LAYER_BUFFERS,
     LAYER_CHOROPLETH_DEFAULT,
     LAYER_UNCERTAINTY,
     NO_DATA_FILL,
     class_breaks,
+    geojson_features,
+    heat_cells,
 )
 from dashboard.maps import (
     CONNECTOR_DASH,
@@ -33,9 +37,11 @@ from dashboard.maps import (
     LAYER_INCIDENTS,
     LAYER_REGIONS,
     MAX_ZOOM,
+    NOTES_MAX_CHARS,
     build_incident_map,
     build_incident_map_with_info,
     incident_marker_data,
+    simplified_for_display,
 )
 from geodata.corridors import buffer_corridors_km
 from incidents.model import conform_incidents, empty_incidents
@@ -466,3 +472,93 @@ def test_a_million_incidents_render_aggregated_and_small(admin0, admin1) -> None
     html = build.map.get_root().render()
     assert build.mode == "aggregated"
     assert len(html) < 3_000_000
+
+
+# ---- performance paths (bench/query.py): same output, less work ----------------------------
+
+
+def test_template_syntax_in_data_is_not_evaluated(admin0, admin1, corridors) -> None:
+    """Rendered element output is not compiled again as a jinja template (that ran user text)."""
+    payloads = ["{{ 7*7 }}", "{% for x in range(3) %}loop{% endfor %}", "{# gone #}"]
+    incidents = _incidents(notes=[*payloads])
+    html = _decode_js(
+        _render(build_incident_map(incidents, admin0=admin0, admin1=admin1, corridors=corridors))
+    )
+    for payload in payloads:
+        assert payload in html, f"{payload!r} was evaluated as a template"
+    assert "looplooploop" not in html
+
+
+def test_template_syntax_stays_literal_in_another_figure(admin0, admin1) -> None:
+    m = build_incident_map(
+        _incidents(notes=["{{ 7*7 }}", "a", "b"]), admin0=admin0, admin1=admin1, corridors=None
+    )
+    html = _decode_js(folium.Figure().add_child(m).render())
+    assert "{{ 7*7 }}" in html
+
+
+def test_other_folium_maps_keep_brancas_rendering() -> None:
+    m = folium.Map(tiles=None)
+    folium.Marker([15, 0], tooltip="plain").add_to(m)
+    assert "plain" in m.get_root().render()
+
+
+def test_long_notes_are_truncated_and_escaped() -> None:
+    long_note = "<b>" + "x" * 600
+    data = incident_marker_data(_incidents(notes=[long_note, "ok", "fine"]))
+    note = data.strings[data.rows[0][7]]
+    assert note.startswith("&lt;b&gt;x") and note.endswith("…")
+    assert len(note) == len("&lt;b&gt;") + NOTES_MAX_CHARS - 3 + 1
+
+
+def test_marker_rows_skip_missing_coordinates_and_keep_string_order() -> None:
+    incidents = _incidents()
+    incidents.loc[1, "latitude"] = np.nan
+    data = incident_marker_data(incidents)
+    assert len(data.rows) == 2
+    assert data.strings[:3] == ["", "Gao, Mali", "JNIM"]
+    assert [row[6] for row in data.rows] == [3, 12]
+
+
+def test_boundary_geojson_is_converted_once_per_frame(admin0, admin1) -> None:
+    calls: list[int] = []
+
+    def build(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        calls.append(1)
+        return frame[["geometry"]].assign(label="x")
+
+    first = geojson_features(admin1, "test", build)
+    first[0]["properties"]["extra"] = 1
+    second = geojson_features(admin1, "test", build)
+    assert len(calls) == 1 and "extra" not in second[0]["properties"]
+    assert second[0]["geometry"] is first[0]["geometry"]
+    geojson_features(admin1.copy(), "test", build)
+    assert len(calls) == 2
+
+
+def test_choropleth_and_boundaries_are_stable_across_builds(admin0, admin1, corridors) -> None:
+    values = pd.DataFrame({"unit_code": admin1["admin1_code"], "value": range(len(admin1)), "label": "v"})
+
+    def html() -> str:
+        m = build_incident_map(
+            _incidents(), admin0=admin0, admin1=admin1, corridors=corridors, choropleth=values, heat="count"
+        )
+        return re.sub(r"_[0-9a-f]{32}", "_ID", _render(m))
+
+    assert html() == html()
+
+
+def test_simplified_for_display_leaves_input_alone(admin1) -> None:
+    before = admin1.geometry.to_wkb().tolist()
+    out = simplified_for_display(admin1)
+    assert out is not admin1 and admin1.geometry.to_wkb().tolist() == before
+    assert len(out) == len(admin1)
+
+
+def test_heat_cells_coarsened_match_direct_binning() -> None:
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-12, 16, 200_000), rng.uniform(8, 24, 200_000)
+    cells, cell = heat_cells(lon, lat, np.ones(lon.size))
+    assert cell > HEAT_CELL_DEG and len(cells) <= HEAT_MAX_CELLS
+    ix, iy = np.floor(lon / cell).astype(np.int64), np.floor(lat / cell).astype(np.int64)
+    assert len(cells) == len(set(zip(ix.tolist(), iy.tolist(), strict=True)))

@@ -1,0 +1,199 @@
+"""Query benchmark: what one filter change costs the dashboard with N incidents stored.
+
+    python bench/query.py --rows 1000000
+
+Fills a fresh SQLite store with N synthetic incidents, loads the cached analysis frame
+once (as the dashboard does per store version), then for a series of filter changes
+recomputes everything the Overview, Map, Timeline and Risk heatmap pages need, with the
+same functions the pages call (browser rendering excluded; the map's HTML is rendered).
+Prints one JSON object: median and p90 seconds per filter change, per page, and the
+largest map HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pandas as pd
+
+from bench.common import peak_rss_mb
+
+POINT_LIMIT = 20_000
+
+FILTERS: list[dict[str, Any]] = [
+    {"countries": ("MLI", "BFA", "NER"), "preset": "last_365"},
+    {"countries": ("MLI",), "preset": "last_90"},
+    {"countries": ("MLI", "BFA", "NER"), "preset": "all"},
+    {"countries": ("BFA",), "preset": "last_365", "event_types": ("battle", "abduction")},
+    {"countries": ("NER", "MLI"), "preset": "last_365", "corridor_id": "C2", "corridor_km": 50.0},
+    {"countries": ("MLI", "BFA", "NER", "TCD", "LBY"), "preset": "all", "min_fatalities": 5},
+    {"countries": ("MLI", "BFA", "NER"), "preset": "last_30", "actor_groups": ("JNIM",)},
+    {"countries": ("MLI",), "preset": "custom", "since": date(2022, 1, 1), "until": date(2023, 6, 30)},
+]
+
+
+def fill_store(rows: int, db: Path) -> tuple[Any, float]:
+    from incidents.demo import generate_demo_incidents
+    from incidents.store import BatchMeta, open_store
+
+    store = open_store(f"sqlite:///{db}")
+    start = time.perf_counter()
+    frame = generate_demo_incidents(n=rows, seed=11)
+    store.add_batch(frame, BatchMeta("bench (synthetic)", "0" * 64, "demo"))
+    return store, time.perf_counter() - start
+
+
+@functools.cache
+def map_boundaries() -> tuple[Any, Any]:
+    """(admin-0, admin-1) simplified for display once per process, as dashboard/caching.py does."""
+    from dashboard.maps import simplified_for_display
+    from geodata.boundaries import load_admin0, load_admin1
+
+    return simplified_for_display(load_admin0()), simplified_for_display(load_admin1())
+
+
+def timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+def one_change(
+    store: Any, frame: pd.DataFrame, spec: dict[str, Any], developments: pd.DataFrame
+) -> dict[str, Any]:
+    from dashboard.charts import build_heatmap_figure, build_timeline_figure
+    from dashboard.context import apply_filter
+    from dashboard.maps import build_incident_map_with_info
+    from geodata.areas import unit_areas_km2
+    from geodata.corridors import load_corridor_segments
+    from incidents.analytics import (
+        developments_in_range,
+        incident_series,
+        key_figures,
+        region_month_matrix,
+        top_actor_groups,
+        top_units,
+        unit_summary,
+    )
+    from incidents.query import IncidentFilter
+
+    data_range = (frame["event_date"].min().date(), frame["event_date"].max().date())
+    chosen = IncidentFilter(**spec).resolved(data_range)
+    (current, previous), t_filter = timed(lambda: apply_filter(frame, chosen))
+
+    def overview() -> None:
+        key_figures(current, previous)
+        top_units(current, "admin1", 10)
+        top_actor_groups(current, 10)
+        latest = current.nlargest(15, "event_date")["incident_id"].tolist()
+        store.load_incident_details(latest)
+
+    def timeline() -> None:
+        series = incident_series(current, freq="W", by="event_type", measure="incidents")
+        devs = developments_in_range(developments, chosen.since, chosen.until, chosen.countries)
+        build_timeline_figure(series, measure="incidents", rolling_window=4, developments=devs, title="t")
+
+    def risk() -> None:
+        matrix = region_month_matrix(
+            current, level="admin1", measure="incidents", areas=unit_areas_km2("admin1"), sort="total"
+        )
+        build_heatmap_figure(matrix, measure="incidents", title="r")
+
+    def map_page() -> int:
+        shown = current
+        if len(current) <= POINT_LIMIT:
+            shown = store.load_incident_details(current["incident_id"].tolist())
+        summary = unit_summary(
+            current, "admin1", unit_areas_km2("admin1"), max(1, (chosen.until - chosen.since).days)
+        )
+        choropleth = summary.assign(
+            value=summary["incidents_per_10k_km2"], label=summary["unit_name"].astype(str)
+        )
+        admin0, admin1 = map_boundaries()
+        build = build_incident_map_with_info(
+            shown,
+            admin0=admin0,
+            admin1=admin1,
+            corridors=load_corridor_segments(),
+            heat="count",
+            choropleth=choropleth[["unit_code", "value", "label"]],
+            max_points=POINT_LIMIT,
+        )
+        return len(build.map.get_root().render())
+
+    _, t_overview = timed(overview)
+    _, t_timeline = timed(timeline)
+    _, t_risk = timed(risk)
+    html_bytes, t_map = timed(map_page)
+    return {
+        "rows_matched": len(current),
+        "filter_s": t_filter,
+        "overview_s": t_overview,
+        "timeline_s": t_timeline,
+        "risk_s": t_risk,
+        "map_s": t_map,
+        "analytics_total_s": t_filter + t_overview + t_timeline + t_risk,
+        "total_s": t_filter + t_overview + t_timeline + t_risk + t_map,
+        "map_html_bytes": html_bytes,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=2, help="passes over the filter list")
+    args = parser.parse_args()
+
+    from incidents.developments import load_key_developments
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store, fill_s = fill_store(args.rows, Path(tmp) / "query.db")
+        frame, load_s = timed(store.load_analysis_frame)
+        developments = load_key_developments()
+        one_change(store, frame, FILTERS[0], developments)  # warm caches (boundaries, indexes)
+        runs = [one_change(store, frame, spec, developments) for _ in range(args.repeats) for spec in FILTERS]
+
+    def median(key: str) -> float:
+        return round(statistics.median(run[key] for run in runs), 3)
+
+    totals = sorted(run["total_s"] for run in runs)
+    print(
+        json.dumps(
+            {
+                "benchmark": "query",
+                "rows": args.rows,
+                "filter_changes": len(runs),
+                "fill_store_s": round(fill_s, 1),
+                "load_analysis_frame_s": round(load_s, 2),
+                "median_total_s": median("total_s"),
+                "p90_total_s": round(totals[int(0.9 * (len(totals) - 1))], 3),
+                "median_analytics_s": median("analytics_total_s"),
+                "median_by_page_s": {
+                    "filter": median("filter_s"),
+                    "overview": median("overview_s"),
+                    "timeline": median("timeline_s"),
+                    "risk": median("risk_s"),
+                    "map": median("map_s"),
+                },
+                "max_map_html_mb": round(max(run["map_html_bytes"] for run in runs) / 1e6, 2),
+                "peak_rss_mb": round(peak_rss_mb()),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
