@@ -26,3 +26,22 @@ class DataFileError(GeodataError):
             "or rebuild it with `python -m geodata.build_data`."
         )
         super().__init__(f"{self.path}: {problem}. {self.hint}")
+
+
+class CorridorFileError(DataFileError):
+    """An uploaded corridor file (GeoJSON, KML or waypoint CSV) cannot be used.
+
+    Raised by :mod:`geodata.corridor_files`; the message quotes the bad value and what
+    is allowed. Nothing is stored when it is raised.
+    """
+
+    def __init__(self, path: Path | str, problem: str, hint: str = "") -> None:
+        super().__init__(
+            path,
+            problem,
+            hint
+            or (
+                "Upload GeoJSON with LineString/MultiLineString features, KML with LineString "
+                "placemarks, or a CSV in the layout of geodata/data/corridors_waypoints.csv."
+            ),
+        )

@@ -18,6 +18,7 @@ from typing import Final
 import pandas as pd
 
 from geodata.errors import GeodataError
+from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
 from incidents.demo import DEMO_ROWS, load_demo
 from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, export_incidents
@@ -193,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--since", type=_iso_date, metavar="DATE", help="first event date, inclusive")
     export.add_argument("--until", type=_iso_date, metavar="DATE", help="last event date, inclusive")
     export.set_defaults(handler=_cmd_export)
+    for module in (cli_risk, cli_pivot, cli_exposure, cli_users):
+        module.register(commands)
     return parser
 
 

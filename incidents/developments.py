@@ -1,8 +1,9 @@
 """Key developments: dated political and military milestones drawn on the timeline.
 
-Maintained by analysts as a small CSV (``incidents/data/key_developments.csv``). It is
-checked on load so that a typo in a date names the file and line instead of silently
-dropping a milestone from every chart.
+Shipped as a small CSV (``incidents/data/key_developments.csv``) that seeds the store's
+``key_developments`` table (migration 2); analysts then edit the store's copy
+(:mod:`incidents.store.developments`). The CSV is checked on load so that a typo in a date
+names the file and line instead of silently dropping a milestone from every chart.
 """
 
 from __future__ import annotations

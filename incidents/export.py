@@ -4,16 +4,30 @@ CSV exports are opened in spreadsheets, where a cell such as ``=HYPERLINK(...)``
 a source's free text would run as a formula (CSV injection). Text cells that start
 like a formula get a leading single quote; numeric columns are left alone, so
 negative longitudes stay numbers.
+
+An optional :class:`Provenance` (sources and licences, filters, generation time, the
+synthetic-data warning) travels with the file in the form each format's readers survive:
+
+* CSV: a companion ``<name>.provenance.txt`` next to it. Comment lines inside the CSV
+  would break ``csv``/pandas readers and a ``provenance`` column would repeat on every row;
+  the CSV itself stays a plain table.
+* GeoJSON: a top-level ``"provenance"`` member (a foreign member, RFC 7946 §6.1, which
+  GDAL, QGIS and geopandas ignore).
+* GeoPackage: a second, non-spatial layer ``provenance`` of ``key``/``value`` rows.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pyogrio.errors
 
 from incidents.errors import IncidentsError
@@ -24,10 +38,79 @@ FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 EXPORT_DRIVERS: Final = {".csv": None, ".geojson": "GeoJSON", ".gpkg": "GPKG"}
 GPKG_LAYER: Final = "incidents"
+PROVENANCE_LAYER: Final = "provenance"
+PROVENANCE_MEMBER: Final = "provenance"
+PROVENANCE_SUFFIX: Final = ".provenance.txt"
+DEMO_WARNING: Final = (
+    "WARNING: this export includes SYNTHETIC DEMO DATA (source_dataset = demo): "
+    "generated events, not real incidents; do not use them for any decision."
+)
 
 
 class ExportError(IncidentsError):
     """The incidents cannot be written to the requested file."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where exported rows come from and how they were chosen.
+
+    ``sources`` is the attribution and licence text (the dashboard fills it from its
+    credits); ``filters`` a one-line summary of the selection; ``includes_demo`` adds the
+    synthetic-data warning. Use :meth:`for_frame` to derive ``includes_demo`` from the rows.
+    """
+
+    sources: str
+    filters: str
+    generated_at: datetime
+    includes_demo: bool
+
+    @classmethod
+    def for_frame(
+        cls, frame: pd.DataFrame, *, sources: str, filters: str, generated_at: datetime | None = None
+    ) -> Provenance:
+        """Provenance of ``frame``: the warning is on when any row is ``source_dataset = demo``."""
+        demo = bool((frame["source_dataset"].astype("string") == "demo").any()) if len(frame) else False
+        return cls(
+            sources=sources,
+            filters=filters,
+            generated_at=generated_at or datetime.now(UTC),
+            includes_demo=demo,
+        )
+
+    @property
+    def generated_at_text(self) -> str:
+        stamp = self.generated_at
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(UTC)
+        return stamp.strftime("%Y-%m-%d %H:%M UTC")
+
+    def items(self) -> list[tuple[str, str]]:
+        """(key, value) pairs, in reading order; the warning first when demo rows are included."""
+        pairs = [("warning", DEMO_WARNING)] if self.includes_demo else []
+        pairs += [
+            ("generated_at", self.generated_at_text),
+            ("filters", self.filters),
+            ("sources", self.sources),
+            ("includes_demo", "yes" if self.includes_demo else "no"),
+        ]
+        return pairs
+
+    def to_dict(self) -> dict[str, str | bool]:
+        data: dict[str, str | bool] = dict(self.items())
+        data["includes_demo"] = self.includes_demo
+        return data
+
+    def to_text(self) -> str:
+        """Plain-text footer: one labelled paragraph per item."""
+        paragraphs = (f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in self.items())
+        return "\n\n".join(paragraphs) + "\n"
+
+
+def provenance_path(path: Path) -> Path:
+    """Companion file of a CSV export: ``incidents.csv`` -> ``incidents.provenance.txt``."""
+    path = Path(path)
+    return path.with_name(path.stem + PROVENANCE_SUFFIX)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -58,10 +141,23 @@ def _to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return result
 
 
-def export_incidents(frame: pd.DataFrame, path: Path) -> int:
+def _add_geojson_provenance(path: Path, provenance: Provenance) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document[PROVENANCE_MEMBER] = provenance.to_dict()
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def _add_gpkg_provenance(path: Path, provenance: Provenance) -> None:
+    table = pd.DataFrame(provenance.items(), columns=["key", "value"])
+    pyogrio.write_dataframe(table, path, layer=PROVENANCE_LAYER, driver="GPKG")
+
+
+def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | None = None) -> int:
     """Write canonical incidents to ``path`` (format from its suffix); return the row count.
 
-    Raises :class:`ExportError` for an unsupported suffix or a file that cannot be written.
+    With ``provenance``, the footer goes where the module docstring says (CSV sidecar,
+    GeoJSON member, GeoPackage layer). Raises :class:`ExportError` for an unsupported
+    suffix or a file that cannot be written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -74,10 +170,16 @@ def export_incidents(frame: pd.DataFrame, path: Path) -> int:
             out = neutralise_formulas(frame)
             out["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
             out.to_csv(path, index=False, encoding="utf-8")
+            if provenance is not None:
+                provenance_path(path).write_text(provenance.to_text(), encoding="utf-8")
         else:
             if path.exists():
                 path.unlink()  # GPKG would otherwise add to the existing file
             _to_geodataframe(frame).to_file(path, driver=EXPORT_DRIVERS[suffix], layer=GPKG_LAYER)
+            if provenance is not None and suffix == ".geojson":
+                _add_geojson_provenance(path, provenance)
+            elif provenance is not None:
+                _add_gpkg_provenance(path, provenance)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ExportError(f"cannot write {path}: {exc}") from exc
     return len(frame)

@@ -89,6 +89,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
     Migration(3, "saved views", lambda conn: schema.metadata.create_all(conn, tables=[schema.saved_views])),
+    Migration(
+        4,
+        "accounts and sign-in attempts",
+        lambda conn: schema.metadata.create_all(conn, tables=[schema.users, schema.signin_attempts]),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

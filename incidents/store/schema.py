@@ -172,3 +172,31 @@ saved_views = Table(
     Column("created_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# ---- schema version 4: accounts and sign-in rate limiting ----------------------------
+
+#: Accounts (incidents.auth.accounts). Names are stored lower-case; only argon2 hashes are kept.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # viewer | analyst | admin
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Recent sign-in attempts, for rate limiting only (pruned; the audit table keeps the history).
+signin_attempts = Table(
+    "signin_attempts",
+    metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(64), nullable=False),  # as typed (lower-cased), account or not
+    Column("client_key", String(128), nullable=False),  # "" when the client is unknown
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_signin_attempts_user_at", "user_name", "at"),
+    Index("ix_signin_attempts_client_at", "client_key", "at"),
+)

@@ -28,6 +28,7 @@ from incidents.store.location import describe_url, resolve_db_url
 from incidents.store.migrations import migrate
 
 INSERT_CHUNK_ROWS: Final = 20_000
+INCIDENTS_VERSION_KEY: Final = "incidents_version"
 #: Ids per IN (...) query: under SQLite's 32,766 bound-parameter limit (3.32+).
 ID_LOOKUP_CHUNK: Final = 30_000
 #: SQLite waits this long for a concurrent writer instead of failing with "database is locked".
@@ -239,6 +240,18 @@ class IncidentStore:
             ).scalar_one()
         return int(value)
 
+    def incidents_version(self) -> int:
+        """Counter bumped only when incidents change (an import or an undo).
+
+        Keys the large in-memory incident frame, so saving a view or editing a key
+        development does not make every dashboard reload a million rows.
+        """
+        with self._engine.connect() as conn:
+            value = conn.execute(
+                select(schema.store_meta.c.value).where(schema.store_meta.c.key == INCIDENTS_VERSION_KEY)
+            ).scalar_one_or_none()
+        return int(value or 0)
+
     def count_incidents(self, source_dataset: str | None = None) -> int:
         query = select(func.count()).select_from(schema.incidents)
         if source_dataset is not None:
@@ -385,6 +398,7 @@ class IncidentStore:
                 details = f"{len(frame)} rows from {meta.file_name}"
                 self._log(conn, meta.user_name, "import", batch_id, details)
                 self._bump_version(conn)
+                self._bump_incidents_version(conn)
         except (IntegrityError, *_dbapi_integrity_errors(self._engine)) as exc:
             raise StoreError(
                 "the batch holds incident ids that are already stored; nothing was written. "
@@ -417,6 +431,7 @@ class IncidentStore:
             )
             self._log(conn, user_name, "undo", batch_id, f"{removed} rows removed")
             self._bump_version(conn)
+            self._bump_incidents_version(conn)
         return int(removed)
 
     @staticmethod
@@ -426,6 +441,15 @@ class IncidentStore:
                 at=datetime.now(UTC), user_name=user_name, action=action, batch_id=batch_id, details=details
             )
         )
+
+    @staticmethod
+    def _bump_incidents_version(conn: Any) -> None:
+        meta = schema.store_meta
+        bumped = conn.execute(
+            update(meta).where(meta.c.key == INCIDENTS_VERSION_KEY).values(value=meta.c.value + 1)
+        ).rowcount
+        if not bumped:  # stores created before this counter existed
+            conn.execute(meta.insert().values(key=INCIDENTS_VERSION_KEY, value=1))
 
     @staticmethod
     def _bump_version(conn: Any) -> None:

@@ -180,3 +180,17 @@ def test_analysis_frame_is_compact_and_details_are_complete(store: IncidentStore
     if empty is not None:
         assert empty.load_analysis_frame().empty
         empty.close()
+
+
+def test_incidents_version_moves_only_with_incidents(store: IncidentStore) -> None:
+    from incidents.store import views
+
+    assert store.incidents_version() == 0
+    record = store.add_batch(incidents(["a"]), META)
+    assert store.incidents_version() == 1
+    before = (store.incidents_version(), store.data_version())
+    views.save_view(store, views.SavedView(name="mali", title="Mali", notes="", query="country=MLI"), "local")
+    assert store.incidents_version() == before[0]
+    assert store.data_version() > before[1]
+    store.undo_batch(record.batch_id)
+    assert store.incidents_version() == 2

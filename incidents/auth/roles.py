@@ -1,0 +1,139 @@
+"""Roles, permissions and the check every guarded domain function makes first.
+
+Three roles, each including the one below: ``viewer`` < ``analyst`` < ``admin``.
+``undo_own`` is special: it is granted for a batch the user imported (``owner``), and
+a user holding ``undo_any`` passes it for any owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Final
+
+from incidents.errors import IncidentsError
+
+
+class AuthError(IncidentsError):
+    """Base class of sign-in, account and permission errors."""
+
+
+class PermissionDenied(AuthError):
+    """The user's role does not allow the operation; nothing was changed."""
+
+
+class Role(IntEnum):
+    """Ordered roles: a higher role holds every permission of a lower one."""
+
+    VIEWER = 1
+    ANALYST = 2
+    ADMIN = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str | Role) -> Role:
+        """``"analyst"`` -> ``Role.ANALYST``; an unknown name raises :class:`AuthError`."""
+        if isinstance(text, Role):
+            return text
+        try:
+            return cls[str(text).strip().upper()]
+        except KeyError:
+            allowed = [str(role) for role in cls]
+            raise AuthError(f"unknown role {text!r}; use one of {allowed}") from None
+
+
+class Permission(StrEnum):
+    VIEW = "view"  # every dashboard and briefing
+    EXPORT = "export"  # exports of what the user can see
+    IMPORT = "import"  # incident and site files
+    UNDO_OWN = "undo_own"  # undo a batch the user imported
+    UNDO_ANY = "undo_any"  # undo anyone's batch
+    EDIT_REFERENCE = "edit_reference"  # corridors, sites, key developments, saved views
+    MANAGE_ACCOUNTS = "manage_accounts"
+
+
+#: The lowest role that holds each permission.
+MINIMUM_ROLE: Final[dict[Permission, Role]] = {
+    Permission.VIEW: Role.VIEWER,
+    Permission.EXPORT: Role.VIEWER,
+    Permission.IMPORT: Role.ANALYST,
+    Permission.UNDO_OWN: Role.ANALYST,
+    Permission.EDIT_REFERENCE: Role.ANALYST,
+    Permission.UNDO_ANY: Role.ADMIN,
+    Permission.MANAGE_ACCOUNTS: Role.ADMIN,
+}
+
+#: What each permission lets a user do, for refusal messages.
+_ACTIONS: Final[dict[Permission, str]] = {
+    Permission.VIEW: "view the dashboards",
+    Permission.EXPORT: "export data",
+    Permission.IMPORT: "import files",
+    Permission.UNDO_OWN: "undo batches",
+    Permission.UNDO_ANY: "undo other people's batches",
+    Permission.EDIT_REFERENCE: "edit corridors, sites, key developments or saved views",
+    Permission.MANAGE_ACCOUNTS: "manage accounts",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    """An authenticated user (or the local admin of a single-user installation)."""
+
+    name: str
+    role: Role
+    disabled: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role.parse(self.role))
+
+
+#: The single user of local mode (localhost, no accounts). "local" is also the name the
+#: store has always recorded for unauthenticated imports and undos.
+LOCAL_ADMIN: Final = User(name="local", role=Role.ADMIN)
+
+
+def _permission(permission: str) -> Permission:
+    try:
+        return Permission(permission)
+    except ValueError:
+        # A typo in the caller, not a user error: fail loudly.
+        raise ValueError(
+            f"unknown permission {permission!r}; use one of {[p.value for p in Permission]}"
+        ) from None
+
+
+def can(user: User, permission: str, owner: str | None = None) -> bool:
+    """Whether ``user`` holds ``permission`` (for ``undo_own``: on a batch imported by ``owner``)."""
+    wanted = _permission(permission)
+    if user.disabled:
+        return False
+    if user.role >= MINIMUM_ROLE[wanted] and (wanted is not Permission.UNDO_OWN or owner == user.name):
+        return True
+    # undo_any implies undo_own of anyone's batch
+    return wanted is Permission.UNDO_OWN and user.role >= MINIMUM_ROLE[Permission.UNDO_ANY]
+
+
+def require(user: User, permission: str, *, owner: str | None = None, target: str = "") -> None:
+    """Raise :class:`PermissionDenied` unless ``user`` holds ``permission``.
+
+    ``owner`` is the user who imported the batch (for ``undo_own``); ``target`` names the
+    object in the message (e.g. ``"batch 20250101T…"``).
+    """
+    wanted = _permission(permission)
+    if can(user, wanted, owner=owner):
+        return
+    who = f"{user.role} {user.name!r}"
+    if user.disabled:
+        raise PermissionDenied(f"the account {user.name!r} is disabled; ask an admin")
+    if wanted is Permission.UNDO_OWN and user.role >= MINIMUM_ROLE[Permission.UNDO_OWN]:
+        raise PermissionDenied(
+            f"{who} may not undo {target or 'a batch'} imported by {owner!r}; "
+            "only its importer or an admin may; ask an admin"
+        )
+    needed = MINIMUM_ROLE[wanted]
+    what = f" {target}" if target else ""
+    raise PermissionDenied(
+        f"{who} may not {_ACTIONS[wanted]}{what}; that needs the {needed} role; ask an admin"
+    )

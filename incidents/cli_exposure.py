@@ -1,0 +1,90 @@
+"""``python -m incidents exposure --sites FILE [--as-of DATE] --out FILE.csv``.
+
+Reads a sites or routes file (as the dashboard's Site exposure page does), rates each
+against the stored incidents and writes the exposure table as a formula-safe CSV. The
+file's sites are not stored: this is a read-only report.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+from incidents.errors import FileLevelError
+from incidents.export import neutralise_formulas
+from incidents.risk.exposure import site_exposure
+from incidents.risk.index import compute_risk_index
+from incidents.sites import read_sites
+from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
+
+EXIT_OK: Final = 0
+MAX_ISSUES_PRINTED: Final = 20
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _csv_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".csv":
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
+    return path
+
+
+def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
+    read = read_sites(args.sites, file_name=args.sites.name)
+    for issue in read.issues[:MAX_ISSUES_PRINTED]:
+        print(f"  line {issue.line}: {issue.severity} {issue.code} [{issue.column}] {issue.message}")
+    if len(read.issues) > MAX_ISSUES_PRINTED:
+        print(f"  ... {len(read.issues) - MAX_ISSUES_PRINTED} more issues")
+    if read.frame.empty:
+        raise FileLevelError(f"{args.sites.name} holds no usable site or route; nothing written")
+    incidents = store.load_analysis_frame()
+    as_of = args.as_of
+    if as_of is None:
+        span = store.date_range()
+        as_of = span[1] if span is not None else date.today()
+    risk = compute_risk_index(incidents, level="admin2", as_of=as_of) if len(incidents) else None
+    corridors = active_corridor_segments(store)
+    table = site_exposure(
+        read.frame,
+        incidents,
+        as_of=as_of,
+        risk_levels_admin2=risk,
+        corridors=corridors if len(corridors) else None,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(table.astype({"exposure_rating": "string"})).to_csv(args.out, index=False)
+    print(f"wrote the exposure of {len(table)} sites/routes as of {as_of.isoformat()} to {args.out}")
+    if len(read.issues):
+        print(f"note: {read.rows_rejected} rows of {args.sites.name} were left out (see the issues above)")
+    demo = int((incidents["source_dataset"] == "demo").sum()) if len(incidents) else 0
+    if demo:
+        print(
+            f"note: {demo} stored incidents are synthetic demo events (source_dataset = demo), not real ones"
+        )
+    return EXIT_OK
+
+
+def register(commands: Any) -> None:
+    """Add the ``exposure`` command to the CLI's subparsers."""
+    exposure = commands.add_parser(
+        "exposure",
+        help="rate the exposure of sites/routes (CSV, XLSX or GeoJSON) to stored incidents; write a CSV",
+    )
+    exposure.add_argument("--sites", required=True, type=Path, metavar="FILE", help="sites or routes file")
+    exposure.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="DATE",
+        help="last day of the 7/30/90-day windows (default: the latest event date in the store)",
+    )
+    exposure.add_argument("--out", required=True, type=_csv_path, metavar="FILE.csv")
+    exposure.set_defaults(handler=_cmd_exposure)

@@ -1,0 +1,96 @@
+"""``python -m incidents risk``: the conflict index and trend flags of every unit, as CSV.
+
+Registered into the main parser by :func:`register` (one line in incidents/cli.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+from incidents.errors import IncidentsError
+from incidents.export import neutralise_formulas
+from incidents.risk.index import RiskConfig
+from incidents.risk.table import build_risk_table
+from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
+from incidents.store import IncidentStore
+
+EXIT_OK: Final = 0
+
+
+class EmptyStoreError(IncidentsError):
+    """The store holds no incidents, so there is nothing to rate."""
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
+    return value
+
+
+def _csv_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".csv":
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
+    return path
+
+
+def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
+    span = store.date_range()
+    if span is None:
+        raise EmptyStoreError(
+            "the store holds no incidents; import some (or run 'python -m incidents demo') first"
+        )
+    as_of = args.as_of or span[1]
+    frame = store.load_analysis_frame()
+    config = RiskConfig(window_days=args.window_days)
+    table = build_risk_table(
+        frame, level=args.level, as_of=as_of, config=config, corridor_km=args.corridor_km
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(table).to_csv(args.out, index=False, encoding="utf-8")
+    rated = int((table["events"] > 0).sum())
+    print(
+        f"wrote {len(table)} {args.level} units ({rated} with incidents) to {args.out}; "
+        f"window {config.window_days} days ending {as_of.isoformat()}"
+    )
+    counts = frame["source_dataset"].value_counts()
+    if counts.get("demo", 0):
+        print("note: the store holds synthetic demo events (source_dataset = demo); the index reflects them")
+    return EXIT_OK
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``risk`` sub-command to the CLI's sub-parsers."""
+    risk = commands.add_parser(
+        "risk", help="conflict index, risk level and trend/surge flags per admin-1, admin-2 or corridor unit"
+    )
+    risk.add_argument("--level", required=True, choices=RISK_LEVELS_OF_UNITS)
+    risk.add_argument(
+        "--as-of", type=_iso_date, metavar="DATE", help="last day of the window (default: last event)"
+    )
+    risk.add_argument(
+        "--window-days", type=_positive_int, default=RiskConfig().window_days, metavar="N", help="default 365"
+    )
+    risk.add_argument(
+        "--corridor-km",
+        type=float,
+        default=DEFAULT_CORRIDOR_KM,
+        metavar="KM",
+        help="corridor half-width (default 25)",
+    )
+    risk.add_argument("--out", required=True, type=_csv_path, metavar="FILE.csv")
+    risk.set_defaults(handler=_cmd_risk)

@@ -1,0 +1,103 @@
+"""``python -m incidents exposure`` in-process, against a temporary SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from incidents.cli import main
+from incidents.geolocate import attach_admin_units
+from incidents.risk.exposure import EXPOSURE_COLUMNS
+from incidents.store import BatchMeta, IncidentStore, open_store
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path}/s.db"
+    monkeypatch.setenv("SAHEL_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> IncidentStore:
+    opened = open_store(db_url)
+    yield opened
+    opened.close()
+
+
+def _add_incidents(store: IncidentStore) -> None:
+    frame = pd.DataFrame(
+        {
+            "source_dataset": "manual",
+            "source_event_id": ["m1", "m2", "m3"],
+            "event_date": pd.to_datetime(["2024-03-30", "2024-03-01", "2023-01-01"]),
+            "date_precision": "day",
+            "latitude": [14.50, 14.60, 14.50],
+            "longitude": [-4.18, -4.10, -4.18],
+            "geo_precision": 1,
+            "event_type": "battle",
+            "actor_group": "JNIM",
+            "fatalities": [2, 3, 50],
+            "civilian_targeting": False,
+        }
+    )
+    store.add_batch(attach_admin_units(frame), BatchMeta("m.csv", "0" * 64, "generic", rows_read=3))
+
+
+def test_exposure_writes_a_formula_safe_csv(
+    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_incidents(store)
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        'name,type,lat,lon\nMopti office,office,14.49,-4.19\n"=HYPERLINK(""http://x"")",camp,16.27,-0.04\n'
+        "Broken,camp,abc,1\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out" / "exposure.csv"
+    assert main(["exposure", "--sites", str(sites), "--as-of", "2024-03-31", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "wrote the exposure of 2 sites/routes as of 2024-03-31" in printed
+    assert "bad_coordinate" in printed
+
+    table = pd.read_csv(out, keep_default_na=False)
+    assert list(table.columns) == list(EXPOSURE_COLUMNS)
+    assert table.loc[0, "name"] == "Mopti office"
+    assert table.loc[1, "name"].startswith("'=HYPERLINK")
+    assert (table.loc[0, "inc_10km_7d"], table.loc[0, "inc_25km_90d"]) == (1, 2)
+    assert table.loc[0, "fatalities_50km_90d"] == 5  # the 2023 incident is outside 90 days
+    assert table.loc[0, "exposure_rating"] in ("High", "Severe")  # an incident within 10 km this week
+
+
+def test_as_of_defaults_to_the_latest_stored_event(
+    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_incidents(store)
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lat,lon\nA,14.49,-4.19\n", encoding="utf-8")
+    out = tmp_path / "e.csv"
+    assert main(["exposure", "--sites", str(sites), "--out", str(out)]) == 0
+    assert "as of 2024-03-30" in capsys.readouterr().out
+
+
+def test_file_without_usable_sites_fails_with_exit_2(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lat,lon\nA,abc,1\n", encoding="utf-8")
+    out = tmp_path / "e.csv"
+    assert main(["exposure", "--sites", str(sites), "--out", str(out)]) == 2
+    assert "no usable site" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_missing_columns_and_bad_out_suffix(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.write_text("label,where\nA,b\n", encoding="utf-8")
+    assert main(["exposure", "--sites", str(sites), "--out", str(tmp_path / "e.csv")]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert main(["exposure", "--sites", str(sites), "--out", str(tmp_path / "e.xlsx")]) == 2

@@ -1,0 +1,119 @@
+"""``python -m incidents risk`` in-process, against a temporary SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from incidents.cli import main
+from incidents.export import neutralise_formulas
+from incidents.geolocate import attach_admin_units
+from incidents.risk.units import unit_names
+from incidents.store import BatchMeta, open_store
+
+REQUIRED = (
+    "unit_code",
+    "unit_name",
+    "country_iso3",
+    "events",
+    "fatalities",
+    "civilian_events",
+    "armed_groups",
+    "diffusion",
+    "index",
+    "risk_level",
+    "trend_4w",
+    "trend_52w",
+    "surge",
+)
+TRENDS = {"large_increase", "moderate_increase", "limited_change", "large_decrease"}
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path}/s.db"
+    monkeypatch.setenv("SAHEL_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def filled(db_url: str) -> str:
+    dates = ["2024-01-10", "2024-06-01", "2024-06-25", "2024-06-28", "2024-06-30"]
+    frame = pd.DataFrame(
+        {
+            "source_dataset": "manual",
+            "source_event_id": [f"m{i}" for i in range(len(dates))],
+            "event_date": pd.to_datetime(dates),
+            "date_precision": "day",
+            "latitude": [14.10, 14.10, 14.10, 15.00, 15.00],  # Soum (BF), then Douentza (ML)
+            "longitude": [-1.63, -1.63, -1.63, -2.95, -2.95],
+            "geo_precision": 1,
+            "event_type": "battle",
+            "actor1": ["JNIM", "JNIM", "Islamic State Sahel", "JNIM", "Military Forces of Mali"],
+            "actor_group": "JNIM",
+            "fatalities": [1, 2, 3, 4, 5],
+            "civilian_targeting": [False, True, False, False, True],
+            "location": ["Djibo", "Djibo", "Djibo", "Douentza", "Douentza"],
+        }
+    )
+    store = open_store(db_url)
+    try:
+        store.add_batch(
+            attach_admin_units(frame), BatchMeta("m.csv", "0" * 64, "generic", rows_read=len(frame))
+        )
+    finally:
+        store.close()
+    return db_url
+
+
+def test_risk_admin2_defaults_to_last_event_date(
+    filled: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "risk.csv"
+    assert main(["risk", "--level", "admin2", "--out", str(out)]) == 0
+    assert "ending 2024-06-30" in capsys.readouterr().out
+    table = pd.read_csv(out, keep_default_na=False)
+    assert set(REQUIRED) <= set(table.columns)
+    assert len(table) == len(unit_names("admin2"))
+    assert set(table["trend_4w"]) <= TRENDS and set(table["trend_52w"]) <= TRENDS
+    soum = table.set_index("unit_code").loc["BF-SOM"]
+    assert (soum["events"], soum["fatalities"], soum["civilian_events"], soum["armed_groups"]) == (3, 6, 1, 2)
+    assert table["index"].is_monotonic_decreasing
+    assert table["risk_level"].between(1, 5).all()
+    pd.testing.assert_frame_equal(neutralise_formulas(table), table)
+
+
+def test_risk_as_of_and_window(filled: str, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    assert (
+        main(["risk", "--level", "admin1", "--as-of", "2024-06-05", "--window-days", "30", "--out", str(out)])
+        == 0
+    )
+    table = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
+    assert table.loc["BF-12", "events"] == 1  # only 1 June is within 7 May - 5 June
+    assert table.loc["ML-5", "events"] == 0
+
+
+def test_risk_corridor_level(filled: str, tmp_path: Path) -> None:
+    out = tmp_path / "c.csv"
+    assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
+    table = pd.read_csv(out, keep_default_na=False)
+    assert sorted(table["unit_code"]) == sorted(unit_names("corridor")["unit_code"])
+
+
+def test_risk_bad_arguments(filled: str, tmp_path: Path) -> None:
+    assert main(["risk", "--level", "county", "--out", str(tmp_path / "x.csv")]) == 2
+    assert main(["risk", "--level", "admin1", "--out", str(tmp_path / "x.txt")]) == 2
+    assert main(["risk", "--level", "admin1", "--window-days", "0", "--out", str(tmp_path / "x.csv")]) == 2
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_risk_on_an_empty_store_fails_cleanly(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "e.csv"
+    assert main(["risk", "--level", "admin1", "--out", str(out)]) == 2
+    assert "no incidents" in capsys.readouterr().err
+    assert not out.exists()
