@@ -17,6 +17,8 @@ if _REPO_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
+from dashboard.auth import gate_navigation  # noqa: E402
+from dashboard.views import apply_view_link  # noqa: E402
 
 # The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.
 st.set_page_config(layout="wide", page_title="Sahel Security Dashboard", page_icon="🗺️")
@@ -26,15 +28,30 @@ try:
 except AssetError as exc:
     st.error(f"The offline map files could not be prepared: {exc}", icon="🚫")
 
+# gate_navigation: in required mode a session without a user gets only the sign-in page.
 page = st.navigation(
-    [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/map.py", title="Map", icon=":material/map:"),
-        st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
-        st.Page("pages/risk_heatmap.py", title="Risk heatmap", icon=":material/grid_on:"),
-        st.Page("pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
-        st.Page("pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
-        st.Page("pages/about.py", title="About", icon=":material/info:"),
-    ]
+    gate_navigation({
+        "Situation": [
+            st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("app_pages/map.py", title="Map", icon=":material/map:"),
+            st.Page("app_pages/timeline.py", title="Timeline", icon=":material/timeline:"),
+            st.Page("app_pages/risk_heatmap.py", title="Risk heatmap", icon=":material/grid_on:"),
+        ],
+        "Risk analysis": [
+            st.Page("app_pages/risk.py", title="Risk levels", icon=":material/warning:"),
+            st.Page("app_pages/corridors.py", title="Corridors", icon=":material/route:"),
+            st.Page("app_pages/before_after.py", title="Before / after", icon=":material/compare_arrows:"),
+            st.Page("app_pages/exposure.py", title="Site exposure", icon=":material/location_on:"),
+        ],
+        "Data": [
+            st.Page("app_pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
+        ],
+        "Present": [
+            st.Page("app_pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
+            st.Page("app_pages/about.py", title="About", icon=":material/info:"),
+        ],
+    })
 )
+# A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn.
+apply_view_link()
 page.run()

@@ -163,6 +163,15 @@ def ensure_static_assets(static_dir: Path = STATIC_DIR, *, force: bool = False) 
     return vendor
 
 
+def vendor_files() -> dict[str, Path]:
+    """Path under ``vendor/`` -> the installed package file it is copied from.
+
+    The same list :func:`ensure_static_assets` copies; :mod:`dashboard.export_map` reads the
+    files from here to inline them into a standalone map page.
+    """
+    return {rel: src for source in _SOURCES for src, rel in _expand(source)}
+
+
 def asset_url(name: str, base: str = ASSET_BASE_URL) -> str:
     """Local URL of the folium resource ``name`` (a key of :data:`LOCAL_RESOURCES`)."""
     try:

@@ -18,10 +18,10 @@ import streamlit as st
 
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1
-from geodata.corridors import load_corridor_segments, load_corridors
+from geodata.corridors import load_corridors
 from incidents.demo import ensure_demo_loaded
-from incidents.developments import load_key_developments
 from incidents.store import IncidentStore, open_store, resolve_db_url
+from incidents.store.developments import list_developments
 
 #: Boundary simplification for display only (degrees, ~1 km): the shipped polygons are
 #: ~2 MB of GeoJSON; simplified they draw faster and keep the page small. Spatial joins
@@ -76,9 +76,9 @@ def country_names_cached() -> dict[str, str]:
 
 
 def _simplified(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = frame.copy()
-    out["geometry"] = out.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
-    return out
+    from dashboard.maps import simplified_for_display  # the same display step bench/query.py uses
+
+    return simplified_for_display(frame, DISPLAY_SIMPLIFY_DEG)
 
 
 @st.cache_resource(show_spinner=False)
@@ -87,27 +87,46 @@ def map_boundaries() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return _simplified(load_admin0()), _simplified(load_admin1())
 
 
-@st.cache_resource(show_spinner=False)
-def map_corridors() -> gpd.GeoDataFrame:
-    """Corridor segments, one feature per segment. Shared: do not mutate."""
-    return load_corridor_segments()
+def map_corridors(db_url: str | None = None, data_version: int | None = None) -> gpd.GeoDataFrame:
+    """The store's active corridor segments, one feature per segment. Shared: do not mutate.
+
+    Keyed on ``data_version`` (read from the store when not given), so an upload, edit or
+    retirement on the Corridors page shows on every map at the next rerun.
+    """
+    url = current_db_url() if db_url is None else db_url
+    version = _open_store(url).data_version() if data_version is None else data_version
+    return active_corridors(url, version)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
+def key_developments_cached(db_url: str, data_version: int) -> pd.DataFrame:
+    """Key developments held in the store; ``data_version`` is only a cache key (an edit bumps it)."""
+    del data_version
+    return list_developments(_open_store(db_url))
+
+
 def key_developments() -> pd.DataFrame:
-    """The shipped key-developments reference table (timeline markers, pivot dates)."""
-    return load_key_developments()
+    """The analyst-maintained key developments (timeline markers, pivot dates), oldest first."""
+    db_url = current_db_url()
+    return key_developments_cached(db_url, _open_store(db_url).data_version())
 
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
+def _analysis_frame(db_url: str, incidents_version: int) -> pd.DataFrame:
+    del incidents_version  # part of the key: only an import or undo loads a fresh frame
+    return _open_store(db_url).load_analysis_frame()
+
+
 def analysis_frame(db_url: str, data_version: int) -> pd.DataFrame:
-    """Every incident's analysis columns, held once per store version and shared read-only.
+    """Every incident's analysis columns, held once per incidents version and shared read-only.
 
     A resource cache, not a data cache: a million rows are not copied on every rerun.
+    Keyed on the store's ``incidents_version`` (looked up here, one small query), not on
+    ``data_version``, so saving a view or editing a corridor does not reload the rows.
     Callers must not mutate it; filtering returns new frames.
     """
-    del data_version  # part of the key: a commit or undo loads a fresh frame
-    return _open_store(db_url).load_analysis_frame()
+    del data_version  # callers pass it for symmetry; incidents_version is the real key
+    return _analysis_frame(db_url, _open_store(db_url).incidents_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -154,3 +173,122 @@ def map_corridor_buffers(width_km: float) -> gpd.GeoDataFrame:
     from geodata.corridors import buffer_corridors_km  # local: keeps this addition append-only
 
     return buffer_corridors_km(width_km)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def active_corridors(db_url: str, data_version: int) -> gpd.GeoDataFrame:
+    """Active corridor segments from the store (latest versions). Shared: do not mutate."""
+    from incidents.store.corridors import active_corridor_segments  # local: append-only addition
+
+    del data_version  # part of the key: every corridor change bumps it
+    return active_corridor_segments(_open_store(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def corridor_versions_table(db_url: str, data_version: int) -> pd.DataFrame:
+    """Every stored corridor version (history table of the Corridors page)."""
+    from incidents.store.corridors import list_corridor_versions  # local: append-only addition
+
+    del data_version
+    return list_corridor_versions(_open_store(db_url))
+
+
+@st.cache_resource(show_spinner="Finding incidents near corridors…", max_entries=4)
+def corridor_hits_cached(db_url: str, data_version: int, km: float) -> pd.DataFrame:
+    """(incident row, corridor, nearest segment) within ``km`` of the active corridors, over the
+    whole analysis frame of this version. Shared: do not mutate."""
+    from incidents.risk.corridor_activity import corridor_hits  # local: append-only addition
+
+    return corridor_hits(analysis_frame(db_url, data_version), active_corridors(db_url, data_version), km=km)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def corridor_units_cached(db_url: str, data_version: int) -> pd.DataFrame:
+    """Length of each active corridor in each admin-1/admin-2 unit."""
+    from incidents.risk.corridor_activity import corridor_units  # local: append-only addition
+
+    return corridor_units(active_corridors(db_url, data_version))
+
+
+@st.cache_data(show_spinner="Computing the conflict index…", max_entries=16)
+def risk_table_cached(
+    db_url: str, data_version: int, level: str, as_of: date, window_days: int, corridor_km: float
+) -> pd.DataFrame:
+    """Conflict index, levels and trend flags of every unit of ``level``, over the WHOLE store.
+
+    Never on a country-filtered frame: a unit's level must not depend on what else is in view.
+    """
+    from incidents.risk.index import RiskConfig  # local: append-only addition
+    from incidents.risk.table import build_risk_table
+
+    return build_risk_table(
+        analysis_frame(db_url, data_version),
+        level=level,  # type: ignore[arg-type]
+        as_of=as_of,
+        config=RiskConfig(window_days=window_days),
+        corridor_km=corridor_km,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def map_corridor_lines() -> gpd.GeoDataFrame:
+    """One line per shipped corridor (risk-level colouring). Shared: do not mutate."""
+    return load_corridors()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def sites_table(db_url: str, data_version: int) -> pd.DataFrame:
+    """Every stored site and route (Site exposure page)."""
+    from incidents.store.sites import list_sites  # local: append-only addition
+
+    del data_version  # part of the key: storing or undoing a sites batch bumps it
+    return list_sites(_open_store(db_url))
+
+
+@st.cache_data(show_spinner="Rating site exposure…", max_entries=8)
+def site_exposure_cached(db_url: str, data_version: int, as_of: date) -> pd.DataFrame:
+    """Exposure of every stored site as of ``as_of``, over the WHOLE store (no country filter).
+
+    The admin-2 risk levels come from ``compute_risk_index`` on the same frame and date, and
+    distances to corridors use the store's active corridor versions.
+    """
+    from incidents.risk.exposure import site_exposure  # local: append-only addition
+    from incidents.risk.index import compute_risk_index
+
+    frame = analysis_frame(db_url, data_version)
+    risk = compute_risk_index(frame, level="admin2", as_of=as_of) if len(frame) else None
+    corridors = active_corridors(db_url, data_version)
+    return site_exposure(
+        sites_table(db_url, data_version),
+        frame,
+        as_of=as_of,
+        risk_levels_admin2=risk,
+        corridors=corridors if len(corridors) else None,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def saved_views(db_url: str, data_version: int) -> list:
+    """Every saved view (``incidents.store.views.SavedView``) in briefing order.
+
+    A save, rename, move or delete bumps ``data_version``, which is part of the key.
+    """
+    from incidents.store.views import load_views  # local: keeps this addition append-only
+
+    del data_version
+    return load_views(_open_store(db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def committed_batches(db_url: str, data_version: int) -> pd.DataFrame:
+    """``batch_id``, ``created_at`` (UTC) and ``rows_accepted`` of committed incident batches.
+
+    Site imports (format ``"sites"``, incidents.store.sites) share the batches table; they are left out.
+    """
+    del data_version
+    batches = _open_store(db_url).list_batches()
+    keep = (batches["status"] == "committed") & (batches["format"] != "sites")
+    batches = batches[keep][["batch_id", "created_at", "rows_accepted"]].copy()
+    batches["created_at"] = pd.to_datetime(batches["created_at"], utc=True)
+    batches["rows_accepted"] = batches["rows_accepted"].astype("int64")
+    return batches.reset_index(drop=True)

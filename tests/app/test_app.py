@@ -19,7 +19,7 @@ from incidents.store import open_store
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT_S = 120
-MAP_PAGE = "pages/map.py"  # Overview is the default page
+MAP_PAGE = "app_pages/map.py"  # Overview is the default page
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_openstreetmap_basemap_runs(app: AppTest) -> None:
 
 
 def test_about_page_runs(app: AppTest) -> None:
-    app.switch_page("pages/about.py").run()
+    app.switch_page("app_pages/about.py").run()
     assert not app.exception, app.exception
     assert any("Sources and licences" in text for text in _texts(app.subheader))
     assert any(DEMO_NOTICE in text for text in _texts(app.warning))

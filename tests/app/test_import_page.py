@@ -20,7 +20,7 @@ from incidents.store import IncidentStore, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
-PAGE = "pages/import_data.py"
+PAGE = "app_pages/import_data.py"
 FIXTURE = ROOT / "tests" / "fixtures" / "import" / "acled_api_sample.csv"
 TIMEOUT_S = 120
 

@@ -18,7 +18,7 @@ from incidents.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
-MAP_PAGE = "pages/map.py"
+MAP_PAGE = "app_pages/map.py"
 TIMEOUT_S = 120
 
 

@@ -57,7 +57,7 @@ st.dataframe(
 st.subheader("Key developments")
 st.caption(
     "Political and security milestones used as timeline markers and as default dates for "
-    "before/after comparisons. Analysts will be able to edit them in the dashboard."
+    "before/after comparisons. Analysts edit them on the Before / after page (“Edit key developments”)."
 )
 try:
     developments = caching.key_developments()
@@ -65,7 +65,9 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
 else:
     st.dataframe(
-        developments.assign(date=developments["date"].dt.date),
+        developments.assign(date=developments["date"].dt.date)[
+            ["date", "date_precision", "scope", "title", "category", "source", "updated_by"]
+        ],
         hide_index=True,
         width="stretch",
         column_config={"title": st.column_config.TextColumn("title", width="large")},

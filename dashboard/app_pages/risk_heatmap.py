@@ -105,7 +105,7 @@ else:
         st.caption("Areas are measured in an equal-area projection (EPSG:6933) from the shipped boundaries.")
 
 st.page_link(
-    "pages/map.py",
+    "app_pages/map.py",
     label="For where incidents cluster on the ground, open the heat layer on the Map page.",
     icon="🗺️",
 )

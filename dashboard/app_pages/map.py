@@ -2,8 +2,9 @@
 analysis layers (heat, hexagons, choropleth, corridor buffers) and a region drill-down.
 
 The map is rebuilt on every rerun (the builders take well under a second), but from the
-same inputs it is the same HTML, so streamlit-folium keeps the drawn map; the component
-returns only ``last_active_drawing``, so panning or zooming never reruns the page.
+same inputs it is the same HTML, so streamlit-folium keeps the drawn map. The component
+returns ``last_active_drawing`` (region drill-down) and ``center``/``zoom`` (for "Save this
+view"), so panning reruns the page but never redraws the map.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import caching, components
+from dashboard import caching, components, views
 from dashboard.charts import build_unit_trend_figure
 from dashboard.context import PageData, load_page_data
-from dashboard.maps import BASEMAPS, MapBuild, build_incident_map_with_info
+from dashboard.maps import BASEMAPS, MAX_POINTS, MapBuild, build_incident_map_with_info
 from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
 from incidents.analytics.regions import unit_summary, unit_trend
 from incidents.errors import IncidentsError
 
 MAP_HEIGHT = 640
-#: Above this many incidents the points are not sent to the browser one by one.
-MAX_POINTS = 20_000
 #: Corridor buffer width when the filter names no width (km each side).
 DEFAULT_BUFFER_KM = 25.0
 LATEST_INCIDENTS = 10
@@ -50,6 +49,7 @@ CHOROPLETH_OPTIONS = {
     "off": "Off",
     "per_10k_km2": "Incidents per 10,000 km²",
     "per_30_days": "Incidents per 30 days",
+    "risk_level": "Risk level",
 }
 LEVEL_OPTIONS = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
 UNIT_NOUNS = {"admin1": "Region", "admin2": "District"}
@@ -119,8 +119,27 @@ def _layer_controls() -> dict[str, Any]:
     }
 
 
+def _risk_level_values(data: PageData, level: str) -> tuple[pd.DataFrame, str]:
+    """Risk level (1-5) of every unit, as of the end of the filtered period, over the whole store."""
+    from incidents.risk.index import RISK_LEVEL_LABELS, RiskConfig  # local: minimal edit
+
+    assert data.filter.until is not None  # resolved by load_page_data
+    window = RiskConfig().window_days
+    table = caching.risk_table_cached(data.db_url, data.data_version, level, data.filter.until, window, 25.0)
+    labels = [
+        f"Risk level {lvl} – {RISK_LEVEL_LABELS[int(lvl)]} "
+        f"(index {idx:.2f}; {window} days to {data.filter.until})"
+        for lvl, idx in zip(table["risk_level"], table["index"], strict=True)
+    ]
+    values = pd.DataFrame({"unit_code": table["unit_code"].astype(str), "value": table["risk_level"]})
+    values["label"] = labels
+    return values, "Risk level (1 Low – 5 Extreme)"
+
+
 def _choropleth_values(data: PageData, level: str, measure: str) -> tuple[pd.DataFrame, str]:
     """(unit_code, value, label) per unit with incidents, and the layer title."""
+    if measure == "risk_level":
+        return _risk_level_values(data, level)
     chosen = data.filter
     assert chosen.since is not None and chosen.until is not None  # resolved by load_page_data
     period_days = (chosen.until - chosen.since).days + 1
@@ -168,7 +187,7 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
         admin0=admin0,
         admin1=admin1,
         admin2=admin2,
-        corridors=caching.map_corridors(),
+        corridors=caching.map_corridors(data.db_url, data.data_version),
         basemap=str(controls["basemap"]),
         heat=None if controls["heat"] == "off" else str(controls["heat"]),
         hexagons=bool(controls["hexagons"]),
@@ -250,10 +269,12 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
 
 
 st.title("Incident map")
+views.show_link_problem()
 
 try:
     data = load_page_data()
     controls = _layer_controls()
+    views.render_save_control()
     build = _build_map(data, controls)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
@@ -279,9 +300,13 @@ result = st_folium(
     key=MAP_KEY,
     height=MAP_HEIGHT,
     use_container_width=True,
-    returned_objects=["last_active_drawing"],
+    # centre/zoom are returned for "Save this view" (so panning reruns the page; the map HTML
+    # is unchanged, so it is not redrawn); they are read only when a view is saved.
+    returned_objects=["last_active_drawing", "center", "zoom"],
+    **views.applied_map_position(),
 )
 _remember_click(result)
+views.remember_map_position(result)
 st.caption(
     "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
     "(or a district, with admin-2 boundaries on) for its trend below the map. "

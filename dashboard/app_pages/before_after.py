@@ -1,0 +1,293 @@
+"""Before / after page: how each unit's incident rate changed after a key development.
+
+Also where analysts maintain the key developments themselves (add, edit, delete), in the
+"Edit key developments" expander. The statistics are in :mod:`incidents.risk.pivot` and
+docs/methodology.md ("Before/after").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import caching, components, tables
+from dashboard.charts_pivot import build_pivot_forest_figure, pivot_display_table
+from dashboard.context import corridor_mask, load_page_data
+from geodata.errors import GeodataError
+from incidents.errors import IncidentsError
+from incidents.model import DATE_PRECISIONS
+from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, PivotError, before_after
+from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel
+from incidents.store.developments import add_development, delete_development, update_development
+
+KEY_DEVELOPMENT: Final = "pivot_development"
+KEY_WINDOW: Final = "pivot_window"
+KEY_LEVEL: Final = "pivot_level"
+KEY_CORRIDOR_KM: Final = "pivot_corridor_km"
+KEY_DOWNLOAD: Final = "pivot_download"
+KEY_FLASH: Final = "pivot_dev_flash"
+KEY_ADD_DATE: Final = "pivot_add_date"
+KEY_ADD_PRECISION: Final = "pivot_add_precision"
+KEY_ADD_SCOPE: Final = "pivot_add_scope"
+KEY_ADD_TITLE: Final = "pivot_add_title"
+KEY_ADD_CATEGORY: Final = "pivot_add_category"
+KEY_ADD_SOURCE: Final = "pivot_add_source"
+KEY_ADD_SUBMIT: Final = "pivot_add_submit"
+KEY_EDIT_PICK: Final = "pivot_edit_pick"
+KEY_EDIT_SUBMIT: Final = "pivot_edit_submit"
+KEY_DELETE_CONFIRM: Final = "pivot_delete_confirm"
+KEY_DELETE: Final = "pivot_delete"
+
+USER_NAME: Final = "local"  # accounts come later; the audit log records this name
+MIN_WINDOW_DAYS: Final = 7
+MAX_WINDOW_DAYS: Final = 730
+LEVEL_LABELS: Final[dict[UnitLevel, str]] = {
+    "admin1": "Regions (admin-1)",
+    "admin2": "Cercles / départements (admin-2)",
+    "corridor": "Corridors",
+}
+
+
+def _development_label(row: pd.Series) -> str:
+    return f"{row['date']:%Y-%m-%d} · {row['scope']} · {row['title']}"
+
+
+def _default_index(developments: pd.DataFrame) -> int:
+    """The 2025-09-20 development (France suspends cooperation) if present, else the latest."""
+    hits = np.flatnonzero((developments["date"] == pd.Timestamp(DEFAULT_PIVOT)).to_numpy())
+    return int(hits[0]) if len(hits) else len(developments) - 1
+
+
+def _flash(message: str) -> None:
+    st.session_state[KEY_FLASH] = message
+
+
+def _render_editor(developments: pd.DataFrame) -> None:
+    """Add, edit and delete key developments; every change is audited under the user ``local``."""
+    store = caching.get_store()
+    if message := st.session_state.pop(KEY_FLASH, None):
+        st.success(message, icon="✅")
+    st.caption(
+        "Changes are saved in the incident store at once, for every user, and recorded in the "
+        f"audit log under the name “{USER_NAME}”. Scope is a country ISO3 code (MLI, BFA, NER, ...) "
+        "or SAHEL for the whole region."
+    )
+    add_tab, edit_tab = st.tabs(["Add", "Edit or delete"])
+    with add_tab, st.form("pivot_add_form", clear_on_submit=False):
+        cols = st.columns([1, 1, 1])
+        new_date = cols[0].date_input("Date", value=date.today(), key=KEY_ADD_DATE, format="YYYY-MM-DD")
+        precision = cols[1].selectbox("Date precision", list(DATE_PRECISIONS), key=KEY_ADD_PRECISION)
+        scope = cols[2].text_input("Scope (ISO3 or SAHEL)", value="MLI", key=KEY_ADD_SCOPE)
+        title = st.text_input("Title", key=KEY_ADD_TITLE)
+        halves = st.columns(2)
+        category = halves[0].text_input("Category", value="political", key=KEY_ADD_CATEGORY)
+        source = halves[1].text_input("Source", key=KEY_ADD_SOURCE)
+        if st.form_submit_button("Add development", key=KEY_ADD_SUBMIT):
+            try:
+                new_id = add_development(
+                    store,
+                    date=new_date,
+                    date_precision=precision,
+                    scope=scope,
+                    title=title,
+                    category=category,
+                    source=source,
+                    user_name=USER_NAME,
+                )
+            except IncidentsError as exc:
+                components.domain_error(exc)
+            else:
+                _flash(f"Added key development #{new_id}.")
+                st.rerun()
+
+    with edit_tab:
+        if developments.empty:
+            st.info("There are no key developments to edit.", icon="ℹ️")
+            return
+        labels = {int(row["development_id"]): _development_label(row) for _, row in developments.iterrows()}
+        picked = st.selectbox("Development", list(labels), format_func=labels.__getitem__, key=KEY_EDIT_PICK)
+        row = developments.set_index("development_id").loc[picked]
+        st.caption(f"Last changed by {row['updated_by']} on {row['updated_at']:%Y-%m-%d %H:%M} UTC.")
+        with st.form(f"pivot_edit_form_{picked}"):
+            cols = st.columns([1, 1, 1])
+            edit_date = cols[0].date_input("Date", value=row["date"].date(), format="YYYY-MM-DD")
+            precision_options = list(DATE_PRECISIONS)
+            edit_precision = cols[1].selectbox(
+                "Date precision",
+                precision_options,
+                index=precision_options.index(row["date_precision"])
+                if row["date_precision"] in precision_options
+                else 0,
+            )
+            edit_scope = cols[2].text_input("Scope (ISO3 or SAHEL)", value=str(row["scope"]))
+            edit_title = st.text_input("Title", value=str(row["title"]))
+            halves = st.columns(2)
+            edit_category = halves[0].text_input("Category", value=str(row["category"]))
+            edit_source = halves[1].text_input("Source", value=str(row["source"]))
+            if st.form_submit_button("Save changes", key=KEY_EDIT_SUBMIT):
+                try:
+                    update_development(
+                        store,
+                        picked,
+                        date=edit_date,
+                        date_precision=edit_precision,
+                        scope=edit_scope,
+                        title=edit_title,
+                        category=edit_category,
+                        source=edit_source,
+                        user_name=USER_NAME,
+                    )
+                except IncidentsError as exc:
+                    components.domain_error(exc)
+                else:
+                    _flash(f"Saved key development #{picked}.")
+                    st.rerun()
+        confirmed = st.checkbox(
+            "Yes, delete this development for every user", key=f"{KEY_DELETE_CONFIRM}_{picked}"
+        )
+        if st.button("Delete development", key=KEY_DELETE, disabled=not confirmed, type="primary"):
+            try:
+                delete_development(store, picked, user_name=USER_NAME)
+            except IncidentsError as exc:
+                components.domain_error(exc)
+            else:
+                _flash(f"Deleted key development #{picked}: {row['title']}")
+                st.rerun()
+
+
+st.title("Before / after")
+st.caption(
+    "What this shows: for each unit, the incident rate in a window after a key development "
+    "compared with an equal window before it. A significant change is a change *after* the "
+    "date, not evidence that the development *caused* it: other events, the season, or "
+    "changes in reporting may explain it."
+)
+
+try:
+    data = load_page_data()
+    developments = caching.key_developments()
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+chosen = data.filter
+if developments.empty:
+    st.info("There are no key developments yet. Add one under “Edit key developments” below.", icon="ℹ️")
+    pivot_row = None
+else:
+    dev_labels = {int(row["development_id"]): _development_label(row) for _, row in developments.iterrows()}
+    controls = st.columns([2.4, 1, 1.2])
+    picked_id = controls[0].selectbox(
+        "Key development",
+        list(dev_labels),
+        index=_default_index(developments),
+        format_func=dev_labels.__getitem__,
+        key=KEY_DEVELOPMENT,
+    )
+    window = controls[1].number_input(
+        "Window (days each side)",
+        min_value=MIN_WINDOW_DAYS,
+        max_value=MAX_WINDOW_DAYS,
+        value=DEFAULT_WINDOW_DAYS,
+        step=1,
+        key=KEY_WINDOW,
+        help="Days compared before the date and from the date on.",
+    )
+    level: UnitLevel = controls[2].selectbox(
+        "Units", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key=KEY_LEVEL
+    )
+    corridor_km = DEFAULT_CORRIDOR_KM
+    if level == "corridor":
+        corridor_km = float(
+            st.number_input(
+                "Corridor half-width (km)",
+                min_value=1.0,
+                max_value=200.0,
+                value=DEFAULT_CORRIDOR_KM,
+                step=5.0,
+                key=KEY_CORRIDOR_KM,
+            )
+        )
+    pivot_row = developments.set_index("development_id").loc[picked_id]
+
+if pivot_row is not None:
+    pivot = pivot_row["date"].date()
+    frame = caching.analysis_frame(data.db_url, data.data_version)
+    selected = frame[chosen.mask(frame, corridor_mask, ignore_dates=True)]
+    data_until = data.data_range[1] if data.data_range is not None else None
+    try:
+        table = before_after(
+            selected,
+            pivot=pivot,
+            window_days=int(window),
+            level=level,
+            corridor_km=corridor_km,
+            data_until=data_until,
+        )
+    except PivotError as exc:
+        st.info(f"{exc}. Pick an earlier development or import more recent incidents.", icon="ℹ️")
+    else:
+        windows = table.attrs["windows"]
+        st.caption(
+            f"Before: {windows.before_start:%d %b %Y} to {windows.before_end:%d %b %Y} "
+            f"({windows.days_before} days). After: {windows.after_start:%d %b %Y} to "
+            f"{windows.after_end:%d %b %Y} ({windows.days_after} days; the development's own day "
+            "counts as after). The sidebar's dates are not used here; its other filters are."
+        )
+        if windows.truncated:
+            st.warning(
+                f"The data end on {windows.after_end:%d %b %Y}, so the after window is only "
+                f"{windows.days_after} days. Rates are compared per day, but a short window gives "
+                "wide intervals.",
+                icon="⏳",
+            )
+        if pivot_row["date_precision"] != "day":
+            st.caption(
+                f"This development is dated to the {pivot_row['date_precision']} only; the split "
+                "on its first day is approximate."
+            )
+        dates = selected["event_date"]
+        in_windows = selected[
+            (
+                (dates >= pd.Timestamp(windows.before_start)) & (dates <= pd.Timestamp(windows.after_end))
+            ).to_numpy()
+        ]
+        components.demo_banner(in_windows)
+        if table.empty:
+            if chosen.countries:
+                st.info(
+                    "No incidents in either window for these filters. Pick another development, a "
+                    "longer window, or other countries and event types in the sidebar.",
+                    icon="ℹ️",
+                )
+            else:
+                components.empty_state(chosen.countries, data.country_names, note="")
+        else:
+            rises = int(((table["significant"]) & (table["ci_low"] > 1)).sum())
+            falls = int(((table["significant"]) & (table["ci_high"] < 1)).sum())
+            st.markdown(
+                f"**{rises}** units show a significant rise and **{falls}** a significant fall "
+                f"after this date, out of {len(table)} with incidents (95% exact interval excludes 1). "
+                "With many units, about 1 in 20 can be flagged by chance alone."
+            )
+            figure = build_pivot_forest_figure(
+                table, title=f"Change in incident rate after {pivot:%d %b %Y} ({LEVEL_LABELS[level].lower()})"
+            )
+            st.plotly_chart(figure, key="pivot_chart")
+            st.dataframe(pivot_display_table(table), hide_index=True, width="stretch")
+            st.download_button(
+                "Download this table (CSV)",
+                data=tables.to_csv_bytes(table),
+                file_name=f"before_after_{pivot:%Y%m%d}_{int(window)}d_{level}.csv",
+                mime="text/csv",
+                key=KEY_DOWNLOAD,
+            )
+
+with st.expander("Edit key developments"):
+    _render_editor(developments)
+
+components.attribution_footer()

@@ -1,0 +1,352 @@
+"""Briefing page: saved views stepped like slides, with live figures, for a meeting room.
+
+Each slide is one saved view (dashboard/views.py, incidents/store/views.py): its title,
+a full-width map with the view's layers and position, three large figures and a small
+timeline. Figures and map sit in a fragment that reruns every ``brief_refresh_s`` seconds
+without reloading the page: it re-reads the store's ``data_version``, so an import made
+during the meeting shows at the next tick. Previous/Next have keyboard shortcuts
+(PageUp/PageDown, what presentation clickers send). Presentation mode hides the sidebar
+and enlarges the text; untick it to reach the navigation again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import caching, components, views
+from dashboard.charts import build_timeline_figure
+from dashboard.context import apply_filter
+from dashboard.importing import USER_NAME
+from dashboard.maps import MapBuild, build_incident_map_with_info
+from geodata.boundaries import DEFAULT_COUNTRIES
+from geodata.errors import GeodataError
+from incidents.analytics import key_figures
+from incidents.analytics.regions import unit_summary
+from incidents.analytics.timeseries import incident_series
+from incidents.errors import IncidentsError
+from incidents.store.views import SavedView, delete_view, move_view, rename_view
+
+MAP_HEIGHT = 560
+MAX_POINTS = 20_000
+DEFAULT_REFRESH_S = 60
+MIN_REFRESH_S = 10
+DEFAULT_BUFFER_KM = 25.0
+
+# Widget and session keys (test contract).
+KEY_PREV = "brief_prev"
+KEY_NEXT = "brief_next"
+KEY_REFRESH = "brief_refresh_s"
+KEY_PRESENT = "brief_present"
+KEY_INDEX = "brief_index"
+KEY_STARTED = "brief_started_at"
+KEY_MANAGE_VIEW = "brief_manage_view"
+KEY_RENAME_TO = "brief_rename_to"
+KEY_RENAME = "brief_rename"
+KEY_UP = "brief_move_up"
+KEY_DOWN = "brief_move_down"
+KEY_DELETE_CONFIRM = "brief_delete_confirm"
+KEY_DELETE = "brief_delete"
+KEY_MESSAGE = "brief_message"
+
+# Presentation mode: no sidebar or toolbar, larger text (read from the back of a room).
+PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
+button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
+div.block-container { padding-top: 1rem; max-width: 100%; }
+div[data-testid="stMetricValue"] { font-size: 4rem; }
+div[data-testid="stMetricLabel"] p { font-size: 1.6rem; }
+div[data-testid="stMarkdownContainer"] p, div[data-testid="stCaptionContainer"] { font-size: 1.3rem; }
+h1 { font-size: 3rem !important; }
+</style>
+"""
+CLIENT_REFRESH_NOTE = (
+    "Figures and map refresh every {seconds} s without reloading the page; "
+    "“new incidents” counts rows of imports committed (and not undone) since this briefing started."
+)
+
+
+# ---- managing views ----------------------------------------------------------------------------
+
+
+def _run_action(action: str) -> None:
+    """Rename, move or delete the view chosen in the management table (a button callback)."""
+    store = caching.get_store()
+    name = st.session_state.get(KEY_MANAGE_VIEW)
+    if not name:
+        return
+    try:
+        if action == "rename":
+            new = str(st.session_state.get(KEY_RENAME_TO, ""))
+            rename_view(store, name, new, USER_NAME)
+            st.session_state[KEY_MANAGE_VIEW] = new.strip()
+            message = f"Renamed {name!r} to {new.strip()!r}; links to the old name no longer open it."
+        elif action in ("up", "down"):
+            current = next((v.position for v in _views() if v.name == name), None) or 1
+            moved = move_view(store, name, current + (-1 if action == "up" else 1), USER_NAME)
+            message = f"{name!r} is now number {moved} in the briefing."
+        else:
+            if not st.session_state.get(KEY_DELETE_CONFIRM):
+                st.session_state[KEY_MESSAGE] = ("error", "Tick the confirmation box first.")
+                return
+            delete_view(store, name, USER_NAME)
+            st.session_state[KEY_DELETE_CONFIRM] = False
+            st.session_state.pop(KEY_MANAGE_VIEW, None)
+            message = f"Deleted the view {name!r}."
+    except IncidentsError as exc:
+        st.session_state[KEY_MESSAGE] = ("error", str(exc))
+        return
+    st.session_state[KEY_MESSAGE] = ("success", message)
+
+
+def _render_management(all_views: list[SavedView]) -> None:
+    table = pd.DataFrame(
+        {
+            "#": [view.position for view in all_views],
+            "Name": [view.name for view in all_views],
+            "Title": [view.title for view in all_views],
+            "Link": [views.view_link(view.name) for view in all_views],
+            "Layers": [", ".join(view.layers) for view in all_views],
+            "Saved by": [view.created_by for view in all_views],
+            "Updated": [view.updated_at for view in all_views],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Link": st.column_config.LinkColumn("Link", help="Opens the view's filters on this page"),
+        },
+    )
+    names = [view.name for view in all_views]
+    if st.session_state.get(KEY_MANAGE_VIEW) not in names:
+        st.session_state.pop(KEY_MANAGE_VIEW, None)
+    st.selectbox("View", options=names, key=KEY_MANAGE_VIEW)
+    left, right = st.columns(2)
+    with left:
+        st.text_input("New name", key=KEY_RENAME_TO)
+        st.button("Rename", key=KEY_RENAME, on_click=_run_action, args=("rename",))
+        up, down = st.columns(2)
+        up.button("Move up", key=KEY_UP, on_click=_run_action, args=("up",), icon=":material/arrow_upward:")
+        down.button(
+            "Move down", key=KEY_DOWN, on_click=_run_action, args=("down",), icon=":material/arrow_downward:"
+        )
+    with right:
+        confirmed = st.checkbox("Yes, delete this view for everyone", key=KEY_DELETE_CONFIRM)
+        st.button("Delete", key=KEY_DELETE, on_click=_run_action, args=("delete",), disabled=not confirmed)
+    message = st.session_state.pop(KEY_MESSAGE, None)
+    if message:
+        kind, text = message
+        (st.success if kind == "success" else st.error)(text)
+
+
+# ---- one slide --------------------------------------------------------------------------------
+
+
+def _views() -> list[SavedView]:
+    store = caching.get_store()
+    result: list[SavedView] = caching.saved_views(caching.current_db_url(), store.data_version())
+    return result
+
+
+def _build_map(
+    view: SavedView, incidents: pd.DataFrame, db_url: str, version: int, period: tuple[date, date]
+) -> MapBuild:
+    """The view's map: its layers on the filtered incidents (the Map page's builder)."""
+    options = views.view_options(view)
+    chosen = view.incident_filter(DEFAULT_COUNTRIES)
+    admin0, admin1 = caching.map_boundaries()
+    admin1 = admin1[admin1["iso3"].isin(chosen.countries)]
+    level = str(options["map_choropleth_level"])
+    measure = str(options["map_choropleth"])
+    # The risk-level shading needs the risk model's tables: shown on the Map page, not here.
+    choropleth = measure in ("per_10k_km2", "per_30_days")
+    admin2 = None
+    if options["map_admin2"] or (choropleth and level == "admin2"):
+        all_admin2 = caching.map_admin2()
+        admin2 = all_admin2[all_admin2["iso3"].isin(chosen.countries)]
+    extra: dict[str, object] = {}
+    if choropleth and len(incidents):
+        days = (period[1] - period[0]).days + 1
+        summary = unit_summary(incidents, level, caching.unit_areas(level), days)  # type: ignore[arg-type]
+        column = "incidents_per_10k_km2" if measure == "per_10k_km2" else "incidents_per_30_days"
+        summary = summary[summary[column].notna()]
+        unit = "per 10,000 km²" if measure == "per_10k_km2" else "per 30 days"
+        values = pd.DataFrame({"unit_code": summary["unit_code"].astype(str), "value": summary[column]})
+        values["label"] = [f"{value:,.2f} incidents {unit}" for value in summary[column]]
+        extra = {"choropleth": values, "choropleth_level": level, "choropleth_title": f"Incidents {unit}"}
+    buffers = None
+    if options["map_buffers"]:
+        buffers = caching.map_corridor_buffers(float(chosen.corridor_km or DEFAULT_BUFFER_KM))
+    shown = incidents
+    if len(incidents) <= MAX_POINTS:
+        shown = caching.incident_details(db_url, version, tuple(incidents["incident_id"]))
+    heat = str(options["map_heat"])
+    return build_incident_map_with_info(
+        shown,
+        admin0=admin0,
+        admin1=admin1,
+        admin2=admin2,
+        corridors=caching.map_corridors(db_url, version),
+        basemap=str(options["basemap"]),
+        heat=None if heat == "off" else heat,
+        hexagons=bool(options["map_hexagons"]),
+        max_points=MAX_POINTS,
+        corridor_buffers=buffers,
+        highlight_corridor=chosen.corridor_id,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _new_since_start(db_url: str, version: int) -> int:
+    """Rows of committed batches created after this briefing started."""
+    started = pd.Timestamp(st.session_state[KEY_STARTED])
+    batches = caching.committed_batches(db_url, version)
+    return int(batches.loc[batches["created_at"] > started, "rows_accepted"].sum())
+
+
+def _live(view: SavedView) -> None:
+    """Figures, map and timeline of ``view``; rerun on the refresh interval."""
+    store = caching.get_store()
+    db_url = caching.current_db_url()
+    version = store.data_version()
+    data_range = caching.incident_date_range(db_url, version)
+    chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(data_range)
+    assert chosen.since is not None and chosen.until is not None
+    current, previous = apply_filter(caching.analysis_frame(db_url, version), chosen)
+    figures = key_figures(current, previous)
+    batches = caching.committed_batches(db_url, version)
+    now = datetime.now().astimezone()
+    new = _new_since_start(db_url, version)
+    latest = f"{data_range[1]:%d %b %Y}" if data_range else "no incidents"
+    imported = (
+        f"{batches['created_at'].max().tz_convert(now.tzinfo):%d %b %Y %H:%M}" if len(batches) else "never"
+    )
+    st.markdown(
+        f"**🕒 {now:%H:%M}** · Data as of **{latest}** (latest event) · last import **{imported}** · "
+        f"{chosen.since:%d %b %Y} – {chosen.until:%d %b %Y}"
+    )
+    st.caption(
+        f"Updated {now:%H:%M} — {new:,} new incident{'s' if new != 1 else ''} since the briefing started"
+    )
+    cols = st.columns(3)
+    cols[0].metric("Incidents", f"{figures.incidents:,}", _delta(figures.incidents_change_pct))
+    cols[1].metric("Fatalities", f"{figures.fatalities:,}", _delta(figures.fatalities_change_pct))
+    cols[2].metric(
+        "Civilian-targeting events",
+        f"{figures.civilian_events:,}",
+        _delta(figures.civilian_events_change_pct),
+    )
+    components.demo_banner(current)
+    build = _build_map(view, current, db_url, version, (chosen.since, chosen.until))
+    position = {"center": view.center, "zoom": view.zoom} if view.center and view.zoom is not None else {}
+    st_folium(
+        build.map,
+        key=f"brief_map_{view.view_id}",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=[],  # display only: panning must not rerun the briefing
+        **position,
+    )
+    if build.note:
+        st.caption(build.note)
+    series = incident_series(current, freq="W", by=None, measure="incidents")
+    figure = build_timeline_figure(
+        series, measure="incidents", rolling_window=None, developments=None, title="Incidents per week"
+    )
+    figure.update_layout(height=220, showlegend=False, margin={"t": 40, "b": 10, "l": 10, "r": 10})
+    figure.update_xaxes(rangeslider_visible=False)
+    st.plotly_chart(figure, width="stretch", key="brief_timeline")
+
+
+def _delta(change: float | None) -> str | None:
+    return None if change is None else f"{change:+.0f}% vs previous period"
+
+
+def _step(delta: int, count: int) -> None:
+    st.session_state[KEY_INDEX] = min(max(int(st.session_state.get(KEY_INDEX, 0)) + delta, 0), count - 1)
+
+
+# ---- page ---------------------------------------------------------------------------------------
+
+st.session_state.setdefault(KEY_STARTED, datetime.now(UTC))
+present = st.toggle(
+    "Presentation mode", value=True, key=KEY_PRESENT, help="Hides the sidebar; untick to navigate."
+)
+if present:
+    st.html(PRESENTATION_CSS)
+views.show_link_problem()
+
+try:
+    all_views = _views()
+except IncidentsError as exc:
+    components.domain_error(exc)
+    st.stop()
+
+if not all_views:
+    st.title("Briefing")
+    st.info(
+        "No saved views yet. On the Map page, choose filters and layers, move the map, then use "
+        "**Save this view** in the sidebar; each saved view becomes one slide here.",
+        icon="ℹ️",
+    )
+    st.stop()
+
+wanted = st.session_state.pop(views.KEY_BRIEF_VIEW, None)  # set by a ?view= link
+names = [view.name for view in all_views]
+if wanted in names:
+    st.session_state[KEY_INDEX] = names.index(wanted)
+index = min(max(int(st.session_state.get(KEY_INDEX, 0)), 0), len(all_views) - 1)
+st.session_state[KEY_INDEX] = index
+view = all_views[index]
+
+nav_prev, head, nav_next = st.columns([1, 8, 1], vertical_alignment="center")
+nav_prev.button(
+    "◀ Previous",
+    key=KEY_PREV,
+    on_click=_step,
+    args=(-1, len(all_views)),
+    disabled=index == 0,
+    shortcut="PageUp",
+    width="stretch",
+)
+nav_next.button(
+    "Next ▶",
+    key=KEY_NEXT,
+    on_click=_step,
+    args=(1, len(all_views)),
+    disabled=index == len(all_views) - 1,
+    shortcut="PageDown",
+    width="stretch",
+)
+with head:
+    st.title(view.title)
+    st.caption(f"View {index + 1} of {len(all_views)} · {view.name}")
+
+refresh_s = int(st.session_state.get(KEY_REFRESH, DEFAULT_REFRESH_S))
+try:
+    st.fragment(_live, run_every=max(refresh_s, MIN_REFRESH_S))(view)
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+
+with st.expander("Speaker notes", expanded=False):
+    st.markdown(view.notes if view.notes else "_No notes for this view._")
+
+with st.expander("Briefing settings and saved views", expanded=False):
+    st.number_input(
+        "Refresh every (seconds)",
+        min_value=MIN_REFRESH_S,
+        max_value=3600,
+        value=DEFAULT_REFRESH_S,
+        step=10,
+        key=KEY_REFRESH,
+    )
+    st.caption(CLIENT_REFRESH_NOTE.format(seconds=max(refresh_s, MIN_REFRESH_S)))
+    _render_management(all_views)
+
+components.attribution_footer()

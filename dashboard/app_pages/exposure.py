@@ -1,0 +1,230 @@
+"""Site exposure page: the organisation's sites and routes rated against recent incidents.
+
+Analysts upload a sites/routes file (preview and issues first, then one stored batch) or
+add a site by hand; the page shows each site's exposure table (downloadable, formula-safe)
+and a map of the sites with their 10/25/50 km rings over the incidents of the last 90
+days. Figures use the whole store, not the sidebar filters of the other pages: a site's
+exposure must not change because another country was filtered out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import caching, components, tables
+from dashboard.map_sites import add_site_layers
+from dashboard.maps import build_incident_map_with_info
+from geodata.errors import GeodataError
+from incidents.errors import IncidentsError
+from incidents.risk.exposure import EXPOSURE_RATINGS, RADII_KM, WINDOWS_DAYS
+from incidents.sites import SiteRead, read_sites, site_from_values
+from incidents.store.sites import add_sites_batch
+
+# Widget and session keys (part of the test contract).
+KEY_AS_OF = "exposure_as_of"
+KEY_UPLOAD = "exposure_upload"
+KEY_PENDING = "exposure_pending"
+KEY_CONFIRM = "exposure_confirm"
+KEY_DISCARD = "exposure_discard"
+KEY_FORM = "exposure_form"
+KEY_NAME = "exposure_name"
+KEY_TYPE = "exposure_type"
+KEY_LAT = "exposure_lat"
+KEY_LON = "exposure_lon"
+KEY_ADD = "exposure_add"
+KEY_MESSAGE = "exposure_message"
+KEY_DOWNLOAD = "exposure_download"
+KEY_MAP = "exposure_map"
+MAP_HEIGHT = 560
+#: Incidents drawn on the map: within this many degrees of the sites' bounding box.
+MAP_MARGIN_DEG = 1.0
+MAP_MAX_POINTS = 10_000
+EMPTY_MESSAGE = "No sites yet: upload a sites or routes file, or add a site by hand above."
+
+
+def _as_of(data_range: tuple[date, date] | None) -> date:
+    default = data_range[1] if data_range is not None else date.today()
+    return st.date_input(
+        "As of (last day of the 7 / 30 / 90-day windows)",
+        value=default,
+        key=KEY_AS_OF,
+        help="Defaults to the latest event date in the store: counts then reflect the newest data.",
+    )
+
+
+def _store_sites(read: SiteRead | None, frame: pd.DataFrame, *, file_name: str, sha256: str) -> None:
+    store = caching.get_store()
+    batch_id = add_sites_batch(
+        store,
+        frame,
+        file_name=file_name,
+        sha256=sha256,
+        rows_read=read.rows_read if read is not None else len(frame),
+        rows_rejected=read.rows_rejected if read is not None else 0,
+    )
+    st.session_state[KEY_MESSAGE] = (
+        f"Stored {len(frame)} site(s)/route(s) from {file_name} as batch {batch_id} "
+        "(undo it from the Import page or with `python -m incidents undo`)."
+    )
+
+
+def _upload_section() -> None:
+    uploaded = st.file_uploader(
+        "Sites (CSV/XLSX: name, type, lat, lon), routes (CSV: route, seq, lat, lon) or GeoJSON lines",
+        type=["csv", "xlsx", "geojson", "json"],
+        key=KEY_UPLOAD,
+    )
+    if uploaded is not None:
+        pending = st.session_state.get(KEY_PENDING)
+        if not isinstance(pending, SiteRead) or pending.file_name != uploaded.name:
+            try:
+                st.session_state[KEY_PENDING] = read_sites(uploaded.getvalue(), file_name=uploaded.name)
+            except IncidentsError as exc:
+                st.session_state.pop(KEY_PENDING, None)
+                components.domain_error(exc)
+    pending = st.session_state.get(KEY_PENDING)
+    if not isinstance(pending, SiteRead):
+        return
+    st.markdown(
+        f"**{pending.file_name}** ({pending.layout}): {len(pending.frame)} accepted, "
+        f"{pending.rows_rejected} rejected of {pending.rows_read} read."
+    )
+    st.dataframe(pending.frame.drop(columns=["geometry_wkt"]), hide_index=True, width="stretch")
+    if pending.issues:
+        st.markdown("**Issues** (rows with an error are left out; warnings keep the row)")
+        st.dataframe(pending.issues_frame(), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    confirm = left.button(
+        "Store these sites", key=KEY_CONFIRM, type="primary", disabled=pending.frame.empty, width="stretch"
+    )
+    if right.button("Discard", key=KEY_DISCARD, width="stretch"):
+        st.session_state.pop(KEY_PENDING, None)
+        st.rerun()
+    if confirm:
+        _store_sites(pending, pending.frame, file_name=pending.file_name, sha256=pending.sha256)
+        st.session_state.pop(KEY_PENDING, None)
+        st.rerun()
+
+
+def _form_section() -> None:
+    with st.form(KEY_FORM, clear_on_submit=True):
+        name = st.text_input("Name", key=KEY_NAME, max_chars=200)
+        site_type = st.text_input("Type (office, camp, mine, warehouse…)", key=KEY_TYPE, max_chars=100)
+        left, right = st.columns(2)
+        lat = left.number_input(
+            "Latitude", min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=KEY_LAT
+        )
+        lon = right.number_input(
+            "Longitude", min_value=-180.0, max_value=180.0, value=None, format="%.5f", key=KEY_LON
+        )
+        submitted = st.form_submit_button("Add site", key=KEY_ADD)
+    if not submitted:
+        return
+    if lat is None or lon is None:
+        st.error("Enter both a latitude and a longitude (decimal degrees, e.g. 14.49 and -4.19).", icon="🚫")
+        return
+    try:
+        frame = site_from_values(name, site_type, lat, lon)
+    except ValueError as exc:
+        st.error(f"The site was not added: {exc}.", icon="🚫")
+        return
+    digest = hashlib.sha256(
+        f"{frame.at[0, 'name']}|{frame.at[0, 'site_type']}|{lat}|{lon}".encode()
+    ).hexdigest()
+    _store_sites(None, frame, file_name="entered by hand", sha256=digest)
+    st.rerun()
+
+
+def _map(
+    sites: pd.DataFrame, table: pd.DataFrame, frame: pd.DataFrame, as_of: date, db_url: str, version: int
+) -> None:
+    first = pd.Timestamp(as_of - timedelta(days=max(WINDOWS_DAYS) - 1))
+    dates = frame["event_date"]
+    near = (
+        (dates >= first)
+        & (dates <= pd.Timestamp(as_of))
+        & frame["longitude"].between(
+            sites["longitude"].min() - MAP_MARGIN_DEG, sites["longitude"].max() + MAP_MARGIN_DEG
+        )
+        & frame["latitude"].between(
+            sites["latitude"].min() - MAP_MARGIN_DEG, sites["latitude"].max() + MAP_MARGIN_DEG
+        )
+    )
+    admin0, admin1 = caching.map_boundaries()
+    build = build_incident_map_with_info(
+        frame[near],
+        admin0=admin0,
+        admin1=admin1,
+        corridors=caching.map_corridors(db_url, version),
+        max_points=MAP_MAX_POINTS,
+    )
+    add_site_layers(build.map, sites, table)
+    st_folium(build.map, key=KEY_MAP, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    st.caption(
+        f"Incidents of the {max(WINDOWS_DAYS)} days to {as_of:%d %b %Y} near the sites; dashed rings at "
+        f"{' / '.join(str(r) for r in RADII_KM)} km (bands along routes). Click a site for its figures."
+    )
+    if build.note:
+        st.info(build.note, icon="ℹ️")
+
+
+st.title("Site exposure")
+st.caption(
+    "How exposed each of your sites and routes is: incidents within 10 / 25 / 50 km over the last "
+    "7 / 30 / 90 days, the nearest corridor, the risk level of its district (admin-2), and an "
+    f"exposure rating ({' / '.join(EXPOSURE_RATINGS)}); see docs/methodology.md, “Site exposure”."
+)
+
+try:
+    store = caching.get_store()
+    db_url = caching.current_db_url()
+    version = store.data_version()
+    data_range = caching.incident_date_range(db_url, version)
+    frame = caching.analysis_frame(db_url, version)
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+as_of = _as_of(data_range)
+components.demo_banner(frame)
+message = st.session_state.pop(KEY_MESSAGE, None)
+if message:
+    st.success(message, icon="✅")
+
+upload_tab, form_tab = st.tabs(["Upload sites or routes", "Add a site by hand"])
+with upload_tab:
+    _upload_section()
+with form_tab:
+    _form_section()
+
+try:
+    sites = caching.sites_table(db_url, version)
+    table = caching.site_exposure_cached(db_url, version, as_of) if len(sites) else None
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+st.subheader("Exposure")
+if table is None:
+    st.info(EMPTY_MESSAGE, icon="ℹ️")
+else:
+    st.caption(f"{len(table)} site(s)/route(s), as of {as_of:%d %b %Y}, against every stored incident.")
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Download the exposure table (CSV)",
+        data=tables.to_csv_bytes(table.astype({"exposure_rating": "string"})),
+        file_name=f"site_exposure_{as_of.isoformat()}.csv",
+        mime="text/csv",
+        key=KEY_DOWNLOAD,
+    )
+    try:
+        _map(sites, table, frame, as_of, db_url, version)
+    except (IncidentsError, GeodataError) as exc:
+        components.domain_error(exc)
+
+components.attribution_footer()

@@ -1,0 +1,271 @@
+"""Risk page: conflict index and risk level per unit, trend and surge flags, indicator breakdown.
+
+The index is computed on the whole store (never the country-filtered incidents), so a unit's
+level does not change when other countries are filtered out; the sidebar's countries only
+choose which units are listed and drawn. Method: docs/methodology.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import caching, components
+from dashboard.context import load_page_data
+from dashboard.risk_map import build_risk_map
+from geodata.errors import GeodataError
+from incidents.errors import IncidentsError
+from incidents.risk.index import RISK_LEVEL_LABELS, RiskConfig
+from incidents.risk.trends import TREND_LABELS
+from incidents.risk.units import DEFAULT_CORRIDOR_KM
+
+MAP_HEIGHT = 560
+
+# Widget keys (part of the test contract).
+KEY_LEVEL = "risk_unit_level"
+KEY_AS_OF = "risk_as_of"
+KEY_WINDOW = "risk_window_days"
+KEY_UNIT = "risk_unit"
+MAP_KEY = "risk_map"
+
+LEVEL_OPTIONS = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)", "corridor": "Corridors"}
+TREND_TEXT = {
+    "large_increase": "▲▲ large increase",
+    "moderate_increase": "▲ moderate increase",
+    "limited_change": "● limited change",
+    "large_decrease": "▼ large decrease",
+}
+TREND_COLOURS = {
+    "large_increase": "red",
+    "moderate_increase": "orange",
+    "limited_change": "gray",
+    "large_decrease": "green",
+}
+LEVEL_BADGE_COLOURS = {1: "green", 2: "blue", 3: "orange", 4: "red", 5: "violet"}
+TABLE_COLUMNS = {
+    "unit_name": "Unit",
+    "unit_code": "Code",
+    "country_iso3": "Country",
+    "risk": "Risk level",
+    "index": "Index (0–1)",
+    "events": "Events",
+    "fatalities": "Fatalities",
+    "civilian_events": "Civilian targeting",
+    "armed_groups": "Armed groups",
+    "diffusion": "Diffusion",
+    "trend_4w_text": "Week vs 4 weeks",
+    "trend_52w_text": "Week vs 52 weeks",
+    "surge_text": "Surge",
+}
+
+
+def _in_view(table: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
+    """Units of the chosen countries (a corridor when any country it crosses is chosen)."""
+    wanted = set(countries)
+    keep = table["country_iso3"].astype(str).map(lambda text: bool(wanted & set(text.split(";"))))
+    return table[keep.to_numpy(dtype=bool)]
+
+
+def _display_table(view: pd.DataFrame) -> pd.DataFrame:
+    shown = view.assign(
+        risk=[f"{level} {RISK_LEVEL_LABELS[int(level)]}" for level in view["risk_level"]],
+        trend_4w_text=view["trend_4w"].map(TREND_TEXT),
+        trend_52w_text=view["trend_52w"].map(TREND_TEXT),
+        surge_text=view["surge"].map({True: "⚡ surge", False: ""}),
+    )
+    return shown[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+
+
+def _breakdown(row: pd.Series, config: RiskConfig) -> pd.DataFrame:
+    """The four indicators of one unit: raw value, how it is scaled, score, weight, contribution."""
+    indicators = (
+        (
+            "Deadliness",
+            f"{int(row['fatalities']):,} fatalities",
+            f"log10(1+x)/log10(1+{config.deadliness_cap:g})",
+            "deadliness_score",
+        ),
+        (
+            "Danger",
+            f"{int(row['civilian_events']):,} civilian-targeting events",
+            f"log10(1+x)/log10(1+{config.danger_cap:g})",
+            "danger_score",
+        ),
+        (
+            "Diffusion",
+            f"{float(row['diffusion']):.1%} of populated 10 km cells "
+            f"with ≥ {config.diffusion_min_events} events",
+            f"x/{config.diffusion_cap:g}",
+            "diffusion_score",
+        ),
+        (
+            "Fragmentation",
+            f"{int(row['armed_groups'])} non-state armed groups",
+            f"x/{config.fragmentation_cap:g}",
+            "fragmentation_score",
+        ),
+    )
+    rows = []
+    for (name, raw, scaling, column), weight in zip(indicators, config.weights, strict=True):
+        score = float(row[column])
+        rows.append(
+            {
+                "Indicator": name,
+                "Value": raw,
+                "Scaling (capped at 1)": scaling,
+                "Score": round(score, 3),
+                "Weight": weight,
+                "Contribution": round(weight * score, 3),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _badges(row: pd.Series) -> None:
+    level = int(row["risk_level"])
+    cols = st.columns(4)
+    with cols[0]:
+        st.badge(f"Level {level}: {RISK_LEVEL_LABELS[level]}", color=LEVEL_BADGE_COLOURS[level])  # type: ignore[arg-type]
+    with cols[1]:
+        st.badge(f"4 weeks: {TREND_TEXT[row['trend_4w']]}", color=TREND_COLOURS[row["trend_4w"]])  # type: ignore[arg-type]
+    with cols[2]:
+        st.badge(f"52 weeks: {TREND_TEXT[row['trend_52w']]}", color=TREND_COLOURS[row["trend_52w"]])  # type: ignore[arg-type]
+    with cols[3]:
+        if bool(row["surge"]):
+            st.badge("⚡ Surge", color="red")
+        else:
+            st.badge("No surge", color="gray")
+
+
+st.title("Conflict risk index")
+st.caption(
+    "What this shows: a 0–1 conflict index and a risk level (1 Low … 5 Extreme) per unit over a trailing "
+    "window, from deadliness, danger to civilians, diffusion and fragmentation (adapted from ACLED's "
+    "Conflict Index), with this week's trend and surge flags. Levels are computed on every stored incident: "
+    "the sidebar's countries choose which units are listed, never their level."
+)
+
+try:
+    data = load_page_data()
+    frame = caching.analysis_frame(data.db_url, data.data_version)
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+if data.data_range is None:
+    st.info("The store holds no incidents yet: import a file on the Import page.", icon="ℹ️")
+    st.stop()
+
+first_day, last_day = data.data_range
+controls = st.columns([2, 1, 1])
+level = controls[0].radio(
+    "Units",
+    options=list(LEVEL_OPTIONS),
+    format_func=LEVEL_OPTIONS.__getitem__,
+    key=KEY_LEVEL,
+    horizontal=True,
+)
+as_of: date = controls[1].date_input(
+    "As of",
+    value=last_day,
+    min_value=first_day,
+    max_value=max(last_day, date.today()),
+    key=KEY_AS_OF,
+    help="Last day of the window and of 'this week'. Default: the last event date in the store.",
+)
+window_days = int(
+    controls[2].number_input(
+        "Window (days)", min_value=7, max_value=3650, value=RiskConfig().window_days, step=1, key=KEY_WINDOW
+    )
+)
+config = RiskConfig(window_days=window_days)
+
+try:
+    table = caching.risk_table_cached(
+        data.db_url, data.data_version, str(level), as_of, window_days, DEFAULT_CORRIDOR_KM
+    )
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+    st.stop()
+
+components.demo_banner(frame)
+view = _in_view(table, data.filter.countries)
+if view.empty:
+    components.empty_state(data.filter.countries, data.country_names, note="")
+    st.stop()
+
+st.caption(
+    f"Window: {window_days} days ending {as_of:%d %b %Y}; 'this week' is the 7 days ending {as_of:%d %b %Y}."
+)
+metrics = st.columns(4)
+metrics[0].metric("Units listed", f"{len(view):,}")
+metrics[1].metric("Extreme (level 5)", f"{int((view['risk_level'] == 5).sum()):,}")
+metrics[2].metric("Very high (level 4)", f"{int((view['risk_level'] == 4).sum()):,}")
+metrics[3].metric("Surging this week", f"{int(view['surge'].sum()):,}")
+
+admin0, admin1 = caching.map_boundaries()
+admin1 = admin1[admin1["iso3"].isin(data.filter.countries)]
+admin2 = None
+if level == "admin2":
+    all_admin2 = caching.map_admin2()
+    admin2 = all_admin2[all_admin2["iso3"].isin(data.filter.countries)]
+build = build_risk_map(
+    view,
+    str(level),
+    empty_incidents=frame.iloc[0:0],
+    admin0=admin0,
+    admin1=admin1,
+    admin2=admin2,
+    corridors=caching.map_corridors(data.db_url, data.data_version),
+    corridor_lines=caching.map_corridor_lines(),
+)
+st_folium(build.map, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+
+st.subheader("Index by unit")
+st.dataframe(
+    _display_table(view),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Index (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")
+    },
+)
+st.caption(
+    "Trends compare the 7 days ending at the as-of date with the weekly average of the previous 4 "
+    f"(and 52) weeks: {', '.join(TREND_TEXT[label] for label in TREND_LABELS)}. A surge is a week at "
+    "least twice the 4-week average, where that average is at least 1 event a week."
+)
+
+st.subheader("Indicator breakdown")
+options = view["unit_code"].astype(str).tolist()
+names = dict(zip(options, view["unit_name"].astype(str), strict=True))
+chosen_unit = st.selectbox(
+    "Unit", options=options, format_func=lambda code: f"{names[code]} ({code})", key=KEY_UNIT
+)
+if chosen_unit is not None:
+    row = view[view["unit_code"].astype(str) == chosen_unit].iloc[0]
+    _badges(row)
+    st.dataframe(_breakdown(row, config), hide_index=True, width="stretch")
+    st.caption(
+        f"Index {float(row['index']):.3f} = sum of contributions; levels start at "
+        + ", ".join(f"{t:g} (level {i + 2})" for i, t in enumerate(config.level_thresholds))
+        + f". This week {int(row['this_week'])} events; 4-week average {float(row['avg_4w']):.2f}, "
+        f"52-week average {float(row['avg_52w']):.2f} a week."
+    )
+
+with st.expander("How the index is computed"):
+    st.markdown(
+        "Four indicators over the window, each scaled to 0–1 against a **fixed** cap (not against the "
+        "units in view): deadliness (fatalities, log-scaled, cap "
+        f"{config.deadliness_cap:g}), danger (civilian-targeting events, log-scaled, "
+        f"cap {config.danger_cap:g}), "
+        "diffusion (share of the unit's populated 10 km cells — cells holding a gazetteer populated place — "
+        f"with at least {config.diffusion_min_events} events, cap {config.diffusion_cap:g}) "
+        "and fragmentation "
+        f"(distinct non-state armed actors, cap {config.fragmentation_cap:g}). Equal weights. Full method, "
+        "caveats and a worked example: `docs/methodology.md`."
+    )
+components.attribution_footer()

@@ -1,0 +1,591 @@
+"""The briefing pack: a PNG map and a PDF of the selection, made without a browser.
+
+Briefers hand the pack out after a meeting, and a scheduled job makes it from the command
+line (:mod:`dashboard.cli`), so it must work on a fresh machine from
+``pip install -r requirements.txt`` alone: no headless browser, no system package.
+
+* :func:`render_map_png`: matplotlib (Agg canvas, no pyplot global state) draws the
+  boundaries, the corridors (connector segments dashed), incidents coloured by event type
+  as on the web map, a legend, the attribution line and a "SYNTHETIC DEMO DATA" watermark
+  when demo rows are included.
+* :func:`build_briefing_pdf`: reportlab lays out the pages. Chosen over matplotlib's
+  PdfPages because it flows text and tables over as many pages as needed (long
+  development lists, attributions) and writes real, searchable text with a Unicode font;
+  the font is matplotlib's bundled DejaVu Sans, so "Ménaka" or "→" print without any
+  system font.
+* :func:`collect_briefing_data`: the domain calls (store, analytics, risk index, key
+  developments) that fill :class:`BriefingData`; the two builders above stay pure.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Final
+from xml.sax.saxutils import escape
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from dashboard.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
+from dashboard.maps import CORRIDOR_COLOURS, EVENT_TYPE_COLOURS, LAND_FILL, SEA_BACKGROUND, corridor_colours
+from dashboard.provenance import filter_summary
+from dashboard.selection import apply_filter
+from geodata.boundaries import country_names, load_admin0, load_admin1
+from geodata.corridors import load_corridor_segments
+from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
+from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
+from incidents.query import IncidentFilter
+from incidents.store import IncidentStore
+
+DEMO_WATERMARK: Final = "SYNTHETIC DEMO DATA"
+MAP_ATTRIBUTION: Final = (
+    "Boundaries: Natural Earth; OCHA COD-AB (CC BY-IGO) via Who's On First; Quattroshapes (CC BY 2.0). "
+    "Incidents: UCDP GED v23.1 (CC BY 4.0). Corridors: analytic aids compiled from public reporting, "
+    "not observed tracks; dashed = connector no source names."
+)
+DPI: Final = 100
+MAX_TOP_REGIONS: Final = 10
+MAX_RISK_ROWS: Final = 12
+MAX_DEVELOPMENTS: Final = 40
+FONT_NAME: Final = "DejaVuSans"
+FONT_BOLD: Final = "DejaVuSans-Bold"
+_MAP_PAD_DEG: Final = 0.5
+_SIMPLIFY_DEG: Final = 0.01
+
+
+@dataclass(frozen=True)
+class BriefingData:
+    """Everything one briefing pack shows, already computed (the PDF builder does no analysis).
+
+    ``series`` is an :func:`incidents.analytics.incident_series` frame (``period_start,
+    group, value``); ``top_regions`` a :func:`top_units` frame; ``risk`` the admin-1 rows of
+    :func:`incidents.risk.index.compute_risk_index` (or None when unavailable);
+    ``developments`` has ``date``, ``scope`` and ``title``.
+    """
+
+    title: str
+    generated_at: datetime
+    filter_summary: str
+    key_figures: KeyFigures
+    series: pd.DataFrame
+    series_freq: str
+    top_regions: pd.DataFrame
+    risk: pd.DataFrame | None
+    developments: pd.DataFrame
+    map_png: bytes
+    attributions: tuple[str, ...]
+    includes_demo: bool
+    notes: tuple[str, ...] = field(default=())
+
+
+# ---- map image ---------------------------------------------------------------------------
+
+
+def _extent(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """(west, south, east, north): the incidents padded, else the boundaries, else Mali."""
+    lon = pd.to_numeric(incidents["longitude"], errors="coerce") if len(incidents) else pd.Series(dtype=float)
+    lat = pd.to_numeric(incidents["latitude"], errors="coerce") if len(incidents) else pd.Series(dtype=float)
+    if lon.notna().any() and lat.notna().any():
+        west, east, south, north = lon.min(), lon.max(), lat.min(), lat.max()
+    elif len(boundaries):
+        west, south, east, north = boundaries.total_bounds
+    else:
+        west, south, east, north = -12.5, 10.0, 4.5, 25.0
+    pad = max(_MAP_PAD_DEG, 0.05 * max(east - west, north - south))
+    return float(west - pad), float(south - pad), float(east + pad), float(north + pad)
+
+
+def _draw_corridors(ax: object, corridors: gpd.GeoDataFrame | None) -> bool:
+    if corridors is None or not len(corridors):
+        return False
+    colours = corridor_colours(corridors)
+    for _, row in corridors.iterrows():
+        geometry = row.geometry
+        parts = list(geometry.geoms) if geometry.geom_type == "MultiLineString" else [geometry]
+        connector = bool(row.get("connector", False))
+        for part in parts:
+            if part.geom_type != "LineString":
+                continue
+            xs, ys = part.xy
+            ax.plot(  # type: ignore[attr-defined]
+                xs,
+                ys,
+                color=colours[str(row["corridor_id"])],
+                linewidth=2.2,
+                linestyle=(0, (4, 3)) if connector else "-",
+                alpha=0.9,
+                zorder=3,
+            )
+    return True
+
+
+def render_map_png(
+    incidents: pd.DataFrame,
+    *,
+    boundaries: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame | None,
+    title: str,
+    width_px: int = 1600,
+    height_px: int = 1000,
+    includes_demo: bool,
+    countries: gpd.GeoDataFrame | None = None,
+) -> bytes:
+    """PNG of exactly ``width_px`` x ``height_px``: boundaries, corridors, incidents by type.
+
+    ``incidents`` needs ``longitude``, ``latitude`` and ``event_type``; ``boundaries`` are
+    drawn as regions (thin lines), ``countries`` (optional) as thicker borders on top.
+    """
+    if width_px < 200 or height_px < 150:
+        raise ValueError(f"the map image must be at least 200x150 pixels; got {width_px}x{height_px}")
+    fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.01, 0.06, 0.98, 0.87))
+    ax.set_facecolor(SEA_BACKGROUND)
+    west, south, east, north = _extent(incidents, boundaries if countries is None else countries)
+    if len(boundaries):
+        shapes = boundaries.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+        gpd.GeoSeries(shapes, crs=boundaries.crs).plot(
+            ax=ax, facecolor=LAND_FILL, edgecolor="#9a9a9a", linewidth=0.5, zorder=1
+        )
+    if countries is not None and len(countries):
+        shapes = countries.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+        gpd.GeoSeries(shapes, crs=countries.crs).plot(
+            ax=ax, facecolor="none", edgecolor="#444444", linewidth=1.2, zorder=2
+        )
+    has_corridors = _draw_corridors(ax, corridors)
+
+    handles: list[Line2D] = []
+    if len(incidents):
+        types = incidents["event_type"].astype("string").fillna("other")
+        lon = incidents["longitude"].to_numpy(dtype=np.float64)
+        lat = incidents["latitude"].to_numpy(dtype=np.float64)
+        size = 10.0 if len(incidents) < 2_000 else 4.0
+        for event_type in EVENT_TYPES:
+            mask = (types == event_type).to_numpy(dtype=bool, na_value=False)
+            if not mask.any():
+                continue
+            colour = EVENT_TYPE_COLOURS[event_type]
+            ax.scatter(lon[mask], lat[mask], s=size, c=colour, edgecolors="none", alpha=0.75, zorder=4)
+            label = f"{EVENT_TYPE_LABELS[event_type]} ({int(mask.sum()):,})"
+            handles.append(Line2D([], [], marker="o", linestyle="", color=colour, label=label))
+    if has_corridors:
+        handles.append(Line2D([], [], color=CORRIDOR_COLOURS[0], linewidth=2.2, label="Corridor (sourced)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=CORRIDOR_COLOURS[0],
+                linewidth=2.2,
+                linestyle=(0, (4, 3)),
+                label="Connector (no source)",
+            )
+        )
+    if handles:
+        ax.legend(
+            handles=handles, loc="lower left", fontsize=9, framealpha=0.92, title="Legend", title_fontsize=9
+        )
+    if not len(incidents):
+        ax.text(
+            0.5,
+            0.5,
+            "No incidents match the filters",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=16,
+            color="#555555",
+            zorder=6,
+        )
+
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    # Plate carrée stretched by 1/cos(latitude), so shapes look right at Sahel latitudes.
+    ax.set_aspect(1.0 / max(0.2, float(np.cos(np.radians((south + north) / 2)))), adjustable="box")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(labelsize=8)
+    fig.suptitle(title + (f" — {DEMO_NOTICE}" if includes_demo else ""), fontsize=14, y=0.975)
+    fig.text(0.01, 0.015, MAP_ATTRIBUTION, fontsize=7.5, color="#333333", wrap=True)
+    if includes_demo:
+        fig.text(
+            0.5,
+            0.5,
+            DEMO_WATERMARK,
+            fontsize=min(width_px, height_px) / 14,
+            color="#c0392b",
+            alpha=0.18,
+            rotation=25,
+            ha="center",
+            va="center",
+            weight="bold",
+            zorder=10,
+        )
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    return out.getvalue()
+
+
+# ---- charts --------------------------------------------------------------------------------
+
+
+def _timeline_png(series: pd.DataFrame, freq: str) -> bytes | None:
+    if series.empty:
+        return None
+    fig = Figure(figsize=(7.2, 2.6), dpi=150)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    pivot = series.pivot_table(
+        index="period_start", columns="group", values="value", aggfunc="sum", fill_value=0
+    )
+    width = 25 if freq == "M" else 6
+    bottom = np.zeros(len(pivot))
+    for group in [g for g in EVENT_TYPES if g in pivot.columns] + [
+        g for g in pivot.columns if g not in EVENT_TYPES
+    ]:
+        values = pivot[group].to_numpy(dtype=np.float64)
+        ax.bar(
+            pivot.index,
+            values,
+            width=width,
+            bottom=bottom,
+            label=EVENT_TYPE_LABELS.get(group, group),
+            color=EVENT_TYPE_COLOURS.get(group, "#7f7f7f"),
+        )
+        bottom += values
+    ax.set_ylabel("incidents per " + ("month" if freq == "M" else "week"), fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, ncol=4, loc="upper left", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+# ---- PDF -----------------------------------------------------------------------------------
+
+
+def _register_fonts() -> tuple[str, str]:
+    """DejaVu Sans from matplotlib's own data folder: Unicode text with no system font."""
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(folder / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    return FONT_NAME, FONT_BOLD
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = _register_fonts()
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=18, leading=22),
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontName=bold, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+        ),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9, leading=12),
+        "small": ParagraphStyle(
+            "small", parent=base["BodyText"], fontName=regular, fontSize=7.5, leading=9.5
+        ),
+        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=regular, fontSize=8, leading=10),
+        "warning": ParagraphStyle(
+            "warning",
+            parent=base["BodyText"],
+            fontName=bold,
+            fontSize=10,
+            leading=13,
+            textColor=colors.HexColor("#a93226"),
+            borderColor=colors.HexColor("#a93226"),
+            borderWidth=1,
+            borderPadding=4,
+            spaceBefore=4,
+            spaceAfter=8,
+        ),
+    }
+
+
+def _p(text: object, style: ParagraphStyle) -> Paragraph:
+    # Paragraph reads a mini-markup: every data string (titles, names) is escaped first.
+    return Paragraph(escape(str(text)), style)
+
+
+def _table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    styles: dict[str, ParagraphStyle],
+    widths: Sequence[float],
+) -> Table:
+    data = [[_p(h, styles["cell"]) for h in header]] + [[_p(v, styles["cell"]) for v in row] for row in rows]
+    table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _change(value: float | None) -> str:
+    return "n/a (nothing before)" if value is None else f"{value:+.0f} %"
+
+
+def _image(png: bytes, max_width: float, max_height: float) -> Image:
+    image = Image(io.BytesIO(png))
+    scale = min(max_width / image.imageWidth, max_height / image.imageHeight)
+    image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+    return image
+
+
+def build_briefing_pdf(data: BriefingData) -> bytes:
+    """A4 PDF: title, date, filters, map, key figures, timeline, top regions, risk, developments, credits.
+
+    Every page's footer repeats the generation time and, with demo rows, the demo notice.
+    """
+    styles = _styles()
+    out = io.BytesIO()
+    margin = 15 * mm
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=18 * mm,
+        title=data.title,
+        author="Sahel Security Dashboard",
+        subject=data.filter_summary,
+    )
+    width = A4[0] - 2 * margin
+    generated = data.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    story: list[object] = [_p(data.title, styles["title"])]
+    if data.includes_demo:
+        story.append(_p(f"{DEMO_WATERMARK}: {DEMO_CREDIT}", styles["warning"]))
+    story += [
+        _p(f"Generated: {generated}", styles["body"]),
+        _p(f"Filters: {data.filter_summary}", styles["body"]),
+        *[_p(note, styles["body"]) for note in data.notes],
+        Spacer(1, 4),
+        _image(data.map_png, width, 120 * mm),
+        _p("Key figures (change against the equally long period just before)", styles["h2"]),
+    ]
+    kf = data.key_figures
+    story.append(
+        _table(
+            ["", "This period", "Previous period", "Change"],
+            [
+                [
+                    "Incidents",
+                    f"{kf.incidents:,}",
+                    f"{kf.previous_incidents:,}",
+                    _change(kf.incidents_change_pct),
+                ],
+                [
+                    "Fatalities",
+                    f"{kf.fatalities:,}",
+                    f"{kf.previous_fatalities:,}",
+                    _change(kf.fatalities_change_pct),
+                ],
+                [
+                    "Civilian-targeting events",
+                    f"{kf.civilian_events:,}",
+                    f"{kf.previous_civilian_events:,}",
+                    _change(kf.civilian_events_change_pct),
+                ],
+            ],
+            styles,
+            [width * 0.34, width * 0.22, width * 0.22, width * 0.22],
+        )
+    )
+    story.append(_p("Timeline", styles["h2"]))
+    chart = _timeline_png(data.series, data.series_freq)
+    story.append(
+        _image(chart, width, 70 * mm) if chart else _p("No incidents in the period.", styles["body"])
+    )
+
+    story.append(_p("Top regions (admin-1) by incidents", styles["h2"]))
+    if data.top_regions.empty:
+        story.append(_p("No incidents in the period.", styles["body"]))
+    else:
+        rows = [
+            [r.unit_name, r.country_iso3, f"{r.incidents:,}", f"{r.fatalities:,}"]
+            for r in data.top_regions.itertuples()
+        ]
+        story.append(
+            _table(
+                ["Region", "Country", "Incidents", "Fatalities"],
+                rows,
+                styles,
+                [width * 0.46, width * 0.18, width * 0.18, width * 0.18],
+            )
+        )
+
+    story.append(_p("Risk levels (conflict index, admin-1)", styles["h2"]))
+    if data.risk is None:
+        story.append(_p("Risk levels are not available in this installation.", styles["body"]))
+    elif data.risk.empty:
+        story.append(
+            _p("No region of the selected countries has incidents in the risk window.", styles["body"])
+        )
+    else:
+        rows = [
+            [r.unit_name, r.country_iso3, r.risk_label, f"{r.index:.2f}", f"{r.events:,}"]
+            for r in data.risk.itertuples()
+        ]
+        story.append(
+            _table(
+                ["Region", "Country", "Risk level", "Index", "Events"],
+                rows,
+                styles,
+                [width * 0.36, width * 0.14, width * 0.2, width * 0.15, width * 0.15],
+            )
+        )
+        story.append(
+            _p("Method: docs/methodology.md (window ending on the last day of the period).", styles["small"])
+        )
+
+    story.append(_p("Key developments in the period", styles["h2"]))
+    if data.developments.empty:
+        story.append(_p("None recorded for the selected countries and dates.", styles["body"]))
+    else:
+        shown = data.developments.head(MAX_DEVELOPMENTS)
+        rows = [[pd.Timestamp(r.date).strftime("%Y-%m-%d"), r.scope, r.title] for r in shown.itertuples()]
+        story.append(
+            _table(["Date", "Scope", "Development"], rows, styles, [width * 0.15, width * 0.12, width * 0.73])
+        )
+        if len(data.developments) > len(shown):
+            story.append(_p(f"… and {len(data.developments) - len(shown)} more.", styles["small"]))
+
+    story.append(_p("Data sources and licences", styles["h2"]))
+    story += [_p(text, styles["small"]) for text in data.attributions]
+
+    footer = f"Sahel Security Dashboard briefing · generated {generated}"
+    if data.includes_demo:
+        footer += f" · {DEMO_NOTICE}"
+
+    def on_page(canvas: object, doc_: SimpleDocTemplate) -> None:
+        canvas.saveState()  # type: ignore[attr-defined]
+        canvas.setFont(FONT_NAME, 7)  # type: ignore[attr-defined]
+        canvas.setFillColor(colors.HexColor("#a93226" if data.includes_demo else "#555555"))  # type: ignore[attr-defined]
+        canvas.drawString(margin, 9 * mm, footer)  # type: ignore[attr-defined]
+        canvas.drawRightString(A4[0] - margin, 9 * mm, f"page {doc_.page}")  # type: ignore[attr-defined]
+        canvas.restoreState()  # type: ignore[attr-defined]
+
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return out.getvalue()
+
+
+# ---- collecting ------------------------------------------------------------------------------
+
+
+def attribution_texts(*, includes_demo: bool) -> tuple[str, ...]:
+    """The licence wording of every source, plus the synthetic-data notice when it applies."""
+    texts = tuple(f"{c.name} ({c.licence}): {c.text}" for c in CREDITS)
+    return (*texts, DEMO_CREDIT) if includes_demo else texts
+
+
+def _risk_table(frame: pd.DataFrame, chosen: IncidentFilter) -> pd.DataFrame | None:
+    """Admin-1 risk levels of the chosen countries, highest index first; None without the module."""
+    try:
+        from incidents.risk.index import RISK_LEVEL_LABELS, compute_risk_index
+    except ImportError:
+        return None
+    assert chosen.until is not None
+    index = compute_risk_index(frame, level="admin1", as_of=chosen.until)
+    index = index[index["country_iso3"].astype("string").isin(chosen.countries).to_numpy(dtype=bool)]
+    index = index[index["events"] > 0].sort_values(
+        ["index", "events"], ascending=[False, False], kind="stable"
+    )
+    index = index.head(MAX_RISK_ROWS).reset_index(drop=True)
+    return index.assign(risk_label=[RISK_LEVEL_LABELS.get(int(v), str(v)) for v in index["risk_level"]])
+
+
+def _developments(store: IncidentStore) -> pd.DataFrame:
+    """Key developments from the store (analysts edit them there), else the shipped table."""
+    try:
+        from incidents.store.developments import list_developments
+    except ImportError:
+        list_developments = None
+    if list_developments is not None:
+        return list_developments(store)
+    from incidents.developments import load_key_developments
+
+    return load_key_developments()
+
+
+def resolve_dates(chosen: IncidentFilter, data_range: tuple[date, date] | None) -> IncidentFilter:
+    """``chosen`` with concrete dates: presets count back from the store's last date."""
+    if chosen.since is not None and chosen.until is not None:
+        return replace(chosen, preset="custom") if chosen.preset != "custom" else chosen
+    return chosen.resolved(data_range)
+
+
+def collect_briefing_data(
+    store: IncidentStore,
+    chosen: IncidentFilter,
+    *,
+    title: str,
+    generated_at: datetime | None = None,
+    width_px: int = 1600,
+    height_px: int = 1000,
+) -> BriefingData:
+    """Filter the store's incidents with ``chosen`` and compute every part of the pack."""
+    chosen = resolve_dates(chosen, store.date_range())
+    assert chosen.since is not None and chosen.until is not None
+    frame = store.load_analysis_frame()
+    current, previous = apply_filter(frame, chosen)
+    includes_demo = bool((current["source_dataset"].astype("string") == "demo").any())
+    span_days = (chosen.until - chosen.since).days + 1
+    freq = "W" if span_days <= 120 else "M"
+    series = incident_series(current, freq=freq, by="event_type", measure="incidents")
+    developments = developments_in_range(_developments(store), chosen.since, chosen.until, chosen.countries)
+
+    admin0 = load_admin0()
+    admin1 = load_admin1()
+    shown_countries = admin0[admin0["iso3"].isin(chosen.countries)] if chosen.countries else admin0
+    map_png = render_map_png(
+        current,
+        boundaries=admin1,
+        corridors=load_corridor_segments(),
+        countries=shown_countries if len(shown_countries) else admin0,
+        title=title,
+        width_px=width_px,
+        height_px=height_px,
+        includes_demo=includes_demo,
+    )
+    notes = ()
+    if not chosen.countries:
+        notes = ("No country is selected, so the pack shows no incidents.",)
+    return BriefingData(
+        title=title,
+        generated_at=generated_at or datetime.now(UTC),
+        filter_summary=filter_summary(chosen, country_names()),
+        key_figures=key_figures(current, previous),
+        series=series,
+        series_freq=freq,
+        top_regions=top_units(current, "admin1", MAX_TOP_REGIONS),
+        risk=_risk_table(frame, chosen),
+        developments=developments,
+        map_png=map_png,
+        attributions=attribution_texts(includes_demo=includes_demo),
+        includes_demo=includes_demo,
+        notes=notes,
+    )

@@ -1,0 +1,162 @@
+"""Command line for scheduled briefing packs: ``python -m dashboard brief --out FILE.pdf ...``.
+
+Runs without Streamlit (a cron job on a server with no browser): it imports only the pure
+builders (:mod:`dashboard.briefing_pack`) and the domain packages. Domain errors go to
+stderr as one sentence with exit code 2; argparse's usage errors get the same treatment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Final, NoReturn
+from urllib.parse import parse_qs
+
+from geodata.boundaries import DEFAULT_COUNTRIES, country_names
+from geodata.errors import GeodataError
+from incidents.errors import IncidentsError
+from incidents.query import IncidentFilter
+from incidents.store import IncidentStore, open_store
+
+EXIT_OK: Final = 0
+EXIT_FAILURE: Final = 2
+DEFAULT_TITLE: Final = "Security briefing: Mali and the central Sahel"
+VIEWS_MODULE: Final = "incidents.store.views"
+
+
+class UsageError(Exception):
+    """A bad command line: one sentence for stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _suffix_path(suffix: str) -> type:
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.suffix.lower() != suffix:
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {suffix}")
+        return path
+
+    return parse  # type: ignore[return-value]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m dashboard", description="Sahel Security Dashboard tools (no web server)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    brief = commands.add_parser("brief", help="write a PDF briefing pack (and optionally a PNG map)")
+    brief.add_argument("--out", required=True, type=_suffix_path(".pdf"), metavar="FILE.pdf")
+    brief.add_argument(
+        "--png", type=_suffix_path(".png"), metavar="FILE.png", help="also write the map image"
+    )
+    brief.add_argument("--view", metavar="NAME", help="start from this saved view's filters and title")
+    brief.add_argument(
+        "--country",
+        nargs="+",
+        action="extend",
+        metavar="ISO3",
+        help=f"countries (default: the view's, else {' '.join(DEFAULT_COUNTRIES)})",
+    )
+    brief.add_argument("--since", type=_iso_date, metavar="DATE", help="first event date, inclusive")
+    brief.add_argument("--until", type=_iso_date, metavar="DATE", help="last event date, inclusive")
+    brief.add_argument("--title", help="title of the pack (default: the view's title, else a generic one)")
+    return parser
+
+
+def _load_view(store: IncidentStore, name: str) -> tuple[IncidentFilter, str | None]:
+    """The saved view's filter and title; a clear error when saved views are not available."""
+    try:
+        views = importlib.import_module(VIEWS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != VIEWS_MODULE:
+            raise
+        raise UsageError(
+            f"--view {name!r} cannot be used: saved views are not available in this installation "
+            f"({VIEWS_MODULE} is missing)"
+        ) from None
+    view = views.get_view(store, name)
+    if view is None:
+        saved = list(views.list_views(store)["name"])
+        raise UsageError(f"no saved view is called {name!r}; saved views: {saved or 'none'}")
+    chosen = IncidentFilter.from_query_params(parse_qs(view.query), DEFAULT_COUNTRIES)
+    return chosen, (view.title or None)
+
+
+def choose_filter(store: IncidentStore, args: argparse.Namespace) -> tuple[IncidentFilter, str]:
+    """The filter and title from the view (if any) overridden by --country/--since/--until."""
+    chosen, title = IncidentFilter(countries=DEFAULT_COUNTRIES), None
+    if args.view:
+        chosen, title = _load_view(store, args.view)
+    if args.country:
+        known = country_names()
+        countries = tuple(dict.fromkeys(code.strip().upper() for code in args.country))
+        unknown = [c for c in countries if c not in known]
+        if unknown:
+            raise UsageError(f"unknown country code(s) {unknown}; allowed: {sorted(known)}")
+        chosen = replace(chosen, countries=countries)
+    if args.since or args.until:
+        if args.since and args.until and args.since > args.until:
+            raise UsageError(f"--since {args.since} is after --until {args.until}")
+        data_range = store.date_range()
+        since = args.since or (data_range[0] if data_range else args.until)
+        until = args.until or (data_range[1] if data_range else args.since)
+        if since > until:  # one bound given outside the stored range
+            since, until = (since, since) if args.since else (until, until)
+        chosen = replace(chosen, preset="custom", since=since, until=until)
+    return chosen, args.title or title or DEFAULT_TITLE
+
+
+def _cmd_brief(store: IncidentStore, args: argparse.Namespace) -> int:
+    from dashboard.briefing_pack import build_briefing_pdf, collect_briefing_data
+
+    chosen, title = choose_filter(store, args)
+    data = collect_briefing_data(store, chosen, title=title)
+    try:
+        args.out.write_bytes(build_briefing_pdf(data))
+        if args.png:
+            args.png.write_bytes(data.map_png)
+    except OSError as exc:
+        raise UsageError(f"cannot write the pack: {exc}") from exc
+    figures = data.key_figures
+    print(f"wrote {args.out} ({figures.incidents} incidents; {data.filter_summary})")
+    if args.png:
+        print(f"wrote {args.png}")
+    if data.includes_demo:
+        print("note: the pack includes synthetic demo events (source_dataset = demo), not real incidents")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; 0 on success, 2 with one sentence on stderr otherwise."""
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except SystemExit as exc:  # --help
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_FAILURE
+    try:
+        store = open_store()
+        try:
+            return _cmd_brief(store, args)
+        finally:
+            store.close()
+    except (UsageError, ValueError, IncidentsError, GeodataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -1,0 +1,167 @@
+"""Map layer of an organisation's sites and routes with their 10/25/50 km rings (no Streamlit calls).
+
+Added on top of the incident map from :mod:`dashboard.maps`. Rings are true distances:
+geodesic circles around a site, and for a route a band built in the Sahel equidistant
+conic (width error under 1.2 %), matching how the exposure table counts incidents.
+Site names come from uploaded files: they are HTML-escaped here, in Python, and reach the
+page only as JSON strings.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from dashboard.map_elements import Bind, Legend, esc, mark_raw_render
+from geodata.crs import SAHEL_METRIC_PROJ, WGS84
+
+LAYER_SITES: Final = "Sites and routes"
+LAYER_RINGS: Final = "Site rings (10 / 25 / 50 km)"
+RING_KM: Final = (50, 25, 10)  # drawn largest first, so the smaller rings stay on top
+RING_COLOURS: Final = {10: "#b10026", 25: "#e6550d", 50: "#fdae6b"}
+RATING_COLOURS: Final = {"Low": "#1a9850", "Moderate": "#fee08b", "High": "#f46d43", "Severe": "#a50026"}
+SITE_COLOUR: Final = "#222222"
+CIRCLE_VERTICES: Final = 72
+POPUP_FIELDS: Final = (
+    ("site_type", "Type"),
+    ("admin2_name", "District"),
+    ("admin1_name", "Region"),
+    ("exposure_rating", "Exposure"),
+    ("exposure_score", "Score (0-100)"),
+    ("inc_10km_30d", "Incidents ≤10 km, 30 days"),
+    ("inc_25km_30d", "Incidents ≤25 km, 30 days"),
+    ("inc_50km_90d", "Incidents ≤50 km, 90 days"),
+    ("fatalities_50km_90d", "Fatalities ≤50 km, 90 days"),
+    ("nearest_corridor", "Nearest corridor"),
+    ("corridor_distance_km", "Corridor distance (km)"),
+    ("admin2_risk_level", "District risk level"),
+)
+
+_GEOD: Final = Geod(ellps="WGS84")
+
+
+def ring_geometries(geometries: np.ndarray, radius_km: float) -> np.ndarray:
+    """Polygons within ``radius_km`` of each point (geodesic circle) or line (projected band)."""
+    rings = np.empty(len(geometries), dtype=object)
+    is_point = shapely.get_type_id(geometries) == 0
+    azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
+    for i in np.flatnonzero(is_point):
+        x, y = geometries[i].x, geometries[i].y
+        lon, lat, _ = _GEOD.fwd(
+            np.full(CIRCLE_VERTICES, x),
+            np.full(CIRCLE_VERTICES, y),
+            azimuths,
+            np.full(CIRCLE_VERTICES, radius_km * 1000),
+        )
+        rings[i] = shapely.Polygon(np.column_stack([lon, lat]))
+    lines = np.flatnonzero(~is_point)
+    if len(lines):
+        metric = gpd.GeoSeries(geometries[lines], crs=WGS84).to_crs(SAHEL_METRIC_PROJ)
+        rings[lines] = metric.buffer(radius_km * 1000, quad_segs=16).to_crs(WGS84).to_numpy()
+    return rings
+
+
+def site_popup_html(site: pd.Series, exposure: pd.Series | None) -> str:
+    """Popup table of a site: escaped name and, when known, its exposure figures."""
+    rows = [("Kind", esc(site.get("kind", "")))]
+    source = exposure if exposure is not None else site
+    for column, label in POPUP_FIELDS:
+        if column in source.index:
+            rows.append((label, esc(source[column])))
+    body = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
+    title = f'<div class="sahel-popup"><b>{esc(site.get("name", ""))}</b></div>'
+    return f'{title}<table class="sahel-popup">{body}</table>'
+
+
+def add_site_layers(
+    m: folium.Map, sites: pd.DataFrame, exposure: pd.DataFrame | None = None, *, fit: bool = True
+) -> None:
+    """Add the ring and site/route layers (and their legend) to ``m``; zoom to the sites.
+
+    ``sites`` has ``site_id, name, kind, geometry_wkt``; ``exposure`` (optional, from
+    ``site_exposure``) adds figures to the popups and colours each site by its rating.
+    """
+    mark_raw_render(m)
+    if sites.empty:
+        return
+    geometries = np.asarray(shapely.from_wkt(sites["geometry_wkt"].astype(object).to_numpy()), dtype=object)
+    by_id = exposure.set_index(exposure["site_id"].astype(str)) if exposure is not None else None
+    names = [esc(name) for name in sites["name"]]
+    _ring_layer(geometries, names).add_to(m)
+    group = folium.FeatureGroup(name=LAYER_SITES)
+    for position, (_, site) in enumerate(sites.iterrows()):
+        row = None
+        if by_id is not None and str(site["site_id"]) in by_id.index:
+            row = by_id.loc[str(site["site_id"])]
+        colour = (
+            RATING_COLOURS.get(str(row["exposure_rating"]), SITE_COLOUR) if row is not None else SITE_COLOUR
+        )
+        geometry = geometries[position]
+        if geometry.geom_type == "Point":
+            shape: folium.Element = folium.CircleMarker(
+                (geometry.y, geometry.x),
+                radius=8,
+                color=SITE_COLOUR,
+                weight=2,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.95,
+            )
+        else:
+            shape = folium.PolyLine(
+                [(y, x) for x, y, *_ in geometry.coords], color=colour, weight=5, opacity=0.95
+            )
+        Bind("bindTooltip", names[position], sticky=True).add_to(shape)
+        Bind("bindPopup", site_popup_html(site, row), maxWidth=360).add_to(shape)
+        shape.add_to(group)
+    group.add_to(m)
+    Legend(_legend_html()).add_to(m)
+    if fit:
+        minx, miny, maxx, maxy = shapely.total_bounds(geometries)
+        pad = 0.6  # degrees: the 50 km rings stay in view
+        m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
+
+
+def _ring_layer(geometries: np.ndarray, names: list[str]) -> folium.GeoJson:
+    frames = []
+    for radius in RING_KM:
+        frames.append(
+            gpd.GeoDataFrame(
+                {"radius_km": radius, "tooltip": [f"{name}: {radius} km" for name in names]},
+                geometry=ring_geometries(geometries, radius),
+                crs=WGS84,
+            )
+        )
+    rings = pd.concat(frames, ignore_index=True)
+    return folium.GeoJson(
+        rings,
+        name=LAYER_RINGS,
+        style_function=lambda f: {
+            "color": RING_COLOURS[int(f["properties"]["radius_km"])],
+            "weight": 1.5,
+            "fillOpacity": 0.04,
+            "dashArray": "4 4",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        zoom_on_click=False,
+    )
+
+
+def _legend_html() -> str:
+    rings = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;border:2px dashed {RING_COLOURS[r]};'
+        f'margin-right:4px"></span>{r} km</div>'
+        for r in sorted(RING_KM)
+    )
+    ratings = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+        f'background:{colour};margin-right:4px"></span>{label}</div>'
+        for label, colour in RATING_COLOURS.items()
+    )
+    return f"<b>Site rings</b>{rings}<b>Site exposure</b>{ratings}"

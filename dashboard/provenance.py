@@ -1,0 +1,65 @@
+"""Provenance footers of exports: the sources credited, the filters in words, the demo warning.
+
+Pure (no Streamlit): the pages' download buttons and the briefing-pack CLI share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import pandas as pd
+
+from dashboard.attribution import CREDITS, DEMO_CREDIT
+from incidents.export import Provenance
+from incidents.model import EVENT_TYPE_LABELS
+from incidents.query import IncidentFilter
+
+
+def sources_text(*, includes_demo: bool) -> str:
+    """Every data source with its licence and required wording, one sentence group each."""
+    parts = [f"{credit.name} ({credit.licence}): {credit.text}" for credit in CREDITS]
+    if includes_demo:
+        parts.append(DEMO_CREDIT)
+    return " ".join(parts)
+
+
+def filter_summary(chosen: IncidentFilter, country_names: Mapping[str, str] | None = None) -> str:
+    """The filter in one line a reader can check: countries, dates and every other restriction."""
+    names = country_names or {}
+    countries = ", ".join(f"{names.get(c, c)} ({c})" if c in names else c for c in chosen.countries)
+    parts = [f"Countries: {countries or 'none'}"]
+    if chosen.since and chosen.until:
+        parts.append(f"Dates: {chosen.since.isoformat()} to {chosen.until.isoformat()}")
+    else:
+        parts.append(f"Dates: preset {chosen.preset}")
+    if chosen.event_types:
+        parts.append("Event types: " + ", ".join(EVENT_TYPE_LABELS.get(t, t) for t in chosen.event_types))
+    if chosen.actor_groups:
+        parts.append("Actor groups: " + ", ".join(chosen.actor_groups))
+    if chosen.admin1_codes:
+        parts.append("Regions: " + ", ".join(chosen.admin1_codes))
+    if chosen.min_fatalities:
+        parts.append(f"At least {chosen.min_fatalities} fatalities")
+    if chosen.corridor_id:
+        parts.append(f"Within {chosen.corridor_km:g} km of corridor {chosen.corridor_id}")
+    if chosen.sources:
+        parts.append("Data sources: " + ", ".join(chosen.sources))
+    return "; ".join(parts)
+
+
+def build_provenance(
+    frame: pd.DataFrame,
+    chosen: IncidentFilter,
+    *,
+    country_names: Mapping[str, str] | None = None,
+    generated_at: datetime | None = None,
+) -> Provenance:
+    """The provenance footer for an export of ``frame`` selected by ``chosen``."""
+    demo = bool((frame["source_dataset"].astype("string") == "demo").any()) if len(frame) else False
+    return Provenance.for_frame(
+        frame,
+        sources=sources_text(includes_demo=demo),
+        filters=filter_summary(chosen, country_names),
+        generated_at=generated_at,
+    )

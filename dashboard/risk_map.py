@@ -1,0 +1,130 @@
+"""Map of risk levels: admin units (or corridor lines) filled in fixed level colours.
+
+The colours are tied to the levels (1 Low ... 5 Extreme), never to quantiles of the units in
+view, so a unit keeps its colour whatever else the filters show. The base map (boundaries,
+corridors, offline assets, attribution) is the incident map's, drawn without incidents.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from dashboard.map_elements import Legend, esc
+from dashboard.map_layers import SEQUENTIAL, _admin_frame, feature_collection, geojson_features
+from dashboard.maps import MapBuild, build_incident_map_with_info
+from incidents.risk.index import RISK_LEVEL_LABELS
+
+#: Level -> fill colour (ColorBrewer YlOrRd, the palette of the other choropleths).
+LEVEL_COLOURS: Final = dict(zip(range(1, 6), SEQUENTIAL, strict=True))
+NO_UNIT_FILL: Final = "#e0e0e0"
+
+
+def risk_tooltip(row: pd.Series) -> str:
+    """Escaped tooltip text of one unit's risk row."""
+    return (
+        f"Level {int(row['risk_level'])} – {esc(RISK_LEVEL_LABELS[int(row['risk_level'])])} "
+        f"(index {float(row['index']):.2f})<br>{int(row['events']):,} events, "
+        f"{int(row['fatalities']):,} fatalities, {int(row['civilian_events']):,} civilian-targeting events"
+    )
+
+
+def risk_legend_html(title: str = "Risk level") -> str:
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:4px;'
+        f'background:{LEVEL_COLOURS[level]};border:1px solid #666"></span>{level} {esc(label)}</div>'
+        for level, label in RISK_LEVEL_LABELS.items()
+    )
+    return f'<div class="sahel-legend-risk"><b>{esc(title)}</b>{rows}</div>'
+
+
+def build_risk_map(
+    table: pd.DataFrame,
+    level: str,
+    *,
+    empty_incidents: pd.DataFrame,
+    admin0: gpd.GeoDataFrame,
+    admin1: gpd.GeoDataFrame,
+    admin2: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    corridor_lines: gpd.GeoDataFrame | None = None,
+) -> MapBuild:
+    """Base map plus one layer of ``table``'s units coloured by ``risk_level``.
+
+    ``table`` is :func:`incidents.risk.table.build_risk_table` output; ``empty_incidents`` an
+    empty analysis frame (the base map's incident layers then stay empty). For corridors,
+    ``corridor_lines`` (:func:`geodata.corridors.load_corridors`) are drawn thick in level colours.
+    """
+    build = build_incident_map_with_info(
+        empty_incidents, admin0=admin0, admin1=admin1, admin2=admin2, corridors=corridors
+    )
+    by_code = table.assign(unit_code=table["unit_code"].astype(str)).set_index("unit_code")
+    if level == "corridor":
+        layer = _corridor_layer(by_code, corridor_lines)
+    else:
+        units = admin1 if level == "admin1" else admin2
+        layer = _unit_layer(by_code, level, units)
+    if layer is not None:
+        layer.add_to(build.map)
+    Legend(risk_legend_html()).add_to(build.map)
+    return build
+
+
+def _unit_layer(by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | None) -> folium.GeoJson | None:
+    if units is None or units.empty:
+        return None
+    features = geojson_features(units, level, lambda f: _admin_frame(f, level))
+    codes = units[f"{level}_code"].astype(str).tolist()
+    for feature, code in zip(features, codes, strict=True):
+        props = feature["properties"]
+        if code in by_code.index:
+            row = by_code.loc[code]
+            props["fill"] = LEVEL_COLOURS[int(row["risk_level"])]
+            props["tooltip"] = f"<b>{props['label']}</b><br>{risk_tooltip(row)}"
+        else:
+            props["fill"] = NO_UNIT_FILL
+            props["tooltip"] = f"<b>{props['label']}</b><br>not rated"
+    return folium.GeoJson(
+        feature_collection(features),
+        name="Risk level",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+            "color": "#666666",
+            "weight": 0.6,
+        },
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#222222"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if features else None,
+        zoom_on_click=False,
+    )
+
+
+def _corridor_layer(by_code: pd.DataFrame, lines: gpd.GeoDataFrame | None) -> folium.GeoJson | None:
+    if lines is None or lines.empty:
+        return None
+    shown = lines[lines["corridor_id"].astype(str).isin(by_code.index)]
+    if shown.empty:
+        return None
+    rows = by_code.loc[shown["corridor_id"].astype(str)]
+    frame = gpd.GeoDataFrame(
+        {
+            "colour": [LEVEL_COLOURS[int(level)] for level in rows["risk_level"]],
+            "tooltip": [
+                f"<b>{esc(code)} {esc(name)}</b><br>{risk_tooltip(row)}"
+                for code, name, (_, row) in zip(
+                    shown["corridor_id"], shown["corridor_name"], rows.iterrows(), strict=True
+                )
+            ],
+        },
+        geometry=shown.geometry.to_numpy(),
+        crs=shown.crs,
+    )
+    return folium.GeoJson(
+        frame.__geo_interface__,
+        name="Corridor risk level",
+        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 7, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    )

@@ -1,0 +1,251 @@
+"""Briefing mode headless: saved views round-trip through a link, stepping, management, live refresh.
+
+Each test gets its own SQLite store (filled with the demo data on the first run). Fragments
+with ``run_every`` do not tick by themselves in AppTest: a second ``at.run()`` after an
+import stands in for the next tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from incidents.model import conform_incidents
+from incidents.query import IncidentFilter
+from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store.views import SavedView, get_view, list_views, save_view
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+MAP_PAGE = "app_pages/map.py"
+BRIEFING = "app_pages/briefing.py"
+TIMEOUT_S = 120
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'briefing.db'}"
+    monkeypatch.setenv("SAHEL_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[IncidentStore]:
+    opened = open_store(db_url)
+    yield opened
+    opened.close()
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [str(e.value) for e in at.error]
+
+
+def _metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label).replace(",", ""))
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [str(c.value) for c in at.caption]
+
+
+def _query(chosen: IncidentFilter, **options: str) -> str:
+    from dashboard.views import build_query
+
+    return build_query(chosen, options)
+
+
+def test_save_on_map_page_then_reopen_by_link(db_url: str, store: IncidentStore) -> None:
+    at = _app()
+    at.run()
+    at.switch_page(MAP_PAGE).run()
+    _ok(at)
+    at.multiselect(key="filter_countries").set_value(["MLI"])
+    at.multiselect(key="filter_types").set_value(["battle", "violence_against_civilians"])
+    at.selectbox(key="filter_period").set_value("all")
+    at.radio(key="map_heat").set_value("fatalities")
+    at.checkbox(key="map_hexagons").check()
+    at.run()
+    _ok(at)
+    at.text_input(key="view_name").input("mali-battles")
+    at.text_input(key="view_title").input("Mali: battles and attacks on civilians")
+    at.text_area(key="view_notes").input("Point at the centre.")
+    at.button(key="view_save").click().run()
+    _ok(at)
+    assert any("mali-battles" in str(s.value) for s in at.success)
+
+    view = get_view(store, "mali-battles")
+    assert view is not None
+    assert view.title == "Mali: battles and attacks on civilians" and view.notes == "Point at the centre."
+    assert "heat:fatalities" in view.layers and "hexagons" in view.layers
+    assert view.zoom is not None  # st_folium's default value carries the zoom
+
+    fresh = _app()
+    fresh.query_params["view"] = "mali-battles"
+    fresh.run()
+    _ok(fresh)
+    assert "view" not in fresh.query_params, "the link is applied once, then dropped"
+    assert fresh.query_params["country"] == "MLI"
+    assert fresh.multiselect(key="filter_countries").value == ["MLI"]
+    assert fresh.multiselect(key="filter_types").value == ["battle", "violence_against_civilians"]
+    assert fresh.selectbox(key="filter_period").value == "all"
+    assert fresh.session_state["map_heat"] == "fatalities"
+    assert fresh.session_state["map_hexagons"] is True
+    assert fresh.session_state["map_buffers"] is False
+    fresh.switch_page(MAP_PAGE).run()
+    _ok(fresh)
+    assert fresh.radio(key="map_heat").value == "fatalities"
+    assert fresh.checkbox(key="map_hexagons").value is True
+    assert fresh.multiselect(key="filter_countries").value == ["MLI"]
+
+
+def test_unknown_view_link_warns(db_url: str) -> None:
+    at = _app()
+    at.query_params["view"] = "no-such-view"
+    at.run()
+    at.switch_page(MAP_PAGE).run()
+    _ok(at)
+    assert any("no-such-view" in str(w.value) for w in at.warning)
+
+
+def _seed_views(store: IncidentStore) -> None:
+    save_view(
+        store,
+        SavedView(
+            name="all-mali",
+            title="Mali, all dates",
+            notes="Open with the big picture.",
+            query=_query(IncidentFilter(countries=("MLI",), preset="all")),
+            center_lat=16.0,
+            center_lon=-2.0,
+            zoom=5,
+            layers=("basemap:none",),
+        ),
+        "test",
+    )
+    save_view(
+        store,
+        SavedView(
+            name="burkina-heat",
+            title="Burkina Faso heat",
+            query=_query(IncidentFilter(countries=("BFA",), preset="last_90"), map_heat="count"),
+            layers=("basemap:none", "heat:count"),
+        ),
+        "test",
+    )
+    save_view(
+        store,
+        SavedView(name="niger-shaded", title="Niger shaded", query="country=NER&period=all"),
+        "test",
+    )
+
+
+def _open_briefing(at: AppTest) -> AppTest:
+    at.run()
+    at.switch_page(BRIEFING).run()
+    _ok(at)
+    return at
+
+
+def test_briefing_without_views_explains_how_to_save(db_url: str) -> None:
+    at = _open_briefing(_app())
+    assert any("Save this view" in str(i.value) for i in at.info)
+
+
+def test_next_and_previous_step_through_the_views(db_url: str, store: IncidentStore) -> None:
+    at = _open_briefing(_app())  # the first run loads the demo data
+    _seed_views(store)
+    at.run()
+    _ok(at)
+    assert at.title[0].value == "Mali, all dates"
+    assert at.button(key="brief_prev").disabled
+    assert "Open with the big picture." in [str(m.value) for m in at.markdown]
+    incidents_mali = _metric(at, "Incidents")
+    at.button(key="brief_next").click().run()
+    _ok(at)
+    assert at.title[0].value == "Burkina Faso heat"
+    assert _metric(at, "Incidents") != incidents_mali
+    at.button(key="brief_next").click().run()
+    assert at.title[0].value == "Niger shaded"
+    assert at.button(key="brief_next").disabled
+    at.button(key="brief_prev").click().run()
+    _ok(at)
+    assert at.title[0].value == "Burkina Faso heat"
+
+
+def test_link_opens_the_briefing_at_that_view(db_url: str, store: IncidentStore) -> None:
+    _open_briefing(_app())
+    _seed_views(store)
+    at = _app()
+    at.query_params["view"] = "niger-shaded"
+    at.run()
+    at.switch_page(BRIEFING).run()
+    _ok(at)
+    assert at.title[0].value == "Niger shaded"
+
+
+def test_manage_rename_move_and_delete(db_url: str, store: IncidentStore) -> None:
+    at = _open_briefing(_app())
+    _seed_views(store)
+    at.run()
+    at.selectbox(key="brief_manage_view").set_value("niger-shaded").run()
+    at.text_input(key="brief_rename_to").input("niger").run()
+    at.button(key="brief_rename").click().run()
+    _ok(at)
+    assert list(list_views(store)["name"]) == ["all-mali", "burkina-heat", "niger"]
+    at.button(key="brief_move_up").click().run()
+    at.button(key="brief_move_up").click().run()
+    _ok(at)
+    assert list(list_views(store)["name"]) == ["niger", "all-mali", "burkina-heat"]
+    assert at.title[0].value == "Niger shaded", "the first slide is now the moved view"
+    assert at.button(key="brief_delete").disabled, "deleting needs the confirmation box"
+    at.checkbox(key="brief_delete_confirm").check().run()
+    at.button(key="brief_delete").click().run()
+    _ok(at)
+    assert list(list_views(store)["name"]) == ["all-mali", "burkina-heat"]
+    assert at.title[0].value == "Mali, all dates"
+
+
+def _new_mali_incidents(store: IncidentStore, n: int) -> pd.DataFrame:
+    """``n`` copies of a stored Mali incident under new ids, inside the stored date range."""
+    sample = store.load_incidents(countries=["MLI"]).head(n).copy()
+    sample["source_dataset"] = "manual"
+    sample["source_event_id"] = [f"briefing-{i}" for i in range(n)]
+    sample["incident_id"] = "manual:" + sample["source_event_id"]
+    return conform_incidents(sample.drop(columns=["batch_id", "imported_at"]))
+
+
+def test_live_refresh_shows_an_import_made_during_the_briefing(db_url: str, store: IncidentStore) -> None:
+    at = _open_briefing(_app())
+    _seed_views(store)
+    at.run()
+    _ok(at)
+    assert at.title[0].value == "Mali, all dates"
+    before = _metric(at, "Incidents")
+    assert any("0 new incidents since the briefing started" in c for c in _captions(at))
+
+    store.add_batch(
+        _new_mali_incidents(store, 3), BatchMeta(file_name="field.csv", sha256="x" * 64, format="generic")
+    )
+    at.run()  # the fragment's next tick
+    _ok(at)
+    assert _metric(at, "Incidents") == before + 3
+    assert any("3 new incidents since the briefing started" in c for c in _captions(at))
+
+
+def test_refresh_interval_is_configurable(db_url: str, store: IncidentStore) -> None:
+    at = _open_briefing(_app())
+    _seed_views(store)
+    at.run()
+    assert at.number_input(key="brief_refresh_s").value == 60
+    at.number_input(key="brief_refresh_s").set_value(30).run()
+    _ok(at)
+    assert any("every 30 s" in c for c in _captions(at))
