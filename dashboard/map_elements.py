@@ -103,6 +103,49 @@ class Legend(MacroElement):
         self.html = html_text
 
 
+class FullscreenControl(MacroElement):
+    """A full-screen button using the browser's Fullscreen API: no plugin, nothing to download.
+
+    folium's Fullscreen plugin loads its script from a CDN, which fails offline. Where the
+    browser refuses full screen (an iframe without permission) the button is not shown.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var map = {{ this._parent.get_name() }};
+                var box = map.getContainer();
+                if (!document.fullscreenEnabled || !box.requestFullscreen) { return; }
+                var control = L.control({position: "topleft"});
+                control.onAdd = function () {
+                    var bar = L.DomUtil.create("div", "leaflet-bar sahel-fullscreen");
+                    var link = L.DomUtil.create("a", "", bar);
+                    link.href = "#";
+                    link.title = "Full screen";
+                    link.setAttribute("role", "button");
+                    link.setAttribute("aria-label", "Full screen");
+                    link.innerHTML = "&#x26F6;";
+                    L.DomEvent.disableClickPropagation(bar);
+                    L.DomEvent.on(link, "click", function (event) {
+                        L.DomEvent.preventDefault(event);
+                        if (document.fullscreenElement) { document.exitFullscreen(); }
+                        else { box.requestFullscreen(); }
+                    });
+                    return bar;
+                };
+                control.addTo(map);
+                document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FullscreenControl"
+
+
 class MapStyle(MacroElement):
     """Page CSS: the plain background of the offline basemap and the legend/popup look."""
 

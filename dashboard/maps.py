@@ -33,6 +33,7 @@ from dashboard.attribution import (
 )
 from dashboard.map_elements import Attribution as _Attribution
 from dashboard.map_elements import Bind as _Bind
+from dashboard.map_elements import FullscreenControl as _FullscreenControl
 from dashboard.map_elements import Legend as _Legend
 from dashboard.map_elements import MapStyle as _MapStyle
 from dashboard.map_elements import esc, mark_raw_render
@@ -506,6 +507,7 @@ def build_incident_map_with_info(
     _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)
     _Attribution(MAP_INCIDENTS_ATTRIBUTION).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
+    _FullscreenControl().add_to(m)
     bounds = _bounds(incidents, admin1, admin0)
     if bounds is not None:
         m.fit_bounds(bounds)

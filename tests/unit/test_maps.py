@@ -150,6 +150,7 @@ def test_layers_present(admin0, admin1, corridors) -> None:
     assert "L.markerClusterGroup" in html
     assert "L.control.layers" in html
     assert "L.control.scale" in html
+    assert "requestFullscreen" in html and "sahel-fullscreen" in html  # own control: no CDN plugin
     assert html.count("L.circleMarker") == 1, "markers are built in the browser, not one element each"
     assert html.count("L.polyline") == len(corridors)
 
