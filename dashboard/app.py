@@ -17,8 +17,9 @@ if _REPO_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
-from dashboard.auth import gate_navigation  # noqa: E402
+from dashboard.auth import current_user, gate_navigation  # noqa: E402
 from dashboard.views import apply_view_link  # noqa: E402
+from incidents.auth import Permission, can  # noqa: E402
 
 # The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.
 st.set_page_config(layout="wide", page_title="Sahel Security Dashboard", page_icon="🗺️")
@@ -28,30 +29,40 @@ try:
 except AssetError as exc:
     st.error(f"The offline map files could not be prepared: {exc}", icon="🚫")
 
+PAGES = {
+    "Situation": [
+        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("app_pages/map.py", title="Map", icon=":material/map:"),
+        st.Page("app_pages/timeline.py", title="Timeline", icon=":material/timeline:"),
+        st.Page("app_pages/risk_heatmap.py", title="Risk heatmap", icon=":material/grid_on:"),
+    ],
+    "Risk analysis": [
+        st.Page("app_pages/risk.py", title="Risk levels", icon=":material/warning:"),
+        st.Page("app_pages/corridors.py", title="Corridors", icon=":material/route:"),
+        st.Page("app_pages/before_after.py", title="Before / after", icon=":material/compare_arrows:"),
+        st.Page("app_pages/exposure.py", title="Site exposure", icon=":material/location_on:"),
+    ],
+    "Data": [
+        st.Page("app_pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
+    ],
+    "Present": [
+        st.Page("app_pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
+        st.Page("app_pages/about.py", title="About", icon=":material/info:"),
+    ],
+}
 # gate_navigation: in required mode a session without a user gets only the sign-in page.
-page = st.navigation(
-    gate_navigation({
-        "Situation": [
-            st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("app_pages/map.py", title="Map", icon=":material/map:"),
-            st.Page("app_pages/timeline.py", title="Timeline", icon=":material/timeline:"),
-            st.Page("app_pages/risk_heatmap.py", title="Risk heatmap", icon=":material/grid_on:"),
+allowed = gate_navigation(PAGES)
+if allowed is PAGES and (user := current_user()) is not None and can(user, Permission.MANAGE_ACCOUNTS):
+    # Only admins get the section; the page and incidents.auth.accounts refuse anyone else as well.
+    allowed = {
+        **PAGES,
+        "Admin": [
+            st.Page(
+                "app_pages/admin.py", title="Accounts", icon=":material/manage_accounts:", url_path="admin"
+            )
         ],
-        "Risk analysis": [
-            st.Page("app_pages/risk.py", title="Risk levels", icon=":material/warning:"),
-            st.Page("app_pages/corridors.py", title="Corridors", icon=":material/route:"),
-            st.Page("app_pages/before_after.py", title="Before / after", icon=":material/compare_arrows:"),
-            st.Page("app_pages/exposure.py", title="Site exposure", icon=":material/location_on:"),
-        ],
-        "Data": [
-            st.Page("app_pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
-        ],
-        "Present": [
-            st.Page("app_pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
-            st.Page("app_pages/about.py", title="About", icon=":material/info:"),
-        ],
-    })
-)
+    }
+page = st.navigation(allowed)
 # A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn.
 apply_view_link()
 page.run()

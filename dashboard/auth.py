@@ -16,9 +16,10 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from dashboard.caching import get_store
-from incidents.auth import LOCAL_ADMIN, AuthError, User
+from incidents.auth import LOCAL_ADMIN, AuthError, Permission, User, can
 from incidents.auth.accounts import get_user, has_admin, user_count, verify_credentials
 from incidents.auth.mode import AuthMode, auth_mode, no_admin_message
+from incidents.auth.roles import MINIMUM_ROLE
 from incidents.errors import IncidentsError
 
 SESSION_KEY: Final = "auth_user"
@@ -48,6 +49,17 @@ def current_user() -> User | None:
         st.session_state.pop(SESSION_KEY, None)
         return None
     return user
+
+
+def may(user: User | None, permission: Permission, what: str) -> bool:
+    """Whether ``user`` holds ``permission``; if not, a caption naming the role it needs.
+
+    Only a courtesy: the domain function refuses anyway (``PermissionDenied``).
+    """
+    if user is not None and can(user, permission):
+        return True
+    st.caption(f"{what} needs the {MINIMUM_ROLE[permission]} role; ask an admin.")
+    return False
 
 
 def client_key() -> str:

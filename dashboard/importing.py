@@ -15,6 +15,8 @@ from typing import Final
 
 import pandas as pd
 
+from incidents.auth import LOCAL_ADMIN, Permission, User, can
+from incidents.auth.guarded import commit_import_as
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas
 from incidents.ingest.detect import detect_format
@@ -29,7 +31,6 @@ from incidents.ingest.pipeline import (
     DEFAULT_MAX_BYTES,
     PreparedImport,
     Progress,
-    commit_import,
     prepare_import,
 )
 from incidents.ingest.report import ImportReport
@@ -38,7 +39,8 @@ from incidents.ingest.table import read_raw_table
 from incidents.store import IncidentStore
 
 #: Accounts come in a later issue; until then every change is audited as "local".
-USER_NAME: Final = "local"
+#: The name local mode records (the implicit admin); signed-in users are recorded by name.
+USER_NAME: Final = LOCAL_ADMIN.name
 #: Where named mappings are kept for re-use (git-ignored with the rest of var/).
 MAPPINGS_DIR: Final = Path(__file__).resolve().parents[1] / "var" / "mappings"
 UPLOAD_TYPES: Final = ("csv", "tsv", "txt", "xlsx")
@@ -101,11 +103,11 @@ def run_validation(
 
 
 def run_commit(
-    prepared: PreparedImport, store: IncidentStore, *, progress: Progress | None = None
+    prepared: PreparedImport, store: IncidentStore, *, by: User, progress: Progress | None = None
 ) -> ImportReport:
-    """Write a validated import as one batch (the "Import N rows" button)."""
+    """Write a validated import as one batch as ``by`` (the "Import N rows" button); checks the role."""
     options = {"progress": progress} if progress is not None else {}
-    return commit_import(prepared, store, user_name=USER_NAME, **options)  # type: ignore[arg-type]
+    return commit_import_as(prepared, store, by, **options)
 
 
 def clamp_share(share: float) -> float:
@@ -290,6 +292,15 @@ def undoable_batches(batches: pd.DataFrame) -> pd.DataFrame:
     if batches.empty:
         return batches
     return batches[batches["status"] == "committed"].reset_index(drop=True)
+
+
+def batches_undoable_by(batches: pd.DataFrame, user: User) -> pd.DataFrame:
+    """The committed batches ``user`` may undo: their own for analysts, all for admins."""
+    committed = undoable_batches(batches)
+    if committed.empty:
+        return committed
+    allowed = [can(user, Permission.UNDO_OWN, owner=str(owner)) for owner in committed["user_name"]]
+    return committed[allowed].reset_index(drop=True)
 
 
 def batch_label(batch: Mapping[str, object]) -> str:

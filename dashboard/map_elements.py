@@ -125,7 +125,9 @@ class FullscreenControl(MacroElement):
                     link.title = "Full screen";
                     link.setAttribute("role", "button");
                     link.setAttribute("aria-label", "Full screen");
-                    link.innerHTML = "&#x26F6;";
+                    link.innerHTML = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" '
+                        + 'style="vertical-align:middle"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" '
+                        + 'fill="none" stroke="#333" stroke-width="2"/></svg>';
                     L.DomEvent.disableClickPropagation(bar);
                     L.DomEvent.on(link, "click", function (event) {
                         L.DomEvent.preventDefault(event);

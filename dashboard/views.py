@@ -17,9 +17,10 @@ from urllib.parse import quote, urlencode
 import streamlit as st
 
 from dashboard import caching, filters
-from dashboard.importing import USER_NAME
+from dashboard.auth import current_user, may
 from dashboard.maps import BASEMAPS
 from geodata.boundaries import DEFAULT_COUNTRIES
+from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
 from incidents.store.views import SavedView, get_view, save_view
@@ -233,9 +234,13 @@ def _save_current_view() -> None:
         zoom=position.get("zoom"),
         layers=tuple(layers_of(options)),
     )
+    user = current_user()
+    if user is None:
+        st.session_state[KEY_MESSAGE] = ("error", "The view was not saved: sign in first.")
+        return
     try:
         existed = get_view(caching.get_store(), name) is not None if name else False
-        save_view(caching.get_store(), view, USER_NAME)
+        save_view(caching.get_store(), view, by=user)  # refuses a viewer (PermissionDenied)
     except IncidentsError as exc:
         st.session_state[KEY_MESSAGE] = ("error", f"The view was not saved: {exc}.")
         return
@@ -246,6 +251,8 @@ def _save_current_view() -> None:
 def render_save_control() -> None:
     """Sidebar expander that saves the current filter, Map options and map position."""
     with st.sidebar.expander("Save this view", expanded=KEY_MESSAGE in st.session_state):
+        if not may(current_user(), Permission.EDIT_REFERENCE, "Saving views"):
+            return
         st.text_input("Name", key=KEY_NAME, max_chars=120, help="Short and unique; it appears in the link.")
         st.text_input("Title", key=KEY_TITLE, help="Shown large on the Briefing page (default: the name).")
         st.text_area("Speaker notes", key=KEY_NOTES, height=80)

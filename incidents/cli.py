@@ -7,6 +7,7 @@ through the single handler in :func:`main`; never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import hashlib
 import json
 import sys
@@ -19,11 +20,14 @@ import pandas as pd
 
 from geodata.errors import GeodataError
 from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
+from incidents.auth import Role, User, require
+from incidents.auth.accounts import get_user
+from incidents.auth.guarded import commit_import_as, undo_batch_as
 from incidents.demo import DEMO_ROWS, load_demo
 from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, export_incidents
 from incidents.ingest.mapping import load_mapping
-from incidents.ingest.pipeline import FORMATS, commit_import, prepare_import
+from incidents.ingest.pipeline import FORMATS, prepare_import
 from incidents.ingest.report import file_level_report
 from incidents.store import IncidentStore, open_store
 
@@ -46,6 +50,26 @@ UCDP_ATTRIBUTION: Final = (
 )
 
 
+def operator(store: IncidentStore, account: str | None) -> User:
+    """Who a store-changing command acts as.
+
+    Without ``--user``: the shell operator, an admin recorded as ``cli:<system user>``
+    (shell access to the server already grants everything). With ``--user NAME``: that
+    account, with its own role, so scripts can run least-privileged.
+    """
+    if not account:
+        return User(name=f"cli:{getpass.getuser()}", role=Role.ADMIN)
+    user = get_user(store, account)
+    if user is None:
+        raise IncidentsError(
+            f"--user {account!r} names no account; list them with `python -m incidents users list`, "
+            "or omit --user to act as the shell operator"
+        )
+    if user.disabled:
+        require(user, "view")  # raises PermissionDenied naming the disabled account
+    return user
+
+
 def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
     mapping = load_mapping(args.mapping) if args.mapping else None
     label = str(args.path)
@@ -63,7 +87,8 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
         if args.report:
             _write_failure_report(args.report, label, args.format, str(exc))
         raise
-    report = prepared.report if args.dry_run else commit_import(prepared, store, user_name=args.user)
+    user = operator(store, args.user)
+    report = prepared.report if args.dry_run else commit_import_as(prepared, store, user)
     if args.report:
         report.write_json(args.report)
     print(report.summary())
@@ -108,7 +133,7 @@ def _cmd_batches(store: IncidentStore, _args: argparse.Namespace) -> int:
 
 
 def _cmd_undo(store: IncidentStore, args: argparse.Namespace) -> int:
-    removed = store.undo_batch(args.batch_id, user_name=args.user)
+    removed = undo_batch_as(store, args.batch_id, operator(store, args.user))
     print(f"batch {args.batch_id} undone: {removed} incidents removed")
     return EXIT_OK
 
@@ -169,7 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--month-first", action="store_true", help="read 03/04/2024 as 4 March (default: day first, 3 April)"
     )
     import_.add_argument("--max-mb", type=float, default=200.0, help="refuse larger files (default 200)")
-    import_.add_argument("--user", default="local", help="name recorded with the batch")
+    import_.add_argument(
+        "--user",
+        metavar="NAME",
+        help="act as this account, with its role (default: the shell operator, an admin, "
+        "recorded as cli:<system user>)",
+    )
     import_.set_defaults(handler=_cmd_import)
 
     demo = commands.add_parser("demo", help="load the synthetic demo data and the UCDP sample (idempotent)")
@@ -183,7 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     undo = commands.add_parser("undo", help="remove exactly the incidents of one batch")
     undo.add_argument("batch_id", metavar="BATCH_ID")
-    undo.add_argument("--user", default="local", help="name recorded in the audit log")
+    undo.add_argument(
+        "--user",
+        metavar="NAME",
+        help="act as this account, with its role (default: the shell operator, an admin, "
+        "recorded as cli:<system user>)",
+    )
     undo.set_defaults(handler=_cmd_undo)
 
     export = commands.add_parser("export", help="write incidents to .csv, .geojson or .gpkg")

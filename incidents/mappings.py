@@ -119,12 +119,17 @@ def derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
     Security managers filter by the non-state group involved, so an army-vs-JNIM battle
     is attributed to JNIM rather than to state forces.
     """
-    # Classify each distinct name once (actor names repeat a lot), then broadcast.
-    actor1, actor2 = actor1.astype(object), actor2.astype(object)
-    unique1 = {name: normalise_actor_group(name) for name in actor1.dropna().unique()}
-    unique2 = {name: normalise_actor_group(name) for name in actor2.dropna().unique()}
-    first = actor1.map(unique1).astype(object).fillna("unidentified")
-    second = actor2.map(unique2).astype(object).fillna("unidentified")
+    # Classify each distinct name once (actor names repeat a lot), then broadcast by code.
     armed = {"JNIM", "IS Sahel", "rebels", "militia"}
-    prefer_second = ~first.isin(armed) & second.isin(armed)
-    return first.where(~prefer_second, second).astype("string")
+
+    def classify(actor: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(actor)  # missing -> -1 -> the trailing "unidentified"
+        groups = [normalise_actor_group(name) for name in uniques] + ["unidentified"]
+        group_array = np.array(groups, dtype=object)
+        is_armed = np.array([group in armed for group in groups], dtype=bool)
+        return group_array[codes], is_armed[codes]
+
+    first, first_armed = classify(actor1)
+    second, second_armed = classify(actor2)
+    prefer_second = ~first_armed & second_armed
+    return pd.Series(np.where(prefer_second, second, first), index=actor1.index, dtype="string")

@@ -15,9 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import caching, components, tables
+from dashboard.auth import current_user, may
 from dashboard.charts_pivot import build_pivot_forest_figure, pivot_display_table
 from dashboard.context import corridor_mask, load_page_data
 from geodata.errors import GeodataError
+from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.model import DATE_PRECISIONS
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, PivotError, before_after
@@ -42,7 +44,6 @@ KEY_EDIT_SUBMIT: Final = "pivot_edit_submit"
 KEY_DELETE_CONFIRM: Final = "pivot_delete_confirm"
 KEY_DELETE: Final = "pivot_delete"
 
-USER_NAME: Final = "local"  # accounts come later; the audit log records this name
 MIN_WINDOW_DAYS: Final = 7
 MAX_WINDOW_DAYS: Final = 730
 LEVEL_LABELS: Final[dict[UnitLevel, str]] = {
@@ -66,14 +67,14 @@ def _flash(message: str) -> None:
     st.session_state[KEY_FLASH] = message
 
 
-def _render_editor(developments: pd.DataFrame) -> None:
-    """Add, edit and delete key developments; every change is audited under the user ``local``."""
+def _render_editor(developments: pd.DataFrame, user: User) -> None:
+    """Add, edit and delete key developments; every change is audited under the user's name."""
     store = caching.get_store()
     if message := st.session_state.pop(KEY_FLASH, None):
         st.success(message, icon="✅")
     st.caption(
         "Changes are saved in the incident store at once, for every user, and recorded in the "
-        f"audit log under the name “{USER_NAME}”. Scope is a country ISO3 code (MLI, BFA, NER, ...) "
+        f"audit log under the name “{user.name}”. Scope is a country ISO3 code (MLI, BFA, NER, ...) "
         "or SAHEL for the whole region."
     )
     add_tab, edit_tab = st.tabs(["Add", "Edit or delete"])
@@ -96,7 +97,7 @@ def _render_editor(developments: pd.DataFrame) -> None:
                     title=title,
                     category=category,
                     source=source,
-                    user_name=USER_NAME,
+                    by=user,
                 )
             except IncidentsError as exc:
                 components.domain_error(exc)
@@ -139,7 +140,7 @@ def _render_editor(developments: pd.DataFrame) -> None:
                         title=edit_title,
                         category=edit_category,
                         source=edit_source,
-                        user_name=USER_NAME,
+                        by=user,
                     )
                 except IncidentsError as exc:
                     components.domain_error(exc)
@@ -151,7 +152,7 @@ def _render_editor(developments: pd.DataFrame) -> None:
         )
         if st.button("Delete development", key=KEY_DELETE, disabled=not confirmed, type="primary"):
             try:
-                delete_development(store, picked, user_name=USER_NAME)
+                delete_development(store, picked, by=user)
             except IncidentsError as exc:
                 components.domain_error(exc)
             else:
@@ -288,6 +289,8 @@ if pivot_row is not None:
             )
 
 with st.expander("Edit key developments"):
-    _render_editor(developments)
+    editor = current_user()
+    if editor is not None and may(editor, Permission.EDIT_REFERENCE, "Editing key developments"):
+        _render_editor(developments, editor)
 
 components.attribution_footer()

@@ -18,15 +18,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import caching, components, views
+from dashboard.auth import current_user, may
 from dashboard.charts import build_timeline_figure
 from dashboard.context import apply_filter
-from dashboard.importing import USER_NAME
+from dashboard.download_panel import render_download_panel
+from dashboard.downloads import PreparedDownloads, prepare_downloads
 from dashboard.maps import MapBuild, build_incident_map_with_info
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures
 from incidents.analytics.regions import unit_summary
 from incidents.analytics.timeseries import incident_series
+from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.store.views import SavedView, delete_view, move_view, rename_view
 
@@ -51,6 +54,7 @@ KEY_DOWN = "brief_move_down"
 KEY_DELETE_CONFIRM = "brief_delete_confirm"
 KEY_DELETE = "brief_delete"
 KEY_MESSAGE = "brief_message"
+KEY_HAND_OUT = "brief_hand_out"
 
 # Presentation mode: no sidebar or toolbar, larger text (read from the back of a room).
 PRESENTATION_CSS = """
@@ -77,23 +81,24 @@ def _run_action(action: str) -> None:
     """Rename, move or delete the view chosen in the management table (a button callback)."""
     store = caching.get_store()
     name = st.session_state.get(KEY_MANAGE_VIEW)
-    if not name:
+    user = current_user()
+    if not name or user is None:
         return
     try:
         if action == "rename":
             new = str(st.session_state.get(KEY_RENAME_TO, ""))
-            rename_view(store, name, new, USER_NAME)
+            rename_view(store, name, new, by=user)
             st.session_state[KEY_MANAGE_VIEW] = new.strip()
             message = f"Renamed {name!r} to {new.strip()!r}; links to the old name no longer open it."
         elif action in ("up", "down"):
             current = next((v.position for v in _views() if v.name == name), None) or 1
-            moved = move_view(store, name, current + (-1 if action == "up" else 1), USER_NAME)
+            moved = move_view(store, name, current + (-1 if action == "up" else 1), by=user)
             message = f"{name!r} is now number {moved} in the briefing."
         else:
             if not st.session_state.get(KEY_DELETE_CONFIRM):
                 st.session_state[KEY_MESSAGE] = ("error", "Tick the confirmation box first.")
                 return
-            delete_view(store, name, USER_NAME)
+            delete_view(store, name, by=user)
             st.session_state[KEY_DELETE_CONFIRM] = False
             st.session_state.pop(KEY_MANAGE_VIEW, None)
             message = f"Deleted the view {name!r}."
@@ -123,6 +128,8 @@ def _render_management(all_views: list[SavedView]) -> None:
             "Link": st.column_config.LinkColumn("Link", help="Opens the view's filters on this page"),
         },
     )
+    if not may(current_user(), Permission.EDIT_REFERENCE, "Renaming, reordering or deleting views"):
+        return
     names = [view.name for view in all_views]
     if st.session_state.get(KEY_MANAGE_VIEW) not in names:
         st.session_state.pop(KEY_MANAGE_VIEW, None)
@@ -272,6 +279,29 @@ def _step(delta: int, count: int) -> None:
     st.session_state[KEY_INDEX] = min(max(int(st.session_state.get(KEY_INDEX, 0)) + delta, 0), count - 1)
 
 
+def _render_hand_out(view: SavedView) -> None:
+    """PDF pack, PNG and HTML maps and the data files of this view, built on request."""
+    store = caching.get_store()
+    db_url = caching.current_db_url()
+    version = store.data_version()
+    chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(caching.incident_date_range(db_url, version))
+    assert chosen.since is not None and chosen.until is not None
+
+    def build() -> PreparedDownloads:
+        current, _ = apply_filter(caching.analysis_frame(db_url, version), chosen)
+        fmap = _build_map(view, current, db_url, version, (chosen.since, chosen.until)).map
+        return prepare_downloads(
+            store,
+            chosen,
+            current,
+            fmap=fmap,
+            pack_title=view.title or view.name,
+            country_names=caching.country_names_cached(),
+        )
+
+    render_download_panel(KEY_HAND_OUT, (view.view_id, view.updated_at, version, chosen), build)
+
+
 # ---- page ---------------------------------------------------------------------------------------
 
 st.session_state.setdefault(KEY_STARTED, datetime.now(UTC))
@@ -336,6 +366,16 @@ except (IncidentsError, GeodataError) as exc:
 
 with st.expander("Speaker notes", expanded=False):
     st.markdown(view.notes if view.notes else "_No notes for this view._")
+
+with st.expander("Hand-out pack", expanded=False):
+    st.caption(
+        "This view's filter as files to hand out: the PDF briefing pack, the map as an image and as an "
+        "offline interactive page, and the incidents. Each carries sources, licences, filters and time."
+    )
+    try:
+        _render_hand_out(view)
+    except (IncidentsError, GeodataError) as exc:
+        components.domain_error(exc)
 
 with st.expander("Briefing settings and saved views", expanded=False):
     st.number_input(

@@ -15,11 +15,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import caching, components
+from dashboard.auth import current_user, may
 from dashboard.charts import build_unit_trend_figure
-from dashboard.importing import USER_NAME
 from dashboard.maps import build_incident_map_with_info
 from geodata.corridor_files import read_corridor_file
 from geodata.errors import GeodataError
+from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.risk.corridor_activity import (
     DEFAULT_BUFFER_KM,
@@ -147,7 +148,7 @@ def _detail(
     st_folium(build.map, key="corridor_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 
 
-def _upload(store: object, known_ids: list[str]) -> None:
+def _upload(store: object, known_ids: list[str], user: User) -> None:
     st.markdown("**Add or replace a corridor from a file**")
     upload = st.file_uploader(
         "GeoJSON, KML or waypoint CSV", type=["geojson", "json", "kml", "csv"], key=KEY_UPLOAD
@@ -206,7 +207,7 @@ def _upload(store: object, known_ids: list[str]) -> None:
                 source_refs=str(first["source_refs"] or ""),
                 confidence=str(confidence),
                 note=note or f"uploaded from {upload.name}",
-                user_name=USER_NAME,
+                by=user,
             )
         except (IncidentsError, ValueError) as exc:
             st.error(str(exc), icon="🚫")
@@ -215,7 +216,7 @@ def _upload(store: object, known_ids: list[str]) -> None:
         st.rerun()
 
 
-def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str) -> None:
+def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str, user: User) -> None:
     first = segments[segments["corridor_id"] == corridor_id].iloc[0]
     st.markdown(f"**Edit {corridor_id}** (a new version with the same line)")
     cols = st.columns(2)
@@ -236,7 +237,7 @@ def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str) -> None:
                 sources=sources,
                 confidence=str(confidence),
                 note=note,
-                user_name=USER_NAME,
+                by=user,
             )
         except (IncidentsError, ValueError) as exc:
             st.error(str(exc), icon="🚫")
@@ -248,7 +249,7 @@ def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str) -> None:
     confirm = st.checkbox(f"Yes, retire {corridor_id}", key=KEY_RETIRE_CONFIRM)
     if st.button("Retire corridor", key=KEY_RETIRE, disabled=not confirm):
         try:
-            version = retire_corridor(store, corridor_id, USER_NAME)  # type: ignore[arg-type]
+            version = retire_corridor(store, corridor_id, by=user)  # type: ignore[arg-type]
         except IncidentsError as exc:
             st.error(str(exc), icon="🚫")
             return
@@ -294,14 +295,18 @@ else:
 
 st.divider()
 st.subheader("Maintain corridors")
-upload_tab, edit_tab, history_tab = st.tabs(["Upload", "Edit or retire", "Version history"])
-with upload_tab:
-    _upload(store, active_ids)
-with edit_tab:
-    if active_ids:
-        _edit(store, segments, str(st.session_state.get(KEY_SELECTED) or active_ids[0]))
-    else:
-        st.caption("No active corridor to edit.")
+user = current_user()
+if user is not None and may(user, Permission.EDIT_REFERENCE, "Editing corridors"):
+    upload_tab, edit_tab, history_tab = st.tabs(["Upload", "Edit or retire", "Version history"])
+    with upload_tab:
+        _upload(store, active_ids, user)
+    with edit_tab:
+        if active_ids:
+            _edit(store, segments, str(st.session_state.get(KEY_SELECTED) or active_ids[0]), user)
+        else:
+            st.caption("No active corridor to edit.")
+else:
+    history_tab = st.container()
 with history_tab:
     history = caching.corridor_versions_table(db_url, version)
     st.dataframe(history.drop(columns=["source_refs", "version_id"]), hide_index=True, width="stretch")

@@ -17,9 +17,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import caching, components, tables
+from dashboard.auth import current_user, may
 from dashboard.map_sites import add_site_layers
 from dashboard.maps import build_incident_map_with_info
 from geodata.errors import GeodataError
+from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.risk.exposure import EXPOSURE_RATINGS, RADII_KM, WINDOWS_DAYS
 from incidents.sites import SiteRead, read_sites, site_from_values
@@ -57,23 +59,31 @@ def _as_of(data_range: tuple[date, date] | None) -> date:
     )
 
 
-def _store_sites(read: SiteRead | None, frame: pd.DataFrame, *, file_name: str, sha256: str) -> None:
-    store = caching.get_store()
-    batch_id = add_sites_batch(
-        store,
-        frame,
-        file_name=file_name,
-        sha256=sha256,
-        rows_read=read.rows_read if read is not None else len(frame),
-        rows_rejected=read.rows_rejected if read is not None else 0,
-    )
+def _store_sites(
+    read: SiteRead | None, frame: pd.DataFrame, *, file_name: str, sha256: str, user: User
+) -> bool:
+    """Store the sites as ``user``; False (with the reason shown) when refused or failed."""
+    try:
+        batch_id = add_sites_batch(
+            caching.get_store(),
+            frame,
+            file_name=file_name,
+            sha256=sha256,
+            by=user,
+            rows_read=read.rows_read if read is not None else len(frame),
+            rows_rejected=read.rows_rejected if read is not None else 0,
+        )
+    except IncidentsError as exc:
+        components.domain_error(exc)
+        return False
     st.session_state[KEY_MESSAGE] = (
         f"Stored {len(frame)} site(s)/route(s) from {file_name} as batch {batch_id} "
         "(undo it from the Import page or with `python -m incidents undo`)."
     )
+    return True
 
 
-def _upload_section() -> None:
+def _upload_section(user: User) -> None:
     uploaded = st.file_uploader(
         "Sites (CSV/XLSX: name, type, lat, lon), routes (CSV: route, seq, lat, lon) or GeoJSON lines",
         type=["csv", "xlsx", "geojson", "json"],
@@ -105,13 +115,14 @@ def _upload_section() -> None:
     if right.button("Discard", key=KEY_DISCARD, width="stretch"):
         st.session_state.pop(KEY_PENDING, None)
         st.rerun()
-    if confirm:
-        _store_sites(pending, pending.frame, file_name=pending.file_name, sha256=pending.sha256)
+    if confirm and _store_sites(
+        pending, pending.frame, file_name=pending.file_name, sha256=pending.sha256, user=user
+    ):
         st.session_state.pop(KEY_PENDING, None)
         st.rerun()
 
 
-def _form_section() -> None:
+def _form_section(user: User) -> None:
     with st.form(KEY_FORM, clear_on_submit=True):
         name = st.text_input("Name", key=KEY_NAME, max_chars=200)
         site_type = st.text_input("Type (office, camp, mine, warehouse…)", key=KEY_TYPE, max_chars=100)
@@ -136,8 +147,8 @@ def _form_section() -> None:
     digest = hashlib.sha256(
         f"{frame.at[0, 'name']}|{frame.at[0, 'site_type']}|{lat}|{lon}".encode()
     ).hexdigest()
-    _store_sites(None, frame, file_name="entered by hand", sha256=digest)
-    st.rerun()
+    if _store_sites(None, frame, file_name="entered by hand", sha256=digest, user=user):
+        st.rerun()
 
 
 def _map(
@@ -196,11 +207,13 @@ message = st.session_state.pop(KEY_MESSAGE, None)
 if message:
     st.success(message, icon="✅")
 
-upload_tab, form_tab = st.tabs(["Upload sites or routes", "Add a site by hand"])
-with upload_tab:
-    _upload_section()
-with form_tab:
-    _form_section()
+user = current_user()
+if user is not None and may(user, Permission.EDIT_REFERENCE, "Adding sites and routes"):
+    upload_tab, form_tab = st.tabs(["Upload sites or routes", "Add a site by hand"])
+    with upload_tab:
+        _upload_section(user)
+    with form_tab:
+        _form_section(user)
 
 try:
     sites = caching.sites_table(db_url, version)

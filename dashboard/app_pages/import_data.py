@@ -12,6 +12,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import caching, components
 from dashboard import importing as imp
+from dashboard.auth import current_user
+from incidents.auth import Permission, User, can
+from incidents.auth.guarded import undo_batch_as
 from incidents.errors import IncidentsError
 from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, suggest_mapping
 from incidents.ingest.pipeline import FORMATS, PreparedImport
@@ -70,13 +73,13 @@ def _load_mapping(columns: list[str]) -> None:
     )
 
 
-def _undo(store: IncidentStore) -> None:
+def _undo(store: IncidentStore, user: User) -> None:
     batch_id = st.session_state.get("undo_batch")
     st.session_state["undo_confirm"] = False
     if not batch_id:
         return
     try:
-        removed = store.undo_batch(batch_id, user_name=imp.USER_NAME)
+        removed = undo_batch_as(store, batch_id, user)  # refuses another's batch unless admin
     except IncidentsError as exc:
         st.session_state[UNDO_MESSAGE] = ("error", str(exc))
         return
@@ -231,7 +234,7 @@ def _issues(prepared: PreparedImport) -> None:
     )
 
 
-def _prepared(prepared: PreparedImport, store: IncidentStore) -> None:
+def _prepared(prepared: PreparedImport, store: IncidentStore, user: User) -> None:
     report = prepared.report
     st.subheader("Check before importing")
     st.caption(f"File {report.file} · format **{report.format}** · SHA-256 {report.sha256[:12]}…")
@@ -258,6 +261,7 @@ def _prepared(prepared: PreparedImport, store: IncidentStore) -> None:
             final = imp.run_commit(
                 prepared,
                 store,
+                by=user,
                 progress=lambda share, label: bar.progress(imp.clamp_share(share), text=label),
             )
         except IncidentsError as exc:
@@ -273,7 +277,7 @@ def _prepared(prepared: PreparedImport, store: IncidentStore) -> None:
         st.rerun()
 
 
-def _history(store: IncidentStore) -> None:
+def _history(store: IncidentStore, user: User) -> None:
     st.subheader("Import history")
     _show(st.session_state.pop(UNDO_MESSAGE, None))
     batches = store.list_batches()
@@ -281,10 +285,18 @@ def _history(store: IncidentStore) -> None:
         st.info("No imports yet. Batches appear here once you import a file.")
         return
     st.dataframe(batches, hide_index=True, width="stretch")
-    committed = imp.undoable_batches(batches)
-    if committed.empty:
+    if not can(user, Permission.UNDO_OWN, owner=user.name):
+        st.caption("Undoing a batch needs the analyst role (your own batches) or the admin role (any batch).")
+        return
+    if imp.undoable_batches(batches).empty:
         st.caption("Every batch has been undone; nothing left to undo.")
         return
+    committed = imp.batches_undoable_by(batches, user)
+    if committed.empty:
+        st.caption("None of the remaining batches is yours; only an admin may undo other people's batches.")
+        return
+    if not can(user, Permission.UNDO_ANY):
+        st.caption("You can undo the batches you imported; an admin can undo any batch.")
     labels = {row["batch_id"]: imp.batch_label(row) for row in committed.to_dict("records")}
     with st.expander("Undo a batch"):
         batch_id = st.selectbox(
@@ -297,7 +309,60 @@ def _history(store: IncidentStore) -> None:
         )
         count = imp.batch_rows(committed, batch_id)
         confirmed = st.checkbox(f"I understand this removes {count:,} incidents", key="undo_confirm")
-        st.button("Undo batch", key="undo_button", disabled=not confirmed, on_click=_undo, args=(store,))
+        st.button("Undo batch", key="undo_button", disabled=not confirmed, on_click=_undo, args=(store, user))
+
+
+def _upload_section(store: IncidentStore) -> None:
+    upload = st.file_uploader(
+        "Incident file",
+        type=list(imp.UPLOAD_TYPES),
+        key="import_file",
+        help=f"CSV, TSV, TXT or XLSX, up to {imp.MAX_UPLOAD_MB} MB (server.maxUploadSize in "
+        ".streamlit/config.toml). Encoding and delimiter are detected.",
+    )
+    left, right = st.columns(2)
+    fmt = left.selectbox(
+        "Format",
+        FORMATS,
+        key="import_format",
+        format_func=imp.FORMAT_LABELS.__getitem__,
+        help="'Detect automatically' recognises ACLED and UCDP headers; anything else is "
+        "treated as your own spreadsheet.",
+    )
+    dayfirst = right.radio(
+        "Dates like 03/04/2023 mean",
+        [True, False],
+        key="import_dayfirst",
+        horizontal=True,
+        format_func=lambda first: "3 April (day first)" if first else "March 4 (month first)",
+        help="Only ambiguous numeric dates depend on this; ISO dates (2023-04-03) are always read "
+        "as written.",
+    )
+
+    if upload is None:
+        st.session_state.pop(RAW, None)  # free the last file's table
+        st.info(
+            "Upload a file to start. Supported: ACLED exports, UCDP GED downloads and your own "
+            "CSV/XLSX spreadsheets (you map their columns once and can save the mapping)."
+        )
+        return
+    if st.session_state.get(PREPARED_FOR) not in (None, upload.file_id):
+        st.session_state.pop(PREPARED, None)  # validated from another file
+    try:
+        raw = _raw_table(upload)
+        used = imp.effective_format(fmt, raw.frame.columns)
+    except IncidentsError as exc:
+        components.domain_error(exc)
+        return
+    mapping = _mapping_editor(raw, upload.file_id, dayfirst) if used == "generic" else None
+    if fmt == "auto":
+        st.caption(f"Detected format: **{used}**.")
+    if st.button(
+        "Validate",
+        key="import_validate",
+        help="Reads and checks every row against the store; writes nothing.",
+    ):
+        _validate(upload, store, fmt, mapping, dayfirst)
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -314,62 +379,25 @@ except IncidentsError as exc:
     components.domain_error(exc)
     st.stop()
 
+user = current_user()
+if user is None:  # gate_navigation offers only the sign-in page then; defensive
+    st.stop()
+
 if RESULT in st.session_state:
     st.success(st.session_state.pop(RESULT))
 
-upload = st.file_uploader(
-    "Incident file",
-    type=list(imp.UPLOAD_TYPES),
-    key="import_file",
-    help=f"CSV, TSV, TXT or XLSX, up to {imp.MAX_UPLOAD_MB} MB (server.maxUploadSize in "
-    ".streamlit/config.toml). Encoding and delimiter are detected.",
-)
-left, right = st.columns(2)
-fmt = left.selectbox(
-    "Format",
-    FORMATS,
-    key="import_format",
-    format_func=imp.FORMAT_LABELS.__getitem__,
-    help="'Detect automatically' recognises ACLED and UCDP headers; anything else is "
-    "treated as your own spreadsheet.",
-)
-dayfirst = right.radio(
-    "Dates like 03/04/2023 mean",
-    [True, False],
-    key="import_dayfirst",
-    horizontal=True,
-    format_func=lambda first: "3 April (day first)" if first else "March 4 (month first)",
-    help="Only ambiguous numeric dates depend on this; ISO dates (2023-04-03) are always read as written.",
-)
-
-if upload is None:
-    st.session_state.pop(RAW, None)  # free the last file's table
-    st.info(
-        "Upload a file to start. Supported: ACLED exports, UCDP GED downloads and your own "
-        "CSV/XLSX spreadsheets (you map their columns once and can save the mapping)."
-    )
+# The commit refuses too (incidents.auth.guarded); hiding the controls only spares a viewer the refusal.
+if can(user, Permission.IMPORT):
+    _upload_section(store)
+    prepared = st.session_state.get(PREPARED)
+    if prepared is not None:
+        _prepared(prepared, store, user)
 else:
-    if st.session_state.get(PREPARED_FOR) not in (None, upload.file_id):
-        st.session_state.pop(PREPARED, None)  # validated from another file
-    try:
-        raw = _raw_table(upload)
-        used = imp.effective_format(fmt, raw.frame.columns)
-    except IncidentsError as exc:
-        components.domain_error(exc)
-    else:
-        mapping = _mapping_editor(raw, upload.file_id, dayfirst) if used == "generic" else None
-        if fmt == "auto":
-            st.caption(f"Detected format: **{used}**.")
-        if st.button(
-            "Validate",
-            key="import_validate",
-            help="Reads and checks every row against the store; writes nothing.",
-        ):
-            _validate(upload, store, fmt, mapping, dayfirst)
-
-prepared = st.session_state.get(PREPARED)
-if prepared is not None:
-    _prepared(prepared, store)
+    st.session_state.pop(PREPARED, None)
+    st.caption(
+        f"Importing needs the analyst role; you are signed in as {user.role}. "
+        "Ask an admin if you need to import files. The import history below is read-only."
+    )
 
 st.divider()
-_history(store)
+_history(store, user)

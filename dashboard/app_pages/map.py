@@ -19,6 +19,8 @@ from streamlit_folium import st_folium
 from dashboard import caching, components, views
 from dashboard.charts import build_unit_trend_figure
 from dashboard.context import PageData, load_page_data
+from dashboard.download_panel import render_download_panel
+from dashboard.downloads import prepare_downloads
 from dashboard.maps import BASEMAPS, MAX_POINTS, MapBuild, build_incident_map_with_info
 from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
@@ -43,6 +45,7 @@ KEY_SELECTED = "map_selected_unit"
 KEY_SEEN_CLICK = "map_seen_click"
 KEY_CLEAR = "map_clear_selection"
 MAP_KEY = "incident_map"
+KEY_DOWNLOADS = "map_downloads"
 
 HEAT_OPTIONS = {"off": "Off", "count": "Incident count", "fatalities": "Fatality-weighted"}
 CHOROPLETH_OPTIONS = {
@@ -313,6 +316,17 @@ st.caption(
     "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names. "
     f"Store: {data.store.describe()}."
 )
+
+with st.expander("Download", expanded=False, icon=":material/download:"):
+    st.caption("The filtered incidents and this map, each with sources, licences, filters and time.")
+    render_download_panel(
+        KEY_DOWNLOADS,
+        (data.data_version, chosen, tuple(sorted(controls.items()))),
+        lambda: prepare_downloads(
+            data.store, chosen, data.incidents, fmap=build.map, country_names=data.country_names
+        ),
+        columns=4,
+    )
 
 selected = st.session_state.get(KEY_SELECTED)
 if isinstance(selected, dict) and selected.get("level") in LEVEL_OPTIONS and selected.get("unit_code"):

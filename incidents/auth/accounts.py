@@ -395,3 +395,21 @@ def verify_credentials(
         raise AuthenticationFailed(GENERIC_FAILURE)
     assert row is not None
     return User(name=row.name, role=Role.parse(row.role))
+
+
+# ---- auditing --------------------------------------------------------------------------
+
+
+def recent_signin_failures(store: IncidentStore, *, by: User, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest failed sign-ins from the audit (newest first): ``at``, ``user_name``, ``details``."""
+    require(by, Permission.MANAGE_ACCOUNTS, target="sign-in failures")
+    table = schema.audit
+    query = (
+        select(table.c.at, table.c.user_name, table.c.details)
+        .where(table.c.action == "signin_failed")
+        .order_by(table.c.audit_id.desc())
+        .limit(int(limit))
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [{"at": _utc(row.at), "user_name": row.user_name, "details": row.details} for row in rows]

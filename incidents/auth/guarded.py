@@ -36,7 +36,7 @@ def require_undo(store: IncidentStore, batch_id: str, user: User) -> None:
 def undo_batch_as(store: IncidentStore, batch_id: str, user: User) -> int:
     """Undo ``batch_id`` if ``user`` may; the audit records ``user.name``."""
     require_undo(store, batch_id, user)
-    return store.undo_batch(batch_id, user_name=user.name)
+    return store.undo_batch(batch_id, user_name=user.name, role=str(user.role))
 
 
 def require_import(user: User) -> None:
@@ -61,4 +61,4 @@ def commit_import_as(
 ) -> ImportReport:
     """Commit a prepared import as ``user`` (recorded as the batch's ``user_name``)."""
     require_import(user)
-    return commit_import(prepared, store, user_name=user.name, **options)  # type: ignore[arg-type]
+    return commit_import(prepared, store, user_name=user.name, role=str(user.role), **options)  # type: ignore[arg-type]

@@ -87,8 +87,9 @@ def country_keys() -> dict[str, str]:
 def resolve_countries(reported: pd.Series) -> pd.Series:
     """ISO3 of each reported country name/code (<NA> when not a covered country)."""
     keys = country_keys()
-    unique = {value: keys.get(normalise_place_name(value)) for value in reported.dropna().unique()}
-    return reported.map(unique).astype("string")
+    codes, uniques = pd.factorize(reported)  # each distinct name once; missing -> -1 -> None
+    iso3 = np.array([keys.get(normalise_place_name(value)) for value in uniques] + [None], dtype=object)
+    return pd.Series(iso3[codes], index=reported.index, dtype="string")
 
 
 def haversine_km(

@@ -122,6 +122,7 @@ def commit_import(
     store: IncidentStore,
     *,
     user_name: str = "local",
+    role: str = "",
     progress: Progress = _noop,
 ) -> ImportReport:
     """Write the prepared rows as one batch (all or nothing); return the final report.
@@ -137,6 +138,7 @@ def commit_import(
         sha256=report.sha256,
         format=report.format,
         user_name=user_name,
+        role=role,
         rows_read=report.rows_read,
         rows_rejected=report.rows_rejected,
         rows_duplicate=report.rows_duplicate,

@@ -186,8 +186,15 @@ def _check_coverage(rows: _Rows, usable: pd.Series, placed: pd.Series, issues: I
     assigned.index = lat.index
     outside = usable & assigned["country_iso3"].isna()
     swappable = outside & (lon.abs() <= 90) & (lat.abs() <= 180)
-    swapped = assign_admin_units(lat.where(swappable).to_numpy(float), lon.where(swappable).to_numpy(float))
-    swapped.index = lat.index
+    # Only the swappable points are located again (usually none): a second full-length
+    # assignment of NaN points cost as much as the first.
+    swapped = pd.DataFrame(
+        {name: pd.Series(pd.NA, index=lat.index, dtype="string") for name in ("country_iso3", "country")}
+    )
+    if swappable.any():
+        found = assign_admin_units(lat[swappable].to_numpy(float), lon[swappable].to_numpy(float))
+        found.index = lat.index[swappable.to_numpy()]
+        swapped = found.reindex(lat.index)
     suspect = swappable & swapped["country_iso3"].notna()
     issues.add(suspect, "latitude", "suspect_swapped_lat_lon", "error",
                lambda: "point (lat " + lat.astype("string").fillna("")
@@ -283,9 +290,15 @@ def _build_accepted(
     out = out[keep]
     group = text["actor_group"][keep]
     known = group.isin(ACTOR_GROUPS).fillna(False).astype(bool)
-    # object dtype: mapping an all-<NA> arrow string column yields a float column (pandas 3)
-    derived = derive_actor_group(out["actor1"].astype(object), out["actor2"].astype(object))
-    out["actor_group"] = group.where(known, derived)
+    if known.all():  # adapters derive the group already: do not classify every actor again
+        out["actor_group"] = group
+    else:
+        unknown = ~known
+        # object dtype: mapping an all-<NA> arrow string column yields a float column (pandas 3)
+        derived = derive_actor_group(
+            out.loc[unknown, "actor1"].astype(object), out.loc[unknown, "actor2"].astype(object)
+        )
+        out["actor_group"] = group.where(known, derived.reindex(group.index))
     if "civilian_targeting" in frame.columns:
         targeting = frame["civilian_targeting"][keep].astype("boolean")
     else:

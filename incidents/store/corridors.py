@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geodata.corridors import SEGMENT_COLUMNS
 from geodata.crs import WGS84
+from incidents.auth.roles import Permission, User, require
 from incidents.errors import StoreError
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
@@ -170,13 +171,14 @@ def add_corridor_version(
     source_refs: str = "",
     confidence: str = "medium",
     note: str = "",
-    user_name: str = "local",
+    by: User,
 ) -> int:
     """Store ``segments`` as a new active version of ``corridor_id`` (a new corridor, or new geometry).
 
     Returns the new version number. Segments are renumbered 1..n in their order and their
     geodesic ``length_km`` recomputed; audited as ``corridor_add``.
     """
+    require(by, Permission.EDIT_REFERENCE, target=f"corridor {corridor_id}")
     _check_id(corridor_id)
     _check_confidence(confidence)
     if not str(name).strip():
@@ -190,7 +192,7 @@ def add_corridor_version(
         "confidence": confidence,
     }
     text = clean.to_json(drop_id=True)
-    return _write_version(store, corridor_id, "corridor_add", metadata, text, "active", note, user_name)
+    return _write_version(store, corridor_id, "corridor_add", metadata, text, "active", note, by.name)
 
 
 def edit_corridor_metadata(
@@ -203,9 +205,10 @@ def edit_corridor_metadata(
     source_refs: str = _UNSET,
     confidence: str = _UNSET,
     note: str = "",
-    user_name: str = "local",
+    by: User,
 ) -> int:
     """New version with the same geometry and the given metadata changed; audited as ``corridor_edit``."""
+    require(by, Permission.EDIT_REFERENCE, target=f"corridor {corridor_id}")
     latest = _latest(store, corridor_id)
     if latest["status"] != "active":
         raise StoreError(
@@ -236,12 +239,13 @@ def edit_corridor_metadata(
         str(latest["segments_geojson"]),
         "active",
         note,
-        user_name,
+        by.name,
     )
 
 
-def retire_corridor(store: IncidentStore, corridor_id: str, user_name: str = "local", note: str = "") -> int:
+def retire_corridor(store: IncidentStore, corridor_id: str, *, by: User, note: str = "") -> int:
     """New version with status ``retired`` (hidden from analysis, kept in history); ``corridor_retire``."""
+    require(by, Permission.EDIT_REFERENCE, target=f"corridor {corridor_id}")
     latest = _latest(store, corridor_id)
     if latest["status"] == "retired":
         raise StoreError(f"corridor {corridor_id!r} is already retired (version {latest['version']})")
@@ -256,7 +260,7 @@ def retire_corridor(store: IncidentStore, corridor_id: str, user_name: str = "lo
         str(latest["segments_geojson"]),
         "retired",
         note or "retired",
-        user_name,
+        by.name,
     )
 
 

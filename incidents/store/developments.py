@@ -16,6 +16,7 @@ from typing import Any, Final
 import pandas as pd
 from sqlalchemy import delete, select, update
 
+from incidents.auth.roles import Permission, User, require
 from incidents.errors import IncidentsError, StoreError
 from incidents.model import DATE_PRECISIONS
 from incidents.store import schema
@@ -145,9 +146,11 @@ def add_development(
     title: str,
     category: str,
     source: str,
-    user_name: str,
+    by: User,
 ) -> int:
     """Validate and store one development; return its new id. Audited as ``development_add``."""
+    require(by, Permission.EDIT_REFERENCE, target="key developments")
+    user_name = by.name
     fields = _validate(
         date=date, date_precision=date_precision, scope=scope, title=title, category=category, source=source
     )
@@ -191,13 +194,15 @@ def update_development(
     title: str | None = None,
     category: str | None = None,
     source: str | None = None,
-    user_name: str,
+    by: User,
 ) -> None:
     """Change the given fields (``None`` keeps a field); audited as ``development_edit``.
 
     Raises :class:`DevelopmentNotFoundError` for an unknown id and :class:`DevelopmentError`
     for an invalid value; nothing is written then.
     """
+    require(by, Permission.EDIT_REFERENCE, target="key developments")
+    user_name = by.name
     table = schema.key_developments
     with store.engine.begin() as conn:
         old = _current(conn, development_id)
@@ -222,8 +227,10 @@ def update_development(
         store._bump_version(conn)
 
 
-def delete_development(store: IncidentStore, development_id: int, user_name: str) -> None:
+def delete_development(store: IncidentStore, development_id: int, *, by: User) -> None:
     """Remove one development; audited as ``development_delete`` with what it said."""
+    require(by, Permission.EDIT_REFERENCE, target="key developments")
+    user_name = by.name
     table = schema.key_developments
     with store.engine.begin() as conn:
         old = _current(conn, development_id)

@@ -14,10 +14,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from incidents.auth.roles import Permission, User, require
 from incidents.errors import StoreError
 from incidents.sites import KINDS, SITE_COLUMNS, empty_sites
 from incidents.store import schema
-from incidents.store.sql import IncidentStore, new_batch_id
+from incidents.store.sql import IncidentStore, actor_details, new_batch_id
 
 SITES_FORMAT: Final = "sites"
 #: Columns of :func:`list_sites`: a sites frame plus its provenance.
@@ -30,7 +31,7 @@ def add_sites_batch(
     *,
     file_name: str,
     sha256: str,
-    user_name: str = "local",
+    by: User,
     rows_read: int | None = None,
     rows_rejected: int = 0,
 ) -> str:
@@ -39,6 +40,8 @@ def add_sites_batch(
     Site ids are made unique in the store as ``"{batch_id}:{n}"``, so the same file can be
     stored twice (two batches) and each undone on its own.
     """
+    require(by, Permission.EDIT_REFERENCE, target="sites")
+    user_name = by.name
     _check_frame(sites_frame)
     now = datetime.now(UTC)
     batch_id = new_batch_id(now)
@@ -75,9 +78,8 @@ def add_sites_batch(
             )
             if rows:
                 conn.execute(schema.sites.insert(), rows)
-            IncidentStore._log(
-                conn, user_name, "import_sites", batch_id, f"{len(rows)} sites from {file_name}"
-            )
+            details = f"{len(rows)} sites from {file_name}" + actor_details(user_name, str(by.role))
+            IncidentStore._log(conn, user_name, "import_sites", batch_id, details)
             IncidentStore._bump_version(conn)
     except IntegrityError as exc:
         raise StoreError(f"the sites of {file_name} could not be stored: {exc.orig}") from exc

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from incidents.auth.roles import Permission, User, require
 from incidents.errors import IncidentsError, StoreError
 from incidents.query import IncidentFilter
 from incidents.store import schema
@@ -269,11 +270,13 @@ def _renumber(conn: Any, names: list[str]) -> None:
         conn.execute(update(table).where(table.c.name == name).values(position=position))
 
 
-def save_view(store: IncidentStore, view: SavedView, user_name: str) -> int:
+def save_view(store: IncidentStore, view: SavedView, *, by: User) -> int:
     """Create the view, or update the one with the same name (keeping its position); return its id.
 
     Audited as ``view_create`` or ``view_update`` (with the user); ``created_by`` is the creator.
     """
+    require(by, Permission.EDIT_REFERENCE, target="saved views")
+    user_name = by.name
     checked = validate_view(view)
     table = schema.saved_views
     try:
@@ -303,8 +306,10 @@ def save_view(store: IncidentStore, view: SavedView, user_name: str) -> int:
     return view_id
 
 
-def rename_view(store: IncidentStore, old: str, new: str, user_name: str) -> None:
+def rename_view(store: IncidentStore, old: str, new: str, *, by: User) -> None:
     """Give the view ``old`` the name ``new`` (links to the old name stop working)."""
+    require(by, Permission.EDIT_REFERENCE, target="saved views")
+    user_name = by.name
     new_name = check_name(new)
     old_name = str(old).strip()
     table = schema.saved_views
@@ -321,8 +326,10 @@ def rename_view(store: IncidentStore, old: str, new: str, user_name: str) -> Non
         store._bump_version(conn)
 
 
-def move_view(store: IncidentStore, name: str, new_position: int, user_name: str) -> int:
+def move_view(store: IncidentStore, name: str, new_position: int, *, by: User) -> int:
     """Move the view to ``new_position`` (1 = first; clamped to 1..n); return the position used."""
+    require(by, Permission.EDIT_REFERENCE, target="saved views")
+    user_name = by.name
     if isinstance(new_position, bool) or not isinstance(new_position, int):
         raise ViewError(f"position {new_position!r} is not a whole number")
     view_name = str(name).strip()
@@ -342,8 +349,10 @@ def move_view(store: IncidentStore, name: str, new_position: int, user_name: str
     return target
 
 
-def delete_view(store: IncidentStore, name: str, user_name: str) -> None:
+def delete_view(store: IncidentStore, name: str, *, by: User) -> None:
     """Remove the view and close the gap in the order; audited with its title."""
+    require(by, Permission.EDIT_REFERENCE, target="saved views")
+    user_name = by.name
     view_name = str(name).strip()
     table = schema.saved_views
     with store.engine.begin() as conn:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from incidents.auth import Role, User
 from incidents.store import open_store
 from incidents.store.developments import list_developments
 
@@ -114,7 +115,7 @@ def test_delete_needs_confirmation(page: AppTest, db_url: str) -> None:
 
     new_id = add_development(
         store, date="2025-11-01", date_precision="day", scope="NER", title="To delete",
-        category="political", source="x", user_name="t",
+        category="political", source="x", by=User("t", Role.ANALYST),
     )  # fmt: skip
     page.run()
     page.selectbox(key="pivot_edit_pick").set_value(new_id).run()

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from incidents.auth import LOCAL_ADMIN
 from incidents.model import conform_incidents
 from incidents.query import IncidentFilter
 from incidents.store import BatchMeta, IncidentStore, open_store
@@ -129,7 +130,7 @@ def _seed_views(store: IncidentStore) -> None:
             zoom=5,
             layers=("basemap:none",),
         ),
-        "test",
+        by=LOCAL_ADMIN,
     )
     save_view(
         store,
@@ -139,12 +140,12 @@ def _seed_views(store: IncidentStore) -> None:
             query=_query(IncidentFilter(countries=("BFA",), preset="last_90"), map_heat="count"),
             layers=("basemap:none", "heat:count"),
         ),
-        "test",
+        by=LOCAL_ADMIN,
     )
     save_view(
         store,
         SavedView(name="niger-shaded", title="Niger shaded", query="country=NER&period=all"),
-        "test",
+        by=LOCAL_ADMIN,
     )
 
 

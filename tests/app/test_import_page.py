@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import importing as imp
+from incidents.auth import LOCAL_ADMIN
 from incidents.ingest.pipeline import PreparedImport
 from incidents.store import IncidentStore, open_store
 
@@ -99,7 +100,8 @@ def test_prepared_import_shows_preview_and_summary_then_commits(page: AppTest, s
 
 
 def test_nothing_new_disables_the_import_button(page: AppTest, store: IncidentStore) -> None:
-    imp.run_commit(_prepare(store), store)  # no-op when an earlier test committed it already
+    # no-op when an earlier test committed it already
+    imp.run_commit(_prepare(store), store, by=LOCAL_ADMIN)
     page.session_state["import_prepared"] = _prepare(store)
     page.run()
     assert not page.exception, page.exception
@@ -108,7 +110,7 @@ def test_nothing_new_disables_the_import_button(page: AppTest, store: IncidentSt
 
 
 def test_undo_needs_confirmation_and_removes_the_batch(page: AppTest, store: IncidentStore) -> None:
-    committed = imp.run_commit(_prepare(store), store)
+    committed = imp.run_commit(_prepare(store), store, by=LOCAL_ADMIN)
     if committed.batch_id is None:  # an earlier test imported the fixture: undo that batch instead
         batches = imp.undoable_batches(store.list_batches())
         batch_id = batches.loc[batches["file_name"] == FIXTURE.name, "batch_id"].iloc[0]

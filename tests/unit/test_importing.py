@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard import importing as imp
+from incidents.auth import LOCAL_ADMIN
 from incidents.errors import FileLevelError
 from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, load_mapping
 from incidents.ingest.report import ImportReport
@@ -32,7 +33,7 @@ def test_run_validation_writes_nothing_and_commit_writes_one_batch(sqlite_store:
     assert shares and all(0 <= share <= 1 for share in shares)
     assert sqlite_store.count_incidents() == 0
 
-    report = imp.run_commit(prepared, sqlite_store)
+    report = imp.run_commit(prepared, sqlite_store, by=LOCAL_ADMIN)
     assert report.batch_id is not None
     assert sqlite_store.count_incidents() == report.rows_accepted
     batches = sqlite_store.list_batches()
@@ -41,11 +42,12 @@ def test_run_validation_writes_nothing_and_commit_writes_one_batch(sqlite_store:
 
 
 def test_revalidating_a_committed_file_finds_only_duplicates(sqlite_store: IncidentStore) -> None:
-    imp.run_commit(imp.run_validation(ACLED.read_bytes(), ACLED.name, sqlite_store), sqlite_store)
+    first = imp.run_validation(ACLED.read_bytes(), ACLED.name, sqlite_store)
+    imp.run_commit(first, sqlite_store, by=LOCAL_ADMIN)
     again = imp.run_validation(ACLED.read_bytes(), ACLED.name, sqlite_store)
     assert again.report.rows_accepted == 0
     assert again.report.rows_duplicate > 0
-    final = imp.run_commit(again, sqlite_store)
+    final = imp.run_commit(again, sqlite_store, by=LOCAL_ADMIN)
     assert final.batch_id is None
     assert "Nothing new" in imp.import_message(final)
 

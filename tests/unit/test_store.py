@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 import incidents.store.sql as sql
+from incidents.auth import LOCAL_ADMIN
 from incidents.errors import BatchNotFoundError, StoreError, StoreURLError
 from incidents.geolocate import attach_admin_units
 from incidents.store import BatchMeta, IncidentStore, open_store, resolve_db_url
@@ -189,7 +190,9 @@ def test_incidents_version_moves_only_with_incidents(store: IncidentStore) -> No
     record = store.add_batch(incidents(["a"]), META)
     assert store.incidents_version() == 1
     before = (store.incidents_version(), store.data_version())
-    views.save_view(store, views.SavedView(name="mali", title="Mali", notes="", query="country=MLI"), "local")
+    views.save_view(
+        store, views.SavedView(name="mali", title="Mali", notes="", query="country=MLI"), by=LOCAL_ADMIN
+    )
     assert store.incidents_version() == before[0]
     assert store.data_version() > before[1]
     store.undo_batch(record.batch_id)

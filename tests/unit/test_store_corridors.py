@@ -11,6 +11,7 @@ import pytest
 from shapely.geometry import LineString
 
 from geodata.crs import WGS84
+from incidents.auth import Role, User
 from incidents.errors import StoreError
 from incidents.store import IncidentStore
 from incidents.store.corridors import (
@@ -21,6 +22,8 @@ from incidents.store.corridors import (
     list_corridor_versions,
     retire_corridor,
 )
+
+ANA = User("ana", Role.ANALYST)
 
 
 def _line(*coords: tuple[float, float]) -> gpd.GeoDataFrame:
@@ -48,10 +51,8 @@ def test_shipped_corridors_are_version_one(store: IncidentStore) -> None:
 
 def test_new_corridor_and_new_geometry_keep_every_version(store: IncidentStore) -> None:
     before = store.data_version()
-    v1 = add_corridor_version(
-        store, "X1", _line((0, 14), (1, 14)), name="Test", confidence="low", user_name="ana"
-    )
-    v2 = add_corridor_version(store, "X1", _line((0, 14), (1, 14), (2, 15)), name="Test", user_name="ana")
+    v1 = add_corridor_version(store, "X1", _line((0, 14), (1, 14)), name="Test", confidence="low", by=ANA)
+    v2 = add_corridor_version(store, "X1", _line((0, 14), (1, 14), (2, 15)), name="Test", by=ANA)
     assert (v1, v2) == (1, 2)
     assert store.data_version() == before + 2
     history = list_corridor_versions(store, "X1")
@@ -68,7 +69,7 @@ def test_new_corridor_and_new_geometry_keep_every_version(store: IncidentStore) 
 def test_edit_creates_version_with_same_geometry_and_as_of_reproduces(store: IncidentStore) -> None:
     old = active_corridor_segments(store)
     moment = _pause()
-    version = edit_corridor_metadata(store, "C2", name="Renamed", confidence="high", user_name="ana")
+    version = edit_corridor_metadata(store, "C2", name="Renamed", confidence="high", by=ANA)
     assert version == 2
     now = active_corridor_segments(store)
     c2 = now[now["corridor_id"] == "C2"]
@@ -85,34 +86,34 @@ def test_edit_creates_version_with_same_geometry_and_as_of_reproduces(store: Inc
     assert set(then.loc[then["corridor_id"] == "C2", "version"]) == {1}
     assert store.audit_log()["action"].iloc[-1] == "corridor_edit"
     with pytest.raises(ValueError, match="nothing to change"):
-        edit_corridor_metadata(store, "C2", name="Renamed")
+        edit_corridor_metadata(store, "C2", name="Renamed", by=ANA)
     with pytest.raises(ValueError, match="confidence 'certain'"):
-        edit_corridor_metadata(store, "C2", confidence="certain")
+        edit_corridor_metadata(store, "C2", confidence="certain", by=ANA)
 
 
 def test_retire_hides_it_but_as_of_still_shows_it(store: IncidentStore) -> None:
     moment = _pause()
     before = store.data_version()
-    assert retire_corridor(store, "C3", "ana") == 2
+    assert retire_corridor(store, "C3", by=ANA) == 2
     assert store.data_version() == before + 1
     assert "C3" not in set(active_corridor_segments(store)["corridor_id"])
     assert "C3" in set(active_corridor_segments(store, as_of=moment)["corridor_id"])
     assert list_corridor_versions(store, "C3")["status"].tolist() == ["active", "retired"]
     assert store.audit_log()["action"].iloc[-1] == "corridor_retire"
     with pytest.raises(StoreError, match="already retired"):
-        retire_corridor(store, "C3", "ana")
+        retire_corridor(store, "C3", by=ANA)
     with pytest.raises(StoreError, match="retired"):
-        edit_corridor_metadata(store, "C3", name="x")
+        edit_corridor_metadata(store, "C3", name="x", by=ANA)
     # uploading a geometry brings it back
-    add_corridor_version(store, "C3", _line((0, 14), (1, 14)), name="Back")
+    add_corridor_version(store, "C3", _line((0, 14), (1, 14)), name="Back", by=ANA)
     assert "C3" in set(active_corridor_segments(store)["corridor_id"])
 
 
 def test_bad_inputs_are_refused(store: IncidentStore) -> None:
     with pytest.raises(CorridorNotFoundError, match="no corridor 'ZZ'"):
-        retire_corridor(store, "ZZ", "ana")
+        retire_corridor(store, "ZZ", by=ANA)
     with pytest.raises(ValueError, match="corridor_id 'bad id'"):
-        add_corridor_version(store, "bad id", _line((0, 14), (1, 14)), name="x")
+        add_corridor_version(store, "bad id", _line((0, 14), (1, 14)), name="x", by=ANA)
     with pytest.raises(ValueError, match="no segments"):
-        add_corridor_version(store, "X2", _line((0, 14), (1, 14)).iloc[0:0], name="x")
+        add_corridor_version(store, "X2", _line((0, 14), (1, 14)).iloc[0:0], name="x", by=ANA)
     assert active_corridor_segments(store, as_of=datetime(2000, 1, 1, tzinfo=UTC)).empty

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from incidents.auth import Role, User
 from incidents.developments import load_key_developments
 from incidents.errors import IncidentsError, StoreError
 from incidents.store import IncidentStore
@@ -48,7 +49,7 @@ def test_seeded_from_the_shipped_csv(store: IncidentStore) -> None:
 
 def test_add_validates_normalises_audits_and_bumps_version(store: IncidentStore) -> None:
     version = store.data_version()
-    new_id = add_development(store, **VALID, user_name="analyst")
+    new_id = add_development(store, **VALID, by=User("analyst", Role.ANALYST))
     listed = list_developments(store).set_index("development_id")
     row = listed.loc[new_id]
     assert row["date"] == pd.Timestamp("2025-10-01")
@@ -63,7 +64,9 @@ def test_add_validates_normalises_audits_and_bumps_version(store: IncidentStore)
 
 
 def test_add_accepts_iso_text_and_sahel_scope(store: IncidentStore) -> None:
-    new_id = add_development(store, **{**VALID, "date": "2025-11-02", "scope": "sahel"}, user_name="a")
+    new_id = add_development(
+        store, **{**VALID, "date": "2025-11-02", "scope": "sahel"}, by=User("a", Role.ANALYST)
+    )
     row = list_developments(store).set_index("development_id").loc[new_id]
     assert row["date"] == pd.Timestamp("2025-11-02")
     assert row["scope"] == "SAHEL"
@@ -89,7 +92,7 @@ def test_invalid_values_raise_typed_errors_and_write_nothing(
     before = list_developments(store)
     version = store.data_version()
     with pytest.raises(DevelopmentError, match=quoted) as caught:
-        add_development(store, **{**VALID, field: value}, user_name="a")
+        add_development(store, **{**VALID, field: value}, by=User("a", Role.ANALYST))
     assert isinstance(caught.value, IncidentsError)
     assert len(list_developments(store)) == len(before)
     assert store.data_version() == version
@@ -97,13 +100,15 @@ def test_invalid_values_raise_typed_errors_and_write_nothing(
 
 def test_precision_error_names_the_allowed_set(store: IncidentStore) -> None:
     with pytest.raises(DevelopmentError, match=r"\['day', 'week', 'month'\]"):
-        add_development(store, **{**VALID, "date_precision": "decade"}, user_name="a")
+        add_development(store, **{**VALID, "date_precision": "decade"}, by=User("a", Role.ANALYST))
 
 
 def test_update_changes_only_given_fields(store: IncidentStore) -> None:
-    new_id = add_development(store, **VALID, user_name="a")
+    new_id = add_development(store, **VALID, by=User("a", Role.ANALYST))
     version = store.data_version()
-    update_development(store, new_id, title="Fuel blockade of Bamako", date="2025-09-30", user_name="b")
+    update_development(
+        store, new_id, title="Fuel blockade of Bamako", date="2025-09-30", by=User("b", Role.ANALYST)
+    )
     row = list_developments(store).set_index("development_id").loc[new_id]
     assert row["title"] == "Fuel blockade of Bamako"
     assert row["date"] == pd.Timestamp("2025-09-30")
@@ -116,25 +121,25 @@ def test_update_changes_only_given_fields(store: IncidentStore) -> None:
 
 
 def test_update_without_change_writes_nothing(store: IncidentStore) -> None:
-    new_id = add_development(store, **VALID, user_name="a")
+    new_id = add_development(store, **VALID, by=User("a", Role.ANALYST))
     version = store.data_version()
-    update_development(store, new_id, title=VALID["title"], user_name="b")
+    update_development(store, new_id, title=VALID["title"], by=User("b", Role.ANALYST))
     assert store.data_version() == version
     assert _audit_actions(store).count("development_edit") == 0
 
 
 def test_update_rejects_invalid_value(store: IncidentStore) -> None:
-    new_id = add_development(store, **VALID, user_name="a")
+    new_id = add_development(store, **VALID, by=User("a", Role.ANALYST))
     with pytest.raises(DevelopmentError, match="scope"):
-        update_development(store, new_id, scope="WORLD", user_name="b")
+        update_development(store, new_id, scope="WORLD", by=User("b", Role.ANALYST))
     assert list_developments(store).set_index("development_id").loc[new_id, "scope"] == "MLI"
 
 
 def test_delete_removes_row_and_audits(store: IncidentStore) -> None:
-    new_id = add_development(store, **VALID, user_name="a")
+    new_id = add_development(store, **VALID, by=User("a", Role.ANALYST))
     count = len(list_developments(store))
     version = store.data_version()
-    delete_development(store, new_id, user_name="c")
+    delete_development(store, new_id, by=User("c", Role.ANALYST))
     listed = list_developments(store)
     assert len(listed) == count - 1
     assert new_id not in set(listed["development_id"])
@@ -148,15 +153,15 @@ def test_delete_removes_row_and_audits(store: IncidentStore) -> None:
 def test_unknown_id_is_a_store_error(store: IncidentStore, operation: str) -> None:
     with pytest.raises(DevelopmentNotFoundError, match="999999") as caught:
         if operation == "update":
-            update_development(store, 999_999, title="x", user_name="a")
+            update_development(store, 999_999, title="x", by=User("a", Role.ANALYST))
         else:
-            delete_development(store, 999_999, user_name="a")
+            delete_development(store, 999_999, by=User("a", Role.ANALYST))
     assert isinstance(caught.value, StoreError)
 
 
 def test_text_is_stored_verbatim_not_interpreted(store: IncidentStore) -> None:
     """Parameterised SQL: quotes and SQL fragments are just text."""
     title = "Robert'); DROP TABLE key_developments;--"
-    new_id = add_development(store, **{**VALID, "title": title}, user_name="a")
+    new_id = add_development(store, **{**VALID, "title": title}, by=User("a", Role.ANALYST))
     row = list_developments(store).set_index("development_id").loc[new_id]
     assert row["title"] == title

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from incidents.auth import Role, User
 from incidents.errors import IncidentsError, StoreError
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
@@ -48,7 +49,7 @@ def test_round_trip_keeps_every_field(store: IncidentStore) -> None:
         layers=["heat:count", "hexagons"],
     )
     version = store.data_version()
-    view_id = save_view(store, view, "ana")
+    view_id = save_view(store, view, by=User("ana", Role.ANALYST))
     assert store.data_version() > version
     got = get_view(store, "mopti")
     assert got is not None
@@ -63,9 +64,9 @@ def test_round_trip_keeps_every_field(store: IncidentStore) -> None:
 
 
 def test_save_updates_by_name_and_keeps_position(store: IncidentStore) -> None:
-    first = save_view(store, _view("a", query="country=MLI"), "ana")
-    save_view(store, _view("b"), "ana")
-    again = save_view(store, _view("a", title="New title", query="country=NER"), "bo")
+    first = save_view(store, _view("a", query="country=MLI"), by=User("ana", Role.ANALYST))
+    save_view(store, _view("b"), by=User("ana", Role.ANALYST))
+    again = save_view(store, _view("a", title="New title", query="country=NER"), by=User("bo", Role.ANALYST))
     assert again == first
     frame = list_views(store)
     assert list(frame["name"]) == ["a", "b"] and list(frame["position"]) == [1, 2]
@@ -77,54 +78,54 @@ def test_save_updates_by_name_and_keeps_position(store: IncidentStore) -> None:
 
 
 def test_title_defaults_to_the_name_and_map_position_is_optional(store: IncidentStore) -> None:
-    save_view(store, _view("plain"), "ana")
+    save_view(store, _view("plain"), by=User("ana", Role.ANALYST))
     got = get_view(store, "plain")
     assert got is not None
     assert got.title == "plain" and got.center is None and got.zoom is None and got.layers == ()
 
 
 def test_rename(store: IncidentStore) -> None:
-    save_view(store, _view("a"), "ana")
-    save_view(store, _view("b"), "ana")
-    rename_view(store, "a", "alpha", "ana")
+    save_view(store, _view("a"), by=User("ana", Role.ANALYST))
+    save_view(store, _view("b"), by=User("ana", Role.ANALYST))
+    rename_view(store, "a", "alpha", by=User("ana", Role.ANALYST))
     assert _names(store) == ["alpha", "b"]
     with pytest.raises(ViewExistsError, match="'b' already exists"):
-        rename_view(store, "alpha", "b", "ana")
+        rename_view(store, "alpha", "b", by=User("ana", Role.ANALYST))
     with pytest.raises(ViewNotFoundError, match="'zzz'"):
-        rename_view(store, "zzz", "y", "ana")
+        rename_view(store, "zzz", "y", by=User("ana", Role.ANALYST))
     with pytest.raises(ViewError, match="empty"):
-        rename_view(store, "alpha", "  ", "ana")
+        rename_view(store, "alpha", "  ", by=User("ana", Role.ANALYST))
     assert "view_rename" in store.audit_log()["action"].tolist()
 
 
 def test_move_reorders_and_clamps(store: IncidentStore) -> None:
     for name in "abcd":
-        save_view(store, _view(name), "ana")
-    assert move_view(store, "d", 1, "ana") == 1
+        save_view(store, _view(name), by=User("ana", Role.ANALYST))
+    assert move_view(store, "d", 1, by=User("ana", Role.ANALYST)) == 1
     assert _names(store) == ["d", "a", "b", "c"]
-    assert move_view(store, "d", 99, "ana") == 4
+    assert move_view(store, "d", 99, by=User("ana", Role.ANALYST)) == 4
     assert _names(store) == ["a", "b", "c", "d"]
-    assert move_view(store, "b", 0, "ana") == 1
+    assert move_view(store, "b", 0, by=User("ana", Role.ANALYST)) == 1
     assert _names(store) == ["b", "a", "c", "d"]
     assert list(list_views(store)["position"]) == [1, 2, 3, 4]
     with pytest.raises(ViewError):
-        move_view(store, "b", "2", "ana")  # type: ignore[arg-type]
+        move_view(store, "b", "2", by=User("ana", Role.ANALYST))  # type: ignore[arg-type]
     with pytest.raises(ViewNotFoundError):
-        move_view(store, "zzz", 1, "ana")
+        move_view(store, "zzz", 1, by=User("ana", Role.ANALYST))
 
 
 def test_delete_closes_the_gap(store: IncidentStore) -> None:
     for name in "abc":
-        save_view(store, _view(name), "ana")
+        save_view(store, _view(name), by=User("ana", Role.ANALYST))
     version = store.data_version()
-    delete_view(store, "b", "ana")
+    delete_view(store, "b", by=User("ana", Role.ANALYST))
     assert store.data_version() > version
     views = load_views(store)
     assert [(v.name, v.position) for v in views] == [("a", 1), ("c", 2)]
     with pytest.raises(ViewNotFoundError, match="saved views: \\['a', 'c'\\]"):
-        delete_view(store, "b", "ana")
+        delete_view(store, "b", by=User("ana", Role.ANALYST))
     assert store.audit_log()["action"].tolist()[-1] == "view_delete"
-    save_view(store, _view("d"), "ana")
+    save_view(store, _view("d"), by=User("ana", Role.ANALYST))
     assert get_view(store, "d").position == 3  # type: ignore[union-attr]
 
 
@@ -150,7 +151,7 @@ def test_invalid_views_are_rejected_and_nothing_is_written(
 ) -> None:
     version = store.data_version()
     with pytest.raises(ViewError, match=message) as raised:
-        save_view(store, view, "ana")
+        save_view(store, view, by=User("ana", Role.ANALYST))
     assert isinstance(raised.value, IncidentsError)
     assert store.data_version() == version and list_views(store).empty
 
@@ -163,7 +164,7 @@ def test_error_hierarchy() -> None:
 def test_views_are_shared_through_the_store(store: IncidentStore) -> None:
     from incidents.store import open_store
 
-    save_view(store, _view("shared", zoom=6, center_lat=15.0, center_lon=-2.0), "ana")
+    save_view(store, _view("shared", zoom=6, center_lat=15.0, center_lon=-2.0), by=User("ana", Role.ANALYST))
     other = open_store(store.url.render_as_string(hide_password=False))
     try:
         got = get_view(other, "shared")

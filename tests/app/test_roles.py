@@ -1,0 +1,129 @@
+"""Roles through the real app (``streamlit.testing``), signed in via the sign-in form.
+
+Users and batches live in a temporary SQLite store; ``SAHEL_AUTH=required``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from incidents.auth import LOCAL_ADMIN
+from incidents.auth.accounts import create_user, list_users
+from incidents.auth.guarded import commit_import_as
+from incidents.ingest.pipeline import prepare_import
+from incidents.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+IMPORT_PAGE = "app_pages/import_data.py"
+ADMIN_PAGE = "app_pages/admin.py"
+TIMEOUT_S = 120
+PASSWORD = "a password for tests"
+FILES = {
+    "ana": ROOT / "tests" / "fixtures" / "import" / "acled_api_sample.csv",
+    "bo": ROOT / "incidents" / "data" / "ucdp_ged_sample_sahel_2012plus.csv",
+}
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('roles') / 'app.db'}"
+    store = open_store(url)
+    try:
+        for name, role in [("adam", "admin"), ("vera", "viewer"), ("ana", "analyst"), ("bo", "analyst")]:
+            create_user(store, name, role, PASSWORD, by=LOCAL_ADMIN)
+        for name, path in FILES.items():
+            prepared = prepare_import(path, store, file_name=path.name, today=date(2026, 1, 1))
+            analyst = next(a.user for a in list_users(store) if a.name == name)
+            commit_import_as(prepared, store, analyst)
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture
+def required(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("SAHEL_DB_URL", db_url)
+    monkeypatch.setenv("SAHEL_AUTH", "required")
+    yield db_url
+
+
+def _signed_in(name: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.text_input(key="signin_name").set_value(name)
+    at.text_input(key="signin_password").set_value(PASSWORD)
+    at.button(key="signin_submit").click().run()
+    assert not at.exception, at.exception
+    assert [title.value for title in at.title] == ["Overview"]
+    return at
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _keys(elements: object) -> list[str]:
+    return [str(element.key) for element in elements]  # type: ignore[attr-defined]
+
+
+def test_viewer_sees_no_import_or_undo_controls(required: str) -> None:
+    at = _open(_signed_in("vera"), IMPORT_PAGE)
+    assert any("Importing needs the analyst role" in str(c.value) for c in at.caption)
+    assert "import_file" not in _keys(at.get("file_uploader"))
+    with pytest.raises(KeyError):
+        at.button(key="import_confirm")
+    with pytest.raises(KeyError):
+        at.button(key="undo_button")
+    assert any("Undoing a batch needs the analyst role" in str(c.value) for c in at.caption)
+    assert len(at.dataframe) == 1  # the history stays readable
+
+
+def test_admin_page_is_not_in_a_viewers_or_analysts_navigation(required: str) -> None:
+    for name in ("vera", "ana"):
+        at = _signed_in(name)
+        with pytest.raises(ValueError, match="Known pages"):
+            at.switch_page(ADMIN_PAGE)
+
+
+def test_analyst_sees_only_own_batches_for_undo(required: str) -> None:
+    store = open_store(required)
+    try:
+        batches = store.list_batches().set_index("user_name")["batch_id"]
+    finally:
+        store.close()
+    at = _open(_signed_in("ana"), IMPORT_PAGE)
+    assert at.get("file_uploader")  # an analyst may import
+    options = at.selectbox(key="undo_batch").options
+    assert len(options) == 1 and batches["ana"] in options[0]
+    assert not any(batches["bo"] in option for option in options)
+
+
+def test_admin_sees_every_batch_and_adds_a_user_on_the_admin_page(required: str) -> None:
+    at = _open(_signed_in("adam"), IMPORT_PAGE)
+    assert len(at.selectbox(key="undo_batch").options) == 2
+    _open(at, ADMIN_PAGE)
+    assert [title.value for title in at.title] == ["Accounts"]
+    at.text_input(key="admin_new_name").set_value("cleo")
+    at.selectbox(key="admin_new_role").set_value("analyst")
+    at.text_input(key="admin_new_password").set_value("cleo's long password")
+    at.text_input(key="admin_new_password2").set_value("cleo's long password")
+    at.button(key="admin_add").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    store = open_store(required)
+    try:
+        accounts = {account.name: str(account.role) for account in list_users(store)}
+        log = store.audit_log()
+    finally:
+        store.close()
+    assert accounts["cleo"] == "analyst"
+    created = log[log["action"] == "user_created"]
+    assert created["user_name"].iloc[-1] == "adam"

@@ -1,0 +1,160 @@
+"""Real dashboard servers and headless Chromium for the browser tests (tests/e2e, tests/integration).
+
+A server is ``python -m streamlit run dashboard/app.py`` on a free port bound to 127.0.0.1
+(local mode: the session is the local admin), with its store given by ``SAHEL_DB_URL``.
+Readiness is polled on ``/_stcore/health`` (no fixed sleeps). Chromium is Debian's
+``/usr/bin/chromium`` driven by Playwright (``playwright install`` is never needed).
+Missing Chromium or Playwright skips on a developer machine and fails in CI (``CI=true``),
+see tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import require_or_skip
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("SAHEL_CHROMIUM", "/usr/bin/chromium")
+HEALTH_TIMEOUT_S = 120.0
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """A running dashboard: where to reach it and where its log goes."""
+
+    url: str
+    host: str
+    port: int
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with code {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)  # poll interval, not a wait for readiness
+    pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S:.0f} s:\n{log.read_text(errors='replace')}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+@contextmanager
+def app_servers(db_url: str, workdir: Path, count: int = 1) -> Iterator[list[AppServer]]:
+    """``count`` dashboard servers sharing the store at ``db_url``, started together; killed on exit.
+
+    All are launched before any is polled, so their start-up overlaps.
+    """
+    env = {
+        **os.environ,
+        "SAHEL_DB_URL": db_url,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    env.pop("SAHEL_AUTH", None)  # local mode: the 127.0.0.1 session is the local admin
+    started: list[tuple[subprocess.Popen[bytes], AppServer]] = []
+    try:
+        for index in range(count):
+            port = free_port()
+            log = workdir / (f"streamlit-{index}.log" if count > 1 else "streamlit.log")
+            command = [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard/app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.enableStaticServing",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ]
+            with log.open("wb") as sink:
+                proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            url = f"http://127.0.0.1:{port}"
+            started.append((proc, AppServer(url=url, host="127.0.0.1", port=port, log=log)))
+        for proc, server in started:
+            wait_healthy(server.url, proc, server.log)
+        yield [server for _, server in started]
+    finally:
+        for proc, _ in started:
+            _stop(proc)
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium; skip locally, fail in CI when it is missing."""
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        require_or_skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@contextmanager
+def browser_context(chromium_path: str) -> Iterator[Any]:
+    """A Playwright browser context in headless Chromium (``context.new_page()`` for pages)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require_or_skip("playwright is not installed (pip install -r requirements-dev.txt)")
+        raise
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 1500})
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+def is_outside(url: str, *servers: AppServer) -> bool:
+    """Whether a request leaves the given app servers (anything but their host:port)."""
+    parts = urlsplit(url)
+    allowed = {f"{server.host}:{server.port}" for server in servers}
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.netloc not in allowed

@@ -1,0 +1,157 @@
+"""Hand-out downloads: every file read back with the tool a recipient would use."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from shapely.geometry import box
+
+from dashboard.downloads import (
+    ExportTooLargeError,
+    file_name,
+    geojson_bytes,
+    gpkg_bytes,
+    incidents_csv_zip_bytes,
+    load_export_rows,
+    map_html_bytes,
+    png_bytes,
+    prepare_downloads,
+)
+from dashboard.maps import build_incident_map_with_info
+from dashboard.provenance import build_provenance
+from dashboard.selection import apply_filter
+from incidents.demo import load_demo
+from incidents.export import DEMO_WARNING
+from incidents.query import IncidentFilter
+from incidents.store import IncidentStore
+
+STAMP = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def selection(sqlite_store: IncidentStore) -> tuple[IncidentStore, IncidentFilter, pd.DataFrame]:
+    load_demo(sqlite_store, n=300)
+    chosen = IncidentFilter(countries=("MLI", "BFA"), preset="all").resolved(sqlite_store.date_range())
+    current, _ = apply_filter(sqlite_store.load_analysis_frame(), chosen)
+    assert len(current) > 0
+    return sqlite_store, chosen, current
+
+
+ADMIN0 = gpd.GeoDataFrame(
+    {"iso3": ["MLI"], "country": ["Mali"], "role": ["focus"]}, geometry=[box(-12, 10, 4, 25)], crs="EPSG:4326"
+)
+ADMIN1 = gpd.GeoDataFrame(
+    {
+        "iso3": ["MLI"],
+        "country": ["Mali"],
+        "admin1_code": ["ML-7"],
+        "admin1_name": ["Gao"],
+        "admin1_pcode": ["ML07"],
+    },
+    geometry=[box(-1, 15, 4, 20)],
+    crs="EPSG:4326",
+)
+
+
+def _map(rows: pd.DataFrame) -> folium.Map:
+    return build_incident_map_with_info(rows, admin0=ADMIN0, admin1=ADMIN1, corridors=None).map
+
+
+def _rows_and_provenance(selection):  # type: ignore[no-untyped-def]
+    store, chosen, current = selection
+    rows = load_export_rows(store, current, chosen)
+    rows.loc[0, "notes"] = HYPERLINK
+    return rows, build_provenance(rows, chosen, generated_at=STAMP)
+
+
+def test_csv_zip_holds_neutralised_csv_and_provenance_with_demo_warning(selection) -> None:
+    rows, provenance = _rows_and_provenance(selection)
+    data = incidents_csv_zip_bytes(rows, provenance, "incidents.csv")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["incidents.csv", "incidents.provenance.txt"]
+        table = pd.read_csv(archive.open("incidents.csv"))
+        footer = archive.read("incidents.provenance.txt").decode("utf-8")
+    assert len(table) == len(rows)
+    assert table.loc[0, "notes"] == "'" + HYPERLINK
+    assert DEMO_WARNING in footer
+    assert "2025-03-01 06:00 UTC" in footer and "Countries:" in footer and "CC BY" in footer
+
+
+def test_geojson_and_gpkg_read_back_with_the_same_rows(selection, tmp_path: Path) -> None:
+    rows, provenance = _rows_and_provenance(selection)
+    geojson = geojson_bytes(rows, provenance)
+    assert len(gpd.read_file(io.BytesIO(geojson))) == len(rows)
+    assert json.loads(geojson)["provenance"]["includes_demo"] is True
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(gpkg_bytes(rows, provenance))
+    assert len(gpd.read_file(path, layer="incidents")) == len(rows)
+    footer = pyogrio.read_dataframe(path, layer="provenance")
+    assert DEMO_WARNING in set(footer["value"])
+
+
+def test_html_map_is_offline_and_carries_the_footer(selection) -> None:
+    rows, provenance = _rows_and_provenance(selection)
+    page = map_html_bytes(_map(rows.head(50)), provenance).decode("utf-8")
+    assert not re.search(r"<script[^>]+src=[\"']https?://", page, re.IGNORECASE)
+    assert "id='provenance'" in page and "SYNTHETIC DEMO DATA" in page
+    assert "2025-03-01 06:00 UTC" in page
+
+
+def test_png_opens_and_keeps_provenance_metadata(selection) -> None:
+    from dashboard.briefing_pack import render_map_png
+
+    rows, provenance = _rows_and_provenance(selection)
+    raw = render_map_png(
+        rows,
+        boundaries=ADMIN1,
+        corridors=None,
+        title="t",
+        includes_demo=True,
+        width_px=400,
+        height_px=300,
+    )
+    image = Image.open(io.BytesIO(png_bytes(raw, provenance)))
+    assert image.width == 400 and image.height > 300  # the footer band
+    assert DEMO_WARNING in image.info["Description"]
+
+
+def test_prepare_downloads_builds_every_file_with_dated_country_names(selection) -> None:
+    store, chosen, current = selection
+    prepared = prepare_downloads(
+        store, chosen, current, fmap=_map(current.head(20)), pack_title="Hand-out test", generated_at=STAMP
+    )
+    files = {item.kind: item for item in prepared.downloads}
+    assert set(files) == {"pdf", "png", "html", "csv", "geojson", "gpkg"}
+    assert prepared.includes_demo and not prepared.notes
+    assert files["gpkg"].file_name == "sahel-incidents_MLI-BFA_2025-03-01.gpkg"
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(files["pdf"].data)).pages)
+    assert "Hand-out test" in text and "CC BY" in text
+    Image.open(io.BytesIO(files["png"].data)).verify()
+
+
+def test_too_many_rows_drop_only_the_data_files_with_a_cli_hint(selection) -> None:
+    store, chosen, current = selection
+    with pytest.raises(ExportTooLargeError, match="python -m incidents export"):
+        load_export_rows(store, current, chosen, max_rows=10)
+    prepared = prepare_downloads(store, chosen, current, max_rows=10, generated_at=STAMP)
+    assert prepared.downloads == ()
+    assert "browser downloads stop at 10" in prepared.notes[0]
+
+
+def test_file_name_caps_long_country_lists() -> None:
+    chosen = IncidentFilter(countries=("MLI", "BFA", "NER", "MRT", "SEN", "GIN", "CIV"))
+    name = file_name("incidents", chosen, STAMP, ".csv")
+    assert name == "sahel-incidents_MLI-BFA-NER-MRT-SEN-and-2-more_2025-03-01.csv"
