@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from incidents.errors import FileLevelError
 from incidents.ingest.detect import detect_format
 from incidents.ingest.mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
+from incidents.ingest.parse import printable_ascii
 from incidents.ingest.staged import STAGED_COLUMNS, RawTable, StagedTable
 from incidents.mappings import (
     ACLED_EVENT_TYPES,
@@ -301,19 +303,24 @@ def _int_codes(values: pd.Series, table: Mapping[int, int]) -> pd.Series:
 
 def _fold(values: pd.Series) -> pd.Series:
     """Case-, accent- and space-insensitive form of text labels."""
-    return (
-        values.str.normalize("NFKD")
-        .str.replace(r"[\u0300-\u036f]", "", regex=True)
-        .str.casefold()
-        .str.replace(r"\s+", " ", regex=True)
-        .str.strip()
-    )
+    simple = printable_ascii(values)  # the usual case: no per-cell Python regex needed
+    folded = values.str.lower().str.replace(" +", " ", regex=True)
+    if not simple.all():
+        folded[~simple] = (
+            values[~simple]
+            .str.normalize("NFKD")
+            .str.replace(r"[\u0300-\u036f]", "", regex=True)
+            .str.casefold()
+            .str.replace(r"\s+", " ", regex=True)
+        )
+    return folded.str.strip()
 
 
 def _map_unique(values: pd.Series, lookup: Callable[[str], str | None]) -> pd.Series:
     """Apply ``lookup`` once per distinct value (labels repeat a lot in incident files)."""
-    table = {value: lookup(value) for value in values.dropna().unique()}
-    return values.map(table).astype("string")
+    codes, uniques = pd.factorize(values)  # missing -> -1 -> the trailing None
+    mapped = np.array([lookup(value) for value in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype="string")
 
 
 def _acled_event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:

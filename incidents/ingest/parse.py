@@ -56,6 +56,7 @@ _COORDINATE: Final = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"
 _HEMISPHERE: Final = r"^(?P<lead>[NSEWO])?(?P<num>[^NSEWO]*?)°?(?P<trail>[NSEWO])?$"
 # Integers, "3.0", "3,0"; "1,000" is refused: a thousands separator or a decimal comma?
 _INTEGER: Final = r"^[+-]?\d{1,9}(?:\.0+|,0{1,2})?$"
+_PRINTABLE_ASCII: Final = r"[ -~]*"
 
 
 def _blank_to_na(text: pd.Series) -> pd.Series:
@@ -64,10 +65,34 @@ def _blank_to_na(text: pd.Series) -> pd.Series:
     return strings.mask(strings == "")
 
 
+def printable_ascii(text: pd.Series) -> pd.Series:
+    """Mask of cells made only of printable ASCII (space to ``~``); <NA> counts as True.
+
+    pandas runs patterns with ``\\s`` or ``\\u`` escapes through Python's ``re`` one cell at
+    a time (RE2 differs on them); this check runs in pyarrow. Such cells have no accents,
+    no whitespace but the space, and NFKD leaves them unchanged, so callers take a
+    vectorised path for them and the per-cell regex only for the rest (same result).
+    """
+    return text.str.fullmatch(_PRINTABLE_ASCII).fillna(True).astype(bool)
+
+
+def remove_whitespace(text: pd.Series) -> pd.Series:
+    """``text.str.replace(r"\\s+", "", regex=True)``, with Python's regex only where needed."""
+    simple = printable_ascii(text)
+    out = text.str.replace(" ", "", regex=False)
+    if not simple.all():
+        out[~simple] = text[~simple].str.replace(r"\s+", "", regex=True)
+    return out
+
+
 def _fold(text: pd.Series) -> pd.Series:
     """Lower-case, accent-stripped text, so 'Févr.' and 'fevr.' parse alike."""
-    decomposed = text.str.lower().str.normalize("NFKD")
-    return decomposed.str.replace(r"[\u0300-\u036f]", "", regex=True)
+    simple = printable_ascii(text)
+    folded = text.str.lower()
+    if not simple.all():
+        decomposed = folded[~simple].str.normalize("NFKD")
+        folded[~simple] = decomposed.str.replace(r"[\u0300-\u036f]", "", regex=True)
+    return folded
 
 
 def _year(text: pd.Series) -> pd.Series:
@@ -155,7 +180,7 @@ def parse_coordinates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad = values.notna() & ~np.isfinite(values.fillna(0.0))
         return values.where(~bad), bad.astype(bool)
     cells = _blank_to_na(text)
-    compact = cells.str.replace(r"\s+", "", regex=True)
+    compact = remove_whitespace(cells)
     # Fast path for plain decimals (nearly every cell); the hemisphere regex only for the rest.
     plain = compact.str.fullmatch(_COORDINATE).fillna(False).astype(bool)
     values = pd.to_numeric(compact.where(plain).str.replace(",", ".", regex=False), errors="coerce")
@@ -185,7 +210,7 @@ def parse_fatalities(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     with <NA> only where ``bad``.
     """
     cells = _blank_to_na(text)
-    compact = cells.str.replace(r"\s+", "", regex=True)
+    compact = remove_whitespace(cells)
     ok = compact.str.fullmatch(_INTEGER).fillna(False).astype(bool)
     whole = compact.where(ok).str.replace(r"[.,]0+$", "", regex=True)
     values = pd.to_numeric(whole, errors="coerce").astype("Int64")

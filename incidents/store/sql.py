@@ -18,6 +18,8 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -430,7 +432,8 @@ class IncidentStore:
         # Insert in primary-key order: the id index then grows at its right edge instead of
         # splitting pages all over the tree. Chunks are taken in this order one at a time
         # (no sorted copy of the whole batch).
-        order = np.argsort(frame["incident_id"].to_numpy(dtype=object), kind="stable")
+        # pyarrow sorts the ids in C without making a Python string per row (peak memory).
+        order = pc.sort_indices(pa.array(frame["incident_id"].array)).to_numpy()
         try:
             with self._engine.begin() as conn:
                 conn.execute(
