@@ -134,7 +134,7 @@ def _cmd_batches(store: IncidentStore, _args: argparse.Namespace) -> int:
 
 def _cmd_undo(store: IncidentStore, args: argparse.Namespace) -> int:
     removed = undo_batch_as(store, args.batch_id, operator(store, args.user))
-    print(f"batch {args.batch_id} undone: {removed} incidents removed")
+    print(f"batch {args.batch_id} undone: {removed} rows removed (incidents or sites)")
     return EXIT_OK
 
 

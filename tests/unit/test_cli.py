@@ -79,7 +79,7 @@ def test_undo_removes_a_batch(store: IncidentStore, capsys: pytest.CaptureFixtur
     add_risky_incidents(store)
     batch_id = store.list_batches()["batch_id"].iloc[0]
     assert main(["undo", batch_id]) == 0
-    assert "2 incidents removed" in capsys.readouterr().out
+    assert "2 rows removed" in capsys.readouterr().out
     assert store.count_incidents() == 0
     assert main(["undo", batch_id]) == 2
     assert "already undone" in capsys.readouterr().err
