@@ -12,13 +12,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Final, NoReturn
 from urllib.parse import parse_qs
 
 from geodata.boundaries import DEFAULT_COUNTRIES, country_names
 from geodata.errors import GeodataError
+from incidents.cli_args import iso_date
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore, open_store
@@ -36,13 +36,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
 
 
 def _suffix_path(suffix: str) -> type:
@@ -73,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO3",
         help=f"countries (default: the view's, else {' '.join(DEFAULT_COUNTRIES)})",
     )
-    brief.add_argument("--since", type=_iso_date, metavar="DATE", help="first event date, inclusive")
-    brief.add_argument("--until", type=_iso_date, metavar="DATE", help="last event date, inclusive")
+    brief.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
+    brief.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     brief.add_argument("--title", help="title of the pack (default: the view's title, else a generic one)")
     return parser
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +22,7 @@ from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.auth.guarded import commit_import_as, undo_batch_as
+from incidents.cli_args import iso_date
 from incidents.demo import DEMO_ROWS, load_demo
 from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, export_incidents
@@ -155,13 +155,6 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
-
-
 def _export_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in EXPORT_DRIVERS:
@@ -226,8 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
     )
-    export.add_argument("--since", type=_iso_date, metavar="DATE", help="first event date, inclusive")
-    export.add_argument("--until", type=_iso_date, metavar="DATE", help="last event date, inclusive")
+    export.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
+    export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     export.set_defaults(handler=_cmd_export)
     for module in (cli_risk, cli_pivot, cli_exposure, cli_users):
         module.register(commands)

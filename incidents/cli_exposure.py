@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from incidents.cli_args import csv_path, iso_date
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas
 from incidents.risk.exposure import site_exposure
@@ -22,20 +23,6 @@ from incidents.store.corridors import active_corridor_segments
 
 EXIT_OK: Final = 0
 MAX_ISSUES_PRINTED: Final = 20
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
-
-
-def _csv_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() != ".csv":
-        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
-    return path
 
 
 def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
@@ -82,9 +69,9 @@ def register(commands: Any) -> None:
     exposure.add_argument("--sites", required=True, type=Path, metavar="FILE", help="sites or routes file")
     exposure.add_argument(
         "--as-of",
-        type=_iso_date,
+        type=iso_date,
         metavar="DATE",
         help="last day of the 7/30/90-day windows (default: the latest event date in the store)",
     )
-    exposure.add_argument("--out", required=True, type=_csv_path, metavar="FILE.csv")
+    exposure.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     exposure.set_defaults(handler=_cmd_exposure)

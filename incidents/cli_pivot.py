@@ -7,10 +7,9 @@ Registered into the main parser by :func:`register`; errors travel as
 from __future__ import annotations
 
 import argparse
-from datetime import date
-from pathlib import Path
 from typing import Any, Final
 
+from incidents.cli_args import csv_path, iso_date, positive_days, positive_km
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
@@ -22,40 +21,6 @@ EXIT_OK: Final = 0
 
 class PivotOutputError(IncidentsError):
     """The before/after table cannot be written to the requested file."""
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 day")
-    return value
-
-
-def _positive_km(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a distance in km") from exc
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 km")
-    return value
-
-
-def _csv_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() != ".csv":
-        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
-    return path
 
 
 def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
@@ -105,14 +70,14 @@ def register(commands: Any) -> None:
     )
     pivot.add_argument(
         "--date",
-        type=_iso_date,
+        type=iso_date,
         default=DEFAULT_PIVOT,
         metavar="DATE",
         help=f"pivot date, counted in the after window (default {DEFAULT_PIVOT.isoformat()})",
     )
     pivot.add_argument(
         "--window-days",
-        type=_positive_int,
+        type=positive_days,
         default=DEFAULT_WINDOW_DAYS,
         metavar="N",
         help=f"days in each window (default {DEFAULT_WINDOW_DAYS})",
@@ -120,7 +85,7 @@ def register(commands: Any) -> None:
     pivot.add_argument("--level", required=True, choices=RISK_LEVELS_OF_UNITS, help="units to compare")
     pivot.add_argument(
         "--corridor-km",
-        type=_positive_km,
+        type=positive_km,
         default=DEFAULT_CORRIDOR_KM,
         metavar="KM",
         help=f"corridor half-width for --level corridor (default {DEFAULT_CORRIDOR_KM:g})",
@@ -128,5 +93,5 @@ def register(commands: Any) -> None:
     pivot.add_argument(
         "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
     )
-    pivot.add_argument("--out", required=True, type=_csv_path, metavar="FILE.csv")
+    pivot.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     pivot.set_defaults(handler=_cmd_pivot)

@@ -6,10 +6,9 @@ Registered into the main parser by :func:`register` (one line in incidents/cli.p
 from __future__ import annotations
 
 import argparse
-from datetime import date
-from pathlib import Path
 from typing import Final
 
+from incidents.cli_args import csv_path, iso_date, positive_days
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.index import RiskConfig
@@ -22,30 +21,6 @@ EXIT_OK: Final = 0
 
 class EmptyStoreError(IncidentsError):
     """The store holds no incidents, so there is nothing to rate."""
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
-    return value
-
-
-def _csv_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() != ".csv":
-        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
-    return path
 
 
 def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
@@ -80,10 +55,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     risk.add_argument("--level", required=True, choices=RISK_LEVELS_OF_UNITS)
     risk.add_argument(
-        "--as-of", type=_iso_date, metavar="DATE", help="last day of the window (default: last event)"
+        "--as-of", type=iso_date, metavar="DATE", help="last day of the window (default: last event)"
     )
     risk.add_argument(
-        "--window-days", type=_positive_int, default=RiskConfig().window_days, metavar="N", help="default 365"
+        "--window-days", type=positive_days, default=RiskConfig().window_days, metavar="N", help="default 365"
     )
     risk.add_argument(
         "--corridor-km",
@@ -92,5 +67,5 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="KM",
         help="corridor half-width (default 25)",
     )
-    risk.add_argument("--out", required=True, type=_csv_path, metavar="FILE.csv")
+    risk.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     risk.set_defaults(handler=_cmd_risk)

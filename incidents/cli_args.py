@@ -1,0 +1,49 @@
+"""Argument value parsers shared by the command lines (``python -m incidents``, ``python -m dashboard``).
+
+Each raises ``argparse.ArgumentTypeError`` quoting the bad value, so argparse prints one
+clear line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+
+def iso_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def positive_days(text: str) -> int:
+    """A whole number of days, at least 1."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 day")
+    return value
+
+
+def positive_km(text: str) -> float:
+    """A distance in kilometres, more than 0."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a distance in km") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 km")
+    return value
+
+
+def csv_path(text: str) -> Path:
+    """An output path ending in ``.csv``."""
+    path = Path(text)
+    if path.suffix.lower() != ".csv":
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
+    return path
