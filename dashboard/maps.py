@@ -433,6 +433,7 @@ def build_incident_map_with_info(
     choropleth_title: str = LAYER_CHOROPLETH_DEFAULT,
     corridor_buffers: gpd.GeoDataFrame | None = None,
     highlight_corridor: str | None = None,
+    add_layers: Callable[[folium.Map], None] | None = None,
 ) -> MapBuild:
     """The layered incident map and how it shows incidents (see :func:`build_incident_map`).
 
@@ -449,7 +450,10 @@ def build_incident_map_with_info(
       incidents" for units without a row;
     * ``admin2``: district boundaries, off at start;
     * ``corridor_buffers`` (from ``geodata.corridors.buffer_corridors_km``) and
-      ``highlight_corridor`` (a corridor_id or corridor_name drawn thicker).
+      ``highlight_corridor`` (a corridor_id or corridor_name drawn thicker);
+    * ``add_layers``: a caller's own layers (risk levels, sites), added before the layer
+      control: a layer added after it is named in the control before it exists in the
+      page script, and Leaflet fails on it.
 
     Clicking a region or district (boundary or choropleth) reports its feature to
     streamlit-folium: ``result["last_active_drawing"]["properties"]`` has ``level``
@@ -502,6 +506,8 @@ def build_incident_map_with_info(
         if rows:
             UncertaintyCircles(rows).add_to(m)
             legend.append(UNCERTAINTY_LEGEND)
+    if add_layers is not None:
+        add_layers(m)
     DrillDownHub(drill).add_to(m)
     _Legend(_legend_html(points=not aggregated) + "".join(legend)).add_to(m)
     _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)

@@ -58,17 +58,20 @@ def build_risk_map(
     empty analysis frame (the base map's incident layers then stay empty). For corridors,
     ``corridor_lines`` (:func:`geodata.corridors.load_corridors`) are drawn thick in level colours.
     """
-    build = build_incident_map_with_info(
-        empty_incidents, admin0=admin0, admin1=admin1, admin2=admin2, corridors=corridors
-    )
     by_code = table.assign(unit_code=table["unit_code"].astype(str)).set_index("unit_code")
     if level == "corridor":
         layer = _corridor_layer(by_code, corridor_lines)
     else:
         units = admin1 if level == "admin1" else admin2
         layer = _unit_layer(by_code, level, units)
-    if layer is not None:
-        layer.add_to(build.map)
+    build = build_incident_map_with_info(
+        empty_incidents,
+        admin0=admin0,
+        admin1=admin1,
+        admin2=admin2,
+        corridors=corridors,
+        add_layers=None if layer is None else layer.add_to,
+    )
     Legend(risk_legend_html()).add_to(build.map)
     return build
 

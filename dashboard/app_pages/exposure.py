@@ -173,8 +173,8 @@ def _map(
         admin1=admin1,
         corridors=caching.map_corridors(db_url, version),
         max_points=MAP_MAX_POINTS,
+        add_layers=lambda m: add_site_layers(m, sites, table),
     )
-    add_site_layers(build.map, sites, table)
     st_folium(build.map, key=KEY_MAP, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(
         f"Incidents of the {max(WINDOWS_DAYS)} days to {as_of:%d %b %Y} near the sites; dashed rings at "

@@ -563,3 +563,13 @@ def test_heat_cells_coarsened_match_direct_binning() -> None:
     assert cell > HEAT_CELL_DEG and len(cells) <= HEAT_MAX_CELLS
     ix, iy = np.floor(lon / cell).astype(np.int64), np.floor(lat / cell).astype(np.int64)
     assert len(cells) == len(set(zip(ix.tolist(), iy.tolist(), strict=True)))
+
+
+def test_caller_layers_are_defined_before_the_layer_control_names_them(admin0, admin1, corridors) -> None:
+    extra = folium.FeatureGroup(name="Caller layer")
+    build = build_incident_map_with_info(
+        _incidents(), admin0=admin0, admin1=admin1, corridors=corridors, add_layers=extra.add_to
+    )
+    html = _render(build.map)
+    defined = html.index(f"var {extra.get_name()} =")
+    assert defined < html.index("L.control.layers")
