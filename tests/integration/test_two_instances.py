@@ -96,17 +96,29 @@ def _import_on(page: Any, server: AppServer) -> str:
     return found.group(1).strip("`")
 
 
+def _wait_idle(page: Any) -> None:
+    """Until Streamlit has no run in progress (its status widget is gone)."""
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=LOAD_TIMEOUT_MS)
+
+
 def _save_view_on(page: Any, server: AppServer) -> None:
     """Save the Map page's current filter (Mali + Burkina Faso, all dates) as a named view."""
     countries = "&".join(f"country={code}" for code in VIEW_COUNTRIES)
     page.goto(f"{server.url}/map?period=all&{countries}", wait_until="domcontentloaded")
     sidebar = page.locator('[data-testid="stSidebar"]')
+    # The map reports its centre and zoom once drawn, which reruns the page: a form filled
+    # or clicked during that rerun can be lost, so start only when the page is settled.
+    page.frame_locator("iframe").first.locator(".leaflet-container").wait_for(timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_timeout(2000)
+    _wait_idle(page)
     name_box = _by_key(page, "view_name").locator("input")
     if not name_box.is_visible():
         sidebar.get_by_text("Save this view", exact=True).click(timeout=LOAD_TIMEOUT_MS)
     name_box.fill(VIEW_NAME, timeout=LOAD_TIMEOUT_MS)
     _by_key(page, "view_title").locator("input").fill(VIEW_TITLE)
     _by_key(page, "view_notes").locator("textarea").fill("Saved on instance A, opened on instance B.")
+    page.keyboard.press("Tab")  # commit the last field before the click
+    _wait_idle(page)
     _by_key(page, "view_save").get_by_role("button").click()
     sidebar.locator('[data-testid="stAlertContentSuccess"]', has_text=f"View '{VIEW_NAME}' saved").wait_for(
         state="visible", timeout=LOAD_TIMEOUT_MS
