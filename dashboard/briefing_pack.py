@@ -45,13 +45,13 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from dashboard.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
 from dashboard.maps import CORRIDOR_COLOURS, EVENT_TYPE_COLOURS, LAND_FILL, SEA_BACKGROUND, corridor_colours
 from dashboard.provenance import filter_summary
-from dashboard.selection import apply_filter
+from dashboard.selection import apply_filter, inactive_corridor_note
 from geodata.boundaries import country_names, load_admin0, load_admin1
-from geodata.corridors import load_corridor_segments
 from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
 
 DEMO_WATERMARK: Final = "SYNTHETIC DEMO DATA"
 MAP_ATTRIBUTION: Final = (
@@ -551,7 +551,8 @@ def collect_briefing_data(
     chosen = resolve_dates(chosen, store.date_range())
     assert chosen.since is not None and chosen.until is not None
     frame = store.load_analysis_frame()
-    current, previous = apply_filter(frame, chosen)
+    corridors = active_corridor_segments(store)  # the corridor filter and the map: what is in force
+    current, previous = apply_filter(frame, chosen, corridors)
     includes_demo = bool((current["source_dataset"].astype("string") == "demo").any())
     span_days = (chosen.until - chosen.since).days + 1
     freq = "W" if span_days <= 120 else "M"
@@ -564,16 +565,19 @@ def collect_briefing_data(
     map_png = render_map_png(
         current,
         boundaries=admin1,
-        corridors=load_corridor_segments(),
+        corridors=corridors,
         countries=shown_countries if len(shown_countries) else admin0,
         title=title,
         width_px=width_px,
         height_px=height_px,
         includes_demo=includes_demo,
     )
-    notes = ()
+    notes: tuple[str, ...] = ()
     if not chosen.countries:
         notes = ("No country is selected, so the pack shows no incidents.",)
+    retired = inactive_corridor_note(chosen, corridors)
+    if retired:
+        notes = (*notes, retired)
     return BriefingData(
         title=title,
         generated_at=generated_at or datetime.now(UTC),

@@ -18,7 +18,6 @@ import streamlit as st
 
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1
-from geodata.corridors import load_corridors
 from incidents.demo import ensure_demo_loaded
 from incidents.store import IncidentStore, open_store, resolve_db_url
 from incidents.store.developments import list_developments
@@ -146,11 +145,15 @@ def admin1_options() -> dict[str, str]:
     }
 
 
-@st.cache_resource(show_spinner=False)
-def corridor_names() -> dict[str, str]:
-    """corridor_id -> name, in corridor order."""
-    corridors = load_corridors()
-    return dict(zip(corridors["corridor_id"], corridors["corridor_name"], strict=True))
+@st.cache_data(show_spinner=False, max_entries=4)
+def corridor_names(db_url: str, data_version: int) -> dict[str, str]:
+    """corridor_id -> name of the store's active corridors, in corridor order (the corridor filter).
+
+    A retired corridor drops out and an uploaded one appears at the next rerun: every
+    corridor change bumps ``data_version``.
+    """
+    lines = active_corridor_lines(db_url, data_version)
+    return dict(zip(lines["corridor_id"].astype(str), lines["corridor_name"].astype(str), strict=True))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -168,20 +171,36 @@ def map_admin2() -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def map_corridor_buffers(width_km: float) -> gpd.GeoDataFrame:
-    """Corridor buffer zones of ``width_km`` each side, for the map. Shared: do not mutate."""
+def map_corridor_buffers(db_url: str, data_version: int, width_km: float) -> gpd.GeoDataFrame:
+    """Buffer zones of ``width_km`` each side around the store's active corridors, for the map.
+
+    The same polygons as the corridor filter. Shared: do not mutate.
+    """
     from geodata.corridors import buffer_corridors_km  # local: keeps this addition append-only
 
-    return buffer_corridors_km(width_km)
+    return buffer_corridors_km(width_km, active_corridor_lines(db_url, data_version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def active_corridors(db_url: str, data_version: int) -> gpd.GeoDataFrame:
-    """Active corridor segments from the store (latest versions). Shared: do not mutate."""
+    """Active corridor segments from the store (latest versions). Shared: do not mutate.
+
+    Every corridor-dependent figure of the dashboard (the corridor filter, corridor risk
+    units, before/after, exposure, buffers) is computed from this frame, never from the
+    shipped file: a retired corridor disappears and an uploaded route is used everywhere.
+    """
     from incidents.store.corridors import active_corridor_segments  # local: append-only addition
 
     del data_version  # part of the key: every corridor change bumps it
     return active_corridor_segments(_open_store(db_url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def active_corridor_lines(db_url: str, data_version: int) -> gpd.GeoDataFrame:
+    """One line per active corridor (``corridor_id``, ``corridor_name``). Shared: do not mutate."""
+    from geodata.corridors import corridor_set  # local: append-only addition
+
+    return corridor_set(active_corridors(db_url, data_version)).lines()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -227,13 +246,13 @@ def risk_table_cached(
         as_of=as_of,
         config=RiskConfig(window_days=window_days),
         corridor_km=corridor_km,
+        corridors=active_corridors(db_url, data_version) if level == "corridor" else None,
     )
 
 
-@st.cache_resource(show_spinner=False)
-def map_corridor_lines() -> gpd.GeoDataFrame:
-    """One line per shipped corridor (risk-level colouring). Shared: do not mutate."""
-    return load_corridors()
+def map_corridor_lines(db_url: str, data_version: int) -> gpd.GeoDataFrame:
+    """One line per active corridor (risk-level colouring). Shared: do not mutate."""
+    return active_corridor_lines(db_url, data_version)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -257,13 +276,12 @@ def site_exposure_cached(db_url: str, data_version: int, as_of: date) -> pd.Data
 
     frame = analysis_frame(db_url, data_version)
     risk = compute_risk_index(frame, level="admin2", as_of=as_of) if len(frame) else None
-    corridors = active_corridors(db_url, data_version)
     return site_exposure(
         sites_table(db_url, data_version),
         frame,
         as_of=as_of,
         risk_levels_admin2=risk,
-        corridors=corridors if len(corridors) else None,
+        corridors=active_corridors(db_url, data_version),  # none active: no nearest corridor
     )
 
 

@@ -14,12 +14,12 @@ import pandas as pd
 
 from dashboard import caching
 from dashboard.filters import FilterOptions, render_filters
-from dashboard.selection import apply_filter, corridor_mask
+from dashboard.selection import apply_filter
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 
-__all__ = ["PageData", "apply_filter", "corridor_mask", "load_page_data"]
+__all__ = ["PageData", "apply_filter", "load_page_data"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,10 @@ class PageData:
 
 
 def load_page_data() -> PageData:
-    """Open the store, draw the sidebar filters, and filter the cached incidents."""
+    """Open the store, draw the sidebar filters, and filter the cached incidents.
+
+    The corridor filter offers, and measures against, the store's active corridors.
+    """
     store = caching.get_store()
     db_url = caching.current_db_url()
     version = store.data_version()
@@ -48,10 +51,10 @@ def load_page_data() -> PageData:
     options = FilterOptions(
         country_names=names,
         admin1_names=caching.admin1_options(),
-        corridor_names=caching.corridor_names(),
+        corridor_names=caching.corridor_names(db_url, version),
         data_range=data_range,
     )
     chosen = render_filters(options, DEFAULT_COUNTRIES)
     frame = caching.analysis_frame(db_url, version)
-    current, previous = apply_filter(frame, chosen)
+    current, previous = apply_filter(frame, chosen, caching.active_corridors(db_url, version))
     return PageData(store, db_url, version, names, data_range, chosen, current, previous)

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from numbers import Real
 from pathlib import Path
+from types import MappingProxyType
+from typing import TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -372,12 +375,111 @@ def _natural_key(column: pd.Series) -> pd.Series:
     return column
 
 
+# ------------------------------------------------------------------ corridor sets
+
+
+@dataclass(frozen=True)
+class CorridorSet:
+    """A hashable snapshot of corridor lines: the key of every corridor-dependent cache.
+
+    One (Multi)LineString per corridor, held as WKB in EPSG:4326, with its id and name, in
+    the order given. Two sets are equal only when ids, names and every coordinate are equal,
+    so a result cached for one set of corridors (the shipped file, or a store's active
+    versions) is never served for another, while the same geometry read twice (two reruns,
+    two stores holding the shipped version 1) shares one entry. Build it with
+    :func:`corridor_set`; GeoDataFrames themselves are never used as cache keys.
+    """
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    wkb: tuple[bytes, ...] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lines(self) -> gpd.GeoDataFrame:
+        """One row per corridor: ``corridor_id``, ``corridor_name`` and the line (EPSG:4326)."""
+        return gpd.GeoDataFrame(
+            {"corridor_id": list(self.ids), "corridor_name": list(self.names)},
+            geometry=gpd.GeoSeries(shapely.from_wkb(list(self.wkb)), crs=WGS84),
+            crs=WGS84,
+        )
+
+
+CorridorsLike: TypeAlias = gpd.GeoDataFrame | CorridorSet | None
+"""What corridor-dependent functions accept: corridor lines or segments (EPSG:4326, with
+``corridor_id`` and optionally ``corridor_name``), an already built :class:`CorridorSet`,
+or None for the shipped corridors (``corridors.geojson``). An empty frame means "no
+corridors", never the shipped ones."""
+
+
+def corridor_set(corridors: CorridorsLike = None) -> CorridorSet:
+    """The hashable :class:`CorridorSet` of ``corridors`` (None: the shipped corridors).
+
+    Segments (several rows per ``corridor_id``, as ``active_corridor_segments`` returns
+    them) are merged into one line per corridor, in order of first appearance; a frame
+    with one row per corridor keeps its geometry as is.
+    """
+    if isinstance(corridors, CorridorSet):
+        return corridors
+    if corridors is None:
+        return _shipped_set()
+    if "corridor_id" not in corridors.columns:
+        raise ValueError(f"corridors needs a 'corridor_id' column; found {list(corridors.columns)}")
+    if corridors.empty:
+        return CorridorSet(ids=(), names=(), wkb=())
+    if corridors.crs is None:
+        raise ValueError("corridors has no CRS; expected EPSG:4326 lines")
+    frame = corridors.to_crs(WGS84) if not corridors.crs.equals(WGS84) else corridors
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    ids = frame["corridor_id"].astype(str).to_numpy()
+    names = frame["corridor_name"].astype(str).to_numpy() if "corridor_name" in frame.columns else ids
+    geometries = frame.geometry.to_numpy()
+    order = list(dict.fromkeys(ids))
+    lines, chosen_names = [], []
+    for corridor_id in order:
+        rows = np.flatnonzero(ids == corridor_id)
+        chosen_names.append(str(names[rows[0]]))
+        if len(rows) == 1:
+            lines.append(geometries[rows[0]])
+        else:  # segments: one line set per corridor, pieces joined at shared ends
+            parts = shapely.get_parts(geometries[rows])
+            lines.append(shapely.line_merge(MultiLineString(list(parts)), directed=True))
+    return CorridorSet(
+        ids=tuple(order),
+        names=tuple(chosen_names),
+        wkb=tuple(bytes(b) for b in shapely.to_wkb(np.asarray(lines, dtype=object))) if lines else (),
+    )
+
+
+@lru_cache(maxsize=1)
+def _shipped_set() -> CorridorSet:
+    return corridor_set(_corridors_cached(SEGMENTS_PATH))
+
+
+def corridor_buffers(width_km: float, corridors: CorridorsLike = None) -> Mapping[str, shapely.Geometry]:
+    """corridor_id -> prepared buffer of ``width_km`` each side (see :func:`buffer_corridors_km`).
+
+    Cached per (:class:`CorridorSet`, width): the corridor filter, the risk units and the
+    corridor activity all test points against these same polygons. Read-only.
+    """
+    return _buffers_cached(corridor_set(corridors), float(width_km))
+
+
+@lru_cache(maxsize=32)
+def _buffers_cached(corridors: CorridorSet, width_km: float) -> Mapping[str, shapely.Geometry]:
+    buffers = buffer_corridors_km(width_km, corridors)
+    result = {}
+    for corridor_id, geometry in zip(buffers["corridor_id"].astype(str), buffers.geometry, strict=True):
+        shapely.prepare(geometry)
+        result[corridor_id] = geometry
+    return MappingProxyType(result)
+
+
 # ------------------------------------------------------------------ distances
 
 
-def distance_to_corridors_km(
-    lon: ArrayLike, lat: ArrayLike, corridors: gpd.GeoDataFrame | None = None
-) -> pd.DataFrame:
+def distance_to_corridors_km(lon: ArrayLike, lat: ArrayLike, corridors: CorridorsLike = None) -> pd.DataFrame:
     """Return geodesic km from each point to each corridor, shape (points, corridors).
 
     Why this way: the nearest point on each line is found in the Sahel equidistant
@@ -386,12 +488,10 @@ def distance_to_corridors_km(
     only moves *which* point is nearest, which changes the distance to second order,
     so results match a brute-force geodesic search to well under 0.5 %.
     NaN coordinates give NaN distances; a pandas Series ``lon`` lends its index.
+    ``corridors``: see :data:`CorridorsLike` (segments give one column per corridor).
     """
     lon_values, lat_values, index = _as_points(lon, lat)
-    if corridors is None:
-        ids, projected = _default_projected()
-    else:
-        ids, projected = _project_corridors(corridors)
+    ids, projected = _projected_cached(corridor_set(corridors))
     valid = np.isfinite(lon_values) & np.isfinite(lat_values)
     distances = np.full((len(lon_values), len(ids)), np.nan)
     if valid.any():
@@ -407,9 +507,7 @@ def distance_to_corridors_km(
     return pd.DataFrame(distances, index=index, columns=pd.Index(ids, name="corridor_id"))
 
 
-def nearest_corridor(
-    lon: ArrayLike, lat: ArrayLike, corridors: gpd.GeoDataFrame | None = None
-) -> pd.DataFrame:
+def nearest_corridor(lon: ArrayLike, lat: ArrayLike, corridors: CorridorsLike = None) -> pd.DataFrame:
     """Return, per point, the nearest corridor's ``corridor_id`` and ``distance_km``."""
     distances = distance_to_corridors_km(lon, lat, corridors)
     values = distances.to_numpy()
@@ -425,11 +523,12 @@ def nearest_corridor(
     )
 
 
-def buffer_corridors_km(width_km: float, corridors: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Return corridor buffers of ``width_km`` on each side, as EPSG:4326 polygons.
+def buffer_corridors_km(width_km: float, corridors: CorridorsLike = None) -> gpd.GeoDataFrame:
+    """Return one buffer of ``width_km`` on each side per corridor, as EPSG:4326 polygons.
 
     Buffered in the Sahel equidistant conic, whose scale error (under 1.2 % between
-    5 and 28 N) is the width error: a 25 km buffer is 24.7-25.3 km wide.
+    5 and 28 N) is the width error: a 25 km buffer is 24.7-25.3 km wide. ``corridors``:
+    see :data:`CorridorsLike` (segments are merged into one line per corridor).
     """
     if (
         isinstance(width_km, bool)
@@ -438,7 +537,7 @@ def buffer_corridors_km(width_km: float, corridors: gpd.GeoDataFrame | None = No
         or width_km <= 0
     ):
         raise ValueError(f"width_km must be a positive number of kilometres, got {width_km!r}")
-    lines = load_corridors() if corridors is None else corridors
+    lines = corridor_set(corridors).lines()
     metric = lines.to_crs(SAHEL_METRIC_PROJ)
     buffered = metric.assign(width_km=float(width_km)).set_geometry(
         metric.buffer(width_km * 1000, quad_segs=16)
@@ -481,40 +580,26 @@ def _transformers() -> tuple[Transformer, Transformer]:
     )
 
 
-def _project_corridors(corridors: gpd.GeoDataFrame) -> tuple[list[str], list[shapely.Geometry]]:
-    if "corridor_id" not in corridors.columns:
-        raise ValueError(f"corridors needs a 'corridor_id' column; found {list(corridors.columns)}")
-    if corridors.crs is None:
-        raise ValueError("corridors has no CRS; expected EPSG:4326 lines")
-    metric = corridors.to_crs(SAHEL_METRIC_PROJ)
-    return [str(value) for value in metric["corridor_id"]], list(metric.geometry)
+@lru_cache(maxsize=8)
+def _projected_cached(corridors: CorridorSet) -> tuple[list[str], list[shapely.Geometry]]:
+    metric = corridors.lines().to_crs(SAHEL_METRIC_PROJ)
+    return list(corridors.ids), list(metric.geometry)
 
 
-@lru_cache(maxsize=1)
-def _default_projected() -> tuple[list[str], list[shapely.Geometry]]:
-    return _project_corridors(_corridors_cached(SEGMENTS_PATH))
+def within_corridor_km(
+    corridor_id: str, width_km: float, lon: ArrayLike, lat: ArrayLike, corridors: CorridorsLike = None
+) -> np.ndarray:
+    """Which points lie within ``width_km`` of corridor ``corridor_id`` of ``corridors``.
 
-
-@lru_cache(maxsize=64)
-def _corridor_buffer(corridor_id: str, width_km: float) -> shapely.Geometry:
-    buffers = buffer_corridors_km(width_km)
-    match = buffers.loc[buffers["corridor_id"] == corridor_id, "geometry"]
-    if match.empty:
-        known = sorted(buffers["corridor_id"])
-        raise ValueError(f"unknown corridor {corridor_id!r}; known: {known}")
-    geometry = match.iloc[0]
-    shapely.prepare(geometry)
-    return geometry
-
-
-def within_corridor_km(corridor_id: str, width_km: float, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
-    """Which points lie within ``width_km`` of the shipped corridor ``corridor_id``.
-
-    Point-in-buffer on a prepared polygon: a million points in a fraction of a second,
-    where exact distances to every corridor would take tens of seconds. The buffer's
-    width error is that of :func:`buffer_corridors_km` (about 1 %).
+    ``corridors`` defaults to the shipped corridors (see :data:`CorridorsLike`); an id not
+    among them raises ``ValueError``. Point-in-buffer on a prepared polygon: a million
+    points in a fraction of a second, where exact distances to every corridor would take
+    tens of seconds. The buffer's width error is that of :func:`buffer_corridors_km` (about 1 %).
     """
-    geometry = _corridor_buffer(corridor_id, float(width_km))
+    buffers = corridor_buffers(width_km, corridors)
+    geometry = buffers.get(str(corridor_id))
+    if geometry is None:
+        raise ValueError(f"unknown corridor {corridor_id!r}; known: {sorted(buffers)}")
     x = np.asarray(lon, dtype="float64")
     y = np.asarray(lat, dtype="float64")
     return np.asarray(shapely.contains_xy(geometry, x, y), dtype=bool)

@@ -39,13 +39,14 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         span = store.date_range()
         as_of = span[1] if span is not None else date.today()
     risk = compute_risk_index(incidents, level="admin2", as_of=as_of) if len(incidents) else None
-    corridors = active_corridor_segments(store)
     table = site_exposure(
         read.frame,
         incidents,
         as_of=as_of,
         risk_levels_admin2=risk,
-        corridors=corridors if len(corridors) else None,
+        # The store's active corridors; with every corridor retired there is no nearest one
+        # (never a fall-back to the shipped lines).
+        corridors=active_corridor_segments(store),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     neutralise_formulas(table.astype({"exposure_rating": "string"})).to_csv(args.out, index=False)

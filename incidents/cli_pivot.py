@@ -15,6 +15,7 @@ from incidents.export import neutralise_formulas
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
 from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
 
 EXIT_OK: Final = 0
 
@@ -37,6 +38,8 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         level=args.level,
         corridor_km=args.corridor_km,
         data_until=data_until,
+        # Corridor units are the store's active corridors: retired ones are left out, uploads used.
+        corridors=active_corridor_segments(store) if args.level == "corridor" else None,
     )
     windows = table.attrs["windows"]
     try:

@@ -15,6 +15,7 @@ from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
 from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
 
 EXIT_OK: Final = 0
 
@@ -32,8 +33,15 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
     as_of = args.as_of or span[1]
     frame = store.load_analysis_frame()
     config = RiskConfig(window_days=args.window_days)
+    # Corridor units are the store's active corridors: retired ones are left out, uploads used.
+    corridors = active_corridor_segments(store) if args.level == "corridor" else None
     table = build_risk_table(
-        frame, level=args.level, as_of=as_of, config=config, corridor_km=args.corridor_km
+        frame,
+        level=args.level,
+        as_of=as_of,
+        config=config,
+        corridor_km=args.corridor_km,
+        corridors=corridors,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     neutralise_formulas(table).to_csv(args.out, index=False, encoding="utf-8")

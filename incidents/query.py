@@ -4,6 +4,11 @@
 :meth:`IncidentFilter.mask` evaluates it on an in-memory frame in a few vectorised passes
 (milliseconds on a million rows), and :meth:`to_query_params` / :meth:`from_query_params`
 round-trip it through a URL so a copied link reopens the same view.
+
+The corridor filter measures against the corridors it is given: the dashboard and the CLI
+pass the store's active corridors (``incidents.store.corridors.active_corridor_segments``),
+so a retired corridor matches nothing and an uploaded route is the one used; None means
+the shipped geometry (tests, scripts without a store).
 """
 
 from __future__ import annotations
@@ -11,13 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Final
+from typing import Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geodata.corridors import CorridorsLike, corridor_set, within_corridor_km
 from incidents.model import ACTOR_GROUPS, EVENT_TYPES, SOURCE_DATASETS
+
+CorridorMask: TypeAlias = Callable[[str, float, pd.DataFrame], npt.NDArray[np.bool_]]
+"""``(corridor_id, km, frame) -> bool mask``: the geometry test of the corridor filter."""
 
 #: Date presets offered in the sidebar: name -> days back from the end date (None: all data).
 DATE_PRESETS: Final[Mapping[str, int | None]] = {
@@ -110,14 +119,17 @@ class IncidentFilter:
     def mask(
         self,
         frame: pd.DataFrame,
-        corridor_mask: Callable[[str, float, pd.DataFrame], npt.NDArray[np.bool_]] | None = None,
+        corridor_mask: CorridorMask | None = None,
         *,
         ignore_dates: bool = False,
+        corridors: CorridorsLike = None,
     ) -> npt.NDArray[np.bool_]:
         """Boolean mask of the rows of ``frame`` (canonical columns) this filter keeps.
 
-        ``corridor_mask(corridor_id, km, frame)`` answers the corridor filter (geodata
-        owns the geometry); ``ignore_dates`` serves the previous-period comparison.
+        The corridor filter keeps incidents within ``corridor_km`` of ``corridor_id`` among
+        ``corridors`` (the store's active corridors; None: shipped), via
+        :func:`corridor_mask_for`; a ``corridor_mask(corridor_id, km, frame)`` replaces that
+        test. ``ignore_dates`` serves the previous-period comparison.
         """
         in_countries = frame["country_iso3"].isin(self.countries).to_numpy(dtype=bool, na_value=False)
         keep = np.array(in_countries, dtype=bool, copy=True)  # pandas may hand back a read-only view
@@ -137,8 +149,9 @@ class IncidentFilter:
                 keep &= frame[column].isin(chosen).to_numpy(dtype=bool, na_value=False)
         if self.min_fatalities > 0:
             keep &= (frame["fatalities"] >= self.min_fatalities).to_numpy()
-        if self.corridor_id is not None and corridor_mask is not None:
-            keep &= corridor_mask(self.corridor_id, self.corridor_km, frame)
+        if self.corridor_id is not None:
+            test = corridor_mask if corridor_mask is not None else corridor_mask_for(corridors)
+            keep &= test(self.corridor_id, self.corridor_km, frame)
         return keep
 
     # ---- URL ---------------------------------------------------------------------------
@@ -207,6 +220,26 @@ class IncidentFilter:
             corridor_km=corridor_km,
             sources=tuple(v for v in values("source") if v in SOURCE_DATASETS),
         )
+
+
+def corridor_mask_for(corridors: CorridorsLike = None) -> CorridorMask:
+    """The corridor filter's test against ``corridors`` (None: the shipped corridors).
+
+    A corridor id not among ``corridors`` (retired since a link or saved view was made)
+    matches no incident: the filter never falls back to a line that is no longer in force.
+    The buffer is :func:`geodata.corridors.within_corridor_km`'s, cached per corridor set.
+    """
+    chosen = corridor_set(corridors)
+    known = frozenset(chosen.ids)
+
+    def near(corridor_id: str, km: float, frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+        if corridor_id not in known:
+            return np.zeros(len(frame), dtype=bool)
+        lon = frame["longitude"].to_numpy(dtype=np.float64)
+        lat = frame["latitude"].to_numpy(dtype=np.float64)
+        return within_corridor_km(corridor_id, km, lon, lat, chosen)
+
+    return near
 
 
 def _parse_date(text: str | None) -> date | None:

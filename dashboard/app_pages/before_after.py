@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard import caching, components, tables
 from dashboard.auth import current_user, may
 from dashboard.charts_pivot import build_pivot_forest_figure, pivot_display_table
-from dashboard.context import corridor_mask, load_page_data
+from dashboard.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
@@ -218,7 +218,8 @@ else:
 if pivot_row is not None:
     pivot = pivot_row["date"].date()
     frame = caching.analysis_frame(data.db_url, data.data_version)
-    selected = frame[chosen.mask(frame, corridor_mask, ignore_dates=True)]
+    corridors = caching.active_corridors(data.db_url, data.data_version)  # filter and corridor units
+    selected = frame[chosen.mask(frame, ignore_dates=True, corridors=corridors)]
     data_until = data.data_range[1] if data.data_range is not None else None
     try:
         table = before_after(
@@ -228,6 +229,7 @@ if pivot_row is not None:
             level=level,
             corridor_km=corridor_km,
             data_until=data_until,
+            corridors=corridors,
         )
     except PivotError as exc:
         st.info(f"{exc}. Pick an earlier development or import more recent incidents.", icon="ℹ️")

@@ -24,6 +24,7 @@ from dashboard.context import apply_filter
 from dashboard.download_panel import render_download_panel
 from dashboard.downloads import PreparedDownloads, prepare_downloads
 from dashboard.maps import MapBuild, build_incident_map_with_info
+from dashboard.selection import inactive_corridor_note
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures
@@ -189,7 +190,9 @@ def _build_map(
         extra = {"choropleth": values, "choropleth_level": level, "choropleth_title": f"Incidents {unit}"}
     buffers = None
     if options["map_buffers"]:
-        buffers = caching.map_corridor_buffers(float(chosen.corridor_km or DEFAULT_BUFFER_KM))
+        buffers = caching.map_corridor_buffers(
+            db_url, version, float(chosen.corridor_km or DEFAULT_BUFFER_KM)
+        )
     shown = incidents
     if len(incidents) <= MAX_POINTS:
         shown = caching.incident_details(db_url, version, tuple(incidents["incident_id"]))
@@ -225,7 +228,11 @@ def _live(view: SavedView) -> None:
     data_range = caching.incident_date_range(db_url, version)
     chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(data_range)
     assert chosen.since is not None and chosen.until is not None
-    current, previous = apply_filter(caching.analysis_frame(db_url, version), chosen)
+    corridors = caching.active_corridors(db_url, version)
+    current, previous = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
+    retired = inactive_corridor_note(chosen, corridors)
+    if retired:
+        st.warning(retired, icon="⚠️")
     figures = key_figures(current, previous)
     batches = caching.committed_batches(db_url, version)
     now = datetime.now().astimezone()
@@ -288,7 +295,8 @@ def _render_hand_out(view: SavedView) -> None:
     assert chosen.since is not None and chosen.until is not None
 
     def build() -> PreparedDownloads:
-        current, _ = apply_filter(caching.analysis_frame(db_url, version), chosen)
+        corridors = caching.active_corridors(db_url, version)
+        current, _ = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
         fmap = _build_map(view, current, db_url, version, (chosen.since, chosen.until)).map
         return prepare_downloads(
             store,

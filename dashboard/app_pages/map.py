@@ -176,7 +176,9 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
         values, title = _choropleth_values(data, level, str(controls["choropleth"]))
     buffers = None
     if controls["buffers"]:
-        buffers = caching.map_corridor_buffers(float(chosen.corridor_km or DEFAULT_BUFFER_KM))
+        buffers = caching.map_corridor_buffers(
+            data.db_url, data.data_version, float(chosen.corridor_km or DEFAULT_BUFFER_KM)
+        )
     if len(data.incidents) <= MAX_POINTS:
         # Popups need the canonical rows (actors, notes, source), not just analysis columns.
         shown = caching.incident_details(data.db_url, data.data_version, tuple(data.incidents["incident_id"]))

@@ -220,7 +220,7 @@ build = build_risk_map(
     admin1=admin1,
     admin2=admin2,
     corridors=caching.map_corridors(data.db_url, data.data_version),
-    corridor_lines=caching.map_corridor_lines(),
+    corridor_lines=caching.map_corridor_lines(data.db_url, data.data_version),
 )
 st_folium(build.map, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 

@@ -1,9 +1,10 @@
 """Activity along corridors: incidents in a buffer, per corridor and per segment; units crossed.
 
 Buffer rule: an incident belongs to a corridor when it lies within ``km`` (default 25) of
-any of its segments, tested exactly like the dashboard's corridor filter
-(:func:`geodata.corridors.buffer_corridors_km`: a buffer drawn in the Sahel equidistant
-conic, width error about 1 %). One incident can belong to several corridors.
+any of its segments, tested on the very polygons of the dashboard's corridor filter and of
+the corridor risk units (:func:`geodata.corridors.corridor_buffers`: a buffer drawn in the
+Sahel equidistant conic, width error about 1 %, cached per corridor set). One incident can
+belong to several corridors. The dashboard passes the store's active segments.
 
 Segment rule: inside a corridor's buffer, each incident is assigned to exactly one
 segment of that corridor, the nearest (distance in the same metric CRS; ties go to the
@@ -31,7 +32,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from geodata.boundaries import load_admin1, load_admin2
-from geodata.corridors import buffer_corridors_km, load_corridor_segments
+from geodata.corridors import corridor_buffers, corridor_set, load_corridor_segments
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
 from incidents.risk.trends import classify_trend, is_surge, weekly_windows
 
@@ -59,14 +60,7 @@ _TO_METRIC = Transformer.from_crs(WGS84, SAHEL_METRIC_PROJ, always_xy=True)
 
 def corridor_lines(segments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One (Multi)LineString per corridor, from its segments; columns corridor_id, corridor_name."""
-    rows = []
-    for corridor_id, group in segments.groupby("corridor_id", sort=False):
-        merged = shapely.line_merge(shapely.MultiLineString(list(group.geometry)))
-        name = str(group["corridor_name"].iloc[0]) if "corridor_name" in group.columns else str(corridor_id)
-        rows.append({"corridor_id": str(corridor_id), "corridor_name": name, "geometry": merged})
-    return gpd.GeoDataFrame(
-        rows, columns=["corridor_id", "corridor_name", "geometry"], geometry="geometry", crs=WGS84
-    )
+    return corridor_set(segments).lines()
 
 
 def corridor_hits(
@@ -87,10 +81,10 @@ def corridor_hits(
         return empty
     lon = frame["longitude"].to_numpy(dtype=np.float64)
     lat = frame["latitude"].to_numpy(dtype=np.float64)
-    buffers = buffer_corridors_km(km, corridor_lines(segments))
+    buffers = corridor_buffers(km, segments)  # the corridor filter's and the risk units' polygons
     metric_segments = segments.to_crs(SAHEL_METRIC_PROJ)
     pieces = []
-    for corridor_id, zone in zip(buffers["corridor_id"], buffers.geometry, strict=True):
+    for corridor_id, zone in buffers.items():
         rows = np.flatnonzero(shapely.contains_xy(zone, lon, lat))
         if len(rows) == 0:
             continue

@@ -25,7 +25,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Final
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -34,7 +33,7 @@ from pyproj import Geod, Transformer
 
 from geodata.assign import assign_admin_units
 from geodata.boundaries import load_admin2
-from geodata.corridors import load_corridors
+from geodata.corridors import CorridorSet, CorridorsLike, corridor_set
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
 from incidents.risk.index import RISK_LEVEL_LABELS
 
@@ -82,7 +81,7 @@ def site_exposure(
     *,
     as_of: date,
     risk_levels_admin2: pd.DataFrame | None = None,
-    corridors: gpd.GeoDataFrame | None = None,
+    corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """Exposure of each site or route (:data:`EXPOSURE_COLUMNS`), one row per site, in order.
 
@@ -91,7 +90,9 @@ def site_exposure(
     ``event_date, latitude, longitude, fatalities``). ``risk_levels_admin2`` has
     ``unit_code`` (admin-2 code) and ``risk_level`` (from ``compute_risk_index``); without
     it the risk component is 0 and ``admin2_risk_level`` is empty. ``corridors`` (lines or
-    segments with ``corridor_id`` and ``corridor_name``, EPSG:4326) defaults to the shipped ones.
+    segments with ``corridor_id`` and ``corridor_name``, EPSG:4326: the store's active
+    corridors) defaults to the shipped ones; an empty frame means no corridor (no
+    ``nearest_corridor``, no corridor points).
     """
     _check_inputs(sites, incidents)
     geometries = np.asarray(shapely.from_wkt(sites["geometry_wkt"].astype(object).to_numpy()), dtype=object)
@@ -248,29 +249,18 @@ def _anchor_points(
     return coords[:, 0], coords[:, 1]
 
 
-@lru_cache(maxsize=1)
-def _shipped_corridors() -> tuple[tuple[str, ...], npt.NDArray[np.object_]]:
-    return _projected_corridors(load_corridors())
-
-
-def _projected_corridors(corridors: gpd.GeoDataFrame) -> tuple[tuple[str, ...], npt.NDArray[np.object_]]:
-    if corridors.crs is None:
-        raise ValueError("corridors has no CRS; expected EPSG:4326 lines")
-    corridors = corridors.to_crs(WGS84)
-    if corridors["corridor_id"].duplicated().any():  # segments: one line set per corridor
-        corridors = corridors.dissolve("corridor_id", aggfunc="first", sort=False).reset_index()
-    names = tuple(
-        str(name or cid)
-        for name, cid in zip(corridors["corridor_name"], corridors["corridor_id"], strict=True)
-    )
-    return names, _project(corridors.geometry.to_numpy())
+@lru_cache(maxsize=8)
+def _projected_corridors(corridors: CorridorSet) -> tuple[tuple[str, ...], npt.NDArray[np.object_]]:
+    """(name per corridor, its line in the Sahel metric projection), cached per corridor set."""
+    names = tuple(name or cid for name, cid in zip(corridors.names, corridors.ids, strict=True))
+    return names, _project(corridors.lines().geometry.to_numpy())
 
 
 def _nearest_corridors(
-    geometries: npt.NDArray[np.object_], corridors: gpd.GeoDataFrame | None
+    geometries: npt.NDArray[np.object_], corridors: CorridorsLike
 ) -> tuple[list[str | None], npt.NDArray[np.float64]]:
     """Nearest corridor name and geodesic km for each site or route (the closest approach)."""
-    names, lines = _shipped_corridors() if corridors is None else _projected_corridors(corridors)
+    names, lines = _projected_corridors(corridor_set(corridors))
     n = len(geometries)
     if n == 0 or not names:
         return [None] * n, np.full(n, np.nan)

@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geodata.assign import assign_admin_units
+from geodata.corridors import CorridorSet, CorridorsLike, corridor_set
 from geodata.gazetteer import POPULATED_PLACE, load_gazetteer
 from geodata.hexgrid import project_metric
 from incidents.analytics._common import encode
@@ -140,18 +141,27 @@ def cells_of(
 
 
 def populated_cells(
-    level: UnitLevel, *, cell_km: float = 10.0, corridor_km: float = DEFAULT_CORRIDOR_KM
+    level: UnitLevel,
+    *,
+    cell_km: float = 10.0,
+    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """The diffusion denominator: each unit's grid cells holding a gazetteer populated place.
 
     Columns :data:`CELL_COLUMNS`. A cell on a border belongs to every unit that has a
-    place in it. Cached per arguments (the gazetteer is static reference data).
+    place in it. For corridors, the units are those of ``corridors`` (None: shipped).
+    Cached per arguments, corridors by their hashable :class:`~geodata.corridors.CorridorSet`
+    (the gazetteer is static reference data).
     """
-    return _populated_cells_cached(level, float(cell_km), float(corridor_km)).copy()
+    chosen = corridor_set(corridors) if level == "corridor" else None
+    return _populated_cells_cached(level, float(cell_km), float(corridor_km), chosen).copy()
 
 
 @lru_cache(maxsize=8)
-def _populated_cells_cached(level: str, cell_km: float, corridor_km: float) -> pd.DataFrame:
+def _populated_cells_cached(
+    level: str, cell_km: float, corridor_km: float, corridors: CorridorSet | None
+) -> pd.DataFrame:
     places = load_gazetteer()
     places = places[places["place_type"] == POPULATED_PLACE]
     lon = places["lon"].to_numpy(dtype=np.float64)
@@ -160,7 +170,12 @@ def _populated_cells_cached(level: str, cell_km: float, corridor_km: float) -> p
         located = pd.DataFrame({"longitude": lon, "latitude": lat})
     else:
         located = assign_admin_units(lon, lat).reset_index(drop=True)
-    membership = unit_membership(located, level, corridor_km=corridor_km)  # type: ignore[arg-type]
+    membership = unit_membership(
+        located,
+        level,  # type: ignore[arg-type]
+        corridor_km=corridor_km,
+        corridors=corridors,
+    )
     cx, cy = cells_of(lon, lat, cell_km)
     rows = membership["row"].to_numpy()
     cells = pd.DataFrame(
@@ -178,20 +193,23 @@ def compute_risk_index(
     config: RiskConfig = RiskConfig(),
     corridor_km: float = DEFAULT_CORRIDOR_KM,
     reference_cells: pd.DataFrame | None = None,
+    corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """The conflict index of every unit of ``level`` over the window ending at ``as_of``.
 
     Pass the full analysis frame, not a country-filtered one (the result per unit does
     not depend on other units, but a filtered frame may lack the unit's own events).
     ``reference_cells`` (columns :data:`CELL_COLUMNS`) replaces the gazetteer's populated
-    cells, for tests and the worked example. Units without events get zeros and level 1.
-    Columns :data:`INDEX_COLUMNS`, rows in :func:`unit_names` order.
+    cells, for tests and the worked example. ``corridors``: the corridor units (the
+    store's active corridors; None: shipped; ignored for admin levels). Units without
+    events get zeros and level 1. Columns :data:`INDEX_COLUMNS`, rows in :func:`unit_names` order.
     """
-    names = unit_names(level)
+    chosen = corridor_set(corridors) if level == "corridor" else None
+    names = unit_names(level, chosen)
     unit_index = pd.Index(names["unit_code"].astype(str))
     size = len(unit_index)
     window = _window_rows(frame, as_of, config.window_days)
-    rows, keys = unit_keys(frame, level, unit_index, rows=window, corridor_km=corridor_km)
+    rows, keys = unit_keys(frame, level, unit_index, rows=window, corridor_km=corridor_km, corridors=chosen)
 
     fatalities = frame["fatalities"].to_numpy(dtype=np.float64)[rows]
     civilian = frame["civilian_targeting"].to_numpy(dtype=bool)[rows]
@@ -202,7 +220,9 @@ def compute_risk_index(
     cells = (
         reference_cells
         if reference_cells is not None
-        else populated_cells(level, cell_km=config.diffusion_cell_km, corridor_km=corridor_km)
+        else populated_cells(
+            level, cell_km=config.diffusion_cell_km, corridor_km=corridor_km, corridors=chosen
+        )
     )
     diffusion = _diffusion(frame, rows, keys, unit_index, cells, config)
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
+from geodata.corridors import CorridorsLike, corridor_set
 from incidents.errors import IncidentsError
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel, unit_membership, unit_names
 
@@ -166,6 +167,7 @@ def before_after(
     corridor_km: float = DEFAULT_CORRIDOR_KM,
     data_until: date | None = None,
     confidence: float = DEFAULT_CONFIDENCE,
+    corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """Incidents per unit in the windows of :func:`pivot_windows`, with rate ratios and intervals.
 
@@ -174,11 +176,14 @@ def before_after(
     one event in either window, columns :data:`PIVOT_COLUMNS`, sorted by rate ratio (largest
     rise first; units with no events before come first, as their ratio is infinite).
     ``significant`` is True only when the interval excludes 1. The windows used are in
-    ``result.attrs["windows"]``. This measures change after the date, not its cause.
+    ``result.attrs["windows"]``. ``corridors``: the corridor units (the store's active
+    corridors; None: shipped; ignored for admin levels). This measures change after the
+    date, not its cause.
     """
     windows = pivot_windows(pivot, window_days, data_until=data_until)
     _check_confidence(confidence)
-    membership = unit_membership(frame, level, corridor_km=corridor_km)
+    chosen = corridor_set(corridors) if level == "corridor" else None
+    membership = unit_membership(frame, level, corridor_km=corridor_km, corridors=chosen)
     dates = frame["event_date"].to_numpy(dtype="datetime64[ns]")[membership["row"].to_numpy()]
     before_mask = (dates >= np.datetime64(windows.before_start)) & (
         dates <= np.datetime64(windows.before_end)
@@ -197,7 +202,7 @@ def before_after(
         .sum()
         .reset_index()
     )
-    names = unit_names(level)
+    names = unit_names(level, chosen)
     names["unit_code"] = names["unit_code"].astype(str)
     result = counts.merge(names, on="unit_code", how="left")
     result["unit_name"] = result["unit_name"].fillna(result["unit_code"])

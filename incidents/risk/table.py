@@ -7,6 +7,7 @@ from typing import Final
 
 import pandas as pd
 
+from geodata.corridors import CorridorsLike, corridor_set
 from incidents.risk.index import INDEX_COLUMNS, RiskConfig, compute_risk_index
 from incidents.risk.trends import TREND_COLUMNS, trend_flags
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel
@@ -23,10 +24,17 @@ def build_risk_table(
     as_of: date,
     config: RiskConfig = RiskConfig(),  # noqa: B008 - frozen, immutable default
     corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
-    """Every unit of ``level``: index, indicators, level, trend and surge flags, highest index first."""
-    index = compute_risk_index(frame, level=level, as_of=as_of, config=config, corridor_km=corridor_km)
-    flags = trend_flags(frame, level=level, as_of=as_of, corridor_km=corridor_km)
+    """Every unit of ``level``: index, indicators, level, trend and surge flags, highest index first.
+
+    ``corridors``: the corridor units (the store's active corridors; None: shipped).
+    """
+    chosen = corridor_set(corridors) if level == "corridor" else None
+    index = compute_risk_index(
+        frame, level=level, as_of=as_of, config=config, corridor_km=corridor_km, corridors=chosen
+    )
+    flags = trend_flags(frame, level=level, as_of=as_of, corridor_km=corridor_km, corridors=chosen)
     table = index.merge(flags, on="unit_code", how="left", validate="one_to_one")
     table = table.sort_values(["index", "events", "unit_code"], ascending=[False, False, True], kind="stable")
     return table.reset_index(drop=True)[list(RISK_TABLE_COLUMNS)]

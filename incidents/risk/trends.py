@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geodata.corridors import CorridorsLike, corridor_set
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel, unit_keys, unit_names
 
 TREND_LABELS: Final = ("large_increase", "moderate_increase", "limited_change", "large_decrease")
@@ -104,20 +105,23 @@ def trend_flags(
     level: UnitLevel,
     as_of: date,
     corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """Trend and surge flags for every unit of ``level`` (units without events: limited change).
 
     ``frame`` is the analysis frame (at least ``event_date`` and the unit columns, or
     ``longitude``/``latitude`` for corridors). Pass the unfiltered frame: flags then do not
-    depend on what else the user filtered in or out.
+    depend on what else the user filtered in or out. ``corridors``: the corridor units
+    (None: shipped; ignored for admin levels).
     """
-    names = unit_names(level)
+    chosen = corridor_set(corridors) if level == "corridor" else None
+    names = unit_names(level, chosen)
     windows = weekly_windows(as_of)
     days = _day_numbers(frame["event_date"])
     first_day = np.datetime64(windows["prev_52w"][0], "D").astype(np.int64)
     in_span = np.flatnonzero((days >= first_day) & (days <= np.datetime64(as_of, "D").astype(np.int64)))
     unit_index = pd.Index(names["unit_code"].astype(str))
-    rows, keys = unit_keys(frame, level, unit_index, rows=in_span, corridor_km=corridor_km)
+    rows, keys = unit_keys(frame, level, unit_index, rows=in_span, corridor_km=corridor_km, corridors=chosen)
     member_days = days[rows]
     size = len(unit_index)
 

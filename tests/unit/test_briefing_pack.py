@@ -124,3 +124,17 @@ def test_collect_from_store(sqlite_store, countries) -> None:
     pdf = build_briefing_pdf(data)
     text = _pdf_text(pdf)
     assert "Store brief" in text and data.filter_summary.split(";")[0] in text
+
+
+def test_collect_uses_the_stores_active_corridors(sqlite_store) -> None:
+    from incidents.auth import Role, User
+    from incidents.store.corridors import retire_corridor
+
+    load_demo(sqlite_store, n=2000)
+    near_c1 = IncidentFilter(countries=("MLI", "BFA", "NER"), preset="all", corridor_id="C1")
+    assert collect_briefing_data(sqlite_store, near_c1, title="C1").key_figures.incidents > 0
+    retire_corridor(sqlite_store, "C1", by=User("ana", Role.ANALYST))
+    # A saved view naming a retired corridor shows nothing near it, not the old line's incidents.
+    data = collect_briefing_data(sqlite_store, near_c1, title="C1")
+    assert data.key_figures.incidents == 0
+    assert any("Corridor C1 is not active" in note for note in data.notes)

@@ -7,10 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from incidents.auth import Role, User
 from incidents.cli import main
 from incidents.geolocate import attach_admin_units
 from incidents.risk.exposure import EXPOSURE_COLUMNS
 from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store.corridors import active_corridor_segments, retire_corridor
 
 
 @pytest.fixture
@@ -80,6 +82,29 @@ def test_as_of_defaults_to_the_latest_stored_event(
     out = tmp_path / "e.csv"
     assert main(["exposure", "--sites", str(sites), "--out", str(out)]) == 0
     assert "as of 2024-03-30" in capsys.readouterr().out
+
+
+def test_nearest_corridor_is_an_active_one_and_none_when_all_are_retired(
+    store: IncidentStore, tmp_path: Path
+) -> None:
+    _add_incidents(store)
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lat,lon\nMopti office,14.49,-4.19\n", encoding="utf-8")
+    out = tmp_path / "e.csv"
+    analyst = User("ana", Role.ANALYST)
+
+    def nearest() -> tuple[str, str]:
+        assert main(["exposure", "--sites", str(sites), "--as-of", "2024-03-31", "--out", str(out)]) == 0
+        row = pd.read_csv(out, keep_default_na=False).iloc[0]
+        return str(row["nearest_corridor"]), str(row["corridor_distance_km"])
+
+    assert nearest()[0].startswith("Central Mali")  # C7 passes 1 km away
+    retire_corridor(store, "C7", by=analyst)
+    name, km = nearest()
+    assert not name.startswith("Central Mali") and float(km) > 100
+    for corridor_id in sorted(set(active_corridor_segments(store)["corridor_id"])):
+        retire_corridor(store, corridor_id, by=analyst)
+    assert nearest() == ("", "")  # no active corridor: none, never the shipped lines
 
 
 def test_file_without_usable_sites_fails_with_exit_2(

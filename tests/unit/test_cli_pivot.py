@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import LineString
 
+from geodata.crs import WGS84
+from incidents.auth import Role, User
 from incidents.cli import main
 from incidents.geolocate import attach_admin_units
 from incidents.risk.pivot import PIVOT_COLUMNS
 from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store.corridors import add_corridor_version
 
 BAMAKO = (12.65, -8.0)
 NIAMEY = (13.51, 2.13)
@@ -76,6 +81,17 @@ def test_pivot_writes_the_contract_columns(
     niger = table[table["country_iso3"] == "NER"].iloc[0]
     assert (niger["events_before"], niger["events_after"]) == (3, 4)
     assert not bool(niger["significant"])
+
+
+def test_pivot_corridor_level_uses_the_stores_active_corridors(filled: IncidentStore, tmp_path: Path) -> None:
+    out = tmp_path / "c.csv"
+    assert main(["pivot", "--level", "corridor", "--out", str(out)]) == 0
+    assert "C8" not in set(pd.read_csv(out)["unit_code"])  # Bamako is 246 km from the shipped C8
+    route = gpd.GeoDataFrame(geometry=[LineString([(-8.3, 12.5), (-7.7, 12.8)])], crs=WGS84)
+    add_corridor_version(filled, "C8", route, name="C8 through Bamako", by=User("ana", Role.ANALYST))
+    assert main(["pivot", "--level", "corridor", "--out", str(out)]) == 0
+    c8 = pd.read_csv(out).set_index("unit_code").loc["C8"]
+    assert (c8["unit_name"], c8["events_before"], c8["events_after"]) == ("C8 through Bamako", 2, 14)
 
 
 def test_pivot_window_and_country_options(filled: IncidentStore, tmp_path: Path) -> None:

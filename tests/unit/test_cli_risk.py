@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import LineString
 
+from geodata.crs import WGS84
+from incidents.auth import Role, User
 from incidents.cli import main
 from incidents.export import neutralise_formulas
 from incidents.geolocate import attach_admin_units
 from incidents.risk.units import unit_names
 from incidents.store import BatchMeta, open_store
+from incidents.store.corridors import add_corridor_version, retire_corridor
 
 REQUIRED = (
     "unit_code",
@@ -101,6 +106,25 @@ def test_risk_corridor_level(filled: str, tmp_path: Path) -> None:
     assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
     table = pd.read_csv(out, keep_default_na=False)
     assert sorted(table["unit_code"]) == sorted(unit_names("corridor")["unit_code"])
+
+
+def test_risk_corridor_level_uses_the_stores_active_corridors(filled: str, tmp_path: Path) -> None:
+    out = tmp_path / "c.csv"
+    assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
+    shipped = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
+    assert (shipped.loc["C1", "events"], shipped.loc["C3", "events"]) == (3, 3)  # Djibo is on both
+    store = open_store(filled)
+    try:
+        analyst = User("ana", Role.ANALYST)
+        retire_corridor(store, "C1", by=analyst)
+        moved = gpd.GeoDataFrame(geometry=[LineString([(6.8, 13.3), (7.5, 13.7)])], crs=WGS84)  # Maradi
+        add_corridor_version(store, "C3", moved, name="C3 moved east", by=analyst)
+    finally:
+        store.close()
+    assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
+    table = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
+    assert "C1" not in table.index and len(table) == 8
+    assert (table.loc["C3", "unit_name"], table.loc["C3", "events"]) == ("C3 moved east", 0)
 
 
 def test_risk_bad_arguments(filled: str, tmp_path: Path) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import LineString
 
-from geodata.corridors import distance_to_corridors_km, within_corridor_km
-from incidents.query import IncidentFilter
+from geodata.corridors import distance_to_corridors_km, load_corridors, within_corridor_km
+from geodata.crs import WGS84
+from incidents.query import IncidentFilter, corridor_mask_for
 
 
 def frame() -> pd.DataFrame:
@@ -61,6 +64,22 @@ def test_corridor_filter_uses_the_given_geometry_function() -> None:
     f = IncidentFilter(countries=("MLI", "BFA", "NER"), corridor_id="C1", corridor_km=25)
     # Djibo (BFA) and Tillabéri (NER) are C1 waypoints; Gao and Sévaré are far from C1.
     assert kept(f, corridor_mask=near_c1) == [2, 3]
+
+
+def test_corridor_filter_measures_against_the_given_corridors() -> None:
+    near_c1 = IncidentFilter(countries=("MLI", "BFA", "NER"), corridor_id="C1", corridor_km=25)
+    assert kept(near_c1) == [2, 3]  # None: the shipped lines
+    moved = gpd.GeoDataFrame(  # C1 redrawn through Gao (row 0) and Sévaré (row 1)
+        {"corridor_id": ["C1"], "corridor_name": ["moved"]},
+        geometry=[LineString([(-0.04, 16.27), (-4.1, 14.5)])],
+        crs=WGS84,
+    )
+    assert kept(near_c1, corridors=moved) == [0, 1]
+    others = load_corridors().query("corridor_id != 'C1'")  # C1 retired
+    assert kept(near_c1, corridors=others) == []
+    assert kept(near_c1, corridors=others.iloc[0:0]) == []  # none active: never the shipped lines
+    unknown = corridor_mask_for(others)("C99", 25.0, frame())
+    assert unknown.dtype == bool and not unknown.any()
 
 
 def test_within_corridor_agrees_with_geodesic_distances() -> None:
