@@ -85,16 +85,24 @@ def map_acled_time_precision(time_precision: pd.Series) -> pd.Series:
 # matched on accent-folded, lower-cased text. ACLED and UCDP rename groups over time, so
 # these match on stable fragments rather than full names.
 _ACTOR_PATTERNS: Final[tuple[tuple[str, str], ...]] = (
-    (r"\bjnim\b|nusrat al-islam|group for support of islam|katiba macina|ansaroul islam|ansar dine"
-     r"|al-mourabitoun|aqim|al qaeda|al-qaeda", "JNIM"),
+    (
+        r"\bjnim\b|nusrat al-islam|group for support of islam|katiba macina|ansaroul islam|ansar dine"
+        r"|al-mourabitoun|aqim|al qaeda|al-qaeda",
+        "JNIM",
+    ),
     (r"islamic state|\bis\b|\bisgs\b|\beigs\b|\biswap\b|\bis sahel\b|\bisss\b|daesh", "IS Sahel"),
-    (r"wagner|africa corps|france|french|barkhane|serval|minusma|united nations|\bun\b|russia"
-     r"|ecowas|g5 sahel|takuba|united states", "foreign forces"),
-    (r"military forces|police forces|government of|armed forces|\bfama\b|gendarmerie"
-     r"|national guard|vdp|volunteers for the defen[cs]e|army", "state forces"),
+    (
+        r"wagner|africa corps|france|french|barkhane|serval|minusma|united nations|\bun\b|russia"
+        r"|ecowas|g5 sahel|takuba|united states",
+        "foreign forces",
+    ),
+    (
+        r"military forces|police forces|government of|armed forces|\bfama\b|gendarmerie"
+        r"|national guard|vdp|volunteers for the defen[cs]e|army",
+        "state forces",
+    ),
     (r"\bmnla\b|\bcma\b|\bcsp\b|\bfla\b|azawad|rebel|\bhcua\b|\bmaa\b", "rebels"),
-    (r"militia|dozo|dan na ambassagou|koglweogo|gatia|\bmsa\b|self-defen[cs]e|communal|ethnic",
-     "militia"),
+    (r"militia|dozo|dan na ambassagou|koglweogo|gatia|\bmsa\b|self-defen[cs]e|communal|ethnic", "militia"),
     (r"civilians|protesters|rioters|labou?r group|students|journalists|refugees", "civilians"),
 )
 _COMPILED: Final = tuple((re.compile(pattern), group) for pattern, group in _ACTOR_PATTERNS)
@@ -120,16 +128,20 @@ def derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
     is attributed to JNIM rather than to state forces.
     """
     # Classify each distinct name once (actor names repeat a lot), then broadcast by code.
+    # Missing names (code -1) and empty ones are "unidentified", as normalise_actor_group says.
     armed = {"JNIM", "IS Sahel", "rebels", "militia"}
+    names: dict[str, int] = {}
 
     def classify(actor: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(actor)  # missing -> -1 -> the trailing "unidentified"
         groups = [normalise_actor_group(name) for name in uniques] + ["unidentified"]
-        group_array = np.array(groups, dtype=object)
+        group_codes = np.array([names.setdefault(group, len(names)) for group in groups], dtype=np.int64)
         is_armed = np.array([group in armed for group in groups], dtype=bool)
-        return group_array[codes], is_armed[codes]
+        return group_codes[codes], is_armed[codes]
 
     first, first_armed = classify(actor1)
     second, second_armed = classify(actor2)
     prefer_second = ~first_armed & second_armed
-    return pd.Series(np.where(prefer_second, second, first), index=actor1.index, dtype="string")
+    # Built from the few group names by position: no million-element object array to convert.
+    vocabulary = pd.array(list(names), dtype="string")
+    return pd.Series(vocabulary.take(np.where(prefer_second, second, first)), index=actor1.index)

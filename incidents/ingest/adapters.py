@@ -57,10 +57,23 @@ _GENERIC_EVENT_LABELS: Final[Mapping[str, str]] = {
         normalise_header(label): name
         for name, labels in {
             "battle": ("affrontement", "affrontements", "combat", "combats", "accrochage", "clash"),
-            "explosion_remote_violence": ("explosion", "engin explosif", "ied", "eei", "mine",
-                                          "frappe aerienne", "frappe de drone", "bombardement"),
-            "violence_against_civilians": ("violence contre les civils", "violences contre les civils",
-                                           "attaque contre civils", "execution", "massacre"),
+            "explosion_remote_violence": (
+                "explosion",
+                "engin explosif",
+                "ied",
+                "eei",
+                "mine",
+                "frappe aerienne",
+                "frappe de drone",
+                "bombardement",
+            ),
+            "violence_against_civilians": (
+                "violence contre les civils",
+                "violences contre les civils",
+                "attaque contre civils",
+                "execution",
+                "massacre",
+            ),
             "abduction": ("enlevement", "enlevements", "kidnapping", "rapt", "abduction"),
             "protest_riot": ("manifestation", "emeute", "emeutes", "protest", "riot"),
             "strategic_development": ("developpement strategique",),
@@ -101,19 +114,16 @@ def adapt_acled(raw: RawTable) -> StagedTable:
     time_precision = take("time_precision", "date_precision")
     actor1, actor2 = take("actor1"), take("actor2")
     if take.has("civilian_targeting"):
-        targeting = take("civilian_targeting")
-        civilian = _fold(targeting).eq("civilian targeting").fillna(False).astype("boolean")
+        civilian = _per_distinct(take("civilian_targeting"), _acled_civilian_targeting)
     else:
         civilian = event_type.isin(["violence_against_civilians", "abduction"]).astype("boolean")
     columns = {
         "source_event_id": take("event_id_cnty", "source_event_id"),
         "event_date": take("event_date"),
-        "date_precision": map_acled_time_precision(time_precision).where(
-            _codes(time_precision).isin([1, 2, 3])
-        ),
+        "date_precision": _per_distinct(time_precision, _acled_date_precision),
         "latitude": take("latitude"),
         "longitude": take("longitude"),
-        "geo_precision": _int_codes(take("geo_precision"), {1: 1, 2: 2, 3: 3}),
+        "geo_precision": _per_distinct(take("geo_precision"), _acled_geo_precision),
         "location": take("location"),
         "reported_country": take("country", "reported_country"),
         "reported_admin1": take("admin1", "reported_admin1"),
@@ -301,6 +311,37 @@ def _int_codes(values: pd.Series, table: Mapping[int, int]) -> pd.Series:
     return _codes(values).map(table).astype("Int8")
 
 
+def _per_distinct(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``convert(values)`` for a cell-by-cell ``convert``, run once per distinct value.
+
+    Code columns (precision codes, yes/no flags) hold a handful of distinct values in a
+    million rows: parsing each once and spreading the results by factorize codes gives
+    the same cells and dtype (``convert`` sees the same set of distinct values, <NA>
+    included when present) at a fraction of the cost.
+    """
+    codes, uniques = pd.factorize(values)  # <NA> -> -1
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    if (codes < 0).any():
+        distinct = pd.concat([distinct, pd.Series([pd.NA], dtype=values.dtype)], ignore_index=True)
+        codes = np.where(codes < 0, len(uniques), codes)
+    converted = convert(distinct)
+    return pd.Series(converted.array.take(codes), index=values.index, name=converted.name)
+
+
+def _acled_date_precision(time_precision: pd.Series) -> pd.Series:
+    """ACLED time_precision 1/2/3 -> day/week/month; anything else <NA>."""
+    return map_acled_time_precision(time_precision).where(_codes(time_precision).isin([1, 2, 3]))
+
+
+def _acled_geo_precision(geo_precision: pd.Series) -> pd.Series:
+    return _int_codes(geo_precision, {1: 1, 2: 2, 3: 3})
+
+
+def _acled_civilian_targeting(targeting: pd.Series) -> pd.Series:
+    """ACLED's flag: the text "Civilian targeting" (any case/spacing) or empty."""
+    return _fold(targeting).eq("civilian targeting").fillna(False).astype("boolean")
+
+
 def _fold(values: pd.Series) -> pd.Series:
     """Case-, accent- and space-insensitive form of text labels."""
     simple = printable_ascii(values)  # the usual case: no per-cell Python regex needed
@@ -325,24 +366,32 @@ def _map_unique(values: pd.Series, lookup: Callable[[str], str | None]) -> pd.Se
 
 def _acled_event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
     """:func:`map_acled_event_type` on distinct (type, sub-type) pairs; unknown types -> <NA>."""
-    key = event_type.fillna("\x00") + "\x1f" + sub_event_type.fillna("\x00")
-    first = ~key.duplicated()
-    mapped = map_acled_event_type(event_type[first], sub_event_type[first])
-    lookup = pd.Series(mapped.to_numpy(), index=key[first].to_numpy())
-    result = key.map(lookup).astype("string")
-    return result.mask(result == "other")
+    type_codes, types = pd.factorize(event_type)  # <NA> -> -1
+    sub_codes, subs = pd.factorize(sub_event_type)
+    pair_codes, pairs = pd.factorize((type_codes + 1) * (len(subs) + 1) + (sub_codes + 1))
+    type_of_pair, sub_of_pair = np.divmod(pairs, len(subs) + 1)
+
+    def labels(values: pd.Index, positions: np.ndarray, like: pd.Series) -> pd.Series:
+        with_missing = pd.concat([pd.Series([pd.NA], dtype=like.dtype), pd.Series(values, dtype=like.dtype)])
+        return pd.Series(with_missing.array.take(positions), dtype=like.dtype)
+
+    mapped = map_acled_event_type(
+        labels(types, type_of_pair, event_type), labels(subs, sub_of_pair, sub_event_type)
+    ).astype("string")
+    mapped = mapped.mask(mapped == "other")
+    return pd.Series(mapped.array.take(pair_codes), index=event_type.index)
 
 
 def _actor_groups(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
-    """:func:`derive_actor_group` with <NA> as "" (an all-<NA> string column breaks its ``map``)."""
-    return derive_actor_group(actor1.fillna(""), actor2.fillna("")).astype("string")
+    """:func:`derive_actor_group` (which reads <NA> like "": unidentified)."""
+    return derive_actor_group(actor1, actor2).astype("string")
 
 
 def _yes_no(values: pd.Series) -> pd.Series:
     """Spreadsheet yes/no flags (English or French); empty -> False, unreadable -> <NA>."""
-    folded = values.map(
-        {value: normalise_header(value) for value in values.dropna().unique()}
-    ).astype("string")
+    folded = values.map({value: normalise_header(value) for value in values.dropna().unique()}).astype(
+        "string"
+    )
     result = pd.Series(pd.NA, index=values.index, dtype="boolean")
     result[folded.isin(list(_TRUE_WORDS)).fillna(False)] = True
     result[folded.isin(list(_FALSE_WORDS)).fillna(False) | values.isna()] = False

@@ -74,7 +74,18 @@ def test_acled_api_layout_is_staged() -> None:
     assert frame["date_precision"].tolist()[:3] == ["day", "day", "week"]
     assert frame.loc[7, "date_precision"] == "month"
     assert frame["civilian_targeting"].tolist() == [
-        False, True, True, False, False, False, False, False, False, False, False, True
+        False,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
     ]
     assert frame["actor_group"].tolist()[:2] == ["JNIM", "IS Sahel"]
     assert frame.loc[11, "actor_group"] == "foreign forces"
@@ -90,7 +101,11 @@ def test_acled_hdx_layout_derives_civilian_targeting_from_event_type() -> None:
     staged = adapt(read_raw_table(FIXTURES / "acled_hdx_sample.csv"), "acled")
     frame = staged.frame
     assert frame["event_type"].tolist() == [
-        "battle", "violence_against_civilians", "abduction", "explosion_remote_violence", "battle"
+        "battle",
+        "violence_against_civilians",
+        "abduction",
+        "explosion_remote_violence",
+        "battle",
     ]
     assert frame["civilian_targeting"].tolist() == [False, True, True, False, False]
     assert frame["source_event_id"].tolist()[0] == "MLI80001"
@@ -206,7 +221,10 @@ def test_manual_mapping_with_yes_no_flags_and_mapping_columns_case_insensitive()
     mapping = ColumnMapping(
         name="m",
         columns={
-            "event_date": "date", "location": "lieu", "event_type": "type", "civilian_targeting": "civils"
+            "event_date": "date",
+            "location": "lieu",
+            "event_type": "type",
+            "civilian_targeting": "civils",
         },
         event_type_values={"ATTAQUE": "violence_against_civilians"},
         source_dataset="manual",
@@ -258,8 +276,20 @@ def test_generic_mapping_naming_absent_column_fails() -> None:
 
 def test_suggest_mapping_on_french_headers() -> None:
     columns = [
-        "N° fiche", "Date de l'évènement", "Localité", "Région", "Cercle", "Lat", "Long",
-        "Type d'incident", "Sous-type", "Auteurs présumés", "Nombre de morts", "Commentaires", "Source", "ID",
+        "N° fiche",
+        "Date de l'évènement",
+        "Localité",
+        "Région",
+        "Cercle",
+        "Lat",
+        "Long",
+        "Type d'incident",
+        "Sous-type",
+        "Auteurs présumés",
+        "Nombre de morts",
+        "Commentaires",
+        "Source",
+        "ID",
     ]
     mapping = suggest_mapping(columns)
     assert mapping.columns == {
@@ -283,11 +313,15 @@ def test_suggest_mapping_on_french_headers() -> None:
     ("columns", "expected"),
     [
         (["date_evenement", "lon", "lat", "lieu"], {"event_date", "longitude", "latitude", "location"}),
-        (["Date", "lng", "latitude", "Victimes", "Description"],
-         {"event_date", "longitude", "latitude", "fatalities", "notes"}),
+        (
+            ["Date", "lng", "latitude", "Victimes", "Description"],
+            {"event_date", "longitude", "latitude", "fatalities", "notes"},
+        ),
         (["date", "localite", "tues", "acteur"], {"event_date", "location", "fatalities", "actor1"}),
-        (["date", "lieu", "deces", "auteur", "type_incident"],
-         {"event_date", "location", "fatalities", "actor1", "event_type"}),
+        (
+            ["date", "lieu", "deces", "auteur", "type_incident"],
+            {"event_date", "location", "fatalities", "actor1", "event_type"},
+        ),
     ],
 )
 def test_suggest_mapping_common_names(columns: list[str], expected: set[str]) -> None:
@@ -300,5 +334,198 @@ def test_generic_without_mapping_uses_suggestion() -> None:
     assert staged.format == "generic"
     # no saved vocabulary: built-in French labels still map, unknown ones stay <NA>
     assert staged.frame["event_type"].tolist() == [
-        pd.NA, "abduction", "explosion_remote_violence", "battle", pd.NA, "protest_riot"
+        pd.NA,
+        "abduction",
+        "explosion_remote_violence",
+        "battle",
+        pd.NA,
+        "protest_riot",
     ]
+
+
+# --- per-distinct-value paths (must equal the whole-column computations they replace) ---------
+
+_CODES = [
+    "1",
+    "2",
+    "3",
+    "1.0",
+    " 2 ",
+    "abc",
+    "1,0",
+    "4",
+    None,
+    "0",
+    "-1",
+    "2.5",
+    "1e0",
+    "\u00a01",
+    "３",
+    "nan",
+    "inf",
+    "NA",
+    "",
+    "3.0",
+    "+1",
+    "-0",
+    "0x1",
+]
+_FLAGS = [
+    "Civilian targeting",
+    "civilian targeting",
+    "Civilian  targeting",
+    "CIVILIAN TARGETING",
+    None,
+    "yes",
+    "Civilian\ttargeting",
+    "Civílian targeting",
+    "civilian_targeting",
+    " Civilian targeting ",
+    "\u00a0",
+]
+_TYPES = [
+    "Battles",
+    "battles",
+    " Battles ",
+    "BATTLES",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+    "Violence  against civilians",
+    "Protests",
+    "Riots",
+    "Strategic developments",
+    "Unknown",
+    None,
+    "",
+    "Violence against civílians",
+    "Batailles",
+    "\u00a0Riots",
+    "a\x1fb",
+]
+_SUBS = [
+    "Armed clash",
+    "Abduction/forced disappearance",
+    "abduction/forced  disappearance",
+    "Abduction/Forced disappearance ",
+    None,
+    "",
+    "Attack",
+    "Abducción",
+    "c",
+]
+_ACTORS = [
+    "Military Forces of Mali",
+    "JNIM: Jama'at Nusrat al-Islam wal-Muslimin",
+    "Islamic State Sahel",
+    "Wagner Group",
+    None,
+    "",
+    "Dozo Militia",
+    "Civilians (Mali)",
+    "Unidentified Armed Group",
+    "Forces armées maliennes",
+    "  ",
+    "MNLA",
+]
+
+
+def _sample(values: list, rows: int, seed: int) -> pd.Series:
+    import random
+
+    rng = random.Random(seed)
+    return pd.Series([rng.choice(values) for _ in range(rows)], dtype="string")
+
+
+def _old_acled_event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
+    """The adapter's previous whole-column implementation."""
+    from incidents.mappings import map_acled_event_type
+
+    key = event_type.fillna("\x00") + "\x1f" + sub_event_type.fillna("\x00")
+    first = ~key.duplicated()
+    mapped = map_acled_event_type(event_type[first], sub_event_type[first])
+    lookup = pd.Series(mapped.to_numpy(), index=key[first].to_numpy())
+    result = key.map(lookup).astype("string")
+    return result.mask(result == "other")
+
+
+def _old_derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
+    import numpy as np
+
+    from incidents.mappings import normalise_actor_group
+
+    armed = {"JNIM", "IS Sahel", "rebels", "militia"}
+
+    def classify(actor: pd.Series) -> tuple:
+        codes, uniques = pd.factorize(actor)
+        groups = [normalise_actor_group(name) for name in uniques] + ["unidentified"]
+        return np.array(groups, dtype=object)[codes], np.array([g in armed for g in groups])[codes]
+
+    first, first_armed = classify(actor1)
+    second, second_armed = classify(actor2)
+    return pd.Series(np.where(~first_armed & second_armed, second, first), index=actor1.index, dtype="string")
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 400])
+def test_code_columns_per_distinct_value_equal_whole_column(rows: int) -> None:
+    from incidents.ingest import adapters
+    from incidents.mappings import map_acled_time_precision
+
+    for seed in range(5):
+        codes = _sample(_CODES, rows, seed)
+        codes.index = codes.index + 10  # the adapter keeps the raw frame's index
+        date_precision = map_acled_time_precision(codes).where(adapters._codes(codes).isin([1, 2, 3]))
+        pd.testing.assert_series_equal(
+            adapters._per_distinct(codes, adapters._acled_date_precision), date_precision, check_names=False
+        )
+        geo = adapters._int_codes(codes, {1: 1, 2: 2, 3: 3})
+        pd.testing.assert_series_equal(
+            adapters._per_distinct(codes, adapters._acled_geo_precision), geo, check_names=False
+        )
+        flags = _sample(_FLAGS, rows, seed)
+        civilian = adapters._fold(flags).eq("civilian targeting").fillna(False).astype("boolean")
+        pd.testing.assert_series_equal(
+            adapters._per_distinct(flags, adapters._acled_civilian_targeting), civilian, check_names=False
+        )
+
+
+def test_code_columns_without_missing_or_all_missing() -> None:
+    from incidents.ingest import adapters
+
+    for values in (["1", "2", "2"], [None, None], ["x"]):
+        codes = pd.Series(values, dtype="string")
+        expected = adapters._int_codes(codes, {1: 1, 2: 2, 3: 3})
+        pd.testing.assert_series_equal(adapters._per_distinct(codes, adapters._acled_geo_precision), expected)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 9, 500])
+def test_event_types_by_distinct_pair_equal_the_key_lookup(rows: int) -> None:
+    from incidents.ingest import adapters
+
+    for seed in range(5):
+        types, subs = _sample(_TYPES, rows, seed), _sample(_SUBS, rows, seed + 100)
+        pd.testing.assert_series_equal(
+            adapters._acled_event_types(types, subs), _old_acled_event_types(types, subs), check_names=False
+        )
+    missing = pd.Series([None] * 3, dtype="string")
+    pd.testing.assert_series_equal(
+        adapters._acled_event_types(missing, missing),
+        _old_acled_event_types(missing, missing),
+        check_names=False,
+    )
+
+
+def test_actor_groups_equal_the_object_array_build() -> None:
+    from incidents.ingest.adapters import _actor_groups
+    from incidents.mappings import derive_actor_group
+
+    for seed in range(5):
+        first, second = _sample(_ACTORS, 300, seed), _sample(_ACTORS, 300, seed + 50)
+        expected = _old_derive_actor_group(first.fillna(""), second.fillna(""))
+        pd.testing.assert_series_equal(_actor_groups(first, second), expected)
+        pd.testing.assert_series_equal(
+            derive_actor_group(first, second), _old_derive_actor_group(first, second)
+        )
+        objects = (first.astype(object), second.astype(object))
+        pd.testing.assert_series_equal(derive_actor_group(*objects), _old_derive_actor_group(*objects))
+    empty = pd.Series([], dtype="string")
+    pd.testing.assert_series_equal(derive_actor_group(empty, empty), _old_derive_actor_group(empty, empty))
