@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from incidents.ingest.geocode import EARTH_RADIUS_KM, haversine_km
-from incidents.ingest.issues import IssueCollector
+from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.staged import ImportIssue
 from incidents.model import EVENT_TYPES
 
@@ -52,29 +52,49 @@ class DedupeResult:
     rows_duplicate: int = 0
 
 
+def _stored_ids(store: IncidentStore, distinct: pd.Series) -> set[str]:
+    """Which of these distinct ids the store holds (asked only when it holds any incident)."""
+    if distinct.empty or store.count_incidents() == 0:
+        return set()
+    return store.existing_incident_ids(distinct.tolist())
+
+
 def _exact_duplicates(
     candidates: pd.DataFrame, lines: np.ndarray, store: IncidentStore, issues: IssueCollector
 ) -> np.ndarray:
     """Mask of rows to skip: ids already stored, then repeats within the file."""
-    ids = candidates["incident_id"].astype("string")
-    stored = store.existing_incident_ids(ids.dropna().unique().tolist())
+    ids = candidates["incident_id"].astype("string").reset_index(drop=True)
+    # One hash pass gives every row the number of its distinct id (-1: missing id).
+    codes, uniques = ids.array.factorize(use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype="string")
+    stored = _stored_ids(store, distinct)
+    valid = codes >= 0
+    slot = np.where(valid, codes, len(uniques))  # missing ids share one extra slot
     if stored:
-        in_store = ids.isin(list(stored)).fillna(False).to_numpy(dtype=bool)
+        stored_code = np.append(distinct.isin(list(stored)).to_numpy(dtype=bool, na_value=False), False)
+        in_store = stored_code[slot]
     else:
         in_store = np.zeros(len(ids), dtype=bool)
-    issues.add(in_store, "source_event_id", "duplicate_in_store", "warning",
-               lambda: "incident " + ids.fillna("") + " is already stored; row skipped", value=ids)
-    remaining = pd.Series(ids.to_numpy(), dtype="string").where(~in_store)
-    repeat = remaining.duplicated(keep="first") & remaining.notna()
+    issues.add(
+        in_store,
+        "source_event_id",
+        "duplicate_in_store",
+        "warning",
+        ForFlagged(lambda at: "incident " + ids.iloc[at].fillna("") + " is already stored; row skipped"),
+        value=ids,
+    )
+    # An id is stored at all of its rows or at none, so the rest are first occurrences or repeats.
+    positions = np.arange(len(ids))
+    first = np.full(len(uniques) + 1, len(ids), dtype=np.int64)
+    np.minimum.at(first, slot, positions)
+    repeat = valid & ~in_store & (first[slot] != positions)
 
-    def message() -> pd.Series:
-        first_line = pd.Series(lines).groupby(remaining.to_numpy(), dropna=True).transform("first")
-        return ("incident " + remaining.fillna("") + " already appears at line "
-                + first_line.astype("Int64").astype("string").fillna(""))
+    def message(at: np.ndarray) -> pd.Series:
+        first_line = pd.Series(lines[first[codes[at]]], index=at).astype("string")
+        return "incident " + ids.iloc[at] + " already appears at line " + first_line
 
-    issues.add(repeat.to_numpy(dtype=bool), "source_event_id", "duplicate_in_file", "warning",
-               message, value=lambda: pd.Series(ids.to_numpy(), dtype="string"))
-    return in_store | repeat.to_numpy(dtype=bool)
+    issues.add(repeat, "source_event_id", "duplicate_in_file", "warning", ForFlagged(message), value=ids)
+    return in_store | repeat
 
 
 def _grid_keys(
@@ -91,7 +111,10 @@ def _encode(type_code: np.ndarray, day: np.ndarray, row: np.ndarray, col: np.nda
 
 
 def find_proximity_pairs(
-    candidates: pd.DataFrame, stored: pd.DataFrame, *, km: float = POSSIBLE_DUPLICATE_KM,
+    candidates: pd.DataFrame,
+    stored: pd.DataFrame,
+    *,
+    km: float = POSSIBLE_DUPLICATE_KM,
     days: int = POSSIBLE_DUPLICATE_DAYS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(candidate position, stored position, distance km) of same-type pairs within ``km`` and ``days``."""
@@ -154,19 +177,21 @@ def _possible_duplicates(kept: pd.DataFrame, store: IncidentStore, issues: Issue
     cand, stored_pos, distance = cand[other_source], stored_pos[other_source], distance[other_source]
     if len(cand) == 0:
         return
-    pairs = pd.DataFrame({
-        "cand": cand,
-        "text": [
-            f"{incident} ({when:%Y-%m-%d}, {km:.1f} km away)"
-            for incident, when, km in zip(
-                stored["incident_id"].to_numpy(dtype=object)[stored_pos],
-                stored["event_date"].to_numpy()[stored_pos].astype("datetime64[D]").tolist(),
-                distance,
-                strict=True,
-            )
-        ],
-        "distance": distance,
-    }).sort_values(["cand", "distance"], kind="stable")
+    pairs = pd.DataFrame(
+        {
+            "cand": cand,
+            "text": [
+                f"{incident} ({when:%Y-%m-%d}, {km:.1f} km away)"
+                for incident, when, km in zip(
+                    stored["incident_id"].to_numpy(dtype=object)[stored_pos],
+                    stored["event_date"].to_numpy()[stored_pos].astype("datetime64[D]").tolist(),
+                    distance,
+                    strict=True,
+                )
+            ],
+            "distance": distance,
+        }
+    ).sort_values(["cand", "distance"], kind="stable")
     grouped = pairs.groupby("cand", sort=True)["text"]
     listed = grouped.apply(lambda texts: "; ".join(texts.head(MAX_MATCHES_LISTED)))
     more = grouped.size() - MAX_MATCHES_LISTED
@@ -177,8 +202,14 @@ def _possible_duplicates(kept: pd.DataFrame, store: IncidentStore, issues: Issue
     messages.iloc[listed.index.to_numpy()] = (
         "same event type within 1 day and 5 km of stored incident(s) from another source: " + listed
     ).to_numpy()
-    issues.add(mask, None, "possible_duplicate", "warning", messages + "; row kept",
-               value=kept["incident_id"].astype("string").reset_index(drop=True))
+    issues.add(
+        mask,
+        None,
+        "possible_duplicate",
+        "warning",
+        messages + "; row kept",
+        value=kept["incident_id"].astype("string").reset_index(drop=True),
+    )
 
 
 def find_duplicates(
@@ -197,7 +228,7 @@ def find_duplicates(
     line_values = np.asarray(lines, dtype=np.int64)
     issues = IssueCollector(line_values, source_columns)
     skip = _exact_duplicates(frame, line_values, store, issues)
-    kept = frame[~skip].reset_index(drop=True)
+    kept = frame[~skip].reset_index(drop=True) if skip.any() else frame  # no copy when nothing is skipped
     kept_lines = pd.Series(line_values[~skip], dtype="int64")
     possible = IssueCollector(kept_lines.to_numpy(), source_columns)
     _possible_duplicates(kept, store, possible)

@@ -7,13 +7,33 @@ template or a per-row message Series; this collector turns those into report row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from incidents.ingest.staged import ImportIssue, Severity
+
+#: What a :class:`ForFlagged` builder returns: one item per flagged position, in order.
+FlaggedItems: TypeAlias = "pd.Series | Sequence[str | None]"
+
+
+@dataclass(frozen=True)
+class ForFlagged:
+    """A per-row message or value built for the flagged rows only.
+
+    ``build(positions)`` gets the flagged row positions (ascending) and returns one item
+    per position, in that order. A check on a million rows that flags ten builds ten
+    strings, where a whole-column Series would build a million and keep ten.
+    """
+
+    build: Callable[[np.ndarray], FlaggedItems]
+
+
+Message: TypeAlias = "str | pd.Series | ForFlagged | Callable[[], str | pd.Series]"
+Value: TypeAlias = "pd.Series | ForFlagged | Callable[[], pd.Series] | None"
 
 
 @dataclass(frozen=True)
@@ -26,11 +46,27 @@ class _Chunk:
     values: list[str | None]
 
 
+def _as_text(items: pd.Series) -> list[str | None]:
+    """Items as ``str``, missing ones as ``None``."""
+    strings = items.astype("string")
+    if isinstance(strings.array, pd.arrays.ArrowStringArray):
+        return strings.array.__arrow_array__().to_pylist()  # str or None, without a Python loop
+    return [None if pd.isna(item) else str(item) for item in strings]
+
+
 def _per_row(value: str | pd.Series | None, positions: np.ndarray) -> list[str | None]:
     if value is None or isinstance(value, str):
         return [value] * len(positions)
-    taken = value.iloc[positions].astype("string")
-    return [None if pd.isna(item) else str(item) for item in taken]
+    return _as_text(value.iloc[positions])
+
+
+def _flagged(value: ForFlagged, positions: np.ndarray) -> list[str | None]:
+    items = value.build(positions)
+    if not isinstance(items, pd.Series):
+        items = pd.Series(list(items), dtype="object")
+    if len(items) != len(positions):
+        raise ValueError(f"a ForFlagged builder returned {len(items)} items for {len(positions)} rows")
+    return _as_text(items.reset_index(drop=True))
 
 
 class IssueCollector:
@@ -54,13 +90,14 @@ class IssueCollector:
         column: str | None,
         code: str,
         severity: Severity,
-        message: str | pd.Series | Callable[[], str | pd.Series],
-        value: pd.Series | Callable[[], pd.Series] | None = None,
+        message: Message,
+        value: Value = None,
     ) -> int:
         """Report ``code`` for every row in ``mask`` (positional); return how many rows.
 
-        ``message`` and ``value`` may be zero-argument callables: they are only called
-        when some row is flagged, so checks that pass cost no per-row string building.
+        ``message`` and ``value`` may be zero-argument callables or :class:`ForFlagged`
+        builders: they are only called when some row is flagged, so checks that pass
+        cost no per-row string building.
         """
         if isinstance(mask, np.ndarray) and mask.dtype == bool:
             flags = mask
@@ -69,25 +106,30 @@ class IssueCollector:
         positions = np.flatnonzero(flags)
         if len(positions) == 0:
             return 0
-        if callable(message):
-            message = message()
-        if callable(value):
-            value = value()
         if severity == "error":
             self.rejected[positions] = True
-        messages = [str(item) for item in _per_row(message, positions)]
-        values = _per_row(value, positions) if value is not None else [None] * len(positions)
-        self._chunks.append(
-            _Chunk(positions, self.column_name(column), code, severity, messages, values)
-        )
+        if isinstance(message, ForFlagged):
+            messages = [str(item) for item in _flagged(message, positions)]
+        else:
+            if callable(message):
+                message = message()
+            messages = [str(item) for item in _per_row(message, positions)]
+        if isinstance(value, ForFlagged):
+            values = _flagged(value, positions)
+        else:
+            if callable(value):
+                value = value()
+            values = _per_row(value, positions) if value is not None else [None] * len(positions)
+        self._chunks.append(_Chunk(positions, self.column_name(column), code, severity, messages, values))
         return len(positions)
 
     def to_list(self) -> list[ImportIssue]:
         """All issues, ordered by line, then in the order the checks ran."""
         issues: list[tuple[int, int, ImportIssue]] = []
         for order, chunk in enumerate(self._chunks):
-            for position, message, value in zip(chunk.positions, chunk.messages, chunk.values, strict=True):
-                line = int(self.lines[position])
+            for line, message, value in zip(
+                self.lines[chunk.positions].tolist(), chunk.messages, chunk.values, strict=True
+            ):
                 issues.append(
                     (line, order, ImportIssue(line, chunk.column, chunk.code, chunk.severity, message, value))
                 )

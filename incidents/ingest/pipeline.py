@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from incidents.errors import FileLevelError
@@ -30,6 +31,8 @@ from incidents.store import BatchMeta, IncidentStore
 
 FORMATS: Final = ("auto", "acled", "ucdp", "generic")
 DEFAULT_MAX_BYTES: Final = 200 * 2**20
+#: Rows of the file kept for the preview once the file is staged.
+PREVIEW_ROWS: Final = 20
 
 Progress = Callable[[float, str], None]
 
@@ -40,11 +43,17 @@ class PreparedImport:
 
     report: ImportReport
     rows: pd.DataFrame  # canonical, deduplicated
-    raw: RawTable
+    raw: RawTable  # the file's first PREVIEW_ROWS rows only (the full table is freed early)
 
     @property
     def preview(self) -> pd.DataFrame:
-        return self.raw.frame.head(20)
+        return self.raw.frame.head(PREVIEW_ROWS)
+
+
+def _head(raw: RawTable) -> RawTable:
+    """The first rows of ``raw`` in buffers of their own (a slice would keep the whole file alive)."""
+    first = np.arange(min(PREVIEW_ROWS, len(raw.frame)))
+    return replace(raw, frame=raw.frame.take(first), lines=raw.lines.take(first))
 
 
 def _noop(_share: float, _label: str) -> None:
@@ -93,6 +102,7 @@ def prepare_import(
         dayfirst = mapping.date_dayfirst
     progress(0.2, f"mapping columns ({detected})")
     staged = adapt(raw, detected, mapping)
+    warnings, raw = raw.warnings, _head(raw)  # validation peaks in memory: drop columns it does not use
     progress(0.35, "validating rows")
     validation = validate_staged(staged, today=today, dayfirst=dayfirst)
     progress(0.7, "checking duplicates")
@@ -110,7 +120,7 @@ def prepare_import(
         rows_rejected=validation.rows_rejected,
         rows_duplicate=dedupe.rows_duplicate,
         issues=tuple(issues),
-        warnings=raw.warnings,
+        warnings=warnings,
         dry_run=True,
     )
     progress(0.8, "ready to commit")
