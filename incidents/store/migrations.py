@@ -11,12 +11,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+)
 
 from geodata.corridors import load_corridor_segments
 from incidents.developments import load_key_developments
 from incidents.errors import StoreError
 from incidents.store import schema
+from incidents.store.migration_v5 import compact_incident_rows
 
 
 @dataclass(frozen=True)
@@ -26,22 +44,87 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+# ---- version 1, frozen: the tables as migration 1 created them (schema.py moves on) -----
+
+_V1 = MetaData()
+_V1_STORE_META = Table(
+    "store_meta",
+    _V1,
+    Column("key", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+_V1_BATCHES = Table(
+    "batches",
+    _V1,
+    Column("batch_id", String(64), primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_accepted", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("rows_duplicate", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+_V1_AUDIT = Table(
+    "audit",
+    _V1,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("batch_id", String(64)),
+    Column("details", Text),
+)
+#: The text-valued incidents table of versions 1-4 (migration 5 turns it into a view).
+V1_INCIDENTS = Table(
+    "incidents",
+    _V1,
+    Column("incident_id", String(200), primary_key=True),
+    Column("source_dataset", String(16), nullable=False),
+    Column("source_event_id", String(180), nullable=False),
+    Column("event_date", Date, nullable=False),
+    Column("date_precision", String(8), nullable=False),
+    Column("country_iso3", String(3)),
+    Column("country", Text),
+    Column("admin1_code", String(32)),
+    Column("admin1_name", Text),
+    Column("admin2_code", String(32)),
+    Column("admin2_name", Text),
+    Column("reported_country", Text),
+    Column("reported_admin1", Text),
+    Column("reported_admin2", Text),
+    Column("location", Text),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("geo_precision", SmallInteger, nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("sub_event_type", Text),
+    Column("actor1", Text),
+    Column("actor2", Text),
+    Column("actor_group", String(32), nullable=False),
+    Column("fatalities", Integer, nullable=False),
+    Column("civilian_targeting", Boolean, nullable=False),
+    Column("notes", Text),
+    Column("source", Text),
+    Column("batch_id", String(64), ForeignKey("batches.batch_id"), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Index("ix_incidents_event_date", "event_date"),
+    Index("ix_incidents_country_date", "country_iso3", "event_date"),
+    Index("ix_incidents_batch", "batch_id"),
+)
+
+
 def _initial(conn: Connection) -> None:
-    tables = [
-        schema.store_meta,
-        schema.batches,
-        schema.audit,
-        schema.incidents,
-    ]
-    schema.metadata.create_all(conn, tables=tables)
-    conn.execute(schema.store_meta.insert().values(key="data_version", value=0))
+    _V1.create_all(conn)
+    conn.execute(_V1_STORE_META.insert().values(key="data_version", value=0))
 
 
 def _reference_tables(conn: Connection) -> None:
     """Key developments, corridor versions and sites, seeded from the shipped reference data."""
-    schema.metadata.create_all(
-        conn, tables=[schema.key_developments, schema.corridor_versions, schema.sites]
-    )
+    schema.metadata.create_all(conn, tables=[schema.key_developments, schema.corridor_versions, schema.sites])
     now = datetime.now(UTC)
     developments = load_key_developments()
     if len(developments):
@@ -94,6 +177,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "accounts and sign-in attempts",
         lambda conn: schema.metadata.create_all(conn, tables=[schema.users, schema.signin_attempts]),
     ),
+    Migration(5, "compact incident rows: label dictionary, batch keys, day numbers", compact_incident_rows),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

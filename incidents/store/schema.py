@@ -1,6 +1,7 @@
 """Table definitions of the incident store (SQLAlchemy Core, portable SQLite/PostgreSQL).
 
-Tables are only ever created or changed by :mod:`incidents.store.migrations`.
+Tables are only ever created or changed by :mod:`incidents.store.migrations`; these
+objects describe the latest version and are used for queries (migrations freeze their own DDL).
 """
 
 from __future__ import annotations
@@ -52,7 +53,13 @@ batches = Table(
     Column("rows_rejected", Integer, nullable=False),
     Column("rows_duplicate", Integer, nullable=False),
     Column("status", String(16), nullable=False),  # committed | undone
+    # Schema version 5: the small key incident rows carry instead of batch_id + imported_at.
+    # Unique; NULL only for non-incident batches on SQLite (sites).
+    Column("batch_key", Integer),
 )
+
+#: The columns of ``batches`` that :meth:`IncidentStore.list_batches` shows (not the key).
+BATCH_COLUMNS = tuple(column.name for column in batches.columns if column.name != "batch_key")
 
 audit = Table(
     "audit",
@@ -65,41 +72,52 @@ audit = Table(
     Column("details", Text),
 )
 
-incidents = Table(
-    "incidents",
+#: Label dictionary (schema version 5): every distinct text of every label column of
+#: ``incident_rows`` once. Ids are never reused or deleted (an undone batch keeps its labels).
+labels = Table(
+    "labels",
+    metadata,
+    Column("label_id", Integer, primary_key=True, autoincrement=True),
+    Column("text", Text, nullable=False, unique=True),
+)
+
+#: Compact incidents (schema version 5). The label columns hold ``labels.label_id``
+#: (NULL stays NULL), ``event_day`` is days since 1970-01-01 and ``batch_key`` is
+#: ``batches.batch_key``. The readable view ``incidents`` (made by migration 5) joins them back.
+incident_rows = Table(
+    "incident_rows",
     metadata,
     Column("incident_id", String(200), primary_key=True),
-    Column("source_dataset", String(16), nullable=False),
+    Column("source_dataset", Integer, nullable=False),
     Column("source_event_id", String(180), nullable=False),
-    Column("event_date", Date, nullable=False),
-    Column("date_precision", String(8), nullable=False),
-    Column("country_iso3", String(3)),
-    Column("country", Text),
-    Column("admin1_code", String(32)),
-    Column("admin1_name", Text),
-    Column("admin2_code", String(32)),
-    Column("admin2_name", Text),
-    Column("reported_country", Text),
-    Column("reported_admin1", Text),
-    Column("reported_admin2", Text),
-    Column("location", Text),
+    Column("event_day", Integer, nullable=False),
+    Column("date_precision", Integer, nullable=False),
+    Column("country_iso3", Integer),
+    Column("country", Integer),
+    Column("admin1_code", Integer),
+    Column("admin1_name", Integer),
+    Column("admin2_code", Integer),
+    Column("admin2_name", Integer),
+    Column("reported_country", Integer),
+    Column("reported_admin1", Integer),
+    Column("reported_admin2", Integer),
+    Column("location", Integer),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
     Column("geo_precision", SmallInteger, nullable=False),
-    Column("event_type", String(32), nullable=False),
-    Column("sub_event_type", Text),
-    Column("actor1", Text),
-    Column("actor2", Text),
-    Column("actor_group", String(32), nullable=False),
+    Column("event_type", Integer, nullable=False),
+    Column("sub_event_type", Integer),
+    Column("actor1", Integer),
+    Column("actor2", Integer),
+    Column("actor_group", Integer, nullable=False),
     Column("fatalities", Integer, nullable=False),
     Column("civilian_targeting", Boolean, nullable=False),
     Column("notes", Text),
-    Column("source", Text),
-    Column("batch_id", String(64), ForeignKey("batches.batch_id"), nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
-    Index("ix_incidents_event_date", "event_date"),
-    Index("ix_incidents_country_date", "country_iso3", "event_date"),
-    Index("ix_incidents_batch", "batch_id"),
+    Column("source", Integer),
+    Column("batch_key", Integer, ForeignKey("batches.batch_key"), nullable=False),
+    Index("ix_incident_rows_event_day", "event_day"),
+    Index("ix_incident_rows_country_day", "country_iso3", "event_day"),
+    Index("ix_incident_rows_batch", "batch_key"),
 )
 
 # ---- schema version 2: reference tables analysts maintain ----------------------------

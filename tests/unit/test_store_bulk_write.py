@@ -32,7 +32,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[IncidentStore]:
 def _indexes(store: IncidentStore) -> dict[str, str]:
     with store.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents' "
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incident_rows' "
             "AND sql IS NOT NULL"
         ).all()
     return dict(rows)

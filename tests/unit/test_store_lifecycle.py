@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,13 @@ from incidents.store import IncidentStore, open_store
 from incidents.store import migrations as migrations_module
 from incidents.store.migrations import Migration, current_version
 from tests.unit.test_store import META, incidents
+from tests.unit.test_store_compact import rich_incidents, write_v4_batch
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _add_reviewed_flag(conn: Connection) -> None:
-    conn.execute(text("ALTER TABLE incidents ADD COLUMN reviewed BOOLEAN NOT NULL DEFAULT FALSE"))
+    conn.execute(text("ALTER TABLE incident_rows ADD COLUMN reviewed BOOLEAN NOT NULL DEFAULT FALSE"))
 
 
 def test_a_new_migration_upgrades_an_existing_store_without_losing_rows(
@@ -37,7 +39,8 @@ def test_a_new_migration_upgrades_an_existing_store_without_losing_rows(
     try:
         with reopened.engine.connect() as conn:
             assert current_version(conn) == next_version
-            flags = conn.execute(text("SELECT reviewed FROM incidents ORDER BY incident_id")).scalars().all()
+            query = text("SELECT reviewed FROM incident_rows ORDER BY incident_id")
+            flags = conn.execute(query).scalars().all()
         assert [bool(flag) for flag in flags] == [False, False]
         assert reopened.load_incidents()["incident_id"].tolist() == ["manual:a", "manual:b"]
         again = open_store(url)  # applying twice is a no-op
@@ -93,21 +96,27 @@ def test_readers_keep_working_and_see_whole_batches_while_the_cli_imports(tmp_pa
 def test_version_2_seeds_key_developments_and_corridors(store: IncidentStore) -> None:
     with store.engine.connect() as conn:
         titles = conn.execute(text("SELECT title FROM key_developments")).scalars().all()
-        corridors = conn.execute(
-            text("SELECT corridor_id FROM corridor_versions WHERE version = 1 AND status = 'active'")
-        ).scalars().all()
+        corridors = (
+            conn.execute(
+                text("SELECT corridor_id FROM corridor_versions WHERE version = 1 AND status = 'active'")
+            )
+            .scalars()
+            .all()
+        )
     assert any("counter-terrorism cooperation" in title for title in titles)
     assert sorted(corridors) == [f"C{i}" for i in range(1, 10)]
 
 
-def test_a_version_1_store_is_upgraded_to_version_2_with_its_incidents(
+def test_a_version_1_store_is_upgraded_to_the_latest_version_with_its_incidents(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'v1.db'}"
     monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:1])
     monkeypatch.setattr(migrations_module, "LATEST_VERSION", 1)
     old = open_store(url)
-    old.add_batch(incidents(["a"]), META)
+    with old.engine.begin() as conn:  # as the version-1 program wrote an import
+        batch_id = "20240101T000000Z-00000000"
+        write_v4_batch(conn, rich_incidents(["a"]), batch_id, datetime.now(UTC), "committed")
     old.close()
     monkeypatch.undo()
     upgraded = open_store(url)
@@ -115,6 +124,6 @@ def test_a_version_1_store_is_upgraded_to_version_2_with_its_incidents(
         with upgraded.engine.connect() as conn:
             assert current_version(conn) == migrations_module.LATEST_VERSION
             assert conn.execute(text("SELECT count(*) FROM key_developments")).scalar_one() > 20
-        assert upgraded.load_incidents()["incident_id"].tolist() == ["manual:a"]
+        assert upgraded.load_incidents()["incident_id"].tolist() == ["acled:a"]
     finally:
         upgraded.close()
