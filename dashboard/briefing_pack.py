@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -519,16 +519,10 @@ def _risk_table(frame: pd.DataFrame, chosen: IncidentFilter) -> pd.DataFrame | N
 
 
 def _developments(store: IncidentStore) -> pd.DataFrame:
-    """Key developments from the store (analysts edit them there), else the shipped table."""
-    try:
-        from incidents.store.developments import list_developments
-    except ImportError:
-        list_developments = None
-    if list_developments is not None:
-        return list_developments(store)
-    from incidents.developments import load_key_developments
+    """Key developments from the store (analysts edit them there, as on the Timeline page)."""
+    from incidents.store.developments import list_developments
 
-    return load_key_developments()
+    return list_developments(store)
 
 
 def resolve_dates(chosen: IncidentFilter, data_range: tuple[date, date] | None) -> IncidentFilter:
@@ -555,7 +549,7 @@ def collect_briefing_data(
     current, previous = apply_filter(frame, chosen, corridors)
     includes_demo = bool((current["source_dataset"].astype("string") == "demo").any())
     span_days = (chosen.until - chosen.since).days + 1
-    freq = "W" if span_days <= 120 else "M"
+    freq: Literal["W", "M"] = "W" if span_days <= 120 else "M"
     series = incident_series(current, freq=freq, by="event_type", measure="incidents")
     developments = developments_in_range(_developments(store), chosen.since, chosen.until, chosen.countries)
 

@@ -11,7 +11,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -303,11 +303,14 @@ def batches_undoable_by(batches: pd.DataFrame, user: User) -> pd.DataFrame:
     return committed[allowed].reset_index(drop=True)
 
 
-def batch_label(batch: Mapping[str, object]) -> str:
-    """``"<id> — file.csv (12 incidents, 2025-11-26 10:04 UTC)"`` for the undo selectbox."""
+def batch_label(batch: Mapping[str, Any]) -> str:
+    """``"<id> — file.csv (12 incidents, 2025-11-26 10:04 UTC)"`` for the undo selectbox.
+
+    ``batch`` is one record of the store's batch table (``DataFrame.to_dict("records")``).
+    """
     # The store writes created_at in UTC (SQLite hands it back without a zone).
-    created = pd.Timestamp(batch["created_at"])  # type: ignore[arg-type]
-    rows = int(batch["rows_accepted"])  # type: ignore[call-overload]
+    created = pd.Timestamp(batch["created_at"])
+    rows = int(batch["rows_accepted"])
     return f"{batch['batch_id']} — {batch['file_name']} ({rows} incidents, {created:%Y-%m-%d %H:%M} UTC)"
 
 

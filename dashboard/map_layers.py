@@ -30,6 +30,7 @@ from folium.template import Template
 
 from dashboard.map_elements import esc
 from geodata.hexgrid import hex_corners, hexbin
+from incidents.risk.index import RISK_LEVEL_LABELS
 
 LAYER_HEAT: Final = "Heat"
 LAYER_HEXAGONS: Final = "Incidents (hexagons)"
@@ -48,6 +49,13 @@ HEX_MAX_CELLS: Final = 12_000
 #: geo_precision -> radius (metres) of the uncertainty circle.
 UNCERTAINTY_RADIUS_M: Final = {2: 10_000, 3: 50_000}
 CHOROPLETH_LEVELS: Final = ("admin1", "admin2")
+#: How a choropleth colours its values: quantile classes of the units in view, or the fixed
+#: colour of each risk level (values are levels 1-5).
+CHOROPLETH_SCALES: Final = ("quantile", "risk_level")
+#: Risk level (docs/methodology.md: 1 Low ... 5 Extreme) -> fill colour. Tied to the level, never
+#: to quantiles of the units in view, so a unit keeps its colour whatever else the filters show.
+RISK_LEVEL_COLOURS: Final = dict(zip(sorted(RISK_LEVEL_LABELS), SEQUENTIAL, strict=True))
+RISK_NOT_RATED: Final = "Not rated"
 _COORD_DECIMALS: Final = 4
 
 
@@ -428,12 +436,7 @@ def choropleth_layer(
 
     ``values`` has ``unit_code``, ``value`` and ``label`` (tooltip text, escaped here).
     """
-    missing = [c for c in ("unit_code", "value", "label") if c not in values.columns]
-    if missing:
-        raise ValueError(f"choropleth frame lacks columns {missing}; needs ['unit_code', 'value', 'label']")
-    dupes = values["unit_code"][values["unit_code"].duplicated()].astype(str).unique().tolist()
-    if dupes:
-        raise ValueError(f"choropleth has several rows for unit_code {dupes[:5]}; give one row per unit")
+    _check_choropleth_frame(values)
     features = geojson_features(units, level, lambda f: _admin_frame(f, level))
     by_code = values.assign(unit_code=values["unit_code"].astype(str)).set_index("unit_code")
     raw_codes = units[f"{level}_code"].astype(str)
@@ -448,9 +451,75 @@ def choropleth_layer(
         props = feature["properties"]
         props["fill"] = colour
         props["tooltip"] = f"<b>{props['label']}</b><br>{esc(lab) if ok else 'no incidents'}"
-    data = feature_collection(features)
-    layer = folium.GeoJson(
-        data,
+    return _filled_units_layer(features, title), bins_legend_html(title, edges, no_data="No incidents")
+
+
+def risk_level_layer(
+    units: gpd.GeoDataFrame, level: str, values: pd.DataFrame, title: str = "Risk level"
+) -> tuple[folium.GeoJson, str]:
+    """Admin units filled in the fixed colour of their risk level; units with no row are grey.
+
+    ``values`` has ``unit_code``, ``value`` (the risk level, 1-5) and ``label`` (tooltip detail
+    such as the index and window, escaped here; may be empty). Unlike :func:`choropleth_layer`
+    the colours are :data:`RISK_LEVEL_COLOURS`, the Risk page's, and the legend lists every
+    level by name (plus "Not rated" when a unit has no row).
+    """
+    _check_choropleth_frame(values)
+    present = values["value"].notna().to_numpy()
+    levels = pd.to_numeric(values["value"], errors="coerce")
+    unknown = values["value"][present & ~levels.isin(list(RISK_LEVEL_COLOURS)).to_numpy()]
+    if len(unknown):
+        raise ValueError(
+            f"risk levels must be one of {sorted(RISK_LEVEL_COLOURS)}, got {unknown.unique().tolist()[:5]}"
+        )
+    features = geojson_features(units, level, lambda f: _admin_frame(f, level))
+    rated = values[present].assign(value=levels[present])
+    by_code = rated.assign(unit_code=rated["unit_code"].astype(str)).set_index("unit_code")
+    raw_codes = units[f"{level}_code"].astype(str)
+    unit_levels = raw_codes.map(by_code["value"])
+    labels = raw_codes.map(by_code["label"])
+    for feature, unit_level, lab in zip(features, unit_levels, labels, strict=True):
+        props = feature["properties"]
+        if pd.isna(unit_level):
+            props["fill"] = NO_DATA_FILL
+            props["tooltip"] = f"<b>{props['label']}</b><br>{esc(RISK_NOT_RATED)}"
+            continue
+        number = int(unit_level)
+        detail = esc(lab)
+        props["fill"] = RISK_LEVEL_COLOURS[number]
+        tooltip = f"<b>{props['label']}</b><br>Level {number} – {esc(RISK_LEVEL_LABELS[number])}"
+        props["tooltip"] = f"{tooltip}<br>{detail}" if detail else tooltip
+    not_rated = bool(unit_levels.isna().any())
+    legend = risk_levels_legend_html(title, not_rated=RISK_NOT_RATED if not_rated else None)
+    return _filled_units_layer(features, title), legend
+
+
+def risk_level_legend_rows() -> list[tuple[str, str]]:
+    """``(colour, "3 High")`` for every risk level, lowest first (the Map and Risk pages' legends)."""
+    return [(RISK_LEVEL_COLOURS[lvl], f"{lvl} {name}") for lvl, name in sorted(RISK_LEVEL_LABELS.items())]
+
+
+def risk_levels_legend_html(title: str = "Risk level", *, not_rated: str | None = None) -> str:
+    """Legend section: escaped title, one swatch per risk level named, optional "not rated" swatch."""
+    rows = "".join(f"<div>{_swatch(colour)}{esc(name)}</div>" for colour, name in risk_level_legend_rows())
+    if not_rated:
+        rows += f"<div>{_swatch(NO_DATA_FILL)}{esc(not_rated)}</div>"
+    return f'<div style="margin-top:4px"><b>{esc(title)}</b>{rows}</div>'
+
+
+def _check_choropleth_frame(values: pd.DataFrame) -> None:
+    missing = [c for c in ("unit_code", "value", "label") if c not in values.columns]
+    if missing:
+        raise ValueError(f"choropleth frame lacks columns {missing}; needs ['unit_code', 'value', 'label']")
+    dupes = values["unit_code"][values["unit_code"].duplicated()].astype(str).unique().tolist()
+    if dupes:
+        raise ValueError(f"choropleth has several rows for unit_code {dupes[:5]}; give one row per unit")
+
+
+def _filled_units_layer(features: list[dict], title: str) -> folium.GeoJson:
+    """Clickable admin units filled by each feature's ``fill``, tooltip from its ``tooltip``."""
+    return folium.GeoJson(
+        feature_collection(features),
         name=title,
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -462,7 +531,6 @@ def choropleth_layer(
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if features else None,
         zoom_on_click=False,
     )
-    return layer, bins_legend_html(title, edges, no_data="No incidents")
 
 
 class DrillDownHub(MacroElement):

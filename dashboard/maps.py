@@ -40,6 +40,7 @@ from dashboard.map_elements import esc, mark_raw_render
 from dashboard.map_elements import text_of as _text
 from dashboard.map_layers import (
     CHOROPLETH_LEVELS,
+    CHOROPLETH_SCALES,
     LAYER_ADMIN2,
     LAYER_CHOROPLETH_DEFAULT,
     UNCERTAINTY_LEGEND,
@@ -53,6 +54,7 @@ from dashboard.map_layers import (
     heat_layer,
     hexagon_aggregation,
     hexagon_layer,
+    risk_level_layer,
     uncertainty_rows,
 )
 from dashboard.map_markers import (
@@ -405,11 +407,13 @@ class MapBuild:
     note: str
 
 
-def _check_options(heat: str | None, choropleth_level: str, max_points: int) -> None:
+def _check_options(heat: str | None, choropleth_level: str, choropleth_scale: str, max_points: int) -> None:
     if heat not in HEAT_MODES:
         raise ValueError(f"heat {heat!r} is not one of {list(HEAT_MODES)}")
     if choropleth_level not in CHOROPLETH_LEVELS:
         raise ValueError(f"choropleth_level {choropleth_level!r} is not one of {list(CHOROPLETH_LEVELS)}")
+    if choropleth_scale not in CHOROPLETH_SCALES:
+        raise ValueError(f"choropleth_scale {choropleth_scale!r} is not one of {list(CHOROPLETH_SCALES)}")
     if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 0:
         raise ValueError(f"max_points must be a non-negative integer, got {max_points!r}")
 
@@ -431,6 +435,7 @@ def build_incident_map_with_info(
     choropleth: pd.DataFrame | None = None,
     choropleth_level: str = "admin1",
     choropleth_title: str = LAYER_CHOROPLETH_DEFAULT,
+    choropleth_scale: str = "quantile",
     corridor_buffers: gpd.GeoDataFrame | None = None,
     highlight_corridor: str | None = None,
     add_layers: Callable[[folium.Map], None] | None = None,
@@ -447,7 +452,9 @@ def build_incident_map_with_info(
       approximate markers are hollow and say "approximate location" in their popup;
     * ``choropleth``: frame of ``unit_code``, ``value``, ``label`` for ``choropleth_level``
       units (admin-1 from ``admin1``, admin-2 from ``admin2``), quantile classes, grey "no
-      incidents" for units without a row;
+      incidents" for units without a row; with ``choropleth_scale="risk_level"`` the values
+      are risk levels 1-5 filled in the Risk page's fixed level colours, the legend naming
+      each level (grey "not rated" for units without a row);
     * ``admin2``: district boundaries, off at start;
     * ``corridor_buffers`` (from ``geodata.corridors.buffer_corridors_km``) and
       ``highlight_corridor`` (a corridor_id or corridor_name drawn thicker);
@@ -460,7 +467,7 @@ def build_incident_map_with_info(
     (``"admin1"``/``"admin2"``), ``admin1_code``, ``unit_code`` and, for districts,
     ``admin2_code``.
     """
-    _check_options(heat, choropleth_level, max_points)
+    _check_options(heat, choropleth_level, choropleth_scale, max_points)
     if choropleth is not None and choropleth_level == "admin2" and admin2 is None:
         raise ValueError("choropleth_level 'admin2' needs the admin2 layer: pass admin2=...")
     offline = basemap == "none"
@@ -470,7 +477,8 @@ def build_incident_map_with_info(
     if choropleth is not None:
         units = admin1 if choropleth_level == "admin1" else admin2
         assert units is not None
-        layer, section = choropleth_layer(units, choropleth_level, choropleth, choropleth_title)
+        shade = risk_level_layer if choropleth_scale == "risk_level" else choropleth_layer
+        layer, section = shade(units, choropleth_level, choropleth, choropleth_title)
         layer.add_to(m)
         drill.append(layer)
         legend.append(section)
@@ -481,8 +489,8 @@ def build_incident_map_with_info(
         legend.append(section)
     _add_corridors(m, corridors, colours, highlight_corridor)
     if heat is not None and len(incidents):
-        layer, section = heat_layer(incidents, heat)
-        layer.add_to(m)
+        heat_map, section = heat_layer(incidents, heat)
+        heat_map.add_to(m)
         legend.append(section)
 
     n = len(incidents)

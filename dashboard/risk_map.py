@@ -14,13 +14,20 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.map_elements import Legend, esc
-from dashboard.map_layers import SEQUENTIAL, _admin_frame, feature_collection, geojson_features
+from dashboard.map_layers import (
+    NO_DATA_FILL,
+    RISK_LEVEL_COLOURS,
+    _admin_frame,
+    feature_collection,
+    geojson_features,
+    risk_level_legend_rows,
+)
 from dashboard.maps import MapBuild, build_incident_map_with_info
 from incidents.risk.index import RISK_LEVEL_LABELS
 
-#: Level -> fill colour (ColorBrewer YlOrRd, the palette of the other choropleths).
-LEVEL_COLOURS: Final = dict(zip(range(1, 6), SEQUENTIAL, strict=True))
-NO_UNIT_FILL: Final = "#e0e0e0"
+#: Level -> fill colour (ColorBrewer YlOrRd); the Map page's "risk level" shading uses the same.
+LEVEL_COLOURS: Final = RISK_LEVEL_COLOURS
+NO_UNIT_FILL: Final = NO_DATA_FILL
 
 
 def risk_tooltip(row: pd.Series) -> str:
@@ -35,8 +42,8 @@ def risk_tooltip(row: pd.Series) -> str:
 def risk_legend_html(title: str = "Risk level") -> str:
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:4px;'
-        f'background:{LEVEL_COLOURS[level]};border:1px solid #666"></span>{level} {esc(label)}</div>'
-        for level, label in RISK_LEVEL_LABELS.items()
+        f'background:{colour};border:1px solid #666"></span>{esc(name)}</div>'
+        for colour, name in risk_level_legend_rows()
     )
     return f'<div class="sahel-legend-risk"><b>{esc(title)}</b>{rows}</div>'
 
@@ -64,13 +71,18 @@ def build_risk_map(
     else:
         units = admin1 if level == "admin1" else admin2
         layer = _unit_layer(by_code, level, units)
+
+    def add_layers(m: folium.Map) -> None:
+        if layer is not None:
+            layer.add_to(m)
+
     build = build_incident_map_with_info(
         empty_incidents,
         admin0=admin0,
         admin1=admin1,
         admin2=admin2,
         corridors=corridors,
-        add_layers=None if layer is None else layer.add_to,
+        add_layers=add_layers,
     )
     Legend(risk_legend_html()).add_to(build.map)
     return build

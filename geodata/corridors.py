@@ -433,13 +433,14 @@ def corridor_set(corridors: CorridorsLike = None) -> CorridorSet:
     frame = corridors.to_crs(WGS84) if not corridors.crs.equals(WGS84) else corridors
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     ids = frame["corridor_id"].astype(str).to_numpy()
-    names = frame["corridor_name"].astype(str).to_numpy() if "corridor_name" in frame.columns else ids
+    names = _name_texts(frame["corridor_name"]) if "corridor_name" in frame.columns else [""] * len(ids)
     geometries = frame.geometry.to_numpy()
     order = list(dict.fromkeys(ids))
     lines, chosen_names = [], []
     for corridor_id in order:
         rows = np.flatnonzero(ids == corridor_id)
-        chosen_names.append(str(names[rows[0]]))
+        # The first row's name that is given; a corridor with none is named by its id (not "nan").
+        chosen_names.append(next((names[i] for i in rows if names[i]), str(corridor_id)))
         if len(rows) == 1:
             lines.append(geometries[rows[0]])
         else:  # segments: one line set per corridor, pieces joined at shared ends
@@ -450,6 +451,15 @@ def corridor_set(corridors: CorridorsLike = None) -> CorridorSet:
         names=tuple(chosen_names),
         wkb=tuple(bytes(b) for b in shapely.to_wkb(np.asarray(lines, dtype=object))) if lines else (),
     )
+
+
+def _name_texts(values: pd.Series) -> list[str]:
+    """Each name as text; missing (None, NaN, pd.NA) or blank names become ""."""
+    return ["" if _is_missing(v) or not str(v).strip() else str(v) for v in values]
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 @lru_cache(maxsize=1)

@@ -293,11 +293,12 @@ def _render_hand_out(view: SavedView) -> None:
     version = store.data_version()
     chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(caching.incident_date_range(db_url, version))
     assert chosen.since is not None and chosen.until is not None
+    period = (chosen.since, chosen.until)
 
     def build() -> PreparedDownloads:
         corridors = caching.active_corridors(db_url, version)
         current, _ = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
-        fmap = _build_map(view, current, db_url, version, (chosen.since, chosen.until)).map
+        fmap = _build_map(view, current, db_url, version, period).map
         return prepare_downloads(
             store,
             chosen,

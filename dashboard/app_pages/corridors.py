@@ -12,6 +12,7 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
 from dashboard import caching, components
@@ -296,6 +297,7 @@ else:
 st.divider()
 st.subheader("Maintain corridors")
 user = current_user()
+history_tab: DeltaGenerator  # a tab for editors, a plain container for readers
 if user is not None and may(user, Permission.EDIT_REFERENCE, "Editing corridors"):
     upload_tab, edit_tab, history_tab = st.tabs(["Upload", "Edit or retire", "Version history"])
     with upload_tab:

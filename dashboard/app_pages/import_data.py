@@ -6,8 +6,11 @@ Nothing is written until "Import N rows": validation keeps a :class:`PreparedImp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import caching, components
@@ -186,6 +189,15 @@ def _mapping_editor(raw: RawTable, file_id: str, dayfirst: bool) -> ColumnMappin
     return mapping
 
 
+def _progress_to(bar: DeltaGenerator) -> Callable[[float, str], None]:
+    """Progress callback of the import pipeline that moves ``bar`` (shares clamped to 0-1)."""
+
+    def report(share: float, label: str) -> None:
+        bar.progress(imp.clamp_share(share), text=label)
+
+    return report
+
+
 def _validate(
     upload: UploadedFile, store: IncidentStore, fmt: str, mapping: ColumnMapping | None, dayfirst: bool
 ) -> None:
@@ -198,7 +210,7 @@ def _validate(
             fmt=fmt,
             mapping=mapping,
             dayfirst=dayfirst,
-            progress=lambda share, label: bar.progress(imp.clamp_share(share), text=label),
+            progress=_progress_to(bar),
         )
     except IncidentsError as exc:
         bar.empty()
@@ -262,7 +274,7 @@ def _prepared(prepared: PreparedImport, store: IncidentStore, user: User) -> Non
                 prepared,
                 store,
                 by=user,
-                progress=lambda share, label: bar.progress(imp.clamp_share(share), text=label),
+                progress=_progress_to(bar),
             )
         except IncidentsError as exc:
             bar.empty()

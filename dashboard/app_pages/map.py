@@ -9,7 +9,7 @@ view"), so panning reruns the page but never redraws the map.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +26,7 @@ from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
 from incidents.analytics.regions import unit_summary, unit_trend
 from incidents.errors import IncidentsError
+from incidents.risk.index import RiskConfig
 
 MAP_HEIGHT = 640
 #: Corridor buffer width when the filter names no width (km each side).
@@ -54,7 +55,8 @@ CHOROPLETH_OPTIONS = {
     "per_30_days": "Incidents per 30 days",
     "risk_level": "Risk level",
 }
-LEVEL_OPTIONS = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
+Level = Literal["admin1", "admin2"]
+LEVEL_OPTIONS: dict[Level, str] = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
 UNIT_NOUNS = {"admin1": "Region", "admin2": "District"}
 DETAIL_COLUMNS = (
     "event_date",
@@ -122,31 +124,36 @@ def _layer_controls() -> dict[str, Any]:
     }
 
 
-def _risk_level_values(data: PageData, level: str) -> tuple[pd.DataFrame, str]:
-    """Risk level (1-5) of every unit, as of the end of the filtered period, over the whole store."""
-    from incidents.risk.index import RISK_LEVEL_LABELS, RiskConfig  # local: minimal edit
+def _level(value: object) -> Level:
+    """``value`` (a widget value or a clicked feature's property) as a unit level."""
+    if value not in LEVEL_OPTIONS:
+        raise ValueError(f"unit level {value!r} is not one of {list(LEVEL_OPTIONS)}")
+    return cast(Level, value)
 
+
+def _risk_level_values(data: PageData, level: str) -> tuple[pd.DataFrame, str]:
+    """Risk level (1-5) of every unit, as of the end of the filtered period, over the whole store.
+
+    The map builder fills each level in its fixed colour and names the level in the tooltip;
+    the label adds the index and the window it was computed over.
+    """
     assert data.filter.until is not None  # resolved by load_page_data
     window = RiskConfig().window_days
     table = caching.risk_table_cached(data.db_url, data.data_version, level, data.filter.until, window, 25.0)
-    labels = [
-        f"Risk level {lvl} – {RISK_LEVEL_LABELS[int(lvl)]} "
-        f"(index {idx:.2f}; {window} days to {data.filter.until})"
-        for lvl, idx in zip(table["risk_level"], table["index"], strict=True)
-    ]
+    labels = [f"index {idx:.2f}; {window} days to {data.filter.until}" for idx in table["index"]]
     values = pd.DataFrame({"unit_code": table["unit_code"].astype(str), "value": table["risk_level"]})
     values["label"] = labels
-    return values, "Risk level (1 Low – 5 Extreme)"
+    return values, "Risk level"
 
 
-def _choropleth_values(data: PageData, level: str, measure: str) -> tuple[pd.DataFrame, str]:
+def _choropleth_values(data: PageData, level: Level, measure: str) -> tuple[pd.DataFrame, str]:
     """(unit_code, value, label) per unit with incidents, and the layer title."""
     if measure == "risk_level":
         return _risk_level_values(data, level)
     chosen = data.filter
     assert chosen.since is not None and chosen.until is not None  # resolved by load_page_data
     period_days = (chosen.until - chosen.since).days + 1
-    summary = unit_summary(data.incidents, level, caching.unit_areas(level), period_days)  # type: ignore[arg-type]
+    summary = unit_summary(data.incidents, level, caching.unit_areas(level), period_days)
     column = "incidents_per_10k_km2" if measure == "per_10k_km2" else "incidents_per_30_days"
     unit = "per 10,000 km²" if measure == "per_10k_km2" else "per 30 days"
     summary = summary[summary[column].notna()]
@@ -165,7 +172,7 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
     chosen = data.filter
     admin0, admin1 = caching.map_boundaries()
     admin1 = admin1[admin1["iso3"].isin(chosen.countries)]
-    level = str(controls["level"])
+    level = _level(controls["level"])
     choropleth = controls["choropleth"] != "off"
     admin2 = None
     if controls["admin2"] or (choropleth and level == "admin2"):
@@ -186,7 +193,13 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
         shown = data.incidents
     extra: dict[str, Any] = {}
     if values is not None:
-        extra = {"choropleth": values, "choropleth_level": level, "choropleth_title": title}
+        extra = {
+            "choropleth": values,
+            "choropleth_level": level,
+            "choropleth_title": title,
+            # Risk levels keep the Risk page's fixed colour per level; other measures use quantiles.
+            "choropleth_scale": "risk_level" if controls["choropleth"] == "risk_level" else "quantile",
+        }
     return build_incident_map_with_info(
         shown,
         admin0=admin0,
@@ -242,7 +255,7 @@ def _unit_name(level: str, code: str, fallback: str) -> str:
 
 def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     """Trend, actor groups and latest incidents of the selected unit, under the map."""
-    level, code = selected["level"], selected["unit_code"]
+    level, code = _level(selected["level"]), selected["unit_code"]
     name = _unit_name(level, code, selected.get("label", code))
     head, button = st.columns([5, 1])
     head.subheader(f"{UNIT_NOUNS[level]}: {name}")
@@ -253,7 +266,7 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
         return
     deaths = int(in_unit["fatalities"].sum())
     st.caption(f"{len(in_unit):,} incidents and {deaths:,} fatalities in the filtered period.")
-    trend = unit_trend(data.incidents, level, code, "M")  # type: ignore[arg-type]
+    trend = unit_trend(data.incidents, level, code, "M")
     st.plotly_chart(
         build_unit_trend_figure(trend, f"{name}: incidents and fatalities per month"),
         width="stretch",

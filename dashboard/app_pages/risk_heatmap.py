@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 import pandas as pd
 import streamlit as st
@@ -19,13 +19,25 @@ KEY_MEASURE: Final = "heatmap_measure"
 KEY_SORT: Final = "heatmap_sort"
 KEY_DOWNLOAD: Final = "heatmap_download"
 
-LEVEL_LABELS: Final = {"admin1": "Regions (admin-1)", "admin2": "Cercles / départements (admin-2)"}
-MEASURE_LABELS: Final = {
+# The option keys are the analytics' literal arguments, so the widgets return values of these types.
+Level = Literal["admin1", "admin2"]
+Measure = Literal["incidents", "fatalities", "rate"]
+Sort = Literal["total", "name", "recent"]
+
+LEVEL_LABELS: Final[dict[Level, str]] = {
+    "admin1": "Regions (admin-1)",
+    "admin2": "Cercles / départements (admin-2)",
+}
+MEASURE_LABELS: Final[dict[Measure, str]] = {
     "incidents": "Incidents",
     "fatalities": "Fatalities",
     "rate": "Incidents per 10,000 km²",
 }
-SORT_LABELS: Final = {"total": "Highest total", "name": "Name", "recent": "Highest in the last 3 months"}
+SORT_LABELS: Final[dict[Sort, str]] = {
+    "total": "Highest total",
+    "name": "Name",
+    "recent": "Highest in the last 3 months",
+}
 
 st.title("Risk heatmap")
 st.caption(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 import streamlit as st
 
@@ -20,9 +20,18 @@ KEY_ROLLING: Final = "timeline_rolling"
 KEY_DEVELOPMENTS: Final = "timeline_developments"
 KEY_DOWNLOAD: Final = "timeline_download"
 
-FREQ_LABELS: Final = {"W": "Week", "M": "Month"}
-MEASURE_LABELS: Final = {"incidents": "Incidents", "fatalities": "Fatalities"}
-STACK_LABELS: Final = {"event_type": "Event type", "actor_group": "Actor group", "country_iso3": "Country"}
+# The option keys are the analytics' literal arguments, so the widgets return values of these types.
+Freq = Literal["W", "M"]
+Measure = Literal["incidents", "fatalities"]
+StackBy = Literal["event_type", "actor_group", "country_iso3"]
+
+FREQ_LABELS: Final[dict[Freq, str]] = {"W": "Week", "M": "Month"}
+MEASURE_LABELS: Final[dict[Measure, str]] = {"incidents": "Incidents", "fatalities": "Fatalities"}
+STACK_LABELS: Final[dict[StackBy, str]] = {
+    "event_type": "Event type",
+    "actor_group": "Actor group",
+    "country_iso3": "Country",
+}
 DEFAULT_ROLLING: Final = 4
 MAX_ROLLING: Final = 12
 

@@ -577,6 +577,10 @@ class IncidentStore:
         # (no sorted copy of the whole batch).
         # pyarrow sorts the ids in C without making a Python string per row (peak memory).
         order = pc.sort_indices(pa.array(frame["incident_id"].array)).to_numpy()
+        duplicate_errors: tuple[type[BaseException], ...] = (
+            IntegrityError,
+            *_dbapi_integrity_errors(self._engine),
+        )
         try:
             with self._engine.begin() as conn:
                 # First statement of the transaction is a write: on SQLite it takes the write
@@ -597,7 +601,7 @@ class IncidentStore:
                 self._log(conn, meta.user_name, "import", batch_id, details)
                 self._bump_version(conn)
                 self._bump_incidents_version(conn)
-        except (IntegrityError, *_dbapi_integrity_errors(self._engine)) as exc:
+        except duplicate_errors as exc:
             raise StoreError(
                 "the batch holds incident ids that are already stored; nothing was written. "
                 "Remove duplicates before committing"
