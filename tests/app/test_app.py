@@ -1,4 +1,4 @@
-"""The whole app run headless with ``streamlit.testing`` against a fresh SQLite store.
+"""The whole app run headless with ``streamlit.testing`` against one fresh SQLite store per file.
 
 Widgets are found by key (the keys are part of the test contract). The store is empty at
 start, so the first run also proves the demo data loads on a fresh installation.
@@ -6,37 +6,18 @@ start, so the first run also proves the demo data loads on a fresh installation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.attribution import DEMO_NOTICE
-from geodata.boundaries import country_names
-from incidents.store import open_store
+from tests.app.helpers import ABOUT, DB_ENV, MAP_PAGE, country_without_incidents, start_app, texts
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-TIMEOUT_S = 120
-MAP_PAGE = "app_pages/map.py"  # Overview is the default page
-
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
+pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    yield at
-
-
-def _texts(elements: object) -> list[str]:
-    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
+def app(app_db_url: str) -> AppTest:
+    return start_app()
 
 
 def test_overview_is_the_default_page(app: AppTest) -> None:
@@ -47,12 +28,12 @@ def test_overview_is_the_default_page(app: AppTest) -> None:
 def test_map_page_runs_and_shows_the_demo_banner(app: AppTest) -> None:
     app.switch_page(MAP_PAGE).run()
     assert not app.exception, app.exception
-    assert not app.error, _texts(app.error)
-    assert any(DEMO_NOTICE in text for text in _texts(app.warning))
+    assert not app.error, texts(app.error)
+    assert any(DEMO_NOTICE in text for text in texts(app.warning))
     assert app.multiselect(key="filter_countries").value == ["MLI", "BFA", "NER"]
     assert app.selectbox(key="basemap").value == "none"
     assert app.selectbox(key="filter_period").value == "last_365"
-    assert any("Natural Earth" in text for text in _texts(app.caption))
+    assert any("Natural Earth" in text for text in texts(app.caption))
 
 
 def test_custom_period_starts_from_the_last_365_days_of_data(app: AppTest) -> None:
@@ -62,32 +43,21 @@ def test_custom_period_starts_from_the_last_365_days_of_data(app: AppTest) -> No
     assert (until - since).days == 364
 
 
-def _country_without_data(db_url: str) -> str:
-    store = open_store(db_url)
-    try:
-        for iso3 in country_names():
-            if store.load_incidents(countries=[iso3]).empty:
-                return iso3
-    finally:
-        store.close()
-    pytest.fail("every country has demo incidents; cannot test the empty state")
-
-
-def test_country_without_data_shows_the_empty_state(app: AppTest, db_url: str) -> None:
-    iso3 = _country_without_data(db_url)
+def test_country_without_data_shows_the_empty_state(app: AppTest, app_db_url: str) -> None:
+    iso3 = country_without_incidents(app_db_url)
     app.switch_page(MAP_PAGE).run()
     app.multiselect(key="filter_countries").set_value([iso3]).run()
     assert not app.exception, app.exception
-    assert not app.error, _texts(app.error)
-    assert any("No incidents match" in text for text in _texts(app.info))
-    assert not any(DEMO_NOTICE in text for text in _texts(app.warning))
+    assert not app.error, texts(app.error)
+    assert any("No incidents match" in text for text in texts(app.info))
+    assert not any(DEMO_NOTICE in text for text in texts(app.warning))
 
 
 def test_no_country_selected_shows_a_hint(app: AppTest) -> None:
     app.switch_page(MAP_PAGE).run()
     app.multiselect(key="filter_countries").set_value([]).run()
     assert not app.exception, app.exception
-    assert any("Choose at least one country" in text for text in _texts(app.info))
+    assert any("Choose at least one country" in text for text in texts(app.info))
 
 
 def test_openstreetmap_basemap_runs(app: AppTest) -> None:
@@ -97,17 +67,17 @@ def test_openstreetmap_basemap_runs(app: AppTest) -> None:
 
 
 def test_about_page_runs(app: AppTest) -> None:
-    app.switch_page("app_pages/about.py").run()
+    app.switch_page(ABOUT).run()
     assert not app.exception, app.exception
-    assert any("Sources and licences" in text for text in _texts(app.subheader))
-    assert any(DEMO_NOTICE in text for text in _texts(app.warning))
+    assert any("Sources and licences" in text for text in texts(app.subheader))
+    assert any(DEMO_NOTICE in text for text in texts(app.warning))
     titles = [frame.value["title"].tolist() for frame in app.dataframe if "title" in frame.value.columns]
     assert titles, "the key developments table is shown"
     assert any("Paris suspends counter-terrorism cooperation" in title for title in titles[0])
 
 
 def test_bad_store_url_is_a_clear_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAHEL_DB_URL", "mysql://nobody@nowhere/db")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    monkeypatch.setenv(DB_ENV, "mysql://nobody@nowhere/db")
+    at = start_app()
     assert not at.exception, at.exception
-    assert any("SAHEL_DB_URL" in text for text in _texts(at.error))
+    assert any("SAHEL_DB_URL" in text for text in texts(at.error))

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from incidents.auth import Role, User
-from incidents.store import open_store
-from incidents.store.developments import list_developments
+from incidents.store import IncidentStore
+from incidents.store.developments import add_development, list_developments
+from tests.app.helpers import BEFORE_AFTER, assert_clean, opened_store, start_app
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-PAGE = "app_pages/before_after.py"
-TIMEOUT_S = 120
-
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('before_after') / 'pivot.db'}"
+pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def page(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(PAGE).run()
-    yield at
-
-
-def _assert_clean(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+def page(app_db_url: str) -> AppTest:
+    return start_app(BEFORE_AFTER)
 
 
 def _pivot_table(at: AppTest):
@@ -45,7 +27,7 @@ def _pivot_table(at: AppTest):
 
 
 def test_page_runs_with_defaults(page: AppTest) -> None:
-    _assert_clean(page)
+    assert_clean(page)
     picked = page.selectbox(key="pivot_development")
     assert str(picked.format_func(picked.value)).startswith("2025-09-20")
     assert page.number_input(key="pivot_window").value == 90
@@ -62,7 +44,7 @@ def test_page_runs_with_defaults(page: AppTest) -> None:
 def test_changing_the_window_changes_the_table(page: AppTest) -> None:
     before = _pivot_table(page)
     page.number_input(key="pivot_window").set_value(30).run()
-    _assert_clean(page)
+    assert_clean(page)
     after = _pivot_table(page)
     assert not before.equals(after)
     assert after["Before"].sum() < before["Before"].sum()
@@ -70,11 +52,11 @@ def test_changing_the_window_changes_the_table(page: AppTest) -> None:
 
 def test_corridor_level_runs(page: AppTest) -> None:
     page.selectbox(key="pivot_level").set_value("corridor").run()
-    _assert_clean(page)
+    assert_clean(page)
     assert page.number_input(key="pivot_corridor_km").value == 25.0
 
 
-def test_adding_a_development_persists_to_the_store(page: AppTest, db_url: str) -> None:
+def test_adding_a_development_persists_to_the_store(page: AppTest, app_db_url: str) -> None:
     page.date_input(key="pivot_add_date").set_value(date(2025, 10, 5))
     page.selectbox(key="pivot_add_precision").set_value("week")
     page.text_input(key="pivot_add_scope").set_value("bfa")
@@ -82,39 +64,33 @@ def test_adding_a_development_persists_to_the_store(page: AppTest, db_url: str) 
     page.text_input(key="pivot_add_category").set_value("conflict")
     page.text_input(key="pivot_add_source").set_value("analyst")
     page.button(key="pivot_add_submit").click().run()
-    _assert_clean(page)
+    assert_clean(page)
     assert any("Added key development" in str(s.value) for s in page.success)
-    store = open_store(db_url)
-    try:
+    with opened_store(app_db_url) as store:
         stored = list_developments(store)
         row = stored[stored["title"] == "Test blockade of Djibo"].iloc[0]
         assert (row["scope"], row["date_precision"], row["updated_by"]) == ("BFA", "week", "local")
         assert store.audit_log()["action"].iloc[-1] == "development_add"
-    finally:
-        store.close()
     # the new development is offered as a pivot at once (the cache is keyed on data_version)
     options = page.selectbox(key="pivot_development").options
     assert any("Test blockade of Djibo" in str(option) for option in options)
 
 
-def test_invalid_development_shows_an_error_and_writes_nothing(page: AppTest, db_url: str) -> None:
-    store = open_store(db_url)
-    count = len(list_developments(store))
+def test_invalid_development_shows_an_error_and_writes_nothing(
+    page: AppTest, app_store: IncidentStore
+) -> None:
+    count = len(list_developments(app_store))
     page.text_input(key="pivot_add_scope").set_value("Mali")
     page.text_input(key="pivot_add_title").set_value("Bad scope")
     page.button(key="pivot_add_submit").click().run()
     assert not page.exception
     assert any("scope 'Mali'" in str(e.value) for e in page.error)
-    assert len(list_developments(store)) == count
-    store.close()
+    assert len(list_developments(app_store)) == count
 
 
-def test_delete_needs_confirmation(page: AppTest, db_url: str) -> None:
-    store = open_store(db_url)
-    from incidents.store.developments import add_development
-
+def test_delete_needs_confirmation(page: AppTest, app_store: IncidentStore) -> None:
     new_id = add_development(
-        store, date="2025-11-01", date_precision="day", scope="NER", title="To delete",
+        app_store, date="2025-11-01", date_precision="day", scope="NER", title="To delete",
         category="political", source="x", by=User("t", Role.ANALYST),
     )  # fmt: skip
     page.run()
@@ -122,7 +98,6 @@ def test_delete_needs_confirmation(page: AppTest, db_url: str) -> None:
     assert page.button(key="pivot_delete").disabled
     page.checkbox(key=f"pivot_delete_confirm_{new_id}").check().run()
     page.button(key="pivot_delete").click().run()
-    _assert_clean(page)
-    assert new_id not in set(list_developments(store)["development_id"])
-    assert store.audit_log()["action"].iloc[-1] == "development_delete"
-    store.close()
+    assert_clean(page)
+    assert new_id not in set(list_developments(app_store)["development_id"])
+    assert app_store.audit_log()["action"].iloc[-1] == "development_delete"

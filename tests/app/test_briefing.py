@@ -7,55 +7,15 @@ import stands in for the next tick.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from incidents.auth import LOCAL_ADMIN
 from incidents.model import conform_incidents
 from incidents.query import IncidentFilter
-from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store import BatchMeta, IncidentStore
 from incidents.store.views import SavedView, get_view, list_views, save_view
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-MAP_PAGE = "app_pages/map.py"
-BRIEFING = "app_pages/briefing.py"
-TIMEOUT_S = 120
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'briefing.db'}"
-    monkeypatch.setenv("SAHEL_DB_URL", url)
-    return url
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[IncidentStore]:
-    opened = open_store(db_url)
-    yield opened
-    opened.close()
-
-
-def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [str(e.value) for e in at.error]
-
-
-def _metric(at: AppTest, label: str) -> int:
-    return int(next(m.value for m in at.metric if m.label == label).replace(",", ""))
-
-
-def _captions(at: AppTest) -> list[str]:
-    return [str(c.value) for c in at.caption]
+from tests.app.helpers import BRIEFING, MAP_PAGE, assert_clean, metric_number, new_app, start_app, texts
 
 
 def _query(chosen: IncidentFilter, **options: str) -> str:
@@ -64,35 +24,33 @@ def _query(chosen: IncidentFilter, **options: str) -> str:
     return build_query(chosen, options)
 
 
-def test_save_on_map_page_then_reopen_by_link(db_url: str, store: IncidentStore) -> None:
-    at = _app()
-    at.run()
-    at.switch_page(MAP_PAGE).run()
-    _ok(at)
+def test_save_on_map_page_then_reopen_by_link(app_store: IncidentStore) -> None:
+    at = start_app(MAP_PAGE)
+    assert_clean(at)
     at.multiselect(key="filter_countries").set_value(["MLI"])
     at.multiselect(key="filter_types").set_value(["battle", "violence_against_civilians"])
     at.selectbox(key="filter_period").set_value("all")
     at.radio(key="map_heat").set_value("fatalities")
     at.checkbox(key="map_hexagons").check()
     at.run()
-    _ok(at)
+    assert_clean(at)
     at.text_input(key="view_name").input("mali-battles")
     at.text_input(key="view_title").input("Mali: battles and attacks on civilians")
     at.text_area(key="view_notes").input("Point at the centre.")
     at.button(key="view_save").click().run()
-    _ok(at)
+    assert_clean(at)
     assert any("mali-battles" in str(s.value) for s in at.success)
 
-    view = get_view(store, "mali-battles")
+    view = get_view(app_store, "mali-battles")
     assert view is not None
     assert view.title == "Mali: battles and attacks on civilians" and view.notes == "Point at the centre."
     assert "heat:fatalities" in view.layers and "hexagons" in view.layers
     assert view.zoom is not None  # st_folium's default value carries the zoom
 
-    fresh = _app()
+    fresh = new_app()
     fresh.query_params["view"] = "mali-battles"
     fresh.run()
-    _ok(fresh)
+    assert_clean(fresh)
     assert "view" not in fresh.query_params, "the link is applied once, then dropped"
     assert fresh.query_params["country"] == "MLI"
     assert fresh.multiselect(key="filter_countries").value == ["MLI"]
@@ -102,18 +60,18 @@ def test_save_on_map_page_then_reopen_by_link(db_url: str, store: IncidentStore)
     assert fresh.session_state["map_hexagons"] is True
     assert fresh.session_state["map_buffers"] is False
     fresh.switch_page(MAP_PAGE).run()
-    _ok(fresh)
+    assert_clean(fresh)
     assert fresh.radio(key="map_heat").value == "fatalities"
     assert fresh.checkbox(key="map_hexagons").value is True
     assert fresh.multiselect(key="filter_countries").value == ["MLI"]
 
 
-def test_unknown_view_link_warns(db_url: str) -> None:
-    at = _app()
+def test_unknown_view_link_warns(app_db_url: str) -> None:
+    at = new_app()
     at.query_params["view"] = "no-such-view"
     at.run()
     at.switch_page(MAP_PAGE).run()
-    _ok(at)
+    assert_clean(at)
     assert any("no-such-view" in str(w.value) for w in at.warning)
 
 
@@ -149,69 +107,68 @@ def _seed_views(store: IncidentStore) -> None:
     )
 
 
-def _open_briefing(at: AppTest) -> AppTest:
-    at.run()
-    at.switch_page(BRIEFING).run()
-    _ok(at)
+def _open_briefing() -> AppTest:
+    at = start_app(BRIEFING)
+    assert_clean(at)
     return at
 
 
-def test_briefing_without_views_explains_how_to_save(db_url: str) -> None:
-    at = _open_briefing(_app())
+def test_briefing_without_views_explains_how_to_save(app_db_url: str) -> None:
+    at = _open_briefing()
     assert any("Save this view" in str(i.value) for i in at.info)
 
 
-def test_next_and_previous_step_through_the_views(db_url: str, store: IncidentStore) -> None:
-    at = _open_briefing(_app())  # the first run loads the demo data
-    _seed_views(store)
+def test_next_and_previous_step_through_the_views(app_store: IncidentStore) -> None:
+    at = _open_briefing()  # the first run loads the demo data
+    _seed_views(app_store)
     at.run()
-    _ok(at)
+    assert_clean(at)
     assert at.title[0].value == "Mali, all dates"
     assert at.button(key="brief_prev").disabled
-    assert "Open with the big picture." in [str(m.value) for m in at.markdown]
-    incidents_mali = _metric(at, "Incidents")
+    assert "Open with the big picture." in texts(at.markdown)
+    incidents_mali = metric_number(at, "Incidents")
     at.button(key="brief_next").click().run()
-    _ok(at)
+    assert_clean(at)
     assert at.title[0].value == "Burkina Faso heat"
-    assert _metric(at, "Incidents") != incidents_mali
+    assert metric_number(at, "Incidents") != incidents_mali
     at.button(key="brief_next").click().run()
     assert at.title[0].value == "Niger shaded"
     assert at.button(key="brief_next").disabled
     at.button(key="brief_prev").click().run()
-    _ok(at)
+    assert_clean(at)
     assert at.title[0].value == "Burkina Faso heat"
 
 
-def test_link_opens_the_briefing_at_that_view(db_url: str, store: IncidentStore) -> None:
-    _open_briefing(_app())
-    _seed_views(store)
-    at = _app()
+def test_link_opens_the_briefing_at_that_view(app_store: IncidentStore) -> None:
+    _open_briefing()
+    _seed_views(app_store)
+    at = new_app()
     at.query_params["view"] = "niger-shaded"
     at.run()
     at.switch_page(BRIEFING).run()
-    _ok(at)
+    assert_clean(at)
     assert at.title[0].value == "Niger shaded"
 
 
-def test_manage_rename_move_and_delete(db_url: str, store: IncidentStore) -> None:
-    at = _open_briefing(_app())
-    _seed_views(store)
+def test_manage_rename_move_and_delete(app_store: IncidentStore) -> None:
+    at = _open_briefing()
+    _seed_views(app_store)
     at.run()
     at.selectbox(key="brief_manage_view").set_value("niger-shaded").run()
     at.text_input(key="brief_rename_to").input("niger").run()
     at.button(key="brief_rename").click().run()
-    _ok(at)
-    assert list(list_views(store)["name"]) == ["all-mali", "burkina-heat", "niger"]
+    assert_clean(at)
+    assert list(list_views(app_store)["name"]) == ["all-mali", "burkina-heat", "niger"]
     at.button(key="brief_move_up").click().run()
     at.button(key="brief_move_up").click().run()
-    _ok(at)
-    assert list(list_views(store)["name"]) == ["niger", "all-mali", "burkina-heat"]
+    assert_clean(at)
+    assert list(list_views(app_store)["name"]) == ["niger", "all-mali", "burkina-heat"]
     assert at.title[0].value == "Niger shaded", "the first slide is now the moved view"
     assert at.button(key="brief_delete").disabled, "deleting needs the confirmation box"
     at.checkbox(key="brief_delete_confirm").check().run()
     at.button(key="brief_delete").click().run()
-    _ok(at)
-    assert list(list_views(store)["name"]) == ["all-mali", "burkina-heat"]
+    assert_clean(at)
+    assert list(list_views(app_store)["name"]) == ["all-mali", "burkina-heat"]
     assert at.title[0].value == "Mali, all dates"
 
 
@@ -224,29 +181,29 @@ def _new_mali_incidents(store: IncidentStore, n: int) -> pd.DataFrame:
     return conform_incidents(sample.drop(columns=["batch_id", "imported_at"]))
 
 
-def test_live_refresh_shows_an_import_made_during_the_briefing(db_url: str, store: IncidentStore) -> None:
-    at = _open_briefing(_app())
-    _seed_views(store)
+def test_live_refresh_shows_an_import_made_during_the_briefing(app_store: IncidentStore) -> None:
+    at = _open_briefing()
+    _seed_views(app_store)
     at.run()
-    _ok(at)
+    assert_clean(at)
     assert at.title[0].value == "Mali, all dates"
-    before = _metric(at, "Incidents")
-    assert any("0 new incidents since the briefing started" in c for c in _captions(at))
+    before = metric_number(at, "Incidents")
+    assert any("0 new incidents since the briefing started" in c for c in texts(at.caption))
 
-    store.add_batch(
-        _new_mali_incidents(store, 3), BatchMeta(file_name="field.csv", sha256="x" * 64, format="generic")
+    app_store.add_batch(
+        _new_mali_incidents(app_store, 3), BatchMeta(file_name="field.csv", sha256="x" * 64, format="generic")
     )
     at.run()  # the fragment's next tick
-    _ok(at)
-    assert _metric(at, "Incidents") == before + 3
-    assert any("3 new incidents since the briefing started" in c for c in _captions(at))
+    assert_clean(at)
+    assert metric_number(at, "Incidents") == before + 3
+    assert any("3 new incidents since the briefing started" in c for c in texts(at.caption))
 
 
-def test_refresh_interval_is_configurable(db_url: str, store: IncidentStore) -> None:
-    at = _open_briefing(_app())
-    _seed_views(store)
+def test_refresh_interval_is_configurable(app_store: IncidentStore) -> None:
+    at = _open_briefing()
+    _seed_views(app_store)
     at.run()
     assert at.number_input(key="brief_refresh_s").value == 60
     at.number_input(key="brief_refresh_s").set_value(30).run()
-    _ok(at)
-    assert any("every 30 s" in c for c in _captions(at))
+    assert_clean(at)
+    assert any("every 30 s" in c for c in texts(at.caption))

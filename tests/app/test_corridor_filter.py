@@ -8,9 +8,6 @@ active ones; a saved view naming a retired corridor says so on the Briefing page
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -22,14 +19,10 @@ from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.crs import WGS84
 from incidents.auth import LOCAL_ADMIN, Role, User
 from incidents.query import IncidentFilter
-from incidents.store import open_store
 from incidents.store.corridors import active_corridor_segments, add_corridor_version, retire_corridor
 from incidents.store.views import SavedView, save_view
+from tests.app.helpers import BRIEFING, RISK_PAGE, assert_clean, metric_number, opened_store, start_app
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-RISK_PAGE = "app_pages/risk.py"
-TIMEOUT_S = 120
 ANALYST = User("ana", Role.ANALYST)
 NEW_ID = "C10"
 NEW_NAME = "Test route Tougan - Djibo"
@@ -37,31 +30,20 @@ NEW_ROUTE = LineString([(-3.05, 13.07), (-2.3, 13.6), (-1.63, 14.1)])
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def corridor_db_url(app_db_url: str) -> str:
     """A store where C1 is retired and a new corridor C10 was uploaded before the app starts."""
-    url = f"sqlite:///{tmp_path / 'corridor_filter.db'}"
-    store = open_store(url)
-    try:
+    with opened_store(app_db_url) as store:
         retire_corridor(store, "C1", by=ANALYST)
         route = gpd.GeoDataFrame(geometry=[NEW_ROUTE], crs=WGS84)
         add_corridor_version(store, NEW_ID, route, name=NEW_NAME, by=ANALYST)
-    finally:
-        store.close()
-    return url
+    return app_db_url
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    _ok(at)
-    yield at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [str(e.value) for e in at.error]
+def app(corridor_db_url: str) -> AppTest:
+    at = start_app()
+    assert_clean(at)
+    return at
 
 
 def _corridor_ids(at: AppTest) -> list[str]:
@@ -69,71 +51,52 @@ def _corridor_ids(at: AppTest) -> list[str]:
     return [option.split(" — ")[0] for option in options if " — " in option]
 
 
-def _incidents_shown(at: AppTest) -> int:
-    figures = {metric.label: metric.value for metric in at.metric}
-    return int(str(figures["Incidents"]).replace(",", ""))
-
-
-def test_options_are_the_active_corridors_and_follow_a_retirement(app: AppTest, db_url: str) -> None:
+def test_options_are_the_active_corridors_and_follow_a_retirement(app: AppTest, corridor_db_url: str) -> None:
     ids = _corridor_ids(app)
     assert "C1" not in ids  # retired before the app started
     assert NEW_ID in ids and ids.index(NEW_ID) == len(ids) - 1
     assert f"{NEW_ID} — {NEW_NAME}" in app.selectbox(key="filter_corridor").options
-    unfiltered = _incidents_shown(app)
+    unfiltered = metric_number(app, "Incidents")
     app.selectbox(key="filter_corridor").select("C2").run()
-    _ok(app)
-    assert _incidents_shown(app) < unfiltered
+    assert_clean(app)
+    assert metric_number(app, "Incidents") < unfiltered
 
-    store = open_store(db_url)  # another analyst retires C2 while this session is open
-    try:
+    with opened_store(corridor_db_url) as store:  # another analyst retires C2 while this session is open
         retire_corridor(store, "C2", by=ANALYST)
-    finally:
-        store.close()
     app.run()
-    _ok(app)
+    assert_clean(app)
     assert "C2" not in _corridor_ids(app)
     assert app.selectbox(key="filter_corridor").value in ("", None)  # back to "Anywhere"
-    assert _incidents_shown(app) == unfiltered
+    assert metric_number(app, "Incidents") == unfiltered
 
 
-def test_uploaded_corridor_filters_incidents_near_its_own_line(app: AppTest, db_url: str) -> None:
+def test_uploaded_corridor_filters_incidents_near_its_own_line(app: AppTest, corridor_db_url: str) -> None:
     app.selectbox(key="filter_corridor").select(NEW_ID).run()
-    _ok(app)
-    store = open_store(db_url)
-    try:
+    assert_clean(app)
+    with opened_store(corridor_db_url) as store:
         frame = store.load_analysis_frame()
         chosen = IncidentFilter(countries=DEFAULT_COUNTRIES, corridor_id=NEW_ID).resolved(store.date_range())
         expected = int(np.count_nonzero(chosen.mask(frame, corridors=active_corridor_segments(store))))
-    finally:
-        store.close()
     assert expected > 0, "the demo data should hold incidents near the test route"
-    assert _incidents_shown(app) == expected
+    assert metric_number(app, "Incidents") == expected
 
 
 def test_risk_page_corridor_units_are_the_active_corridors(app: AppTest) -> None:
     app.switch_page(RISK_PAGE).run()
     app.radio(key="risk_unit_level").set_value("corridor").run()
-    _ok(app)
+    assert_clean(app)
     codes = set(app.dataframe[0].value["Code"])
     assert NEW_ID in codes and "C1" not in codes
 
 
-def test_briefing_view_naming_a_retired_corridor_says_so(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    store = open_store(db_url)
-    try:  # saved while C3 was active, then C3 is retired
+def test_briefing_view_naming_a_retired_corridor_says_so(corridor_db_url: str) -> None:
+    with opened_store(corridor_db_url) as store:  # saved while C3 was active, then C3 is retired
         chosen = IncidentFilter(countries=DEFAULT_COUNTRIES, preset="all", corridor_id="C3")
         save_view(
             store, SavedView(name="near-c3", title="Near C3", query=build_query(chosen, {})), by=LOCAL_ADMIN
         )
         retire_corridor(store, "C3", by=ANALYST)
-    finally:
-        store.close()
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page("app_pages/briefing.py").run()
-    _ok(at)
+    at = start_app(BRIEFING)
+    assert_clean(at)
     assert any("Corridor C3 is not active" in str(w.value) for w in at.warning)
-    assert _incidents_shown(at) == 0
+    assert metric_number(at, "Incidents") == 0

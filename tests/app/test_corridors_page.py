@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from incidents.store import open_store
 from incidents.store.corridors import active_corridor_segments, list_corridor_versions
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-PAGE = "app_pages/corridors.py"
-TIMEOUT_S = 120
+from tests.app.helpers import CORRIDORS, assert_clean, opened_store, start_app
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'corridors.db'}"
-
-
-@pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(PAGE).run()
-    _ok(at)
-    yield at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [str(e.value) for e in at.error]
+def app(app_db_url: str) -> AppTest:
+    at = start_app(CORRIDORS)
+    assert_clean(at)
+    return at
 
 
 def test_page_runs_with_ranking_and_note(app: AppTest) -> None:
@@ -43,18 +22,17 @@ def test_page_runs_with_ranking_and_note(app: AppTest) -> None:
     assert app.selectbox(key="corridor_selected").value == "C1"
     assert len(app.dataframe) >= 3  # ranking, segments, units, history
     app.slider(key="corridor_km").set_value(50).run()
-    _ok(app)
+    assert_clean(app)
 
 
-def test_editing_metadata_through_the_page_creates_a_version(app: AppTest, db_url: str) -> None:
+def test_editing_metadata_through_the_page_creates_a_version(app: AppTest, app_db_url: str) -> None:
     corridor_id = str(app.selectbox(key="corridor_selected").value)
     app.text_input(key="corridor_edit_name").set_value("Renamed through the page").run()
     app.selectbox(key="corridor_edit_confidence").set_value("high").run()
     app.button(key="corridor_edit_save").click().run()
-    _ok(app)
+    assert_clean(app)
     assert any("version 2" in str(s.value) for s in app.success)
-    store = open_store(db_url)
-    try:
+    with opened_store(app_db_url) as store:
         versions = list_corridor_versions(store, corridor_id)
         assert versions["version"].tolist() == [1, 2]
         assert versions.iloc[-1]["name"] == "Renamed through the page"
@@ -64,15 +42,13 @@ def test_editing_metadata_through_the_page_creates_a_version(app: AppTest, db_ur
         assert set(active.loc[active["corridor_id"] == corridor_id, "corridor_name"]) == {
             "Renamed through the page"
         }
-    finally:
-        store.close()
 
 
 def test_retire_through_the_page_hides_the_corridor(app: AppTest) -> None:
     corridor_id = str(app.selectbox(key="corridor_selected").value)
     app.checkbox(key="corridor_retire_confirm").check().run()
     app.button(key="corridor_retire").click().run()
-    _ok(app)
+    assert_clean(app)
     assert not any(
         option.startswith(f"{corridor_id} —") for option in app.selectbox(key="corridor_selected").options
     )

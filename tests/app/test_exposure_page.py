@@ -7,39 +7,21 @@ then confirming through the page's button, like the Import page test.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.attribution import DEMO_NOTICE
 from incidents.sites import read_sites
-from incidents.store import open_store
 from incidents.store.sites import list_sites
+from tests.app.helpers import EXPOSURE, assert_clean, opened_store, start_app, texts
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-PAGE = "app_pages/exposure.py"
 TIMEOUT_S = 180
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'exposure.db'}"
-
-
-@pytest.fixture
-def page(db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
-
-
-def _texts(elements: object) -> list[str]:
-    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
+def page(app_db_url: str) -> AppTest:
+    return start_app(EXPOSURE, timeout=TIMEOUT_S)
 
 
 def _exposure_table(at: AppTest) -> pd.DataFrame:
@@ -57,41 +39,37 @@ def _issue_codes(at: AppTest) -> set[str]:
 
 def test_empty_state_without_sites(page: AppTest) -> None:
     assert not page.exception, page.exception
-    assert any("Site exposure" in text for text in _texts(page.title))
-    assert any("No sites yet" in text for text in _texts(page.info))
+    assert any("Site exposure" in text for text in texts(page.title))
+    assert any("No sites yet" in text for text in texts(page.info))
     # The store holds the demo incidents: the page says they are synthetic.
-    assert any(DEMO_NOTICE in text for text in _texts(page.warning))
+    assert any(DEMO_NOTICE in text for text in texts(page.warning))
     assert page.date_input(key="exposure_as_of").value is not None
 
 
-def test_adding_a_site_through_the_form_stores_it_and_shows_its_row(page: AppTest, db_url: str) -> None:
+def test_adding_a_site_through_the_form_stores_it_and_shows_its_row(page: AppTest, app_db_url: str) -> None:
     page.text_input(key="exposure_name").input("Mopti <b>office</b>")
     page.text_input(key="exposure_type").input("office")
     page.number_input(key="exposure_lat").set_value(14.49)
     page.number_input(key="exposure_lon").set_value(-4.19)
     page.button(key="exposure_add").click().run()
-    assert not page.exception, page.exception
-    assert not page.error, _texts(page.error)
+    assert_clean(page)
 
-    store = open_store(db_url)
-    try:
+    with opened_store(app_db_url) as store:
         stored = list_sites(store)
         batches = store.list_batches()
-    finally:
-        store.close()
     assert list(stored["name"]) == ["Mopti <b>office</b>"]
     assert "sites" in set(batches["format"])
 
-    assert not any("No sites yet" in text for text in _texts(page.info))
+    assert not any("No sites yet" in text for text in texts(page.info))
     table = _exposure_table(page)
     assert list(table["name"]) == ["Mopti <b>office</b>"]
     row = table.iloc[0]
     assert row["country_iso3"] == "MLI"
     assert row["exposure_rating"] in ("Low", "Moderate", "High", "Severe")
-    assert any("Stored 1 site" in text for text in _texts(page.success))
+    assert any("Stored 1 site" in text for text in texts(page.success))
 
 
-def test_uploaded_file_is_previewed_then_stored_on_confirm(page: AppTest, db_url: str) -> None:
+def test_uploaded_file_is_previewed_then_stored_on_confirm(page: AppTest, app_db_url: str) -> None:
     data = b"nom;type;latitude;longitude\nGao camp;camp;16,27;-0,04\nBad;camp;abc;1\n"
     page.session_state["exposure_pending"] = read_sites(data, file_name="sites.csv")
     page.run()
@@ -99,9 +77,6 @@ def test_uploaded_file_is_previewed_then_stored_on_confirm(page: AppTest, db_url
     assert "bad_coordinate" in _issue_codes(page)
     page.button(key="exposure_confirm").click().run()
     assert not page.exception, page.exception
-    store = open_store(db_url)
-    try:
+    with opened_store(app_db_url) as store:
         assert list(list_sites(store)["name"]) == ["Gao camp"]
-    finally:
-        store.close()
     assert list(_exposure_table(page)["name"]) == ["Gao camp"]

@@ -8,7 +8,6 @@ then driven through the page's widgets by key.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,38 +16,17 @@ from streamlit.testing.v1 import AppTest
 from dashboard import importing as imp
 from incidents.auth import LOCAL_ADMIN
 from incidents.ingest.pipeline import PreparedImport
-from incidents.store import IncidentStore, open_store
+from incidents.store import IncidentStore
+from tests.app.helpers import IMPORT_FIXTURES, IMPORT_PAGE, assert_clean, start_app, texts
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-PAGE = "app_pages/import_data.py"
-FIXTURE = ROOT / "tests" / "fixtures" / "import" / "acled_api_sample.csv"
-TIMEOUT_S = 120
+FIXTURE = IMPORT_FIXTURES / "acled_api_sample.csv"
 
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('import_page') / 'app.db'}"
+pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[IncidentStore]:
-    opened = open_store(db_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def page(db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
-
-
-def _texts(elements: object) -> list[str]:
-    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
+def page(app_db_url: str) -> AppTest:
+    return start_app(IMPORT_PAGE)
 
 
 def _prepare(store: IncidentStore) -> PreparedImport:
@@ -56,10 +34,9 @@ def _prepare(store: IncidentStore) -> PreparedImport:
 
 
 def test_page_renders_the_empty_state(page: AppTest) -> None:
-    assert not page.exception, page.exception
-    assert not page.error, _texts(page.error)
-    assert any("Import incidents" in text for text in _texts(page.title))
-    assert any("Upload a file to start" in text for text in _texts(page.info))
+    assert_clean(page)
+    assert any("Import incidents" in text for text in texts(page.title))
+    assert any("Upload a file to start" in text for text in texts(page.info))
     assert page.selectbox(key="import_format").value == "auto"
     assert page.selectbox(key="import_format").options == [
         imp.FORMAT_LABELS[fmt] for fmt in ("auto", "acled", "ucdp", "generic")
@@ -72,12 +49,13 @@ def test_page_renders_the_empty_state(page: AppTest) -> None:
     assert page.selectbox(key="undo_batch").options
 
 
-def test_prepared_import_shows_preview_and_summary_then_commits(page: AppTest, store: IncidentStore) -> None:
-    prepared = _prepare(store)
+def test_prepared_import_shows_preview_and_summary_then_commits(
+    page: AppTest, app_store: IncidentStore
+) -> None:
+    prepared = _prepare(app_store)
     page.session_state["import_prepared"] = prepared
     page.run()
-    assert not page.exception, page.exception
-    assert not page.error, _texts(page.error)
+    assert_clean(page)
     metrics = {metric.label: metric.value for metric in page.metric}
     report = prepared.report
     assert metrics["Rows read"] == f"{report.rows_read:,}"
@@ -87,51 +65,50 @@ def test_prepared_import_shows_preview_and_summary_then_commits(page: AppTest, s
     assert confirm.label == f"Import {report.rows_accepted:,} rows"
     assert not confirm.disabled
 
-    before = store.count_incidents()
+    before = app_store.count_incidents()
     confirm.click().run()
     assert not page.exception, page.exception
-    assert store.count_incidents() == before + report.rows_accepted
-    batch_id = store.list_batches().loc[0, "batch_id"]
-    assert any(batch_id in text for text in _texts(page.success))
+    assert app_store.count_incidents() == before + report.rows_accepted
+    batch_id = app_store.list_batches().loc[0, "batch_id"]
+    assert any(batch_id in text for text in texts(page.success))
     # The new batch is offered for undo; the prepared import is gone (no double commit).
     assert page.selectbox(key="undo_batch").value == batch_id
     with pytest.raises(KeyError):
         page.button(key="import_confirm")
 
 
-def test_nothing_new_disables_the_import_button(page: AppTest, store: IncidentStore) -> None:
+def test_nothing_new_disables_the_import_button(page: AppTest, app_store: IncidentStore) -> None:
     # no-op when an earlier test committed it already
-    imp.run_commit(_prepare(store), store, by=LOCAL_ADMIN)
-    page.session_state["import_prepared"] = _prepare(store)
+    imp.run_commit(_prepare(app_store), app_store, by=LOCAL_ADMIN)
+    page.session_state["import_prepared"] = _prepare(app_store)
     page.run()
     assert not page.exception, page.exception
     assert page.button(key="import_confirm").disabled
-    assert any("Nothing to import" in text for text in _texts(page.info))
+    assert any("Nothing to import" in text for text in texts(page.info))
 
 
-def test_undo_needs_confirmation_and_removes_the_batch(page: AppTest, store: IncidentStore) -> None:
-    committed = imp.run_commit(_prepare(store), store, by=LOCAL_ADMIN)
+def test_undo_needs_confirmation_and_removes_the_batch(page: AppTest, app_store: IncidentStore) -> None:
+    committed = imp.run_commit(_prepare(app_store), app_store, by=LOCAL_ADMIN)
     if committed.batch_id is None:  # an earlier test imported the fixture: undo that batch instead
-        batches = imp.undoable_batches(store.list_batches())
+        batches = imp.undoable_batches(app_store.list_batches())
         batch_id = batches.loc[batches["file_name"] == FIXTURE.name, "batch_id"].iloc[0]
     else:
         batch_id = committed.batch_id
     page.run()
-    rows = imp.batch_rows(store.list_batches(), batch_id)
+    rows = imp.batch_rows(app_store.list_batches(), batch_id)
     page.selectbox(key="undo_batch").set_value(batch_id).run()
     assert page.button(key="undo_button").disabled
     confirm = page.checkbox(key="undo_confirm")
     assert confirm.label == f"I understand this removes {rows:,} incidents"
 
-    before = store.count_incidents()
+    before = app_store.count_incidents()
     confirm.check().run()
     page.button(key="undo_button").click().run()
-    assert not page.exception, page.exception
-    assert not page.error, _texts(page.error)
-    assert store.count_incidents() == before - rows
-    status = store.list_batches().set_index("batch_id").loc[batch_id, "status"]
+    assert_clean(page)
+    assert app_store.count_incidents() == before - rows
+    status = app_store.list_batches().set_index("batch_id").loc[batch_id, "status"]
     assert status == "undone"
-    assert any(f"{rows:,} incidents removed" in text for text in _texts(page.success))
+    assert any(f"{rows:,} incidents removed" in text for text in texts(page.success))
     assert batch_id not in page.selectbox(key="undo_batch").options
     assert page.checkbox(key="undo_confirm").value is False
 
@@ -149,11 +126,11 @@ class _FakeUpload:
 
 
 def test_generic_upload_shows_the_mapping_editor_and_validates(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    app_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import streamlit
 
-    upload = _FakeUpload(ROOT / "tests" / "fixtures" / "import" / "generic_fr_semicolon.csv")
+    upload = _FakeUpload(IMPORT_FIXTURES / "generic_fr_semicolon.csv")
     real_uploader = streamlit.file_uploader
 
     def fake_uploader(label: str, *args: object, **kwargs: object) -> object:
@@ -162,20 +139,15 @@ def test_generic_upload_shows_the_mapping_editor_and_validates(
         return real_uploader(label, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(streamlit, "file_uploader", fake_uploader)
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    assert not at.error, _texts(at.error)
+    at = start_app(IMPORT_PAGE)
+    assert_clean(at)
     assert at.selectbox(key="map_event_date").value == "Date"
     assert at.selectbox(key="map_latitude").value == "Latitude"
     assert at.selectbox(key="map_event_type").value == "Type d'incident"
-    assert any("Detected format: **generic**" in text for text in _texts(at.caption))
+    assert any("Detected format: **generic**" in text for text in texts(at.caption))
 
     at.button(key="import_validate").click().run()
-    assert not at.exception, at.exception
-    assert not at.error, _texts(at.error)
+    assert_clean(at)
     prepared = at.session_state["import_prepared"]
     assert prepared.report.format == "generic"
     assert prepared.report.rows_read > 0

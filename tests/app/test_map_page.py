@@ -7,39 +7,27 @@ combination of controls builds a map without an exception, and that a selected r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.boundaries import load_admin1
-from incidents.store import open_store
+from tests.app.helpers import MAP_PAGE, assert_clean, opened_store, start_app
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-MAP_PAGE = "app_pages/map.py"
-TIMEOUT_S = 120
-
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('map_page') / 'map.db'}"
+pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(MAP_PAGE).run()
+def app(app_db_url: str) -> AppTest:
+    at = start_app(MAP_PAGE)
     assert not at.exception, at.exception
-    yield at
+    return at
 
 
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [str(e.value) for e in at.error]
+def _most_active_mali_unit(db_url: str, column: str) -> str:
+    """The admin1 or admin2 code (``column``) with the most incidents in Mali."""
+    with opened_store(db_url) as store:
+        frame = store.load_analysis_frame()
+    return str(frame[frame["country_iso3"] == "MLI"][column].value_counts().index[0])
 
 
 def test_defaults_have_every_extra_layer_off(app: AppTest) -> None:
@@ -55,7 +43,7 @@ def test_defaults_have_every_extra_layer_off(app: AppTest) -> None:
 @pytest.mark.parametrize("heat", ["count", "fatalities"])
 def test_heat_layers_run(app: AppTest, heat: str) -> None:
     app.radio(key="map_heat").set_value(heat).run()
-    _ok(app)
+    assert_clean(app)
 
 
 @pytest.mark.parametrize("level", ["admin1", "admin2"])
@@ -63,7 +51,7 @@ def test_heat_layers_run(app: AppTest, heat: str) -> None:
 def test_choropleths_run(app: AppTest, measure: str, level: str) -> None:
     app.radio(key="map_choropleth_level").set_value(level)
     app.radio(key="map_choropleth").set_value(measure).run()
-    _ok(app)
+    assert_clean(app)
 
 
 def test_hexagons_admin2_and_buffers_run_together(app: AppTest) -> None:
@@ -71,7 +59,7 @@ def test_hexagons_admin2_and_buffers_run_together(app: AppTest) -> None:
     app.checkbox(key="map_admin2").check()
     app.checkbox(key="map_buffers").check()
     app.radio(key="map_heat").set_value("count").run()
-    _ok(app)
+    assert_clean(app)
 
 
 def test_highlighted_corridor_and_buffers_follow_the_filter(app: AppTest) -> None:
@@ -79,40 +67,30 @@ def test_highlighted_corridor_and_buffers_follow_the_filter(app: AppTest) -> Non
     first = next(option for option in corridor.options if option not in ("", "None", "Any", "All"))
     corridor.select(first)
     app.checkbox(key="map_buffers").check().run()
-    _ok(app)
+    assert_clean(app)
 
 
-def test_selected_region_shows_the_drill_down(app: AppTest, db_url: str) -> None:
-    store = open_store(db_url)
-    try:
-        frame = store.load_analysis_frame()
-    finally:
-        store.close()
-    code = str(frame[frame["country_iso3"] == "MLI"]["admin1_code"].value_counts().index[0])
+def test_selected_region_shows_the_drill_down(app: AppTest, app_db_url: str) -> None:
+    code = _most_active_mali_unit(app_db_url, "admin1_code")
     name = str(load_admin1().set_index("admin1_code").loc[code, "admin1_name"])
     app.session_state["map_selected_unit"] = {"level": "admin1", "unit_code": code, "label": name}
     app.run()
-    _ok(app)
+    assert_clean(app)
     assert any(name in str(header.value) for header in app.subheader), [h.value for h in app.subheader]
     assert app.button(key="map_clear_selection") is not None
     assert len(app.get("plotly_chart")) == 1
     assert len(app.dataframe) == 2  # top actor groups, latest incidents
 
     app.button(key="map_clear_selection").click().run()
-    _ok(app)
+    assert_clean(app)
     assert app.session_state["map_selected_unit"] is None
     assert len(app.get("plotly_chart")) == 0
 
 
-def test_selected_district_shows_the_drill_down(app: AppTest, db_url: str) -> None:
-    store = open_store(db_url)
-    try:
-        frame = store.load_analysis_frame()
-    finally:
-        store.close()
-    code = str(frame[frame["country_iso3"] == "MLI"]["admin2_code"].value_counts().index[0])
+def test_selected_district_shows_the_drill_down(app: AppTest, app_db_url: str) -> None:
+    code = _most_active_mali_unit(app_db_url, "admin2_code")
     app.session_state["map_selected_unit"] = {"level": "admin2", "unit_code": code, "label": code}
     app.run()
-    _ok(app)
+    assert_clean(app)
     assert any(str(header.value).startswith("District: ") for header in app.subheader)
     assert len(app.get("plotly_chart")) == 1

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,61 +17,43 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.attribution import DEMO_NOTICE
 from geodata.boundaries import country_names
-from incidents.store import open_store
-
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-TIMEOUT_S = 120
-
-OVERVIEW = "app_pages/overview.py"
-TIMELINE = "app_pages/timeline.py"
-HEATMAP = "app_pages/risk_heatmap.py"
-ALL_PAGES = (
-    OVERVIEW,
-    "app_pages/map.py",
-    TIMELINE,
+from tests.app.helpers import (
+    ABOUT,
+    BRIEFING,
     HEATMAP,
-    "app_pages/import_data.py",
-    "app_pages/briefing.py",
-    "app_pages/about.py",
+    IMPORT_PAGE,
+    MAP_PAGE,
+    OVERVIEW,
+    TIMELINE,
+    assert_clean,
+    country_without_incidents,
+    new_app,
+    opened_store,
+    start_app,
+    texts,
 )
+
+ALL_PAGES = (OVERVIEW, MAP_PAGE, TIMELINE, HEATMAP, IMPORT_PAGE, BRIEFING, ABOUT)
 ANALYSIS_PAGES = (OVERVIEW, TIMELINE, HEATMAP)
 
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('pages') / 'pages.db'}"
+pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    yield at
+def app(app_db_url: str) -> AppTest:
+    return start_app()
 
 
 @pytest.fixture
-def empty_country(app: AppTest, db_url: str) -> str:
+def empty_country(app: AppTest, app_db_url: str) -> str:
     """A selectable country with no incidents in the store (filled with the demo data by ``app``)."""
-    store = open_store(db_url)
-    try:
-        for iso3 in country_names():
-            if store.load_incidents(countries=[iso3]).empty:
-                return iso3
-    finally:
-        store.close()
-    pytest.fail("every country has demo incidents; cannot test the empty state")
+    return country_without_incidents(app_db_url)
 
 
 def _open(at: AppTest, page: str) -> AppTest:
     if page != OVERVIEW:  # the default page is already shown after the first run
         at.switch_page(page).run()
     return at
-
-
-def _texts(elements: object) -> list[str]:
-    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
 
 
 def _figures(at: AppTest) -> list[dict[str, Any]]:
@@ -103,22 +83,17 @@ def _shown(at: AppTest) -> object:
     return (_metrics(at), _data(at))
 
 
-def _assert_clean(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, _texts(at.error)
-
-
 def _params(at: AppTest) -> dict[str, list[str]]:
     return {key: value if isinstance(value, list) else [value] for key, value in at.query_params.items()}
 
 
 @pytest.mark.parametrize("page", ALL_PAGES)
 def test_every_page_runs(app: AppTest, page: str) -> None:
-    _assert_clean(_open(app, page))
+    assert_clean(_open(app, page))
 
 
 def test_overview_shows_key_figures_charts_and_latest_incidents(app: AppTest) -> None:
-    _assert_clean(app)
+    assert_clean(app)
     labels = [label for label, _ in _metrics(app)]
     assert labels == ["Incidents", "Fatalities", "Civilian-targeting events"]
     assert all(metric.proto.delta for metric in app.metric), "each figure shows its change"
@@ -135,8 +110,8 @@ def test_overview_shows_key_figures_charts_and_latest_incidents(app: AppTest) ->
         "Fatalities",
         "Source",
     ]
-    assert any(DEMO_NOTICE in text for text in _texts(app.warning))
-    assert any(text.startswith("Period shown:") for text in _texts(app.caption))
+    assert any(DEMO_NOTICE in text for text in texts(app.warning))
+    assert any(text.startswith("Period shown:") for text in texts(app.caption))
 
 
 @pytest.mark.parametrize("page", ANALYSIS_PAGES)
@@ -145,7 +120,7 @@ def test_country_filter_changes_the_figures(app: AppTest, page: str) -> None:
     before = _shown(app)
     assert before[1], "the page shows a chart"
     app.multiselect(key="filter_countries").set_value(["MLI"]).run()
-    _assert_clean(app)
+    assert_clean(app)
     assert _shown(app) != before
 
 
@@ -154,7 +129,7 @@ def test_event_type_filter_changes_the_figures(app: AppTest, page: str) -> None:
     _open(app, page)
     before = _shown(app)
     app.multiselect(key="filter_types").set_value(["battle"]).run()
-    _assert_clean(app)
+    assert_clean(app)
     assert _shown(app) != before
 
 
@@ -162,9 +137,9 @@ def test_event_type_filter_changes_the_figures(app: AppTest, page: str) -> None:
 def test_country_without_incidents_shows_the_empty_state(app: AppTest, page: str, empty_country: str) -> None:
     _open(app, page)
     app.multiselect(key="filter_countries").set_value([empty_country]).run()
-    _assert_clean(app)
-    assert any("No incidents match" in text for text in _texts(app.info))
-    assert not any(DEMO_NOTICE in text for text in _texts(app.warning))
+    assert_clean(app)
+    assert any("No incidents match" in text for text in texts(app.info))
+    assert not any(DEMO_NOTICE in text for text in texts(app.warning))
     assert not app.get("plotly_chart")
 
 
@@ -172,8 +147,8 @@ def test_country_without_incidents_shows_the_empty_state(app: AppTest, page: str
 def test_no_country_shows_a_hint(app: AppTest, page: str) -> None:
     _open(app, page)
     app.multiselect(key="filter_countries").set_value([]).run()
-    _assert_clean(app)
-    assert any("Choose at least one country" in text for text in _texts(app.info))
+    assert_clean(app)
+    assert any("Choose at least one country" in text for text in texts(app.info))
 
 
 def test_timeline_controls_change_the_chart(app: AppTest) -> None:
@@ -200,7 +175,7 @@ def test_timeline_controls_change_the_chart(app: AppTest) -> None:
     app.slider(key="timeline_rolling").set_value(0).run()
     [traces] = _data(app)
     assert all(trace["type"] == "bar" for trace in traces)
-    _assert_clean(app)
+    assert_clean(app)
     assert [button.key for button in app.get("download_button")] == ["timeline_download"]
 
 
@@ -236,39 +211,35 @@ def test_heatmap_controls_change_the_matrix(app: AppTest) -> None:
     assert not np.allclose(rates[np.isfinite(rates)] % 1, 0), "rates are fractional per 10,000 km²"
 
     app.selectbox(key="heatmap_level").set_value("admin2").run()
-    _assert_clean(app)
+    assert_clean(app)
     [[heatmap]] = _data(app)
     assert len(heatmap["y"]) > len(regions)
-    assert any("only for Mali, Burkina Faso and Niger" in text for text in _texts(app.caption))
+    assert any("only for Mali, Burkina Faso and Niger" in text for text in texts(app.caption))
     assert [button.key for button in app.get("download_button")] == ["heatmap_download"]
 
 
-def test_heatmap_admin2_outside_the_three_countries_explains_itself(app: AppTest, db_url: str) -> None:
-    store = open_store(db_url)
-    try:
+def test_heatmap_admin2_outside_the_three_countries_explains_itself(app: AppTest, app_db_url: str) -> None:
+    with opened_store(app_db_url) as store:
         others = [iso3 for iso3 in country_names() if iso3 not in {"MLI", "BFA", "NER"}]
         with_data = [iso3 for iso3 in others if not store.load_incidents(countries=[iso3]).empty]
-    finally:
-        store.close()
     assert with_data, "the demo data should hold incidents outside Mali, Burkina Faso and Niger"
     _open(app, HEATMAP)
     app.multiselect(key="filter_countries").set_value(with_data[:1]).run()
     app.selectbox(key="heatmap_level").set_value("admin2").run()
-    _assert_clean(app)
-    assert any("admin-2" in text for text in _texts(app.info))
+    assert_clean(app)
+    assert any("admin-2" in text for text in texts(app.info))
 
 
 def test_briefing_page_without_views_says_how_to_save_one(app: AppTest) -> None:
-    _open(app, "app_pages/briefing.py")  # briefing mode itself: tests/app/test_briefing.py
-    assert any("Save this view" in text for text in _texts(app.info))
+    _open(app, BRIEFING)  # briefing mode itself: tests/app/test_briefing.py
+    assert any("Save this view" in text for text in texts(app.info))
 
 
-def test_filters_start_from_the_url_and_write_back(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+def test_filters_start_from_the_url_and_write_back(app_db_url: str) -> None:
+    at = new_app()
     at.query_params = {"country": ["NER"], "period": "last_90", "type": ["battle"]}
     at.run()
-    _assert_clean(at)
+    assert_clean(at)
     assert at.multiselect(key="filter_countries").value == ["NER"]
     assert at.selectbox(key="filter_period").value == "last_90"
     assert at.multiselect(key="filter_types").value == ["battle"]
@@ -282,7 +253,7 @@ def test_filters_start_from_the_url_and_write_back(db_url: str, monkeypatch: pyt
 
     # Another page keeps the same filters (session state) and the same URL.
     at.switch_page(TIMELINE).run()
-    _assert_clean(at)
+    assert_clean(at)
     assert at.multiselect(key="filter_countries").value == ["NER", "MLI"]
     assert at.selectbox(key="filter_period").value == "last_30"
     at.multiselect(key="filter_types").set_value([]).run()

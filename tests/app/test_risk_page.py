@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-RISK_PAGE = "app_pages/risk.py"
-MAP_PAGE = "app_pages/map.py"
-TIMEOUT_S = 120
+from tests.app.helpers import MAP_PAGE, RISK_PAGE, assert_clean, start_app
 
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('risk_page') / 'risk.db'}"
+pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(RISK_PAGE).run()
-    _ok(at)
-    yield at
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [str(e.value) for e in at.error]
+def app(app_db_url: str) -> AppTest:
+    at = start_app(RISK_PAGE)
+    assert_clean(at)
+    return at
 
 
 def _index_table(at: AppTest):
@@ -53,7 +35,7 @@ def test_risk_page_shows_table_metrics_and_breakdown(app: AppTest) -> None:
 @pytest.mark.parametrize("level", ["admin2", "corridor"])
 def test_other_unit_levels_run(app: AppTest, level: str) -> None:
     app.radio(key="risk_unit_level").set_value(level).run()
-    _ok(app)
+    assert_clean(app)
     assert len(app.dataframe[0].value) > 0
 
 
@@ -61,14 +43,14 @@ def test_choosing_a_unit_shows_its_breakdown(app: AppTest) -> None:
     unit = app.selectbox(key="risk_unit")
     last = unit.options[-1]
     unit.select(last).run()
-    _ok(app)
+    assert_clean(app)
     assert len(app.dataframe[1].value) == 4
 
 
 def test_filtering_countries_out_does_not_change_a_units_level(app: AppTest) -> None:
     before = _index_table(app)
     app.multiselect(key="filter_countries").set_value(["MLI"]).run()
-    _ok(app)
+    assert_clean(app)
     after = _index_table(app)
     assert set(after["Country"]) == {"MLI"}
     shared = after.index
@@ -78,19 +60,16 @@ def test_filtering_countries_out_does_not_change_a_units_level(app: AppTest) -> 
 
 def test_window_and_as_of_controls(app: AppTest) -> None:
     app.number_input(key="risk_window_days").set_value(90).run()
-    _ok(app)
+    assert_clean(app)
     narrow = _index_table(app)["Events"].sum()
     app.number_input(key="risk_window_days").set_value(365).run()
     assert _index_table(app)["Events"].sum() >= narrow
 
 
 @pytest.mark.parametrize("level", ["admin1", "admin2"])
-def test_map_page_shades_by_risk_level(db_url: str, monkeypatch: pytest.MonkeyPatch, level: str) -> None:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(MAP_PAGE).run()
+def test_map_page_shades_by_risk_level(app_db_url: str, level: str) -> None:
+    at = start_app(MAP_PAGE)
     assert "Risk level" in at.radio(key="map_choropleth").options
     at.radio(key="map_choropleth_level").set_value(level)
     at.radio(key="map_choropleth").set_value("risk_level").run()
-    _ok(at)
+    assert_clean(at)

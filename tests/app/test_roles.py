@@ -5,9 +5,7 @@ Users and batches live in a temporary SQLite store; ``SAHEL_AUTH=required``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,46 +14,31 @@ from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user, list_users
 from incidents.auth.guarded import commit_import_as
 from incidents.ingest.pipeline import prepare_import
-from incidents.store import open_store
+from tests.app.helpers import ADMIN_PAGE, IMPORT_FIXTURES, IMPORT_PAGE, ROOT, opened_store, start_app
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-IMPORT_PAGE = "app_pages/import_data.py"
-ADMIN_PAGE = "app_pages/admin.py"
-TIMEOUT_S = 120
 PASSWORD = "a password for tests"
 FILES = {
-    "ana": ROOT / "tests" / "fixtures" / "import" / "acled_api_sample.csv",
+    "ana": IMPORT_FIXTURES / "acled_api_sample.csv",
     "bo": ROOT / "incidents" / "data" / "ucdp_ged_sample_sahel_2012plus.csv",
 }
 
+pytestmark = pytest.mark.shared_app_db
 
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('roles') / 'app.db'}"
-    store = open_store(url)
-    try:
+
+@pytest.fixture(scope="module", autouse=True)
+def accounts(shared_app_db_url: str) -> None:
+    """Four accounts, and one import batch each by ana and bo, in the file's store before the app runs."""
+    with opened_store(shared_app_db_url) as store:
         for name, role in [("adam", "admin"), ("vera", "viewer"), ("ana", "analyst"), ("bo", "analyst")]:
             create_user(store, name, role, PASSWORD, by=LOCAL_ADMIN)
         for name, path in FILES.items():
             prepared = prepare_import(path, store, file_name=path.name, today=date(2026, 1, 1))
             analyst = next(a.user for a in list_users(store) if a.name == name)
             commit_import_as(prepared, store, analyst)
-    finally:
-        store.close()
-    return url
-
-
-@pytest.fixture
-def required(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    monkeypatch.setenv("SAHEL_AUTH", "required")
-    yield db_url
 
 
 def _signed_in(name: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
+    at = start_app()
     at.text_input(key="signin_name").set_value(name)
     at.text_input(key="signin_password").set_value(PASSWORD)
     at.button(key="signin_submit").click().run()
@@ -74,7 +57,7 @@ def _keys(elements: object) -> list[str]:
     return [str(element.key) for element in elements]  # type: ignore[attr-defined]
 
 
-def test_viewer_sees_no_import_or_undo_controls(required: str) -> None:
+def test_viewer_sees_no_import_or_undo_controls(auth_required: str) -> None:
     at = _open(_signed_in("vera"), IMPORT_PAGE)
     assert any("Importing needs the analyst role" in str(c.value) for c in at.caption)
     assert "import_file" not in _keys(at.get("file_uploader"))
@@ -86,19 +69,16 @@ def test_viewer_sees_no_import_or_undo_controls(required: str) -> None:
     assert len(at.dataframe) == 1  # the history stays readable
 
 
-def test_admin_page_is_not_in_a_viewers_or_analysts_navigation(required: str) -> None:
+def test_admin_page_is_not_in_a_viewers_or_analysts_navigation(auth_required: str) -> None:
     for name in ("vera", "ana"):
         at = _signed_in(name)
         with pytest.raises(ValueError, match="Known pages"):
             at.switch_page(ADMIN_PAGE)
 
 
-def test_analyst_sees_only_own_batches_for_undo(required: str) -> None:
-    store = open_store(required)
-    try:
+def test_analyst_sees_only_own_batches_for_undo(auth_required: str) -> None:
+    with opened_store(auth_required) as store:
         batches = store.list_batches().set_index("user_name")["batch_id"]
-    finally:
-        store.close()
     at = _open(_signed_in("ana"), IMPORT_PAGE)
     assert at.get("file_uploader")  # an analyst may import
     options = at.selectbox(key="undo_batch").options
@@ -106,7 +86,7 @@ def test_analyst_sees_only_own_batches_for_undo(required: str) -> None:
     assert not any(batches["bo"] in option for option in options)
 
 
-def test_admin_sees_every_batch_and_adds_a_user_on_the_admin_page(required: str) -> None:
+def test_admin_sees_every_batch_and_adds_a_user_on_the_admin_page(auth_required: str) -> None:
     at = _open(_signed_in("adam"), IMPORT_PAGE)
     assert len(at.selectbox(key="undo_batch").options) == 2
     _open(at, ADMIN_PAGE)
@@ -118,12 +98,9 @@ def test_admin_sees_every_batch_and_adds_a_user_on_the_admin_page(required: str)
     at.button(key="admin_add").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    store = open_store(required)
-    try:
+    with opened_store(auth_required) as store:
         accounts = {account.name: str(account.role) for account in list_users(store)}
         log = store.audit_log()
-    finally:
-        store.close()
     assert accounts["cleo"] == "analyst"
     created = log[log["action"] == "user_created"]
     assert created["user_name"].iloc[-1] == "adam"

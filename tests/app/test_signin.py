@@ -5,7 +5,6 @@ Widget keys are the test contract: ``signin_name``, ``signin_password``, ``signi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,58 +12,37 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import LOCAL_BADGE
 from incidents.auth.accounts import create_user
-from incidents.store import open_store
+from tests.app.helpers import DB_ENV, MAP_PAGE, ROOT, opened_store, sqlite_url, start_app, texts
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "dashboard" / "app.py")
-TIMEOUT_S = 120
 PASSWORD = "admin password 2025"
 
-
-@pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('signin') / 'app.db'}"
-
-
-@pytest.fixture
-def required(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SAHEL_DB_URL", db_url)
-    monkeypatch.setenv("SAHEL_AUTH", "required")
-    yield db_url
+pytestmark = pytest.mark.shared_app_db
 
 
 def _run() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
+    at = start_app()
     assert not at.exception, at.exception
     return at
 
 
-def _texts(elements: object) -> list[str]:
-    return [str(element.value) for element in elements]  # type: ignore[attr-defined]
-
-
 def _add_admin(db_url: str) -> None:
-    store = open_store(db_url)
-    try:
+    with opened_store(db_url) as store:
         create_user(store, "adam", "admin", PASSWORD)
-    finally:
-        store.close()
 
 
 # Module order matters: the store starts without accounts, then gets its first admin.
 
 
-def test_required_mode_without_an_admin_stops_with_the_command(required: str) -> None:
+def test_required_mode_without_an_admin_stops_with_the_command(auth_required: str) -> None:
     at = _run()
-    errors = " ".join(_texts(at.error))
+    errors = " ".join(texts(at.error))
     assert "python -m incidents users add NAME --role admin" in errors
     assert not at.title  # no page ran
     assert not at.text_input  # not even the sign-in form
 
 
-def test_without_a_session_only_the_sign_in_page_is_shown(required: str) -> None:
-    _add_admin(required)
+def test_without_a_session_only_the_sign_in_page_is_shown(auth_required: str) -> None:
+    _add_admin(auth_required)
     at = _run()
     assert [title.value for title in at.title] == ["Sign in"]
     assert not at.error
@@ -72,35 +50,32 @@ def test_without_a_session_only_the_sign_in_page_is_shown(required: str) -> None
     assert not at.multiselect  # no filters, no incident content
     # the sign-in page is the only page registered: no other page can be reached
     with pytest.raises(ValueError, match=r"Known pages: \['Sign in'\]"):
-        at.switch_page("app_pages/map.py")
+        at.switch_page(MAP_PAGE)
 
 
-def test_a_wrong_password_shows_the_generic_error_and_is_audited(required: str) -> None:
+def test_a_wrong_password_shows_the_generic_error_and_is_audited(auth_required: str) -> None:
     at = _run()
     at.text_input(key="signin_name").set_value("adam")
     at.text_input(key="signin_password").set_value("not the password")
     at.button(key="signin_submit").click().run()
     assert not at.exception, at.exception
-    assert _texts(at.error) == ["Sign-in failed: the name or the password is not correct."]
+    assert texts(at.error) == ["Sign-in failed: the name or the password is not correct."]
     assert [title.value for title in at.title] == ["Sign in"]
-    store = open_store(required)
-    try:
+    with opened_store(auth_required) as store:
         log = store.audit_log()
-    finally:
-        store.close()
     failed = log[log["action"] == "signin_failed"]
     assert failed["user_name"].tolist() == ["adam"]
     assert "not the password" not in log.to_string()
 
 
-def test_signing_in_through_the_form_opens_the_dashboard(required: str) -> None:
+def test_signing_in_through_the_form_opens_the_dashboard(auth_required: str) -> None:
     at = _run()
     at.text_input(key="signin_name").set_value("Adam")
     at.text_input(key="signin_password").set_value(PASSWORD)
     at.button(key="signin_submit").click().run()
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
-    assert any("Signed in as `adam` (admin)" in text for text in _texts(at.sidebar.caption))
+    assert any("Signed in as `adam` (admin)" in text for text in texts(at.sidebar.caption))
     at.sidebar.button(key="signout").click().run()
     assert not at.exception, at.exception
     assert "signin_name" in [widget.key for widget in at.text_input]
@@ -108,11 +83,11 @@ def test_signing_in_through_the_form_opens_the_dashboard(required: str) -> None:
 
 
 def test_local_mode_shows_the_badge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAHEL_DB_URL", f"sqlite:///{tmp_path / 'local.db'}")
+    monkeypatch.setenv(DB_ENV, sqlite_url(tmp_path, "local.db"))  # its own store, not the file's
     monkeypatch.delenv("SAHEL_AUTH", raising=False)
     at = _run()
     assert [title.value for title in at.title] == ["Overview"]
-    assert LOCAL_BADGE in _texts(at.sidebar.info)
+    assert LOCAL_BADGE in texts(at.sidebar.info)
     assert "signin_name" not in [widget.key for widget in at.text_input]
 
 
@@ -120,4 +95,4 @@ def test_no_pages_folder_beside_the_entry_script() -> None:
     # With a dashboard/pages/ folder Streamlit's older multipage mode runs a requested
     # sub-page on its own, before app.py ever calls st.navigation: the sign-in gate
     # would be skipped. Pages live in dashboard/app_pages/ for that reason.
-    assert not (Path(__file__).resolve().parents[2] / "dashboard" / "pages").exists()
+    assert not (ROOT / "dashboard" / "pages").exists()

@@ -1,0 +1,57 @@
+"""Fixtures for the headless app tests: the SQLite store the app runs against.
+
+Each test gets a fresh store unless its file is marked ``pytestmark = pytest.mark.shared_app_db``:
+then all tests of that file share one store, in file order (the first run loads the demo data;
+later tests see what earlier ones wrote). The names differ from the root conftest's ``store``
+(an IncidentStore on every backend) on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from incidents.store import IncidentStore
+from tests.app.helpers import DB_ENV, opened_store, sqlite_url
+
+SHARED_APP_DB = "shared_app_db"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{SHARED_APP_DB}: the tests of this file share one app store")
+
+
+@pytest.fixture(scope="module")
+def shared_app_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite store for the whole test file (``SAHEL_DB_URL`` is not set: see ``app_db_url``)."""
+    return sqlite_url(tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2]))
+
+
+@pytest.fixture
+def app_db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The URL of the store the app under test uses, set as ``SAHEL_DB_URL`` for this test.
+
+    A fresh SQLite file per test, or the file's shared store when it is marked ``shared_app_db``.
+    """
+    if request.node.get_closest_marker(SHARED_APP_DB):
+        url = str(request.getfixturevalue("shared_app_db_url"))
+    else:
+        url = sqlite_url(tmp_path)
+    monkeypatch.setenv(DB_ENV, url)
+    return url
+
+
+@pytest.fixture
+def app_store(app_db_url: str) -> Iterator[IncidentStore]:
+    """The app's store, opened by the test beside the app's own connection."""
+    with opened_store(app_db_url) as store:
+        yield store
+
+
+@pytest.fixture
+def auth_required(app_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``app_db_url`` with ``SAHEL_AUTH=required``: every page needs a signed-in account."""
+    monkeypatch.setenv("SAHEL_AUTH", "required")
+    return app_db_url

@@ -1,0 +1,91 @@
+"""Plain helpers for the headless app tests (``streamlit.testing``); the fixtures are in conftest.py.
+
+The app reads its store from ``SAHEL_DB_URL``: set it first (the ``app_db_url`` fixture
+does), then start the app with ``start_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geodata.boundaries import country_names
+from incidents.store import IncidentStore, open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+IMPORT_FIXTURES = ROOT / "tests" / "fixtures" / "import"
+DB_ENV = "SAHEL_DB_URL"
+TIMEOUT_S = 120
+
+# Pages, as AppTest.switch_page takes them (Overview is the default page).
+OVERVIEW = "app_pages/overview.py"
+MAP_PAGE = "app_pages/map.py"
+TIMELINE = "app_pages/timeline.py"
+HEATMAP = "app_pages/risk_heatmap.py"
+RISK_PAGE = "app_pages/risk.py"
+BEFORE_AFTER = "app_pages/before_after.py"
+CORRIDORS = "app_pages/corridors.py"
+EXPOSURE = "app_pages/exposure.py"
+IMPORT_PAGE = "app_pages/import_data.py"
+BRIEFING = "app_pages/briefing.py"
+ABOUT = "app_pages/about.py"
+ADMIN_PAGE = "app_pages/admin.py"
+
+
+def sqlite_url(folder: Path, name: str = "app.db") -> str:
+    return f"sqlite:///{folder / name}"
+
+
+def new_app(*, timeout: float = TIMEOUT_S) -> AppTest:
+    """The app, not yet run (set ``query_params`` or patch first)."""
+    return AppTest.from_file(APP, default_timeout=timeout)
+
+
+def start_app(page: str | None = None, *, timeout: float = TIMEOUT_S) -> AppTest:
+    """The app after its first run (which fills an empty store with the demo data), on ``page`` if given."""
+    at = new_app(timeout=timeout)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def texts(elements: Iterable[Any]) -> list[str]:
+    """The text of each element (markdown, caption, info, warning, error, title, …)."""
+    return [str(element.value) for element in elements]
+
+
+def assert_clean(at: AppTest) -> None:
+    """The last run raised nothing and showed no error."""
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+
+
+def metric_number(at: AppTest, label: str) -> int:
+    """The value of the metric ``label`` as a whole number ("1,234" -> 1234)."""
+    return int(str(next(metric.value for metric in at.metric if metric.label == label)).replace(",", ""))
+
+
+@contextmanager
+def opened_store(db_url: str) -> Iterator[IncidentStore]:
+    """The store at ``db_url``, opened beside the app's own connection and closed afterwards."""
+    store = open_store(db_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def country_without_incidents(db_url: str) -> str:
+    """A selectable country with no incidents in the store (fails the test when there is none)."""
+    with opened_store(db_url) as store:
+        for iso3 in country_names():
+            if store.load_incidents(countries=[iso3]).empty:
+                return iso3
+    pytest.fail("every country has demo incidents; cannot test the empty state")
