@@ -164,14 +164,31 @@ TYPE_MIX_FIELD: Final = (0.355, 0.25, 0.155, 0.072, 0.095, 0.073)
 TYPE_MIX_CAPITAL: Final = (0.08, 0.10, 0.07, 0.05, 0.25, 0.45)
 
 SUB_EVENT_TYPES: Final[dict[int, tuple[tuple[str, ...], tuple[float, ...]]]] = {
-    BATTLE: (("Armed clash", "Attack on military position", "Government regains territory",
-              "Non-state actor overtakes territory"), (0.70, 0.20, 0.05, 0.05)),
+    BATTLE: (
+        (
+            "Armed clash",
+            "Attack on military position",
+            "Government regains territory",
+            "Non-state actor overtakes territory",
+        ),
+        (0.70, 0.20, 0.05, 0.05),
+    ),
     VAC: (("Attack", "Sexual violence"), (0.95, 0.05)),
-    EXPLOSION: (("Remote explosive/landmine/IED", "Shelling/artillery/missile attack", "Suicide bomb"),
-                (0.80, 0.15, 0.05)),
+    EXPLOSION: (
+        ("Remote explosive/landmine/IED", "Shelling/artillery/missile attack", "Suicide bomb"),
+        (0.80, 0.15, 0.05),
+    ),
     ABDUCTION: (("Abduction/forced disappearance",), (1.0,)),
-    STRATEGIC: (("Looting/property destruction", "Non-violent transfer of territory", "Arrests",
-                 "Headquarters or base established", "Agreement"), (0.35, 0.20, 0.20, 0.15, 0.10)),
+    STRATEGIC: (
+        (
+            "Looting/property destruction",
+            "Non-violent transfer of territory",
+            "Arrests",
+            "Headquarters or base established",
+            "Agreement",
+        ),
+        (0.35, 0.20, 0.20, 0.15, 0.10),
+    ),
     PROTEST: (("Peaceful protest", "Protest with intervention", "Violent demonstration"), (0.70, 0.20, 0.10)),
 }
 DRONE_SUB_EVENT: Final = "Air/drone strike"
@@ -294,9 +311,7 @@ def _draw_hotspots(
     """Hotspot per event, with each region's share following its yearly trend."""
     result = np.empty(len(years), dtype=np.int64)
     for year in np.unique(years):
-        trend = np.asarray(
-            [_trend(REGIONS[region].trend, int(year)) for region in hotspots.region]
-        )
+        trend = np.asarray([_trend(REGIONS[region].trend, int(year)) for region in hotspots.region])
         weights = hotspots.weight * trend
         mask = years == year
         result[mask] = rng.choice(len(weights), size=int(mask.sum()), p=weights / weights.sum())

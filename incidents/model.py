@@ -116,9 +116,7 @@ def make_incident_id(source_dataset: pd.Series, source_event_id: pd.Series) -> p
 
 def empty_incidents() -> pd.DataFrame:
     """A zero-row frame with the canonical columns and dtypes."""
-    return pd.DataFrame(
-        {name: pd.Series(dtype=dtype) for name, dtype in INCIDENT_COLUMNS.items()}
-    )
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in INCIDENT_COLUMNS.items()})
 
 
 def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
@@ -130,8 +128,10 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
                     f"column {name!r} is required in a canonical incident frame; "
                     f"found {sorted(map(str, frame.columns))}"
                 )
-            out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype) if dtype == STRING else (
-                pd.Series(pd.NaT, index=frame.index, dtype=dtype)
+            out[name] = (
+                pd.Series(pd.NA, index=frame.index, dtype=dtype)
+                if dtype == STRING
+                else (pd.Series(pd.NaT, index=frame.index, dtype=dtype))
             )
             continue
         column = frame[name]

@@ -34,8 +34,18 @@ ACLED_DISTINCTIVE: Final = frozenset(
 UCDP_CORE: Final = frozenset({"type_of_violence", "date_start", "latitude", "longitude"})
 #: Column names only UCDP GED uses.
 UCDP_DISTINCTIVE: Final = frozenset(
-    {"relid", "where_prec", "date_prec", "side_a", "side_b", "best", "where_coordinates",
-     "priogrid_gid", "dyad_name", "conflict_name"}
+    {
+        "relid",
+        "where_prec",
+        "date_prec",
+        "side_a",
+        "side_b",
+        "best",
+        "where_coordinates",
+        "priogrid_gid",
+        "dyad_name",
+        "conflict_name",
+    }
 )
 #: How many distinctive columns make the evidence convincing.
 MIN_DISTINCTIVE: Final = 3

@@ -28,15 +28,64 @@ TWO_DIGIT_YEAR_PIVOT: Final = 69
 
 #: Month names and abbreviations, English and French, accent-folded and lower-cased.
 MONTHS: Final[Mapping[str, int]] = {
-    **{name: number for number, name in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december"], start=1)},
-    **{name: number for number, name in enumerate(
-        ["janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout",
-         "septembre", "octobre", "novembre", "decembre"], start=1)},
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-    "janv": 1, "fev": 2, "fevr": 2, "avr": 4, "juil": 7, "aou": 8,
+    **{
+        name: number
+        for number, name in enumerate(
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ],
+            start=1,
+        )
+    },
+    **{
+        name: number
+        for number, name in enumerate(
+            [
+                "janvier",
+                "fevrier",
+                "mars",
+                "avril",
+                "mai",
+                "juin",
+                "juillet",
+                "aout",
+                "septembre",
+                "octobre",
+                "novembre",
+                "decembre",
+            ],
+            start=1,
+        )
+    },
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+    "janv": 1,
+    "fev": 2,
+    "fevr": 2,
+    "avr": 4,
+    "juil": 7,
+    "aou": 8,
 }
 
 # A trailing time of day ("00:00:00.000", "T14:30Z") is dropped: incidents are dated to the day.
@@ -109,8 +158,10 @@ def _ymd(years: pd.Series, months: pd.Series, days: pd.Series) -> pd.Series:
     filled = parts.fillna(0).astype("int64")
     iso = (
         filled["y"].astype(str).str.zfill(4)
-        + "-" + filled["m"].astype(str).str.zfill(2)
-        + "-" + filled["d"].astype(str).str.zfill(2)
+        + "-"
+        + filled["m"].astype(str).str.zfill(2)
+        + "-"
+        + filled["d"].astype(str).str.zfill(2)
     )
     parsed = pd.to_datetime(iso.where(ok), format="%Y-%m-%d", errors="coerce")
     return parsed.astype("datetime64[ns]")

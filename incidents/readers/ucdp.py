@@ -139,9 +139,7 @@ def read_ucdp_ged(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        raw = pd.read_csv(
-            path, dtype="string", keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-        )
+        raw = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise FileLevelError(f"{path}: file not found") from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
@@ -149,7 +147,6 @@ def read_ucdp_ged(path: Path) -> pd.DataFrame:
     missing = [column for column in UCDP_REQUIRED_COLUMNS if column not in raw.columns]
     if missing:
         raise FileLevelError(
-            f"{path}: required UCDP GED column(s) {missing} missing; "
-            f"found {sorted(map(str, raw.columns))}"
+            f"{path}: required UCDP GED column(s) {missing} missing; found {sorted(map(str, raw.columns))}"
         )
     return ucdp_to_canonical(raw)

@@ -17,9 +17,16 @@ from incidents.store import BatchMeta, IncidentStore, open_store
 
 def incidents(rows: list[dict[str, object]]) -> pd.DataFrame:
     base: dict[str, object] = {
-        "source_dataset": "acled", "event_date": "2022-09-12", "date_precision": "day",
-        "latitude": 15.5, "longitude": -2.0, "geo_precision": 1, "event_type": "battle",
-        "actor_group": "JNIM", "fatalities": 1, "civilian_targeting": False,
+        "source_dataset": "acled",
+        "event_date": "2022-09-12",
+        "date_precision": "day",
+        "latitude": 15.5,
+        "longitude": -2.0,
+        "geo_precision": 1,
+        "event_type": "battle",
+        "actor_group": "JNIM",
+        "fatalities": 1,
+        "civilian_targeting": False,
     }
     frame = pd.DataFrame([{**base, **row} for row in rows])
     frame["event_date"] = pd.to_datetime(frame["event_date"])
@@ -34,10 +41,12 @@ def incidents(rows: list[dict[str, object]]) -> pd.DataFrame:
 def store(tmp_path: Path) -> Iterator[IncidentStore]:
     opened = open_store(f"sqlite:///{tmp_path}/s.db")
     opened.add_batch(
-        incidents([
-            {"source_event_id": "A1"},
-            {"source_event_id": "A2", "event_date": "2022-10-01", "latitude": 14.0, "longitude": -4.0},
-        ]),
+        incidents(
+            [
+                {"source_event_id": "A1"},
+                {"source_event_id": "A2", "event_date": "2022-10-01", "latitude": 14.0, "longitude": -4.0},
+            ]
+        ),
         BatchMeta("f.csv", "0" * 64, "generic"),
     )
     yield opened
@@ -45,12 +54,14 @@ def store(tmp_path: Path) -> Iterator[IncidentStore]:
 
 
 def test_in_store_and_in_file_duplicates_are_skipped_as_warnings(store: IncidentStore) -> None:
-    candidates = incidents([
-        {"source_event_id": "A1"},  # already stored
-        {"source_event_id": "N1", "latitude": 12.0},
-        {"source_event_id": "N1", "latitude": 12.0},  # repeat in file
-        {"source_event_id": "A1"},  # stored again
-    ])
+    candidates = incidents(
+        [
+            {"source_event_id": "A1"},  # already stored
+            {"source_event_id": "N1", "latitude": 12.0},
+            {"source_event_id": "N1", "latitude": 12.0},  # repeat in file
+            {"source_event_id": "A1"},  # stored again
+        ]
+    )
     result = find_duplicates(
         candidates, pd.Series([3, 8, 12, 20]), store, source_columns={"source_event_id": "ID"}
     )
@@ -73,14 +84,26 @@ def test_reimport_changes_nothing(store: IncidentStore) -> None:
 
 
 def test_possible_duplicate_from_another_source_is_kept(store: IncidentStore) -> None:
-    candidates = incidents([
-        # ~2.2 km east and one day later, other source, same type -> possible duplicate
-        {"source_dataset": "ucdp", "source_event_id": "U1", "event_date": "2022-09-13", "longitude": -1.98},
-        {"source_dataset": "ucdp", "source_event_id": "U2", "event_date": "2022-09-14", "longitude": -1.98},
-        {"source_dataset": "ucdp", "source_event_id": "U3", "longitude": -1.9},  # ~10.7 km
-        {"source_dataset": "ucdp", "source_event_id": "U4", "event_type": "protest_riot"},
-        {"source_dataset": "acled", "source_event_id": "A9"},  # same source: not flagged
-    ])
+    candidates = incidents(
+        [
+            # ~2.2 km east and one day later, other source, same type -> possible duplicate
+            {
+                "source_dataset": "ucdp",
+                "source_event_id": "U1",
+                "event_date": "2022-09-13",
+                "longitude": -1.98,
+            },
+            {
+                "source_dataset": "ucdp",
+                "source_event_id": "U2",
+                "event_date": "2022-09-14",
+                "longitude": -1.98,
+            },
+            {"source_dataset": "ucdp", "source_event_id": "U3", "longitude": -1.9},  # ~10.7 km
+            {"source_dataset": "ucdp", "source_event_id": "U4", "event_type": "protest_riot"},
+            {"source_dataset": "acled", "source_event_id": "A9"},  # same source: not flagged
+        ]
+    )
     result = find_duplicates(candidates, pd.Series([5, 6, 7, 9, 11]), store)
     assert [(issue.line, issue.code, issue.severity) for issue in result.issues] == [
         (5, "possible_duplicate", "warning")
@@ -94,12 +117,15 @@ def test_proximity_pairs_match_brute_force() -> None:
     n = 3000
 
     def random_frame(size: int) -> pd.DataFrame:
-        return pd.DataFrame({
-            "event_type": rng.choice(["battle", "abduction"], size),
-            "event_date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 6, size), unit="D"),
-            "latitude": rng.uniform(14.0, 14.3, size),
-            "longitude": rng.uniform(-1.0, -0.7, size),
-        })
+        return pd.DataFrame(
+            {
+                "event_type": rng.choice(["battle", "abduction"], size),
+                "event_date": pd.Timestamp("2022-01-01")
+                + pd.to_timedelta(rng.integers(0, 6, size), unit="D"),
+                "latitude": rng.uniform(14.0, 14.3, size),
+                "longitude": rng.uniform(-1.0, -0.7, size),
+            }
+        )
 
     cand, stored = random_frame(n), random_frame(n)
     got_c, got_s, _ = find_proximity_pairs(cand, stored)
@@ -108,8 +134,10 @@ def test_proximity_pairs_match_brute_force() -> None:
     dlon = np.radians(cand["longitude"].to_numpy()[:, None] - stored["longitude"].to_numpy()[None])
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
     km = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
-    days = np.abs((cand["event_date"].to_numpy()[:, None] - stored["event_date"].to_numpy()[None])
-                  / np.timedelta64(1, "D"))
+    days = np.abs(
+        (cand["event_date"].to_numpy()[:, None] - stored["event_date"].to_numpy()[None])
+        / np.timedelta64(1, "D")
+    )
     same = cand["event_type"].to_numpy()[:, None] == stored["event_type"].to_numpy()[None]
     want = set(zip(*np.nonzero((km <= 5) & (days <= 1) & same), strict=True))
     assert want  # the test data has pairs

@@ -38,8 +38,12 @@ def test_parse_dates_accepts_common_spellings(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("15-Jul-22", "2022-07-15"), ("1er août 2022", "2022-08-01"), ("3 févr. 2023", "2023-02-03"),
-     ("5 janv. 2021", "2021-01-05")],
+    [
+        ("15-Jul-22", "2022-07-15"),
+        ("1er août 2022", "2022-08-01"),
+        ("3 févr. 2023", "2023-02-03"),
+        ("5 janv. 2021", "2021-01-05"),
+    ],
 )
 def test_parse_dates_month_names(text: str, expected: str) -> None:
     dates, _ = parse_dates(pd.Series([text]))
@@ -72,8 +76,16 @@ def test_parse_dates_keeps_index() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("14,35", 14.35), ("14.35", 14.35), (" - 3.5", -3.5), ("14.35N", 14.35), ("3.5W", -3.5), (".5", 0.5),
-     ("-0,25", -0.25), ("5°", 5.0)],
+    [
+        ("14,35", 14.35),
+        ("14.35", 14.35),
+        (" - 3.5", -3.5),
+        ("14.35N", 14.35),
+        ("3.5W", -3.5),
+        (".5", 0.5),
+        ("-0,25", -0.25),
+        ("5°", 5.0),
+    ],
 )
 def test_parse_coordinates_accepts(text: str, expected: float) -> None:
     values, bad = parse_coordinates(pd.Series([text]))

@@ -22,10 +22,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
 # Header line 1; record A spans lines 2-3 (quoted multi-line note); blank line 4; record B line 5.
 SAMPLE = (
-    'id,event_date,latitude,longitude,location,notes\n'
+    "id,event_date,latitude,longitude,location,notes\n"
     'A1,2023-01-14,14.0102,-4.2431,Sofara,"first line\nsecond line, with comma"\n'
-    '\n'
-    'B2,2023-01-20,15.9211,2.4127,Ménaka,plain\n'
+    "\n"
+    "B2,2023-01-20,15.9211,2.4127,Ménaka,plain\n"
 )
 
 

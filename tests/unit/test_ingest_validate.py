@@ -87,8 +87,12 @@ CASES: list[tuple[str, int, str | None, dict[str, str | None]]] = [
     ("negative_fatalities", 55, "Deaths", {"fatalities": "-1"}),
     ("unknown_event_type", 56, "Type", {"event_type": None, "event_type_reported": "Looting"}),
     ("geocoded_from_name", 70, "Place", {"latitude": None, "longitude": None, "location": "Ménaka"}),
-    ("ambiguous_place", 71, "Place",
-     {"latitude": None, "longitude": None, "location": "Boni", "reported_country": None}),
+    (
+        "ambiguous_place",
+        71,
+        "Place",
+        {"latitude": None, "longitude": None, "location": "Boni", "reported_country": None},
+    ),
 ]
 WARNINGS = {"outside_coverage", "country_mismatch", "unknown_event_type", "geocoded_from_name"}
 
@@ -152,12 +156,27 @@ def test_messages_quote_the_bad_value(result: ValidationResult) -> None:
 
 
 def test_several_issues_on_one_row_are_all_reported() -> None:
-    bad = {"event_date": "2031-05-05", "latitude": "abc", "longitude": "200", "fatalities": "-4",
-           "event_type": None, "event_type_reported": "Riot-ish", "source_dataset": None}
+    bad = {
+        "event_date": "2031-05-05",
+        "latitude": "abc",
+        "longitude": "200",
+        "fatalities": "-4",
+        "event_type": None,
+        "event_type_reported": "Riot-ish",
+        "source_dataset": None,
+    }
     outcome = run([bad], [17])
     codes = sorted(issue.code for issue in outcome.issues)
-    assert codes == sorted(["future_date", "bad_coordinate", "coordinate_out_of_range", "negative_fatalities",
-                            "unknown_event_type", "missing_required"])
+    assert codes == sorted(
+        [
+            "future_date",
+            "bad_coordinate",
+            "coordinate_out_of_range",
+            "negative_fatalities",
+            "unknown_event_type",
+            "missing_required",
+        ]
+    )
     assert {issue.line for issue in outcome.issues} == {17}
     assert outcome.rows_rejected == 1 and outcome.accepted.empty
 
@@ -234,8 +253,9 @@ def test_never_raises_and_never_loses_the_valid_row(
     rows.insert(min(position, len(rows)), valid)
     lines = [10 + 3 * index for index in range(len(rows))]
     frame = pd.DataFrame(rows).astype("string")
-    outcome = validate_staged(StagedTable(frame, pd.Series(lines), "generic"), today=TODAY,
-                              gazetteer_lookup=lookup)
+    outcome = validate_staged(
+        StagedTable(frame, pd.Series(lines), "generic"), today=TODAY, gazetteer_lookup=lookup
+    )
     assert outcome.rows_read == len(rows)
     assert outcome.rows_accepted + outcome.rows_rejected == outcome.rows_read
     assert "generic:the-valid-row" in outcome.accepted["incident_id"].tolist()

@@ -76,19 +76,48 @@ def test_duplicate_ids_raise() -> None:
 
 
 def test_acled_event_types_map_including_abduction_and_unknown() -> None:
-    types = pd.Series(["Battles", "Explosions/Remote violence", "Violence against civilians",
-                       "Violence against civilians", "Protests", "Riots", "Strategic developments", "Other"])
-    subs = pd.Series(["Armed clash", "Air/drone strike", "Attack", "Abduction/forced disappearance",
-                      "Peaceful protest", "Mob violence", "Agreement", "x"])
+    types = pd.Series(
+        [
+            "Battles",
+            "Explosions/Remote violence",
+            "Violence against civilians",
+            "Violence against civilians",
+            "Protests",
+            "Riots",
+            "Strategic developments",
+            "Other",
+        ]
+    )
+    subs = pd.Series(
+        [
+            "Armed clash",
+            "Air/drone strike",
+            "Attack",
+            "Abduction/forced disappearance",
+            "Peaceful protest",
+            "Mob violence",
+            "Agreement",
+            "x",
+        ]
+    )
     assert map_acled_event_type(types, subs).tolist() == [
-        "battle", "explosion_remote_violence", "violence_against_civilians", "abduction",
-        "protest_riot", "protest_riot", "strategic_development", "other",
+        "battle",
+        "explosion_remote_violence",
+        "violence_against_civilians",
+        "abduction",
+        "protest_riot",
+        "protest_riot",
+        "strategic_development",
+        "other",
     ]
 
 
 def test_ucdp_mappings() -> None:
     assert map_ucdp_event_type(pd.Series([1, 2, 3, 9])).tolist() == [
-        "battle", "battle", "violence_against_civilians", "other"
+        "battle",
+        "battle",
+        "violence_against_civilians",
+        "other",
     ]
     assert map_ucdp_geo_precision(pd.Series([1, 2, 3, 4, 5, 6, 7, None])).tolist() == [1, 2, 2, 3, 3, 3, 3, 3]
     assert map_acled_time_precision(pd.Series([1, 2, 3])).tolist() == ["day", "week", "month"]

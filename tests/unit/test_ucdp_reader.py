@@ -66,9 +66,7 @@ def test_one_sided_violence_targets_civilians(ucdp: pd.DataFrame) -> None:
 
 def test_every_row_gets_a_country_from_its_coordinates(ucdp: pd.DataFrame) -> None:
     assert ucdp["country_iso3"].notna().all()
-    assert ucdp["country_iso3"].value_counts().to_dict() == {
-        "MLI": 6, "BFA": 4, "DZA": 4, "LBY": 4, "NER": 1
-    }
+    assert ucdp["country_iso3"].value_counts().to_dict() == {"MLI": 6, "BFA": 4, "DZA": 4, "LBY": 4, "NER": 1}
 
 
 def test_dates_with_a_time_part_are_parsed() -> None:
