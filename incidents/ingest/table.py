@@ -361,19 +361,45 @@ def _well_formed_quotes(data: bytes, delimiter: str) -> bool:
     """True when every line holding a quote is a sequence of plain or fully quoted cells.
 
     Such lines parse identically with the csv module (strict) and pyarrow, and no quoted
-    cell spans two lines, so records and physical lines correspond one to one. Runs on the
-    UTF-8 bytes: quotes, delimiters and line ends are ASCII bytes that never occur inside a
-    multi-byte character, so each line matches exactly when its decoded text would.
+    cell spans two lines, so records and physical lines correspond one to one. Callers have
+    checked that every CR is followed by LF.
+
+    Runs on the UTF-8 bytes (quotes, delimiters and line ends are ASCII bytes that never
+    occur inside a multi-byte character) with numpy over the quote positions instead of a
+    regular expression per line (real exports quote most lines: 1M quoted lines 3.4 s -> 0.6-1.0 s).
+    A run of adjacent quotes of odd length toggles "inside a quoted cell" (an opening or
+    closing quote plus ``""`` pairs), one of even length does not; so the state before each
+    run is the parity of the odd runs before it. The line is well formed when every run that
+    starts outside a cell starts a cell, every run that leaves a cell ends one, and every
+    line ends outside a cell.
     """
     if b'"' not in data:
         return True
-    sep = re.escape(delimiter.encode())
-    cell = rb'(?:"(?:[^"\r\n]|"")*"|[^"' + sep + rb"\r\n]*)"
-    line_pattern = re.compile(cell + rb"(?:" + sep + cell + rb")*\r?")
-    for match in re.finditer(rb'^[^\n"]*".*$', data, flags=re.MULTILINE):
-        if line_pattern.fullmatch(match.group()) is None:
-            return False
-    return True
+    text = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(text == ord('"'))
+    breaks = np.flatnonzero(np.diff(quotes) != 1) + 1
+    run_start = quotes[np.concatenate(([0], breaks))]
+    run_end = quotes[np.concatenate((breaks - 1, [len(quotes) - 1]))] + 1  # one past each run
+    odd = ((run_end - run_start) % 2).astype(bool)
+    odd_before = np.concatenate(([0], np.cumsum(odd)))  # odd runs before run k (and in all)
+    inside_before = (odd_before[:-1] % 2).astype(bool)
+    inside_after = inside_before ^ odd
+    cell_bounds = np.zeros(256, dtype=bool)
+    cell_bounds[[ord(delimiter), ord("\n")]] = True
+    previous = text[np.maximum(run_start - 1, 0)]
+    opens_at_cell_start = (run_start == 0) | cell_bounds[previous]
+    if not opens_at_cell_start[~inside_before].all():
+        return False  # a quote inside a plain cell
+    cell_ends = cell_bounds.copy()
+    cell_ends[ord("\r")] = True
+    following = text[np.minimum(run_end, len(text) - 1)]
+    closes_at_cell_end = (run_end == len(text)) | cell_ends[following]
+    if not closes_at_cell_end[~inside_after].all():
+        return False  # text after a closing quote
+    # Every line must end outside a quoted cell: no quoted line breaks.
+    newlines = np.flatnonzero(text == ord("\n"))
+    line_ends_inside = odd_before[np.searchsorted(run_start, newlines)] % 2
+    return bool(not line_ends_inside.any() and odd_before[-1] % 2 == 0)
 
 
 def _arrow_header(data: bytes, encoding: str, delimiter: str, label: str) -> list[str] | None:

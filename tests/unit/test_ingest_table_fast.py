@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import incidents.ingest.table as table
 from incidents.errors import FileLevelError
@@ -224,3 +227,47 @@ def test_stripped_cells_equal_trim_then_null_empty() -> None:
             chunk.validate(full=True)
         assert result.to_pylist() == expected.to_pylist()
         assert result.null_count == expected.null_count
+
+
+def _well_formed_quotes_by_regex(data: bytes, delimiter: str) -> bool:
+    """The reference: each line holding a quote must match the csv grammar (the old implementation)."""
+    if b'"' not in data:
+        return True
+    sep = re.escape(delimiter.encode())
+    cell = rb'(?:"(?:[^"\r\n]|"")*"|[^"' + sep + rb"\r\n]*)"
+    line_pattern = re.compile(cell + rb"(?:" + sep + cell + rb")*\r?")
+    return all(
+        line_pattern.fullmatch(match.group()) is not None
+        for match in re.finditer(rb'^[^\n"]*".*$', data, flags=re.MULTILINE)
+    )
+
+
+QUOTE_PIECES = ["a", "é", ",", ";", "\t", "|", " ", '"', '"', '""', "\n", "\r\n"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(QUOTE_PIECES), max_size=16),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_quote_check_agrees_with_the_csv_grammar(pieces: list[str], delimiter: str) -> None:
+    data = "".join(pieces).encode()
+    # Callers refuse a CR that is not followed by LF before asking (see _arrow_header).
+    assert data.count(b"\r") == data.count(b"\r\n")
+    assert table._well_formed_quotes(data, delimiter) == _well_formed_quotes_by_regex(data, delimiter)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('a,"b, c",d\n1,"x ""y""",2\n', True),
+        ('"",""""\n', True),  # an empty quoted cell; a cell holding one quote
+        ('a,b"c,d\n', False),  # a quote inside a plain cell
+        ('a,"b"c,d\n', False),  # text after the closing quote
+        ('a,"b\nc",d\n', False),  # a quoted line break: records and lines would differ
+        ('a,"b",d\r\n"x"\r\n', True),
+        ('a,"unclosed\n', False),
+    ],
+)
+def test_quote_check_examples(text: str, expected: bool) -> None:
+    assert table._well_formed_quotes(text.encode(), ",") is expected
