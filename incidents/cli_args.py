@@ -7,8 +7,9 @@ clear line and exits 2.
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 
 def iso_date(text: str) -> date:
@@ -17,6 +18,30 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def moment(text: str) -> datetime:
+    """A moment in UTC: ``YYYY-MM-DD`` (the end of that day) or an ISO date-time (naive = UTC)."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+        ) from exc
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def add_corridors_as_of(parser: Any) -> None:
+    """``--corridors-as-of``: use the corridor versions in force at a past moment (reproduce an analysis)."""
+    parser.add_argument(
+        "--corridors-as-of",
+        type=moment,
+        metavar="WHEN",
+        help="use the corridor versions in force at this moment (YYYY-MM-DD = end of that day, UTC), "
+        "to reproduce a past analysis (default: the corridors active now)",
+    )
 
 
 def positive_days(text: str) -> int:

@@ -12,14 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from incidents.cli_args import csv_path, iso_date
+from incidents.cli_args import add_corridors_as_of, csv_path, iso_date
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index
 from incidents.sites import read_sites
 from incidents.store import IncidentStore
-from incidents.store.corridors import active_corridor_segments
+from incidents.store.corridors import active_corridor_segments, versions_in_use
 
 EXIT_OK: Final = 0
 MAX_ISSUES_PRINTED: Final = 20
@@ -39,6 +39,7 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         span = store.date_range()
         as_of = span[1] if span is not None else date.today()
     risk = compute_risk_index(incidents, level="admin2", as_of=as_of) if len(incidents) else None
+    corridors = active_corridor_segments(store, as_of=args.corridors_as_of)
     table = site_exposure(
         read.frame,
         incidents,
@@ -46,11 +47,12 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         risk_levels_admin2=risk,
         # The store's active corridors; with every corridor retired there is no nearest one
         # (never a fall-back to the shipped lines).
-        corridors=active_corridor_segments(store),
+        corridors=corridors,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     neutralise_formulas(table.astype({"exposure_rating": "string"})).to_csv(args.out, index=False)
     print(f"wrote the exposure of {len(table)} sites/routes as of {as_of.isoformat()} to {args.out}")
+    print(f"corridors used: {versions_in_use(corridors)}")
     if len(read.issues):
         print(f"note: {read.rows_rejected} rows of {args.sites.name} were left out (see the issues above)")
     demo = int((incidents["source_dataset"] == "demo").sum()) if len(incidents) else 0
@@ -74,5 +76,6 @@ def register(commands: Any) -> None:
         metavar="DATE",
         help="last day of the 7/30/90-day windows (default: the latest event date in the store)",
     )
+    add_corridors_as_of(exposure)
     exposure.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     exposure.set_defaults(handler=_cmd_exposure)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from incidents.cli_args import csv_path, iso_date, positive_days, positive_km
+from incidents.cli_args import add_corridors_as_of, csv_path, iso_date, positive_days, positive_km
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
 from incidents.store import IncidentStore
-from incidents.store.corridors import active_corridor_segments
+from incidents.store.corridors import active_corridor_segments, versions_in_use
 
 EXIT_OK: Final = 0
 
@@ -31,6 +31,10 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         frame = frame[frame["country_iso3"].isin(countries).to_numpy(dtype=bool, na_value=False)]
     data_range = store.date_range()
     data_until = data_range[1] if data_range is not None else None
+    # Corridor units are the store's active corridors (or those in force at --corridors-as-of).
+    corridors = (
+        active_corridor_segments(store, as_of=args.corridors_as_of) if args.level == "corridor" else None
+    )
     table = before_after(
         frame,
         pivot=args.date,
@@ -38,8 +42,7 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         level=args.level,
         corridor_km=args.corridor_km,
         data_until=data_until,
-        # Corridor units are the store's active corridors: retired ones are left out, uploads used.
-        corridors=active_corridor_segments(store) if args.level == "corridor" else None,
+        corridors=corridors,
     )
     windows = table.attrs["windows"]
     try:
@@ -51,6 +54,8 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         f"({windows.days_before} days), after {windows.after_start}..{windows.after_end} "
         f"({windows.days_after} days)"
     )
+    if corridors is not None:
+        print(f"corridors used: {versions_in_use(corridors)}")
     if windows.truncated:
         print(f"note: the data end on {windows.after_end}; the after window is shorter, rates are per day")
     print(
@@ -96,5 +101,6 @@ def register(commands: Any) -> None:
     pivot.add_argument(
         "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
     )
+    add_corridors_as_of(pivot)
     pivot.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     pivot.set_defaults(handler=_cmd_pivot)

@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from incidents.cli_args import csv_path, iso_date, positive_days
+from incidents.cli_args import add_corridors_as_of, csv_path, iso_date, positive_days
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
 from incidents.store import IncidentStore
-from incidents.store.corridors import active_corridor_segments
+from incidents.store.corridors import active_corridor_segments, versions_in_use
 
 EXIT_OK: Final = 0
 
@@ -34,7 +34,9 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
     frame = store.load_analysis_frame()
     config = RiskConfig(window_days=args.window_days)
     # Corridor units are the store's active corridors: retired ones are left out, uploads used.
-    corridors = active_corridor_segments(store) if args.level == "corridor" else None
+    corridors = (
+        active_corridor_segments(store, as_of=args.corridors_as_of) if args.level == "corridor" else None
+    )
     table = build_risk_table(
         frame,
         level=args.level,
@@ -50,6 +52,8 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
         f"wrote {len(table)} {args.level} units ({rated} with incidents) to {args.out}; "
         f"window {config.window_days} days ending {as_of.isoformat()}"
     )
+    if corridors is not None:
+        print(f"corridors used: {versions_in_use(corridors)}")
     counts = frame["source_dataset"].value_counts()
     if counts.get("demo", 0):
         print("note: the store holds synthetic demo events (source_dataset = demo); the index reflects them")
@@ -75,5 +79,6 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="KM",
         help="corridor half-width (default 25)",
     )
+    add_corridors_as_of(risk)
     risk.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     risk.set_defaults(handler=_cmd_risk)

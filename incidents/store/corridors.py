@@ -131,6 +131,17 @@ def active_corridor_segments(store: IncidentStore, as_of: datetime | None = None
     return gpd.GeoDataFrame(result[columns], geometry="geometry", crs=WGS84)
 
 
+def versions_in_use(segments: gpd.GeoDataFrame) -> str:
+    """``"C1 v1, C2 v3"``: which corridor versions an analysis used (printed so it can be reproduced)."""
+    if segments.empty:
+        return "none"
+    pairs = segments[["corridor_id", "version"]].drop_duplicates()
+    ordered = sorted(
+        zip(pairs["corridor_id"], pairs["version"], strict=True), key=lambda p: _natural_key(p[0])
+    )
+    return ", ".join(f"{corridor_id} v{int(version)}" for corridor_id, version in ordered)
+
+
 def corridor_version_segments(store: IncidentStore, corridor_id: str, version: int) -> gpd.GeoDataFrame:
     """The segments of one stored version (any status), with its metadata."""
     versions = _version_rows(store, corridor_id)

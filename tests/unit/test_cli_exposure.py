@@ -105,6 +105,10 @@ def test_nearest_corridor_is_an_active_one_and_none_when_all_are_retired(
     for corridor_id in sorted(set(active_corridor_segments(store)["corridor_id"])):
         retire_corridor(store, corridor_id, by=analyst)
     assert nearest() == ("", "")  # no active corridor: none, never the shipped lines
+    # The corridors in force before any retirement (2000-01-01 is before the store existed: none).
+    argv = ["exposure", "--sites", str(sites), "--as-of", "2024-03-31", "--out", str(out)]
+    assert main([*argv, "--corridors-as-of", "2000-01-01"]) == 0
+    assert pd.read_csv(out, keep_default_na=False).iloc[0]["nearest_corridor"] == ""
 
 
 def test_file_without_usable_sites_fails_with_exit_2(

@@ -92,6 +92,9 @@ def test_pivot_corridor_level_uses_the_stores_active_corridors(filled: IncidentS
     assert main(["pivot", "--level", "corridor", "--out", str(out)]) == 0
     c8 = pd.read_csv(out).set_index("unit_code").loc["C8"]
     assert (c8["unit_name"], c8["events_before"], c8["events_after"]) == ("C8 through Bamako", 2, 14)
+    # Before that upload (here: before the store existed, so no corridor was in force at all).
+    assert main(["pivot", "--level", "corridor", "--corridors-as-of", "2000-01-01", "--out", str(out)]) == 0
+    assert pd.read_csv(out).empty
 
 
 def test_pivot_window_and_country_options(filled: IncidentStore, tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +15,7 @@ from shapely.geometry import LineString
 from geodata.crs import WGS84
 from incidents.auth import Role, User
 from incidents.cli import main
+from incidents.cli_args import moment
 from incidents.export import neutralise_formulas
 from incidents.geolocate import attach_admin_units
 from incidents.risk.units import unit_names
@@ -127,10 +131,55 @@ def test_risk_corridor_level_uses_the_stores_active_corridors(filled: str, tmp_p
     assert (table.loc["C3", "unit_name"], table.loc["C3", "events"]) == ("C3 moved east", 0)
 
 
+def test_risk_corridors_as_of_reproduces_a_past_analysis(
+    filled: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before_changes = datetime.now(UTC)
+    time.sleep(0.01)  # the next versions are created strictly after this moment
+    store = open_store(filled)
+    try:
+        analyst = User("ana", Role.ANALYST)
+        retire_corridor(store, "C1", by=analyst)
+        moved = gpd.GeoDataFrame(geometry=[LineString([(6.8, 13.3), (7.5, 13.7)])], crs=WGS84)  # Maradi
+        add_corridor_version(store, "C3", moved, name="C3 moved east", by=analyst)
+    finally:
+        store.close()
+    out = tmp_path / "then.csv"
+    capsys.readouterr()
+    argv = ["risk", "--level", "corridor", "--corridors-as-of", before_changes.isoformat(), "--out", str(out)]
+    assert main(argv) == 0
+    then = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
+    assert (then.loc["C1", "events"], then.loc["C3", "events"]) == (3, 3)  # as before the changes
+    assert "C1 v1" in capsys.readouterr().out
+    assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
+    now = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
+    assert "C1" not in now.index and now.loc["C3", "events"] == 0
+    printed = capsys.readouterr().out
+    assert "C3 v2" in printed and "C1 v" not in printed
+
+
+def test_corridors_as_of_accepts_dates_and_date_times() -> None:
+    assert moment("2025-09-20") == datetime(2025, 9, 20, 23, 59, 59, 999999, tzinfo=UTC)
+    assert moment("2025-09-20T10:00") == datetime(2025, 9, 20, 10, 0, tzinfo=UTC)  # naive = UTC
+    assert moment("2025-09-20T10:00+02:00") == datetime(2025, 9, 20, 8, 0, tzinfo=UTC)
+    with pytest.raises(argparse.ArgumentTypeError, match="not a date"):
+        moment("20/09/2025")
+
+
 def test_risk_bad_arguments(filled: str, tmp_path: Path) -> None:
     assert main(["risk", "--level", "county", "--out", str(tmp_path / "x.csv")]) == 2
     assert main(["risk", "--level", "admin1", "--out", str(tmp_path / "x.txt")]) == 2
     assert main(["risk", "--level", "admin1", "--window-days", "0", "--out", str(tmp_path / "x.csv")]) == 2
+    bad_moment = [
+        "risk",
+        "--level",
+        "corridor",
+        "--corridors-as-of",
+        "yesterday",
+        "--out",
+        str(tmp_path / "x.csv"),
+    ]
+    assert main(bad_moment) == 2
     assert not (tmp_path / "x.csv").exists()
 
 
