@@ -33,7 +33,10 @@ def current_db_url() -> str:
     return resolve_db_url().render_as_string(hide_password=False)
 
 
-@st.cache_resource(show_spinner="Opening the incident store (first start loads the demo data)…")
+@st.cache_resource(
+    show_spinner="Opening the incident store (a first start loads the demo data; a store from an older "
+    "version is upgraded once, about 15 s per million incidents)…"
+)
 def _open_store(db_url: str) -> IncidentStore:
     store = open_store(db_url)
     ensure_demo_loaded(store)
