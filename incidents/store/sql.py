@@ -688,8 +688,13 @@ class IncidentStore:
         )
 
 
-def open_store(url: str | None = None) -> IncidentStore:
-    """Open (and create or migrate) the store at ``url`` / ``SAHEL_DB_URL`` / the default."""
+def open_store(
+    url: str | None = None, *, on_upgrade: Callable[[int, int], None] | None = None
+) -> IncidentStore:
+    """Open (and create or migrate) the store at ``url`` / ``SAHEL_DB_URL`` / the default.
+
+    ``on_upgrade(old, new)``: called before an existing store's schema is upgraded.
+    """
     resolved = resolve_db_url(url)
     if resolved.get_backend_name() == "sqlite" and resolved.database not in (None, "", ":memory:"):
         Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
@@ -698,7 +703,7 @@ def open_store(url: str | None = None) -> IncidentStore:
         if resolved.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         with engine.begin() as conn:
-            migrate(conn)
+            migrate(conn, on_upgrade)
     except SQLAlchemyError as exc:
         raise StoreError(
             f"cannot open the store {describe_url(resolved)}: {getattr(exc, 'orig', exc)}. "

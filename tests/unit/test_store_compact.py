@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from incidents.cli import main as cli_main
 from incidents.model import INCIDENT_COLUMNS, conform_incidents
 from incidents.store import BatchMeta, IncidentStore, open_store
 from incidents.store import migrations as migrations_module
@@ -274,6 +275,29 @@ def test_an_empty_version_4_store_migrates(url: str, monkeypatch: pytest.MonkeyP
         assert np.isclose(store.load_analysis_frame()["latitude"].iloc[0], 16.27)
     finally:
         store.close()
+
+
+def test_the_cli_says_when_it_upgrades_an_older_store(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:4])
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 4)
+    open_store(url).close()
+    monkeypatch.undo()
+    monkeypatch.setenv("SAHEL_DB_URL", url)
+    assert cli_main(["batches"]) == 0
+    latest = migrations_module.LATEST_VERSION
+    assert f"upgrading the store from schema version 4 to {latest}" in capsys.readouterr().err
+    assert cli_main(["batches"]) == 0  # already upgraded: nothing to say
+    assert "upgrading" not in capsys.readouterr().err
+
+
+def test_a_new_store_is_created_without_an_upgrade_message(tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    open_store(
+        f"sqlite:///{tmp_path / 'new.db'}", on_upgrade=lambda old, new: calls.append((old, new))
+    ).close()
+    assert calls == []
 
 
 class InjectedFailure(RuntimeError):
