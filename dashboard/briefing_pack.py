@@ -575,7 +575,7 @@ def collect_briefing_data(
     return BriefingData(
         title=title,
         generated_at=generated_at or datetime.now(UTC),
-        filter_summary=filter_summary(chosen, country_names()),
+        filter_summary=filter_summary(chosen, country_names(), corridors),
         key_figures=key_figures(current, previous),
         series=series,
         series_freq=freq,

@@ -39,6 +39,7 @@ from dashboard.provenance import build_provenance
 from incidents.export import DEMO_WARNING, ExportError, Provenance, export_incidents, provenance_path
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
 
 #: Above this many rows the browser download is refused: the bytes live in the session's
 #: memory, and the CLI writes straight to disk.
@@ -277,7 +278,11 @@ def prepare_downloads(
     Too many rows drop only the data files (with a note saying why); the map and pack still come.
     """
     generated_at = generated_at or datetime.now(UTC)
-    provenance = build_provenance(filtered, chosen, country_names=country_names, generated_at=generated_at)
+    # The corridor filter's route is named by version (the store's active corridors).
+    corridors = active_corridor_segments(store) if chosen.corridor_id else None
+    provenance = build_provenance(
+        filtered, chosen, country_names=country_names, generated_at=generated_at, corridors=corridors
+    )
     downloads: list[Download] = []
     notes: list[str] = []
     if pack_title is not None:

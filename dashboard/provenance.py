@@ -24,8 +24,17 @@ def sources_text(*, includes_demo: bool) -> str:
     return " ".join(parts)
 
 
-def filter_summary(chosen: IncidentFilter, country_names: Mapping[str, str] | None = None) -> str:
-    """The filter in one line a reader can check: countries, dates and every other restriction."""
+def filter_summary(
+    chosen: IncidentFilter,
+    country_names: Mapping[str, str] | None = None,
+    corridors: pd.DataFrame | None = None,
+) -> str:
+    """The filter in one line a reader can check: countries, dates and every other restriction.
+
+    With ``corridors`` (the corridor segments the selection used, e.g. the store's active
+    ones), a corridor filter names the corridor's version, so a reader can tell which route
+    it was, or says that the corridor was not in force.
+    """
     names = country_names or {}
     countries = ", ".join(f"{names.get(c, c)} ({c})" if c in names else c for c in chosen.countries)
     parts = [f"Countries: {countries or 'none'}"]
@@ -43,9 +52,20 @@ def filter_summary(chosen: IncidentFilter, country_names: Mapping[str, str] | No
         parts.append(f"At least {chosen.min_fatalities} fatalities")
     if chosen.corridor_id:
         parts.append(f"Within {chosen.corridor_km:g} km of corridor {chosen.corridor_id}")
+        version = _corridor_version(corridors, chosen.corridor_id) if corridors is not None else None
+        if corridors is not None:
+            parts[-1] += f" (version {version})" if version else " (not in force: matches no incident)"
     if chosen.sources:
         parts.append("Data sources: " + ", ".join(chosen.sources))
     return "; ".join(parts)
+
+
+def _corridor_version(corridors: pd.DataFrame, corridor_id: str) -> int | None:
+    """The version of ``corridor_id`` among these segments (``None``: not among them)."""
+    if corridors.empty or "version" not in corridors.columns:
+        return None
+    versions = corridors.loc[corridors["corridor_id"].astype(str) == corridor_id, "version"]
+    return int(versions.iloc[0]) if len(versions) else None
 
 
 def build_provenance(
@@ -54,12 +74,14 @@ def build_provenance(
     *,
     country_names: Mapping[str, str] | None = None,
     generated_at: datetime | None = None,
+    corridors: pd.DataFrame | None = None,
 ) -> Provenance:
-    """The provenance footer for an export of ``frame`` selected by ``chosen``."""
+    """The provenance footer for an export of ``frame`` selected by ``chosen`` (``corridors``:
+    see :func:`filter_summary`)."""
     demo = bool((frame["source_dataset"].astype("string") == "demo").any()) if len(frame) else False
     return Provenance.for_frame(
         frame,
         sources=sources_text(includes_demo=demo),
-        filters=filter_summary(chosen, country_names),
+        filters=filter_summary(chosen, country_names, corridors),
         generated_at=generated_at,
     )

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from incidents.demo import load_demo
 from incidents.export import DEMO_WARNING
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
 
 STAMP = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -155,3 +157,16 @@ def test_file_name_caps_long_country_lists() -> None:
     chosen = IncidentFilter(countries=("MLI", "BFA", "NER", "MRT", "SEN", "GIN", "CIV"))
     name = file_name("incidents", chosen, STAMP, ".csv")
     assert name == "sahel-incidents_MLI-BFA-NER-MRT-SEN-and-2-more_2025-03-01.csv"
+
+
+def test_a_corridor_filtered_export_names_the_corridor_version(selection) -> None:
+    store, chosen, _ = selection
+    near = replace(chosen, corridor_id="C7", corridor_km=50.0)
+    current, _ = apply_filter(store.load_analysis_frame(), near, active_corridor_segments(store))
+    prepared = prepare_downloads(store, near, current, pack_title="Corridor brief", generated_at=STAMP)
+    files = {item.kind: item for item in prepared.downloads}
+    with zipfile.ZipFile(io.BytesIO(files["csv"].data)) as archive:
+        sidecar = next(name for name in archive.namelist() if "provenance" in name)
+        assert "corridor C7 (version 1)" in archive.read(sidecar).decode("utf-8")
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(files["pdf"].data)).pages)
+    assert "C7 (version 1)" in " ".join(text.split())

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 import pytest
+from shapely.geometry import LineString
 
 from dashboard.provenance import build_provenance, filter_summary
+from incidents.auth import Role, User
 from incidents.demo import generate_demo_incidents
 from incidents.export import DEMO_WARNING, PROVENANCE_LAYER, export_incidents, provenance_path
 from incidents.query import IncidentFilter
+from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments, add_corridor_version, retire_corridor
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 CHOSEN = IncidentFilter(
@@ -90,3 +95,19 @@ def test_no_demo_warning_without_demo_rows(frame, tmp_path: Path) -> None:
     provenance = build_provenance(real, CHOSEN)
     assert not provenance.includes_demo
     assert DEMO_WARNING not in provenance.to_text()
+
+
+def test_a_corridor_filter_names_the_version_it_used(store: IncidentStore) -> None:
+    near_c1 = replace(CHOSEN, corridor_id="C1", corridor_km=25.0)
+    assert filter_summary(near_c1).endswith("Within 25 km of corridor C1")  # no corridors given: as before
+    assert "corridor C1 (version 1)" in filter_summary(near_c1, corridors=active_corridor_segments(store))
+    analyst = User("ana", Role.ANALYST)
+    route = gpd.GeoDataFrame(geometry=[LineString([(-1.6, 14.1), (-2.9, 15.0)])], crs=4326)
+    add_corridor_version(store, "C1", route, name="C1 rerouted", by=analyst)
+    frame = generate_demo_incidents(n=20, seed=3)
+    provenance = build_provenance(frame, near_c1, corridors=active_corridor_segments(store))
+    assert "corridor C1 (version 2)" in provenance.filters
+    retire_corridor(store, "C1", by=analyst)
+    assert "corridor C1 (not in force: matches no incident)" in filter_summary(
+        near_c1, corridors=active_corridor_segments(store)
+    )
