@@ -112,19 +112,24 @@ def test_risk_corridor_level(filled: str, tmp_path: Path) -> None:
     assert sorted(table["unit_code"]) == sorted(unit_names("corridor")["unit_code"])
 
 
+def _retire_c1_and_move_c3_east(db_url: str) -> None:
+    """An analyst retires C1 and uploads a new C3 route through Maradi (far from the incidents)."""
+    store = open_store(db_url)
+    try:
+        analyst = User("ana", Role.ANALYST)
+        retire_corridor(store, "C1", by=analyst)
+        moved = gpd.GeoDataFrame(geometry=[LineString([(6.8, 13.3), (7.5, 13.7)])], crs=WGS84)
+        add_corridor_version(store, "C3", moved, name="C3 moved east", by=analyst)
+    finally:
+        store.close()
+
+
 def test_risk_corridor_level_uses_the_stores_active_corridors(filled: str, tmp_path: Path) -> None:
     out = tmp_path / "c.csv"
     assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
     shipped = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
     assert (shipped.loc["C1", "events"], shipped.loc["C3", "events"]) == (3, 3)  # Djibo is on both
-    store = open_store(filled)
-    try:
-        analyst = User("ana", Role.ANALYST)
-        retire_corridor(store, "C1", by=analyst)
-        moved = gpd.GeoDataFrame(geometry=[LineString([(6.8, 13.3), (7.5, 13.7)])], crs=WGS84)  # Maradi
-        add_corridor_version(store, "C3", moved, name="C3 moved east", by=analyst)
-    finally:
-        store.close()
+    _retire_c1_and_move_c3_east(filled)
     assert main(["risk", "--level", "corridor", "--out", str(out)]) == 0
     table = pd.read_csv(out, keep_default_na=False).set_index("unit_code")
     assert "C1" not in table.index and len(table) == 8
@@ -136,14 +141,7 @@ def test_risk_corridors_as_of_reproduces_a_past_analysis(
 ) -> None:
     before_changes = datetime.now(UTC)
     time.sleep(0.01)  # the next versions are created strictly after this moment
-    store = open_store(filled)
-    try:
-        analyst = User("ana", Role.ANALYST)
-        retire_corridor(store, "C1", by=analyst)
-        moved = gpd.GeoDataFrame(geometry=[LineString([(6.8, 13.3), (7.5, 13.7)])], crs=WGS84)  # Maradi
-        add_corridor_version(store, "C3", moved, name="C3 moved east", by=analyst)
-    finally:
-        store.close()
+    _retire_c1_and_move_c3_east(filled)
     out = tmp_path / "then.csv"
     capsys.readouterr()
     argv = ["risk", "--level", "corridor", "--corridors-as-of", before_changes.isoformat(), "--out", str(out)]
