@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 from sqlalchemy import (
     Boolean,
@@ -183,6 +184,10 @@ MIGRATIONS: tuple[Migration, ...] = (
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
+#: PostgreSQL advisory lock key serialising migrations ("SAHL" in ASCII).
+MIGRATION_LOCK_KEY: Final = 0x5341484C
+
+
 def current_version(conn: Connection) -> int:
     """Highest applied schema version (0 for a new, empty database)."""
     if not inspect(conn).has_table("schema_version"):
@@ -197,6 +202,10 @@ def migrate(conn: Connection, on_upgrade: Callable[[int, int], None] | None = No
     ``on_upgrade(old, new)`` is called first when an existing store (not a new one) is behind,
     so callers can say why this open takes longer (a large store takes seconds per million rows).
     """
+    if conn.dialect.name == "postgresql":
+        # Held until this transaction ends: a second replica opening the store at the same
+        # moment waits here, then finds it up to date (instead of migrating it twice).
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
     schema.metadata.create_all(conn, tables=[schema.schema_version])
     version = current_version(conn)
     if version > LATEST_VERSION:

@@ -97,7 +97,23 @@ def new_batch_id(now: datetime | None = None) -> str:
     return f"{stamp}-{uuid.uuid4().hex[:8]}"
 
 
+#: Connection execution option naming the statement that opens a SQLite transaction.
+SQLITE_BEGIN_OPTION: Final = "sahel_sqlite_begin"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Open every SQLite transaction with an explicit BEGIN (``BEGIN IMMEDIATE`` on request).
+
+    Python's sqlite3 only begins a transaction before INSERT/UPDATE/DELETE, so DDL that came
+    first (a migration's CREATE TABLE) was committed at once and a failed migration left half
+    a schema behind. With the driver's own handling off (:func:`_sqlite_pragmas`) and this
+    BEGIN, DDL and data change together or not at all (SQLAlchemy's documented recipe).
+    """
+    conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "BEGIN"))
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions begin in _sqlite_begin, DDL included
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the importing writer
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -702,7 +718,11 @@ def open_store(
         engine = create_engine(resolved, pool_pre_ping=True)
         if resolved.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        with engine.begin() as conn:
+            event.listen(engine, "begin", _sqlite_begin)
+        # IMMEDIATE: take the write lock before reading the schema version, so two processes
+        # opening an old store at once migrate it once (PostgreSQL: an advisory lock in migrate).
+        migrating = engine.execution_options(**{SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        with migrating.begin() as conn:
             migrate(conn, on_upgrade)
     except SQLAlchemyError as exc:
         raise StoreError(

@@ -4,6 +4,7 @@ and the migration of a version-4 store. Run against SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from incidents.cli import main as cli_main
 from incidents.model import INCIDENT_COLUMNS, conform_incidents
@@ -321,3 +322,52 @@ def test_a_failed_batch_leaves_no_labels_or_batch_key(
         assert conn.execute(text("SELECT count(*) FROM batches")).scalar_one() == 0
     record = store.add_batch(rich_incidents(["a"]), META)
     assert store.load_incidents()["batch_id"].tolist() == [record.batch_id]
+
+
+def _make_version_4_store(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:4])
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 4)
+    open_store(url).close()
+    monkeypatch.undo()
+
+
+def test_a_failed_migration_leaves_no_half_schema(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _make_version_4_store(url, monkeypatch)
+
+    def create_then_fail(conn: Any) -> None:
+        conn.exec_driver_sql("CREATE TABLE half_done (a INTEGER)")
+        raise InjectedFailure("killed mid-migration")
+
+    monkeypatch.setattr(
+        migrations_module,
+        "MIGRATIONS",
+        [*migrations_module.MIGRATIONS[:4], migrations_module.Migration(5, "fails", create_then_fail)],
+    )
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 5)
+    with pytest.raises(InjectedFailure):
+        open_store(url)
+    monkeypatch.undo()
+    store = open_store(url)  # the real migration 5 still applies cleanly afterwards
+    try:
+        with store.engine.connect() as conn:
+            assert not inspect(conn).has_table("half_done")  # the DDL rolled back with the rest
+            assert current_version(conn) == migrations_module.LATEST_VERSION
+    finally:
+        store.close()
+
+
+def test_opening_an_old_store_from_several_processes_at_once_migrates_it_once(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _make_version_4_store(url, monkeypatch)
+    with ThreadPoolExecutor(max_workers=3) as pool:  # three replicas starting together
+        stores = list(pool.map(lambda _: open_store(url), range(3)))
+    for opened in stores:
+        opened.close()
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars()
+            assert list(versions) == list(range(1, migrations_module.LATEST_VERSION + 1))
+    finally:
+        store.close()
