@@ -51,10 +51,11 @@ def filter_summary(
     if chosen.min_fatalities:
         parts.append(f"At least {chosen.min_fatalities} fatalities")
     if chosen.corridor_id:
-        parts.append(f"Within {chosen.corridor_km:g} km of corridor {chosen.corridor_id}")
-        version = _corridor_version(corridors, chosen.corridor_id) if corridors is not None else None
+        corridor = f"Within {chosen.corridor_km:g} km of corridor {chosen.corridor_id}"
         if corridors is not None:
-            parts[-1] += f" (version {version})" if version else " (not in force: matches no incident)"
+            version = _corridor_version(corridors, chosen.corridor_id)
+            corridor += f" (version {version})" if version else " (not in force: matches no incident)"
+        parts.append(corridor)
     if chosen.sources:
         parts.append("Data sources: " + ", ".join(chosen.sources))
     return "; ".join(parts)
