@@ -134,7 +134,7 @@ def active_corridor_segments(store: IncidentStore, as_of: datetime | None = None
 def versions_in_use(segments: gpd.GeoDataFrame) -> str:
     """``"C1 v1, C2 v3"``: which corridor versions an analysis used (printed so it can be reproduced)."""
     if segments.empty:
-        return "none"
+        return "none in force (a version counts from the moment it was stored)"
     pairs = segments[["corridor_id", "version"]].drop_duplicates()
     ordered = sorted(
         zip(pairs["corridor_id"], pairs["version"], strict=True), key=lambda p: _natural_key(p[0])
