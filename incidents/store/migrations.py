@@ -169,6 +169,27 @@ def _reference_tables(conn: Connection) -> None:
         conn.execute(schema.corridor_versions.insert(), rows)
 
 
+#: Secondary indexes of ``incident_rows`` made by migration 5 and dropped by migration 6.
+_V5_INCIDENT_ROW_INDEXES: Final = (
+    "ix_incident_rows_event_day",
+    "ix_incident_rows_country_day",
+    "ix_incident_rows_batch",
+)
+
+
+def _drop_incident_row_indexes(conn: Connection) -> None:
+    """Drop the incident rows' date, country and batch indexes: they cost more than they save.
+
+    Measured at 1,000,000 rows (docs/performance.md): every query they served (date range,
+    a date or country window, a batch's rows for undo) takes about 0.1 s as a full scan, and
+    the dashboard reads the whole table into memory anyway; keeping them cost about 2 s on
+    every large import (SQLite rebuilt all three) and a third of the table's size again.
+    The primary key (incident id) stays: duplicate checks look ids up one by one.
+    """
+    for name in _V5_INCIDENT_ROW_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
@@ -179,6 +200,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         lambda conn: schema.metadata.create_all(conn, tables=[schema.users, schema.signin_attempts]),
     ),
     Migration(5, "compact incident rows: label dictionary, batch keys, day numbers", compact_incident_rows),
+    Migration(6, "incident rows without secondary indexes", _drop_incident_row_indexes),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -81,9 +81,10 @@ labels = Table(
     Column("text", Text, nullable=False, unique=True),
 )
 
-#: Compact incidents (schema version 5). The label columns hold ``labels.label_id``
-#: (NULL stays NULL), ``event_day`` is days since 1970-01-01 and ``batch_key`` is
-#: ``batches.batch_key``. The readable view ``incidents`` (made by migration 5) joins them back.
+#: Compact incidents (schema version 5; version 6 dropped its secondary indexes). The label
+#: columns hold ``labels.label_id`` (NULL stays NULL), ``event_day`` is days since 1970-01-01
+#: and ``batch_key`` is ``batches.batch_key``. The readable view ``incidents`` (made by
+#: migration 5) joins them back.
 incident_rows = Table(
     "incident_rows",
     metadata,
@@ -115,9 +116,7 @@ incident_rows = Table(
     Column("notes", Text),
     Column("source", Integer),
     Column("batch_key", Integer, ForeignKey("batches.batch_key"), nullable=False),
-    Index("ix_incident_rows_event_day", "event_day"),
-    Index("ix_incident_rows_country_day", "country_iso3", "event_day"),
-    Index("ix_incident_rows_batch", "batch_key"),
+    # No secondary indexes since schema version 6: full scans serve every query well enough.
 )
 
 # ---- schema version 2: reference tables analysts maintain ----------------------------

@@ -49,10 +49,6 @@ from incidents.store.location import describe_url, resolve_db_url
 from incidents.store.migrations import migrate
 
 INSERT_CHUNK_ROWS: Final = 20_000
-#: On SQLite, a batch at least as large as the rows already stored (so >= 50 % of the table
-#: afterwards) drops the incidents' secondary indexes inside its transaction and recreates
-#: them after the insert: one sort per index instead of a million random B-tree updates.
-SQLITE_REBUILD_INDEXES_MIN_SHARE: Final = 1.0
 INCIDENTS_VERSION_KEY: Final = "incidents_version"
 #: Ids per IN (...) query: under SQLite's 32,766 bound-parameter limit (3.32+).
 ID_LOOKUP_CHUNK: Final = 30_000
@@ -189,30 +185,6 @@ def _prefetched(chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[
         while (chunk := pending.result()) is not None:
             pending = pool.submit(next, iterator, None)
             yield chunk
-
-
-def _drop_sqlite_indexes_for_bulk(conn: Any, new_rows: int) -> list[str]:
-    """On SQLite, drop the incidents' secondary indexes when this batch dominates the table.
-
-    Returns the ``CREATE INDEX`` statements to run after the insert (empty: nothing was
-    dropped). Runs inside the batch's transaction: SQLite DDL is transactional, so a failed
-    batch rolls the indexes back with everything else.
-    """
-    if conn.dialect.name != "sqlite":
-        return []
-    table_name = schema.incident_rows.name
-    # max(rowid) is O(log n) and never under the row count (undo leaves gaps: over-estimates).
-    stored = conn.exec_driver_sql(f'SELECT max(rowid) FROM "{table_name}"').scalar() or 0
-    if new_rows < SQLITE_REBUILD_INDEXES_MIN_SHARE * stored:
-        return []
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (table_name,),
-    ).all()
-    preparer = conn.dialect.identifier_preparer
-    for name, _sql in indexes:
-        conn.exec_driver_sql(f"DROP INDEX {preparer.quote(name)}")
-    return [str(sql) for _name, sql in indexes]
 
 
 def _insert_chunks(conn: Any, columns: list[str], chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[int]:
@@ -604,14 +576,11 @@ class IncidentStore:
                 batch_key = self._insert_batch(conn, batch_id, now, meta, len(frame))
                 labels = encode_labels(conn, frame)
                 written = 0
-                recreate = _drop_sqlite_indexes_for_bulk(conn, len(frame))
                 columns, chunks = _to_rows(frame, labels, batch_key, order)
                 for count in _insert_chunks(conn, columns, _prefetched(chunks)):
                     written += count
                     if progress is not None:
                         progress(written / max(len(frame), 1))
-                for create_index in recreate:
-                    conn.exec_driver_sql(create_index)
                 actor = actor_details(meta.user_name, meta.role)
                 details = f"{len(frame)} rows from {meta.file_name}{actor}"
                 self._log(conn, meta.user_name, "import", batch_id, details)

@@ -237,7 +237,7 @@ def test_a_version_4_store_is_compacted_without_losing_anything(
     store = open_store(url)
     try:
         with store.engine.connect() as conn:
-            assert current_version(conn) == migrations_module.LATEST_VERSION == 5
+            assert current_version(conn) == migrations_module.LATEST_VERSION
             view_after = conn.execute(text("SELECT * FROM incidents ORDER BY incident_id")).all()
         assert view_after == table_before  # every column of every row, as SQL sees it
         want = expected(
@@ -369,5 +369,30 @@ def test_opening_an_old_store_from_several_processes_at_once_migrates_it_once(
         with store.engine.connect() as conn:
             versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version")).scalars()
             assert list(versions) == list(range(1, migrations_module.LATEST_VERSION + 1))
+    finally:
+        store.close()
+
+
+def test_migration_6_drops_the_secondary_indexes_and_keeps_the_rows(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:5])
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 5)
+    old = open_store(url)
+    try:
+        old.add_batch(rich_incidents([f"a{i}" for i in range(5)]), META)
+        with old.engine.connect() as conn:
+            assert len(inspect(conn).get_indexes("incident_rows")) == 3
+        before = old.load_incidents()
+    finally:
+        old.close()
+    monkeypatch.undo()
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            assert current_version(conn) == 6
+            assert inspect(conn).get_indexes("incident_rows") == []
+        pd.testing.assert_frame_equal(store.load_incidents(), before)
+        assert store.date_range() is not None and store.count_incidents() == 5
     finally:
         store.close()
