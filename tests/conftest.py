@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import incidents.store.sql as store_sql
 from incidents.store import IncidentStore, open_store
 
 PG_ENV = "SAHEL_TEST_PG_URL"
@@ -55,13 +56,28 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
-    """The same store tests against both backends."""
-    if request.param == "sqlite":
+#: Store kinds for tests of writing incidents: also SQLite's child-process batch writer.
+WRITER_KINDS = ["sqlite", "sqlite-bulk", "postgresql"]
+
+
+def open_test_store(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> Iterator[IncidentStore]:
+    """A fresh store of ``kind``: ``sqlite``, ``postgresql`` or ``sqlite-bulk``.
+
+    ``sqlite-bulk`` writes every batch through the child process that large SQLite batches
+    use (incidents.store.sqlite_bulk), however small.
+    """
+    if kind == "sqlite-bulk":
+        request.getfixturevalue("monkeypatch").setattr(store_sql, "BULK_MIN_ROWS", 0)
+    if kind.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'store.db'}"
     else:
         url = request.getfixturevalue("pg_url")
     opened = open_store(url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
+    """The same store tests against both backends."""
+    yield from open_test_store(request, tmp_path, request.param)

@@ -11,7 +11,7 @@ In memory a missing label is code ``0`` (label ids start at 1); in SQL it is NUL
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -57,9 +57,21 @@ def encode_labels(
     Runs inside the caller's transaction, so the new labels commit or roll back with the
     batch. Each column is factorised once; only its distinct texts are looked up.
     """
+    return encode_with(frame, lambda texts: label_ids(conn, texts), columns)
+
+
+def encode_with(
+    frame: pd.DataFrame,
+    ids_of: Callable[[list[str]], Mapping[str, int]],
+    columns: Sequence[str] = LABEL_COLUMNS,
+) -> dict[str, np.ndarray]:
+    """:func:`encode_labels` with ``ids_of(distinct texts)`` giving (and adding) the ids.
+
+    Shared with the SQLite bulk writer, which reaches ``labels`` through another driver.
+    """
     factorized = {name: pd.factorize(frame[name], use_na_sentinel=True) for name in columns}
     texts = sorted({str(text) for _codes, uniques in factorized.values() for text in uniques})
-    ids = label_ids(conn, texts)
+    ids = ids_of(texts)
     encoded: dict[str, np.ndarray] = {}
     for name, (codes, uniques) in factorized.items():
         # The extra last entry maps the NA sentinel (-1) to MISSING.

@@ -18,10 +18,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ from incidents.store.labels import (
 )
 from incidents.store.location import describe_url, resolve_db_url
 from incidents.store.migrations import migrate
+from incidents.store.sqlite_bulk import BULK_CHUNK_ROWS, BULK_MIN_ROWS, SqliteBulkBatch, bulk_available
 
 INSERT_CHUNK_ROWS: Final = 20_000
 INCIDENTS_VERSION_KEY: Final = "incidents_version"
@@ -407,6 +409,97 @@ def _batches_of(conn: Any, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd
     return positions.reshape(-1), batch_ids, imported_at
 
 
+class BatchWriter(Protocol):
+    """One batch being written (:meth:`IncidentStore.batch_writer`)."""
+
+    batch_id: str
+
+    def write(self, incidents: pd.DataFrame, progress: Callable[[float], None] | None = None) -> None:
+        """Add canonical incidents to the batch; ``progress`` gets the share of these written."""
+
+    def commit(self, meta: BatchMeta) -> BatchRecord:
+        """Store the batch with ``meta``'s provenance and counts; nothing is stored before."""
+
+
+def _batch_fields(meta: BatchMeta) -> dict[str, Any]:
+    """The ``batches`` columns that come from ``meta`` (the accepted count is the rows written)."""
+    return {
+        "file_name": meta.file_name,
+        "sha256": meta.sha256,
+        "format": meta.format,
+        "user_name": meta.user_name,
+        "rows_read": meta.rows_read,
+        "rows_rejected": meta.rows_rejected,
+        "rows_duplicate": meta.rows_duplicate,
+    }
+
+
+def _import_details(rows: int, meta: BatchMeta) -> str:
+    return f"{rows} rows from {meta.file_name}{actor_details(meta.user_name, meta.role)}"
+
+
+class _SqlBatchWriter:
+    """A batch written on this process's connection, inside one open transaction."""
+
+    def __init__(
+        self, conn: Any, transaction: Any, batch_id: str, created_at: datetime, batch_key: int
+    ) -> None:
+        self.batch_id = batch_id
+        self._conn, self._transaction = conn, transaction
+        self._created_at, self._batch_key = created_at, batch_key
+        self._rows = 0
+
+    def write(self, incidents: pd.DataFrame, progress: Callable[[float], None] | None = None) -> None:
+        frame = conform_incidents(incidents)
+        # Insert in primary-key order: the id index then grows at its right edge instead of
+        # splitting pages all over the tree. Chunks are taken in this order one at a time
+        # (no sorted copy); pyarrow sorts the ids without a Python string per row.
+        order = pc.sort_indices(pa.array(frame["incident_id"].array)).to_numpy()
+        labels = encode_labels(self._conn, frame)
+        columns, chunks = _to_rows(frame, labels, self._batch_key, order)
+        written = 0
+        for count in _insert_chunks(self._conn, columns, _prefetched(chunks)):
+            written += count
+            if progress is not None:
+                progress(written / max(len(frame), 1))
+        self._rows += len(frame)
+
+    def commit(self, meta: BatchMeta) -> BatchRecord:
+        conn, table = self._conn, schema.batches
+        conn.execute(
+            update(table)
+            .where(table.c.batch_id == self.batch_id)
+            .values(**_batch_fields(meta), rows_accepted=self._rows)
+        )
+        IncidentStore._log(conn, meta.user_name, "import", self.batch_id, _import_details(self._rows, meta))
+        IncidentStore._bump_version(conn)
+        IncidentStore._bump_incidents_version(conn)
+        self._transaction.commit()
+        return BatchRecord(batch_id=self.batch_id, rows_accepted=self._rows, created_at=self._created_at)
+
+
+class _BulkBatchWriter:
+    """A batch written by the SQLite child process (:mod:`incidents.store.sqlite_bulk`)."""
+
+    def __init__(self, bulk: SqliteBulkBatch) -> None:
+        self.batch_id = bulk.batch_id
+        self._bulk = bulk
+
+    def write(self, incidents: pd.DataFrame, progress: Callable[[float], None] | None = None) -> None:
+        # Handed over in parts; the pipe paces the handing-over to the child's writing.
+        for start in range(0, len(incidents), BULK_CHUNK_ROWS):
+            part = incidents.iloc[start : start + BULK_CHUNK_ROWS]
+            self._bulk.write(part)
+            if progress is not None:
+                progress(min(start + BULK_CHUNK_ROWS, len(incidents)) / max(len(incidents), 1))
+
+    def commit(self, meta: BatchMeta) -> BatchRecord:
+        rows = self._bulk.commit(
+            _batch_fields(meta), _import_details(self._bulk.rows, meta), datetime.now(UTC)
+        )
+        return BatchRecord(batch_id=self.batch_id, rows_accepted=rows, created_at=self._bulk.created_at)
+
+
 class IncidentStore:
     """Incidents, batches and audit in one SQL database. Open it with :func:`open_store`."""
 
@@ -557,35 +650,45 @@ class IncidentStore:
         ``progress`` receives the written share (0-1) after each chunk; if it raises,
         the transaction rolls back and nothing of the batch is stored.
         """
+        with self.batch_writer(meta, expected_rows=len(incidents)) as batch:
+            batch.write(incidents, progress)
+            return batch.commit(meta)
+
+    @contextmanager
+    def batch_writer(self, meta: BatchMeta, expected_rows: int = 0) -> Iterator[BatchWriter]:
+        """One new batch written in parts, as one transaction.
+
+        ``write`` the incidents in as many parts as convenient (an import streams them as it
+        validates), then ``commit(meta)`` with the final counts. Leaving the block without a
+        successful commit, an error included, rolls everything back: nothing is stored.
+        Large SQLite batches (``expected_rows`` >= :data:`BULK_MIN_ROWS`) are written by a
+        child process (:mod:`incidents.store.sqlite_bulk`) while the caller goes on.
+        """
         now = datetime.now(UTC)
         batch_id = new_batch_id(now)
-        frame = conform_incidents(incidents)
-        # Insert in primary-key order: the id index then grows at its right edge instead of
-        # splitting pages all over the tree. Chunks are taken in this order one at a time
-        # (no sorted copy of the whole batch).
-        # pyarrow sorts the ids in C without making a Python string per row (peak memory).
-        order = pc.sort_indices(pa.array(frame["incident_id"].array)).to_numpy()
+        database = self._bulk_database(expected_rows)
         duplicate_errors: tuple[type[BaseException], ...] = (
             IntegrityError,
             *_dbapi_integrity_errors(self._engine),
         )
         try:
-            with self._engine.begin() as conn:
-                # First statement of the transaction is a write: on SQLite it takes the write
-                # lock now, so the batch key and new label ids below cannot race another writer.
-                batch_key = self._insert_batch(conn, batch_id, now, meta, len(frame))
-                labels = encode_labels(conn, frame)
-                written = 0
-                columns, chunks = _to_rows(frame, labels, batch_key, order)
-                for count in _insert_chunks(conn, columns, _prefetched(chunks)):
-                    written += count
-                    if progress is not None:
-                        progress(written / max(len(frame), 1))
-                actor = actor_details(meta.user_name, meta.role)
-                details = f"{len(frame)} rows from {meta.file_name}{actor}"
-                self._log(conn, meta.user_name, "import", batch_id, details)
-                self._bump_version(conn)
-                self._bump_incidents_version(conn)
+            if database is not None:
+                bulk = SqliteBulkBatch(database, batch_id, now, _batch_fields(meta))
+                try:
+                    yield _BulkBatchWriter(bulk)
+                finally:
+                    bulk.close()
+                return
+            with self._engine.connect() as conn:
+                transaction = conn.begin()
+                try:
+                    # First statement of the transaction is a write: on SQLite it takes the write
+                    # lock now, so the batch key and new label ids cannot race another writer.
+                    batch_key = self._insert_batch(conn, batch_id, now, meta, 0)
+                    yield _SqlBatchWriter(conn, transaction, batch_id, now, batch_key)
+                finally:
+                    if transaction.is_active:
+                        transaction.rollback()
         except duplicate_errors as exc:
             raise StoreError(
                 "the batch holds incident ids that are already stored; nothing was written. "
@@ -593,7 +696,18 @@ class IncidentStore:
             ) from exc
         except OperationalError as exc:
             raise StoreError(f"could not write to the store {self.describe()}: {exc.orig}") from exc
-        return BatchRecord(batch_id=batch_id, rows_accepted=len(frame), created_at=now)
+
+    def _bulk_database(self, expected_rows: int) -> Path | None:
+        """The SQLite file a child process should write this batch to, or None (write here)."""
+        database = self.url.database
+        if (
+            self.backend != "sqlite"
+            or expected_rows < BULK_MIN_ROWS
+            or database in (None, "", ":memory:")
+            or not bulk_available()
+        ):
+            return None
+        return Path(str(database)).resolve()
 
     def undo_batch(self, batch_id: str, user_name: str = "local", *, role: str = "") -> int:
         """Remove exactly the rows (incidents or sites) of ``batch_id``; keep the batch, audit the undo."""

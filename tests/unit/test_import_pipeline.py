@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from incidents.cli import main
 from incidents.errors import FileLevelError
 from incidents.ingest.pipeline import commit_import, import_file, prepare_import
 from incidents.store import IncidentStore
+from tests.conftest import WRITER_KINDS, open_test_store
+
+
+@pytest.fixture(params=WRITER_KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
+    """Both backends, and SQLite's child-process batch writer (tests/conftest.py)."""
+    yield from open_test_store(request, tmp_path, request.param)
+
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 UCDP_SAMPLE = (
@@ -209,6 +218,7 @@ def test_cli_import_report_json_and_exit_codes(
 def test_generic_file_geocodes_names_and_flags_ambiguity_swaps_and_gaps(
     tmp_path: Path, store: IncidentStore
 ) -> None:
+
     from incidents.ingest.mapping import ColumnMapping
 
     mapping = ColumnMapping(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,14 @@ from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, load_mappin
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import ImportIssue
 from incidents.store import IncidentStore
+from tests.conftest import WRITER_KINDS, open_test_store
+
+
+@pytest.fixture(params=WRITER_KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
+    """Both backends, and SQLite's child-process batch writer (tests/conftest.py)."""
+    yield from open_test_store(request, tmp_path, request.param)
+
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 ACLED = FIXTURES / "acled_api_sample.csv"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +16,13 @@ from incidents.errors import BatchNotFoundError, StoreError, StoreURLError
 from incidents.geolocate import attach_admin_units
 from incidents.store import BatchMeta, IncidentStore, open_store, resolve_db_url
 from incidents.store.migrations import LATEST_VERSION, current_version
+from tests.conftest import WRITER_KINDS, open_test_store
+
+
+@pytest.fixture(params=WRITER_KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
+    """Both backends, and SQLite's child-process batch writer (tests/conftest.py)."""
+    yield from open_test_store(request, tmp_path, request.param)
 
 
 def incidents(ids: list[str], dataset: str = "manual") -> pd.DataFrame:
@@ -144,6 +153,7 @@ def test_failure_mid_commit_leaves_the_store_unchanged(
     store.add_batch(incidents(["keep"]), META)
     before = (store.count_incidents(), len(store.list_batches()), store.data_version())
     monkeypatch.setattr(sql, "INSERT_CHUNK_ROWS", 2)  # several chunks, so the failure is mid-way
+    monkeypatch.setattr(sql, "BULK_CHUNK_ROWS", 2)  # the same for the child-process writer
     calls: list[float] = []
 
     def fail_after_first_chunk(share: float) -> None:

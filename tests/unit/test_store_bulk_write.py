@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +13,7 @@ import pandas as pd
 import pytest
 
 import incidents.store.sql as sql
+from incidents.errors import StoreError
 from incidents.ingest.adapters import _fold as fold_label
 from incidents.ingest.parse import _fold as fold_date_text
 from incidents.ingest.parse import remove_whitespace
@@ -74,3 +79,93 @@ def test_vectorised_text_helpers_match_the_python_regex() -> None:
         .str.strip()
     )
     assert fold_label(cells).equals(expected_label)
+
+
+def _bulk_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IncidentStore:
+    monkeypatch.setattr(sql, "BULK_MIN_ROWS", 0)
+    store = open_store(f"sqlite:///{tmp_path / 'bulk.db'}")
+    store.add_batch(incidents(["kept"]), META)
+    return store
+
+
+def test_a_killed_writer_process_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _bulk_store(tmp_path, monkeypatch)
+    before = (store.count_incidents(), len(store.list_batches()), store.data_version())
+    with pytest.raises(StoreError, match="writer process stopped"), store.batch_writer(META) as batch:
+        batch.write(incidents(["a", "b"]))
+        assert isinstance(batch, sql._BulkBatchWriter)
+        batch._bulk._process.kill()
+        batch._bulk._process.wait()
+        batch.write(incidents(["c"]))
+        batch.commit(META)
+    assert (store.count_incidents(), len(store.list_batches()), store.data_version()) == before
+    store.add_batch(incidents(["d"]), META)  # no lock or half batch left behind
+    assert sorted(store.load_incidents()["incident_id"]) == ["manual:d", "manual:kept"]
+    store.close()
+
+
+def test_readers_see_the_old_rows_until_the_writer_process_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _bulk_store(tmp_path, monkeypatch)
+    reader = open_store(f"sqlite:///{tmp_path / 'bulk.db'}")
+    with store.batch_writer(META) as batch:
+        batch.write(incidents(["a", "b", "c"]))
+        assert reader.count_incidents() == 1  # WAL: readers never wait for the writer
+        assert reader.load_incidents()["incident_id"].tolist() == ["manual:kept"]
+        record = batch.commit(META)
+    assert record.rows_accepted == 3
+    assert reader.count_incidents() == 4
+    with reader.engine.connect() as conn:  # the child skips SQLite's own check: nothing to find
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    reader.close()
+    store.close()
+
+
+PARENT_DIES_MID_BATCH = """
+import os, sys
+sys.path.insert(0, {root!r})
+import incidents.store.sql as sql
+from incidents.store import open_store
+from tests.unit.test_store import incidents
+from tests.unit.test_store_bulk_write import META
+sql.BULK_MIN_ROWS = 0
+store = open_store({url!r})
+with store.batch_writer(META) as batch:
+    batch.write(incidents(["a", "b", "c"]))
+    print(batch._bulk._process.pid, flush=True)
+    os.kill(os.getpid(), 9)  # killed mid-import, before commit
+"""
+
+
+def test_an_import_killed_mid_batch_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _bulk_store(tmp_path, monkeypatch)
+    before = (store.count_incidents(), len(store.list_batches()), store.data_version())
+    root = str(Path(__file__).resolve().parents[2])
+    script = PARENT_DIES_MID_BATCH.format(root=root, url=f"sqlite:///{tmp_path / 'bulk.db'}")
+    parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert parent.returncode == -9, parent.stderr
+    child_pid = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(child_pid) and time.monotonic() < deadline:  # the child sees its input end
+        time.sleep(0.05)
+    assert not _alive(child_pid)
+    assert (store.count_incidents(), len(store.list_batches()), store.data_version()) == before
+    store.add_batch(incidents(["d"]), META)  # the write lock was released
+    assert store.count_incidents() == 2
+    store.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
