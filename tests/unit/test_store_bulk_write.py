@@ -19,6 +19,7 @@ from incidents.ingest.parse import _fold as fold_date_text
 from incidents.ingest.parse import remove_whitespace
 from incidents.store import BatchMeta, IncidentStore, open_store
 from tests.unit.test_store import incidents
+from tests.unit.test_store_compact import rich_incidents
 
 META = BatchMeta(file_name="f.csv", sha256="0" * 64, format="generic", rows_read=3)
 
@@ -131,6 +132,7 @@ sys.path.insert(0, {root!r})
 import incidents.store.sql as sql
 from incidents.store import open_store
 from tests.unit.test_store import incidents
+from tests.unit.test_store_compact import rich_incidents
 from tests.unit.test_store_bulk_write import META
 sql.BULK_MIN_ROWS = 0
 store = open_store({url!r})
@@ -169,3 +171,32 @@ def _alive(pid: int) -> bool:
     # A zombie (exited, not yet reaped by init) counts as gone.
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+def _stored_cells(store: IncidentStore) -> dict[str, list[tuple[object, ...]]]:
+    """Every cell with its SQLite storage class, minus ids and clock times (they differ by design)."""
+    skip = {"batch_id", "created_at", "at"}
+    cells: dict[str, list[tuple[object, ...]]] = {}
+    with store.engine.connect() as conn:
+        for table in ("incident_rows", "labels", "batches", "audit", "store_meta"):
+            names = [
+                row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})") if row[1] not in skip
+            ]
+            select_list = ", ".join(f"typeof({name}), {name}" for name in names)
+            cells[table] = [tuple(row) for row in conn.exec_driver_sql(f"SELECT {select_list} FROM {table}")]
+    return cells
+
+
+def test_both_sqlite_writers_store_identical_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    batches = [rich_incidents([f"a{i}" for i in range(7)]), rich_incidents(["u1", "u2"], dataset="ucdp")]
+    meta = BatchMeta(file_name="f.csv", sha256="1" * 64, format="acled", user_name="ana", role="analyst")
+    stores = {}
+    for kind, threshold in (("here", 10**9), ("child", 0)):
+        monkeypatch.setattr(sql, "BULK_MIN_ROWS", threshold)
+        stores[kind] = open_store(f"sqlite:///{tmp_path / f'{kind}.db'}")
+        for frame in batches:
+            stores[kind].add_batch(frame, meta)
+    assert _stored_cells(stores["child"]) == _stored_cells(stores["here"])
+    assert _stored_cells(stores["here"])["incident_rows"]  # not vacuously equal
+    for store in stores.values():
+        store.close()
