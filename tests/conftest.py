@@ -1,11 +1,15 @@
 """Shared fixtures: real stores (SQLite always; PostgreSQL when SAHEL_TEST_PG_URL is set).
 
 In CI (``CI=true``) a missing PostgreSQL is a failure, not a skip: `.ci/run` starts one.
+The spatial lookup cache (``SAHEL_CACHE_DIR``) points at a fresh directory for the whole
+run, so tests never read or write the user's ``~/.cache`` (app and e2e servers inherit it).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +19,26 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import incidents.store.sql as store_sql
+from geodata.assign_cache import CACHE_DIR_ENV
 from incidents.store import IncidentStore, open_store
 
 PG_ENV = "SAHEL_TEST_PG_URL"
+_saved_cache_env: list[str | None] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A private lookup cache, set before collection so code run at import time sees it too."""
+    _saved_cache_env.append(os.environ.get(CACHE_DIR_ENV))
+    os.environ[CACHE_DIR_ENV] = tempfile.mkdtemp(prefix="sahel-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = os.environ.pop(CACHE_DIR_ENV, None)
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+    previous = _saved_cache_env.pop() if _saved_cache_env else None
+    if previous is not None:
+        os.environ[CACHE_DIR_ENV] = previous
 
 
 def in_ci() -> bool:
