@@ -13,12 +13,18 @@ Exactly one unit per point, never a loop per point. Three ideas make it fast and
   a cell whose shrunk box meets no piece answers "no unit". These answers are the ones the
   piece index gives (no other piece can contain such a point), so only points in mixed
   cells, near cell edges or with non-finite coordinates go through the STRtree.
+
+Building the pieces and the table costs about a second per process; :mod:`geodata.assign_cache`
+keeps them on disk, keyed on the layer's geometries and on this module, so only the first
+process on a machine pays it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -29,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from geodata import assign_cache
 from geodata.boundaries import ADMIN1_FILE, ADMIN2_FILE, load_admin1, load_admin2
 
 #: Grid cell size (degrees) for cutting polygons; measured best between 0.5 and 1.
@@ -43,8 +50,8 @@ CELL_REFINEMENTS: Final = 4
 #: Points closer than this (degrees, ~1 cm) to their cell's edge take the STRtree path.
 CELL_MARGIN_DEGREES: Final = 1e-7
 #: Batches smaller than this do not build the lookup table (building both layers' tables
-#: costs about as much as querying the STRtree for this many points); once built, every
-#: batch uses it. The answers are the same either way.
+#: costs about as much as querying the STRtree for this many points); once built, or loaded
+#: from the on-disk cache, every batch uses it. The answers are the same either way.
 CELL_TABLE_MIN_POINTS: Final = 200_000
 #: Lookup-table value of a cell that must go through the STRtree.
 _MIXED: Final = -2
@@ -121,15 +128,18 @@ class _GridIndex:
 
     tree: shapely.STRtree
     piece_unit: npt.NDArray[np.int64]
+    _cells: _CellTable | None = field(default=None, repr=False)
 
-    @cached_property
+    @property
     def cells(self) -> _CellTable:
-        """The lookup table, built on first use (a few tenths of a second per layer)."""
-        return _build_cell_table(self)
+        """The lookup table, built on first use (a few tenths of a second per layer) unless given."""
+        if self._cells is None:
+            self._cells = _build_cell_table(self)
+        return self._cells
 
     @property
     def has_cells(self) -> bool:
-        return "cells" in self.__dict__
+        return self._cells is not None
 
 
 def _classify_boxes(
@@ -208,18 +218,67 @@ class _Layer:
     columns: dict[str, pa.Array]
 
 
-def _layer(frame: gpd.GeoDataFrame) -> _Layer:
+@lru_cache(maxsize=1)
+def _builder_fingerprint() -> Mapping[str, object] | None:
+    """Everything besides the geometries that the pieces and the cell table depend on.
+
+    This module's source stands in for the building code, so editing it never leaves a
+    stale cache behind. The shapely and GEOS versions are included because another
+    intersection algorithm may cut the pieces a hair differently. ``None`` (no caching)
+    if the source cannot be read.
+    """
+    try:
+        source = Path(__file__).read_bytes()
+    except OSError:
+        return None
+    return {
+        "GRID_DEGREES": GRID_DEGREES,
+        "CELL_DEGREES": CELL_DEGREES,
+        "CELL_MARGIN_DEGREES": CELL_MARGIN_DEGREES,
+        "CELL_REFINEMENTS": CELL_REFINEMENTS,
+        "builder_sha256": hashlib.sha256(source).hexdigest(),
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "numpy": np.__version__,
+    }
+
+
+def _grid_index(geometries: npt.NDArray[np.object_], label: str) -> _GridIndex:
+    """The layer's pieces and cell table: loaded from the on-disk cache, else built (and stored).
+
+    When the cache can be written, the cell table is built at once so that the next process
+    gets it too; otherwise it stays lazy, as without a cache.
+    """
+    fingerprint = _builder_fingerprint()
+    if fingerprint is None:
+        return _subdivide(geometries, GRID_DEGREES)
+    key = assign_cache.cache_key(geometries, fingerprint)
+    cached = assign_cache.load_lookup(label, key, len(geometries))
+    if cached is not None:
+        cells = _CellTable(cached.kx0, cached.ky0, cached.cell_unit)
+        return _GridIndex(shapely.STRtree(cached.pieces), cached.piece_unit, cells)
+    index = _subdivide(geometries, GRID_DEGREES)
+    if assign_cache.writable_cache_dir() is not None:
+        table = index.cells
+        lookup = assign_cache.LayerLookup(
+            index.tree.geometries, index.piece_unit, table.unit, table.kx0, table.ky0
+        )
+        assign_cache.store_lookup(label, key, lookup)
+    return index
+
+
+def _layer(frame: gpd.GeoDataFrame, label: str) -> _Layer:
     columns = {
         name: pa.array(frame[name].to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
         for name in frame.columns
         if name != "geometry"
     }
-    return _Layer(_subdivide(frame.geometry.to_numpy(), GRID_DEGREES), frame, columns)
+    return _Layer(_grid_index(frame.geometry.to_numpy(), label), frame, columns)
 
 
 @lru_cache(maxsize=4)
 def _layer_at(path: Path, level: int) -> _Layer:
-    return _layer(load_admin1(path) if level == 1 else load_admin2(path))
+    return _layer(load_admin1(path) if level == 1 else load_admin2(path), f"{path.stem}_level{level}")
 
 
 def _admin1_layer() -> _Layer:
