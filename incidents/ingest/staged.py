@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final, Literal
 
 import pandas as pd
@@ -86,6 +86,14 @@ class StagedTable:
     format: str  # acled | ucdp | generic
     #: canonical column -> the source column it came from (for the report's "column" field)
     source_columns: dict[str, str] = field(default_factory=dict)
+
+    def rows(self, start: int, stop: int) -> StagedTable:
+        """Rows ``start:stop`` (positions) with their lines: what validation checks one chunk at a time.
+
+        A positional slice shares the table's buffers (no copy), so chunking a large file
+        costs no memory of its own.
+        """
+        return replace(self, frame=self.frame.iloc[start:stop], lines=self.lines.iloc[start:stop])
 
 
 @dataclass(frozen=True)
