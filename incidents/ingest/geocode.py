@@ -73,6 +73,10 @@ class PlaceResolution:
     detail: str = ""
 
 
+#: Resolutions by (normalised name, ISO3 scope) key, carried over the chunks of one file.
+PlaceCache = dict[str, PlaceResolution]
+
+
 @lru_cache(maxsize=1)
 def country_keys() -> dict[str, str]:
     """Normalised country spelling -> ISO3, for every covered country."""
@@ -145,13 +149,19 @@ def choose_place(name: str, found: pd.DataFrame) -> PlaceResolution:
     )
 
 
-def resolve_places(names: pd.Series, countries: pd.Series, lookup: PlaceLookup) -> pd.DataFrame:
+def resolve_places(
+    names: pd.Series, countries: pd.Series, lookup: PlaceLookup, cache: PlaceCache | None = None
+) -> pd.DataFrame:
     """Place each row by name: status, latitude, longitude, geo_precision, detail (aligned with ``names``).
 
     Looks up each distinct (normalised name, ISO3 scope) once, so a million rows naming
     fifty villages cost fifty lookups. Rows without a name get status ``not_found``.
     A scope the gazetteer does not know (``ValueError`` from the lookup) finds nothing:
     searching every country instead could place the row in the wrong one.
+
+    A message quotes the name as its first row spells it ("Boni", not a later "BONI");
+    ``cache`` keeps the resolutions of earlier chunks of the same file, so a file checked
+    in chunks, in order, quotes the spelling of the file's first row, as when checked whole.
     """
     present = names.notna().to_numpy(dtype=bool)
     norm = names.map({value: normalise_place_name(str(value)) for value in names.dropna().unique()})
@@ -160,6 +170,10 @@ def resolve_places(names: pd.Series, countries: pd.Series, lookup: PlaceLookup) 
     first = pd.Series(np.arange(len(codes))).groupby(codes).first()
     resolved: list[PlaceResolution] = []
     for code in range(len(uniques)):
+        key = str(uniques[code])
+        if cache is not None and key in cache:
+            resolved.append(cache[key])
+            continue
         position = int(first[code])
         name, scope = str(names.iloc[position]), countries.iloc[position]
         scope_value = None if pd.isna(scope) else str(scope)
@@ -168,6 +182,8 @@ def resolve_places(names: pd.Series, countries: pd.Series, lookup: PlaceLookup) 
         except ValueError:
             found = pd.DataFrame()
         resolved.append(choose_place(name, found))
+        if cache is not None:
+            cache[key] = resolved[-1]
     resolved.append(PlaceResolution("not_found"))  # code -1: no name
     table = pd.DataFrame(
         {

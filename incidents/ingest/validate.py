@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from geodata.assign import ASSIGNED_COLUMNS, AdminUnits, locate_admin_units
 from geodata.gazetteer import find_places
-from incidents.ingest.geocode import resolve_countries, resolve_places
+from incidents.ingest.geocode import PlaceCache, resolve_countries, resolve_places
 from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
 from incidents.ingest.staged import ImportIssue, StagedTable
@@ -261,7 +261,9 @@ def _check_coordinates(
     return both & ~null_island
 
 
-def _check_places(rows: _Rows, lookup: Callable[..., pd.DataFrame], issues: IssueCollector) -> np.ndarray:
+def _check_places(
+    rows: _Rows, lookup: Callable[..., pd.DataFrame], places: PlaceCache | None, issues: IssueCollector
+) -> np.ndarray:
     """Place rows without coordinates by name; fill lat/lon/geo_precision; return the placed mask."""
     no_coords = rows.missing["latitude"] & rows.missing["longitude"]
     location = rows.text["location"]
@@ -278,7 +280,7 @@ def _check_places(rows: _Rows, lookup: Callable[..., pd.DataFrame], issues: Issu
     if len(todo) == 0:
         return placed
     scope = resolve_countries(rows.text["reported_country"].iloc[todo])
-    found = resolve_places(location.iloc[todo], scope, lookup)  # labelled by row position
+    found = resolve_places(location.iloc[todo], scope, lookup, places)  # labelled by row position
     scope_note = scope.map(lambda iso3: f" in {iso3}" if isinstance(iso3, str) else "").astype("string")
     status = found["status"].to_numpy(dtype=object)
     detail = found["detail"].astype("string")
@@ -615,12 +617,17 @@ def validate_staged(
     today: date | None = None,
     dayfirst: bool = True,
     gazetteer_lookup: Callable[..., pd.DataFrame] = find_places,
+    places: PlaceCache | None = None,
 ) -> ValidationResult:
     """Parse and check every row of ``staged``; accept rows without errors as canonical incidents.
 
     ``today`` bounds ``future_date`` (default: the system date); ``dayfirst`` reads
     ``01/02/2022`` as 1 February; ``gazetteer_lookup(name, country_iso3)`` places rows
     that have a place name but no coordinates (:func:`geodata.gazetteer.find_places`).
+
+    Every check looks at one row alone, so the chunks of a file, validated in order, give
+    the whole file's answer; the one thing carried between them is ``places``, the place
+    names resolved so far (see :func:`~incidents.ingest.geocode.resolve_places`).
     """
     frame = staged.frame.reset_index(drop=True)
     lines = np.asarray(staged.lines, dtype=np.int64)
@@ -643,7 +650,7 @@ def validate_staged(
     _check_source_dataset(rows, issues)
     _check_dates(rows, bad_date, today or date.today(), issues)
     usable = _check_coordinates(rows, bad_lat, bad_lon, issues)
-    placed = _check_places(rows, gazetteer_lookup, issues)
+    placed = _check_places(rows, gazetteer_lookup, places, issues)
     units = _check_coverage(rows, usable, placed, issues)
     _check_country(rows, units, issues)
     _check_fatalities(rows, bad_fatalities, issues)
