@@ -43,6 +43,7 @@ from geodata.assign import ASSIGNED_COLUMNS, AdminUnits, locate_admin_units
 from geodata.gazetteer import find_places
 from incidents.ingest.geocode import PlaceCache, resolve_countries, resolve_places
 from incidents.ingest.issues import ForFlagged, IssueCollector
+from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
 from incidents.ingest.staged import ImportIssue, StagedTable
 from incidents.mappings import derive_actor_group
@@ -617,7 +618,7 @@ def validate_staged(
     today: date | None = None,
     dayfirst: bool = True,
     gazetteer_lookup: Callable[..., pd.DataFrame] = find_places,
-    places: PlaceCache | None = None,
+    memo: ValidationMemo | None = None,
 ) -> ValidationResult:
     """Parse and check every row of ``staged``; accept rows without errors as canonical incidents.
 
@@ -625,15 +626,15 @@ def validate_staged(
     ``01/02/2022`` as 1 February; ``gazetteer_lookup(name, country_iso3)`` places rows
     that have a place name but no coordinates (:func:`geodata.gazetteer.find_places`).
 
-    Every check looks at one row alone, so the chunks of a file, validated in order, give
-    the whole file's answer; the one thing carried between them is ``places``, the place
-    names resolved so far (see :func:`~incidents.ingest.geocode.resolve_places`).
+    Every check looks at one row alone, so the chunks of a file, validated in order with
+    one ``memo`` (:class:`~incidents.ingest.memo.ValidationMemo`), give the whole file's answer.
     """
     frame = staged.frame.reset_index(drop=True)
     lines = np.asarray(staged.lines, dtype=np.int64)
     issues = IssueCollector(lines, staged.source_columns)
     text = {name: _text(frame, name) for name in _TEXT_COLUMNS}
-    dates, bad_date = _parse_distinct(text["event_date"], lambda cells: parse_dates(cells, dayfirst=dayfirst))
+    read_dates = memo.parse_dates if memo is not None else parse_dates
+    dates, bad_date = _parse_distinct(text["event_date"], lambda cells: read_dates(cells, dayfirst=dayfirst))
     lat, bad_lat = _parse_distinct(text["latitude"], parse_coordinates)
     lon, bad_lon = _parse_distinct(text["longitude"], parse_coordinates)
     fatalities, bad_fatalities = _parse_distinct(text["fatalities"], parse_fatalities)
@@ -650,7 +651,7 @@ def validate_staged(
     _check_source_dataset(rows, issues)
     _check_dates(rows, bad_date, today or date.today(), issues)
     usable = _check_coordinates(rows, bad_lat, bad_lon, issues)
-    placed = _check_places(rows, gazetteer_lookup, places, issues)
+    placed = _check_places(rows, gazetteer_lookup, memo.places if memo is not None else None, issues)
     units = _check_coverage(rows, usable, placed, issues)
     _check_country(rows, units, issues)
     _check_fatalities(rows, bad_fatalities, issues)
