@@ -70,7 +70,10 @@ class DedupeResult:
 
 
 def _large_strings(values: pd.Series) -> pa.ChunkedArray:
-    return pa.chunked_array([pa.array(values.astype("string").array)], type=pa.large_string())
+    strings = values.astype("string").array
+    if isinstance(strings, pd.arrays.ArrowStringArray):  # its chunks as they are: no concatenation
+        return strings.__arrow_array__().cast(pa.large_string())
+    return pa.chunked_array([pa.array(strings)], type=pa.large_string())
 
 
 class _KeptIds:
