@@ -4,37 +4,44 @@
 the report before the user confirms and the CLI can do a dry run; :func:`commit_import`
 writes the prepared rows atomically. A file-level problem raises
 :class:`~incidents.errors.FileLevelError` before anything is written.
+
+Preparing is :func:`~incidents.ingest.stream.prepare_stream` with its chunks collected:
+one code path whether the rows are written in one piece or as they are checked.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Final
 
-import numpy as np
 import pandas as pd
 
-from incidents.errors import FileLevelError
-from incidents.ingest.adapters import adapt
-from incidents.ingest.dedupe import find_duplicates
-from incidents.ingest.detect import detect_format
-from incidents.ingest.mapping import ColumnMapping, suggest_mapping
+from incidents.ingest.mapping import ColumnMapping
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import RawTable
-from incidents.ingest.table import read_raw_table
-from incidents.ingest.validate import validate_staged
+from incidents.ingest.stream import (
+    CHUNK_ROWS,
+    DEFAULT_MAX_BYTES,
+    FORMATS,
+    PREVIEW_ROWS,
+    Progress,
+    no_progress,
+    prepare_stream,
+)
 from incidents.store import BatchMeta, IncidentStore
 
-FORMATS: Final = ("auto", "acled", "ucdp", "generic")
-DEFAULT_MAX_BYTES: Final = 200 * 2**20
-#: Rows of the file kept for the preview once the file is staged.
-PREVIEW_ROWS: Final = 20
-
-Progress = Callable[[float, str], None]
+__all__ = [
+    "CHUNK_ROWS",
+    "DEFAULT_MAX_BYTES",
+    "FORMATS",
+    "PREVIEW_ROWS",
+    "PreparedImport",
+    "Progress",
+    "commit_import",
+    "import_file",
+    "prepare_import",
+]
 
 
 @dataclass(frozen=True)
@@ -50,27 +57,6 @@ class PreparedImport:
         return self.raw.frame.head(PREVIEW_ROWS)
 
 
-def _head(raw: RawTable) -> RawTable:
-    """The first rows of ``raw`` in buffers of their own (a slice would keep the whole file alive)."""
-    first = np.arange(min(PREVIEW_ROWS, len(raw.frame)))
-    return replace(raw, frame=raw.frame.take(first), lines=raw.lines.take(first))
-
-
-def _noop(_share: float, _label: str) -> None:
-    return None
-
-
-def _read_bytes(source: Path | bytes) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    try:
-        return source.read_bytes()
-    except OSError as exc:
-        raise FileLevelError(
-            f"cannot read {source}: {exc.strerror or exc}; check the path and its permissions"
-        ) from exc
-
-
 def prepare_import(
     source: Path | bytes,
     store: IncidentStore,
@@ -81,50 +67,27 @@ def prepare_import(
     dayfirst: bool = True,
     today: date | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> PreparedImport:
-    """Read and validate ``source`` against ``store`` without writing anything."""
-    if fmt not in FORMATS:
-        raise FileLevelError(f"unknown format {fmt!r}; use one of {list(FORMATS)}")
-    name = file_name or (source.name if isinstance(source, Path) else "upload")
-    if isinstance(source, Path) and source.is_file() and source.stat().st_size > max_bytes:
-        # Refuse before reading a huge file into memory.
-        read_raw_table(source, file_name=name, max_bytes=max_bytes)
-    data = _read_bytes(source)
-    sha256 = hashlib.sha256(data).hexdigest()
-    progress(0.05, "reading the file")
-    raw = read_raw_table(data, file_name=name, max_bytes=max_bytes)
-    del data  # the table replaces the bytes; do not hold a copy of the file while validating
-    detected = detect_format(list(raw.frame.columns)) if fmt == "auto" else fmt
-    if detected == "generic" and mapping is None:
-        mapping = suggest_mapping(list(raw.frame.columns))
-    if mapping is not None:
-        dayfirst = mapping.date_dayfirst
-    progress(0.2, f"mapping columns ({detected})")
-    staged = adapt(raw, detected, mapping)
-    warnings, raw = raw.warnings, _head(raw)  # validation peaks in memory: drop columns it does not use
-    progress(0.35, "validating rows")
-    validation = validate_staged(staged, today=today, dayfirst=dayfirst)
-    progress(0.7, "checking duplicates")
-    dedupe = find_duplicates(
-        validation.accepted, validation.accepted_lines, store, source_columns=staged.source_columns
+    """Read and validate ``source`` against ``store`` without writing anything.
+
+    ``chunk_rows`` changes memory use and nothing else: rows and report are the same.
+    """
+    stream = prepare_stream(
+        source,
+        store,
+        file_name=file_name,
+        fmt=fmt,
+        mapping=mapping,
+        dayfirst=dayfirst,
+        today=today,
+        max_bytes=max_bytes,
+        progress=progress,
+        chunk_rows=chunk_rows,
     )
-    issues = sorted([*validation.issues, *dedupe.issues], key=lambda issue: (issue.line or 0, issue.code))
-    report = ImportReport(
-        file=name,
-        sha256=sha256,
-        format=detected,
-        batch_id=None,
-        rows_read=validation.rows_read,
-        rows_accepted=len(dedupe.kept),
-        rows_rejected=validation.rows_rejected,
-        rows_duplicate=dedupe.rows_duplicate,
-        issues=tuple(issues),
-        warnings=warnings,
-        dry_run=True,
-    )
-    progress(0.8, "ready to commit")
-    return PreparedImport(report=report, rows=dedupe.kept, raw=raw)
+    rows = stream.collect()
+    return PreparedImport(report=stream.report(), rows=rows, raw=stream.raw)
 
 
 def commit_import(
@@ -133,7 +96,7 @@ def commit_import(
     *,
     user_name: str = "local",
     role: str = "",
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
 ) -> ImportReport:
     """Write the prepared rows as one batch (all or nothing); return the final report.
 
