@@ -70,8 +70,9 @@ class DedupeResult:
 
 
 def _large_strings(values: pd.Series) -> pa.ChunkedArray:
+    """Ids as Arrow large strings; an Arrow-backed column keeps its chunks (no copy of a million ids)."""
     strings = values.astype("string").array
-    if isinstance(strings, pd.arrays.ArrowStringArray):  # its chunks as they are: no concatenation
+    if isinstance(strings, pd.arrays.ArrowStringArray):
         return strings.__arrow_array__().cast(pa.large_string())
     return pa.chunked_array([pa.array(strings)], type=pa.large_string())
 
