@@ -78,9 +78,10 @@ def _read_bytes(source: Path | bytes) -> bytes:
 class PreparedStream:
     """A staged file whose rows to write come chunk by chunk, and then its report.
 
-    ``file``, ``sha256``, ``format``, ``warnings`` and ``preview`` are known at once;
-    :meth:`chunks` validates and deduplicates as it is iterated (once), and
-    :meth:`report` is available when it is exhausted.
+    ``file``, ``sha256``, ``format``, ``warnings``, ``preview`` and ``rows_read`` (the
+    file's rows: at most that many will be written, e.g. a batch writer's expected size)
+    are known at once; :meth:`chunks` validates and deduplicates as it is iterated (once),
+    and :meth:`report` is available when it is exhausted.
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class PreparedStream:
         self.file, self.sha256, self.format = file, sha256, format
         self.warnings = raw.warnings
         self.raw = _head(raw)  # the full raw table is not needed past staging
+        self.rows_read = len(staged.frame)
         self.chunk_rows = chunk_rows
         self._staged: StagedTable | None = staged
         self._store, self._today, self._dayfirst, self._progress = store, today, dayfirst, progress

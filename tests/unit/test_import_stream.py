@@ -316,6 +316,7 @@ def test_chunks_come_in_file_order_at_most_chunk_rows_each(filled_store: Inciden
     rows[4] = acled_row("R4", when="bad")  # a chunk one row short
     rows[6:9] = [acled_row("R0")] * 3  # a chunk with nothing to write
     stream = prepare_stream(to_csv(rows), filled_store, today=TODAY, chunk_rows=3)
+    assert stream.rows_read == 10  # known before any chunk: a batch writer's expected size
     chunks = list(stream.chunks())
     assert [len(chunk) for chunk in chunks] == [3, 2, 1]  # rows 1-3, 4-6 (one rejected), 10
     ids = pd.concat(chunks)["source_event_id"].tolist()
