@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 import incidents.store.sql as sql
+import incidents.store.sqlite_bulk as sqlite_bulk
 from incidents.errors import StoreError
 from incidents.ingest.adapters import _fold as fold_label
 from incidents.ingest.parse import _fold as fold_date_text
@@ -200,3 +202,21 @@ def test_both_sqlite_writers_store_identical_cells(tmp_path: Path, monkeypatch: 
     assert _stored_cells(stores["here"])["incident_rows"]  # not vacuously equal
     for store in stores.values():
         store.close()
+
+
+def test_without_room_in_shared_memory_the_rows_travel_through_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _bulk_store(tmp_path, monkeypatch)
+    monkeypatch.setattr(sqlite_bulk, "SHM_MIN_FREE_BYTES", 2**62)  # as a 64 MB container /dev/shm
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    with store.batch_writer(META) as batch:
+        batch.write(incidents(["a", "b"]))
+        assert isinstance(batch, sql._BulkBatchWriter)
+        directory = batch._bulk._directory
+        assert directory.parent == tmp_path / "spill" and oct(directory.stat().st_mode & 0o777) == "0o700"
+        batch.commit(META)
+    assert not directory.exists()  # removed when the batch ends
+    assert store.count_incidents() == 3
+    store.close()
