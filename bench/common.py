@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,51 @@ ROOT = Path(__file__).resolve().parents[1]
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class ChildPeakRss:
+    """Largest peak resident memory (VmHWM) of this process's child processes while active.
+
+    The import's SQLite writer is a child process. ``getrusage(RUSAGE_CHILDREN)`` is no use
+    for it: Linux carries the parent's high-water mark at spawn time into the child's, so it
+    would report this process's size again. VmHWM belongs to the child's own address space;
+    it only grows, so sampling it every ``interval_s`` until the child exits loses at most
+    the last interval's growth.
+    """
+
+    def __init__(self, interval_s: float = 0.05) -> None:
+        self.peak_kib = 0
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="child-rss")
+
+    def __enter__(self) -> ChildPeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kib / 1024
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            for pid in _child_pids():
+                with contextlib.suppress(OSError, ValueError):
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+
+
+def _child_pids() -> list[str]:
+    pids: list[str] = []
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            pids.extend(children.read_text().split())
+    return pids
 
 
 def run_phase(script: Path, *args: str) -> dict[str, Any]:

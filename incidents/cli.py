@@ -21,13 +21,13 @@ from geodata.errors import GeodataError
 from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
-from incidents.auth.guarded import commit_import_as, undo_batch_as
+from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
 from incidents.cli_args import iso_date
 from incidents.demo import DEMO_ROWS, load_demo
 from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, export_incidents
 from incidents.ingest.mapping import load_mapping
-from incidents.ingest.pipeline import FORMATS, prepare_import
+from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
 from incidents.store import IncidentStore, open_store
 
@@ -73,8 +73,12 @@ def operator(store: IncidentStore, account: str | None) -> User:
 def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
     mapping = load_mapping(args.mapping) if args.mapping else None
     label = str(args.path)
+    user = operator(store, args.user)
+    if not args.dry_run:
+        require_import(user)  # refuse before reading the file
     try:
-        prepared = prepare_import(
+        # Checked chunk by chunk; a real import writes each chunk as soon as it is checked.
+        stream = prepare_stream(
             args.path,
             store,
             file_name=args.path.name,
@@ -87,8 +91,11 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
         if args.report:
             _write_failure_report(args.report, label, args.format, str(exc))
         raise
-    user = operator(store, args.user)
-    report = prepared.report if args.dry_run else commit_import_as(prepared, store, user)
+    if args.dry_run:
+        stream.collect()
+        report = stream.report()
+    else:
+        report = write_stream_as(stream, store, user)
     if args.report:
         report.write_json(args.report)
     print(report.summary())

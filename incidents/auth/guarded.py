@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import BatchNotFoundError
-from incidents.ingest.pipeline import PreparedImport, commit_import
+from incidents.ingest.pipeline import PreparedImport, PreparedStream, commit_import, write_stream
 from incidents.ingest.report import ImportReport
 from incidents.store import IncidentStore, schema
 
@@ -62,3 +62,9 @@ def commit_import_as(
     """Commit a prepared import as ``user`` (recorded as the batch's ``user_name``)."""
     require_import(user)
     return commit_import(prepared, store, user_name=user.name, role=str(user.role), **options)  # type: ignore[arg-type]
+
+
+def write_stream_as(stream: PreparedStream, store: IncidentStore, user: User) -> ImportReport:
+    """Check and write a streamed import as ``user``; refused before a row is checked."""
+    require_import(user)
+    return write_stream(stream, store, user_name=user.name, role=str(user.role))

@@ -11,7 +11,7 @@ one code path whether the rows are written in one piece or as they are checked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from incidents.ingest.stream import (
     DEFAULT_MAX_BYTES,
     FORMATS,
     PREVIEW_ROWS,
+    PreparedStream,
     Progress,
     no_progress,
     prepare_stream,
@@ -37,11 +38,16 @@ __all__ = [
     "FORMATS",
     "PREVIEW_ROWS",
     "PreparedImport",
+    "PreparedStream",
     "Progress",
     "commit_import",
     "import_file",
     "prepare_import",
+    "write_stream",
 ]
+
+#: Progress share once every chunk is checked and handed over: the batch is being finished.
+_COMMIT_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -122,16 +128,57 @@ def commit_import(
     return ImportReport(**{**report.__dict__, "dry_run": False, "batch_id": record.batch_id})
 
 
+def write_stream(
+    stream: PreparedStream,
+    store: IncidentStore,
+    *,
+    user_name: str = "local",
+    role: str = "",
+    progress: Progress = no_progress,
+) -> ImportReport:
+    """Check ``stream`` and write its rows as they are checked: one batch, all or nothing.
+
+    The CLI's import. Each chunk goes to the store's batch writer as soon as it is
+    checked, so on SQLite the writing of one chunk (a child process,
+    :mod:`incidents.store.sqlite_bulk`) overlaps the checking of the next. Any error
+    leaves the writer's block and rolls the whole batch back; a file with no new rows
+    writes no batch, as :func:`commit_import`.
+    """
+    meta = BatchMeta(
+        file_name=stream.file, sha256=stream.sha256, format=stream.format, user_name=user_name, role=role
+    )
+    with store.batch_writer(meta, expected_rows=stream.rows_read) as batch:
+        for chunk in stream.chunks():
+            batch.write(chunk)
+        report = stream.report()
+        if report.rows_accepted == 0:
+            progress(1.0, "nothing new to write")
+            return replace(report, dry_run=False)  # leaving without commit writes nothing
+        progress(_COMMIT_SHARE, "writing to the store")
+        counts = replace(
+            meta,
+            rows_read=report.rows_read,
+            rows_rejected=report.rows_rejected,
+            rows_duplicate=report.rows_duplicate,
+        )
+        record = batch.commit(counts)
+    progress(1.0, "written")
+    return replace(report, dry_run=False, batch_id=record.batch_id)
+
+
 def import_file(
     source: Path | bytes,
     store: IncidentStore,
     *,
     dry_run: bool = False,
     user_name: str = "local",
+    role: str = "",
+    progress: Progress = no_progress,
     **options: object,
 ) -> ImportReport:
-    """Prepare and (unless ``dry_run``) commit one file; the CLI's single call."""
-    prepared = prepare_import(source, store, **options)  # type: ignore[arg-type]
+    """Check and (unless ``dry_run``) write one file as its rows are checked; the CLI's call."""
+    stream = prepare_stream(source, store, progress=progress, **options)  # type: ignore[arg-type]
     if dry_run:
-        return prepared.report
-    return commit_import(prepared, store, user_name=user_name)
+        stream.collect()
+        return stream.report()
+    return write_stream(stream, store, user_name=user_name, role=role, progress=progress)
