@@ -150,7 +150,7 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
     return result.reset_index(drop=True)
 
 
-def _check_values(frame: pd.DataFrame) -> None:
+def _check_values(frame: pd.DataFrame, *, unique_ids: bool = True) -> None:
     for name in REQUIRED_COLUMNS:
         missing = int(frame[name].isna().sum())
         if missing:
@@ -165,17 +165,19 @@ def _check_values(frame: pd.DataFrame) -> None:
     lat, lon = frame["latitude"].to_numpy(), frame["longitude"].to_numpy()
     if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         raise SchemaError("latitude/longitude out of range [-90, 90] / [-180, 180]")
-    if frame["incident_id"].duplicated().any():
+    if unique_ids and frame["incident_id"].duplicated().any():
         dupes = frame.loc[frame["incident_id"].duplicated(), "incident_id"].head(5).tolist()
         raise SchemaError(f"incident_id must be unique; repeated: {dupes}")
 
 
-def conform_incidents(frame: pd.DataFrame) -> pd.DataFrame:
+def conform_incidents(frame: pd.DataFrame, *, unique_ids: bool = True) -> pd.DataFrame:
     """Return ``frame`` with exactly the canonical columns, order and dtypes, checked.
 
     Missing optional columns are added empty; ``incident_id`` is derived when absent.
     Raises :class:`SchemaError` naming the column and the bad values otherwise.
+    ``unique_ids=False`` skips the one check a file's rows may fail before deduplication
+    (repeated ids are dedupe's to report, row by row).
     """
     result = _coerce(frame)
-    _check_values(result)
+    _check_values(result, unique_ids=unique_ids)
     return result

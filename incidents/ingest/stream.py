@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -193,6 +194,10 @@ class PreparedStream:
         return self._empty
 
 
+def _sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _stage(
     source: Path | bytes,
     *,
@@ -210,9 +215,12 @@ def _stage(
         # Refuse before reading a huge file into memory.
         read_raw_table(source, file_name=name, max_bytes=max_bytes)
     data = _read_bytes(source)
-    sha256 = hashlib.sha256(data).hexdigest()
     progress(0.05, "reading the file")
-    raw = read_raw_table(data, file_name=name, max_bytes=max_bytes)
+    # hashlib releases the GIL: the file is hashed on another core while it is parsed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+        digest = pool.submit(_sha256_hex, data)
+        raw = read_raw_table(data, file_name=name, max_bytes=max_bytes)
+        sha256 = digest.result()
     del data  # the table replaces the bytes; do not hold a copy of the file while validating
     detected = detect_format(list(raw.frame.columns)) if fmt == "auto" else fmt
     if detected == "generic" and mapping is None:

@@ -591,10 +591,12 @@ def _build_accepted(
     if missing_id.any():
         accepted.loc[missing_id, "source_event_id"] = fingerprint(accepted[missing_id])
     incident_id = accepted["source_dataset"] + ":" + accepted["source_event_id"]
-    # conform_incidents checks ids are unique; in-file duplicates are dedupe's business,
-    # so conform with placeholder ids and put the real ones back.
+    # In-file duplicates are dedupe's business: conform without the unique-id check, with
+    # placeholder ids (conform derives nothing from them), and put the real ones back.
     placeholder = pd.arrays.ArrowStringArray(pc.cast(pa.array(np.arange(size)), pa.large_string()))
-    conformed = conform_incidents(accepted.assign(incident_id=pd.Series(placeholder, index=accepted.index)))
+    conformed = conform_incidents(
+        accepted.assign(incident_id=pd.Series(placeholder, index=accepted.index)), unique_ids=False
+    )
     del accepted
     # The column's dtype is what assigning the ids' object array gives: pandas' "str" (object
     # when there are no rows); astype gives the same "str" column without a round trip via Python.
