@@ -149,7 +149,7 @@ def write_stream(
     )
     with store.batch_writer(meta, expected_rows=stream.rows_read) as batch:
         for chunk in stream.chunks():
-            batch.write(chunk)
+            batch.write(chunk, conformed=True)  # validation's rows, conformed there
         report = stream.report()
         if report.rows_accepted == 0:
             progress(1.0, "nothing new to write")

@@ -83,11 +83,6 @@ class SqliteBulkBatch:
     """The parent's handle on one batch being written by the child (see the module docstring)."""
 
     def __init__(self, database: Path, batch_id: str, created_at: datetime, fields: dict[str, Any]) -> None:
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
-        }
         self.batch_id = batch_id
         self.created_at = created_at
         self.rows = 0
@@ -95,17 +90,15 @@ class SqliteBulkBatch:
         self._in_flight = 0
         self._files = 0
         self._directory = Path(tempfile.mkdtemp(prefix="sahel-batch-", dir=_shared_memory_dir()))
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD_COMMAND, str(database)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
+        self._process = _spawn(database)
         begin = {"batch_id": batch_id, "created_at": _sqlite_datetime(created_at), "fields": fields}
         self._send({"op": "begin", "directory": str(self._directory), **begin})
 
-    def write(self, incidents: pd.DataFrame) -> None:
-        """Hand ``incidents`` to the child; it writes them while the caller goes on."""
+    def write(self, incidents: pd.DataFrame, *, conformed: bool = False) -> None:
+        """Hand ``incidents`` to the child; it writes them while the caller goes on.
+
+        ``conformed``: the rows come from ``conform_incidents``; the child need not check them.
+        """
         for start in range(0, len(incidents), BULK_CHUNK_ROWS):
             while self._in_flight >= MAX_IN_FLIGHT:
                 self._expect("written")
@@ -116,7 +109,7 @@ class SqliteBulkBatch:
             self._files += 1
             with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as file:
                 file.write_table(table)
-            self._send({"op": "rows", "path": str(path)})
+            self._send({"op": "rows", "path": str(path), "conformed": conformed})
             self._in_flight += 1
         self.rows += len(incidents)
 
@@ -206,6 +199,20 @@ def _shared_memory_dir() -> str | None:
     return str(shm) if usable else None
 
 
+def _spawn(database: Path) -> subprocess.Popen[bytes]:
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", _CHILD_COMMAND, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+
+
 def _sqlite_datetime(value: datetime) -> str:
     """A datetime as the store's own connections write it (SQLAlchemy's SQLite format)."""
     from sqlalchemy.dialects import sqlite
@@ -258,8 +265,8 @@ class _Writer:
         self._cursor.execute("SELECT batch_key FROM batches WHERE batch_id = ?", (batch_id,))
         self.batch_key = int(self._cursor.fetchall()[0][0])
 
-    def write(self, incidents: pd.DataFrame) -> None:
-        frame = conform_incidents(incidents)
+    def write(self, incidents: pd.DataFrame, *, conformed: bool = False) -> None:
+        frame = incidents if conformed else conform_incidents(incidents)
         labels = encode_with(frame, self._label_ids)
         table = _incident_rows_table(frame, labels, self.batch_key)
         # Primary-key order: the id index grows at its right edge.
@@ -377,7 +384,10 @@ def child_main(database: str, stdin: IO[bytes], stdout: IO[bytes]) -> int:
     writer: _Writer | None = None
     directory: str | None = None
     try:
-        begin = json.loads(stdin.readline())
+        first = stdin.readline()
+        if not first:
+            return 1  # the parent gave up before the batch began
+        begin = json.loads(first)
         directory = str(begin["directory"])
         writer = _Writer(database)
         writer.begin(begin["batch_id"], begin["created_at"], begin["fields"])
@@ -385,7 +395,7 @@ def child_main(database: str, stdin: IO[bytes], stdout: IO[bytes]) -> int:
             message = json.loads(line)
             if message["op"] == "rows":
                 before = writer.rows
-                writer.write(_read_rows(message["path"]))
+                writer.write(_read_rows(message["path"]), conformed=bool(message.get("conformed")))
                 _reply(stdout, {"op": "written", "rows": writer.rows - before})
             elif message["op"] == "commit":
                 writer.commit(message["fields"], message["details"], message["at"])
