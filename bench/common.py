@@ -21,7 +21,7 @@ def peak_rss_mb() -> float:
 
 
 class ChildPeakRss:
-    """Largest peak resident memory (VmHWM) of this process's child processes while active.
+    """Largest peak resident memory (VmHWM) of child processes running ``command_contains``.
 
     The import's SQLite writer is a child process. ``getrusage(RUSAGE_CHILDREN)`` is no use
     for it: Linux carries the parent's high-water mark at spawn time into the child's, so it
@@ -30,8 +30,9 @@ class ChildPeakRss:
     the last interval's growth.
     """
 
-    def __init__(self, interval_s: float = 0.05) -> None:
+    def __init__(self, command_contains: str, interval_s: float = 0.05) -> None:
         self.peak_kib = 0
+        self._command_contains = command_contains.encode()
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True, name="child-rss")
@@ -52,6 +53,9 @@ class ChildPeakRss:
         while not self._stop.wait(self._interval_s):
             for pid in _child_pids():
                 with contextlib.suppress(OSError, ValueError):
+                    # Between fork and exec a child still shows this process's memory: skip it.
+                    if self._command_contains not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        continue
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak_kib = max(self.peak_kib, int(line.split()[1]))
