@@ -26,43 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ChildPeakRss, peak_rss_mb, run_phase
-
-#: The ACLED API's 31 columns, in order (see tests/fixtures/import/README.md).
-ACLED_COLUMNS = tuple(
-    [
-        "event_id_cnty",
-        "event_date",
-        "year",
-        "time_precision",
-        "disorder_type",
-        "event_type",
-        "sub_event_type",
-        "actor1",
-        "assoc_actor_1",
-        "inter1",
-        "actor2",
-        "assoc_actor_2",
-        "inter2",
-        "interaction",
-        "civilian_targeting",
-        "iso",
-        "region",
-        "country",
-        "admin1",
-        "admin2",
-        "admin3",
-        "location",
-        "latitude",
-        "longitude",
-        "geo_precision",
-        "source",
-        "source_scale",
-        "notes",
-        "fatalities",
-        "tags",
-        "timestamp",
-    ]
-)
+from incidents.ingest.detect import ACLED_API_COLUMNS as ACLED_COLUMNS
 
 ACLED_TYPES = {
     "battle": ("Battles", "Armed clash"),

@@ -13,6 +13,41 @@ from typing import Final
 
 FORMATS: Final = ("acled", "ucdp", "generic")
 
+#: The ACLED API's 31 columns, in order (ACLED_SCHEMA.md; tests/fixtures/import/README.md):
+#: what a synthetic ACLED export must look like (the benchmark, tests).
+ACLED_API_COLUMNS: Final = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
 #: Columns the ACLED adapter needs; present in both the API and the HDX layouts.
 ACLED_CORE: Final = frozenset({"event_date", "event_type", "latitude", "longitude"})
 #: Column names only ACLED uses (API 31-column layout and the older HDX export layout).

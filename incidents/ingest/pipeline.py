@@ -112,7 +112,17 @@ def commit_import(
     if prepared.rows.empty:
         progress(1.0, "nothing new to write")
         return ImportReport(**{**report.__dict__, "dry_run": False})
-    meta = BatchMeta(
+    record = store.add_batch(
+        prepared.rows,
+        _batch_meta(report, user_name, role),
+        progress=lambda share: progress(0.8 + 0.2 * share, "writing to the store"),
+    )
+    return ImportReport(**{**report.__dict__, "dry_run": False, "batch_id": record.batch_id})
+
+
+def _batch_meta(report: ImportReport, user_name: str, role: str) -> BatchMeta:
+    """A batch's provenance and counts, from its import report."""
+    return BatchMeta(
         file_name=report.file,
         sha256=report.sha256,
         format=report.format,
@@ -122,10 +132,6 @@ def commit_import(
         rows_rejected=report.rows_rejected,
         rows_duplicate=report.rows_duplicate,
     )
-    record = store.add_batch(
-        prepared.rows, meta, progress=lambda share: progress(0.8 + 0.2 * share, "writing to the store")
-    )
-    return ImportReport(**{**report.__dict__, "dry_run": False, "batch_id": record.batch_id})
 
 
 def write_stream(
@@ -155,13 +161,7 @@ def write_stream(
             progress(1.0, "nothing new to write")
             return replace(report, dry_run=False)  # leaving without commit writes nothing
         progress(_COMMIT_SHARE, "writing to the store")
-        counts = replace(
-            meta,
-            rows_read=report.rows_read,
-            rows_rejected=report.rows_rejected,
-            rows_duplicate=report.rows_duplicate,
-        )
-        record = batch.commit(counts)
+        record = batch.commit(_batch_meta(report, user_name, role))
     progress(1.0, "written")
     return replace(report, dry_run=False, batch_id=record.batch_id)
 

@@ -20,6 +20,7 @@ from geodata.assign import CELL_TABLE_MIN_POINTS
 from incidents.errors import FileLevelError
 from incidents.geolocate import attach_admin_units
 from incidents.ingest.dedupe import FileDuplicates, find_duplicates
+from incidents.ingest.detect import ACLED_API_COLUMNS
 from incidents.ingest.mapping import load_mapping
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.parse import parse_dates
@@ -36,39 +37,7 @@ TODAY = date(2026, 1, 1)
 WHOLE = 10**9
 CHUNK_SIZES = (1, 2, 3, 7, WHOLE)
 
-ACLED_HEADER = [
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "disorder_type",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "inter1",
-    "actor2",
-    "assoc_actor_2",
-    "inter2",
-    "interaction",
-    "civilian_targeting",
-    "iso",
-    "region",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "source",
-    "source_scale",
-    "notes",
-    "fatalities",
-    "tags",
-    "timestamp",
-]
+ACLED_HEADER = list(ACLED_API_COLUMNS)
 #: Two stored "manual" battles exactly as far east and west of (15.0, -2.0): a tie in distance.
 TIE_POINTS = ((15.0, -1.96875), (15.0, -2.03125))
 
