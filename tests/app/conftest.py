@@ -14,13 +14,21 @@ from pathlib import Path
 import pytest
 
 from incidents.store import IncidentStore
-from tests.app.helpers import DB_ENV, opened_store, sqlite_url
+from tests.app.helpers import DB_ENV, ROOT, opened_store, sqlite_url
 
 SHARED_APP_DB = "shared_app_db"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{SHARED_APP_DB}: the tests of this file share one app store")
+
+
+@pytest.fixture(autouse=True)
+def _run_from_the_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit reads ``.streamlit/config.toml`` from the working directory, as ``streamlit run``
+    from the repository root does: its ``server.address`` (this machine only) is what lets the app
+    run without sign-in. Run from elsewhere, the app rightly asks for an admin account."""
+    monkeypatch.chdir(ROOT)
 
 
 @pytest.fixture(scope="module")
