@@ -48,15 +48,6 @@ POSSIBLE_DUPLICATE_DAYS: Final = 1
 MAX_MATCHES_LISTED: Final = 3
 #: Latitude beyond which grid cells are sized as at this latitude (longitudes converge).
 MAX_GRID_LATITUDE: Final = 85.0
-#: Stored columns the proximity search and its messages read (the rest is not kept).
-_NEARBY_COLUMNS: Final = (
-    "incident_id",
-    "source_dataset",
-    "event_date",
-    "event_type",
-    "latitude",
-    "longitude",
-)
 
 
 @dataclass(frozen=True)
@@ -284,7 +275,7 @@ class _StoredNearby:
         self._grid: _StoredGrid | None = None
 
     def _load(self, since: date, until: date) -> pd.DataFrame:
-        return self.store.load_incidents(since=since, until=until).loc[:, list(_NEARBY_COLUMNS)]
+        return self.store.load_nearby_fields(since, until)
 
     def _cover(self, since: date, until: date) -> None:
         if self._span is None:

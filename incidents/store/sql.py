@@ -219,6 +219,8 @@ def _dbapi_integrity_errors(engine: Engine) -> tuple[type[BaseException], ...]:
     return (error,) if isinstance(error, type) else ()
 
 
+#: What a search for possible duplicates reads of stored incidents (:meth:`IncidentStore.load_nearby_fields`).
+NEARBY_COLUMNS: Final = ("incident_id", "source_dataset", "event_date", "event_type", "latitude", "longitude")
 #: Columns the dashboard filters and aggregates on (no free text).
 ANALYSIS_COLUMNS: Final = (
     "incident_id",
@@ -614,6 +616,34 @@ class IncidentStore:
             query = query.where(table.c.event_day <= day_number(until))
         with self._engine.connect() as conn:
             return _canonical_from_columns(conn, _ordered_rows(conn, query, _ROW_COLUMNS))
+
+    def load_nearby_fields(self, since: date, until: date) -> pd.DataFrame:
+        """:data:`NEARBY_COLUMNS` of the incidents dated ``since`` to ``until``, by date then id.
+
+        What the search for possible duplicates needs of stored incidents, and nothing else:
+        the same values and dtypes as those columns of :meth:`load_incidents`, without reading
+        the 23 others (a 1,000-row import into a million-row store spent 7.7 s reading them).
+        """
+        table = schema.incident_rows
+        names = ["event_day" if name == "event_date" else name for name in NEARBY_COLUMNS]
+        query = select(*_stored(names)).where(
+            table.c.event_day >= day_number(since), table.c.event_day <= day_number(until)
+        )
+        with self._engine.connect() as conn:
+            columns = _ordered_rows(conn, query, names)
+            labels = [columns["source_dataset"], columns["event_type"]]
+            texts = label_texts(conn, distinct_ids(*labels)) if len(columns["incident_id"]) else {}
+        data = {
+            "incident_id": columns["incident_id"],
+            "source_dataset": decode_strings(columns["source_dataset"], texts),
+            "event_date": _dates(columns["event_day"]),
+            "event_type": decode_strings(columns["event_type"], texts),
+            "latitude": columns["latitude"],
+            "longitude": columns["longitude"],
+        }
+        return pd.DataFrame(
+            {name: pd.Series(data[name]).astype(INCIDENT_COLUMNS[name]) for name in NEARBY_COLUMNS}
+        )
 
     def load_analysis_frame(self) -> pd.DataFrame:
         """Every stored incident, analysis columns only (:data:`ANALYSIS_COLUMNS`), compact.

@@ -207,3 +207,17 @@ def test_incidents_version_moves_only_with_incidents(store: IncidentStore) -> No
     assert store.data_version() > before[1]
     store.undo_batch(record.batch_id)
     assert store.incidents_version() == 2
+
+
+def test_nearby_fields_are_load_incidents_columns(store: IncidentStore) -> None:
+    store.add_batch(incidents(["a", "b", "c", "d"]), META)
+    store.add_batch(incidents(["x", "y"], dataset="acled"), META)
+    since, until = date(2024, 1, 2), date(2024, 1, 3)
+    nearby = store.load_nearby_fields(since, until)
+    full = store.load_incidents(since=since, until=until)
+    pd.testing.assert_frame_equal(nearby, full.loc[:, list(sql.NEARBY_COLUMNS)])
+    assert sorted(nearby["incident_id"]) == ["acled:y", "manual:b", "manual:c"]
+    empty = store.load_nearby_fields(date(2030, 1, 1), date(2030, 1, 2))
+    pd.testing.assert_frame_equal(
+        empty, store.load_incidents(since=date(2030, 1, 1)).loc[:, list(sql.NEARBY_COLUMNS)]
+    )
