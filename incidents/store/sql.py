@@ -450,6 +450,14 @@ def _import_details(rows: int, meta: BatchMeta) -> str:
     return f"{rows} rows from {meta.file_name}{actor_details(meta.user_name, meta.role)}"
 
 
+def _start_bulk(database: Path, batch_id: str, now: datetime, meta: BatchMeta) -> SqliteBulkBatch | None:
+    """The writer process for a large SQLite batch, or None when none can start (write here then)."""
+    try:
+        return SqliteBulkBatch(database, batch_id, now, _batch_fields(meta))
+    except OSError:  # no process could be started (limits, memory): same batch, written in-process
+        return None
+
+
 class _SqlBatchWriter:
     """A batch written on this process's connection, inside one open transaction."""
 
@@ -724,8 +732,8 @@ class IncidentStore:
             *_dbapi_integrity_errors(self._engine),
         )
         try:
-            if database is not None:
-                bulk = SqliteBulkBatch(database, batch_id, now, _batch_fields(meta))
+            bulk = _start_bulk(database, batch_id, now, meta) if database is not None else None
+            if bulk is not None:
                 try:
                     yield _BulkBatchWriter(bulk)
                 finally:

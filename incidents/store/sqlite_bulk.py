@@ -90,7 +90,11 @@ class SqliteBulkBatch:
         self._in_flight = 0
         self._files = 0
         self._directory = Path(tempfile.mkdtemp(prefix="sahel-batch-", dir=_shared_memory_dir()))
-        self._process = _spawn(database)
+        try:
+            self._process = _spawn(database)
+        except OSError:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            raise
         begin = {"batch_id": batch_id, "created_at": _sqlite_datetime(created_at), "fields": fields}
         self._send({"op": "begin", "directory": str(self._directory), **begin})
 

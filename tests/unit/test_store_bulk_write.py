@@ -220,3 +220,24 @@ def test_without_room_in_shared_memory_the_rows_travel_through_the_temp_dir(
     assert not directory.exists()  # removed when the batch ends
     assert store.count_incidents() == 3
     store.close()
+
+
+def test_when_no_writer_process_can_start_the_batch_is_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _bulk_store(tmp_path, monkeypatch)
+
+    def cannot_fork(database: Path) -> None:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(sqlite_bulk, "_spawn", cannot_fork)
+    monkeypatch.setattr(sqlite_bulk, "SHM_MIN_FREE_BYTES", 2**62)  # hand-over dir under tmp_path
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    with store.batch_writer(META) as batch:
+        assert isinstance(batch, sql._SqlBatchWriter)
+        batch.write(incidents(["a", "b"]))
+        batch.commit(META)
+    assert store.count_incidents() == 3
+    assert list((tmp_path / "spill").iterdir()) == []  # the unused hand-over dir was removed
+    store.close()
