@@ -127,3 +127,45 @@ def test_a_version_1_store_is_upgraded_to_the_latest_version_with_its_incidents(
         assert upgraded.load_incidents()["incident_id"].tolist() == ["acled:a"]
     finally:
         upgraded.close()
+
+
+def test_readers_see_whole_batches_while_the_cli_streams_a_large_import_to_the_writer_process(
+    tmp_path: Path,
+) -> None:
+    """A CSV over the writer-process threshold: the CLI checks and hands over chunks, a child writes them."""
+    from bench.ingest import write_acled_csv
+    from incidents.store.sqlite_bulk import BULK_MIN_ROWS
+
+    rows = BULK_MIN_ROWS + 10_000
+    csv = tmp_path / "large.csv"
+    write_acled_csv(rows, csv)
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    reader = open_store(url)
+    env = {**os.environ, "SAHEL_DB_URL": url}
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "incidents", "import", str(csv), "--max-mb", "200"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: set[int] = set()
+    reads = 0
+    try:
+        while writer.poll() is None:
+            seen.add(reader.count_incidents())
+            reads += 1
+            time.sleep(0.01)
+        out, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0, err
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    seen.add(reader.count_incidents())
+    assert reads > 5, "the reader must have run while the import was in progress"
+    assert seen == {0, rows} or seen == {rows}  # never part of the batch
+    assert f"{rows} rows read, {rows} accepted" in out
+    with reader.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    reader.close()
