@@ -18,7 +18,7 @@ failed or was killed) or any error rolls back and exits; if the child itself is 
 SQLite discards the unfinished transaction. Either way the store is as it was.
 
 Protocol: one JSON object per line over the child's stdin and stdout. Rows travel as Arrow
-IPC files in a private directory (mode 0700, in /dev/shm when there is one): writing one
+IPC files in a private directory (mode 0700, in /dev/shm when it has room): writing one
 costs the parent about a fifth of what pickling into the pipe did, and the child maps it
 without copying. The child acknowledges each file and deletes it; the parent keeps at most
 :data:`MAX_IN_FLIGHT` files unacknowledged (memory stays bounded) and removes the
