@@ -39,6 +39,9 @@ store_meta = Table(
     Column("value", Integer, nullable=False),
 )
 
+#: ``store_meta`` key of the counter that changes whenever stored incidents do.
+INCIDENTS_VERSION_KEY = "incidents_version"
+
 batches = Table(
     "batches",
     metadata,

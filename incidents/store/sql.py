@@ -51,7 +51,7 @@ from incidents.store.migrations import migrate
 from incidents.store.sqlite_bulk import BULK_CHUNK_ROWS, BULK_MIN_ROWS, SqliteBulkBatch, bulk_available
 
 INSERT_CHUNK_ROWS: Final = 20_000
-INCIDENTS_VERSION_KEY: Final = "incidents_version"
+INCIDENTS_VERSION_KEY: Final = schema.INCIDENTS_VERSION_KEY
 #: Ids per IN (...) query: under SQLite's 32,766 bound-parameter limit (3.32+).
 ID_LOOKUP_CHUNK: Final = 30_000
 #: SQLite waits this long for a concurrent writer instead of failing with "database is locked".

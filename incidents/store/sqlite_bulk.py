@@ -51,7 +51,7 @@ from incidents.store.labels import LABEL_COLUMNS, MISSING, encode_with
 
 #: Smallest batch worth a child process (starting one costs about half a second).
 BULK_MIN_ROWS: Final = 50_000
-#: Rows per file handed to the child; each is ingested as one Arrow table.
+#: Rows per file handed to the child (IncidentStore's writer splits at this); one Arrow ingest each.
 BULK_CHUNK_ROWS: Final = 100_000
 #: Files handed over and not yet written: the parent waits beyond this (bounded memory).
 MAX_IN_FLIGHT: Final = 2
@@ -62,7 +62,6 @@ CACHE_KIB: Final = 64 * 1024
 #: Milliseconds the child waits for another writer (as the store's own connections do).
 BUSY_TIMEOUT_MS: Final = 30_000
 
-_INCIDENTS_VERSION_KEY: Final = "incidents_version"
 #: The child's program (``-c``: running this module with ``-m`` would import it twice).
 _CHILD_COMMAND: Final = "import sys; from incidents.store.sqlite_bulk import main; sys.exit(main())"
 
@@ -99,22 +98,19 @@ class SqliteBulkBatch:
         self._send({"op": "begin", "directory": str(self._directory), **begin})
 
     def write(self, incidents: pd.DataFrame, *, conformed: bool = False) -> None:
-        """Hand ``incidents`` to the child; it writes them while the caller goes on.
+        """Hand ``incidents`` to the child as one file; it writes them while the caller goes on.
 
         ``conformed``: the rows come from ``conform_incidents``; the child need not check them.
         """
-        for start in range(0, len(incidents), BULK_CHUNK_ROWS):
-            while self._in_flight >= MAX_IN_FLIGHT:
-                self._expect("written")
-            table = pa.Table.from_pandas(
-                incidents.iloc[start : start + BULK_CHUNK_ROWS], preserve_index=False
-            )
-            path = self._directory / f"{self._files:06d}.arrow"
-            self._files += 1
-            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as file:
-                file.write_table(table)
-            self._send({"op": "rows", "path": str(path), "conformed": conformed})
-            self._in_flight += 1
+        while self._in_flight >= MAX_IN_FLIGHT:
+            self._expect("written")
+        table = pa.Table.from_pandas(incidents, preserve_index=False)
+        path = self._directory / f"{self._files:06d}.arrow"
+        self._files += 1
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as file:
+            file.write_table(table)
+        self._send({"op": "rows", "path": str(path), "conformed": conformed})
+        self._in_flight += 1
         self.rows += len(incidents)
 
     def commit(self, fields: dict[str, Any], audit_details: str, audit_at: datetime) -> int:
@@ -291,12 +287,12 @@ class _Writer:
         )
         self._cursor.execute(
             "UPDATE store_meta SET value = value + 1 WHERE key IN ('data_version', ?)",
-            (_INCIDENTS_VERSION_KEY,),
+            (schema.INCIDENTS_VERSION_KEY,),
         )
-        self._cursor.execute("SELECT count(*) FROM store_meta WHERE key = ?", (_INCIDENTS_VERSION_KEY,))
+        self._cursor.execute("SELECT count(*) FROM store_meta WHERE key = ?", (schema.INCIDENTS_VERSION_KEY,))
         if not self._cursor.fetchall()[0][0]:  # stores created before this counter existed
             self._cursor.execute(
-                "INSERT INTO store_meta (key, value) VALUES (?, 1)", (_INCIDENTS_VERSION_KEY,)
+                "INSERT INTO store_meta (key, value) VALUES (?, 1)", (schema.INCIDENTS_VERSION_KEY,)
             )
         self._cursor.execute("COMMIT")
 
