@@ -206,8 +206,7 @@ def write_v4_batch(conn: Any, frame: pd.DataFrame, batch_id: str, created_at: da
 def test_a_version_4_store_is_compacted_without_losing_anything(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:4])
-    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 4)
+    _migrations_up_to(4, monkeypatch)
     first = rich_incidents([f"a{i}" for i in range(8)])
     undone = rich_incidents(["u1", "u2"], dataset="manual")
     second = rich_incidents([f"b{i}" for i in range(6)], dataset="ucdp", first_day="2024-03-01")
@@ -264,8 +263,7 @@ def test_a_version_4_store_is_compacted_without_losing_anything(
 
 
 def test_an_empty_version_4_store_migrates(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:4])
-    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 4)
+    _migrations_up_to(4, monkeypatch)
     open_store(url).close()
     monkeypatch.undo()
     store = open_store(url)
@@ -281,8 +279,7 @@ def test_an_empty_version_4_store_migrates(url: str, monkeypatch: pytest.MonkeyP
 def test_the_cli_says_when_it_upgrades_an_older_store(
     url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:4])
-    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 4)
+    _migrations_up_to(4, monkeypatch)
     open_store(url).close()
     monkeypatch.undo()
     monkeypatch.setenv("SAHEL_DB_URL", url)
@@ -324,9 +321,14 @@ def test_a_failed_batch_leaves_no_labels_or_batch_key(
     assert store.load_incidents()["batch_id"].tolist() == [record.batch_id]
 
 
+def _migrations_up_to(version: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``open_store`` create or migrate stores as the program of schema ``version`` did."""
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:version])
+    monkeypatch.setattr(migrations_module, "LATEST_VERSION", version)
+
+
 def _make_version_4_store(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:4])
-    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 4)
+    _migrations_up_to(4, monkeypatch)
     open_store(url).close()
     monkeypatch.undo()
 
@@ -376,8 +378,7 @@ def test_opening_an_old_store_from_several_processes_at_once_migrates_it_once(
 def test_migration_6_drops_the_secondary_indexes_and_keeps_the_rows(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:5])
-    monkeypatch.setattr(migrations_module, "LATEST_VERSION", 5)
+    _migrations_up_to(5, monkeypatch)
     old = open_store(url)
     try:
         old.add_batch(rich_incidents([f"a{i}" for i in range(5)]), META)

@@ -61,12 +61,12 @@ def test_a_store_from_a_newer_program_is_refused(store: IncidentStore) -> None:
         open_store(store.url.render_as_string(hide_password=False))
 
 
-def test_readers_keep_working_and_see_whole_batches_while_the_cli_imports(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'busy.db'}"
-    reader = open_store(url)
+def _counts_seen_during(args: list[str], url: str, reader: IncidentStore) -> tuple[set[int], int, str]:
+    """Run ``python -m incidents ARGS`` on ``url`` while ``reader`` counts incidents as fast as it
+    can: (every count seen, until and just after the command ends; how many reads; its stdout)."""
     env = {**os.environ, "SAHEL_DB_URL": url}
     writer = subprocess.Popen(
-        [sys.executable, "-m", "incidents", "demo", "--rows", "40000"],
+        [sys.executable, "-m", "incidents", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -80,12 +80,19 @@ def test_readers_keep_working_and_see_whole_batches_while_the_cli_imports(tmp_pa
             seen.add(reader.count_incidents())
             reads += 1
             time.sleep(0.01)
-        _out, err = writer.communicate(timeout=120)
+        out, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
     finally:
         if writer.poll() is None:
             writer.kill()
     seen.add(reader.count_incidents())
+    return seen, reads, out
+
+
+def test_readers_keep_working_and_see_whole_batches_while_the_cli_imports(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    reader = open_store(url)
+    seen, reads, _out = _counts_seen_during(["demo", "--rows", "40000"], url, reader)
     reader.close()
     assert reads > 5, "the reader must have run while the import was in progress"
     # The demo is two batches (40,000 synthetic rows, 19 UCDP rows): never a partial batch.
@@ -141,28 +148,7 @@ def test_readers_see_whole_batches_while_the_cli_streams_a_large_import_to_the_w
     write_acled_csv(rows, csv)
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     reader = open_store(url)
-    env = {**os.environ, "SAHEL_DB_URL": url}
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "incidents", "import", str(csv), "--max-mb", "200"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    seen: set[int] = set()
-    reads = 0
-    try:
-        while writer.poll() is None:
-            seen.add(reader.count_incidents())
-            reads += 1
-            time.sleep(0.01)
-        out, err = writer.communicate(timeout=300)
-        assert writer.returncode == 0, err
-    finally:
-        if writer.poll() is None:
-            writer.kill()
-    seen.add(reader.count_incidents())
+    seen, reads, out = _counts_seen_during(["import", str(csv), "--max-mb", "200"], url, reader)
     assert reads > 5, "the reader must have run while the import was in progress"
     assert seen == {0, rows} or seen == {rows}  # never part of the batch
     assert f"{rows} rows read, {rows} accepted" in out
