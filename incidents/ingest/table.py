@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -56,6 +57,8 @@ _ARROW_STRINGS: Final = pa is not None and pd.StringDtype().storage == "pyarrow"
 _MAX_CONTROL_SHARE: Final = 0.01
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _LOOKS_LIKE_DATA: Final = re.compile(r"^[-+]?\d[\d.,:/ +-]*$")
+#: Headers (case-folded) under which pandas and R write row numbers as a file's first column.
+ROW_NUMBER_HEADERS: Final = frozenset({"", "unnamed: 0", "x", "...1"})
 
 
 Record = tuple[int, Sequence[str | None]]  # (physical line, cells)
@@ -74,21 +77,23 @@ def read_raw_table(
     suffix = Path(file_name or (source.name if isinstance(source, Path) else "")).suffix.lower()
     _reject_non_tables(data, label, suffix)
     if data.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
-        return _build_table(_xlsx_records(data, label), label, encoding="xlsx", delimiter=None)
+        table = _build_table(_xlsx_records(data, label), label, encoding="xlsx", delimiter=None)
+        return _without_row_numbers(table, label)
     fast = _fast_table(data, label)
     if fast is not None:
-        return fast
+        return _without_row_numbers(fast, label)
     text, encoding, warnings = _decode(data, label)
     del data  # the decoded text replaces it; keep peak memory near one copy of the file
     delimiter = _sniff_delimiter(text)
     try:
         records = _csv_records(text, delimiter, label, strict=True)
-        return _build_table(records, label, encoding=encoding, delimiter=delimiter, warnings=warnings)
+        table = _build_table(records, label, encoding=encoding, delimiter=delimiter, warnings=warnings)
     except _SloppyQuoting:
         # Merely sloppy quotes (``"a "b" c"``): read again leniently, as Excel would. The
         # strict pass exists to catch a quote never closed, which would swallow the file.
         records = _csv_records(text, delimiter, label, strict=False)
-        return _build_table(records, label, encoding=encoding, delimiter=delimiter, warnings=warnings)
+        table = _build_table(records, label, encoding=encoding, delimiter=delimiter, warnings=warnings)
+    return _without_row_numbers(table, label)
 
 
 # --- bytes ---------------------------------------------------------------------------------
@@ -727,10 +732,9 @@ def _checked_header(row: Sequence[str | None], label: str, delimiter: str | None
             "commas, semicolons, tabs or pipes between the columns."
         )
     unnamed = [index + 1 for index, name in enumerate(names) if not name]
-    if unnamed:
-        raise FileLevelError(
-            f"{label}: header column(s) {unnamed} have no name; give every column a name in the first row."
-        )
+    # A leading unnamed column may be row numbers (pandas, R): _without_row_numbers decides.
+    if unnamed and unnamed != [1]:
+        raise _unnamed_columns(label, unnamed)
     seen: dict[str, int] = {}
     duplicates: list[str] = []
     for index, name in enumerate(names, start=1):
@@ -745,6 +749,47 @@ def _checked_header(row: Sequence[str | None], label: str, delimiter: str | None
             "rename them so each column name is unique."
         )
     return names
+
+
+def _unnamed_columns(label: str, unnamed: list[int]) -> FileLevelError:
+    return FileLevelError(
+        f"{label}: header column(s) {unnamed} have no name; give every column a name in the first row."
+    )
+
+
+def _without_row_numbers(table: RawTable, label: str) -> RawTable:
+    """``table`` without a leading row-number column, with a note saying it was ignored.
+
+    pandas' ``to_csv()`` writes its index first under an empty header cell (``Unnamed: 0``
+    once read back and written again), R's ``write.csv`` its row names under ``""`` (``X``
+    or ``...1`` after a round trip through R). Such a column holds distinct non-negative
+    integers: 0- or 1-based, with gaps when rows were filtered out before saving. A leading
+    column with an empty header whose values are anything else is refused, as any unnamed
+    column is: it may hold data the analyst must name.
+    """
+    columns = list(table.frame.columns)
+    if not columns:
+        return table
+    header = str(columns[0])
+    names = {str(name).casefold() for name in columns}
+    candidate = header.casefold() in ROW_NUMBER_HEADERS and not (header.casefold() == "x" and "y" in names)
+    if candidate and _holds_row_numbers(table.frame[header]):
+        shown = "with an empty header" if not header else f"headed {header!r}"
+        note = f"column 1 ({shown}) holds row numbers, as pandas and R write them, and was ignored"
+        return replace(table, frame=table.frame.drop(columns=[header]), warnings=(note, *table.warnings))
+    if not header:
+        raise _unnamed_columns(label, [1])
+    return table
+
+
+def _holds_row_numbers(values: pd.Series) -> bool:
+    """Every cell a distinct non-negative integer written without leading zeros (``0``, ``17``)."""
+    if values.isna().any():
+        return False
+    text = values.astype("string")
+    if not bool(text.str.fullmatch(r"0|[1-9][0-9]{0,17}").all()):
+        return False
+    return not pd.to_numeric(text).duplicated().any()
 
 
 def _skip_hxl_row(rows: Iterator[Record]) -> Iterator[Record]:

@@ -295,3 +295,94 @@ def test_sloppy_quotes_are_read_leniently() -> None:
     table = read_raw_table(b'a,b\n1,"say "hi" now"\n2,x\n')
     assert table.frame["a"].tolist() == ["1", "2"]
     assert table.lines.tolist() == [2, 3]
+
+
+# --- leading row-number column (pandas to_csv, R write.csv) ---------------------------------
+
+ROW_NUMBER_NOTE = "holds row numbers, as pandas and R write them, and was ignored"
+
+
+def _general_path(monkeypatch: pytest.MonkeyPatch, data: bytes) -> RawTable:
+    """``read_raw_table`` with the pyarrow fast path switched off (the csv-module path)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(table_module, "_arrow_table", lambda *args, **kwargs: None)
+        return read_raw_table(data, file_name="f.csv")
+
+
+@pytest.mark.parametrize("header", ["", '""', "Unnamed: 0", "X", "...1"])
+@pytest.mark.parametrize("first", [0, 1])
+def test_a_leading_row_number_column_is_ignored_with_a_note_on_both_csv_paths(
+    header: str, first: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (
+        f"{header},event_date,latitude,location\n"
+        f"{first},2023-01-14,14.0102,Sofara\n"
+        f'{first + 1},2023-01-20,15.9211,"Ménaka, cercle"\n'
+    ).encode()
+    fast = read_raw_table(data, file_name="f.csv")
+    assert table_module._fast_table(data, "f.csv") is not None  # the pyarrow path read it
+    slow = _general_path(monkeypatch, data)
+    for table in (fast, slow):
+        assert list(table.frame.columns) == ["event_date", "latitude", "location"]
+        assert table.frame["location"].tolist() == ["Sofara", "Ménaka, cercle"]
+        assert table.lines.tolist() == [2, 3]
+        assert len(table.warnings) == 1 and ROW_NUMBER_NOTE in table.warnings[0]
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.warnings == slow.warnings
+
+
+def test_row_numbers_with_gaps_left_by_filtering_are_still_row_numbers() -> None:
+    table = read_raw_table(b",a,b\n17,x,y\n4,z,w\n230,u,v\n", file_name="f.csv")
+    assert list(table.frame.columns) == ["a", "b"]
+    assert ROW_NUMBER_NOTE in table.warnings[0]
+
+
+def test_row_numbers_are_ignored_in_a_file_read_by_the_csv_module_only() -> None:
+    # cp1252 text: never the pyarrow path.
+    data = b",Lieu,Morts\n0,S\xe9gou,1\n1,Mopti,2\n"
+    assert table_module._fast_table(data, "f.csv") is None
+    table = read_raw_table(data, file_name="f.csv")
+    assert list(table.frame.columns) == ["Lieu", "Morts"]
+    assert table.frame["Lieu"].tolist() == ["Ségou", "Mopti"]
+    assert any(ROW_NUMBER_NOTE in note for note in table.warnings)
+    assert "encoding guessed as cp1252" in table.warnings
+
+
+def test_row_numbers_are_ignored_in_an_xlsx_written_by_pandas(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    frame = pd.DataFrame({"event_date": ["2023-01-14", "2023-01-20"], "location": ["Sofara", "Menaka"]})
+    frame.to_excel(path)  # index=True: header cell A1 empty, 0 and 1 below it
+    table = read_raw_table(path)
+    assert list(table.frame.columns) == ["event_date", "location"]
+    assert table.frame["location"].tolist() == ["Sofara", "Menaka"]
+    assert table.lines.tolist() == [2, 3]
+    assert ROW_NUMBER_NOTE in table.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Mali,2023-01-14\nNiger,2023-01-20\n",  # text
+        "1,2023-01-14\n1,2023-01-20\n",  # repeated
+        "1,2023-01-14\n,2023-01-20\n",  # a blank cell
+        "1.5,2023-01-14\n2.5,2023-01-20\n",  # decimals
+        "-1,2023-01-14\n0,2023-01-20\n",  # negative
+        "01,2023-01-14\n02,2023-01-20\n",  # codes with leading zeros
+    ],
+)
+def test_a_leading_unnamed_column_that_is_not_row_numbers_is_refused(body: str) -> None:
+    data = f",event_date\n{body}".encode()
+    with pytest.raises(FileLevelError, match=r"header column\(s\) \[1\] have no name"):
+        read_raw_table(data, file_name="x.csv")
+
+
+def test_named_row_number_headers_holding_data_are_kept_as_columns() -> None:
+    table = read_raw_table(b"X,Y\n500123,1600456\n500987,1600123\n", file_name="f.csv")  # coordinates
+    assert list(table.frame.columns) == ["X", "Y"] and table.warnings == ()
+    table = read_raw_table(b"Unnamed: 0,a\nfoo,1\nbar,2\n", file_name="f.csv")
+    assert list(table.frame.columns) == ["Unnamed: 0", "a"] and table.warnings == ()
+
+
+def test_an_unnamed_column_after_the_row_numbers_is_still_refused() -> None:
+    with pytest.raises(FileLevelError, match=r"header column\(s\) \[1, 3\] have no name"):
+        read_raw_table(b",a,,c\n0,1,2,3\n", file_name="x.csv")
