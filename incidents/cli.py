@@ -12,6 +12,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -89,7 +90,7 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
         )
     except FileLevelError as exc:
         if args.report:
-            _write_failure_report(args.report, label, args.format, str(exc))
+            _write_failure_report(args.report, label, args.format, str(exc), dry_run=args.dry_run)
         raise
     if args.dry_run:
         stream.collect()
@@ -111,10 +112,14 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_failure_report(path: Path, file: str, fmt: str, message: str) -> None:
-    """A report for a file that could not be imported at all (batch_id null, nothing read)."""
+def _write_failure_report(path: Path, file: str, fmt: str, message: str, *, dry_run: bool) -> None:
+    """A report for a file that could not be imported at all (batch_id null, nothing read).
+
+    ``dry_run`` says what was asked: a dry run that fails on the file is still a dry run.
+    """
     data = Path(file).read_bytes() if Path(file).is_file() else b""
     report = file_level_report(Path(file).name, hashlib.sha256(data).hexdigest(), fmt)
+    report = replace(report, dry_run=dry_run)
     document = {**report.to_dict(), "error": message}
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
 
