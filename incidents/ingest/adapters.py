@@ -14,6 +14,7 @@ work runs on unique values only, so a million-row ACLED export stays fast.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Final
 
 import numpy as np
@@ -26,6 +27,7 @@ from incidents.ingest.parse import printable_ascii
 from incidents.ingest.staged import STAGED_COLUMNS, RawTable, StagedTable
 from incidents.mappings import (
     ACLED_EVENT_TYPES,
+    ACLED_PRE_2019_EVENT_TYPES,
     UCDP_DATE_PRECISION,
     UCDP_WHERE_PRECISION,
     derive_actor_group,
@@ -53,6 +55,7 @@ _GENERIC_EVENT_LABELS: Final[Mapping[str, str]] = {
     **{normalise_header(name): name for name in EVENT_TYPES},
     **{normalise_header(label): name for name, label in EVENT_TYPE_LABELS.items()},
     **{normalise_header(label): name for label, name in ACLED_EVENT_TYPES.items()},
+    **{normalise_header(label): name for label, name in ACLED_PRE_2019_EVENT_TYPES.items()},
     **{
         normalise_header(label): name
         for name, labels in {
@@ -104,8 +107,15 @@ def adapt(raw: RawTable, fmt: str, mapping: ColumnMapping | None = None) -> Stag
 
 
 def adapt_acled(raw: RawTable) -> StagedTable:
-    """ACLED, both the current API layout and the older HDX layout (no civilian_targeting)."""
-    take = _Columns(raw, "ACLED")
+    """ACLED in every layout published since 2016, by column name (any case, any order).
+
+    The current API (31 columns), the HDX exports (``data_id`` … ``iso3``; no
+    civilian_targeting) and the 2016 API (``gwno``, ``ally_actor_1/2``, numeric ``inter``
+    codes, event types from before ACLED's 2019 revision, mapped by
+    :data:`~incidents.mappings.ACLED_PRE_2019_EVENT_TYPES`). Columns a file lacks are empty.
+    ``NA`` cells (how R writes a missing value) are missing: ACLED never uses "NA" as a value.
+    """
+    take = _Columns(_without_r_missing(raw), "ACLED")
     take.require(ACLED_REQUIRED)
     event_type_label = take("event_type", "event_type_reported")
     take.same_source("event_type", "event_type_reported")
@@ -113,12 +123,17 @@ def adapt_acled(raw: RawTable) -> StagedTable:
     event_type = _acled_event_types(event_type_label, sub_event_type)
     time_precision = take("time_precision", "date_precision")
     actor1, actor2 = take("actor1"), take("actor2")
+    # inter1/inter2 (actor type codes, numeric or text) name the family of actors whose
+    # names match none (mappings.derive_actor_group).
+    actor_group = derive_actor_group(actor1, actor2, take("inter1", None), take("inter2", None))
+    # Extracts cut down to a few columns may keep only data_id as the event's id.
+    id_column = "event_id_cnty" if take.has("event_id_cnty") else "data_id"
     if take.has("civilian_targeting"):
         civilian = _per_distinct(take("civilian_targeting"), _acled_civilian_targeting)
     else:
         civilian = event_type.isin(["violence_against_civilians", "abduction"]).astype("boolean")
     columns = {
-        "source_event_id": take("event_id_cnty", "source_event_id"),
+        "source_event_id": take(id_column, "source_event_id"),
         "event_date": take("event_date"),
         "date_precision": _per_distinct(time_precision, _acled_date_precision),
         "latitude": take("latitude"),
@@ -133,7 +148,7 @@ def adapt_acled(raw: RawTable) -> StagedTable:
         "sub_event_type": sub_event_type,
         "actor1": actor1,
         "actor2": actor2,
-        "actor_group": _actor_groups(actor1, actor2),
+        "actor_group": actor_group.astype("string"),
         "fatalities": take("fatalities"),
         "civilian_targeting": civilian,
         "notes": take("notes"),
@@ -299,6 +314,18 @@ def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
             f"required columns missing or unmappable: {'; '.join(problems)} "
             f"(the file has {list(take.by_name.values())})."
         )
+
+
+def _without_r_missing(raw: RawTable) -> RawTable:
+    """``raw`` with cells that are exactly ``NA`` (R's ``write.csv`` missing value) as <NA>."""
+    frame = raw.frame
+    marked = [name for name in frame.columns if bool(frame[name].eq("NA").any())]
+    if not marked:
+        return raw
+    frame = frame.copy()
+    for name in marked:
+        frame[name] = frame[name].mask(frame[name] == "NA")
+    return replace(raw, frame=frame)
 
 
 def _codes(values: pd.Series) -> pd.Series:

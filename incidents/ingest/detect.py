@@ -50,16 +50,25 @@ ACLED_API_COLUMNS: Final = (
 )
 #: Columns the ACLED adapter needs; present in both the API and the HDX layouts.
 ACLED_CORE: Final = frozenset({"event_date", "event_type", "latitude", "longitude"})
-#: Column names only ACLED uses (API 31-column layout and the older HDX export layout).
+#: Column names only ACLED uses, in every layout it has published since 2016: the current
+#: API (31 columns), the HDX exports (``data_id`` … ``iso3``) and the 2016 API (``gwno``,
+#: ``ally_actor_1/2`` before they became ``assoc_actor_1/2``). Enough of them survive when
+#: analysts delete columns or when a tool upper-cases the header.
 ACLED_DISTINCTIVE: Final = frozenset(
     {
+        "data_id",
+        "gwno",
         "event_id_cnty",
         "event_id_no_cnty",
         "time_precision",
         "disorder_type",
         "sub_event_type",
         "assoc_actor_1",
+        "assoc_actor_2",
+        "ally_actor_1",
+        "ally_actor_2",
         "inter1",
+        "inter2",
         "interaction",
         "geo_precision",
         "source_scale",

@@ -12,9 +12,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from incidents.cli import main
+from incidents.ingest.adapters import adapt_acled
+from incidents.ingest.detect import ACLED_API_COLUMNS, detect_format
+from incidents.ingest.table import read_raw_table
+from incidents.mappings import (
+    ACLED_PRE_2019_EVENT_TYPES,
+    acled_inter_code,
+    derive_actor_group,
+    map_acled_event_type,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
@@ -54,3 +64,211 @@ def test_cli_dry_run_of_a_file_refused_as_a_whole_still_says_dry_run(
     assert "have no name" in report["error"]
     assert main(["import", str(bad), "--report", str(report_path)]) == 2
     assert json.loads(report_path.read_text(encoding="utf-8"))["dry_run"] is False
+
+
+# --- ACLED layouts -----------------------------------------------------------------------------
+
+
+def _header(line: str) -> list[str]:
+    """Column names of a CSV header line, written as files carry it."""
+    return line.split(",")
+
+
+#: ACLED's 2016 API (JSON fields, as CSV exports of it carry them).
+ACLED_2016_API = _header(
+    "data_id,iso,event_id_cnty,event_id_no_cnty,event_date,year,time_precision,event_type,actor1,"
+    "ally_actor_1,inter1,actor2,ally_actor_2,inter2,interaction,country,admin1,admin2,admin3,location,"
+    "latitude,longitude,gwno,geo_precision,source,notes,fatalities"
+)
+#: ACLED's Version 6/7 Africa files (2016 and earlier): upper case, GWNO first.
+ACLED_VERSION_7 = _header(
+    "GWNO,EVENT_ID_CNTY,EVENT_ID_NO_CNTY,EVENT_DATE,YEAR,TIME_PRECISION,EVENT_TYPE,ACTOR1,ALLY_ACTOR_1,"
+    "INTER1,ACTOR2,ALLY_ACTOR_2,INTER2,INTERACTION,COUNTRY,ADMIN1,ADMIN2,ADMIN3,LOCATION,LATITUDE,"
+    "LONGITUDE,GEO_PRECISION,SOURCE,NOTES,FATALITIES"
+)
+#: The HDX exports of 2019-2020.
+ACLED_HDX = _header(
+    "data_id,iso,event_id_cnty,event_id_no_cnty,event_date,year,time_precision,event_type,sub_event_type,"
+    "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,region,country,admin1,admin2,"
+    "admin3,location,latitude,longitude,geo_precision,source,source_scale,notes,fatalities,timestamp,iso3"
+)
+CORE = ("event_date", "event_type", "latitude", "longitude")
+
+
+def _reduced(columns: list[str], keep: tuple[str, ...]) -> list[str]:
+    """``columns`` cut down to ``keep`` (any case) and the core columns, in file order."""
+    wanted = {name.casefold() for name in (*keep, *CORE)}
+    return [name for name in columns if name.casefold() in wanted]
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        pytest.param(list(ACLED_API_COLUMNS), id="current-api"),
+        pytest.param([name.upper() for name in ACLED_API_COLUMNS], id="current-api-upper"),
+        pytest.param(ACLED_HDX, id="hdx"),
+        pytest.param(ACLED_2016_API, id="api-2016"),
+        pytest.param(ACLED_VERSION_7, id="version-7-upper"),
+        pytest.param(["Unnamed: 0", *ACLED_2016_API], id="api-2016-index-kept-by-name"),
+        pytest.param(
+            _reduced(list(ACLED_API_COLUMNS), ("event_id_cnty", "sub_event_type", "inter1", "country")),
+            id="current-api-reduced",
+        ),
+        pytest.param(
+            _reduced(ACLED_2016_API, ("data_id", "gwno", "ally_actor_1", "fatalities")), id="api-2016-reduced"
+        ),
+        pytest.param(
+            [name.title() for name in _reduced(ACLED_VERSION_7, ("GWNO", "EVENT_ID_CNTY", "INTER1"))],
+            id="version-7-reduced-title-case",
+        ),
+        pytest.param(_reduced(ACLED_HDX, ("event_id_no_cnty", "assoc_actor_2", "inter2")), id="hdx-reduced"),
+    ],
+)
+def test_every_acled_layout_is_detected_by_its_column_names(columns: list[str]) -> None:
+    assert detect_format(columns) == "acled"
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ["date", "latitude", "longitude", "event_type", "actor1", "actor2", "fatalities", "notes", "source"],
+        ["event_date", "event_type", "latitude", "longitude", "geo_precision", "admin3", "country"],
+    ],
+)
+def test_field_spreadsheets_with_a_few_acled_like_names_stay_generic(columns: list[str]) -> None:
+    assert detect_format(columns) == "generic"
+
+
+# --- pre-2019 event types and actor type codes ------------------------------------------------
+
+
+def test_pre_2019_event_type_crosswalk() -> None:
+    assert dict(ACLED_PRE_2019_EVENT_TYPES) == {
+        "Battle-No change of territory": "battle",
+        "Battle-Government regains territory": "battle",
+        "Battle-Non-state actor overtakes territory": "battle",
+        "Remote violence": "explosion_remote_violence",
+        "Riots/Protests": "protest_riot",
+        "Violence against civilians": "violence_against_civilians",
+        "Strategic development": "strategic_development",
+        "Headquarters or base established": "strategic_development",
+        "Non-violent transfer of territory": "strategic_development",
+    }
+    labels = pd.Series(list(ACLED_PRE_2019_EVENT_TYPES), dtype="string")
+    mapped = map_acled_event_type(labels, pd.Series(pd.NA, index=labels.index, dtype="string"))
+    assert mapped.tolist() == list(ACLED_PRE_2019_EVENT_TYPES.values())
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("battle - no change of territory", "battle"),
+        ("BATTLE-NON-STATE ACTOR OVERTAKES TERRITORY", "battle"),
+        ("Battles-Government regains territory", "battle"),
+        ("Remote Violence", "explosion_remote_violence"),
+        ("  remote   violence ", "explosion_remote_violence"),
+        ("Riots / Protests", "protest_riot"),
+        ("riot/protest", "protest_riot"),
+        ("Strategic Developments", "strategic_development"),
+        ("Strategic development", "strategic_development"),
+        ("Headquarter or base established", "strategic_development"),
+        ("Non-Violent transfer of territory", "strategic_development"),
+        ("Violence Against Civilians", "violence_against_civilians"),
+        ("Explosions / Remote violence", "explosion_remote_violence"),
+        ("Battle", "battle"),
+        ("Unrest", "other"),
+    ],
+)
+def test_event_type_matching_ignores_case_spacing_hyphens_and_plurals(label: str, expected: str) -> None:
+    mapped = map_acled_event_type(pd.Series([label], dtype="string"), pd.Series([pd.NA], dtype="string"))
+    assert mapped.tolist() == [expected]
+
+
+def test_abduction_rule_still_applies_to_violence_against_civilians() -> None:
+    types = pd.Series(["Violence against civilians", "VIOLENCE AGAINST CIVILIANS"], dtype="string")
+    subs = pd.Series(["Abduction/forced disappearance", pd.NA], dtype="string")
+    assert map_acled_event_type(types, subs).tolist() == ["abduction", "violence_against_civilians"]
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("1", 1),
+        ("8", 8),
+        ("3.0", 3),
+        ("0", None),
+        ("9", None),
+        ("State forces", 1),
+        ("Rebel group", 2),
+        ("Political militia", 3),
+        ("Identity militia", 4),
+        ("Rioters", 5),
+        ("Protesters", 6),
+        ("Civilians", 7),
+        ("External/Other forces", 8),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_acled_actor_type_codes_numeric_and_text(value: str | None, code: int | None) -> None:
+    assert acled_inter_code(value) == code
+
+
+def test_actor_type_codes_name_the_family_of_actors_whose_names_match_none() -> None:
+    actor1 = pd.Series(["Ganda Koy", "Unidentified Armed Group (Mali)", None, "JNIM", "Katiba X", "Foo"])
+    actor2 = pd.Series([None, "Civilians (Mali)", "CMFPR", "Military Forces of Mali", None, "Bar"])
+    numeric = derive_actor_group(
+        actor1, actor2, pd.Series(["3", "3", "0", "2", "2", "1"]), pd.Series(["0", "7", "3", "1", "0", "8"])
+    )
+    assert numeric.tolist() == ["militia", "unidentified", "militia", "JNIM", "rebels", "state forces"]
+    text = derive_actor_group(
+        actor1,
+        actor2,
+        pd.Series(
+            ["Political militia", "Political militia", None, "Rebel group", "Rebel groups", "State forces"]
+        ),
+        pd.Series([None, "Civilians", "Political militia", "State forces", None, "External/Other forces"]),
+    )
+    assert text.tolist() == numeric.tolist()
+    assert derive_actor_group(actor1, actor2).tolist() == [
+        "unidentified",
+        "unidentified",
+        "unidentified",
+        "JNIM",
+        "unidentified",
+        "unidentified",
+    ]
+
+
+# --- the fixtures, as read and adapted ---------------------------------------------------------
+
+
+def test_api_export_written_by_pandas_is_read_without_its_index() -> None:
+    raw = read_raw_table(FIXTURES / "acled_api_with_index.csv")
+    assert list(raw.frame.columns) == list(ACLED_API_COLUMNS)
+    assert any("holds row numbers" in note for note in raw.warnings)
+    assert detect_format(list(raw.frame.columns)) == "acled"
+
+
+def test_hdx_export_written_by_r_is_read_without_its_row_names_and_na_is_missing() -> None:
+    raw = read_raw_table(FIXTURES / "acled_hdx_r_export.csv")
+    assert list(raw.frame.columns) == ACLED_HDX
+    assert any("holds row numbers" in note for note in raw.warnings)
+    staged = adapt_acled(raw).frame
+    assert staged["actor2"].isna().sum() == 1  # "NA" in the file: R's missing value, not an actor
+    assert not staged.isin(["NA"]).any().any()
+    assert staged["actor_group"].tolist()[:2] == ["JNIM", "militia"]
+
+
+def test_2016_api_dump_is_adapted_with_old_types_and_numeric_codes() -> None:
+    raw = read_raw_table(FIXTURES / "acled_2016_api_africa.csv")
+    assert list(raw.frame.columns) == ACLED_2016_API
+    assert detect_format(list(raw.frame.columns)) == "acled"
+    staged = adapt_acled(raw).frame
+    assert 40 <= len(staged) <= 60
+    assert staged["event_type"].notna().all()  # every old type understood
+    assert set(staged["event_type_reported"]) >= set(ACLED_PRE_2019_EVENT_TYPES)
+    ganda_koy = staged["actor1"] == "Ganda Koy"  # no family by name; inter1 = 3
+    assert staged.loc[ganda_koy, "actor_group"].tolist() == ["militia"]
+    countries = set(staged["reported_country"])
+    assert {"Mali", "Burkina Faso", "Niger"} <= countries and {"Somalia", "Kenya", "Egypt"} <= countries
