@@ -38,6 +38,9 @@ FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 EXPORT_DRIVERS: Final = {".csv": None, ".geojson": "GeoJSON", ".gpkg": "GPKG"}
 GPKG_LAYER: Final = "incidents"
+#: Canonical columns added after the export layout was first published: written last, so
+#: spreadsheets and scripts that read the earlier columns by position keep working.
+LATER_COLUMNS: Final = ("event_type_reported", "uncertainty_km")
 PROVENANCE_LAYER: Final = "provenance"
 PROVENANCE_MEMBER: Final = "provenance"
 PROVENANCE_SUFFIX: Final = ".provenance.txt"
@@ -152,6 +155,12 @@ def _add_gpkg_provenance(path: Path, provenance: Provenance) -> None:
     pyogrio.write_dataframe(table, path, layer=PROVENANCE_LAYER, driver="GPKG")
 
 
+def _in_export_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :data:`LATER_COLUMNS` (those it has) moved after all the others."""
+    later = [name for name in LATER_COLUMNS if name in frame.columns]
+    return frame[[name for name in frame.columns if name not in later] + later]
+
+
 def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | None = None) -> int:
     """Write canonical incidents to ``path`` (format from its suffix); return the row count.
 
@@ -161,6 +170,7 @@ def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | N
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    frame = _in_export_order(frame)
     if suffix not in EXPORT_DRIVERS:
         raise ExportError(
             f"cannot export to {path.name!r}: the file name must end in one of {list(EXPORT_DRIVERS)}"

@@ -70,7 +70,11 @@ INCIDENT_COLUMNS: Final[Mapping[str, str]] = {
     "latitude": "float64",
     "longitude": "float64",
     "geo_precision": "int8",
+    #: Radius (km) of the area the point stands for (e.g. a district centroid); NaN when unknown.
+    "uncertainty_km": "float64",
     "event_type": STRING,
+    #: The source's own event type label ("Remote violence"), kept as the file gave it.
+    "event_type_reported": STRING,
     "sub_event_type": STRING,
     "actor1": STRING,
     "actor2": STRING,
@@ -128,11 +132,12 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
                     f"column {name!r} is required in a canonical incident frame; "
                     f"found {sorted(map(str, frame.columns))}"
                 )
-            out[name] = (
-                pd.Series(pd.NA, index=frame.index, dtype=dtype)
-                if dtype == STRING
-                else (pd.Series(pd.NaT, index=frame.index, dtype=dtype))
-            )
+            if dtype == STRING:
+                out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+            elif dtype == "float64":
+                out[name] = pd.Series(np.nan, index=frame.index, dtype=dtype)
+            else:
+                out[name] = pd.Series(pd.NaT, index=frame.index, dtype=dtype)
             continue
         column = frame[name]
         try:

@@ -551,6 +551,7 @@ def _build_accepted(
         "reported_admin2",
         "location",
         "sub_event_type",
+        "event_type_reported",
         "actor1",
         "actor2",
         "notes",

@@ -42,6 +42,7 @@ LABEL_COLUMNS: Final = (
     "actor2",
     "actor_group",
     "source",
+    "event_type_reported",  # schema version 7
 )
 #: Code for a missing label (NULL in SQL); real label ids start at 1.
 MISSING: Final = 0

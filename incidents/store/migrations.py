@@ -190,6 +190,97 @@ def _drop_incident_row_indexes(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
+#: Label columns of ``incident_rows`` in version 7 (version 5's and the reported event type).
+_V7_LABEL_COLUMNS: Final = (
+    "source_dataset",
+    "date_precision",
+    "country_iso3",
+    "country",
+    "admin1_code",
+    "admin1_name",
+    "admin2_code",
+    "admin2_name",
+    "reported_country",
+    "reported_admin1",
+    "reported_admin2",
+    "location",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "actor_group",
+    "source",
+    "event_type_reported",
+)
+#: The columns of the view ``incidents`` from version 7: the canonical incident of that version.
+_V7_VIEW_COLUMNS: Final = (
+    "incident_id",
+    "source_dataset",
+    "source_event_id",
+    "event_date",
+    "date_precision",
+    "country_iso3",
+    "country",
+    "admin1_code",
+    "admin1_name",
+    "admin2_code",
+    "admin2_name",
+    "reported_country",
+    "reported_admin1",
+    "reported_admin2",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "uncertainty_km",
+    "event_type",
+    "event_type_reported",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "actor_group",
+    "fatalities",
+    "civilian_targeting",
+    "notes",
+    "source",
+    "batch_id",
+    "imported_at",
+)
+
+
+def _v7_view_sql(dialect: str) -> str:
+    """``CREATE VIEW incidents`` with the version-7 columns, decoded from ``incident_rows``."""
+    expressions = {name: f"r.{name}" for name in _V7_VIEW_COLUMNS}
+    joins = ["JOIN batches b ON b.batch_key = r.batch_key"]
+    for name in _V7_LABEL_COLUMNS:
+        expressions[name] = f"l_{name}.text"
+        joins.append(f"LEFT JOIN labels l_{name} ON l_{name}.label_id = r.{name}")
+    if dialect == "postgresql":
+        expressions["event_date"] = "(DATE '1970-01-01' + r.event_day)"
+    else:
+        expressions["event_date"] = "date(r.event_day * 86400, 'unixepoch')"
+    expressions["batch_id"] = "b.batch_id"
+    expressions["imported_at"] = "b.created_at"
+    select_list = ",\n    ".join(f"{sql} AS {name}" for name, sql in expressions.items())
+    return f"CREATE VIEW incidents AS\nSELECT\n    {select_list}\nFROM incident_rows r\n" + "\n".join(joins)
+
+
+def _add_reported_type_and_uncertainty(conn: Connection) -> None:
+    """Two nullable columns on ``incident_rows``; rows stored before get NULL (not known then).
+
+    ``event_type_reported``: the source's own event type label ("Remote violence"), a
+    ``labels.label_id`` like the other label columns. ``uncertainty_km``: the radius in km
+    of the area a row's point stands for (e.g. a district centroid). The view ``incidents``
+    shows both, in the canonical order. Frozen DDL.
+    """
+    dialect = conn.dialect.name
+    real = "DOUBLE PRECISION" if dialect == "postgresql" else "FLOAT"
+    conn.exec_driver_sql("ALTER TABLE incident_rows ADD COLUMN event_type_reported INTEGER")
+    conn.exec_driver_sql(f"ALTER TABLE incident_rows ADD COLUMN uncertainty_km {real}")
+    conn.exec_driver_sql("DROP VIEW incidents")
+    conn.exec_driver_sql(_v7_view_sql(dialect))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
@@ -201,6 +292,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "compact incident rows: label dictionary, batch keys, day numbers", compact_incident_rows),
     Migration(6, "incident rows without secondary indexes", _drop_incident_row_indexes),
+    Migration(7, "reported event type and location uncertainty", _add_reported_type_and_uncertainty),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -119,6 +119,10 @@ incident_rows = Table(
     Column("notes", Text),
     Column("source", Integer),
     Column("batch_key", Integer, ForeignKey("batches.batch_key"), nullable=False),
+    # Schema version 7: the source's own event type label (a label id) and the radius in km
+    # of the area the point stands for; NULL when unknown (rows stored before version 7).
+    Column("event_type_reported", Integer),
+    Column("uncertainty_km", Float),
     # No secondary indexes since schema version 6: full scans serve every query well enough.
 )
 

@@ -10,7 +10,8 @@ the table ``incident_rows`` holds label ids (:mod:`incidents.store.labels`) inst
 repeated text, the event date as a day number and a small ``batch_key`` instead of
 ``batch_id`` + ``imported_at``. Every frame this module returns is canonical text, decoded
 here. People who query the database file with SQL use the view ``incidents``: the same
-columns and values as the version-4 table of that name.
+columns and values as the version-4 table of that name, and since version 7 the reported
+event type and the location uncertainty too.
 """
 
 from __future__ import annotations
@@ -151,6 +152,8 @@ def _to_rows(
         "geo_precision": frame["geo_precision"].to_numpy(dtype=np.int64),
         "fatalities": frame["fatalities"].to_numpy(dtype=np.int64),
         "civilian_targeting": frame["civilian_targeting"].to_numpy(dtype=bool),
+        # NULL, not NaN, where unknown: PostgreSQL would store NaN as a number.
+        "uncertainty_km": _floats_or_none(frame["uncertainty_km"]),
     }
 
     def chunks() -> Iterator[list[tuple[Any, ...]]]:
@@ -173,6 +176,14 @@ def _to_rows(
             yield list(zip(*values, strict=True))
 
     return columns, chunks()
+
+
+def _floats_or_none(values: pd.Series) -> np.ndarray:
+    """Floats as an object array with None for NaN (SQL NULL)."""
+    numbers = values.to_numpy(dtype=np.float64)
+    out = numbers.astype(object)
+    out[np.isnan(numbers)] = None
+    return out
 
 
 def _prefetched(chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -294,8 +305,8 @@ def _column_arrays(rows: Sequence[tuple[Any, ...]], names: Sequence[str]) -> dic
         values = table[:, position]
         if name in LABEL_COLUMNS:
             arrays[name] = codes_array(values)
-        elif name in ("latitude", "longitude"):
-            arrays[name] = values.astype(np.float64)
+        elif name in ("latitude", "longitude", "uncertainty_km"):
+            arrays[name] = values.astype(np.float64)  # NULL (None) -> NaN
         elif name == "civilian_targeting":
             arrays[name] = values.astype(bool)
         elif name in ("event_day", "geo_precision", "fatalities", "batch_key"):

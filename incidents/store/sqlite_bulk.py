@@ -341,6 +341,9 @@ def _incident_rows_table(frame: pd.DataFrame, labels: dict[str, np.ndarray], bat
             columns[name] = pa.array(days)
         elif name in ("latitude", "longitude"):
             columns[name] = pa.array(frame[name].to_numpy(dtype=np.float64))
+        elif name == "uncertainty_km":  # NaN -> NULL, as the sqlite3 path writes it
+            values = frame[name].to_numpy(dtype=np.float64)
+            columns[name] = pa.array(values, mask=np.isnan(values))
         elif name in ("geo_precision", "fatalities"):
             columns[name] = pa.array(frame[name].to_numpy(dtype=np.int64))
         elif name == "civilian_targeting":  # SQLite has no booleans: 0/1 as sqlite3 writes them

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pytest
 from incidents.cli import main
 from incidents.ingest.adapters import adapt_acled
 from incidents.ingest.detect import ACLED_API_COLUMNS, detect_format
+from incidents.ingest.pipeline import import_file, prepare_import
 from incidents.ingest.table import read_raw_table
 from incidents.mappings import (
     ACLED_PRE_2019_EVENT_TYPES,
@@ -25,9 +27,11 @@ from incidents.mappings import (
     derive_actor_group,
     map_acled_event_type,
 )
+from incidents.store import IncidentStore, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
+TODAY = date(2026, 1, 1)
 
 
 # --- dry run --------------------------------------------------------------------------------
@@ -272,3 +276,71 @@ def test_2016_api_dump_is_adapted_with_old_types_and_numeric_codes() -> None:
     assert staged.loc[ganda_koy, "actor_group"].tolist() == ["militia"]
     countries = set(staged["reported_country"])
     assert {"Mali", "Burkina Faso", "Niger"} <= countries and {"Somalia", "Kenya", "Egypt"} <= countries
+
+
+# --- end to end: the CLI and prepare_import, into real stores ----------------------------------
+
+COVERED = ("MLI", "BFA", "NER")
+REAL_FILES = ("acled_api_with_index.csv", "acled_hdx_r_export.csv", "acled_2016_api_africa.csv")
+
+
+def _labels_in_file(name: str) -> dict[str, str]:
+    """event_id_cnty -> event_type as the fixture writes it."""
+    frame = pd.read_csv(FIXTURES / name, dtype=str, keep_default_na=False)
+    return dict(zip(frame["event_id_cnty"], frame["event_type"], strict=True))
+
+
+def _check_covered_rows(stored: pd.DataFrame, name: str) -> None:
+    """Rows in the covered countries: types mapped (<= 1 % other), the file's labels kept."""
+    covered = stored[stored["country_iso3"].isin(COVERED)]
+    assert len(covered) >= 6
+    assert (covered["event_type"] == "other").mean() <= 0.01
+    labels = _labels_in_file(name)
+    assert covered["event_type_reported"].tolist() == [labels[i] for i in covered["source_event_id"]]
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_real_layouts_import_through_the_cli_with_their_labels(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SAHEL_DB_URL", url)
+    report_path = tmp_path / "r.json"
+    assert main(["import", str(FIXTURES / name), "--report", str(report_path)]) == 0
+    assert "note: column 1 (with an empty header) holds row numbers" in capsys.readouterr().out
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["format"] == "acled" and report["batch_id"] and report["dry_run"] is False
+    assert any("holds row numbers" in note for note in report["warnings"])
+    assert not [issue for issue in report["issues"] if issue["code"] == "unknown_event_type"]
+    store = open_store(url)
+    try:
+        _check_covered_rows(store.load_incidents(), name)
+    finally:
+        store.close()
+
+
+def test_2016_dump_keeps_every_covered_row_with_its_old_label(store: IncidentStore) -> None:
+    name = "acled_2016_api_africa.csv"
+    report = import_file(FIXTURES / name, store, today=TODAY)
+    stored = store.load_incidents()
+    covered = stored[stored["country_iso3"].isin(COVERED)]
+    assert len(covered) == 30  # every Mali, Burkina Faso and Niger row of the file
+    _check_covered_rows(stored, name)
+    assert set(covered["event_type_reported"]) >= set(ACLED_PRE_2019_EVENT_TYPES)
+    by_id = covered.set_index("source_event_id")
+    assert by_id.loc["MLI9300", ["event_type", "event_type_reported"]].tolist() == [
+        "explosion_remote_violence",
+        "Remote violence",
+    ]
+    assert by_id.loc["MLI9312", "actor_group"] == "militia"  # "Ganda Koy", inter1 = 3
+    assert report.rows_read == 48
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_prepare_import_reads_each_real_file_and_notes_the_index(name: str, store: IncidentStore) -> None:
+    prepared = prepare_import(FIXTURES / name, store, today=TODAY)
+    assert prepared.report.format == "acled"
+    assert any("holds row numbers" in note for note in prepared.report.warnings)
+    assert "" not in prepared.raw.frame.columns  # the index column is gone from the preview too
+    _check_covered_rows(prepared.rows, name)
+    assert store.count_incidents() == 0  # nothing written
