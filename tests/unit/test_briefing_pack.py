@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import LineString, box
 
-from dashboard.attribution import DEMO_NOTICE
+from dashboard.attribution import DEMO_NOTICE, shown_credits
 from dashboard.briefing_pack import (
     DEMO_WATERMARK,
     BriefingData,
@@ -89,7 +89,7 @@ def _data(frame: pd.DataFrame, *, includes_demo: bool) -> BriefingData:
             }
         ),
         map_png=png,
-        attributions=attribution_texts(includes_demo=includes_demo),
+        attributions=attribution_texts(shown_credits(frame)),
         includes_demo=includes_demo,
     )
 
@@ -98,7 +98,8 @@ def test_pdf_has_title_filters_attributions_and_demo_warning() -> None:
     text = _pdf_text(build_briefing_pdf(_data(generate_demo_incidents(100), includes_demo=True)))
     assert "Weekly brief: Ménaka" in text
     assert "Countries: MLI; Dates: 2024-01-01 to 2024-12-31" in text
-    assert "Natural Earth" in text and "Uppsala Conflict Data Program" in text
+    assert "Natural Earth" in text and "GeoNames" in text  # boundaries and places: always credited
+    assert "Uppsala Conflict Data Program" not in text  # demo rows only: UCDP is not shown, not credited
     assert DEMO_WATERMARK in text and DEMO_NOTICE in text
     assert "<b>Test</b> development" in text  # escaped, printed as text
     assert "Risk levels are not available" in text

@@ -138,8 +138,8 @@ def test_the_incidents_view_shows_readable_rows(store: IncidentStore) -> None:
 
 def test_analysis_frame_matches_decoding_text(store: IncidentStore) -> None:
     frame = rich_incidents([f"a{i}" for i in range(9)])
-    store.add_batch(frame, META)
-    ordered = expected(frame)
+    record = store.add_batch(frame, META)
+    ordered = expected(with_batch(frame, record.batch_id, record.created_at))
     want = analysis_frame_from_rows(
         list(
             ordered[list(ANALYSIS_COLUMNS)]
