@@ -171,7 +171,7 @@ def map_image_attribution(credits: Sequence[SourceCredit]) -> str:
     incidents = "; ".join(c.label for c in credits) if credits else "none shown"
     return (
         "Boundaries: Natural Earth; OCHA COD-AB (CC BY-IGO) via Who's On First; Quattroshapes (CC BY 2.0). "
-        f"Incidents: {incidents} (full credits in the sources section). Corridors: analytic aids compiled "
+        f"Incidents: {incidents} (full credits in the briefing pack). Corridors: analytic aids compiled "
         "from public reporting, not observed tracks; dashed = connector no source names."
     )
 

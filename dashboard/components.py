@@ -113,7 +113,7 @@ def data_dates_header(today: date | None = None) -> Freshness | None:
     fresh = page_freshness(today)
     if fresh is None:
         return None
-    st.caption(f"🕒 {fresh.summary()}")
+    st.caption(fresh.summary())
     warning = fresh.warning()
     if warning:
         st.warning(warning, icon="⏳")
