@@ -94,6 +94,8 @@ def test_mixed_view_credits_each_source_once_in_a_fixed_order() -> None:
     own = credits[2].text
     assert own == "Own data: patrol_log_<b>.csv (batch b-own, imported 2026-11-01)."
     assert credits[3].text == DEMO_CREDIT
+    # Text columns (canonical rows of exports) give the same credits as categories (the pages' rows).
+    assert incident_credits(shown.astype("string"), BATCHES) == credits
 
 
 def test_without_batch_ids_every_batch_of_the_source_is_named() -> None:
