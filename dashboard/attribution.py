@@ -168,7 +168,9 @@ def map_incidents_attribution(credits: Sequence[SourceCredit]) -> str:
 
 def map_image_attribution(credits: Sequence[SourceCredit]) -> str:
     """The attribution line printed under a map image (briefing pack PNG): plain text."""
-    incidents = "; ".join(c.label for c in credits) if credits else "none shown"
+    # ACLED's terms ask for its own wording wherever its data appear, an image included.
+    labels = [ACLED_ATTRIBUTION if c.source == "acled" else c.label for c in credits]
+    incidents = "; ".join(labels) if labels else "none shown"
     return (
         "Boundaries: Natural Earth; OCHA COD-AB (CC BY-IGO) via Who's On First; Quattroshapes (CC BY 2.0). "
         f"Incidents: {incidents} (full credits in the briefing pack). Corridors: analytic aids compiled "

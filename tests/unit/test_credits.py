@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from dashboard.attribution import footer_text, map_incidents_attribution, shown_credits, source_texts
+from dashboard.attribution import (
+    footer_text,
+    map_image_attribution,
+    map_incidents_attribution,
+    shown_credits,
+    source_texts,
+)
 from dashboard.filters import preset_label
 from incidents.credits import ACLED_ATTRIBUTION, DEMO_CREDIT, incident_credits, ucdp_version
 from incidents.freshness import Freshness, age_text, anchored_period, freshness, newest_import
@@ -136,6 +142,8 @@ def test_map_attribution_lists_the_sources_shown() -> None:
     assert 'href="https://acleddata.com/">ACLED</a>' in html and "UCDP GED v23.1" in html
     assert "demo" not in html
     assert map_incidents_attribution(()) == "incidents: none shown"
+    line = map_image_attribution(credits)  # the PNG map's printed line carries ACLED's own wording
+    assert f"Incidents: {ACLED_ATTRIBUTION}; UCDP GED v23.1" in line
 
 
 # ---- dates ------------------------------------------------------------------------------------
