@@ -89,3 +89,17 @@ def test_fresh_data_show_no_staleness_warning(app_store: IncidentStore, tmp_path
         assert_clean(at)
         assert f"Data as of {newest.isoformat()} (newest incident)" in " ".join(texts(at.caption))
         assert not any("newest incident is from" in text for text in texts(at.warning)), page
+
+
+def test_the_sign_in_page_says_nothing_about_the_data(auth_required: str, tmp_path: Path) -> None:
+    from incidents.auth.accounts import create_user
+    from tests.app.helpers import opened_store
+
+    with opened_store(auth_required) as store:
+        import_acled(store, tmp_path, OLD_NEWEST)
+        create_user(store, "adam", "admin", "admin password 2025")
+    at = start_app()
+    assert_clean(at)
+    assert [title.value for title in at.title] == ["Sign in"]
+    shown = " ".join(texts(at.caption) + texts(at.warning) + texts(at.markdown))
+    assert "Data as of" not in shown and "2022-12-30" not in shown
