@@ -14,7 +14,8 @@ from typing import Final
 
 import pandas as pd
 
-from incidents.credits import ACLED_ATTRIBUTION, ACLED_URL, DEMO_CREDIT, SourceCredit, incident_credits
+from incidents.credits import ACLED_ATTRIBUTION, ACLED_URL, SourceCredit, incident_credits
+from incidents.credits import DEMO_CREDIT as _DEMO_CREDIT
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,9 @@ BASE_CREDITS: Final = (
 NO_BATCHES: Final = pd.DataFrame(columns=["batch_id", "file_name", "format", "created_at"])
 
 DEMO_NOTICE: Final = "Synthetic demo data — not real events"
-__all__ = ["DEMO_CREDIT", "DEMO_NOTICE"]  # DEMO_CREDIT: incidents.credits, re-exported
+#: The synthetic-data credit (one wording, kept with the other incident credits in incidents.credits).
+DEMO_CREDIT: Final = _DEMO_CREDIT
+
 #: Short line for the map's own attribution control (boundaries and incidents).
 MAP_BOUNDARIES_ATTRIBUTION: Final = (
     '<a href="https://www.naturalearthdata.com/">Natural Earth</a>, OCHA COD-AB via '

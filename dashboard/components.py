@@ -106,7 +106,7 @@ def page_freshness(today: date | None = None) -> Freshness | None:
 
 
 def data_dates_header(today: date | None = None) -> Freshness | None:
-    """ "Data as of" and "last import" at the top of every page, and a warning when the data are old.
+    """Show "data as of" and "last import" at the top of every page, and a warning when the data are old.
 
     The app calls it once per run before the page (dashboard/app.py), so every page has it.
     """
