@@ -142,7 +142,9 @@ def test_export_geodata_reads_back(
     main(["demo", "--rows", "60"])
     out = tmp_path / f"out{suffix}"
     assert main(["export", "--out", str(out)]) == 0
-    frame = gpd.read_file(out)
+    frame = gpd.read_file(
+        out, **({"layer": "incidents"} if suffix == ".gpkg" else {})
+    )  # + a provenance layer
     assert len(frame) == 79
     assert frame.crs.to_epsg() == 4326
     assert (frame.geometry.x.round(6) == frame["longitude"].round(6)).all()
