@@ -18,6 +18,7 @@ import streamlit as st  # noqa: E402
 
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
 from dashboard.auth import current_user, gate_navigation  # noqa: E402
+from dashboard.components import data_dates_header  # noqa: E402
 from dashboard.views import apply_view_link  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
 
@@ -65,4 +66,6 @@ if allowed is PAGES and (user := current_user()) is not None and can(user, Permi
 page = st.navigation(allowed)
 # A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn.
 apply_view_link()
+if isinstance(allowed, dict):  # not the sign-in page alone: every page says how old the data are
+    data_dates_header()
 page.run()

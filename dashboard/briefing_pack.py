@@ -6,15 +6,16 @@ line (:mod:`dashboard.cli`), so it must work on a fresh machine from
 
 * :func:`render_map_png`: matplotlib (Agg canvas, no pyplot global state) draws the
   boundaries, the corridors (connector segments dashed), incidents coloured by event type
-  as on the web map, a legend, the attribution line and a "SYNTHETIC DEMO DATA" watermark
-  when demo rows are included.
+  as on the web map, a legend, the attribution line (the incident sources shown) and a
+  "SYNTHETIC DEMO DATA" watermark when demo rows are included.
 * :func:`build_briefing_pdf`: reportlab lays out the pages. Chosen over matplotlib's
   PdfPages because it flows text and tables over as many pages as needed (long
   development lists, attributions) and writes real, searchable text with a Unicode font;
   the font is matplotlib's bundled DejaVu Sans, so "Ménaka" or "→" print without any
   system font.
 * :func:`collect_briefing_data`: the domain calls (store, analytics, risk index, key
-  developments) that fill :class:`BriefingData`; the two builders above stay pure.
+  developments, credits of the rows shown, how current the data are) that fill
+  :class:`BriefingData`; the two builders above stay pure.
 """
 
 from __future__ import annotations
@@ -42,23 +43,20 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dashboard.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
+from dashboard.attribution import DEMO_CREDIT, DEMO_NOTICE, map_image_attribution, shown_credits, source_texts
 from dashboard.maps import CORRIDOR_COLOURS, EVENT_TYPE_COLOURS, LAND_FILL, SEA_BACKGROUND, corridor_colours
-from dashboard.provenance import filter_summary
+from dashboard.provenance import filter_summary, store_freshness
 from dashboard.selection import apply_filter, inactive_corridor_note
 from geodata.boundaries import country_names, load_admin0, load_admin1
 from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
+from incidents.credits import SourceCredit
+from incidents.freshness import Freshness
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 
 DEMO_WATERMARK: Final = "SYNTHETIC DEMO DATA"
-MAP_ATTRIBUTION: Final = (
-    "Boundaries: Natural Earth; OCHA COD-AB (CC BY-IGO) via Who's On First; Quattroshapes (CC BY 2.0). "
-    "Incidents: UCDP GED v23.1 (CC BY 4.0). Corridors: analytic aids compiled from public reporting, "
-    "not observed tracks; dashed = connector no source names."
-)
 DPI: Final = 100
 MAX_TOP_REGIONS: Final = 10
 MAX_RISK_ROWS: Final = 12
@@ -76,7 +74,9 @@ class BriefingData:
     ``series`` is an :func:`incidents.analytics.incident_series` frame (``period_start,
     group, value``); ``top_regions`` a :func:`top_units` frame; ``risk`` the admin-1 rows of
     :func:`incidents.risk.index.compute_risk_index` (or None when unavailable);
-    ``developments`` has ``date``, ``scope`` and ``title``.
+    ``developments`` has ``date``, ``scope`` and ``title``; ``attributions`` the credits of
+    the incident sources shown and of boundaries and places (:func:`attribution_texts`);
+    ``freshness`` how current the store's data are (printed with the date, warned when stale).
     """
 
     title: str
@@ -92,6 +92,7 @@ class BriefingData:
     attributions: tuple[str, ...]
     includes_demo: bool
     notes: tuple[str, ...] = field(default=())
+    freshness: Freshness | None = None
 
 
 # ---- map image ---------------------------------------------------------------------------
@@ -145,11 +146,14 @@ def render_map_png(
     height_px: int = 1000,
     includes_demo: bool,
     countries: gpd.GeoDataFrame | None = None,
+    credits: Sequence[SourceCredit] | None = None,
 ) -> bytes:
     """PNG of exactly ``width_px`` x ``height_px``: boundaries, corridors, incidents by type.
 
     ``incidents`` needs ``longitude``, ``latitude`` and ``event_type``; ``boundaries`` are
     drawn as regions (thin lines), ``countries`` (optional) as thicker borders on top.
+    ``credits``: the incident sources named in the attribution line (default: those of
+    ``incidents``, without versions).
     """
     if width_px < 200 or height_px < 150:
         raise ValueError(f"the map image must be at least 200x150 pixels; got {width_px}x{height_px}")
@@ -221,7 +225,8 @@ def render_map_png(
     ax.set_ylabel("")
     ax.tick_params(labelsize=8)
     fig.suptitle(title + (f" — {DEMO_NOTICE}" if includes_demo else ""), fontsize=14, y=0.975)
-    fig.text(0.01, 0.015, MAP_ATTRIBUTION, fontsize=7.5, color="#333333", wrap=True)
+    shown = shown_credits(incidents) if credits is None else credits
+    fig.text(0.01, 0.015, map_image_attribution(shown), fontsize=7.5, color="#333333", wrap=True)
     if includes_demo:
         fig.text(
             0.5,
@@ -379,8 +384,12 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
     story: list[object] = [_p(data.title, styles["title"])]
     if data.includes_demo:
         story.append(_p(f"{DEMO_WATERMARK}: {DEMO_CREDIT}", styles["warning"]))
+    stale = data.freshness.warning() if data.freshness is not None else None
+    if stale:
+        story.append(_p(f"OLD DATA: {stale}", styles["warning"]))
     story += [
         _p(f"Generated: {generated}", styles["body"]),
+        *([_p(f"{data.freshness.summary()}.", styles["body"])] if data.freshness is not None else []),
         _p(f"Filters: {data.filter_summary}", styles["body"]),
         *[_p(note, styles["body"]) for note in data.notes],
         Spacer(1, 4),
@@ -478,6 +487,8 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
     story += [_p(text, styles["small"]) for text in data.attributions]
 
     footer = f"Sahel Security Dashboard briefing · generated {generated}"
+    if data.freshness is not None:
+        footer += f" · data as of {data.freshness.data_as_of_text}"
     if data.includes_demo:
         footer += f" · {DEMO_NOTICE}"
 
@@ -496,10 +507,10 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
 # ---- collecting ------------------------------------------------------------------------------
 
 
-def attribution_texts(*, includes_demo: bool) -> tuple[str, ...]:
-    """The licence wording of every source, plus the synthetic-data notice when it applies."""
-    texts = tuple(f"{c.name} ({c.licence}): {c.text}" for c in CREDITS)
-    return (*texts, DEMO_CREDIT) if includes_demo else texts
+def attribution_texts(credits: Sequence[SourceCredit]) -> tuple[str, ...]:
+    """The credits of the incident sources shown (the synthetic-data notice among them for demo
+    rows), then the licence wording of the boundaries and places."""
+    return source_texts(credits)
 
 
 def _risk_table(frame: pd.DataFrame, chosen: IncidentFilter) -> pd.DataFrame | None:
@@ -548,6 +559,9 @@ def collect_briefing_data(
     corridors = active_corridor_segments(store)  # the corridor filter and the map: what is in force
     current, previous = apply_filter(frame, chosen, corridors)
     includes_demo = bool((current["source_dataset"].astype("string") == "demo").any())
+    generated_at = generated_at or datetime.now(UTC)
+    batches = store.list_batches()
+    credits = shown_credits(current, batches)
     span_days = (chosen.until - chosen.since).days + 1
     freq: Literal["W", "M"] = "W" if span_days <= 120 else "M"
     series = incident_series(current, freq=freq, by="event_type", measure="incidents")
@@ -565,6 +579,7 @@ def collect_briefing_data(
         width_px=width_px,
         height_px=height_px,
         includes_demo=includes_demo,
+        credits=credits,
     )
     notes: tuple[str, ...] = ()
     if not chosen.countries:
@@ -574,7 +589,7 @@ def collect_briefing_data(
         notes = (*notes, retired)
     return BriefingData(
         title=title,
-        generated_at=generated_at or datetime.now(UTC),
+        generated_at=generated_at,
         filter_summary=filter_summary(chosen, country_names(), corridors),
         key_figures=key_figures(current, previous),
         series=series,
@@ -583,7 +598,8 @@ def collect_briefing_data(
         risk=_risk_table(frame, chosen),
         developments=developments,
         map_png=map_png,
-        attributions=attribution_texts(includes_demo=includes_demo),
+        attributions=attribution_texts(credits),
         includes_demo=includes_demo,
         notes=notes,
+        freshness=store_freshness(store, generated_at.astimezone(UTC).date(), batches),
     )

@@ -313,3 +313,11 @@ def committed_batches(db_url: str, data_version: int) -> pd.DataFrame:
     batches["created_at"] = pd.to_datetime(batches["created_at"], utc=True)
     batches["rows_accepted"] = batches["rows_accepted"].astype("int64")
     return batches.reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def batches_table(db_url: str, data_version: int) -> pd.DataFrame:
+    """Every batch (:meth:`IncidentStore.list_batches`): the credits name their files and versions,
+    and "last import" is the newest committed one. A new import or undo bumps ``data_version``."""
+    del data_version
+    return _open_store(db_url).list_batches()

@@ -132,6 +132,9 @@ def _cmd_brief(store: IncidentStore, args: argparse.Namespace) -> int:
         print(f"wrote {args.png}")
     if data.includes_demo:
         print("note: the pack includes synthetic demo events (source_dataset = demo), not real incidents")
+    stale = data.freshness.warning() if data.freshness is not None else None
+    if stale:
+        print(f"note: {stale}")
     return EXIT_OK
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from dashboard.provenance import build_provenance
+from dashboard.provenance import build_provenance, store_freshness
 from incidents.export import DEMO_WARNING, ExportError, Provenance, export_incidents, provenance_path
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
@@ -190,11 +190,18 @@ def map_html_bytes(fmap: folium.Map, provenance: Provenance) -> bytes:
     return page.encode("utf-8")
 
 
-def _footer_lines(provenance: Provenance) -> list[str]:
-    lines = [DEMO_WARNING] if provenance.includes_demo else []
-    lines.append(f"Generated {provenance.generated_at_text}. Filters: {provenance.filters}")
-    lines.append("Sources and licences: see the attribution line above and the PDF pack.")
-    return [part for line in lines for part in textwrap.wrap(line, _FOOTER_WRAP)]
+def _footer_lines(provenance: Provenance) -> list[tuple[str, bool]]:
+    """The footer band's lines, wrapped, each with whether it is a warning (drawn in red)."""
+    lines = [(DEMO_WARNING, True)] if provenance.includes_demo else []
+    fresh = provenance.freshness
+    stale = fresh.warning() if fresh is not None else None
+    if stale:
+        lines.append((f"WARNING: {stale}", True))
+    lines.append((f"Generated {provenance.generated_at_text}. Filters: {provenance.filters}", False))
+    if fresh is not None:
+        lines.append((f"{fresh.summary()}.", False))
+    lines.append(("Sources and licences: see the attribution line above and the PDF pack.", False))
+    return [(part, warning) for line, warning in lines for part in textwrap.wrap(line, _FOOTER_WRAP)]
 
 
 def png_bytes(map_png: bytes, provenance: Provenance) -> bytes:
@@ -206,9 +213,8 @@ def png_bytes(map_png: bytes, provenance: Provenance) -> bytes:
     band = Image.new("RGB", (image.width, image.height + 10 + line_px * len(lines)), "white")
     band.paste(image, (0, 0))
     draw = ImageDraw.Draw(band)
-    for number, line in enumerate(lines):
-        demo = provenance.includes_demo and number == 0
-        colour = "#a93226" if demo else "#333333"
+    for number, (line, warning) in enumerate(lines):
+        colour = "#a93226" if warning else "#333333"
         draw.text((10, image.height + 5 + number * line_px), line, fill=colour, font=font)
     meta = PngImagePlugin.PngInfo()
     meta.add_itxt("Description", provenance.to_text())
@@ -280,8 +286,15 @@ def prepare_downloads(
     generated_at = generated_at or datetime.now(UTC)
     # The corridor filter's route is named by version (the store's active corridors).
     corridors = active_corridor_segments(store) if chosen.corridor_id else None
+    batches = store.list_batches()  # credits name the rows' files and UCDP versions
     provenance = build_provenance(
-        filtered, chosen, country_names=country_names, generated_at=generated_at, corridors=corridors
+        filtered,
+        chosen,
+        country_names=country_names,
+        generated_at=generated_at,
+        corridors=corridors,
+        batches=batches,
+        freshness=store_freshness(store, generated_at.astimezone(UTC).date(), batches),
     )
     downloads: list[Download] = []
     notes: list[str] = []

@@ -16,6 +16,7 @@ from typing import Final
 
 import streamlit as st
 
+from incidents.freshness import anchored_period
 from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS, EVENT_TYPES, SOURCE_DATASETS
 from incidents.query import DATE_PRESETS, MAX_CORRIDOR_KM, IncidentFilter
 
@@ -73,6 +74,17 @@ class FilterOptions:
     data_range: tuple[date, date] | None
 
 
+def preset_label(preset: str, data_range: tuple[date, date] | None) -> str:
+    """The period's label; a relative one says what it counts back from (the newest incident, not today).
+
+    With data to 2022-12-30, "last_365" reads "Last 365 days to 2022-12-30, the newest incident".
+    """
+    label = PRESET_LABELS[preset]
+    if DATE_PRESETS.get(preset) is None:
+        return label
+    return anchored_period(label, data_range[1] if data_range else None)
+
+
 def current_filter(default_countries: Sequence[str]) -> IncidentFilter:
     """The session's filter; on a session's first run, read from the URL."""
     if STATE_KEY not in st.session_state:
@@ -98,7 +110,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
         "Period",
         options=list(DATE_PRESETS),
         index=list(DATE_PRESETS).index(stored.preset),
-        format_func=PRESET_LABELS.__getitem__,
+        format_func=lambda value: preset_label(str(value), options.data_range),
         key=KEY_PERIOD,
         help="Presets count back from the latest incident in the store, not from today.",
     )

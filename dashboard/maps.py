@@ -28,8 +28,9 @@ from folium.plugins import FastMarkerCluster
 from dashboard.assets import ASSET_BASE_URL, localise_resources, offline_css, offline_js
 from dashboard.attribution import (
     MAP_BOUNDARIES_ATTRIBUTION,
-    MAP_INCIDENTS_ATTRIBUTION,
     OSM_TILE_ATTRIBUTION,
+    map_incidents_attribution,
+    shown_credits,
 )
 from dashboard.map_elements import Attribution as _Attribution
 from dashboard.map_elements import Bind as _Bind
@@ -65,6 +66,7 @@ from dashboard.map_markers import (
     incident_marker_data,
     marker_callback,
 )
+from incidents.credits import SourceCredit
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 
 __all__ = [
@@ -439,6 +441,7 @@ def build_incident_map_with_info(
     corridor_buffers: gpd.GeoDataFrame | None = None,
     highlight_corridor: str | None = None,
     add_layers: Callable[[folium.Map], None] | None = None,
+    credits: Sequence[SourceCredit] | None = None,
 ) -> MapBuild:
     """The layered incident map and how it shows incidents (see :func:`build_incident_map`).
 
@@ -461,6 +464,9 @@ def build_incident_map_with_info(
     * ``add_layers``: a caller's own layers (risk levels, sites), added before the layer
       control: a layer added after it is named in the control before it exists in the
       page script, and Leaflet fails on it.
+    * ``credits``: the incident sources to credit in the attribution control
+      (:func:`dashboard.attribution.shown_credits` with the store's batches, which names
+      UCDP versions); by default those of ``incidents`` without versions.
 
     Clicking a region or district (boundary or choropleth) reports its feature to
     streamlit-folium: ``result["last_active_drawing"]["properties"]`` has ``level``
@@ -519,7 +525,9 @@ def build_incident_map_with_info(
     DrillDownHub(drill).add_to(m)
     _Legend(_legend_html(points=not aggregated) + "".join(legend)).add_to(m)
     _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)
-    _Attribution(MAP_INCIDENTS_ATTRIBUTION).add_to(m)
+    _Attribution(map_incidents_attribution(shown_credits(incidents) if credits is None else credits)).add_to(
+        m
+    )
     folium.LayerControl(collapsed=True).add_to(m)
     _FullscreenControl().add_to(m)
     bounds = _bounds(incidents, admin1, admin0)

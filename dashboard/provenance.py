@@ -1,27 +1,38 @@
-"""Provenance footers of exports: the sources credited, the filters in words, the demo warning.
+"""Provenance footers of exports: the sources credited, the filters in words, the data's dates, the warnings.
 
-Pure (no Streamlit): the pages' download buttons and the briefing-pack CLI share it.
+Pure (no Streamlit): the pages' download buttons and the briefing-pack CLI share it. The
+incident sources credited are those of the exported rows (:func:`dashboard.attribution.shown_credits`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 import pandas as pd
 
-from dashboard.attribution import CREDITS, DEMO_CREDIT
+from dashboard.attribution import shown_credits, source_texts
+from incidents.credits import SourceCredit
 from incidents.export import Provenance
+from incidents.freshness import Freshness, freshness
 from incidents.model import EVENT_TYPE_LABELS
-from incidents.query import IncidentFilter
+from incidents.query import DATE_PRESETS, IncidentFilter
+from incidents.settings import stale_after_days
+from incidents.store import IncidentStore
 
 
-def sources_text(*, includes_demo: bool) -> str:
-    """Every data source with its licence and required wording, one sentence group each."""
-    parts = [f"{credit.name} ({credit.licence}): {credit.text}" for credit in CREDITS]
-    if includes_demo:
-        parts.append(DEMO_CREDIT)
-    return " ".join(parts)
+def store_freshness(store: IncidentStore, today: date, batches: pd.DataFrame | None = None) -> Freshness:
+    """How current ``store``'s incidents are on ``today`` (``SAHEL_STALE_AFTER_DAYS`` sets "stale")."""
+    data_range = store.date_range()
+    table = store.list_batches() if batches is None else batches
+    return freshness(
+        data_range[1] if data_range else None, table, today=today, stale_after_days=stale_after_days()
+    )
+
+
+def sources_text(credits: Sequence[SourceCredit]) -> str:
+    """The incident sources credited, then boundaries and places, each with its licence and wording."""
+    return " ".join(source_texts(credits))
 
 
 def filter_summary(
@@ -39,7 +50,11 @@ def filter_summary(
     countries = ", ".join(f"{names.get(c, c)} ({c})" if c in names else c for c in chosen.countries)
     parts = [f"Countries: {countries or 'none'}"]
     if chosen.since and chosen.until:
-        parts.append(f"Dates: {chosen.since.isoformat()} to {chosen.until.isoformat()}")
+        dates = f"Dates: {chosen.since.isoformat()} to {chosen.until.isoformat()}"
+        days = DATE_PRESETS.get(chosen.preset)
+        if days is not None:  # a relative period: say what it counts back from
+            dates += f" (last {days} days to the newest incident)"
+        parts.append(dates)
     else:
         parts.append(f"Dates: preset {chosen.preset}")
     if chosen.event_types:
@@ -76,13 +91,19 @@ def build_provenance(
     country_names: Mapping[str, str] | None = None,
     generated_at: datetime | None = None,
     corridors: pd.DataFrame | None = None,
+    batches: pd.DataFrame | None = None,
+    freshness: Freshness | None = None,
 ) -> Provenance:
     """The provenance footer for an export of ``frame`` selected by ``chosen`` (``corridors``:
-    see :func:`filter_summary`)."""
-    demo = bool((frame["source_dataset"].astype("string") == "demo").any()) if len(frame) else False
+    see :func:`filter_summary`).
+
+    ``batches`` (the store's batches table) lets the credits name the imported files and UCDP
+    versions of the rows; ``freshness`` adds "data as of", "last import" and the stale-data warning.
+    """
     return Provenance.for_frame(
         frame,
-        sources=sources_text(includes_demo=demo),
+        sources=sources_text(shown_credits(frame, batches)),
         filters=filter_summary(chosen, country_names, corridors),
         generated_at=generated_at,
+        freshness=freshness,
     )

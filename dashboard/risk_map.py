@@ -7,6 +7,7 @@ corridors, offline assets, attribution) is the incident map's, drawn without inc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import folium
@@ -23,6 +24,7 @@ from dashboard.map_layers import (
     risk_level_legend_rows,
 )
 from dashboard.maps import MapBuild, build_incident_map_with_info
+from incidents.credits import SourceCredit
 from incidents.risk.index import RISK_LEVEL_LABELS
 
 #: Level -> fill colour (ColorBrewer YlOrRd); the Map page's "risk level" shading uses the same.
@@ -58,12 +60,14 @@ def build_risk_map(
     admin2: gpd.GeoDataFrame | None,
     corridors: gpd.GeoDataFrame | None,
     corridor_lines: gpd.GeoDataFrame | None = None,
+    credits: Sequence[SourceCredit] = (),
 ) -> MapBuild:
     """Base map plus one layer of ``table``'s units coloured by ``risk_level``.
 
     ``table`` is :func:`incidents.risk.table.build_risk_table` output; ``empty_incidents`` an
     empty analysis frame (the base map's incident layers then stay empty). For corridors,
     ``corridor_lines`` (:func:`geodata.corridors.load_corridors`) are drawn thick in level colours.
+    ``credits``: the incident sources the index was computed from (the map's attribution).
     """
     by_code = table.assign(unit_code=table["unit_code"].astype(str)).set_index("unit_code")
     if level == "corridor":
@@ -83,6 +87,7 @@ def build_risk_map(
         admin2=admin2,
         corridors=corridors,
         add_layers=add_layers,
+        credits=credits,
     )
     Legend(risk_legend_html()).add_to(build.map)
     return build

@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Final
 
@@ -24,12 +25,15 @@ from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
 from incidents.cli_args import iso_date
+from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo
 from incidents.errors import FileLevelError, IncidentsError
-from incidents.export import EXPORT_DRIVERS, export_incidents
+from incidents.export import EXPORT_DRIVERS, PROVENANCE_SUFFIX, Provenance, export_incidents
+from incidents.freshness import freshness
 from incidents.ingest.mapping import load_mapping
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
+from incidents.settings import stale_after_days
 from incidents.store import IncidentStore, open_store
 
 EXIT_OK: Final = 0
@@ -45,9 +49,6 @@ BATCH_COLUMNS: Final = (
     "rows_duplicate",
     "user_name",
     "file_name",
-)
-UCDP_ATTRIBUTION: Final = (
-    "Source: Uppsala Conflict Data Program (UCDP) Georeferenced Event Dataset (GED) Global v23.1, CC BY 4.0."
 )
 
 
@@ -153,7 +154,22 @@ def _cmd_undo(store: IncidentStore, args: argparse.Namespace) -> int:
 def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     countries = sorted({code.strip().upper() for code in args.country}) if args.country else None
     frame = store.load_incidents(countries=countries, since=args.since, until=args.until)
-    written = export_incidents(frame, args.out)
+    batches = store.list_batches()
+    credits = incident_credits(frame, batches)  # the sources of the exported rows, and only those
+    data_range = store.date_range()
+    fresh = freshness(
+        data_range[1] if data_range else None,
+        batches,
+        today=date.today(),
+        stale_after_days=stale_after_days(),
+    )
+    provenance = Provenance.for_frame(
+        frame,
+        sources=" ".join([*(credit.text for credit in credits), REFERENCE_DATA_CREDIT]),
+        filters=_export_filters(countries, args.since, args.until),
+        freshness=fresh,
+    )
+    written = export_incidents(frame, args.out, provenance)
     print(f"wrote {written} incidents to {args.out}")
     counts = frame["source_dataset"].value_counts()
     if counts.get("demo", 0):
@@ -161,10 +177,25 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
             f"note: {counts['demo']} rows are synthetic demo events (source_dataset = demo), "
             "not real incidents"
         )
-    if counts.get("ucdp", 0):
-        print(f"note: {counts['ucdp']} rows come from UCDP; attribute them. {UCDP_ATTRIBUTION}")
-    print("provenance: every row keeps source_dataset, source_event_id, batch_id and imported_at")
+    for credit in credits:
+        if credit.source in ("acled", "ucdp"):
+            print(f"note: {counts[credit.source]} rows come from {credit.label}; credit them: {credit.text}")
+    stale = fresh.warning()
+    if stale:
+        print(f"note: {stale}")
+    where = {
+        ".csv": f"in {args.out.with_name(args.out.stem + PROVENANCE_SUFFIX)}",
+        ".geojson": "in the file's 'provenance' member",
+        ".gpkg": "in the file's 'provenance' layer",
+    }[args.out.suffix.lower()]
+    print(f"provenance (sources, filters, data as of): {where}; every row keeps source_dataset and batch_id")
     return EXIT_OK
+
+
+def _export_filters(countries: list[str] | None, since: date | None, until: date | None) -> str:
+    """The export's selection in words, as the dashboard's provenance says it."""
+    dates = f"{since.isoformat() if since else 'first'} to {until.isoformat() if until else 'last'} incident"
+    return f"Countries: {', '.join(countries) if countries else 'all'}; Dates: {dates}"
 
 
 def _export_path(text: str) -> Path:

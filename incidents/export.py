@@ -5,8 +5,9 @@ a source's free text would run as a formula (CSV injection). Text cells that sta
 like a formula get a leading single quote; numeric columns are left alone, so
 negative longitudes stay numbers.
 
-An optional :class:`Provenance` (sources and licences, filters, generation time, the
-synthetic-data warning) travels with the file in the form each format's readers survive:
+An optional :class:`Provenance` (sources and licences, filters, generation time, how
+current the data are, the synthetic-data and stale-data warnings) travels with the file
+in the form each format's readers survive:
 
 * CSV: a companion ``<name>.provenance.txt`` next to it. Comment lines inside the CSV
   would break ``csv``/pandas readers and a ``provenance`` column would repeat on every row;
@@ -31,6 +32,7 @@ import pyogrio
 import pyogrio.errors
 
 from incidents.errors import IncidentsError
+from incidents.freshness import Freshness
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -61,16 +63,24 @@ class Provenance:
     ``sources`` is the attribution and licence text (the dashboard fills it from its
     credits); ``filters`` a one-line summary of the selection; ``includes_demo`` adds the
     synthetic-data warning. Use :meth:`for_frame` to derive ``includes_demo`` from the rows.
+    ``freshness`` adds "data as of", "last import" and, for old data, the staleness warning.
     """
 
     sources: str
     filters: str
     generated_at: datetime
     includes_demo: bool
+    freshness: Freshness | None = None
 
     @classmethod
     def for_frame(
-        cls, frame: pd.DataFrame, *, sources: str, filters: str, generated_at: datetime | None = None
+        cls,
+        frame: pd.DataFrame,
+        *,
+        sources: str,
+        filters: str,
+        generated_at: datetime | None = None,
+        freshness: Freshness | None = None,
     ) -> Provenance:
         """Provenance of ``frame``: the warning is on when any row is ``source_dataset = demo``."""
         demo = bool((frame["source_dataset"].astype("string") == "demo").any()) if len(frame) else False
@@ -79,6 +89,7 @@ class Provenance:
             filters=filters,
             generated_at=generated_at or datetime.now(UTC),
             includes_demo=demo,
+            freshness=freshness,
         )
 
     @property
@@ -89,10 +100,18 @@ class Provenance:
         return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
     def items(self) -> list[tuple[str, str]]:
-        """(key, value) pairs, in reading order; the warning first when demo rows are included."""
+        """(key, value) pairs, in reading order; the warnings first (demo rows, old data)."""
         pairs = [("warning", DEMO_WARNING)] if self.includes_demo else []
+        stale = self.freshness.warning() if self.freshness is not None else None
+        if stale:
+            pairs.append(("stale_data", stale))
+        pairs.append(("generated_at", self.generated_at_text))
+        if self.freshness is not None:
+            pairs += [
+                ("data_as_of", self.freshness.data_as_of_text),
+                ("last_import", self.freshness.last_import_text),
+            ]
         pairs += [
-            ("generated_at", self.generated_at_text),
             ("filters", self.filters),
             ("sources", self.sources),
             ("includes_demo", "yes" if self.includes_demo else "no"),

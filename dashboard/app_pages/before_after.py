@@ -295,4 +295,4 @@ with st.expander("Edit key developments"):
     if editor is not None and may(editor, Permission.EDIT_REFERENCE, "Editing key developments"):
         _render_editor(developments, editor)
 
-components.attribution_footer()
+components.attribution_footer(selected if pivot_row is not None else data.incidents)

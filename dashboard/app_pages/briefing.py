@@ -209,6 +209,7 @@ def _build_map(
         max_points=MAX_POINTS,
         corridor_buffers=buffers,
         highlight_corridor=chosen.corridor_id,
+        credits=components.credits_of(shown),
         **extra,  # type: ignore[arg-type]
     )
 
@@ -276,6 +277,17 @@ def _live(view: SavedView) -> None:
     figure.update_layout(height=220, showlegend=False, margin={"t": 40, "b": 10, "l": 10, "r": 10})
     figure.update_xaxes(rangeslider_visible=False)
     st.plotly_chart(figure, width="stretch", key="brief_timeline")
+
+
+def _view_rows(view: SavedView) -> pd.DataFrame:
+    """The incidents ``view`` shows now (the footer credits their sources)."""
+    db_url = caching.current_db_url()
+    version = caching.get_store().data_version()
+    chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(caching.incident_date_range(db_url, version))
+    current, _ = apply_filter(
+        caching.analysis_frame(db_url, version), chosen, caching.active_corridors(db_url, version)
+    )
+    return current
 
 
 def _delta(change: float | None) -> str | None:
@@ -398,4 +410,7 @@ with st.expander("Briefing settings and saved views", expanded=False):
     st.caption(CLIENT_REFRESH_NOTE.format(seconds=max(refresh_s, MIN_REFRESH_S)))
     _render_management(all_views)
 
-components.attribution_footer()
+try:
+    components.attribution_footer(_view_rows(view))
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)

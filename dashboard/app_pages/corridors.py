@@ -145,6 +145,7 @@ def _detail(
         corridors=own,
         highlight_corridor=corridor_id,
         uncertainty=False,
+        credits=components.credits_of(near),
     )
     st_folium(build.map, key="corridor_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 
@@ -314,4 +315,4 @@ with history_tab:
     st.dataframe(history.drop(columns=["source_refs", "version_id"]), hide_index=True, width="stretch")
     st.caption("Every change is a new version; analyses name the version in force (`as_of`).")
 
-components.attribution_footer()
+components.attribution_footer(frame)

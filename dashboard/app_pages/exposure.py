@@ -174,6 +174,7 @@ def _map(
         corridors=caching.map_corridors(db_url, version),
         max_points=MAP_MAX_POINTS,
         add_layers=lambda m: add_site_layers(m, sites, table),
+        credits=components.credits_of(frame[near]),
     )
     st_folium(build.map, key=KEY_MAP, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(
@@ -240,4 +241,4 @@ else:
     except (IncidentsError, GeodataError) as exc:
         components.domain_error(exc)
 
-components.attribution_footer()
+components.attribution_footer(frame)

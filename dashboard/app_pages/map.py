@@ -212,6 +212,7 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
         max_points=MAX_POINTS,
         corridor_buffers=buffers,
         highlight_corridor=chosen.corridor_id,
+        credits=components.credits_of(shown),
         **extra,
     )
 
@@ -347,4 +348,4 @@ selected = st.session_state.get(KEY_SELECTED)
 if isinstance(selected, dict) and selected.get("level") in LEVEL_OPTIONS and selected.get("unit_code"):
     _drill_down(data, selected)
 
-components.attribution_footer()
+components.attribution_footer(data.incidents)

@@ -93,4 +93,4 @@ else:
         "Actor groups count the armed group involved: an army-versus-JNIM battle counts as JNIM."
     )
 
-components.attribution_footer()
+components.attribution_footer(data.incidents)

@@ -221,6 +221,7 @@ build = build_risk_map(
     admin2=admin2,
     corridors=caching.map_corridors(data.db_url, data.data_version),
     corridor_lines=caching.map_corridor_lines(data.db_url, data.data_version),
+    credits=components.credits_of(frame),  # the index is computed from every stored incident
 )
 st_folium(build.map, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 
@@ -268,4 +269,4 @@ with st.expander("How the index is computed"):
         f"(distinct non-state armed actors, cap {config.fragmentation_cap:g}). Equal weights. Full method, "
         "caveats and a worked example: `docs/methodology.md`."
     )
-components.attribution_footer()
+components.attribution_footer(frame)

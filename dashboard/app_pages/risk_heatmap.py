@@ -121,4 +121,4 @@ st.page_link(
     label="For where incidents cluster on the ground, open the heat layer on the Map page.",
     icon="🗺️",
 )
-components.attribution_footer()
+components.attribution_footer(data.incidents)

@@ -112,4 +112,4 @@ else:
                 width="stretch",
             )
 
-components.attribution_footer()
+components.attribution_footer(data.incidents)

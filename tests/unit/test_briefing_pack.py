@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import LineString, box
 
-from dashboard.attribution import DEMO_NOTICE
+from dashboard.attribution import DEMO_NOTICE, map_image_attribution, shown_credits
 from dashboard.briefing_pack import (
     DEMO_WATERMARK,
     BriefingData,
@@ -23,8 +23,10 @@ from dashboard.briefing_pack import (
     render_map_png,
 )
 from incidents.analytics import incident_series, key_figures, top_units
-from incidents.demo import generate_demo_incidents, load_demo
+from incidents.demo import UCDP_SAMPLE_FILE, generate_demo_incidents, load_demo
+from incidents.ingest.pipeline import import_file
 from incidents.query import IncidentFilter
+from tests.dated_fixtures import import_acled
 
 BOUNDARIES = gpd.GeoDataFrame({"iso3": ["MLI"]}, geometry=[box(-12, 10, 4, 25)], crs="EPSG:4326")
 CORRIDORS = gpd.GeoDataFrame(
@@ -89,7 +91,7 @@ def _data(frame: pd.DataFrame, *, includes_demo: bool) -> BriefingData:
             }
         ),
         map_png=png,
-        attributions=attribution_texts(includes_demo=includes_demo),
+        attributions=attribution_texts(shown_credits(frame)),
         includes_demo=includes_demo,
     )
 
@@ -98,7 +100,8 @@ def test_pdf_has_title_filters_attributions_and_demo_warning() -> None:
     text = _pdf_text(build_briefing_pdf(_data(generate_demo_incidents(100), includes_demo=True)))
     assert "Weekly brief: Ménaka" in text
     assert "Countries: MLI; Dates: 2024-01-01 to 2024-12-31" in text
-    assert "Natural Earth" in text and "Uppsala Conflict Data Program" in text
+    assert "Natural Earth" in text and "GeoNames" in text  # boundaries and places: always credited
+    assert "Uppsala Conflict Data Program" not in text  # demo rows only: UCDP is not shown, not credited
     assert DEMO_WATERMARK in text and DEMO_NOTICE in text
     assert "<b>Test</b> development" in text  # escaped, printed as text
     assert "Risk levels are not available" in text
@@ -138,3 +141,70 @@ def test_collect_uses_the_stores_active_corridors(sqlite_store) -> None:
     data = collect_briefing_data(sqlite_store, near_c1, title="C1")
     assert data.key_figures.incidents == 0
     assert any("Corridor C1 is not active" in note for note in data.notes)
+
+
+# ---- credits that follow the rows, dates that can be trusted ---------------------------------
+
+OLD_NEWEST = date(2022, 12, 30)
+PACK_DAY = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+ALL_MALI = IncidentFilter(countries=("MLI",), preset="all")
+
+
+def _flat(pdf: bytes) -> str:
+    """The PDF's text with line breaks and runs of spaces as one space (wrapped credits read whole)."""
+    return " ".join(_pdf_text(pdf).split())
+
+
+def test_pack_of_acled_rows_credits_acled_and_not_ucdp(sqlite_store, tmp_path) -> None:
+    import_acled(sqlite_store, tmp_path, OLD_NEWEST)
+    data = collect_briefing_data(sqlite_store, ALL_MALI, title="ACLED brief", generated_at=PACK_DAY)
+    text = _flat(build_briefing_pdf(data))
+    assert "Armed Conflict Location & Event Data (ACLED); www.acleddata.com" in text
+    assert "2022-acled-export-Mali.csv" in text  # the file the rows came from, with its import date
+    assert "Uppsala" not in text and "UCDP" not in text and DEMO_NOTICE not in text
+    assert "Natural Earth" in text and "GeoNames" in text
+    assert "Data as of 2022-12-30 (newest incident)" in text
+
+
+def test_pack_credits_ucdp_with_its_version_only_when_ucdp_rows_are_shown(sqlite_store, tmp_path) -> None:
+    import_acled(sqlite_store, tmp_path, OLD_NEWEST)
+    import_file(UCDP_SAMPLE_FILE, sqlite_store, today=PACK_DAY.date())
+    both = _flat(
+        build_briefing_pdf(collect_briefing_data(sqlite_store, ALL_MALI, title="t", generated_at=PACK_DAY))
+    )
+    assert "Armed Conflict Location & Event Data (ACLED)" in both
+    assert "Uppsala Conflict Data Program (UCDP) Georeferenced Event Dataset (GED) Global v23.1" in both
+    assert "Sundberg" in both
+    # Algeria and Libya have UCDP rows only: the ACLED credit goes, UCDP's stays.
+    north = IncidentFilter(countries=("DZA", "LBY"), preset="all")
+    text = _flat(
+        build_briefing_pdf(collect_briefing_data(sqlite_store, north, title="t", generated_at=PACK_DAY))
+    )
+    assert "Global v23.1" in text and "ACLED" not in text
+
+
+def test_pack_of_old_data_warns_how_old_they_are(sqlite_store, tmp_path) -> None:
+    import_acled(sqlite_store, tmp_path, OLD_NEWEST)
+    data = collect_briefing_data(sqlite_store, ALL_MALI, title="t", generated_at=PACK_DAY)
+    text = _flat(build_briefing_pdf(data))
+    assert (
+        "The newest incident is from 2022-12-30, 4 years before today: figures describe that time, not now."
+        in text
+    )
+    assert "data as of 2022-12-30" in text  # every page's footer
+
+
+def test_pack_of_fresh_data_has_no_staleness_warning(sqlite_store, tmp_path) -> None:
+    import_acled(sqlite_store, tmp_path, PACK_DAY.date() - timedelta(days=3), today=PACK_DAY.date())
+    data = collect_briefing_data(sqlite_store, ALL_MALI, title="t", generated_at=PACK_DAY)
+    text = _flat(build_briefing_pdf(data))
+    assert "Data as of 2026-11-29 (newest incident)" in text
+    assert "newest incident is from" not in text and "OLD DATA" not in text
+
+
+def test_png_attribution_names_the_sources_shown(tmp_path) -> None:
+    """The map image's own credit line: with demo rows only, no UCDP (read back as pixels is not
+    possible, so the line's text is checked where it is made)."""
+    frame = generate_demo_incidents(20)
+    line = map_image_attribution(shown_credits(frame))
+    assert "synthetic demo" in line and "UCDP" not in line and "Natural Earth" in line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +14,7 @@ from incidents.cli import main
 from incidents.export import neutralise_formulas
 from incidents.geolocate import attach_admin_units
 from incidents.store import BatchMeta, IncidentStore, open_store
+from tests.dated_fixtures import import_acled
 
 
 @pytest.fixture
@@ -139,7 +142,9 @@ def test_export_geodata_reads_back(
     main(["demo", "--rows", "60"])
     out = tmp_path / f"out{suffix}"
     assert main(["export", "--out", str(out)]) == 0
-    frame = gpd.read_file(out)
+    frame = gpd.read_file(
+        out, **({"layer": "incidents"} if suffix == ".gpkg" else {})
+    )  # + a provenance layer
     assert len(frame) == 79
     assert frame.crs.to_epsg() == 4326
     assert (frame.geometry.x.round(6) == frame["longitude"].round(6)).all()
@@ -177,3 +182,34 @@ def test_neutralise_formulas_touches_only_risky_text() -> None:
     assert result["text"].isna().iloc[7]
     assert result["number"].tolist() == frame["number"].tolist()
     assert frame["text"].iloc[0] == "=1+2"  # the input is not modified
+
+
+def test_export_of_acled_rows_credits_acled_and_says_how_old_the_data_are(
+    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_acled(store, tmp_path, date(2022, 12, 30))
+    out = tmp_path / "acled.csv"
+    capsys.readouterr()
+    assert main(["export", "--out", str(out), "--country", "MLI"]) == 0
+    printed = capsys.readouterr().out
+    assert "rows come from ACLED; credit them: Armed Conflict Location & Event Data (ACLED)" in printed
+    assert "UCDP" not in printed
+    assert "note: The newest incident is from 2022-12-30" in printed
+    sidecar = (tmp_path / "acled.provenance.txt").read_text(encoding="utf-8")
+    assert "Armed Conflict Location & Event Data (ACLED); www.acleddata.com" in sidecar
+    assert "2022-acled-export-Mali.csv" in sidecar and "Uppsala" not in sidecar
+    assert "Natural Earth" in sidecar and "Countries: MLI" in sidecar
+    assert "Data as of: 2022-12-30 (newest incident)" in sidecar
+
+
+def test_export_of_ucdp_rows_names_the_ged_version(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["demo", "--rows", "20"])
+    out = tmp_path / "all.geojson"
+    capsys.readouterr()
+    assert main(["export", "--out", str(out)]) == 0
+    assert "rows come from UCDP GED v23.1; credit them: Source: Uppsala" in capsys.readouterr().out
+    provenance = json.loads(out.read_text(encoding="utf-8"))["provenance"]
+    assert "Global v23.1" in provenance["sources"] and "ACLED" not in provenance["sources"]
+    assert provenance["includes_demo"] is True

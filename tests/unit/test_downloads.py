@@ -7,7 +7,7 @@ import json
 import re
 import zipfile
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import folium
@@ -38,6 +38,7 @@ from incidents.export import DEMO_WARNING
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
+from tests.dated_fixtures import import_acled
 
 STAMP = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -170,3 +171,60 @@ def test_a_corridor_filtered_export_names_the_corridor_version(selection) -> Non
         assert "corridor C7 (version 1)" in archive.read(sidecar).decode("utf-8")
     text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(files["pdf"].data)).pages)
     assert "C7 (version 1)" in " ".join(text.split())
+
+
+def test_every_export_of_acled_rows_credits_acled_and_says_how_old_the_data_are(
+    sqlite_store: IncidentStore, tmp_path: Path
+) -> None:
+    import_acled(sqlite_store, tmp_path, date(2022, 12, 30))
+    chosen = IncidentFilter(countries=("MLI",), preset="last_365").resolved(sqlite_store.date_range())
+    current, _ = apply_filter(sqlite_store.load_analysis_frame(), chosen)
+    fmap = _map(load_export_rows(sqlite_store, current, chosen))
+    day = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    prepared = prepare_downloads(
+        sqlite_store, chosen, current, fmap=fmap, pack_title="ACLED", generated_at=day
+    )
+    files = {item.kind: item.data for item in prepared.downloads}
+    stale = "The newest incident is from 2022-12-30, 4 years before today"
+    with zipfile.ZipFile(io.BytesIO(files["csv"])) as archive:
+        sidecar = archive.read(next(n for n in archive.namelist() if "provenance" in n)).decode("utf-8")
+    geojson = json.loads(files["geojson"])["provenance"]
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(files["gpkg"])
+    layer = pyogrio.read_dataframe(path, layer="provenance")
+    gpkg = dict(zip(layer["key"], layer["value"], strict=True))
+    png = Image.open(io.BytesIO(files["png"])).info["Description"]
+    page = files["html"].decode("utf-8")
+    pdf = " ".join(
+        " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(files["pdf"])).pages).split()
+    )
+    texts = {
+        "csv": sidecar,
+        "geojson": json.dumps(geojson, ensure_ascii=False),
+        "gpkg": str(gpkg),
+        "png": png,
+    }
+    for kind, text in {**texts, "html": page, "pdf": pdf}.items():
+        assert "Armed Conflict Location & Event Data (ACLED); www.acleddata.com" in text.replace(
+            "&amp;", "&"
+        ), kind
+        assert "Uppsala" not in text and "Demo incidents are synthetic" not in text, kind
+        assert "2022-12-30 (newest incident)" in text, kind
+        assert stale in text, kind
+    assert geojson["data_as_of"] == gpkg["data_as_of"] == "2022-12-30 (newest incident)"
+    assert "last 365 days to the newest incident" in sidecar  # the relative period says its anchor
+    assert "acleddata.com" in page and "incidents: <a" in page.replace("\\u003c", "<")  # the map's own credit
+
+
+def test_fresh_exports_carry_no_staleness_warning(sqlite_store: IncidentStore, tmp_path: Path) -> None:
+    day = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    import_acled(sqlite_store, tmp_path, date(2026, 11, 30), today=day.date())
+    chosen = IncidentFilter(countries=("MLI",), preset="all").resolved(sqlite_store.date_range())
+    current, _ = apply_filter(sqlite_store.load_analysis_frame(), chosen)
+    prepared = prepare_downloads(sqlite_store, chosen, current, generated_at=day)
+    files = {item.kind: item.data for item in prepared.downloads}
+    with zipfile.ZipFile(io.BytesIO(files["csv"])) as archive:
+        sidecar = archive.read(next(n for n in archive.namelist() if "provenance" in n)).decode("utf-8")
+    assert "Data as of: 2026-11-30 (newest incident)" in sidecar
+    assert re.search(r"Last import: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", sidecar)
+    assert "Stale data" not in sidecar and "newest incident is from" not in sidecar

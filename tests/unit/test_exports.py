@@ -60,7 +60,8 @@ def test_csv_neutralises_formulas_and_keeps_numbers(frame, tmp_path: Path) -> No
     assert sidecar.startswith("Warning: " + DEMO_WARNING)
     assert "Filters: Countries: MLI; Dates: 2020-01-01 to 2025-12-31" in sidecar
     assert "Generated at: 2025-01-02 00:00 UTC" in sidecar
-    assert "UCDP" in sidecar and "Natural Earth" in sidecar
+    assert "Demo incidents are synthetic" in sidecar and "Natural Earth" in sidecar
+    assert "UCDP" not in sidecar  # only demo rows are exported: no other incident source is credited
 
 
 def test_csv_without_provenance_writes_no_sidecar(frame, tmp_path: Path) -> None:

@@ -139,8 +139,8 @@ def test_the_incidents_view_shows_readable_rows(store: IncidentStore) -> None:
 
 def test_analysis_frame_matches_decoding_text(store: IncidentStore) -> None:
     frame = rich_incidents([f"a{i}" for i in range(9)])
-    store.add_batch(frame, META)
-    ordered = expected(frame)
+    record = store.add_batch(frame, META)
+    ordered = expected(with_batch(frame, record.batch_id, record.created_at))
     want = analysis_frame_from_rows(
         list(
             ordered[list(ANALYSIS_COLUMNS)]
@@ -159,6 +159,10 @@ def test_batch_keys_and_undo(store: IncidentStore) -> None:
         keys = conn.execute(text("SELECT batch_id, batch_key FROM batches")).all()
     assert sorted(key for _id, key in keys) == [1, 2]
     assert "batch_key" not in store.list_batches().columns
+    # The analysis frame names each row's batch, as the full rows do (the credits name its file).
+    analysis = store.load_analysis_frame().set_index("incident_id")["batch_id"].astype(str).to_dict()
+    assert analysis == store.load_incidents().set_index("incident_id")["batch_id"].to_dict()
+    assert sorted(analysis.values()) == sorted([one.batch_id, one.batch_id, two.batch_id])
     assert store.undo_batch(one.batch_id) == 2
     assert store.load_incidents()["batch_id"].tolist() == [two.batch_id]
     three = store.add_batch(rich_incidents(["a"]), META)  # the undone id can come back
