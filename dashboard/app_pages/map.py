@@ -298,7 +298,7 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
-components.demo_banner(data.incidents)
+components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 chosen = data.filter
 if data.empty:
     components.empty_state(chosen.countries, data.country_names)
