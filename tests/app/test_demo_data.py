@@ -312,3 +312,22 @@ def test_the_embedded_store_gets_the_demo_unless_sahel_demo_is_off(
     assert_clean(at)
     with opened_store(f"sqlite:///{embedded}") as store:
         assert store.count_incidents("demo") == demo_rows
+
+
+def test_a_saved_view_link_and_the_downloads_leave_the_demo_out(
+    app_store: IncidentStore, tmp_path: Path
+) -> None:
+    _import_real_data(app_store, tmp_path)  # saves "burkina" without a source choice
+    at = new_app()
+    at.query_params["view"] = "burkina"
+    at.run()
+    at.switch_page(MAP_PAGE).run()
+    assert_clean(at)
+    assert at.multiselect(key="filter_sources").value == list(REAL_SOURCES)
+    assert metric_number(at, "Incidents") > 0
+    assert metric_number(at, "Of which synthetic demo") == 0
+    at.button(key="map_downloads_prepare").click().run()
+    assert_clean(at)
+    assert at.get("download_button"), "the files are ready"
+    shown = texts(at.warning) + texts(at.caption)
+    assert not any(DEMO_NOTICE in text for text in shown), "the files hold no demo row"
