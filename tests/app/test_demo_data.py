@@ -331,3 +331,13 @@ def test_a_saved_view_link_and_the_downloads_leave_the_demo_out(
     assert at.get("download_button"), "the files are ready"
     shown = texts(at.warning) + texts(at.caption)
     assert not any(DEMO_NOTICE in text for text in shown), "the files hold no demo row"
+
+
+def test_prepared_downloads_do_not_repeat_the_banner(app_db_url: str) -> None:
+    at = start_app(MAP_PAGE)
+    at.multiselect(key="filter_countries").set_value(["MLI"]).run()
+    at.button(key="map_downloads_prepare").click().run()
+    assert_clean(at)
+    assert at.get("download_button"), "the files are ready"
+    assert _demo_banners(at) == 1, "the page's banner; the panel only adds a caption"
+    assert any(DEMO_NOTICE in text and "provenance footer" in text for text in texts(at.caption))
