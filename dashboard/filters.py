@@ -30,6 +30,8 @@ KEY_ADMIN1: Final = "filter_admin1"
 KEY_CORRIDOR: Final = "filter_corridor"
 KEY_CORRIDOR_KM: Final = "filter_corridor_km"
 KEY_SOURCES: Final = "filter_sources"
+#: The default data sources the session's filter started from (to follow a change of default).
+KEY_DEFAULT_SOURCES: Final = "filter_default_sources"
 
 PRESET_LABELS: Final[Mapping[str, str]] = {
     "last_30": "Last 30 days",
@@ -82,12 +84,20 @@ def current_filter(default_countries: Sequence[str], default_sources: Sequence[s
     A URL without a data source gets ``default_sources`` (real sources only once the store
     holds real data); ``source=demo`` in the address bar still shows the demo.
     """
+    defaults = tuple(default_sources)
     if STATE_KEY not in st.session_state:
         params = {key: st.query_params.get_all(key) for key in st.query_params}
-        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(
-            params, default_countries, default_sources
-        )
+        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(params, default_countries, defaults)
+        st.session_state[KEY_DEFAULT_SOURCES] = defaults
     chosen: IncidentFilter = st.session_state[STATE_KEY]
+    applied = st.session_state.get(KEY_DEFAULT_SOURCES)
+    if applied is not None and applied != defaults and chosen.sources == applied:
+        # The store changed under this session (real data imported, the demo removed) and the
+        # user had kept the default sources: follow the new default.
+        chosen = replace(chosen, sources=defaults)
+        st.session_state[STATE_KEY] = chosen
+        st.session_state[KEY_DEFAULT_SOURCES] = defaults
+        st.session_state.pop(KEY_SOURCES, None)  # the widget starts again from the filter
     return chosen
 
 

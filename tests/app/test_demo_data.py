@@ -341,3 +341,20 @@ def test_prepared_downloads_do_not_repeat_the_banner(app_db_url: str) -> None:
     assert at.get("download_button"), "the files are ready"
     assert _demo_banners(at) == 1, "the page's banner; the panel only adds a caption"
     assert any(DEMO_NOTICE in text and "provenance footer" in text for text in texts(at.caption))
+
+
+def test_a_session_opened_on_the_demo_follows_an_import_made_meanwhile(
+    app_store: IncidentStore, tmp_path: Path
+) -> None:
+    at = start_app(MAP_PAGE)  # the demo only: every source, the banner
+    assert _demo_banners(at) == 1
+    assert at.multiselect(key="filter_sources").value == []
+    _import_real_data(app_store, tmp_path)  # as on the Import page, in the same session
+    at.run()
+    assert_clean(at)
+    assert _demo_banners(at) == 0
+    assert _hidden_captions(at) == 1
+    assert metric_number(at, "Of which synthetic demo") == 0
+    assert at.multiselect(key="filter_sources").value == list(REAL_SOURCES)
+    at.switch_page(RISK_PAGE).run()
+    assert _demo_banners(at) == 0 and _hidden_captions(at) == 1
