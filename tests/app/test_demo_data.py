@@ -229,6 +229,11 @@ def test_ticking_the_demo_in_the_sidebar_shows_it(app_store: IncidentStore, tmp_
     assert _demo_banners(at) == 1
     assert metric_number(at, "Of which synthetic demo") > 0
     assert "demo" in at.query_params["source"]
+    # Cleared: every source, the demo included, said explicitly so that a copied link keeps it.
+    at.multiselect(key="filter_sources").set_value([]).run()
+    assert_clean(at)
+    assert _demo_banners(at) == 1
+    assert sorted(at.query_params["source"]) == sorted([*REAL_SOURCES, "demo"])
 
 
 @pytest.mark.parametrize("page", ALL_PAGES)
