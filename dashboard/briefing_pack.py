@@ -53,6 +53,7 @@ from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.query import IncidentFilter
+from incidents.sources import date_span, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 
@@ -552,10 +553,14 @@ def collect_briefing_data(
     width_px: int = 1600,
     height_px: int = 1000,
 ) -> BriefingData:
-    """Filter the store's incidents with ``chosen`` and compute every part of the pack."""
-    chosen = resolve_dates(chosen, store.date_range())
+    """Filter the store's incidents with ``chosen`` and compute every part of the pack.
+
+    ``chosen.sources`` limits every part, the risk table over the whole area included; its
+    presets count back from the last event of those sources.
+    """
+    frame = of_sources(store.load_analysis_frame(), chosen.sources)
+    chosen = resolve_dates(chosen, date_span(frame))
     assert chosen.since is not None and chosen.until is not None
-    frame = store.load_analysis_frame()
     corridors = active_corridor_segments(store)  # the corridor filter and the map: what is in force
     current, previous = apply_filter(frame, chosen, corridors)
     includes_demo = bool((current["source_dataset"].astype("string") == "demo").any())

@@ -18,7 +18,8 @@ import streamlit as st
 
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1
-from incidents.demo import ensure_demo_loaded
+from incidents.demo import demo_may_autoload, ensure_demo_loaded
+from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
 from incidents.store.developments import list_developments
 
@@ -34,21 +35,31 @@ def current_db_url() -> str:
 
 
 @st.cache_resource(
-    show_spinner="Opening the incident store (a first start loads the demo data; a store from an older "
-    "version is upgraded once, about 15 s per million incidents)…"
+    show_spinner="Opening the incident store (a store from an older version is upgraded once, about "
+    "15 s per million incidents)…"
 )
 def _open_store(db_url: str) -> IncidentStore:
-    store = open_store(db_url)
-    ensure_demo_loaded(store)
-    return store
+    return open_store(db_url)
+
+
+@st.cache_resource(show_spinner="First start: loading the synthetic demo data…")
+def _demo_on_first_start(db_url: str, allowed: bool) -> bool:
+    """Load the demo into a never-used store, once per server process (when ``allowed``)."""
+    return ensure_demo_loaded(_open_store(db_url)) if allowed else False
 
 
 def get_store() -> IncidentStore:
-    """The shared store of this server process; on a first start, filled with the demo data.
+    """The shared store of this server process.
 
     Keyed on the resolved URL, so tests (and a changed ``SAHEL_DB_URL``) get their own store.
+    On a first start the embedded default store (``SAHEL_DB_URL`` unset) gets the demo data,
+    unless ``SAHEL_DEMO=off`` or its demo was removed; a store named by ``SAHEL_DB_URL``
+    never does (``incidents.demo.demo_may_autoload``).
     """
-    return _open_store(current_db_url())
+    db_url = current_db_url()
+    store = _open_store(db_url)
+    _demo_on_first_start(db_url, demo_may_autoload())
+    return store
 
 
 @st.cache_data(show_spinner="Loading incidents…", max_entries=16)
@@ -129,6 +140,36 @@ def analysis_frame(db_url: str, data_version: int) -> pd.DataFrame:
     """
     del data_version  # callers pass it for symmetry; incidents_version is the real key
     return _analysis_frame(db_url, _open_store(db_url).incidents_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def source_status_cached(db_url: str, data_version: int) -> SourceStatus:
+    """Whether real (non-demo) rows are stored and how many demo rows: the default source selection."""
+    del data_version  # part of the key: an import, undo or demo removal changes the answer
+    return source_status(_open_store(db_url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _source_frame(db_url: str, incidents_version: int, sources: tuple[str, ...]) -> pd.DataFrame:
+    return of_sources(_analysis_frame(db_url, incidents_version), sources)
+
+
+def source_frame(db_url: str, data_version: int, sources: tuple[str, ...]) -> pd.DataFrame:
+    """The analysis frame limited to the selected data sources (``()``: every source).
+
+    Every analytic over the whole covered area (risk index, exposure, corridor activity,
+    before/after) starts from this frame, so the sidebar's data-source choice (real sources
+    only, by default, once the store holds real data) applies to them as well. Shared: do
+    not mutate.
+    """
+    del data_version  # callers pass it for symmetry; incidents_version is the real key
+    return _source_frame(db_url, _open_store(db_url).incidents_version(), tuple(sources))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def source_date_range(db_url: str, data_version: int, sources: tuple[str, ...]) -> tuple[date, date] | None:
+    """First and last event date of the selected sources (presets and "as of" count from the last)."""
+    return date_span(source_frame(db_url, data_version, sources))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -216,12 +257,15 @@ def corridor_versions_table(db_url: str, data_version: int) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner="Finding incidents near corridors…", max_entries=4)
-def corridor_hits_cached(db_url: str, data_version: int, km: float) -> pd.DataFrame:
+def corridor_hits_cached(
+    db_url: str, data_version: int, km: float, sources: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """(incident row, corridor, nearest segment) within ``km`` of the active corridors, over the
-    whole analysis frame of this version. Shared: do not mutate."""
+    whole :func:`source_frame` of this version (rows index that frame). Shared: do not mutate."""
     from incidents.risk.corridor_activity import corridor_hits  # local: append-only addition
 
-    return corridor_hits(analysis_frame(db_url, data_version), active_corridors(db_url, data_version), km=km)
+    frame = source_frame(db_url, data_version, sources)
+    return corridor_hits(frame, active_corridors(db_url, data_version), km=km)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -234,17 +278,24 @@ def corridor_units_cached(db_url: str, data_version: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Computing the conflict index…", max_entries=16)
 def risk_table_cached(
-    db_url: str, data_version: int, level: str, as_of: date, window_days: int, corridor_km: float
+    db_url: str,
+    data_version: int,
+    level: str,
+    as_of: date,
+    window_days: int,
+    corridor_km: float,
+    sources: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Conflict index, levels and trend flags of every unit of ``level``, over the WHOLE store.
 
     Never on a country-filtered frame: a unit's level must not depend on what else is in view.
+    The data-source selection does apply (``sources``; ``()`` every source).
     """
     from incidents.risk.index import RiskConfig  # local: append-only addition
     from incidents.risk.table import build_risk_table
 
     return build_risk_table(
-        analysis_frame(db_url, data_version),
+        source_frame(db_url, data_version, sources),
         level=level,  # type: ignore[arg-type]
         as_of=as_of,
         config=RiskConfig(window_days=window_days),
@@ -268,8 +319,11 @@ def sites_table(db_url: str, data_version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Rating site exposure…", max_entries=8)
-def site_exposure_cached(db_url: str, data_version: int, as_of: date) -> pd.DataFrame:
-    """Exposure of every stored site as of ``as_of``, over the WHOLE store (no country filter).
+def site_exposure_cached(
+    db_url: str, data_version: int, as_of: date, sources: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Exposure of every stored site as of ``as_of``, over the WHOLE store (no country filter),
+    counting the selected data sources (``()``: every source).
 
     The admin-2 risk levels come from ``compute_risk_index`` on the same frame and date, and
     distances to corridors use the store's active corridor versions.
@@ -277,7 +331,7 @@ def site_exposure_cached(db_url: str, data_version: int, as_of: date) -> pd.Data
     from incidents.risk.exposure import site_exposure  # local: append-only addition
     from incidents.risk.index import compute_risk_index
 
-    frame = analysis_frame(db_url, data_version)
+    frame = source_frame(db_url, data_version, sources)
     risk = compute_risk_index(frame, level="admin2", as_of=as_of) if len(frame) else None
     return site_exposure(
         sites_table(db_url, data_version),

@@ -21,6 +21,7 @@ from geodata.errors import GeodataError
 from incidents.cli_args import iso_date
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
+from incidents.sources import cli_sources
 from incidents.store import IncidentStore, open_store
 
 EXIT_OK: Final = 0
@@ -69,10 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
     brief.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     brief.add_argument("--title", help="title of the pack (default: the view's title, else a generic one)")
+    brief.add_argument(
+        "--include-demo",
+        action="store_true",
+        help="count the synthetic demo rows too (by default they are left out once the store holds "
+        "real data, unless the view chose them)",
+    )
     return parser
 
 
-def _load_view(store: IncidentStore, name: str) -> tuple[IncidentFilter, str | None]:
+def _load_view(
+    store: IncidentStore, name: str, default_sources: Sequence[str] = ()
+) -> tuple[IncidentFilter, str | None]:
     """The saved view's filter and title; a clear error when saved views are not available."""
     try:
         views = importlib.import_module(VIEWS_MODULE)
@@ -87,15 +96,22 @@ def _load_view(store: IncidentStore, name: str) -> tuple[IncidentFilter, str | N
     if view is None:
         saved = list(views.list_views(store)["name"])
         raise UsageError(f"no saved view is called {name!r}; saved views: {saved or 'none'}")
-    chosen = IncidentFilter.from_query_params(parse_qs(view.query), DEFAULT_COUNTRIES)
+    chosen = IncidentFilter.from_query_params(parse_qs(view.query), DEFAULT_COUNTRIES, default_sources)
     return chosen, (view.title or None)
 
 
 def choose_filter(store: IncidentStore, args: argparse.Namespace) -> tuple[IncidentFilter, str]:
-    """The filter and title from the view (if any) overridden by --country/--since/--until."""
-    chosen, title = IncidentFilter(countries=DEFAULT_COUNTRIES), None
+    """The filter and title from the view (if any) overridden by --country/--since/--until.
+
+    Data sources: the view's choice; else real sources only once the store holds real data,
+    every source with ``--include-demo`` (which also adds the demo to a view's real sources).
+    """
+    sources = cli_sources(store, bool(getattr(args, "include_demo", False)))
+    chosen, title = IncidentFilter(countries=DEFAULT_COUNTRIES, sources=sources), None
     if args.view:
-        chosen, title = _load_view(store, args.view)
+        chosen, title = _load_view(store, args.view, sources)
+        if getattr(args, "include_demo", False) and chosen.sources and "demo" not in chosen.sources:
+            chosen = replace(chosen, sources=(*chosen.sources, "demo"))
     if args.country:
         known = country_names()
         countries = tuple(dict.fromkeys(code.strip().upper() for code in args.country))

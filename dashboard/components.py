@@ -26,16 +26,35 @@ def has_demo_rows(incidents: pd.DataFrame) -> bool:
     return bool(len(incidents)) and bool((incidents["source_dataset"] == "demo").any())
 
 
-def demo_banner(incidents: pd.DataFrame) -> bool:
-    """Show the synthetic-data warning when demo rows are shown; return whether it was shown."""
-    if not has_demo_rows(incidents):
-        return False
-    st.warning(
-        f"**{DEMO_NOTICE}.** The incidents marked *demo* were generated to show how the dashboard "
-        "works. Import real data (ACLED, UCDP or your own) to replace them.",
-        icon="⚠️",
-    )
-    return True
+#: How to get rid of the demo, the same words on every page and in the docs.
+DEMO_REMOVE_HOW = (
+    "Remove them with `python -m incidents demo --remove` or, as an admin, the *Remove the demo data* "
+    "button on the Import incidents page."
+)
+DEMO_HIDDEN_CAPTION = (
+    "Synthetic demo rows are hidden: this view counts real data only. To show them, add "
+    "*Synthetic demo* under *Data sources* in the sidebar (More filters). " + DEMO_REMOVE_HOW
+)
+
+
+def demo_banner(incidents: pd.DataFrame, *, demo_hidden: bool = False) -> bool:
+    """The page's one word on the demo; return whether the synthetic-data warning was shown.
+
+    A warning when any shown row is synthetic (what they are, how to remove them); else,
+    when the data-source selection hides stored demo rows (``demo_hidden``), a short caption
+    saying so and how to show or remove them. Call it once per page.
+    """
+    if has_demo_rows(incidents):
+        st.warning(
+            f"**{DEMO_NOTICE}.** The incidents marked *demo* were generated to show how the dashboard "
+            "works; they are not real events. Import real data (ACLED, UCDP or your own): once it is "
+            f"stored, demo rows are left out by default. {DEMO_REMOVE_HOW}",
+            icon="⚠️",
+        )
+        return True
+    if demo_hidden:
+        st.caption(DEMO_HIDDEN_CAPTION)
+    return False
 
 
 MAP_EMPTY_NOTE = "the map shows the boundaries only."
@@ -97,7 +116,9 @@ def page_freshness(today: date | None = None) -> Freshness | None:
     try:
         db_url = caching.current_db_url()
         version = caching.get_store().data_version()
-        data_range = caching.incident_date_range(db_url, version)
+        # Dated by the rows pages show by default: real sources only once real rows exist.
+        sources = caching.source_status_cached(db_url, version).default_sources
+        data_range = caching.source_date_range(db_url, version, sources)
         batches = caching.batches_table(db_url, version)
     except (IncidentsError, GeodataError):
         return None

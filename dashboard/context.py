@@ -13,13 +13,14 @@ from datetime import date
 import pandas as pd
 
 from dashboard import caching
-from dashboard.filters import FilterOptions, render_filters
+from dashboard.filters import FilterOptions, current_filter, render_filters
 from dashboard.selection import apply_filter
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.query import IncidentFilter
+from incidents.sources import SourceStatus
 from incidents.store import IncidentStore
 
-__all__ = ["PageData", "apply_filter", "load_page_data"]
+__all__ = ["PageData", "apply_filter", "demo_hidden", "load_page_data", "selected_sources"]
 
 
 @dataclass(frozen=True)
@@ -32,29 +33,64 @@ class PageData:
     filter: IncidentFilter  # dates resolved
     incidents: pd.DataFrame  # filtered analysis frame
     previous: pd.DataFrame  # same filter, the period of equal length just before
+    sources: SourceStatus  # real rows stored? demo rows? (the banner and the default sources)
 
     @property
     def empty(self) -> bool:
         return self.incidents.empty
 
+    @property
+    def analysis(self) -> pd.DataFrame:
+        """Every incident of the selected data sources, all countries and dates (whole-area analytics)."""
+        return caching.source_frame(self.db_url, self.data_version, self.filter.sources)
+
+    @property
+    def demo_hidden(self) -> bool:
+        """The store holds demo rows that the data-source selection leaves out."""
+        return self.sources.hides_demo(self.filter.sources)
+
 
 def load_page_data() -> PageData:
     """Open the store, draw the sidebar filters, and filter the cached incidents.
 
-    The corridor filter offers, and measures against, the store's active corridors.
+    The corridor filter offers, and measures against, the store's active corridors. The data
+    sources default to the real ones once the store holds real data; dates (presets, the
+    store's range) count from the selected sources' incidents.
     """
     store = caching.get_store()
     db_url = caching.current_db_url()
     version = store.data_version()
     names = caching.country_names_cached()
-    data_range = caching.incident_date_range(db_url, version)
+    status = caching.source_status_cached(db_url, version)
+    defaults = status.default_sources
+    before = current_filter(DEFAULT_COUNTRIES, defaults).sources
     options = FilterOptions(
         country_names=names,
         admin1_names=caching.admin1_options(),
         corridor_names=caching.corridor_names(db_url, version),
-        data_range=data_range,
+        data_range=caching.source_date_range(db_url, version, before),
+        default_sources=defaults,
     )
     chosen = render_filters(options, DEFAULT_COUNTRIES)
+    data_range = options.data_range
+    if chosen.sources != before:  # the source widget changed this run: count dates from the new choice
+        data_range = caching.source_date_range(db_url, version, chosen.sources)
+        chosen = chosen.resolved(data_range)
     frame = caching.analysis_frame(db_url, version)
     current, previous = apply_filter(frame, chosen, caching.active_corridors(db_url, version))
-    return PageData(store, db_url, version, names, data_range, chosen, current, previous)
+    return PageData(store, db_url, version, names, data_range, chosen, current, previous, status)
+
+
+def selected_sources(db_url: str, data_version: int) -> tuple[str, ...]:
+    """The data sources of the session's filter, for pages without the sidebar filters.
+
+    The same default as the sidebar (real sources only once real data is stored); a choice
+    made on another page, or in the address bar, carries over.
+    """
+    defaults = caching.source_status_cached(db_url, data_version).default_sources
+    return current_filter(DEFAULT_COUNTRIES, defaults).sources
+
+
+def demo_hidden(db_url: str, data_version: int, sources: tuple[str, ...]) -> bool:
+    """Whether ``sources`` leaves out demo rows the store holds (the banner's caption)."""
+    return caching.source_status_cached(db_url, data_version).hides_demo(sources)

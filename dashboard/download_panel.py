@@ -53,10 +53,10 @@ def render_download_panel(
         return
     prepared: PreparedDownloads = held[1]
     if prepared.includes_demo:
-        st.warning(
+        # A caption, not a second banner: the page's demo banner already warns once.
+        st.caption(
             f"**{DEMO_NOTICE}.** These files include synthetic demo rows; each file says so in its "
-            "provenance footer.",
-            icon="⚠️",
+            "provenance footer."
         )
     for note in prepared.notes:
         st.warning(note, icon="ℹ️")

@@ -31,6 +31,8 @@ KEY_ADMIN1: Final = "filter_admin1"
 KEY_CORRIDOR: Final = "filter_corridor"
 KEY_CORRIDOR_KM: Final = "filter_corridor_km"
 KEY_SOURCES: Final = "filter_sources"
+#: The default data sources the session's filter started from (to follow a change of default).
+KEY_DEFAULT_SOURCES: Final = "filter_default_sources"
 
 PRESET_LABELS: Final[Mapping[str, str]] = {
     "last_30": "Last 30 days",
@@ -72,6 +74,9 @@ class FilterOptions:
     admin1_names: Mapping[str, str]  # admin1_code -> "Name (ISO3)"
     corridor_names: Mapping[str, str]  # corridor_id -> name
     data_range: tuple[date, date] | None
+    #: The data sources selected when the URL names none: the real ones once the store holds
+    #: real data (incidents.sources), else () for every source.
+    default_sources: tuple[str, ...] = ()
 
 
 def preset_label(preset: str, data_range: tuple[date, date] | None) -> str:
@@ -85,18 +90,32 @@ def preset_label(preset: str, data_range: tuple[date, date] | None) -> str:
     return anchored_period(label, data_range[1] if data_range else None)
 
 
-def current_filter(default_countries: Sequence[str]) -> IncidentFilter:
-    """The session's filter; on a session's first run, read from the URL."""
+def current_filter(default_countries: Sequence[str], default_sources: Sequence[str] = ()) -> IncidentFilter:
+    """The session's filter; on a session's first run, read from the URL.
+
+    A URL without a data source gets ``default_sources`` (real sources only once the store
+    holds real data); ``source=demo`` in the address bar still shows the demo.
+    """
+    defaults = tuple(default_sources)
     if STATE_KEY not in st.session_state:
         params = {key: st.query_params.get_all(key) for key in st.query_params}
-        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(params, default_countries)
+        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(params, default_countries, defaults)
+        st.session_state[KEY_DEFAULT_SOURCES] = defaults
     chosen: IncidentFilter = st.session_state[STATE_KEY]
+    applied = st.session_state.get(KEY_DEFAULT_SOURCES)
+    if applied is not None and applied != defaults and chosen.sources == applied:
+        # The store changed under this session (real data imported, the demo removed) and the
+        # user had kept the default sources: follow the new default.
+        chosen = replace(chosen, sources=defaults)
+        st.session_state[STATE_KEY] = chosen
+        st.session_state[KEY_DEFAULT_SOURCES] = defaults
+        st.session_state.pop(KEY_SOURCES, None)  # the widget starts again from the filter
     return chosen
 
 
 def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> IncidentFilter:
     """Draw the sidebar widgets, store and mirror the result, and return it with dates resolved."""
-    stored = current_filter(default_countries)
+    stored = current_filter(default_countries, options.default_sources)
     sidebar = st.sidebar
     sidebar.header("Filters")
     countries = sidebar.multiselect(
@@ -115,7 +134,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
         help="Presets count back from the latest incident in the store, not from today.",
     )
     since, until = _custom_dates(sidebar, preset, stored, options.data_range)
-    with sidebar.expander("More filters", expanded=_has_more(stored)):
+    with sidebar.expander("More filters", expanded=_has_more(stored, options.default_sources)):
         event_types = st.multiselect(
             "Event types",
             options=list(EVENT_TYPES),
@@ -172,8 +191,12 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             default=list(stored.sources),
             format_func=SOURCE_LABELS.__getitem__,
             key=KEY_SOURCES,
-            placeholder="All sources",
+            placeholder="All sources (synthetic demo included)" if options.default_sources else "All sources",
+            help="Once real data is stored, the synthetic demo is left out unless you add it here.",
         )
+    if not sources and options.default_sources:
+        # Cleared on purpose: every source, the demo included. Said explicitly, so the link keeps it.
+        sources = list(SOURCE_DATASETS)
     chosen = IncidentFilter(
         countries=tuple(countries),
         since=since,
@@ -202,14 +225,14 @@ def sync_query_params(chosen: IncidentFilter) -> None:
         st.query_params.from_dict({**kept, **wanted})
 
 
-def _has_more(chosen: IncidentFilter) -> bool:
+def _has_more(chosen: IncidentFilter, default_sources: Sequence[str] = ()) -> bool:
     return bool(
         chosen.event_types
         or chosen.actor_groups
         or chosen.min_fatalities
         or chosen.admin1_codes
         or chosen.corridor_id
-        or chosen.sources
+        or (chosen.sources and tuple(chosen.sources) != tuple(default_sources))
     )
 
 

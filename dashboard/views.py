@@ -165,9 +165,16 @@ def map_position(result: object) -> dict[str, Any]:
 # ---- applying a link --------------------------------------------------------------------------
 
 
+def _view_filter(view: SavedView) -> IncidentFilter:
+    """The view's filter; one saved without a source choice gets the default (real sources once stored)."""
+    db_url = caching.current_db_url()
+    defaults = caching.source_status_cached(db_url, caching.get_store().data_version()).default_sources
+    return view.incident_filter(DEFAULT_COUNTRIES, defaults)
+
+
 def apply_view(view: SavedView) -> None:
     """Put the view's filter and Map options into session state (before widgets are drawn)."""
-    st.session_state[filters.STATE_KEY] = view.incident_filter(DEFAULT_COUNTRIES)
+    st.session_state[filters.STATE_KEY] = _view_filter(view)
     for key in _FILTER_WIDGET_KEYS:
         st.session_state.pop(key, None)  # widgets then start from the applied filter
     for key, value in view_options(view).items():
@@ -197,7 +204,7 @@ def apply_view_link() -> None:
     }
     if view is not None:
         kept = {key: value for key, value in kept.items() if key not in filters.FILTER_PARAM_KEYS}
-        kept.update(view.incident_filter(DEFAULT_COUNTRIES).to_query_params())
+        kept.update(_view_filter(view).to_query_params())
     st.query_params.from_dict(kept)
 
 

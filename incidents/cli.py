@@ -24,16 +24,17 @@ from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
-from incidents.cli_args import iso_date
+from incidents.cli_args import add_include_demo, iso_date
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
-from incidents.demo import DEMO_ROWS, load_demo
+from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, PROVENANCE_SUFFIX, Provenance, export_incidents
 from incidents.freshness import freshness
 from incidents.ingest.mapping import load_mapping
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
-from incidents.settings import stale_after_days
+from incidents.settings import DEMO_ENV, SettingError, demo_enabled, stale_after_days
+from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore, open_store
 
 EXIT_OK: Final = 0
@@ -126,11 +127,33 @@ def _write_failure_report(path: Path, file: str, fmt: str, message: str, *, dry_
 
 
 def _cmd_demo(store: IncidentStore, args: argparse.Namespace) -> int:
+    if args.remove:
+        return _remove_demo(store, args)
+    if not demo_enabled():
+        raise SettingError(
+            f"{DEMO_ENV}=off keeps the synthetic demo out of this installation; nothing written. "
+            f"Unset {DEMO_ENV} (or set {DEMO_ENV}=on) to load it"
+        )
     result = load_demo(store, n=args.rows)
     print(f"demo: {result.demo_added} synthetic rows added, {result.ucdp_added} UCDP rows added")
     if result.total_added == 0:
         print("demo data already loaded; nothing written")
     print(f"store now holds {store.count_incidents()} incidents ({store.describe()})")
+    if result.demo_added:
+        print("remove the synthetic rows again with `python -m incidents demo --remove`")
+    return EXIT_OK
+
+
+def _remove_demo(store: IncidentStore, args: argparse.Namespace) -> int:
+    removal = remove_demo(store, operator(store, args.user))
+    if not removal.batch_ids:
+        print(f"no synthetic demo rows in the store; nothing removed ({store.describe()})")
+    else:
+        print(
+            f"demo removed: {removal.rows_removed} synthetic rows in {len(removal.batch_ids)} batch(es) "
+            f"undone ({', '.join(removal.batch_ids)}); the UCDP sample (real events) stays"
+        )
+    print("the dashboard will not load the demo into this store again; `python -m incidents demo` does")
     return EXIT_OK
 
 
@@ -153,10 +176,12 @@ def _cmd_undo(store: IncidentStore, args: argparse.Namespace) -> int:
 
 def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     countries = sorted({code.strip().upper() for code in args.country}) if args.country else None
-    frame = store.load_incidents(countries=countries, since=args.since, until=args.until)
+    stored = store.load_incidents(countries=countries, since=args.since, until=args.until)
+    sources = cli_sources(store, args.include_demo)
+    frame = of_sources(stored, sources)
     batches = store.list_batches()
     credits = incident_credits(frame, batches)  # the sources of the exported rows, and only those
-    data_range = store.date_range()
+    data_range = date_span(frame)  # the newest exported incident: what the file describes
     fresh = freshness(
         data_range[1] if data_range else None,
         batches,
@@ -171,6 +196,8 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     )
     written = export_incidents(frame, args.out, provenance)
     print(f"wrote {written} incidents to {args.out}")
+    if note := left_out_note(demo_rows_left_out(stored, sources)):
+        print(note)
     counts = frame["source_dataset"].value_counts()
     if counts.get("demo", 0):
         print(
@@ -238,9 +265,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_.set_defaults(handler=_cmd_import)
 
-    demo = commands.add_parser("demo", help="load the synthetic demo data and the UCDP sample (idempotent)")
+    demo = commands.add_parser(
+        "demo",
+        help="load the synthetic demo data and the UCDP sample (idempotent), or remove it with --remove",
+    )
     demo.add_argument(
         "--rows", type=int, default=DEMO_ROWS, help=f"synthetic rows to generate (default {DEMO_ROWS})"
+    )
+    demo.add_argument(
+        "--remove",
+        action="store_true",
+        help="undo every synthetic demo batch (all or nothing, audited; admins only) and keep the "
+        "dashboard from loading the demo again",
+    )
+    demo.add_argument(
+        "--user",
+        metavar="NAME",
+        help="act as this account, with its role (default: the shell operator, an admin, "
+        "recorded as cli:<system user>)",
     )
     demo.set_defaults(handler=_cmd_demo)
 
@@ -264,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
     export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
+    add_include_demo(export)
     export.set_defaults(handler=_cmd_export)
     for module in (cli_risk, cli_pivot, cli_exposure, cli_users):
         module.register(commands)

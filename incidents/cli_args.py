@@ -72,3 +72,13 @@ def csv_path(text: str) -> Path:
     if path.suffix.lower() != ".csv":
         raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
     return path
+
+
+def add_include_demo(parser: Any) -> None:
+    """``--include-demo``: count synthetic demo rows even though the store holds real data."""
+    parser.add_argument(
+        "--include-demo",
+        action="store_true",
+        help="count the synthetic demo rows too (by default they are left out once the store holds "
+        "real data; a store with only the demo always counts it)",
+    )

@@ -12,12 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from incidents.cli_args import add_corridors_as_of, csv_path, iso_date
+from incidents.cli_args import add_corridors_as_of, add_include_demo, csv_path, iso_date
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index
 from incidents.sites import read_sites
+from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -33,10 +34,12 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         print(f"  ... {len(read.issues) - MAX_ISSUES_PRINTED} more issues")
     if read.frame.empty:
         raise FileLevelError(f"{args.sites.name} holds no usable site or route; nothing written")
-    incidents = store.load_analysis_frame()
+    stored = store.load_analysis_frame()
+    sources = cli_sources(store, args.include_demo)
+    incidents = of_sources(stored, sources)  # real rows only once there are any (unless --include-demo)
     as_of = args.as_of
     if as_of is None:
-        span = store.date_range()
+        span = date_span(incidents)
         as_of = span[1] if span is not None else date.today()
     risk = compute_risk_index(incidents, level="admin2", as_of=as_of) if len(incidents) else None
     corridors = active_corridor_segments(store, as_of=args.corridors_as_of)
@@ -60,6 +63,8 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         print(
             f"note: {demo} stored incidents are synthetic demo events (source_dataset = demo), not real ones"
         )
+    if note := left_out_note(demo_rows_left_out(stored, sources)):
+        print(note)
     return EXIT_OK
 
 
@@ -77,5 +82,6 @@ def register(commands: Any) -> None:
         help="last day of the 7/30/90-day windows (default: the latest event date in the store)",
     )
     add_corridors_as_of(exposure)
+    add_include_demo(exposure)
     exposure.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     exposure.set_defaults(handler=_cmd_exposure)

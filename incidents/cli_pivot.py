@@ -9,11 +9,19 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from incidents.cli_args import add_corridors_as_of, csv_path, iso_date, positive_days, positive_km
+from incidents.cli_args import (
+    add_corridors_as_of,
+    add_include_demo,
+    csv_path,
+    iso_date,
+    positive_days,
+    positive_km,
+)
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
+from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -25,11 +33,13 @@ class PivotOutputError(IncidentsError):
 
 
 def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
-    frame = store.load_analysis_frame()
+    stored = store.load_analysis_frame()
+    sources = cli_sources(store, args.include_demo)
+    frame = of_sources(stored, sources)  # real rows only once there are any (unless --include-demo)
+    data_range = date_span(frame)
     if args.country:
         countries = sorted({code.strip().upper() for code in args.country})
         frame = frame[frame["country_iso3"].isin(countries).to_numpy(dtype=bool, na_value=False)]
-    data_range = store.date_range()
     data_until = data_range[1] if data_range is not None else None
     # Corridor units are the store's active corridors (or those in force at --corridors-as-of).
     corridors = (
@@ -64,6 +74,8 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
     )
     if bool((frame["source_dataset"] == "demo").any()):
         print("note: the store holds synthetic demo events (source_dataset = demo); the table counts them")
+    if note := left_out_note(demo_rows_left_out(stored, sources)):
+        print(note)
     return EXIT_OK
 
 
@@ -102,5 +114,6 @@ def register(commands: Any) -> None:
         "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
     )
     add_corridors_as_of(pivot)
+    add_include_demo(pivot)
     pivot.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     pivot.set_defaults(handler=_cmd_pivot)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from incidents.cli_args import add_corridors_as_of, csv_path, iso_date, positive_days
+from incidents.cli_args import add_corridors_as_of, add_include_demo, csv_path, iso_date, positive_days
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
+from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -25,13 +26,15 @@ class EmptyStoreError(IncidentsError):
 
 
 def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
-    span = store.date_range()
+    stored = store.load_analysis_frame()
+    sources = cli_sources(store, args.include_demo)
+    frame = of_sources(stored, sources)  # real rows only once there are any (unless --include-demo)
+    span = date_span(frame)
     if span is None:
         raise EmptyStoreError(
             "the store holds no incidents; import some (or run 'python -m incidents demo') first"
         )
     as_of = args.as_of or span[1]
-    frame = store.load_analysis_frame()
     config = RiskConfig(window_days=args.window_days)
     # Corridor units are the store's active corridors: retired ones are left out, uploads used.
     corridors = (
@@ -57,6 +60,8 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
     counts = frame["source_dataset"].value_counts()
     if counts.get("demo", 0):
         print("note: the store holds synthetic demo events (source_dataset = demo); the index reflects them")
+    if note := left_out_note(demo_rows_left_out(stored, sources)):
+        print(note)
     return EXIT_OK
 
 
@@ -80,5 +85,6 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="corridor half-width (default 25)",
     )
     add_corridors_as_of(risk)
+    add_include_demo(risk)
     risk.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
     risk.set_defaults(handler=_cmd_risk)

@@ -45,7 +45,8 @@ Assumptions: a stylised picture drawn from public reporting, not fitted to any d
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,11 +58,14 @@ import pandas as pd
 
 from geodata.io import read_table
 from geodata.paths import DATA_DIR
+from incidents.auth.roles import Permission, User, require
 from incidents.geolocate import attach_admin_units
 from incidents.mappings import derive_actor_group
 from incidents.model import conform_incidents
 from incidents.readers.ucdp import read_ucdp_ged
+from incidents.settings import demo_enabled
 from incidents.store import BatchMeta, IncidentStore
+from incidents.store.location import ENV_VAR as DB_URL_ENV
 
 DEMO_ROWS: Final = 20_000
 DEMO_SEED: Final = 20250920
@@ -71,6 +75,12 @@ DEMO_END: Final = date(2025, 12, 31)
 DEMO_GENERATOR_VERSION: Final = "demo-generator-1"
 DEMO_NOTE: Final = "Synthetic demo event — not a real incident"
 DEMO_FILE_NAME: Final = "demo (synthetic)"
+#: ``batches.format`` of the synthetic rows (``source_dataset`` is ``demo`` too).
+DEMO_FORMAT: Final = "demo"
+#: ``store_meta`` flag: 1 once the demo was removed, so the app does not load it again at start.
+DEMO_REMOVED_KEY: Final = "demo_removed"
+#: Audit ``action`` of each batch :func:`remove_demo` undoes.
+DEMO_REMOVE_ACTION: Final = "remove_demo"
 
 WAYPOINTS_FILE: Final = DATA_DIR / "corridors_waypoints.csv"
 UCDP_SAMPLE_FILE: Final = Path(__file__).resolve().parent / "data" / "ucdp_ged_sample_sahel_2012plus.csv"
@@ -635,11 +645,15 @@ def _add_new_rows(store: IncidentStore, frame: pd.DataFrame, file_name: str, sha
 def load_demo(store: IncidentStore, *, n: int = DEMO_ROWS, seed: int = DEMO_SEED) -> DemoLoadResult:
     """Store the synthetic rows and the real UCDP sample, each as its own batch; idempotent.
 
+    An explicit load: it also lifts an earlier :func:`remove_demo` (the ``demo_removed`` flag).
+
     Only rows whose ids are not stored yet are written. Demo ids are positional
     (``DEMO-000001``…), so a second call, even with another seed, adds nothing already there.
     """
     demo = generate_demo_incidents(n=n, seed=seed)
-    demo_added = _add_new_rows(store, demo, DEMO_FILE_NAME, demo_checksum(n, seed), "demo")
+    demo_added = _add_new_rows(store, demo, DEMO_FILE_NAME, demo_checksum(n, seed), DEMO_FORMAT)
+    if store.meta_value(DEMO_REMOVED_KEY):
+        store.set_meta_value(DEMO_REMOVED_KEY, 0)  # asked for explicitly: the removal no longer holds
     ucdp = read_ucdp_ged(UCDP_SAMPLE_FILE)
     ucdp_added = _add_new_rows(store, ucdp, UCDP_SAMPLE_FILE.name, _file_sha256(UCDP_SAMPLE_FILE), "ucdp")
     return DemoLoadResult(demo_added=demo_added, ucdp_added=ucdp_added)
@@ -649,8 +663,61 @@ def ensure_demo_loaded(store: IncidentStore, *, n: int = DEMO_ROWS) -> bool:
     """Load the demo data only into a store that has never held a batch (the app's first start).
 
     A store whose batches were all undone stays empty: the user chose to remove the demo.
+    A store whose demo was removed (:func:`remove_demo`) never gets it back this way.
+    Whether the app may call this at all is :func:`demo_may_autoload`'s answer.
     """
+    if store.meta_value(DEMO_REMOVED_KEY):
+        return False
     if store.count_incidents() > 0 or not store.list_batches().empty:
         return False
     load_demo(store, n=n)
     return True
+
+
+def demo_may_autoload(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the app may load the demo at start: only into the embedded default store.
+
+    Never into a store named by ``SAHEL_DB_URL`` (a shared or production database, even a
+    new empty one) and never when ``SAHEL_DEMO=off``. Raises
+    :class:`~incidents.settings.SettingError` for a ``SAHEL_DEMO`` value it cannot read.
+    """
+    values = os.environ if env is None else env
+    enabled = demo_enabled(values)
+    return enabled and not values.get(DB_URL_ENV, "").strip()
+
+
+def demo_batch_ids(store: IncidentStore) -> list[str]:
+    """Committed batches of synthetic demo rows (format ``demo``), oldest first."""
+    batches = store.list_batches()
+    if batches.empty:
+        return []
+    keep = (batches["format"] == DEMO_FORMAT) & (batches["status"] == "committed")
+    return [str(batch_id) for batch_id in reversed(batches.loc[keep, "batch_id"].tolist())]
+
+
+@dataclass(frozen=True)
+class DemoRemoval:
+    """What :func:`remove_demo` did: the batches undone and the rows they held."""
+
+    batch_ids: tuple[str, ...]
+    rows_removed: int
+
+
+def remove_demo(store: IncidentStore, user: User) -> DemoRemoval:
+    """Undo every synthetic demo batch in one transaction, as ``user`` (admins only); audited.
+
+    The UCDP sample loaded beside the demo holds real events and stays. The store remembers
+    the removal (``store_meta`` key ``demo_removed``), so the app never loads the demo into
+    it again at start; :func:`load_demo` (``python -m incidents demo``) brings it back.
+    Nothing to remove is not an error: the flag is set and no row changes.
+    """
+    require(user, Permission.UNDO_ANY)
+    batch_ids = demo_batch_ids(store)
+    removed = store.undo_batches(
+        batch_ids,
+        user_name=user.name,
+        role=str(user.role),
+        action=DEMO_REMOVE_ACTION,
+        meta={DEMO_REMOVED_KEY: 1},
+    )
+    return DemoRemoval(tuple(batch_ids), removed)

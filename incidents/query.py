@@ -176,11 +176,16 @@ class IncidentFilter:
 
     @classmethod
     def from_query_params(
-        cls, params: Mapping[str, str | Sequence[str]], default_countries: Sequence[str]
+        cls,
+        params: Mapping[str, str | Sequence[str]],
+        default_countries: Sequence[str],
+        default_sources: Sequence[str] = (),
     ) -> IncidentFilter:
         """Parse a query string leniently: a bad value falls back to its default, never raises.
 
         Links are pasted by people and edited by hand; a typo must not break the page.
+        ``default_sources`` applies when the query names no known source (the real sources
+        once the store holds real data: ``incidents.sources``).
         """
 
         def values(key: str) -> list[str]:
@@ -218,7 +223,7 @@ class IncidentFilter:
             admin1_codes=tuple(values("admin1")),
             corridor_id=first("corridor"),
             corridor_km=corridor_km,
-            sources=tuple(v for v in values("source") if v in SOURCE_DATASETS),
+            sources=tuple(v for v in values("source") if v in SOURCE_DATASETS) or tuple(default_sources),
         )
 
 

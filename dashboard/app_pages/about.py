@@ -34,7 +34,17 @@ risk shifts region by region.
 )
 
 st.subheader("Demo data")
-st.warning(f"**{DEMO_NOTICE}.** {DEMO_CREDIT}", icon="⚠️")
+try:
+    _status = caching.source_status_cached(caching.current_db_url(), caching.get_store().data_version())
+except (IncidentsError, GeodataError) as exc:
+    components.domain_error(exc)
+else:
+    if _status.demo_rows and not _status.has_real_rows:  # shown on every page: the one warning here too
+        st.warning(f"**{DEMO_NOTICE}.** {DEMO_CREDIT} {components.DEMO_REMOVE_HOW}", icon="⚠️")
+    elif _status.demo_rows:
+        st.info(f"{DEMO_CREDIT} {components.DEMO_HIDDEN_CAPTION}", icon="ℹ️")
+    else:
+        st.caption(f"{DEMO_CREDIT} This store holds none; `python -m incidents demo` loads them.")
 
 st.subheader("Sources and licences")
 st.dataframe(

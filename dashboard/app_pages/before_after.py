@@ -217,7 +217,7 @@ else:
 
 if pivot_row is not None:
     pivot = pivot_row["date"].date()
-    frame = caching.analysis_frame(data.db_url, data.data_version)
+    frame = data.analysis  # the selected data sources (the filter's mask applies them too)
     corridors = caching.active_corridors(data.db_url, data.data_version)  # filter and corridor units
     selected = frame[chosen.mask(frame, ignore_dates=True, corridors=corridors)]
     data_until = data.data_range[1] if data.data_range is not None else None
@@ -232,6 +232,7 @@ if pivot_row is not None:
             corridors=corridors,
         )
     except PivotError as exc:
+        components.demo_banner(selected.iloc[0:0], demo_hidden=data.demo_hidden)  # the caption only
         st.info(f"{exc}. Pick an earlier development or import more recent incidents.", icon="ℹ️")
     else:
         windows = table.attrs["windows"]
@@ -259,7 +260,7 @@ if pivot_row is not None:
                 (dates >= pd.Timestamp(windows.before_start)) & (dates <= pd.Timestamp(windows.after_end))
             ).to_numpy()
         ]
-        components.demo_banner(in_windows)
+        components.demo_banner(in_windows, demo_hidden=data.demo_hidden)
         if table.empty:
             if chosen.countries:
                 st.info(

@@ -20,7 +20,7 @@ from streamlit_folium import st_folium
 from dashboard import caching, components, views
 from dashboard.auth import current_user, may
 from dashboard.charts import build_timeline_figure
-from dashboard.context import apply_filter
+from dashboard.context import apply_filter, demo_hidden
 from dashboard.download_panel import render_download_panel
 from dashboard.downloads import PreparedDownloads, prepare_downloads
 from dashboard.maps import MapBuild, build_incident_map_with_info
@@ -32,6 +32,7 @@ from incidents.analytics.regions import unit_summary
 from incidents.analytics.timeseries import incident_series
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
+from incidents.query import IncidentFilter
 from incidents.store.views import SavedView, delete_view, move_view, rename_view
 
 MAP_HEIGHT = 560
@@ -221,13 +222,26 @@ def _new_since_start(db_url: str, version: int) -> int:
     return int(batches.loc[batches["created_at"] > started, "rows_accepted"].sum())
 
 
+def _view_filter(
+    view: SavedView, db_url: str, version: int
+) -> tuple[IncidentFilter, tuple[date, date] | None]:
+    """The view's filter, dates resolved, and the date range of its data sources.
+
+    A view saved without a source choice counts real sources only once the store holds real
+    data (the same default as the sidebar); presets count back from those sources' last event.
+    """
+    defaults = caching.source_status_cached(db_url, version).default_sources
+    chosen = view.incident_filter(DEFAULT_COUNTRIES, defaults)
+    data_range = caching.source_date_range(db_url, version, chosen.sources)
+    return chosen.resolved(data_range), data_range
+
+
 def _live(view: SavedView) -> None:
     """Figures, map and timeline of ``view``; rerun on the refresh interval."""
     store = caching.get_store()
     db_url = caching.current_db_url()
     version = store.data_version()
-    data_range = caching.incident_date_range(db_url, version)
-    chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(data_range)
+    chosen, data_range = _view_filter(view, db_url, version)
     assert chosen.since is not None and chosen.until is not None
     corridors = caching.active_corridors(db_url, version)
     current, previous = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
@@ -257,7 +271,7 @@ def _live(view: SavedView) -> None:
         f"{figures.civilian_events:,}",
         _delta(figures.civilian_events_change_pct),
     )
-    components.demo_banner(current)
+    components.demo_banner(current, demo_hidden=demo_hidden(db_url, version, chosen.sources))
     build = _build_map(view, current, db_url, version, (chosen.since, chosen.until))
     position = {"center": view.center, "zoom": view.zoom} if view.center and view.zoom is not None else {}
     st_folium(
@@ -303,7 +317,7 @@ def _render_hand_out(view: SavedView) -> None:
     store = caching.get_store()
     db_url = caching.current_db_url()
     version = store.data_version()
-    chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(caching.incident_date_range(db_url, version))
+    chosen, _ = _view_filter(view, db_url, version)
     assert chosen.since is not None and chosen.until is not None
     period = (chosen.since, chosen.until)
 

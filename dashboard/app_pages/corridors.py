@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 from dashboard import caching, components
 from dashboard.auth import current_user, may
 from dashboard.charts import build_unit_trend_figure
+from dashboard.context import demo_hidden, selected_sources
 from dashboard.maps import build_incident_map_with_info
 from geodata.corridor_files import read_corridor_file
 from geodata.errors import GeodataError
@@ -136,7 +137,6 @@ def _detail(
     near = frame.iloc[chosen["row"].to_numpy()]
     days = pd.to_datetime(near["event_date"])
     near = near[(days > pd.Timestamp(as_of) - pd.Timedelta(days=365)) & (days <= pd.Timestamp(as_of))]
-    components.demo_banner(near)
     admin0, admin1 = caching.map_boundaries()
     build = build_incident_map_with_info(
         near,
@@ -270,15 +270,17 @@ try:
     store = caching.get_store()
     db_url = caching.current_db_url()
     version = store.data_version()
-    frame = caching.analysis_frame(db_url, version)
+    sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
+    frame = caching.source_frame(db_url, version, sources)
     segments = caching.map_corridors(db_url, version)
     km, as_of = _controls(frame)
-    hits = caching.corridor_hits_cached(db_url, version, km)
+    hits = caching.corridor_hits_cached(db_url, version, km, sources)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
-components.demo_banner(frame)
+# Once per page (the corridor detail below used to repeat it): the counts come from this frame.
+components.demo_banner(frame, demo_hidden=demo_hidden(db_url, version, sources))
 active_ids = list(dict.fromkeys(segments["corridor_id"].astype(str)))
 if not active_ids:
     st.warning("No active corridors in the store: upload one below.")

@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 
 from dashboard import caching, components, tables
 from dashboard.auth import current_user, may
+from dashboard.context import demo_hidden, selected_sources
 from dashboard.map_sites import add_site_layers
 from dashboard.maps import build_incident_map_with_info
 from geodata.errors import GeodataError
@@ -196,14 +197,15 @@ try:
     store = caching.get_store()
     db_url = caching.current_db_url()
     version = store.data_version()
-    data_range = caching.incident_date_range(db_url, version)
-    frame = caching.analysis_frame(db_url, version)
+    sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
+    data_range = caching.source_date_range(db_url, version, sources)
+    frame = caching.source_frame(db_url, version, sources)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
 as_of = _as_of(data_range)
-components.demo_banner(frame)
+components.demo_banner(frame, demo_hidden=demo_hidden(db_url, version, sources))
 message = st.session_state.pop(KEY_MESSAGE, None)
 if message:
     st.success(message, icon="✅")
@@ -218,7 +220,7 @@ if user is not None and may(user, Permission.EDIT_REFERENCE, "Adding sites and r
 
 try:
     sites = caching.sites_table(db_url, version)
-    table = caching.site_exposure_cached(db_url, version, as_of) if len(sites) else None
+    table = caching.site_exposure_cached(db_url, version, as_of, sources) if len(sites) else None
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
@@ -227,7 +229,10 @@ st.subheader("Exposure")
 if table is None:
     st.info(EMPTY_MESSAGE, icon="ℹ️")
 else:
-    st.caption(f"{len(table)} site(s)/route(s), as of {as_of:%d %b %Y}, against every stored incident.")
+    st.caption(
+        f"{len(table)} site(s)/route(s), as of {as_of:%d %b %Y}, against every stored incident of the "
+        "chosen data sources."
+    )
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
         "Download the exposure table (CSV)",

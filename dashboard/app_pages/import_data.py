@@ -18,11 +18,13 @@ from dashboard import importing as imp
 from dashboard.auth import current_user
 from incidents.auth import Permission, User, can
 from incidents.auth.guarded import undo_batch_as
+from incidents.demo import demo_batch_ids, remove_demo
 from incidents.errors import IncidentsError
 from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, suggest_mapping
 from incidents.ingest.pipeline import FORMATS, PreparedImport
 from incidents.ingest.staged import RawTable
 from incidents.model import EVENT_TYPES
+from incidents.sources import DEMO_SOURCE
 from incidents.store import IncidentStore
 
 PREPARED = "import_prepared"  # PreparedImport awaiting confirmation
@@ -33,6 +35,9 @@ RAW = "import_raw"  # (file_id, RawTable) of the current upload
 MAPPING_FOR = "mapping_for"  # file_id the mapping widgets were filled for
 TYPE_VALUES = "mapping_event_type_values"  # label -> type known before editing
 EDITOR = "map_event_type_values"
+DEMO_CONFIRM = "demo_remove_confirm"  # checkbox: the admin confirms removing the demo
+DEMO_REMOVE = "demo_remove_button"
+DEMO_MESSAGE = "demo_remove_message"  # (kind, text) after a removal
 
 
 # --- callbacks (run before the script, so they may set widget state) ----------------------------
@@ -87,6 +92,20 @@ def _undo(store: IncidentStore, user: User) -> None:
         st.session_state[UNDO_MESSAGE] = ("error", str(exc))
         return
     st.session_state[UNDO_MESSAGE] = ("success", f"Batch `{batch_id}` undone: {removed:,} incidents removed.")
+
+
+def _remove_demo(store: IncidentStore, user: User) -> None:
+    st.session_state[DEMO_CONFIRM] = False
+    try:
+        removal = remove_demo(store, user)  # refuses anyone but an admin
+    except IncidentsError as exc:
+        st.session_state[DEMO_MESSAGE] = ("error", str(exc))
+        return
+    st.session_state[DEMO_MESSAGE] = (
+        "success",
+        f"Demo data removed: {removal.rows_removed:,} synthetic incidents in {len(removal.batch_ids)} "
+        "batch(es) undone. The dashboard will not load it again; `python -m incidents demo` brings it back.",
+    )
 
 
 def _show(message: tuple[str, str] | None) -> None:
@@ -324,6 +343,30 @@ def _history(store: IncidentStore, user: User) -> None:
         st.button("Undo batch", key="undo_button", disabled=not confirmed, on_click=_undo, args=(store, user))
 
 
+def _demo_section(store: IncidentStore, user: User) -> None:
+    """Admins only: remove the synthetic demo (all its batches at once), after a confirmation."""
+    _show(st.session_state.pop(DEMO_MESSAGE, None))
+    if not can(user, Permission.UNDO_ANY) or not demo_batch_ids(store):
+        return
+    rows = store.count_incidents(DEMO_SOURCE)
+    st.subheader("Synthetic demo data")
+    st.caption(
+        f"The store holds {rows:,} synthetic demo incidents (not real events). Once real data is stored "
+        "they are hidden by default; removing them deletes them (their batches stay listed as undone, "
+        "and the audit log records who removed them). The 19 real UCDP sample events stay, and the "
+        "dashboard does not load the demo again; `python -m incidents demo` brings it back."
+    )
+    confirmed = st.checkbox(f"I understand this removes {rows:,} synthetic demo incidents", key=DEMO_CONFIRM)
+    st.button(
+        "Remove the demo data",
+        key=DEMO_REMOVE,
+        disabled=not confirmed,
+        on_click=_remove_demo,
+        args=(store, user),
+        icon=":material/delete:",
+    )
+
+
 def _upload_section(store: IncidentStore) -> None:
     upload = st.file_uploader(
         "Incident file",
@@ -413,3 +456,4 @@ else:
 
 st.divider()
 _history(store, user)
+_demo_section(store, user)

@@ -132,14 +132,17 @@ def _level(value: object) -> Level:
 
 
 def _risk_level_values(data: PageData, level: str) -> tuple[pd.DataFrame, str]:
-    """Risk level (1-5) of every unit, as of the end of the filtered period, over the whole store.
+    """Risk level (1-5) of every unit, as of the end of the filtered period, over the whole store
+    (every country; the data sources chosen in the sidebar).
 
     The map builder fills each level in its fixed colour and names the level in the tooltip;
     the label adds the index and the window it was computed over.
     """
     assert data.filter.until is not None  # resolved by load_page_data
     window = RiskConfig().window_days
-    table = caching.risk_table_cached(data.db_url, data.data_version, level, data.filter.until, window, 25.0)
+    table = caching.risk_table_cached(
+        data.db_url, data.data_version, level, data.filter.until, window, 25.0, data.filter.sources
+    )
     labels = [f"index {idx:.2f}; {window} days to {data.filter.until}" for idx in table["index"]]
     values = pd.DataFrame({"unit_code": table["unit_code"].astype(str), "value": table["risk_level"]})
     values["label"] = labels
@@ -299,7 +302,7 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
-components.demo_banner(data.incidents)
+components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 chosen = data.filter
 if data.empty:
     components.empty_state(chosen.countries, data.country_names)

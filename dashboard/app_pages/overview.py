@@ -37,7 +37,7 @@ st.caption(
     f"Period shown: {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive); "
     f"changes compare with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}."
 )
-components.demo_banner(data.incidents)
+components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 
 cols = st.columns(3)
 cols[0].metric(

@@ -144,13 +144,13 @@ st.title("Conflict risk index")
 st.caption(
     "What this shows: a 0–1 conflict index and a risk level (1 Low … 5 Extreme) per unit over a trailing "
     "window, from deadliness, danger to civilians, diffusion and fragmentation (adapted from ACLED's "
-    "Conflict Index), with this week's trend and surge flags. Levels are computed on every stored incident: "
-    "the sidebar's countries choose which units are listed, never their level."
+    "Conflict Index), with this week's trend and surge flags. Levels are computed on every stored incident "
+    "of the chosen data sources: the sidebar's countries choose which units are listed, never their level."
 )
 
 try:
     data = load_page_data()
-    frame = caching.analysis_frame(data.db_url, data.data_version)
+    frame = data.analysis  # every country, the selected data sources (real only by default)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
@@ -185,13 +185,19 @@ config = RiskConfig(window_days=window_days)
 
 try:
     table = caching.risk_table_cached(
-        data.db_url, data.data_version, str(level), as_of, window_days, DEFAULT_CORRIDOR_KM
+        data.db_url,
+        data.data_version,
+        str(level),
+        as_of,
+        window_days,
+        DEFAULT_CORRIDOR_KM,
+        data.filter.sources,
     )
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
-components.demo_banner(frame)
+components.demo_banner(frame, demo_hidden=data.demo_hidden)
 view = _in_view(table, data.filter.countries)
 if view.empty:
     components.empty_state(data.filter.countries, data.country_names, note="")

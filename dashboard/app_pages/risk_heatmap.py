@@ -73,7 +73,7 @@ if level == "admin2":
         "Admin-2 units (cercles, départements) exist only for Mali, Burkina Faso and Niger; "
         "incidents in other countries are left out at this level."
     )
-components.demo_banner(data.incidents)
+components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 
 try:
     areas = caching.unit_areas(level)

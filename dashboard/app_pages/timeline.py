@@ -73,7 +73,7 @@ show_developments = controls[4].toggle(
 )
 
 st.caption(f"Period shown: {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive).")
-components.demo_banner(data.incidents)
+components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 
 if data.empty:
     components.empty_state(chosen.countries, data.country_names, note="")

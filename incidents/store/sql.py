@@ -833,6 +833,68 @@ class IncidentStore:
             self._bump_incidents_version(conn)
         return int(removed)
 
+    def undo_batches(
+        self,
+        batch_ids: Sequence[str],
+        user_name: str = "local",
+        *,
+        role: str = "",
+        action: str = "undo",
+        meta: dict[str, int] | None = None,
+    ) -> int:
+        """Undo several committed batches in one transaction (all or none); audit each as ``action``.
+
+        ``meta`` keys are set in ``store_meta`` in the same transaction (e.g. a flag that
+        remembers why the batches went). Returns the incident rows removed.
+        """
+        removed_total = 0
+        with self._engine.begin() as conn:
+            batches = schema.batches
+            for batch_id in dict.fromkeys(batch_ids):
+                status = conn.execute(
+                    select(batches.c.status).where(batches.c.batch_id == batch_id)
+                ).scalar_one_or_none()
+                if status is None:
+                    raise BatchNotFoundError(f"no batch {batch_id!r} in the store; nothing was removed")
+                if status == "undone":
+                    raise StoreError(f"batch {batch_id!r} was already undone; nothing was removed")
+                batch_key = (
+                    select(batches.c.batch_key).where(batches.c.batch_id == batch_id).scalar_subquery()
+                )
+                rows = schema.incident_rows
+                removed = int(conn.execute(delete(rows).where(rows.c.batch_key == batch_key)).rowcount)
+                conn.execute(update(batches).where(batches.c.batch_id == batch_id).values(status="undone"))
+                actor = actor_details(user_name, role)
+                self._log(conn, user_name, action, batch_id, f"{removed} rows removed{actor}")
+                removed_total += removed
+            for key, value in (meta or {}).items():
+                self._set_meta(conn, key, value)
+            self._bump_version(conn)
+            if batch_ids:
+                self._bump_incidents_version(conn)
+        return removed_total
+
+    def meta_value(self, key: str) -> int | None:
+        """The ``store_meta`` value of ``key`` (a counter or flag), or None when never set."""
+        table = schema.store_meta
+        with self._engine.connect() as conn:
+            value = conn.execute(select(table.c.value).where(table.c.key == key)).scalar_one_or_none()
+        return None if value is None else int(value)
+
+    def set_meta_value(self, key: str, value: int) -> None:
+        """Set a ``store_meta`` flag (not one of the version counters: they only grow)."""
+        with self._engine.begin() as conn:
+            self._set_meta(conn, key, value)
+            self._bump_version(conn)
+
+    @staticmethod
+    def _set_meta(conn: Any, key: str, value: int) -> None:
+        table = schema.store_meta
+        if key in ("data_version", INCIDENTS_VERSION_KEY):
+            raise ValueError(f"{key!r} is a version counter; it is bumped, never set")
+        if not conn.execute(update(table).where(table.c.key == key).values(value=value)).rowcount:
+            conn.execute(table.insert().values(key=key, value=value))
+
     @staticmethod
     def _insert_batch(conn: Any, batch_id: str, now: datetime, meta: BatchMeta, rows_accepted: int) -> int:
         """Insert the ``batches`` row of a new incident batch; return its ``batch_key``.

@@ -89,9 +89,15 @@ class SavedView:
         """The query string as a mapping of key -> values (repeated keys kept)."""
         return parse_qs(self.query, keep_blank_values=False)
 
-    def incident_filter(self, default_countries: Sequence[str]) -> IncidentFilter:
-        """The saved filter (dates not yet resolved), parsed leniently like a pasted link."""
-        return IncidentFilter.from_query_params(self.query_params(), default_countries)
+    def incident_filter(
+        self, default_countries: Sequence[str], default_sources: Sequence[str] = ()
+    ) -> IncidentFilter:
+        """The saved filter (dates not yet resolved), parsed leniently like a pasted link.
+
+        A view saved without a source choice gets ``default_sources`` (real sources only
+        once the store holds real data), like a link without one.
+        """
+        return IncidentFilter.from_query_params(self.query_params(), default_countries, default_sources)
 
     @property
     def center(self) -> tuple[float, float] | None:

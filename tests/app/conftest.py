@@ -1,8 +1,10 @@
 """Fixtures for the headless app tests: the SQLite store the app runs against.
 
 Each test gets a fresh store unless its file is marked ``pytestmark = pytest.mark.shared_app_db``:
-then all tests of that file share one store, in file order (the first run loads the demo data;
-later tests see what earlier ones wrote). The names differ from the root conftest's ``store``
+then all tests of that file share one store, in file order (later tests see what earlier ones
+wrote). The store is named by ``SAHEL_DB_URL``, so the app never loads the demo into it; the
+fixture loads it first, as ``python -m incidents demo`` would, unless the test is marked
+``pytest.mark.no_demo`` (an empty store). The names differ from the root conftest's ``store``
 (an IncidentStore on every backend) on purpose.
 """
 
@@ -13,14 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from incidents.demo import ensure_demo_loaded
 from incidents.store import IncidentStore
 from tests.app.helpers import DB_ENV, ROOT, opened_store, sqlite_url
 
 SHARED_APP_DB = "shared_app_db"
+NO_DEMO = "no_demo"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{SHARED_APP_DB}: the tests of this file share one app store")
+    config.addinivalue_line("markers", f"{NO_DEMO}: the app store starts empty (no demo loaded)")
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +53,9 @@ def app_db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pyte
     else:
         url = sqlite_url(tmp_path)
     monkeypatch.setenv(DB_ENV, url)
+    if not request.node.get_closest_marker(NO_DEMO):
+        with opened_store(url) as store:
+            ensure_demo_loaded(store)  # a store that never held a batch (a shared one: its first test)
     return url
 
 

@@ -48,7 +48,7 @@ def new_app(*, timeout: float = TIMEOUT_S) -> AppTest:
 
 
 def start_app(page: str | None = None, *, timeout: float = TIMEOUT_S) -> AppTest:
-    """The app after its first run (which fills an empty store with the demo data), on ``page`` if given."""
+    """The app after its first run, on ``page`` if given (the ``app_db_url`` fixture loaded the demo)."""
     at = new_app(timeout=timeout)
     at.run()
     if page is not None:

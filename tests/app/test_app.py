@@ -1,7 +1,8 @@
 """The whole app run headless with ``streamlit.testing`` against one fresh SQLite store per file.
 
-Widgets are found by key (the keys are part of the test contract). The store is empty at
-start, so the first run also proves the demo data loads on a fresh installation.
+Widgets are found by key (the keys are part of the test contract). The store holds the demo
+data the fixture loads (the app never loads it into a store named by SAHEL_DB_URL; the first
+start on the embedded store is tested in tests/app/test_demo_data.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Briefing mode headless: saved views round-trip through a link, stepping, management, live refresh.
 
-Each test gets its own SQLite store (filled with the demo data on the first run). Fragments
+Each test gets its own SQLite store (filled with the demo data by the fixture). Fragments
 with ``run_every`` do not tick by themselves in AppTest: a second ``at.run()`` after an
 import stands in for the next tick.
 """
@@ -119,7 +119,7 @@ def test_briefing_without_views_explains_how_to_save(app_db_url: str) -> None:
 
 
 def test_next_and_previous_step_through_the_views(app_store: IncidentStore) -> None:
-    at = _open_briefing()  # the first run loads the demo data
+    at = _open_briefing()
     _seed_views(app_store)
     at.run()
     assert_clean(at)
@@ -172,16 +172,22 @@ def test_manage_rename_move_and_delete(app_store: IncidentStore) -> None:
     assert at.title[0].value == "Mali, all dates"
 
 
-def _new_mali_incidents(store: IncidentStore, n: int) -> pd.DataFrame:
+def _new_mali_incidents(store: IncidentStore, n: int, first: int = 0) -> pd.DataFrame:
     """``n`` copies of a stored Mali incident under new ids, inside the stored date range."""
     sample = store.load_incidents(countries=["MLI"]).head(n).copy()
     sample["source_dataset"] = "manual"
-    sample["source_event_id"] = [f"briefing-{i}" for i in range(n)]
+    sample["source_event_id"] = [f"briefing-{i}" for i in range(first, first + n)]
     sample["incident_id"] = "manual:" + sample["source_event_id"]
     return conform_incidents(sample.drop(columns=["batch_id", "imported_at"]))
 
 
 def test_live_refresh_shows_an_import_made_during_the_briefing(app_store: IncidentStore) -> None:
+    # Real rows before the briefing starts: from then on the demo is left out by default, so the
+    # figures move only with the import made during the briefing.
+    app_store.add_batch(
+        _new_mali_incidents(app_store, 2),
+        BatchMeta(file_name="earlier.csv", sha256="y" * 64, format="generic"),
+    )
     at = _open_briefing()
     _seed_views(app_store)
     at.run()
@@ -191,7 +197,8 @@ def test_live_refresh_shows_an_import_made_during_the_briefing(app_store: Incide
     assert any("0 new incidents since the briefing started" in c for c in texts(at.caption))
 
     app_store.add_batch(
-        _new_mali_incidents(app_store, 3), BatchMeta(file_name="field.csv", sha256="x" * 64, format="generic")
+        _new_mali_incidents(app_store, 3, first=2),
+        BatchMeta(file_name="field.csv", sha256="x" * 64, format="generic"),
     )
     at.run()  # the fragment's next tick
     assert_clean(at)

@@ -45,7 +45,7 @@ def test_page_renders_the_empty_state(page: AppTest) -> None:
     # Nothing to confirm before a file was validated.
     with pytest.raises(KeyError):
         page.button(key="import_confirm")
-    # The demo load on a first start is a batch too: the history lists it.
+    # The demo load (the fixture's, as on a first start) is a batch too: the history lists it.
     assert page.selectbox(key="undo_batch").options
 
 
