@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from dashboard.filters import KEY_PERIOD
 from incidents.credits import ACLED_ATTRIBUTION
 from incidents.freshness import age_text
@@ -47,6 +49,8 @@ EVERY_PAGE = (
     ADMIN_PAGE,
 )
 OLD_NEWEST = date(2022, 12, 30)
+#: Stores hold only the fixture: no demo, no shipped UCDP sample.
+pytestmark = pytest.mark.no_demo
 
 
 def test_every_page_says_data_as_of_and_warns_that_2022_data_are_old(
