@@ -70,6 +70,7 @@ INCIDENT_COLUMNS: Final[Mapping[str, str]] = {
     "latitude": "float64",
     "longitude": "float64",
     "geo_precision": "int8",
+    "uncertainty_km": "float64",
     "event_type": STRING,
     "sub_event_type": STRING,
     "actor1": STRING,
@@ -131,6 +132,8 @@ def _coerce(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = (
                 pd.Series(pd.NA, index=frame.index, dtype=dtype)
                 if dtype == STRING
+                else pd.Series(np.nan, index=frame.index, dtype=dtype)
+                if dtype == "float64"
                 else (pd.Series(pd.NaT, index=frame.index, dtype=dtype))
             )
             continue
