@@ -199,7 +199,7 @@ def adapt_ucdp(raw: RawTable) -> StagedTable:
 def adapt_generic(raw: RawTable, mapping: ColumnMapping) -> StagedTable:
     """An analyst's spreadsheet through a :class:`ColumnMapping` (checked first).
 
-    Needs event_date and either latitude+longitude or a location to geocode; otherwise the
+    Needs event_date and either latitude+longitude or a location or admin unit to place; otherwise the
     file cannot be imported and the error lists what to map. Dates are parsed by
     validation, which must honour ``mapping.date_dayfirst``.
     """
@@ -290,7 +290,7 @@ class _Columns:
 
 
 def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
-    """Every mapped column must exist; event_date and (lat+lon or location) must be mapped."""
+    """Every mapped column must exist; event_date and (lat+lon, location or an admin unit) must be mapped."""
     absent = sorted(
         f"{field_name} -> {column!r}"
         for field_name, column in mapping.columns.items()
@@ -300,8 +300,8 @@ def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
     needs = []
     if "event_date" not in mapped:
         needs.append("event_date")
-    if not ({"latitude", "longitude"} <= mapped or "location" in mapped):
-        needs.append("latitude and longitude, or location")
+    if not ({"latitude", "longitude"} <= mapped or mapped & {"location", "admin1", "admin2", "admin3"}):
+        needs.append("latitude and longitude, or location (or admin1/admin2/admin3)")
     if absent or needs:
         problems = []
         if needs:

@@ -59,6 +59,8 @@ EARTH_RADIUS_KM: Final = 6371.0088
 #: a circle of a typical commune's area (Burkina Faso: 274,000 km² in 351 communes, ~780 km²,
 #: r ~ 16 km; Mali's inhabited south and Niger's communes are larger, r ~ 20-25 km).
 ADMIN3_UNCERTAINTY_KM: Final = 20.0
+#: ``PlaceResolution.admin2`` of a row that belongs to no admin-2 unit (-1: the point decides).
+NO_UNIT: Final = -2
 
 #: Other ways files write the covered countries (French names, ISO2, common English variants).
 COUNTRY_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
@@ -291,7 +293,8 @@ def _at_unit(unit: Unit, column: str, note: str) -> PlaceResolution:
         uncertainty_km=round(unit.radius_km, 1),
         column=column,
         admin1=unit.position if unit.level == 1 else -1,
-        admin2=unit.position if unit.level == 2 else -1,
+        # a row placed at an admin-1 centre belongs to no admin-2 unit (NO_UNIT), whichever holds the centre
+        admin2=unit.position if unit.level == 2 else NO_UNIT if precision == 3 else -1,
         note=note,
     )
 

@@ -43,7 +43,13 @@ from geodata.admin_units import distance_to_country_km, match_named_units, neare
 from geodata.admin_units import unit as unit_at
 from geodata.assign import ASSIGNED_COLUMNS, AdminUnits, locate_admin_units
 from geodata.gazetteer import find_places
-from incidents.ingest.geocode import PlaceCache, recognise_countries, resolve_countries, resolve_places
+from incidents.ingest.geocode import (
+    NO_UNIT,
+    PlaceCache,
+    recognise_countries,
+    resolve_countries,
+    resolve_places,
+)
 from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
@@ -551,6 +557,7 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
     chosen1 = rows.placed_admin1 >= 0
     chosen2 = rows.placed_admin2 >= 0
     admin1[chosen1], admin2[chosen2] = rows.placed_admin1[chosen1], rows.placed_admin2[chosen2]
+    admin2[rows.placed_admin2 == NO_UNIT] = -1  # placed at an admin-1 centre: no admin-2 unit
     units = AdminUnits(admin1, admin2)
     reported = rows.text["reported_country"]
     # Compare codes, not strings: each distinct reported name is resolved once.
