@@ -300,7 +300,13 @@ class UncertaintyCircles(folium.FeatureGroup):
             var {{ this.get_name() }} = (function () {
                 var rows = {{ this.rows|tojson }};
                 var group = L.featureGroup();
-                var renderer = L.canvas({padding: 0.5});
+                var map = {{ this._parent.get_name() }};
+                // A pane of its own above the boundaries: Leaflet's CSS puts a canvas under the
+                // SVG of the (opaque, offline) country fills when both share the overlay pane.
+                var pane = map.getPane("sahelUncertainty") || map.createPane("sahelUncertainty");
+                pane.style.zIndex = 450;
+                pane.style.pointerEvents = "none";
+                var renderer = L.canvas({padding: 0.5, pane: "sahelUncertainty"});
                 for (var i = 0; i < rows.length; i++) {
                     L.circle([rows[i][0], rows[i][1]], {
                         radius: rows[i][2], renderer: renderer, interactive: false,
@@ -308,7 +314,6 @@ class UncertaintyCircles(folium.FeatureGroup):
                         fillColor: "#888888", fillOpacity: 0.08
                     }).addTo(group);
                 }
-                var map = {{ this._parent.get_name() }};
                 function byZoom() {
                     var shown = map.getZoom() >= {{ this.min_zoom }};
                     group.setStyle({opacity: shown ? 1 : 0, fillOpacity: shown ? 0.08 : 0});

@@ -59,3 +59,5 @@ def test_circles_are_one_layer_shown_from_a_zoom_level() -> None:
     html = m.get_root().render()
     assert f"getZoom() >= {UNCERTAINTY_MIN_ZOOM}" in html
     assert html.count("L.canvas(") == 1  # one canvas layer for every circle
+    # in a pane above the opaque offline country fills (an overlay-pane canvas is drawn under them)
+    assert 'pane: "sahelUncertainty"' in html and "pane.style.zIndex = 450" in html
