@@ -412,13 +412,9 @@ def resolve_places(
             resolved.append(cache[key])
             continue
         position = int(first[code])
+        admin1, admin2, admin3 = (cell(values, position) for values in units)
         resolved.append(
-            place_row(
-                cell(names, position),
-                cell(countries, position),
-                *(cell(values, position) for values in units),
-                lookup,
-            )
+            place_row(cell(names, position), cell(countries, position), admin1, admin2, admin3, lookup)
         )
         if cache is not None:
             cache[key] = resolved[-1]
