@@ -255,7 +255,7 @@ KEEP_OUTSIDE_HELP: Final = (
 
 def summary_figures(report: ImportReport) -> dict[str, int]:
     """The numbers shown as metrics above the issue table."""
-    outside = "Outside coverage (kept)" if report.keep_outside else "Outside coverage (skipped)"
+    outside = "Outside (kept)" if report.keep_outside else "Outside (skipped)"
     return {
         "Rows read": report.rows_read,
         "Accepted (new)": report.rows_accepted,

@@ -232,7 +232,10 @@ def _issues(prepared: PreparedImport) -> None:
     if issues.empty:
         st.success("No problems found in the rows.")
         return
-    st.markdown(f"**Issues** ({len(issues):,}) — rejected rows are not imported; warnings are.")
+    st.markdown(
+        f"**Issues** ({len(issues):,}) — rejected rows are not imported; warnings are, except rows "
+        "outside the covered countries (`outside_coverage`), which are skipped unless you keep them."
+    )
     severities, codes = imp.issue_options(issues)
     left, right = st.columns(2)
     chosen_severities = left.multiselect(

@@ -169,7 +169,7 @@ def test_outside_coverage_checkbox_and_count(page: AppTest, app_store: IncidentS
     page.run()
     assert_clean(page)
     metrics = {metric.label: metric.value for metric in page.metric}
-    assert metrics["Outside coverage (skipped)"] == "7"
+    assert metrics["Outside (skipped)"] == "7"
     kept = imp.run_validation(outside.read_bytes(), outside.name, app_store, keep_outside=True)
-    assert imp.summary_figures(kept.report)["Outside coverage (kept)"] == 7
+    assert imp.summary_figures(kept.report)["Outside (kept)"] == 7
     assert kept.report.rows_accepted == prepared.report.rows_accepted + 7
