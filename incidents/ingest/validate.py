@@ -456,7 +456,11 @@ def _check_coverage(
         landed = swapped.column("country_iso3").to_numpy(dtype=object)
         covered = ~swapped.missing("country_iso3")
         same = np.array(
-            [isinstance(a, str) and a == b for a, b in zip(landed, stated, strict=True)], dtype=bool
+            [
+                isinstance(a, str) and isinstance(b, str) and a == b
+                for a, b in zip(landed, stated, strict=True)
+            ],
+            dtype=bool,
         )
         unknown = np.array([not isinstance(value, str) for value in stated], dtype=bool)
         suspect[swappable[covered & (same | unknown)]] = True
@@ -570,14 +574,15 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
         [position.get(iso3, -2) if isinstance(iso3, str) else -2 for iso3 in reported_iso3] + [-2],
         dtype=np.int64,
     )
-    covered_name = np.array([isinstance(iso3, str) for iso3 in reported_iso3] + [False], dtype=bool)
-    mismatch = (codes >= 0) & (assigned >= 0) & covered_name[codes] & (reported_code[codes] != assigned)
+    mismatch = (codes >= 0) & (assigned >= 0) & (reported_code[codes] != assigned)
     at = np.flatnonzero(mismatch)
     near = np.zeros(len(rows), dtype=bool)
     distance = np.full(len(rows), np.nan)
     before = units.take(at)
-    stated = np.array([reported_iso3[code] for code in codes[at]], dtype=object)
-    for iso3 in sorted(set(stated)):
+    stated = np.array([_iso3_or_blank(reported_iso3[code]) for code in codes[at]], dtype=object)
+    known = np.zeros(len(rows), dtype=bool)
+    known[at] = stated != ""
+    for iso3 in sorted(set(stated) - {""}):  # only a covered stated country can be kept
         group = at[stated == iso3]
         distance[group] = distance_to_country_km(iso3, rows.lon[group], rows.lat[group])
         inside = group[distance[group] <= BORDER_TOLERANCE_KM]
@@ -621,8 +626,9 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
             + found.column("country").set_axis(at).fillna("")
             + " ("
             + found.column("country_iso3").set_axis(at).fillna("")
-            + "), more than "
-            + f"{BORDER_TOLERANCE_KM:g} km from it; the coordinates win"
+            + ")"
+            + pd.Series(np.where(known[at], f", more than {BORDER_TOLERANCE_KM:g} km from it", ""), index=at)
+            + "; the coordinates win"
         )
 
     issues.add(near, "reported_country", "country_mismatch", "warning", ForFlagged(kept), value=reported)
@@ -635,6 +641,10 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
         value=reported,
     )
     return units
+
+
+def _iso3_or_blank(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _units_in_country(rows: _Rows, iso3: str, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

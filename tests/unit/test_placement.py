@@ -313,3 +313,16 @@ def test_keep_outside_stores_them_with_their_reported_country(store: IncidentSto
     assert stored.loc["SOM92003", ["country_iso3", "country"]].tolist() == ["SOM", "Somalia"]
     assert stored.loc["CAF92010", "country_iso3"] == "CAF"
     assert stored.loc["KEN92004", ["admin1_name", "admin2_name"]].isna().all()
+
+
+def test_a_country_the_coverage_does_not_know_still_gets_its_mismatch_warning() -> None:
+    result = validate_staged(_row(latitude="14.5", longitude="-3.0", reported_country="Narnia"), today=TODAY)
+    assert result.accepted["country_iso3"].tolist() == ["MLI"]
+    assert [issue.code for issue in result.issues] == ["country_mismatch"]
+    assert result.issues[0].message.endswith("lie in Mali (MLI); the coordinates win")
+
+
+def test_a_row_without_a_country_is_suspected_swapped_when_the_swap_lands_in_coverage() -> None:
+    # Found by the property test: a missing country must not break the comparison.
+    result = validate_staged(_row(latitude="-0", longitude="12,5", reported_country=None), today=TODAY)
+    assert [issue.code for issue in result.issues] == ["suspect_swapped_lat_lon"]
