@@ -87,8 +87,12 @@ def run_validation(
     mapping: ColumnMapping | None = None,
     dayfirst: bool = True,
     progress: Progress | None = None,
+    keep_outside: bool = False,
 ) -> PreparedImport:
-    """Validate an upload against ``store`` without writing anything (the "Validate" button)."""
+    """Validate an upload against ``store`` without writing anything (the "Validate" button).
+
+    Rows outside the covered countries are skipped unless ``keep_outside``.
+    """
     options = {"progress": progress} if progress is not None else {}
     return prepare_import(
         data,
@@ -98,6 +102,7 @@ def run_validation(
         mapping=mapping,
         dayfirst=dayfirst,
         max_bytes=DEFAULT_MAX_BYTES,
+        keep_outside=keep_outside,
         **options,  # type: ignore[arg-type]
     )
 
@@ -240,13 +245,23 @@ def mapping_from_bytes(data: bytes, file_name: str) -> ColumnMapping:
 # --- the report -------------------------------------------------------------------------------
 
 
+#: Help text of the Import page's "keep rows outside the coverage" checkbox.
+KEEP_OUTSIDE_HELP: Final = (
+    "Rows whose point lies outside the covered countries (e.g. Somalia in an Africa-wide ACLED file) "
+    "are skipped by default and listed as outside_coverage. Tick to store them anyway, with the "
+    "country the file gives and no admin units (the same as --keep-outside on the command line)."
+)
+
+
 def summary_figures(report: ImportReport) -> dict[str, int]:
-    """The four numbers shown as metrics above the issue table."""
+    """The numbers shown as metrics above the issue table."""
+    outside = "Outside (kept)" if report.keep_outside else "Outside (skipped)"
     return {
         "Rows read": report.rows_read,
         "Accepted (new)": report.rows_accepted,
         "Rejected": report.rows_rejected,
         "Duplicates skipped": report.rows_duplicate,
+        outside: report.rows_outside_coverage,
     }
 
 

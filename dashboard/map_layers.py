@@ -46,8 +46,11 @@ HEAT_GRADIENT: Final = {0.2: "#2c7bb6", 0.4: "#abd9e9", 0.6: "#ffffbf", 0.8: "#f
 HEAT_CELL_DEG: Final = 0.05
 HEAT_MAX_CELLS: Final = 30_000
 HEX_MAX_CELLS: Final = 12_000
-#: geo_precision -> radius (metres) of the uncertainty circle.
+#: geo_precision -> radius (metres) of the uncertainty circle, for rows without their own uncertainty_km.
 UNCERTAINTY_RADIUS_M: Final = {2: 10_000, 3: 50_000}
+#: Uncertainty circles are drawn from this zoom level on (about 1:2,000,000): further out a
+#: region-sized circle would cover the markers of its neighbours.
+UNCERTAINTY_MIN_ZOOM: Final = 8
 CHOROPLETH_LEVELS: Final = ("admin1", "admin2")
 #: How a choropleth colours its values: quantile classes of the units in view, or the fixed
 #: colour of each risk level (values are levels 1-5).
@@ -287,7 +290,8 @@ class UncertaintyCircles(folium.FeatureGroup):
     """One layer of approximate-location circles drawn on a canvas from compact rows.
 
     Rows are ``[lat, lon, radius_m]``; circles are not interactive (the marker above carries
-    the popup) so thousands of them stay cheap.
+    the popup) so thousands of them stay cheap. They are drawn only from zoom
+    :data:`UNCERTAINTY_MIN_ZOOM` on (one style change of the group on zoom, not per circle).
     """
 
     _template = Template(
@@ -296,7 +300,13 @@ class UncertaintyCircles(folium.FeatureGroup):
             var {{ this.get_name() }} = (function () {
                 var rows = {{ this.rows|tojson }};
                 var group = L.featureGroup();
-                var renderer = L.canvas({padding: 0.5});
+                var map = {{ this._parent.get_name() }};
+                // A pane of its own above the boundaries: Leaflet's CSS puts a canvas under the
+                // SVG of the (opaque, offline) country fills when both share the overlay pane.
+                var pane = map.getPane("sahelUncertainty") || map.createPane("sahelUncertainty");
+                pane.style.zIndex = 450;
+                pane.style.pointerEvents = "none";
+                var renderer = L.canvas({padding: 0.5, pane: "sahelUncertainty"});
                 for (var i = 0; i < rows.length; i++) {
                     L.circle([rows[i][0], rows[i][1]], {
                         radius: rows[i][2], renderer: renderer, interactive: false,
@@ -304,24 +314,44 @@ class UncertaintyCircles(folium.FeatureGroup):
                         fillColor: "#888888", fillOpacity: 0.08
                     }).addTo(group);
                 }
+                function byZoom() {
+                    var shown = map.getZoom() >= {{ this.min_zoom }};
+                    group.setStyle({opacity: shown ? 1 : 0, fillOpacity: shown ? 0.08 : 0});
+                }
+                map.on("zoomend", byZoom);
+                map.whenReady(byZoom);
                 return group;
             })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, rows: list[list[float]], name: str = LAYER_UNCERTAINTY, show: bool = True) -> None:
+    def __init__(
+        self,
+        rows: list[list[float]],
+        name: str = LAYER_UNCERTAINTY,
+        show: bool = True,
+        min_zoom: int = UNCERTAINTY_MIN_ZOOM,
+    ) -> None:
         super().__init__(name=name, show=show)
         self._name = "UncertaintyCircles"
         self.rows = rows
+        self.min_zoom = int(min_zoom)
 
 
 def uncertainty_rows(frame: pd.DataFrame) -> list[list[float]]:
-    """``[lat, lon, radius_m]`` of incidents with geo_precision 2 (10 km) or 3 (50 km)."""
+    """``[lat, lon, radius_m]`` of approximate incidents.
+
+    The radius is the row's own ``uncertainty_km`` (a row placed at an admin unit's centre),
+    else 10 km for geo_precision 2 and 50 km for 3.
+    """
     if frame.empty or "geo_precision" not in frame.columns:
         return []
     precision = pd.to_numeric(frame["geo_precision"], errors="coerce")
     radius = precision.map(UNCERTAINTY_RADIUS_M)
+    if "uncertainty_km" in frame.columns:
+        own = pd.to_numeric(frame["uncertainty_km"], errors="coerce") * 1000.0
+        radius = own.where(own > 0, radius)
     lat = pd.to_numeric(frame["latitude"], errors="coerce")
     lon = pd.to_numeric(frame["longitude"], errors="coerce")
     keep = radius.notna() & lat.notna() & lon.notna()
@@ -333,7 +363,8 @@ def uncertainty_rows(frame: pd.DataFrame) -> list[list[float]]:
 UNCERTAINTY_LEGEND: Final = (
     '<div style="margin-top:4px"><span style="display:inline-block;width:12px;height:12px;'
     'border-radius:50%;border:1px dashed #555;margin-right:6px;vertical-align:-1px"></span>'
-    "Approximate location (hollow marker; circle 10 km district, 50 km region)</div>"
+    "Approximate location (hollow marker; when zoomed in, a circle: the area it was placed in, "
+    "else 10 km district, 50 km region)</div>"
 )
 
 

@@ -45,7 +45,9 @@ class MarkerData:
     Place, actors, notes and source repeat a lot across 20k incidents, so rows hold indexes
     into ``strings`` instead of the text (several times smaller). Row layout, kept in step
     with ``_MARKER_CALLBACK``: lat, lon, event-type index, date, place#, actors#,
-    fatalities, notes#, source#, is-demo (0/1), geo_precision when approximate (2/3, else 0).
+    fatalities, notes#, source#, is-demo (0/1), geo_precision when approximate (2/3, else 0),
+    uncertainty radius in km when the row was placed at an admin unit (else 0), and the
+    unit#: the admin-2 (geo_precision 2) or admin-1 (3) unit it was placed in.
     """
 
     rows: list[list[object]]
@@ -108,6 +110,7 @@ def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
         else pd.Series(1, index=frame.index)
     )
     approx = precision.where(precision.isin(APPROXIMATE_PRECISIONS), 0).astype(int).tolist()
+    uncertainty = _uncertainty_km(frame)
     fatalities = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(np.int64).tolist()
     etypes = [type_index.get(t, other) for t in _column_text(frame, "event_type").tolist()]
     demo = (_column_text(frame, "source_dataset") == "demo").astype(int).tolist()
@@ -116,7 +119,24 @@ def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
     actors = _memo(lambda a1, a2: esc(" vs ".join(a for a in (a1, a2) if a)))
     note_of = _memo(lambda note: esc(_truncated_note(note)))
     ref = strings.setdefault
-    for la, lo, etype, date, loc, a2, a1, country, actor1, actor2, fat, note, source, is_demo, prec in zip(
+    for (
+        la,
+        lo,
+        etype,
+        date,
+        loc,
+        a2,
+        a1,
+        country,
+        actor1,
+        actor2,
+        fat,
+        note,
+        source,
+        is_demo,
+        prec,
+        km,
+    ) in zip(
         np.round(lat, 5).tolist(),
         np.round(lon, 5).tolist(),
         etypes,
@@ -132,6 +152,7 @@ def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
         _column_text(frame, "source").tolist(),
         demo,
         approx,
+        uncertainty,
         strict=True,
     ):
         rows.append(
@@ -147,9 +168,19 @@ def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
                 ref(escape(source), len(strings)),
                 is_demo,
                 prec,
+                km,
+                ref(escape(a2 if prec == 2 and a2 else a1) if km else "", len(strings)),
             ]
         )
     return MarkerData(rows, list(strings))
+
+
+def _uncertainty_km(frame: pd.DataFrame) -> list[int]:
+    """Whole km of each row's uncertainty radius (at least 1), 0 where the point is the event's own."""
+    if "uncertainty_km" not in frame.columns:
+        return [0] * len(frame)
+    km = pd.to_numeric(frame["uncertainty_km"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(km) & (km > 0), np.maximum(np.round(km), 1), 0).astype(np.int64).tolist()
 
 
 # Every string reaching the browser was escaped in Python; this code only joins them with
@@ -161,11 +192,18 @@ _MARKER_CALLBACK: Final = """(function () {
     var DEMO = 'Synthetic demo row: not a real event';
     var APPROX = {2: 'approximate location (district level, within ~10 km)',
                   3: 'approximate location (region level, within ~50 km)'};
+    function approx(row) {
+        if (row[11] > 0) {
+            return 'no exact coordinates: placed at the centre of ' + (S[row[12]] || 'its area')
+                + ', \u00b1 ' + row[11] + ' km';
+        }
+        return APPROX[row[10]];
+    }
     function popup(row) {
         return '<table class="sahel-popup">'
             + '<tr><th>Date</th><td>' + row[3] + '</td></tr>'
             + '<tr><th>Type</th><td>' + LABELS[row[2]] + '</td></tr>'
-            + '<tr><th>Place</th><td>' + S[row[4]] + (row[10] ? ' <i>(' + APPROX[row[10]] + ')</i>' : '')
+            + '<tr><th>Place</th><td>' + S[row[4]] + (row[10] ? ' <i>(' + approx(row) + ')</i>' : '')
             + '</td></tr>'
             + '<tr><th>Actors</th><td>' + S[row[5]] + '</td></tr>'
             + '<tr><th>Fatalities</th><td>' + row[6] + '</td></tr>'

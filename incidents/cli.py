@@ -89,6 +89,7 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
             mapping=mapping,
             dayfirst=not args.month_first,
             max_bytes=int(args.max_mb * 2**20),
+            keep_outside=args.keep_outside,
         )
     except FileLevelError as exc:
         if args.report:
@@ -257,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--month-first", action="store_true", help="read 03/04/2024 as 4 March (default: day first, 3 April)"
     )
     import_.add_argument("--max-mb", type=float, default=200.0, help="refuse larger files (default 200)")
+    import_.add_argument(
+        "--keep-outside",
+        action="store_true",
+        help="store rows whose point lies outside the covered countries (default: skip them, "
+        "reported as outside_coverage), with their reported country and no admin units",
+    )
     import_.add_argument(
         "--user",
         metavar="NAME",

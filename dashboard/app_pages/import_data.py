@@ -218,7 +218,12 @@ def _progress_to(bar: DeltaGenerator) -> Callable[[float, str], None]:
 
 
 def _validate(
-    upload: UploadedFile, store: IncidentStore, fmt: str, mapping: ColumnMapping | None, dayfirst: bool
+    upload: UploadedFile,
+    store: IncidentStore,
+    fmt: str,
+    mapping: ColumnMapping | None,
+    dayfirst: bool,
+    keep_outside: bool = False,
 ) -> None:
     bar = st.progress(0.0, text="Validating…")
     try:
@@ -230,6 +235,7 @@ def _validate(
             mapping=mapping,
             dayfirst=dayfirst,
             progress=_progress_to(bar),
+            keep_outside=keep_outside,
         )
     except IncidentsError as exc:
         bar.empty()
@@ -245,7 +251,10 @@ def _issues(prepared: PreparedImport) -> None:
     if issues.empty:
         st.success("No problems found in the rows.")
         return
-    st.markdown(f"**Issues** ({len(issues):,}) — rejected rows are not imported; warnings are.")
+    st.markdown(
+        f"**Issues** ({len(issues):,}) — rejected rows are not imported; warnings are, except rows "
+        "outside the covered countries (`outside_coverage`), which are skipped unless you keep them."
+    )
     severities, codes = imp.issue_options(issues)
     left, right = st.columns(2)
     chosen_severities = left.multiselect(
@@ -269,7 +278,8 @@ def _prepared(prepared: PreparedImport, store: IncidentStore, user: User) -> Non
     report = prepared.report
     st.subheader("Check before importing")
     st.caption(f"File {report.file} · format **{report.format}** · SHA-256 {report.sha256[:12]}…")
-    for column, (label, value) in zip(st.columns(4), imp.summary_figures(report).items(), strict=True):
+    figures = imp.summary_figures(report)
+    for column, (label, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
         column.metric(label, f"{value:,}")
     for warning in report.warnings:
         st.warning(warning)
@@ -394,6 +404,10 @@ def _upload_section(store: IncidentStore) -> None:
         "as written.",
     )
 
+    keep_outside = st.checkbox(
+        "Keep rows outside the covered countries", key="import_keep_outside", help=imp.KEEP_OUTSIDE_HELP
+    )
+
     if upload is None:
         st.session_state.pop(RAW, None)  # free the last file's table
         st.info(
@@ -417,7 +431,7 @@ def _upload_section(store: IncidentStore) -> None:
         key="import_validate",
         help="Reads and checks every row against the store; writes nothing.",
     ):
-        _validate(upload, store, fmt, mapping, dayfirst)
+        _validate(upload, store, fmt, mapping, dayfirst, keep_outside)
 
 
 # --- page -------------------------------------------------------------------------------------

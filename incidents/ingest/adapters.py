@@ -41,13 +41,16 @@ from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 
 ADAPT_FORMATS: Final = ("auto", "acled", "ucdp", "generic")
 UCDP_SUB_EVENT_TYPES: Final[Mapping[int, str]] = {1: "state-based", 2: "non-state", 3: "one-sided"}
-ACLED_REQUIRED: Final = ("event_date", "event_type", "latitude", "longitude")
+ACLED_REQUIRED: Final = ("event_date", "event_type")
+#: Without latitude/longitude an ACLED extract (a reduced download) needs one of these to place its rows.
+ACLED_PLACE_COLUMNS: Final = ("location", "admin1", "admin2", "admin3")
 UCDP_REQUIRED: Final = ("date_start", "type_of_violence", "latitude", "longitude")
 #: Generic mapping field -> staged column, where the names differ.
 _GENERIC_TARGETS: Final[Mapping[str, str]] = {
     "country": "reported_country",
     "admin1": "reported_admin1",
     "admin2": "reported_admin2",
+    "admin3": "reported_admin3",
 }
 #: Labels understood in generic files without the mapping saying so (normalised by
 #: :func:`normalise_header`): canonical names and labels, ACLED labels, common French terms.
@@ -117,6 +120,15 @@ def adapt_acled(raw: RawTable) -> StagedTable:
     """
     take = _Columns(_without_r_missing(raw), "ACLED")
     take.require(ACLED_REQUIRED)
+    coordinates = take.has("latitude") and take.has("longitude")
+    if not coordinates and (
+        take.has("latitude") or take.has("longitude") or not any(map(take.has, ACLED_PLACE_COLUMNS))
+    ):
+        raise FileLevelError(
+            "required columns missing or unmappable: ACLED needs latitude and longitude, or (an extract "
+            f"without coordinates) at least one of {list(ACLED_PLACE_COLUMNS)}; "
+            f"the file has {list(take.by_name.values())}."
+        )
     event_type_label = take("event_type", "event_type_reported")
     take.same_source("event_type", "event_type_reported")
     sub_event_type = take("sub_event_type")
@@ -143,6 +155,7 @@ def adapt_acled(raw: RawTable) -> StagedTable:
         "reported_country": take("country", "reported_country"),
         "reported_admin1": take("admin1", "reported_admin1"),
         "reported_admin2": take("admin2", "reported_admin2"),
+        "reported_admin3": take("admin3", "reported_admin3"),
         "event_type": event_type,
         "event_type_reported": event_type_label,
         "sub_event_type": sub_event_type,
@@ -201,7 +214,7 @@ def adapt_ucdp(raw: RawTable) -> StagedTable:
 def adapt_generic(raw: RawTable, mapping: ColumnMapping) -> StagedTable:
     """An analyst's spreadsheet through a :class:`ColumnMapping` (checked first).
 
-    Needs event_date and either latitude+longitude or a location to geocode; otherwise the
+    Needs event_date and either latitude+longitude or a location or admin unit to place; otherwise the
     file cannot be imported and the error lists what to map. Dates are parsed by
     validation, which must honour ``mapping.date_dayfirst``.
     """
@@ -292,7 +305,7 @@ class _Columns:
 
 
 def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
-    """Every mapped column must exist; event_date and (lat+lon or location) must be mapped."""
+    """Every mapped column must exist; event_date and (lat+lon, location or an admin unit) must be mapped."""
     absent = sorted(
         f"{field_name} -> {column!r}"
         for field_name, column in mapping.columns.items()
@@ -302,8 +315,8 @@ def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
     needs = []
     if "event_date" not in mapped:
         needs.append("event_date")
-    if not ({"latitude", "longitude"} <= mapped or "location" in mapped):
-        needs.append("latitude and longitude, or location")
+    if not ({"latitude", "longitude"} <= mapped or mapped & {"location", "admin1", "admin2", "admin3"}):
+        needs.append("latitude and longitude, or location (or admin1/admin2/admin3)")
     if absent or needs:
         problems = []
         if needs:

@@ -49,7 +49,11 @@ ACLED_API_COLUMNS: Final = (
     "timestamp",
 )
 #: Columns the ACLED adapter needs; present in both the API and the HDX layouts.
-ACLED_CORE: Final = frozenset({"event_date", "event_type", "latitude", "longitude"})
+ACLED_CORE: Final = frozenset({"event_date", "event_type"})
+#: How an ACLED row is placed: its coordinates, or (reduced extracts without coordinates)
+#: its place name and admin units, which validation places through the gazetteer and boundaries.
+ACLED_COORDINATES: Final = frozenset({"latitude", "longitude"})
+ACLED_PLACE_NAMES: Final = frozenset({"location", "admin1", "admin2", "admin3"})
 #: Column names only ACLED uses, in every layout it has published since 2016: the current
 #: API (31 columns), the HDX exports (``data_id`` … ``iso3``) and the 2016 API (``gwno``,
 #: ``ally_actor_1/2`` before they became ``assoc_actor_1/2``). Enough of them survive when
@@ -100,6 +104,7 @@ def detect_format(columns: Sequence[str]) -> str:
     names = {str(name).replace("\ufeff", "").strip().casefold() for name in columns}
     if names >= UCDP_CORE and len(UCDP_DISTINCTIVE & names) >= MIN_DISTINCTIVE:
         return "ucdp"
-    if names >= ACLED_CORE and len(ACLED_DISTINCTIVE & names) >= MIN_DISTINCTIVE:
+    placeable = names >= ACLED_COORDINATES or bool(names & ACLED_PLACE_NAMES)
+    if names >= ACLED_CORE and placeable and len(ACLED_DISTINCTIVE & names) >= MIN_DISTINCTIVE:
         return "acled"
     return "generic"

@@ -34,6 +34,7 @@ MAPPABLE_FIELDS: Final = (
     "country",
     "admin1",
     "admin2",
+    "admin3",
     "event_type",
     "sub_event_type",
     "actor1",
@@ -184,6 +185,7 @@ _SYNONYMS: Final[Mapping[str, tuple[str, ...]]] = {
     "country": ("country", "pays"),
     "admin1": ("admin1", "adm1", "adm_1", "region"),
     "admin2": ("admin2", "adm2", "adm_2", "cercle", "province", "departement", "district"),
+    "admin3": ("admin3", "adm3", "adm_3", "commune"),
     "event_type": (
         "event_type",
         "type",
@@ -247,6 +249,7 @@ _KEYWORDS: Final[Mapping[str, tuple[str, ...]]] = {
     "country": ("pays", "country"),
     "admin1": ("region",),
     "admin2": ("cercle", "province", "departement"),
+    "admin3": ("commune",),
     "event_type": ("type",),
     "actor1": ("acteur", "auteur", "auteurs", "actor"),
     "fatalities": ("morts", "deces", "victimes", "tues", "fatalities", "deaths", "killed"),

@@ -75,6 +75,7 @@ def prepare_import(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress = no_progress,
     chunk_rows: int = CHUNK_ROWS,
+    keep_outside: bool = False,
 ) -> PreparedImport:
     """Read and validate ``source`` against ``store`` without writing anything.
 
@@ -91,6 +92,7 @@ def prepare_import(
         max_bytes=max_bytes,
         progress=progress,
         chunk_rows=chunk_rows,
+        keep_outside=keep_outside,
     )
     rows = stream.collect()
     return PreparedImport(report=stream.report(), rows=rows, raw=stream.raw)

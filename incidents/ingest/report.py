@@ -1,7 +1,8 @@
 """The import report (DESIGN.md §4, contract): what was read, kept, rejected and why.
 
 Written by ``python -m incidents import --report FILE.json`` and shown in the Import page.
-Keys beyond the contract (``dry_run``, ``warnings``) extend it compatibly.
+Keys beyond the contract (``dry_run``, ``warnings``, ``rows_outside_coverage``,
+``keep_outside``) extend it compatibly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class ImportReport:
     issues: tuple[ImportIssue, ...] = ()
     warnings: tuple[str, ...] = ()  # file-level notes, e.g. a guessed encoding
     dry_run: bool = False
+    #: rows whose point lies outside the covered countries: skipped (not stored, neither
+    #: accepted nor rejected), or stored and counted as accepted too when ``keep_outside``
+    rows_outside_coverage: int = 0
+    keep_outside: bool = False
 
     def with_batch(self, batch_id: str) -> ImportReport:
         return replace(self, batch_id=batch_id)
@@ -45,6 +50,8 @@ class ImportReport:
             "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_rejected,
             "rows_duplicate": self.rows_duplicate,
+            "rows_outside_coverage": self.rows_outside_coverage,
+            "keep_outside": self.keep_outside,
             "issues": [issue.to_dict() for issue in self.issues],
             "warnings": list(self.warnings),
             "dry_run": self.dry_run,
@@ -65,9 +72,13 @@ class ImportReport:
             head = "dry run"
         else:
             head = f"batch {self.batch_id}" if self.batch_id else "nothing new written"
+        outside = ""
+        if self.rows_outside_coverage:
+            fate = "kept" if self.keep_outside else "skipped"
+            outside = f", {self.rows_outside_coverage} outside coverage {fate}"
         return (
             f"{head}: {self.rows_read} rows read, {self.rows_accepted} accepted, "
-            f"{self.rows_rejected} rejected, {self.rows_duplicate} duplicates skipped "
+            f"{self.rows_rejected} rejected, {self.rows_duplicate} duplicates skipped{outside} "
             f"({errors} errors, {warnings} warnings)"
         )
 

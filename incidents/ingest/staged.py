@@ -34,6 +34,7 @@ REASON_CODES: Final = (
     "unknown_event_type",
     "geocoded_from_name",
     "ambiguous_place",
+    "placed_at_admin_centroid",
 )
 
 #: Columns a format adapter may fill in a StagedTable.frame (all optional unless noted).
@@ -53,6 +54,7 @@ STAGED_COLUMNS: Final = (
     "reported_country",
     "reported_admin1",
     "reported_admin2",
+    "reported_admin3",
     "event_type",
     "event_type_reported",  # the source's own label, for unknown_event_type messages
     "sub_event_type",

@@ -98,8 +98,10 @@ class PreparedStream:
         dayfirst: bool,
         chunk_rows: int,
         progress: Progress,
+        keep_outside: bool = False,
     ) -> None:
         self.file, self.sha256, self.format = file, sha256, format
+        self.keep_outside = keep_outside
         self.warnings = raw.warnings
         self.raw = _head(raw)  # the full raw table is not needed past staging
         self.rows_read = len(staged.frame)
@@ -134,12 +136,16 @@ class PreparedStream:
         memo = ValidationMemo()
         validation_issues: list[ImportIssue] = []
         dedupe_issues: list[ImportIssue] = []
-        rows_read = rows_rejected = rows_accepted = rows_duplicate = 0
+        rows_read = rows_rejected = rows_accepted = rows_duplicate = rows_outside = 0
         for number, start in enumerate(starts):
             share = _CHECKS_START + (_CHECKS_END - _CHECKS_START) * number / len(starts)
             self._progress(share, "validating rows")
             validation = validate_staged(
-                staged.rows(start, start + step), today=self._today, dayfirst=self._dayfirst, memo=memo
+                staged.rows(start, start + step),
+                today=self._today,
+                dayfirst=self._dayfirst,
+                memo=memo,
+                keep_outside=self.keep_outside,
             )
             step_share = (_CHECKS_END - _CHECKS_START) / len(starts)
             self._progress(share + _VALIDATION_SHARE * step_share, "checking duplicates")
@@ -148,6 +154,7 @@ class PreparedStream:
             rows_rejected += validation.rows_rejected
             rows_accepted += len(dedupe.kept)
             rows_duplicate += dedupe.rows_duplicate
+            rows_outside += validation.rows_outside_coverage
             validation_issues += validation.issues
             dedupe_issues += dedupe.issues
             if len(dedupe.kept):
@@ -171,6 +178,8 @@ class PreparedStream:
             issues=tuple(issues),
             warnings=self.warnings,
             dry_run=True,
+            rows_outside_coverage=rows_outside,
+            keep_outside=self.keep_outside,
         )
         self._progress(_CHECKS_END, "ready to commit")
 
@@ -243,10 +252,12 @@ def prepare_stream(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress = no_progress,
     chunk_rows: int = CHUNK_ROWS,
+    keep_outside: bool = False,
 ) -> PreparedStream:
     """Stage ``source`` (raising any file-level failure now); check its rows as they are taken.
 
     Nothing is written. ``today`` (default: the date now) bounds ``future_date`` for every chunk.
+    Rows outside the covered countries are skipped unless ``keep_outside``.
     """
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1; got {chunk_rows}")
@@ -265,4 +276,5 @@ def prepare_stream(
         dayfirst=dayfirst,
         chunk_rows=chunk_rows,
         progress=progress,
+        keep_outside=keep_outside,
     )

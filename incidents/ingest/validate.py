@@ -39,9 +39,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geodata.admin_units import distance_to_country_km, match_named_units, nearest_units
+from geodata.admin_units import unit as unit_at
 from geodata.assign import ASSIGNED_COLUMNS, AdminUnits, locate_admin_units
 from geodata.gazetteer import find_places
-from incidents.ingest.geocode import PlaceCache, resolve_countries, resolve_places
+from incidents.ingest.geocode import (
+    NO_UNIT,
+    PlaceCache,
+    recognise_countries,
+    resolve_countries,
+    resolve_places,
+)
 from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
@@ -60,6 +68,11 @@ DEFAULT_GEO_PRECISION: Final = 3
 FINGERPRINT_PREFIX: Final = "fp-"
 FINGERPRINT_HEX_CHARS: Final = 24
 CIVILIAN_EVENT_TYPES: Final = ("violence_against_civilians", "abduction")
+#: A point in another covered country than the row states, but at most this far (km) from the
+#: stated country, stays in the stated country: the shipped admin-1 boundaries are generalised
+#: (Natural Earth 10m), and of the gazetteer's places of Mali, Burkina Faso and Niger that they
+#: put across a border, half lie within 1 km and 63 of 65 within 10 km of their own country.
+BORDER_TOLERANCE_KM: Final = 10.0
 _TEXT_COLUMNS: Final = (
     "source_dataset",
     "source_event_id",
@@ -71,6 +84,7 @@ _TEXT_COLUMNS: Final = (
     "reported_country",
     "reported_admin1",
     "reported_admin2",
+    "reported_admin3",
     "event_type",
     "event_type_reported",
     "sub_event_type",
@@ -92,6 +106,8 @@ class ValidationResult:
     issues: list[ImportIssue] = field(default_factory=list)
     rows_read: int = 0
     rows_rejected: int = 0
+    #: rows whose point lies outside the covered countries (skipped unless kept: ``keep_outside``)
+    rows_outside_coverage: int = 0
 
     @property
     def rows_accepted(self) -> int:
@@ -170,6 +186,11 @@ class _Rows:
     lon: np.ndarray
     fatalities: pd.Series  # Int64
     geo_precision: np.ndarray  # float, NaN when not given
+    #: km, NaN when the point is the event's own; set for rows placed at an admin unit
+    uncertainty: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: unit positions a row placed at an admin unit belongs to (-1: let the point decide)
+    placed_admin1: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    placed_admin2: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -265,35 +286,45 @@ def _check_coordinates(
 def _check_places(
     rows: _Rows, lookup: Callable[..., pd.DataFrame], places: PlaceCache | None, issues: IssueCollector
 ) -> np.ndarray:
-    """Place rows without coordinates by name; fill lat/lon/geo_precision; return the placed mask."""
+    """Place rows without coordinates by name or admin unit; fill lat/lon/precision/uncertainty.
+
+    Returns the placed mask. See :mod:`incidents.ingest.geocode` for the order of attempts.
+    """
     no_coords = rows.missing["latitude"] & rows.missing["longitude"]
     location = rows.text["location"]
-    no_location = rows.missing["location"]
+    admin_columns = ("reported_admin1", "reported_admin2", "reported_admin3")
+    no_admin = np.logical_and.reduce([rows.missing[name] for name in admin_columns])
+    nothing = rows.missing["location"] & no_admin
     issues.add(
-        no_coords & no_location,
+        no_coords & nothing,
         "latitude",
         "missing_required",
         "error",
-        "no coordinates and no place name: give latitude/longitude or a location",
+        "no coordinates, no place name and no admin unit: "
+        "give latitude/longitude, a location or admin1/admin2",
     )
-    todo = np.flatnonzero(no_coords & ~no_location)
+    todo = np.flatnonzero(no_coords & ~nothing)
     placed = np.zeros(len(rows), dtype=bool)
     if len(todo) == 0:
         return placed
     scope = resolve_countries(rows.text["reported_country"].iloc[todo])
-    found = resolve_places(location.iloc[todo], scope, lookup, places)  # labelled by row position
+    admin = pd.DataFrame({name: rows.text[name].iloc[todo] for name in admin_columns})
+    found = resolve_places(location.iloc[todo], scope, lookup, places, admin)  # labelled by row position
     scope_note = scope.map(lambda iso3: f" in {iso3}" if isinstance(iso3, str) else "").astype("string")
     status = found["status"].to_numpy(dtype=object)
     detail = found["detail"].astype("string")
+    note = found["note"].astype("string")
     where = scope_note.fillna("")
 
-    def flagged(state: str) -> np.ndarray:
+    def flagged(state: str, extra: np.ndarray | None = None) -> np.ndarray:
         mask = np.zeros(len(rows), dtype=bool)
-        mask[todo[status == state]] = True
+        chosen = status == state if extra is None else (status == state) & extra
+        mask[todo[chosen]] = True
         return mask
 
+    named = ~rows.missing["location"][todo]
     issues.add(
-        flagged("not_found"),
+        flagged("not_found", named),
         "location",
         "missing_required",
         "error",
@@ -303,33 +334,86 @@ def _check_places(
                 + location.iloc[at].fillna("")
                 + "' is not in the gazetteer"
                 + where.loc[at]
+                + _unplaced_admin(rows, at)
             )
         ),
         value=location,
+    )
+    issues.add(
+        flagged("not_found", ~named),
+        "reported_admin1",
+        "missing_required",
+        "error",
+        ForFlagged(lambda at: "no coordinates and no place name" + _unplaced_admin(rows, at)),
+        value=ForFlagged(lambda at: _admin_names(rows, at)),
     )
     issues.add(
         flagged("ambiguous"),
         "location",
         "ambiguous_place",
         "error",
-        ForFlagged(lambda at: detail.loc[at] + "; add latitude/longitude to the row"),
+        ForFlagged(lambda at: detail.loc[at] + "; add latitude/longitude (or admin1/admin2) to the row"),
         value=location,
     )
-    placed = flagged("found")
     issues.add(
-        placed,
+        flagged("found"),
         "location",
         "geocoded_from_name",
         "warning",
         ForFlagged(lambda at: "no coordinates; placed from the gazetteer at " + detail.loc[at]),
         value=location,
     )
+    column = found["column"].to_numpy(dtype=object)
+    radius = found["uncertainty_km"].fillna(0).round().astype("int64").astype("string")
+    precision = found["geo_precision"].astype("int64").astype("string")
+    for staged_column in ("reported_admin3", "reported_admin2", "reported_admin1"):
+        issues.add(
+            flagged("admin", column == staged_column),
+            staged_column,
+            "placed_at_admin_centroid",
+            "warning",
+            ForFlagged(
+                lambda at: (
+                    "no coordinates; "
+                    + note.loc[at].fillna("")
+                    + "; placed at "
+                    + detail.loc[at]
+                    + ", ± "
+                    + radius.loc[at]
+                    + " km (geo_precision "
+                    + precision.loc[at]
+                    + ")"
+                )
+            ),
+            value=rows.text[staged_column],
+        )
+    placed = flagged("found") | flagged("admin")
     at = np.flatnonzero(placed)
     rows.lat, rows.lon, rows.geo_precision = rows.lat.copy(), rows.lon.copy(), rows.geo_precision.copy()
     rows.lat[at] = found["latitude"].loc[at].to_numpy(dtype=float)
     rows.lon[at] = found["longitude"].loc[at].to_numpy(dtype=float)
     rows.geo_precision[at] = found["geo_precision"].loc[at].to_numpy(dtype=float)
+    rows.uncertainty[at] = found["uncertainty_km"].loc[at].to_numpy(dtype=float)
+    rows.placed_admin1[at] = found["admin1"].loc[at].to_numpy(dtype=np.int64)
+    rows.placed_admin2[at] = found["admin2"].loc[at].to_numpy(dtype=np.int64)
     return placed
+
+
+def _admin_names(rows: _Rows, at: np.ndarray) -> pd.Series:
+    """``"Sahel / Soum / Djibo"``: the admin names a row gives, for messages."""
+    parts = [rows.text[name].iloc[at] for name in ("reported_admin1", "reported_admin2", "reported_admin3")]
+    joined = pd.concat(parts, axis=1).apply(
+        lambda row: " / ".join(str(v) for v in row if pd.notna(v)), axis=1
+    )
+    return joined.astype("string").set_axis(at) if len(at) else pd.Series([], dtype="string")
+
+
+def _unplaced_admin(rows: _Rows, at: np.ndarray) -> pd.Series:
+    """``"; its admin units ('X / Y') match none the boundaries know"`` when the row names any."""
+    names = _admin_names(rows, at)
+    return names.map(
+        lambda text: f"; its admin units ({text!r}) match none the boundaries know" if text else ""
+    )
 
 
 def _spread(units: AdminUnits, positions: np.ndarray, size: int) -> AdminUnits:
@@ -341,8 +425,11 @@ def _spread(units: AdminUnits, positions: np.ndarray, size: int) -> AdminUnits:
 
 def _check_coverage(
     rows: _Rows, usable: np.ndarray, placed: np.ndarray, issues: IssueCollector
-) -> AdminUnits:
-    """Range, swap and coverage checks on file coordinates; spatial assignment of all placed rows."""
+) -> tuple[AdminUnits, np.ndarray]:
+    """Range, swap and coverage checks on file coordinates; spatial assignment of all placed rows.
+
+    Returns the units and the mask of rows outside the coverage (skipped unless kept).
+    """
     lat, lon = rows.lat, rows.lon
     raw_lat, raw_lon = rows.text["latitude"], rows.text["longitude"]
 
@@ -362,7 +449,21 @@ def _check_coverage(
     swapped = AdminUnits(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     if len(swappable):
         swapped = locate_admin_units(lat[swappable], lon[swappable])
-        suspect[swappable[~swapped.missing("country_iso3")]] = True
+        # A swap is suspected only when it lands in the row's stated country (any covered
+        # country when the row states none we know): a genuine point in Somalia marked
+        # "Somalia" is outside coverage, not a swapped Malian one.
+        stated = recognise_countries(rows.text["reported_country"].iloc[swappable]).to_numpy(dtype=object)
+        landed = swapped.column("country_iso3").to_numpy(dtype=object)
+        covered = ~swapped.missing("country_iso3")
+        same = np.array(
+            [
+                isinstance(a, str) and isinstance(b, str) and a == b
+                for a, b in zip(landed, stated, strict=True)
+            ],
+            dtype=bool,
+        )
+        unknown = np.array([not isinstance(value, str) for value in stated], dtype=bool)
+        suspect[swappable[covered & (same | unknown)]] = True
 
     def swapped_country(at: np.ndarray) -> pd.Series:
         found = swapped.take(np.searchsorted(swappable, at)).column("country")
@@ -381,7 +482,7 @@ def _check_coverage(
                 + _decimal_text(lon, at)
                 + ") is outside coverage, but with latitude and longitude swapped it falls in "
                 + swapped_country(at)
-                + "; swap the two columns if that is right"
+                + ", the row's country; swap the two columns if that is right"
             )
         ),
         value=ForFlagged(raw),
@@ -403,31 +504,118 @@ def _check_coverage(
             beyond(column, values, limit),
             value=rows.text[column],
         )
+    skipped = in_range & outside & ~suspect
+    return units, skipped
+
+
+def _each(values: pd.Series, text: Callable[[str], str]) -> pd.Series:
+    """``text(value)`` for each present value, ``""`` for missing ones (same index)."""
+    return pd.Series(
+        [text(value) if isinstance(value, str) else "" for value in values.astype(object)],
+        index=values.index,
+        dtype="string",
+    )
+
+
+def _report_outside(rows: _Rows, skipped: np.ndarray, keep: bool, issues: IssueCollector) -> None:
+    """``outside_coverage`` at each row outside the covered countries: skipped, or kept when asked."""
+    reported = rows.text["reported_country"]
+    outcome = (
+        "kept (--keep-outside) with its reported country and no admin units"
+        if keep
+        else "skipped, not stored (import with --keep-outside to keep such rows)"
+    )
     issues.add(
-        in_range & outside & ~suspect,
+        skipped,
         "latitude",
         "outside_coverage",
         "warning",
-        "point is not in any covered country; kept without country/admin units",
-        value=ForFlagged(raw),
+        ForFlagged(
+            lambda at: (
+                "point (lat "
+                + _decimal_text(rows.lat, at)
+                + ", lon "
+                + _decimal_text(rows.lon, at)
+                + ") is not in any covered country"
+                + _each(reported.iloc[at], lambda name: f" (file says {name!r})")
+                + f"; {outcome}"
+            )
+        ),
+        value=ForFlagged(
+            lambda at: (
+                rows.text["latitude"].iloc[at].fillna("") + ", " + rows.text["longitude"].iloc[at].fillna("")
+            )
+        ),
     )
-    return units
 
 
-def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> None:
+def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> AdminUnits:
+    """Reconcile each point's units with the row's stated country and the units it was placed at.
+
+    Rows placed at an admin unit belong to that unit. A point in another covered country
+    than the row states but within :data:`BORDER_TOLERANCE_KM` of the stated one stays in
+    the stated country (its named admin units when they match, else the nearest ones);
+    beyond that the coordinates win. Both are reported as ``country_mismatch``.
+    """
+    admin1, admin2 = units.admin1.copy(), units.admin2.copy()
+    chosen1 = rows.placed_admin1 >= 0
+    chosen2 = rows.placed_admin2 >= 0
+    admin1[chosen1], admin2[chosen2] = rows.placed_admin1[chosen1], rows.placed_admin2[chosen2]
+    admin2[rows.placed_admin2 == NO_UNIT] = -1  # placed at an admin-1 centre: no admin-2 unit
+    units = AdminUnits(admin1, admin2)
     reported = rows.text["reported_country"]
     # Compare codes, not strings: each distinct reported name is resolved once.
     codes, uniques = reported.array.factorize(use_na_sentinel=True)
     assigned, vocabulary = units.factorize("country_iso3")
     position = {iso3: number for number, iso3 in enumerate(vocabulary)}
-    reported_iso3 = resolve_countries(pd.Series(uniques, dtype="string"))
+    reported_iso3 = resolve_countries(pd.Series(uniques, dtype="string")).astype(object).tolist()
     # -2: no covered country, never equal to an assigned one (-1 is "none assigned").
     reported_code = np.array(
-        [position.get(iso3, -2) if isinstance(iso3, str) else -2 for iso3 in reported_iso3.astype(object)]
-        + [-2],
+        [position.get(iso3, -2) if isinstance(iso3, str) else -2 for iso3 in reported_iso3] + [-2],
         dtype=np.int64,
     )
     mismatch = (codes >= 0) & (assigned >= 0) & (reported_code[codes] != assigned)
+    at = np.flatnonzero(mismatch)
+    near = np.zeros(len(rows), dtype=bool)
+    distance = np.full(len(rows), np.nan)
+    before = units.take(at)
+    stated = np.array([_iso3_or_blank(reported_iso3[code]) for code in codes[at]], dtype=object)
+    known = np.zeros(len(rows), dtype=bool)
+    known[at] = stated != ""
+    for iso3 in sorted(set(stated) - {""}):  # only a covered stated country can be kept
+        group = at[stated == iso3]
+        distance[group] = distance_to_country_km(iso3, rows.lon[group], rows.lat[group])
+        inside = group[distance[group] <= BORDER_TOLERANCE_KM]
+        if len(inside):
+            near[inside] = True
+            new1, new2 = _units_in_country(rows, iso3, inside)
+            admin1[inside], admin2[inside] = new1, new2
+    units = AdminUnits(admin1, admin2)
+    moved_from = pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+    if len(at):
+        moved_from.iloc[at] = (
+            before.column("country") + " (" + before.column("country_iso3") + ")"
+        ).to_numpy()
+
+    def kept(at: np.ndarray) -> pd.Series:
+        found = units.take(at)
+        where = found.column("admin1_name").fillna("")
+        second = found.column("admin2_name")
+        where = where + _each(second, lambda name: f", {name}")
+        return (
+            "file says '"
+            + reported.iloc[at].fillna("")
+            + "'; the point lies "
+            + pd.Series(distance[at], index=at).round(1).astype("string")
+            + " km from it, in "
+            + moved_from.iloc[at]
+            + f", within the {BORDER_TOLERANCE_KM:g} km border tolerance of the generalised boundaries: "
+            + "kept in "
+            + found.column("country").set_axis(at).fillna("")
+            + " ("
+            + where.set_axis(at)
+            + ")"
+        )
 
     def message(at: np.ndarray) -> pd.Series:
         found = units.take(at)
@@ -438,12 +626,55 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> No
             + found.column("country").set_axis(at).fillna("")
             + " ("
             + found.column("country_iso3").set_axis(at).fillna("")
-            + "); the coordinates win"
+            + ")"
+            + pd.Series(np.where(known[at], f", more than {BORDER_TOLERANCE_KM:g} km from it", ""), index=at)
+            + "; the coordinates win"
         )
 
+    issues.add(near, "reported_country", "country_mismatch", "warning", ForFlagged(kept), value=reported)
     issues.add(
-        mismatch, "reported_country", "country_mismatch", "warning", ForFlagged(message), value=reported
+        mismatch & ~near,
+        "reported_country",
+        "country_mismatch",
+        "warning",
+        ForFlagged(message),
+        value=reported,
     )
+    return units
+
+
+def _iso3_or_blank(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _units_in_country(rows: _Rows, iso3: str, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Admin-1 and admin-2 positions in ``iso3`` for rows kept there: named units, else the nearest."""
+    texts = [
+        rows.text[name].iloc[at].astype(object).tolist() for name in ("reported_admin1", "reported_admin2")
+    ]
+    first = np.full(len(at), -1, dtype=np.int64)
+    second = np.full(len(at), -1, dtype=np.int64)
+    for number, (name1, name2) in enumerate(zip(*texts, strict=True)):
+        named = match_named_units(
+            iso3, name1 if isinstance(name1, str) else None, name2 if isinstance(name2, str) else None
+        )
+        if named.admin1 is not None and named.admin1.level == 1:
+            first[number] = named.admin1.position
+        if named.admin2 is not None and named.admin2.level == 2:
+            second[number] = named.admin2.position
+        elif named.admin1 is not None and named.admin1.level == 2:
+            second[number] = named.admin1.position
+    lon, lat = rows.lon[at], rows.lat[at]
+    todo1 = first < 0
+    if todo1.any():
+        first[todo1] = nearest_units(1, iso3, lon[todo1], lat[todo1])
+    names = [unit_at(1, int(position)).name if position >= 0 else None for position in first]
+    todo2 = second < 0
+    if todo2.any():
+        second[todo2] = nearest_units(
+            2, iso3, lon[todo2], lat[todo2], [name for name, todo in zip(names, todo2, strict=True) if todo]
+        )
+    return first, second
 
 
 def _check_fatalities(rows: _Rows, bad: np.ndarray, issues: IssueCollector) -> None:
@@ -530,7 +761,12 @@ def fingerprint(frame: pd.DataFrame) -> pd.Series:
 
 
 def _build_accepted(
-    rows: _Rows, units: AdminUnits, known_type: np.ndarray, keep: np.ndarray, staged: StagedTable
+    rows: _Rows,
+    units: AdminUnits,
+    known_type: np.ndarray,
+    keep: np.ndarray,
+    staged: StagedTable,
+    outside: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The kept rows as canonical incidents; every column is taken once, for kept rows only."""
     frame = staged.frame.reset_index(drop=True)
@@ -564,9 +800,15 @@ def _build_accepted(
     kept_units = units.take(kept_at)
     for name in ASSIGNED_COLUMNS:
         out[name] = kept_units.column(name)
+    if outside is not None and outside[kept_at].any():  # kept outside rows: their reported country
+        away = outside[kept_at]
+        reported = out["reported_country"]
+        out["country_iso3"] = out["country_iso3"].mask(away, recognise_countries(reported))
+        out["country"] = out["country"].mask(away, reported)
     out["latitude"], out["longitude"] = pd.Series(rows.lat[kept_at]), pd.Series(rows.lon[kept_at])
     geo = rows.geo_precision[kept_at]
     out["geo_precision"] = pd.Series(np.where(np.isnan(geo), DEFAULT_GEO_PRECISION, geo))
+    out["uncertainty_km"] = pd.Series(rows.uncertainty[kept_at])
     mapped = kept(text["event_type"])
     out["event_type"] = mapped.where(known_type[kept_at], "other")
     out["fatalities"] = kept(rows.fatalities)
@@ -622,8 +864,13 @@ def validate_staged(
     dayfirst: bool = True,
     gazetteer_lookup: Callable[..., pd.DataFrame] = find_places,
     memo: ValidationMemo | None = None,
+    keep_outside: bool = False,
 ) -> ValidationResult:
     """Parse and check every row of ``staged``; accept rows without errors as canonical incidents.
+
+    Rows whose point lies outside the covered countries are reported ``outside_coverage``
+    and skipped (neither accepted nor rejected); ``keep_outside`` accepts them with their
+    reported country and no admin units.
 
     ``today`` bounds ``future_date`` (default: the system date); ``dayfirst`` reads
     ``01/02/2022`` as 1 February; ``gazetteer_lookup(name, country_iso3)`` places rows
@@ -649,23 +896,29 @@ def validate_staged(
         lon.to_numpy(dtype=float, na_value=np.nan),
         fatalities,
         _geo_precision(frame),
+        np.full(len(frame), np.nan),
+        np.full(len(frame), -1, dtype=np.int64),
+        np.full(len(frame), -1, dtype=np.int64),
     )
 
     _check_source_dataset(rows, issues)
     _check_dates(rows, bad_date, today or date.today(), issues)
     usable = _check_coordinates(rows, bad_lat, bad_lon, issues)
     placed = _check_places(rows, gazetteer_lookup, memo.places if memo is not None else None, issues)
-    units = _check_coverage(rows, usable, placed, issues)
-    _check_country(rows, units, issues)
+    units, outside = _check_coverage(rows, usable, placed, issues)
+    _report_outside(rows, outside, keep_outside, issues)
+    units = _check_country(rows, units, issues)
     _check_fatalities(rows, bad_fatalities, issues)
     known_type = _event_types(rows, issues)
 
-    keep = ~issues.rejected
-    accepted = _build_accepted(rows, units, known_type, keep, staged)
+    outside &= ~issues.rejected  # a row with an error is rejected, whatever its point
+    keep = ~issues.rejected & (~outside | keep_outside)
+    accepted = _build_accepted(rows, units, known_type, keep, staged, outside)
     return ValidationResult(
         accepted=accepted,
         accepted_lines=pd.Series(lines[keep], dtype="int64"),
         issues=issues.to_list(),
         rows_read=len(frame),
         rows_rejected=int(issues.rejected.sum()),
+        rows_outside_coverage=int(outside.sum()),
     )

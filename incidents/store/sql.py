@@ -413,9 +413,9 @@ def _canonical_from_columns(conn: Any, columns: dict[str, np.ndarray]) -> pd.Dat
             data[name] = batch_ids[batch_positions]
         elif name == "imported_at":
             data[name] = imported_at.take(batch_positions)
-        else:
+        elif name in columns:
             data[name] = columns[name]
-    return conform_incidents(pd.DataFrame(data))
+    return conform_incidents(pd.DataFrame(data))  # a column the store lacks is added empty
 
 
 def _batches_of(conn: Any, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:

@@ -158,3 +158,18 @@ def test_generic_upload_shows_the_mapping_editor_and_validates(
     at.selectbox(key="import_format").set_value("generic").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="map_event_date").value == "Date"
+
+
+def test_outside_coverage_checkbox_and_count(page: AppTest, app_store: IncidentStore) -> None:
+    keep = page.checkbox(key="import_keep_outside")
+    assert keep.value is False and "--keep-outside" in (keep.help or "")
+    outside = IMPORT_FIXTURES / "acled_outside_coverage.csv"
+    prepared = imp.run_validation(outside.read_bytes(), outside.name, app_store)
+    page.session_state["import_prepared"] = prepared
+    page.run()
+    assert_clean(page)
+    metrics = {metric.label: metric.value for metric in page.metric}
+    assert metrics["Outside (skipped)"] == "7"
+    kept = imp.run_validation(outside.read_bytes(), outside.name, app_store, keep_outside=True)
+    assert imp.summary_figures(kept.report)["Outside (kept)"] == 7
+    assert kept.report.rows_accepted == prepared.report.rows_accepted + 7

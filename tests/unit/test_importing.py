@@ -172,6 +172,7 @@ def test_issue_filters_and_formula_safe_csv() -> None:
         "Accepted (new)": 1,
         "Rejected": 1,
         "Duplicates skipped": 1,
+        "Outside (skipped)": 0,
     }
 
 

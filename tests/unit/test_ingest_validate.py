@@ -22,6 +22,7 @@ SOURCE_COLUMNS = {
     "fatalities": "Deaths",
     "location": "Place",
     "reported_country": "Country",
+    "reported_admin1": "Region",
     "event_type_reported": "Type",
 }
 GOOD = {
@@ -93,8 +94,22 @@ CASES: list[tuple[str, int, str | None, dict[str, str | None]]] = [
         "Place",
         {"latitude": None, "longitude": None, "location": "Boni", "reported_country": None},
     ),
+    (
+        "placed_at_admin_centroid",
+        72,
+        "Region",
+        {"latitude": None, "longitude": None, "location": "Village X", "reported_admin1": "Mopti"},
+    ),
 ]
-WARNINGS = {"outside_coverage", "country_mismatch", "unknown_event_type", "geocoded_from_name"}
+WARNINGS = {
+    "outside_coverage",
+    "country_mismatch",
+    "unknown_event_type",
+    "geocoded_from_name",
+    "placed_at_admin_centroid",
+}
+#: Warnings whose row is not stored (outside the coverage: skipped unless kept).
+SKIPPED = {"outside_coverage"}
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +131,15 @@ def test_each_code_is_reported_at_its_line_and_source_column(
     at_line = [issue for issue in result.issues if issue.line == line]
     assert [(issue.code, issue.column) for issue in at_line] == [(code, column)]
     assert at_line[0].severity == ("warning" if code in WARNINGS else "error")
-    assert (line in result.accepted_lines.tolist()) == (code in WARNINGS)
+    assert (line in result.accepted_lines.tolist()) == (code in WARNINGS - SKIPPED)
 
 
 def test_counts_and_accepted_lines(result: ValidationResult) -> None:
     assert result.rows_read == 2 + len(CASES)
     assert result.rows_rejected == len(CASES) - len(WARNINGS)
-    assert result.rows_accepted + result.rows_rejected == result.rows_read
-    assert result.accepted_lines.tolist() == [2, 3, 31, 40, 56, 70]
+    assert result.rows_outside_coverage == 1
+    assert result.rows_accepted + result.rows_rejected + result.rows_outside_coverage == result.rows_read
+    assert result.accepted_lines.tolist() == [2, 3, 40, 56, 70, 72]
     assert list(result.accepted.columns) == list(INCIDENT_COLUMNS)
     assert result.accepted["batch_id"].isna().all()
 
@@ -133,7 +149,7 @@ def test_accepted_rows_are_canonical(result: ValidationResult) -> None:
     assert accepted.loc[2, "country_iso3"] == "MLI"
     assert accepted.loc[2, "actor_group"] == "JNIM"
     assert accepted.loc[2, "incident_id"] == "generic:row0"
-    assert pd.isna(accepted.loc[31, "country_iso3"])  # outside coverage: kept without admin units
+    assert 31 not in accepted.index  # outside coverage: skipped
     assert accepted.loc[40, "country_iso3"] == "BFA"
     assert accepted.loc[56, "event_type"] == "other"
     placed = accepted.loc[70]
