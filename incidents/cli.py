@@ -29,6 +29,7 @@ from incidents.export import EXPORT_DRIVERS, export_incidents
 from incidents.ingest.mapping import load_mapping
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
+from incidents.ingest.table import check_encoding
 from incidents.store import IncidentStore, open_store
 
 EXIT_OK: Final = 0
@@ -86,16 +87,19 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
             mapping=mapping,
             dayfirst=not args.month_first,
             max_bytes=int(args.max_mb * 2**20),
+            encoding=args.encoding,
         )
-    except FileLevelError as exc:
+        if args.dry_run:
+            stream.collect()
+            report = stream.report()
+        else:
+            report = write_stream_as(stream, store, user)
+    except IncidentsError as exc:
+        # Whatever failed the file (while reading it or checking its rows), nothing was
+        # written; the report says so, as for a file that could not be read at all.
         if args.report:
             _write_failure_report(args.report, label, args.format, str(exc))
         raise
-    if args.dry_run:
-        stream.collect()
-        report = stream.report()
-    else:
-        report = write_stream_as(stream, store, user)
     if args.report:
         report.write_json(args.report)
     print(report.summary())
@@ -162,6 +166,13 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _encoding_name(text: str) -> str:
+    try:
+        return check_encoding(text)
+    except FileLevelError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _export_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in EXPORT_DRIVERS:
@@ -194,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--month-first", action="store_true", help="read 03/04/2024 as 4 March (default: day first, 3 April)"
     )
     import_.add_argument("--max-mb", type=float, default=200.0, help="refuse larger files (default 200)")
+    import_.add_argument(
+        "--encoding",
+        type=_encoding_name,
+        metavar="NAME",
+        help="the CSV's text encoding, e.g. shift_jis, mac_roman, cp850, latin-1 (default: recognise "
+        "UTF-8, UTF-16 or Windows-1252 and refuse any other)",
+    )
     import_.add_argument(
         "--user",
         metavar="NAME",

@@ -75,10 +75,12 @@ def prepare_import(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress = no_progress,
     chunk_rows: int = CHUNK_ROWS,
+    encoding: str | None = None,
 ) -> PreparedImport:
     """Read and validate ``source`` against ``store`` without writing anything.
 
     ``chunk_rows`` changes memory use and nothing else: rows and report are the same.
+    ``encoding`` names a CSV's encoding (default: recognise UTF-8, UTF-16 or Windows-1252).
     """
     stream = prepare_stream(
         source,
@@ -91,6 +93,7 @@ def prepare_import(
         max_bytes=max_bytes,
         progress=progress,
         chunk_rows=chunk_rows,
+        encoding=encoding,
     )
     rows = stream.collect()
     return PreparedImport(report=stream.report(), rows=rows, raw=stream.raw)

@@ -93,8 +93,17 @@ CASES: list[tuple[str, int, str | None, dict[str, str | None]]] = [
         "Place",
         {"latitude": None, "longitude": None, "location": "Boni", "reported_country": None},
     ),
+    ("fatalities_unknown", 80, "Deaths", {"fatalities": None}),
 ]
-WARNINGS = {"outside_coverage", "country_mismatch", "unknown_event_type", "geocoded_from_name"}
+WARNINGS = {
+    "outside_coverage",
+    "country_mismatch",
+    "unknown_event_type",
+    "geocoded_from_name",
+    "fatalities_unknown",
+}
+#: Reported by the reader (incidents.ingest.table), which rejects such records before validation.
+READER_CODES = {"truncated_row", "cell_too_long", "nul_byte"}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +115,7 @@ def result() -> ValidationResult:
 
 def test_cases_cover_every_validation_code() -> None:
     dedupe_codes = {"duplicate_in_file", "duplicate_in_store", "possible_duplicate"}
-    assert {case[0] for case in CASES} == set(REASON_CODES) - dedupe_codes
+    assert {case[0] for case in CASES} == set(REASON_CODES) - dedupe_codes - READER_CODES
 
 
 @pytest.mark.parametrize(("code", "line", "column", "row"), CASES, ids=[f"{c[0]}@{c[1]}" for c in CASES])
@@ -123,7 +132,7 @@ def test_counts_and_accepted_lines(result: ValidationResult) -> None:
     assert result.rows_read == 2 + len(CASES)
     assert result.rows_rejected == len(CASES) - len(WARNINGS)
     assert result.rows_accepted + result.rows_rejected == result.rows_read
-    assert result.accepted_lines.tolist() == [2, 3, 31, 40, 56, 70]
+    assert result.accepted_lines.tolist() == [2, 3, 31, 40, 56, 70, 80]
     assert list(result.accepted.columns) == list(INCIDENT_COLUMNS)
     assert result.accepted["batch_id"].isna().all()
 
