@@ -37,7 +37,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -200,7 +200,9 @@ def check_encoding(name: str) -> str:
     """
     try:
         codec = codecs.lookup(name.strip())
-        b"".decode(codec.name)  # LookupError for codecs that are not text encodings
+        b"\x00\x00\x00\x00".decode(codec.name)  # LookupError for codecs that are not text encodings
+    except UnicodeDecodeError:
+        pass  # a text encoding all the same
     except LookupError as exc:
         raise FileLevelError(
             f"{name!r} is not a text encoding Python knows; use a name such as utf-8, cp1252, "
@@ -244,7 +246,9 @@ def _decode(data: bytes, label: str, encoding: str | None = None) -> tuple[str, 
     foreign = _NOT_CP1252_TEXT.search(text)
     if foreign is not None:
         line = text.count("\n", 0, foreign.start()) + 1
-        raise _unread_encoding(label, f"as Windows-1252 it reads {foreign.group()!r} inside a word on line {line}")
+        raise _unread_encoding(
+            label, f"as Windows-1252 it reads {foreign.group()!r} inside a word on line {line}"
+        )
     return text, "cp1252", ("encoding guessed as cp1252",)
 
 
@@ -553,7 +557,8 @@ def _arrow_table(
     """Read a clean CSV with ``pyarrow.csv`` (several times faster than the csv module).
 
     ``None`` (the csv-module path then reads the file, with its repairs and warnings) when a
-    row is not as wide as the header, when a row is blank or when the first row is HXL.
+    row is not as wide as the header, when a row is blank, when the first row is HXL or when
+    a cell may be over :data:`MAX_CELL_CHARS`.
     ``utf8_checked``: the whole of ``data`` is known to be valid UTF-8, so pyarrow need not
     check each cell again.
     """
@@ -584,6 +589,11 @@ def _arrow_table(
         )
     except pa.ArrowException:
         return None  # ragged rows and the like: the general path repairs and reports them
+    for column in table.columns:
+        # A cell that may be over MAX_CELL_CHARS (bytes >= characters): the general path rejects its row.
+        longest = pc.max(pc.binary_length(column)).as_py() if len(column) else 0
+        if (longest or 0) > MAX_CELL_CHARS:
+            return None
     parsed: list[pa.ChunkedArray | None] = list(table.columns)
     del table
     columns = []
@@ -708,7 +718,9 @@ def _check_xlsx_archive(data: bytes, label: str) -> None:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _unreadable_workbook(label, exc) from exc
     if len(members) > MAX_XLSX_MEMBERS:
-        raise _too_big_workbook(label, f"holds {len(members):,} files, over the limit of {MAX_XLSX_MEMBERS:,}")
+        raise _too_big_workbook(
+            label, f"holds {len(members):,} files, over the limit of {MAX_XLSX_MEMBERS:,}"
+        )
     total = sum(member.file_size for member in members)
     if total > MAX_XLSX_UNCOMPRESSED:
         raise _too_big_workbook(
@@ -721,7 +733,7 @@ def _check_xlsx_archive(data: bytes, label: str) -> None:
             raise _too_big_workbook(
                 label,
                 f"has a part ({member.filename}) that expands {ratio:,.0f} times, over the limit of "
-                f"{MAX_XLSX_RATIO} (a compressed \"zip bomb\")",
+                f'{MAX_XLSX_RATIO} (a compressed "zip bomb")',
             )
 
 
@@ -748,9 +760,9 @@ def _xlsx_rows(data: bytes, label: str) -> Iterator[Iterator[Record]]:
         workbook.close()
 
 
-def _first_sheet_records(workbook: object, label: str) -> Iterator[Record]:
+def _first_sheet_records(workbook: Any, label: str) -> Iterator[Record]:
     cells_read = 0
-    for sheet in workbook.worksheets:  # type: ignore[attr-defined]
+    for sheet in workbook.worksheets:
         rows, cols = sheet.max_row, sheet.max_column  # the sheet's declared dimension, if any
         if rows and cols and rows * cols > MAX_XLSX_CELLS:
             raise _too_big_workbook(
