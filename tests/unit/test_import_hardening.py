@@ -390,3 +390,10 @@ def test_cli_refuses_a_workbook_bomb_with_exit_2_and_a_report(
     err = capsys.readouterr().err
     assert err.startswith("error: bomb.xlsx expands to") and err.count("\n") == 1
     assert json.loads(report_path.read_text(encoding="utf-8"))["batch_id"] is None
+
+
+def test_the_readme_lists_every_reason_code() -> None:
+    from incidents.ingest.staged import REASON_CODES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert [code for code in REASON_CODES if f"`{code}`" not in readme] == []
