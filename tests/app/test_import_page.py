@@ -158,3 +158,10 @@ def test_generic_upload_shows_the_mapping_editor_and_validates(
     at.selectbox(key="import_format").set_value("generic").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="map_event_date").value == "Date"
+
+
+def test_page_offers_a_text_encoding_for_csv_files(page: AppTest) -> None:
+    assert_clean(page)
+    encoding = page.selectbox(key="import_encoding")
+    assert encoding.value == ""  # recognise UTF-8, UTF-16 or Windows-1252
+    assert encoding.options == list(imp.ENCODING_LABELS.values())
