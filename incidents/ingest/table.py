@@ -255,7 +255,7 @@ def _decode(data: bytes, label: str, encoding: str | None = None) -> tuple[str, 
 def _unread_encoding(label: str, reason: str) -> FileLevelError:
     return FileLevelError(
         f"{label} is not in an encoding this import reads by itself ({', '.join(READ_ENCODINGS)}): "
-        f"{reason}; save it as CSV UTF-8, or name its encoding (\"Text encoding\" on the Import "
+        f'{reason}; save it as CSV UTF-8, or name its encoding ("Text encoding" on the Import '
         "page, --encoding NAME on the command line: e.g. shift_jis, mac_roman or cp850)."
     )
 
