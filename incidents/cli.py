@@ -94,7 +94,7 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
             report = stream.report()
         else:
             report = write_stream_as(stream, store, user)
-    except IncidentsError as exc:
+    except (IncidentsError, GeodataError) as exc:
         # Whatever failed the file (while reading it or checking its rows), nothing was
         # written; the report says so, as for a file that could not be read at all.
         if args.report:
