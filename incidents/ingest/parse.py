@@ -111,8 +111,9 @@ _HEMISPHERE: Final = r"^(?P<lead>[NSEWO])?(?P<num>[^NSEWO]*?)°?(?P<trail>[NSEWO
 # Integers, "3.0", "3,0"; "1,000" is refused: a thousands separator or a decimal comma?
 _INTEGER: Final = r"^[+-]?\d{1,9}(?:\.0+|,0{1,2})?$"
 _PRINTABLE_ASCII: Final = r"[ -~]*"
-#: A decimal digit of any script (Python's ``\d`` is Unicode category Nd), or a sign or
-#: decimal separator written with a non-ASCII character.
+#: A non-ASCII character: a decimal digit of any script (Unicode category Nd, what Python's
+#: ``\d`` matches) becomes its ASCII digit, the signs and separators below their ASCII
+#: form; any other character is left as it is.
 _NON_ASCII_NUMBER_CHAR: Final = re.compile(r"[^\x00-\x7f]")
 _NUMBER_CHARS: Final[Mapping[str, str]] = {
     "\u2212": "-",  # MINUS SIGN (Word, typeset reports)
