@@ -51,6 +51,11 @@ _CHECKS_END: Final = 0.8
 #: Share of a chunk's checking time that validation takes (the rest is dedupe).
 _VALIDATION_SHARE: Final = 0.8
 
+#: File note when no column holds fatalities: the store keeps a count, never an empty one.
+NO_FATALITIES_NOTE: Final = (
+    "the file has no fatalities column: every row is stored with 0 fatalities, which here means unknown"
+)
+
 Progress = Callable[[float, str], None]
 
 
@@ -101,6 +106,8 @@ class PreparedStream:
     ) -> None:
         self.file, self.sha256, self.format = file, sha256, format
         self.warnings = raw.warnings
+        if "fatalities" not in staged.source_columns:  # no row can say fatalities_unknown
+            self.warnings += (NO_FATALITIES_NOTE,)
         self.raw = _head(raw)  # the full raw table is not needed past staging
         # Records the reader rejected (truncated rows, cells too long...) count as read and rejected.
         self._read_rejected = raw.rejected

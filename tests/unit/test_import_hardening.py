@@ -25,6 +25,7 @@ from incidents.cli import main
 from incidents.errors import FileLevelError, SchemaError
 from incidents.ingest import stream as stream_module
 from incidents.ingest.pipeline import PreparedImport, import_file, prepare_import
+from incidents.ingest.stream import NO_FATALITIES_NOTE
 from incidents.ingest.table import MAX_CELL_CHARS, read_raw_table
 from incidents.store import IncidentStore, open_store
 
@@ -143,6 +144,15 @@ def test_empty_fatalities_are_stored_as_zero_with_a_warning_at_the_row(
     ]
     assert "stored as 0" in report.issues[0].message and "unknown" in report.issues[0].message
     assert stored == {"Z1": 0, "Z2": 17}
+
+
+def test_a_file_without_a_fatalities_column_says_its_zeros_mean_unknown(store: IncidentStore) -> None:
+    text = "date,lat,lon,place\n2024-03-01,16.27,-0.04,Gao\n"  # a field sheet without counts
+    prepared = prepare(text.encode("utf-8"), store)
+    assert prepared.report.rows_accepted == 1 and prepared.rows["fatalities"].tolist() == [0]
+    assert prepared.report.warnings == (NO_FATALITIES_NOTE,)
+    with_counts = prepare(csv_bytes(row("F1", lat="16.27", lon="-0.04")), store)
+    assert NO_FATALITIES_NOTE not in with_counts.report.warnings
 
 
 # --- 2. digits of other scripts ----------------------------------------------------------------
