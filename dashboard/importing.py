@@ -52,6 +52,17 @@ NOT_MAPPED: Final = ""
 MAX_TYPE_VALUES: Final = 200
 EVENT_TYPE_EDITOR_COLUMNS: Final = ("value", "event_type")
 
+#: Text encodings offered for a CSV ("" = recognise UTF-8, UTF-16 or Windows-1252 and refuse
+#: any other); any Python codec name works on the command line (``--encoding``).
+ENCODING_LABELS: Final[Mapping[str, str]] = {
+    "": "Detect (UTF-8, UTF-16, Windows-1252)",
+    "cp850": "DOS Western Europe (cp850)",
+    "mac_roman": "Mac Roman",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+    "cp1256": "Arabic Windows (cp1256)",
+    "shift_jis": "Japanese Shift-JIS",
+}
+
 FORMAT_LABELS: Final[Mapping[str, str]] = {
     "auto": "Detect automatically",
     "acled": "ACLED export",
@@ -68,9 +79,12 @@ def field_key(field_name: str) -> str:
 # --- reading and validating ------------------------------------------------------------------
 
 
-def read_upload(data: bytes, file_name: str) -> RawTable:
-    """The uploaded file as text cells: its columns feed the mapping editor."""
-    return read_raw_table(data, file_name=file_name, max_bytes=DEFAULT_MAX_BYTES)
+def read_upload(data: bytes, file_name: str, encoding: str = "") -> RawTable:
+    """The uploaded file as text cells: its columns feed the mapping editor.
+
+    ``encoding``: a key of :data:`ENCODING_LABELS` ("" = recognise the encoding).
+    """
+    return read_raw_table(data, file_name=file_name, max_bytes=DEFAULT_MAX_BYTES, encoding=encoding or None)
 
 
 def effective_format(fmt: str, columns: Iterable[str]) -> str:
@@ -88,6 +102,7 @@ def run_validation(
     dayfirst: bool = True,
     progress: Progress | None = None,
     keep_outside: bool = False,
+    encoding: str = "",
 ) -> PreparedImport:
     """Validate an upload against ``store`` without writing anything (the "Validate" button).
 
@@ -103,6 +118,7 @@ def run_validation(
         dayfirst=dayfirst,
         max_bytes=DEFAULT_MAX_BYTES,
         keep_outside=keep_outside,
+        encoding=encoding or None,
         **options,  # type: ignore[arg-type]
     )
 

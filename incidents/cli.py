@@ -33,6 +33,7 @@ from incidents.freshness import freshness
 from incidents.ingest.mapping import load_mapping
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
+from incidents.ingest.table import check_encoding
 from incidents.settings import DEMO_ENV, SettingError, demo_enabled, stale_after_days
 from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore, open_store
@@ -90,16 +91,19 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
             dayfirst=not args.month_first,
             max_bytes=int(args.max_mb * 2**20),
             keep_outside=args.keep_outside,
+            encoding=args.encoding,
         )
-    except FileLevelError as exc:
+        if args.dry_run:
+            stream.collect()
+            report = stream.report()
+        else:
+            report = write_stream_as(stream, store, user)
+    except (IncidentsError, GeodataError) as exc:
+        # Whatever failed the file (while reading it or checking its rows), nothing was
+        # written; the report says so, as for a file that could not be read at all.
         if args.report:
             _write_failure_report(args.report, label, args.format, str(exc), dry_run=args.dry_run)
         raise
-    if args.dry_run:
-        stream.collect()
-        report = stream.report()
-    else:
-        report = write_stream_as(stream, store, user)
     if args.report:
         report.write_json(args.report)
     print(report.summary())
@@ -226,6 +230,13 @@ def _export_filters(countries: list[str] | None, since: date | None, until: date
     return f"Countries: {', '.join(countries) if countries else 'all'}; Dates: {dates}"
 
 
+def _encoding_name(text: str) -> str:
+    try:
+        return check_encoding(text)
+    except FileLevelError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _export_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in EXPORT_DRIVERS:
@@ -263,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store rows whose point lies outside the covered countries (default: skip them, "
         "reported as outside_coverage), with their reported country and no admin units",
+    )
+    import_.add_argument(
+        "--encoding",
+        type=_encoding_name,
+        metavar="NAME",
+        help="the CSV's text encoding, e.g. shift_jis, mac_roman, cp850, latin-1 (default: recognise "
+        "UTF-8, UTF-16 or Windows-1252 and refuse any other)",
     )
     import_.add_argument(
         "--user",

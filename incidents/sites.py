@@ -53,6 +53,10 @@ SiteIssueCode = Literal[
     "route_too_short",
     "bad_sequence",
     "unsupported_geometry",
+    # Rows the table reader rejects (incidents.ingest.table): cut off, a cell too long, a NUL.
+    "truncated_row",
+    "cell_too_long",
+    "nul_byte",
 ]
 SITE_ISSUE_CODES: Final = SiteIssueCode.__args__  # type: ignore[attr-defined]
 
@@ -141,11 +145,16 @@ def read_sites(source: Path | bytes, *, file_name: str = "", max_bytes: int = DE
     table = raw.frame.rename(columns=columns)[list(dict.fromkeys(columns.values()))]
     lines = raw.lines.reset_index(drop=True)
     table = table.reset_index(drop=True)
+    # Rows the reader rejected are reported (and counted as read) like the table's own.
+    unread = [SiteIssue(i.line, i.column, i.code, "error", i.message, i.value) for i in raw.rejected]
+    rows_read = len(table) + raw.rows_rejected
     if "route" in table.columns and "seq" in table.columns:
         frame, issues = _routes_from_table(table, lines, label)
-        return SiteRead(frame, tuple(issues), label, sha256, "routes", len(table))
+        issues = sorted([*unread, *issues], key=lambda issue: issue.line or 0)
+        return SiteRead(frame, tuple(issues), label, sha256, "routes", rows_read)
     frame, issues = _sites_from_table(table, lines, label)
-    return SiteRead(frame, tuple(issues), label, sha256, "sites", len(table))
+    issues = sorted([*unread, *issues], key=lambda issue: issue.line or 0)
+    return SiteRead(frame, tuple(issues), label, sha256, "sites", rows_read)
 
 
 def site_from_values(name: str, site_type: str, latitude: float, longitude: float) -> pd.DataFrame:

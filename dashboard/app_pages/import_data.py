@@ -31,7 +31,7 @@ PREPARED = "import_prepared"  # PreparedImport awaiting confirmation
 PREPARED_FOR = "import_prepared_for"  # upload file_id it was validated from
 RESULT = "import_result"  # message after a commit
 UNDO_MESSAGE = "undo_message"  # (kind, text) after an undo
-RAW = "import_raw"  # (file_id, RawTable) of the current upload
+RAW = "import_raw"  # ((file_id, encoding), RawTable) of the current upload
 MAPPING_FOR = "mapping_for"  # file_id the mapping widgets were filled for
 TYPE_VALUES = "mapping_event_type_values"  # label -> type known before editing
 EDITOR = "map_event_type_values"
@@ -118,12 +118,12 @@ def _show(message: tuple[str, str] | None) -> None:
 # --- sections ---------------------------------------------------------------------------------
 
 
-def _raw_table(upload: UploadedFile) -> RawTable:
-    """The upload read once per file (a rerun must not re-read 200 MB)."""
-    file_id = upload.file_id
+def _raw_table(upload: UploadedFile, encoding: str) -> RawTable:
+    """The upload read once per file and encoding (a rerun must not re-read 200 MB)."""
+    key = (upload.file_id, encoding)
     cached = st.session_state.get(RAW)
-    if cached is None or cached[0] != file_id:
-        st.session_state[RAW] = (file_id, imp.read_upload(upload.getvalue(), upload.name))
+    if cached is None or cached[0] != key:
+        st.session_state[RAW] = (key, imp.read_upload(upload.getvalue(), upload.name, encoding))
     return st.session_state[RAW][1]
 
 
@@ -224,6 +224,7 @@ def _validate(
     mapping: ColumnMapping | None,
     dayfirst: bool,
     keep_outside: bool = False,
+    encoding: str = "",
 ) -> None:
     bar = st.progress(0.0, text="Validating…")
     try:
@@ -236,6 +237,7 @@ def _validate(
             dayfirst=dayfirst,
             progress=_progress_to(bar),
             keep_outside=keep_outside,
+            encoding=encoding,
         )
     except IncidentsError as exc:
         bar.empty()
@@ -403,6 +405,15 @@ def _upload_section(store: IncidentStore) -> None:
         help="Only ambiguous numeric dates depend on this; ISO dates (2023-04-03) are always read "
         "as written.",
     )
+    encoding = st.selectbox(
+        "Text encoding (CSV)",
+        list(imp.ENCODING_LABELS),
+        key="import_encoding",
+        format_func=imp.ENCODING_LABELS.__getitem__,
+        on_change=lambda: st.session_state.pop(PREPARED, None),  # validated with another encoding
+        help="UTF-8, UTF-16 and Windows-1252 (Excel on Windows) are recognised; a file in another "
+        "encoding is refused until you choose it here. XLSX workbooks ignore this.",
+    )
 
     keep_outside = st.checkbox(
         "Keep rows outside the covered countries", key="import_keep_outside", help=imp.KEEP_OUTSIDE_HELP
@@ -418,7 +429,7 @@ def _upload_section(store: IncidentStore) -> None:
     if st.session_state.get(PREPARED_FOR) not in (None, upload.file_id):
         st.session_state.pop(PREPARED, None)  # validated from another file
     try:
-        raw = _raw_table(upload)
+        raw = _raw_table(upload, encoding)
         used = imp.effective_format(fmt, raw.frame.columns)
     except IncidentsError as exc:
         components.domain_error(exc)
@@ -431,7 +442,7 @@ def _upload_section(store: IncidentStore) -> None:
         key="import_validate",
         help="Reads and checks every row against the store; writes nothing.",
     ):
-        _validate(upload, store, fmt, mapping, dayfirst, keep_outside)
+        _validate(upload, store, fmt, mapping, dayfirst, keep_outside, encoding)
 
 
 # --- page -------------------------------------------------------------------------------------

@@ -6,10 +6,15 @@ parsed. Empty cells are *not* bad — whether a value is required is validation'
 
 Files of a million rows repeat the same few thousand date strings, so dates are parsed
 once per unique string and mapped back; no parser calls dateutil or Python code per cell.
+
+Digits of any script are read as the numbers they are (Arabic-Indic ``١٢``, full-width
+``１２``, Devanagari ``१२`` -> ``12``), with the Unicode minus sign and the Arabic decimal
+separator; only cells that are not plain ASCII take that (per-cell) path.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Final
@@ -106,12 +111,39 @@ _HEMISPHERE: Final = r"^(?P<lead>[NSEWO])?(?P<num>[^NSEWO]*?)°?(?P<trail>[NSEWO
 # Integers, "3.0", "3,0"; "1,000" is refused: a thousands separator or a decimal comma?
 _INTEGER: Final = r"^[+-]?\d{1,9}(?:\.0+|,0{1,2})?$"
 _PRINTABLE_ASCII: Final = r"[ -~]*"
+#: A non-ASCII character: a decimal digit of any script (Unicode category Nd, what Python's
+#: ``\d`` matches) becomes its ASCII digit, the signs and separators below their ASCII
+#: form; any other character is left as it is.
+_NON_ASCII_NUMBER_CHAR: Final = re.compile(r"[^\x00-\x7f]")
+_NUMBER_CHARS: Final[Mapping[str, str]] = {
+    "\u2212": "-",  # MINUS SIGN (Word, typeset reports)
+    "\uff0d": "-",  # FULLWIDTH HYPHEN-MINUS
+    "\uff0b": "+",  # FULLWIDTH PLUS SIGN
+    "\u066b": ".",  # ARABIC DECIMAL SEPARATOR
+    "\uff0e": ".",  # FULLWIDTH FULL STOP
+}
+
+
+def _ascii_number_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NUMBER_CHARS:
+        return _NUMBER_CHARS[char]
+    digit = unicodedata.decimal(char, None)
+    return char if digit is None else str(digit)
 
 
 def _blank_to_na(text: pd.Series) -> pd.Series:
-    """Text as pandas strings, stripped, with empty cells as <NA>."""
+    """Text as pandas strings, stripped, with empty cells as <NA>; digits of any script as ASCII."""
     strings = text.astype("string").str.strip()
-    return strings.mask(strings == "")
+    strings = strings.mask(strings == "")
+    simple = printable_ascii(strings)
+    if not simple.all():
+        strings = strings.copy()
+        strings[~simple] = [
+            _NON_ASCII_NUMBER_CHAR.sub(_ascii_number_char, cell) if isinstance(cell, str) else cell
+            for cell in strings[~simple].tolist()
+        ]
+    return strings
 
 
 def printable_ascii(text: pd.Series) -> pd.Series:
@@ -265,7 +297,9 @@ def parse_fatalities(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     ok = compact.str.fullmatch(_INTEGER).fillna(False).astype(bool)
     whole = compact.where(ok).str.replace(r"[.,]0+$", "", regex=True)
     values = pd.to_numeric(whole, errors="coerce").astype("Int64")
-    bad = (cells.notna() & ~ok).astype(bool)
+    # Unparsed, whatever the pattern said: a cell the pattern passes but pandas cannot
+    # convert is one bad cell, never a failed file.
+    bad = (cells.notna() & (~ok | values.isna())).fillna(False).astype(bool)
     values = values.mask(cells.isna(), 0)
     return values, bad
 

@@ -76,10 +76,12 @@ def prepare_import(
     progress: Progress = no_progress,
     chunk_rows: int = CHUNK_ROWS,
     keep_outside: bool = False,
+    encoding: str | None = None,
 ) -> PreparedImport:
     """Read and validate ``source`` against ``store`` without writing anything.
 
     ``chunk_rows`` changes memory use and nothing else: rows and report are the same.
+    ``encoding`` names a CSV's encoding (default: recognise UTF-8, UTF-16 or Windows-1252).
     """
     stream = prepare_stream(
         source,
@@ -93,6 +95,7 @@ def prepare_import(
         progress=progress,
         chunk_rows=chunk_rows,
         keep_outside=keep_outside,
+        encoding=encoding,
     )
     rows = stream.collect()
     return PreparedImport(report=stream.report(), rows=rows, raw=stream.raw)

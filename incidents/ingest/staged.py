@@ -35,6 +35,12 @@ REASON_CODES: Final = (
     "geocoded_from_name",
     "ambiguous_place",
     "placed_at_admin_centroid",
+    # Rows the reader rejects before any column is parsed (the row is not imported):
+    "truncated_row",  # fewer cells than the header: a cut-off file or a lost delimiter
+    "cell_too_long",  # a cell over incidents.ingest.table.MAX_CELL_CHARS characters
+    "nul_byte",  # a NUL character in a cell: a damaged file
+    # Warning: the store keeps fatalities NOT NULL, so an empty count is stored as 0.
+    "fatalities_unknown",
 )
 
 #: Columns a format adapter may fill in a StagedTable.frame (all optional unless noted).
@@ -77,6 +83,14 @@ class RawTable:
     encoding: str
     delimiter: str | None  # None for XLSX
     warnings: tuple[str, ...] = ()  # e.g. "encoding guessed as cp1252"
+    #: Records the reader rejected (not in ``frame``), one error issue or more per record, in
+    #: line order: truncated rows, cells too long, NUL characters.
+    rejected: tuple[ImportIssue, ...] = ()
+
+    @property
+    def rows_rejected(self) -> int:
+        """How many records the reader rejected (each record has its own line)."""
+        return len({issue.line for issue in self.rejected})
 
 
 @dataclass(frozen=True)

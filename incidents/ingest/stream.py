@@ -51,6 +51,11 @@ _CHECKS_END: Final = 0.8
 #: Share of a chunk's checking time that validation takes (the rest is dedupe).
 _VALIDATION_SHARE: Final = 0.8
 
+#: File note when no column holds fatalities: the store keeps a count, never an empty one.
+NO_FATALITIES_NOTE: Final = (
+    "the file has no fatalities column: every row is stored with 0 fatalities, which here means unknown"
+)
+
 Progress = Callable[[float, str], None]
 
 
@@ -103,8 +108,12 @@ class PreparedStream:
         self.file, self.sha256, self.format = file, sha256, format
         self.keep_outside = keep_outside
         self.warnings = raw.warnings
+        if "fatalities" not in staged.source_columns:  # no row can say fatalities_unknown
+            self.warnings += (NO_FATALITIES_NOTE,)
         self.raw = _head(raw)  # the full raw table is not needed past staging
-        self.rows_read = len(staged.frame)
+        # Records the reader rejected (truncated rows, cells too long...) count as read and rejected.
+        self._read_rejected = raw.rejected
+        self.rows_read = len(staged.frame) + raw.rows_rejected
         self.chunk_rows = chunk_rows
         self._staged: StagedTable | None = staged
         self._store, self._today, self._dayfirst, self._progress = store, today, dayfirst, progress
@@ -134,9 +143,10 @@ class PreparedStream:
         starts = range(0, size, step) if size else range(1)  # an empty file is one (empty) chunk
         duplicates = FileDuplicates(self._store, source_columns=staged.source_columns)
         memo = ValidationMemo()
-        validation_issues: list[ImportIssue] = []
+        validation_issues: list[ImportIssue] = list(self._read_rejected)
         dedupe_issues: list[ImportIssue] = []
-        rows_read = rows_rejected = rows_accepted = rows_duplicate = rows_outside = 0
+        rows_read = rows_rejected = len({issue.line for issue in self._read_rejected})
+        rows_accepted = rows_duplicate = rows_outside = 0
         for number, start in enumerate(starts):
             share = _CHECKS_START + (_CHECKS_END - _CHECKS_START) * number / len(starts)
             self._progress(share, "validating rows")
@@ -216,19 +226,20 @@ def _stage(
     dayfirst: bool,
     max_bytes: int,
     progress: Progress,
+    encoding: str | None = None,
 ) -> tuple[str, RawTable, StagedTable, str, bool]:
     """Read, detect and adapt the whole file: (sha256, raw, staged, format, dayfirst)."""
     if fmt not in FORMATS:
         raise FileLevelError(f"unknown format {fmt!r}; use one of {list(FORMATS)}")
     if isinstance(source, Path) and source.is_file() and source.stat().st_size > max_bytes:
         # Refuse before reading a huge file into memory.
-        read_raw_table(source, file_name=name, max_bytes=max_bytes)
+        read_raw_table(source, file_name=name, max_bytes=max_bytes, encoding=encoding)
     data = _read_bytes(source)
     progress(0.05, "reading the file")
     # hashlib releases the GIL: the file is hashed on another core while it is parsed.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
         digest = pool.submit(_sha256_hex, data)
-        raw = read_raw_table(data, file_name=name, max_bytes=max_bytes)
+        raw = read_raw_table(data, file_name=name, max_bytes=max_bytes, encoding=encoding)
         sha256 = digest.result()
     del data  # the table replaces the bytes; do not hold a copy of the file while validating
     detected = detect_format(list(raw.frame.columns)) if fmt == "auto" else fmt
@@ -253,17 +264,26 @@ def prepare_stream(
     progress: Progress = no_progress,
     chunk_rows: int = CHUNK_ROWS,
     keep_outside: bool = False,
+    encoding: str | None = None,
 ) -> PreparedStream:
     """Stage ``source`` (raising any file-level failure now); check its rows as they are taken.
 
     Nothing is written. ``today`` (default: the date now) bounds ``future_date`` for every chunk.
     Rows outside the covered countries are skipped unless ``keep_outside``.
+    ``encoding`` names a CSV's encoding (default: recognise UTF-8, UTF-16 or Windows-1252).
     """
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1; got {chunk_rows}")
     name = file_name or (source.name if isinstance(source, Path) else "upload")
     sha256, raw, staged, detected, dayfirst = _stage(
-        source, name=name, fmt=fmt, mapping=mapping, dayfirst=dayfirst, max_bytes=max_bytes, progress=progress
+        source,
+        name=name,
+        fmt=fmt,
+        mapping=mapping,
+        dayfirst=dayfirst,
+        max_bytes=max_bytes,
+        progress=progress,
+        encoding=encoding,
     )
     return PreparedStream(
         file=name,

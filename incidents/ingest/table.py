@@ -12,10 +12,22 @@ XLSX cells are turned into text the way an analyst would read them: dates as ISO
 without ``.0`` (``12.0`` -> ``"12"``), other numbers as Python's shortest ``repr``
 (``14.35`` -> ``"14.35"``), booleans as ``TRUE``/``FALSE``. The record "line" of an
 XLSX row is its row number in the sheet.
+
+Records that cannot be one incident are rejected here, each with its line and reason code
+(:attr:`RawTable.rejected`), while the rest of the file is read: a CSV row with fewer cells
+than the header (``truncated_row``: a file cut off mid-row, or a lost delimiter, would
+otherwise be padded into a different incident), a cell over :data:`MAX_CELL_CHARS`
+characters (``cell_too_long``) and a cell holding a NUL character (``nul_byte``).
+
+Encodings read without being told: UTF-8 (with or without BOM), UTF-16 (with a BOM, or
+ASCII-range text without one) and Windows-1252, the encoding of French Excel on Windows.
+Anything else (Shift-JIS, Mac Roman, DOS cp850...) is refused rather than guessed, unless
+the caller names the encoding (``encoding=``; ``--encoding`` on the command line).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gc
@@ -26,9 +38,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-import charset_normalizer
 import numpy as np
 import pandas as pd
 
@@ -39,9 +50,25 @@ except ImportError:  # pragma: no cover - pandas then keeps strings as Python ob
     pa = pc = None
 
 from incidents.errors import FileLevelError
-from incidents.ingest.staged import RawTable
+from incidents.ingest.staged import ImportIssue, RawTable
 
 DEFAULT_MAX_BYTES: Final = 200 * 2**20
+#: The longest cell accepted, in characters: a row holding a longer one is rejected
+#: (``cell_too_long``), not the file. Field notes of several MB exist; 8 MiB characters
+#: keeps one cell from costing the memory of a whole import.
+MAX_CELL_CHARS: Final = 8 * 2**20
+#: The encodings read without ``encoding=``, as the refusal of any other names them.
+READ_ENCODINGS: Final = ("UTF-8", "UTF-16", "Windows-1252")
+#: XLSX limits, checked before the workbook is parsed (a 1.7 MB "zip bomb" workbook held
+#: 475 MB of XML: 186 s and 1.3 GB to read). Uncompressed size of all members together:
+MAX_XLSX_UNCOMPRESSED: Final = 256 * 2**20
+#: ... the expansion of any member over 10 MiB (real sheets compress 5-30x):
+MAX_XLSX_RATIO: Final = 200
+#: ... the members of the archive (a workbook has a few dozen):
+MAX_XLSX_MEMBERS: Final = 10_000
+#: ... and the cells of the sheet read (as declared by its dimension, then as streamed):
+#: about 320,000 rows of an ACLED export; larger tables import faster as CSV.
+MAX_XLSX_CELLS: Final = 10_000_000
 #: Delimiters tried by the sniffer, in order of preference on a tie.
 DELIMITERS: Final = (",", ";", "\t", "|")
 
@@ -59,30 +86,52 @@ _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _LOOKS_LIKE_DATA: Final = re.compile(r"^[-+]?\d[\d.,:/ +-]*$")
 #: Headers (case-folded) under which pandas and R write row numbers as a file's first column.
 ROW_NUMBER_HEADERS: Final = frozenset({"", "unnamed: 0", "x", "...1"})
+#: Fewer control characters than this never make text "binary": a stray NUL in a small
+#: file rejects its row (``nul_byte``), not the file.
+_MIN_CONTROL_CHARS: Final = 8
+#: The csv module's per-field limit (131,072 characters by default) is raised to this (a C
+#: long everywhere), so a long cell reaches the MAX_CELL_CHARS check instead of failing the file.
+_CSV_FIELD_LIMIT: Final = 2**31 - 1
+#: Windows-1252 characters that no French or English text puts next to a letter: where
+#: "Windows-1252" text has them so, the file is in another encoding (DOS cp850's "é" reads
+#: as "‚", Mac Roman's as "Ž", Shift-JIS kana start with "‚" or "ƒ").
+_FOREIGN_IN_CP1252: Final = "‚ƒ„†‡ˆ‰Š‹Ž˜™š›ž"
+_NOT_CP1252_TEXT: Final = re.compile(f"(?<=\\w)[{_FOREIGN_IN_CP1252}]|[{_FOREIGN_IN_CP1252}](?=\\w)")
+#: Characters quoted from a rejected cell in the report.
+_QUOTED_CHARS: Final = 60
 
 
 Record = tuple[int, Sequence[str | None]]  # (physical line, cells)
 
 
 def read_raw_table(
-    source: Path | bytes, *, file_name: str = "", max_bytes: int = DEFAULT_MAX_BYTES
+    source: Path | bytes,
+    *,
+    file_name: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    encoding: str | None = None,
 ) -> RawTable:
     """Decode a CSV or XLSX file (path or uploaded bytes) into text cells with line numbers.
 
-    Raises :class:`~incidents.errors.FileLevelError` with one sentence saying what is wrong
-    and how to fix it when the file as a whole cannot be read as a table.
+    ``encoding`` (a Python codec name, see :func:`check_encoding`) decodes a CSV with that
+    encoding instead of recognising UTF-8, UTF-16 or Windows-1252 (the only ones read
+    without it). Raises :class:`~incidents.errors.FileLevelError` with one sentence saying
+    what is wrong and how to fix it when the file as a whole cannot be read as a table.
     """
     label = file_name or (source.name if isinstance(source, Path) else "the file")
+    if encoding is not None:
+        encoding = check_encoding(encoding)
     data = _load_bytes(source, label, max_bytes)
     suffix = Path(file_name or (source.name if isinstance(source, Path) else "")).suffix.lower()
     _reject_non_tables(data, label, suffix)
     if data.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
-        table = _build_table(_xlsx_records(data, label), label, encoding="xlsx", delimiter=None)
+        with _xlsx_rows(data, label) as records:
+            table = _build_table(records, label, encoding="xlsx", delimiter=None)
         return _without_row_numbers(table, label)
-    fast = _fast_table(data, label)
+    fast = _fast_table(data, label) if encoding is None else None
     if fast is not None:
         return _without_row_numbers(fast, label)
-    text, encoding, warnings = _decode(data, label)
+    text, encoding, warnings = _decode(data, label, encoding)
     del data  # the decoded text replaces it; keep peak memory near one copy of the file
     delimiter = _sniff_delimiter(text)
     try:
@@ -148,12 +197,34 @@ def _reject_non_tables(data: bytes, label: str, suffix: str) -> None:
 # --- text decoding -------------------------------------------------------------------------
 
 
-def _decode(data: bytes, label: str) -> tuple[str, str, tuple[str, ...]]:
-    """Text, encoding name and warnings: BOMs first, then strict UTF-8, then a guess.
+def check_encoding(name: str) -> str:
+    """The codec name of a text encoding Python knows (``"Shift-JIS"`` -> ``"shift_jis"``).
 
-    French field spreadsheets saved by Excel on Windows are cp1252, so that is the first
-    guess; charset-normalizer is asked only when cp1252 cannot decode the bytes.
+    Raises :class:`~incidents.errors.FileLevelError` for an unknown name or a codec that
+    does not decode bytes to text (``rot13``, ``base64``).
     """
+    try:
+        codec = codecs.lookup(name.strip())
+        b"\x00\x00\x00\x00".decode(codec.name)  # LookupError for codecs that are not text encodings
+    except UnicodeDecodeError:
+        pass  # a text encoding all the same
+    except LookupError as exc:
+        raise FileLevelError(
+            f"{name!r} is not a text encoding Python knows; use a name such as utf-8, cp1252, "
+            "latin-1, cp850, mac_roman or shift_jis."
+        ) from exc
+    return codec.name
+
+
+def _decode(data: bytes, label: str, encoding: str | None = None) -> tuple[str, str, tuple[str, ...]]:
+    """Text, encoding name and warnings: the named encoding, else BOMs, strict UTF-8, cp1252.
+
+    French field spreadsheets saved by Excel on Windows are cp1252, the one guess made;
+    bytes that cp1252 cannot decode, or that it decodes into text no French or English file
+    holds (:data:`_NOT_CP1252_TEXT`), are refused as an encoding not read.
+    """
+    if encoding is not None:
+        return _named_encoding_text(data, encoding, label), encoding, ()
     if data.startswith(b"\xef\xbb\xbf"):
         return _checked_text(data, "utf-8-sig", label), "utf-8-sig", ()
     try:
@@ -167,19 +238,46 @@ def _decode(data: bytes, label: str) -> tuple[str, str, tuple[str, ...]]:
             f"{label} looks like UTF-16 text but is damaged ({exc.reason}); "
             "save it again as CSV UTF-8 and re-import."
         ) from exc
-    if b"\x00" in data:
-        raise _not_text(label)
     try:
         return _checked_text(data, "utf-8", label), "utf-8", ()
     except UnicodeDecodeError:
         pass
     try:
-        return _checked_text(data, "cp1252", label), "cp1252", ("encoding guessed as cp1252",)
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(data).best()
-    encoding = best.encoding if best is not None else "latin-1"
-    return _checked_text(data, encoding, label), encoding, (f"encoding guessed as {encoding}",)
+        text = _checked_text(data, "cp1252", label)
+    except UnicodeDecodeError as exc:
+        if _looks_binary(data[:_SNIFF_CHARS].decode("latin-1")):  # latin-1 decodes any bytes
+            raise _not_text(label) from exc
+        raise _unread_encoding(label, f"byte 0x{data[exc.start]:02X} is not Windows-1252") from exc
+    foreign = _NOT_CP1252_TEXT.search(text)
+    if foreign is not None:
+        line = text.count("\n", 0, foreign.start()) + 1
+        raise _unread_encoding(
+            label, f"as Windows-1252 it reads {foreign.group()!r} inside a word on line {line}"
+        )
+    return text, "cp1252", ("encoding guessed as cp1252",)
+
+
+def _unread_encoding(label: str, reason: str) -> FileLevelError:
+    return FileLevelError(
+        f"{label} is not in an encoding this import reads by itself ({', '.join(READ_ENCODINGS)}): "
+        f'{reason}; save it as CSV UTF-8, or name its encoding ("Text encoding" on the Import '
+        "page, --encoding NAME on the command line: e.g. shift_jis, mac_roman or cp850)."
+    )
+
+
+def _named_encoding_text(data: bytes, encoding: str, label: str) -> str:
+    """``data`` decoded with the encoding the user named (a UTF-8 BOM dropped)."""
+    try:
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        raise FileLevelError(
+            f"{label} cannot be read as {encoding}: byte 0x{data[exc.start]:02X} at offset "
+            f"{exc.start:,} is not valid in it; check the encoding the file was saved in."
+        ) from exc
+    text = text.removeprefix("\ufeff")
+    if _looks_binary(text):
+        raise _not_text(label)
+    return text
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -204,9 +302,13 @@ def _checked_text(data: bytes, encoding: str, label: str) -> str:
 
 
 def _looks_binary(text: str) -> bool:
-    """True when the start of the text holds a NUL or mostly control characters."""
+    """True when the start of the text holds many control characters (NUL included).
+
+    A few stray ones are a damaged cell, not binary data: its row is rejected later.
+    """
     sample = text[:_SNIFF_CHARS]
-    return "\x00" in sample or len(_CONTROL_CHARS.findall(sample)) > _MAX_CONTROL_SHARE * len(sample)
+    controls = len(_CONTROL_CHARS.findall(sample))
+    return controls >= _MIN_CONTROL_CHARS and controls > _MAX_CONTROL_SHARE * len(sample)
 
 
 def _not_text(label: str) -> FileLevelError:
@@ -241,7 +343,14 @@ def _sniff_delimiter(text: str) -> str:
     return best[1] if best else DELIMITERS[0]
 
 
+def _allow_long_fields() -> None:
+    """Raise the csv module's field limit (process-wide, never lowered: safe across threads)."""
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+
+
 def _sample_records(sample: str, delimiter: str, *, drop_last: bool) -> list[list[str]]:
+    _allow_long_fields()
     rows: list[list[str]] = []
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     try:
@@ -261,6 +370,7 @@ class _SloppyQuoting(Exception):
 
 def _csv_records(text: str, delimiter: str, label: str, *, strict: bool) -> Iterator[Record]:
     """Non-blank records with the physical line each starts on (``line_num`` counts lines read)."""
+    _allow_long_fields()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
     previous_end = 0
     try:
@@ -452,7 +562,8 @@ def _arrow_table(
     """Read a clean CSV with ``pyarrow.csv`` (several times faster than the csv module).
 
     ``None`` (the csv-module path then reads the file, with its repairs and warnings) when a
-    row is not as wide as the header, when a row is blank or when the first row is HXL.
+    row is not as wide as the header, when a row is blank, when the first row is HXL or when
+    a cell may be over :data:`MAX_CELL_CHARS`.
     ``utf8_checked``: the whole of ``data`` is known to be valid UTF-8, so pyarrow need not
     check each cell again.
     """
@@ -483,6 +594,11 @@ def _arrow_table(
         )
     except pa.ArrowException:
         return None  # ragged rows and the like: the general path repairs and reports them
+    for column in table.columns:
+        # A cell that may be over MAX_CELL_CHARS (bytes >= characters): the general path rejects its row.
+        longest = pc.max(pc.binary_length(column)).as_py() if len(column) else 0
+        if (longest or 0) > MAX_CELL_CHARS:
+            return None
     parsed: list[pa.ChunkedArray | None] = list(table.columns)
     del table
     columns = []
@@ -582,8 +698,59 @@ def _empty_as_null(chunk: pa.Array) -> pa.Array:
 # --- XLSX ----------------------------------------------------------------------------------
 
 
-def _xlsx_records(data: bytes, label: str) -> list[Record]:
-    """Rows of the first sheet that holds any value, cells converted to text."""
+def _unreadable_workbook(label: str, exc: Exception) -> FileLevelError:
+    return FileLevelError(
+        f"{label} is not a readable XLSX workbook ({exc}); "
+        "open it in Excel or LibreOffice and save it again as .xlsx or CSV."
+    )
+
+
+def _too_big_workbook(label: str, what: str) -> FileLevelError:
+    return FileLevelError(
+        f"{label} {what}; save the sheet as CSV UTF-8 and import that (or split it into smaller files)."
+    )
+
+
+def _check_xlsx_archive(data: bytes, label: str) -> None:
+    """Refuse a workbook whose zip members would expand beyond the XLSX limits, before parsing it.
+
+    The sizes are the archive's own declarations, which Python's zip reader enforces (it
+    never returns more than a member's declared size).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable_workbook(label, exc) from exc
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise _too_big_workbook(
+            label, f"holds {len(members):,} files, over the limit of {MAX_XLSX_MEMBERS:,}"
+        )
+    total = sum(member.file_size for member in members)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise _too_big_workbook(
+            label,
+            f"expands to {_megabytes(total)} of XML, over the limit of {_megabytes(MAX_XLSX_UNCOMPRESSED)}",
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 10 * 2**20 and ratio > MAX_XLSX_RATIO:
+            raise _too_big_workbook(
+                label,
+                f"has a part ({member.filename}) that expands {ratio:,.0f} times, over the limit of "
+                f'{MAX_XLSX_RATIO} (a compressed "zip bomb")',
+            )
+
+
+@contextmanager
+def _xlsx_rows(data: bytes, label: str) -> Iterator[Iterator[Record]]:
+    """Rows of the first sheet that holds any value, cells converted to text, streamed.
+
+    Checked first against the XLSX limits (:func:`_check_xlsx_archive`); the sheet's cells
+    are counted as they are read, so no sheet can make the import read more than
+    :data:`MAX_XLSX_CELLS` of them.
+    """
+    _check_xlsx_archive(data, label)
     # openpyxl is imported lazily: most imports are CSV and it is slow to import.
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -591,21 +758,34 @@ def _xlsx_records(data: bytes, label: str) -> list[Record]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileLevelError(
-            f"{label} is not a readable XLSX workbook ({exc}); "
-            "open it in Excel or LibreOffice and save it again as .xlsx or CSV."
-        ) from exc
+        raise _unreadable_workbook(label, exc) from exc
     try:
-        for sheet in workbook.worksheets:
-            records: list[Record] = []
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(value) for value in row]
-                if any(cell is not None for cell in cells):
-                    records.append((number, cells))
-            if records:
-                return records
+        yield _first_sheet_records(workbook, label)
     finally:
         workbook.close()
+
+
+def _first_sheet_records(workbook: Any, label: str) -> Iterator[Record]:
+    cells_read = 0
+    for sheet in workbook.worksheets:
+        rows, cols = sheet.max_row, sheet.max_column  # the sheet's declared dimension, if any
+        if rows and cols and rows * cols > MAX_XLSX_CELLS:
+            raise _too_big_workbook(
+                label,
+                f"has a sheet of {rows:,} rows x {cols:,} columns, over the limit of "
+                f"{MAX_XLSX_CELLS:,} cells",
+            )
+        found = False
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells_read += len(row)
+            if cells_read > MAX_XLSX_CELLS:
+                raise _too_big_workbook(label, f"has more than {MAX_XLSX_CELLS:,} cells")
+            cells = [_cell_text(value) for value in row]
+            if any(cell is not None for cell in cells):
+                found = True
+                yield number, cells
+        if found:
+            return
     raise FileLevelError(
         f"{label} is a workbook with no data in any sheet; put the table with its header row "
         "in the first sheet and save again."
@@ -642,11 +822,17 @@ def _build_table(
     delimiter: str | None,
     warnings: tuple[str, ...] = (),
 ) -> RawTable:
-    """Header checks, HXL row skip, ragged-row repair, then one text column per header name.
+    """Header checks, HXL row skip, ragged-row handling, then one text column per header name.
+
+    A CSV row with fewer cells than the header is rejected (``truncated_row``): its cells
+    cannot be told apart from a cut-off row's. An XLSX row is padded (a sheet leaves empty
+    cells out). Extra cells are dropped with a note. Rows whose cells are too long or hold a
+    NUL character are rejected too (:func:`_take_unreadable`).
 
     Rows are turned into columns every :data:`_CHUNK_ROWS` records, so a million-row file
     never holds all its cells as Python strings at once.
     """
+    rejected: list[ImportIssue] = []
     with _gc_paused():
         rows = iter(records)
         first = next(rows, None)
@@ -656,25 +842,36 @@ def _build_table(
         width = len(header)
         lines: list[int] = []
         chunk: list[Sequence[str | None]] = []
+        chunk_lines: list[int] = []
         parts: list[list[pd.Series]] = []
         short: list[int] = []
         long: list[int] = []
+
+        def flush() -> None:
+            columns = _text_columns(chunk, width)
+            columns, kept = _take_unreadable(columns, chunk_lines, header, rejected)
+            parts.append(columns)
+            lines.extend(kept)
+
         for line, row in _skip_hxl_row(rows):
             if len(row) != width:
                 if len(row) < width:
+                    if delimiter is not None:
+                        rejected.append(_truncated(line, row, header))
+                        continue
                     short.append(line)
                     row = [*row, *([None] * (width - len(row)))]
                 else:
                     if "".join(cell or "" for cell in row[width:]).strip():
                         long.append(line)
                     row = row[:width]
-            lines.append(line)
+            chunk_lines.append(line)
             chunk.append(row)
             if len(chunk) == _CHUNK_ROWS:
-                parts.append(_text_columns(chunk, width))
-                chunk = []
+                flush()
+                chunk, chunk_lines = [], []
         if chunk or not parts:
-            parts.append(_text_columns(chunk, width))
+            flush()
     frame = _text_frame(header, parts)
     notes = list(warnings)
     if long:
@@ -687,7 +884,7 @@ def _build_table(
             f"{len(short)} row(s) have fewer cells than the header (first on line {short[0]}); "
             "the missing cells were left empty"
         )
-    if not lines:
+    if not lines and not rejected:
         notes.append("the file has a header but no data rows")
     return RawTable(
         frame=frame,
@@ -695,7 +892,86 @@ def _build_table(
         encoding=encoding,
         delimiter=delimiter,
         warnings=tuple(notes),
+        rejected=tuple(sorted(rejected, key=lambda issue: issue.line or 0)),
     )
+
+
+def _quoted(cell: str) -> str:
+    """The start of a cell as the report quotes it (NUL shown as U+2400)."""
+    text = cell.replace("\x00", "\u2400")
+    return text if len(text) <= _QUOTED_CHARS else text[:_QUOTED_CHARS] + "…"
+
+
+def _truncated(line: int, row: Sequence[str | None], header: list[str]) -> ImportIssue:
+    last = (row[-1] or "").strip() if row else ""
+    missing = header[len(row) :]
+    names = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+    return ImportIssue(
+        line=line,
+        column=header[len(row) - 1] if row else None,
+        code="truncated_row",
+        severity="error",
+        message=(
+            f"row has {len(row)} of the header's {len(header)} cells (no {names}): the file may be "
+            "cut off here or a delimiter or quote is missing, so its last cell may be cut too; "
+            "row not imported (export the file again or fix the row)"
+        ),
+        value=_quoted(last) if last else None,
+    )
+
+
+def _clean_column(column: pd.Series) -> bool:
+    """True when no cell can be over MAX_CELL_CHARS (bytes >= characters) and none holds a NUL."""
+    if not isinstance(column.array, pd.arrays.ArrowStringArray):
+        return False
+    array = column.array.__arrow_array__()
+    longest = pc.max(pc.binary_length(array)).as_py() or 0
+    if longest > MAX_CELL_CHARS:
+        return False
+    # A NUL byte anywhere in the text buffers (a superset of the cells': then look closer);
+    # 20x faster than matching every cell.
+    for chunk in array.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and np.frombuffer(data, dtype=np.uint8).min(initial=1) == 0:
+            return False
+    return True
+
+
+def _take_unreadable(
+    columns: list[pd.Series], lines: list[int], header: list[str], rejected: list[ImportIssue]
+) -> tuple[list[pd.Series], list[int]]:
+    """Drop the rows holding a cell over MAX_CELL_CHARS or a NUL character; report each such cell.
+
+    Vectorised per column (one pass of pyarrow over the text), so clean chunks cost little.
+    """
+    bad = np.zeros(len(lines), dtype=bool)
+    found: list[tuple[int, int, str, str]] = []  # (position, column, code, cell)
+    for index, column in enumerate(columns):
+        if not len(column) or _clean_column(column):
+            continue
+        too_long = (column.str.len() > MAX_CELL_CHARS).to_numpy(dtype=bool, na_value=False)
+        has_nul = column.str.contains("\x00", regex=False).to_numpy(dtype=bool, na_value=False)
+        for code, mask in (("cell_too_long", too_long), ("nul_byte", has_nul)):
+            for position in np.flatnonzero(mask).tolist():
+                found.append((position, index, code, str(column.iloc[position])))
+            bad |= mask
+    if not found:
+        return columns, lines
+    for position, index, code, cell in sorted(found, key=lambda item: (item[0], item[1])):
+        if code == "cell_too_long":
+            message = (
+                f"cell has {len(cell):,} characters, over the limit of {MAX_CELL_CHARS:,} per cell; "
+                "row not imported (shorten the cell)"
+            )
+        else:
+            message = (
+                "cell holds a NUL character (shown as \u2400), a sign of a damaged file; row not imported "
+                "(remove the character or export the file again)"
+            )
+        rejected.append(ImportIssue(lines[position], header[index], code, "error", message, _quoted(cell)))
+    keep = np.flatnonzero(~bad)
+    kept = [column.iloc[keep].reset_index(drop=True) for column in columns]
+    return kept, [lines[position] for position in keep.tolist()]
 
 
 @contextmanager

@@ -696,6 +696,16 @@ def _check_fatalities(rows: _Rows, bad: np.ndarray, issues: IssueCollector) -> N
         ForFlagged(lambda at: "fatalities " + raw.iloc[at].fillna("") + " is negative; counts must be >= 0"),
         value=raw,
     )
+    # An empty count is unknown, not zero (ACLED and UCDP always fill theirs), but the store
+    # keeps fatalities NOT NULL: say so at each such row of a file that has the column.
+    if "fatalities" in issues.source_columns:
+        issues.add(
+            rows.missing["fatalities"],
+            "fatalities",
+            "fatalities_unknown",
+            "warning",
+            "fatalities empty: stored as 0, which here means unknown, not none",
+        )
 
 
 def _event_types(rows: _Rows, issues: IssueCollector) -> np.ndarray:

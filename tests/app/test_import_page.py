@@ -173,3 +173,10 @@ def test_outside_coverage_checkbox_and_count(page: AppTest, app_store: IncidentS
     kept = imp.run_validation(outside.read_bytes(), outside.name, app_store, keep_outside=True)
     assert imp.summary_figures(kept.report)["Outside (kept)"] == 7
     assert kept.report.rows_accepted == prepared.report.rows_accepted + 7
+
+
+def test_page_offers_a_text_encoding_for_csv_files(page: AppTest) -> None:
+    assert_clean(page)
+    encoding = page.selectbox(key="import_encoding")
+    assert encoding.value == ""  # recognise UTF-8, UTF-16 or Windows-1252
+    assert encoding.options == list(imp.ENCODING_LABELS.values())

@@ -84,6 +84,20 @@ def test_bad_bytes_raise_a_file_level_error(sqlite_store: IncidentStore) -> None
         imp.run_validation(b"", "empty.csv", sqlite_store)
 
 
+def test_an_encoding_chosen_on_the_page_reads_a_file_otherwise_refused(sqlite_store: IncidentStore) -> None:
+    # The French fixture saved by an old DOS tool (cp850): refused until its encoding is chosen.
+    data = GENERIC.read_bytes().decode("cp1252").encode("cp850", errors="replace")
+    with pytest.raises(FileLevelError, match="UTF-8, UTF-16, Windows-1252"):
+        imp.read_upload(data, "dos.csv")
+    assert "cp850" in imp.ENCODING_LABELS
+    raw = imp.read_upload(data, "dos.csv", "cp850")
+    assert "Localité" in raw.frame.columns
+    mapping = load_mapping(GENERIC_MAPPING)
+    prepared = imp.run_validation(data, "dos.csv", sqlite_store, mapping=mapping, encoding="cp850")
+    assert prepared.report.rows_accepted > 0
+    assert "Point focal Douentza" in prepared.rows["source"].tolist()
+
+
 def test_initial_selections_cover_every_field_and_match_case_insensitively() -> None:
     mapping = ColumnMapping(name="m", columns={"event_date": "DATE", "location": "Absent"})
     selections = imp.initial_selections(mapping, ["Date", "Lieu"])

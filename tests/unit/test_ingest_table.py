@@ -98,14 +98,17 @@ def test_rows_of_only_delimiters_are_blank() -> None:
     assert table.lines.tolist() == [2, 5]
 
 
-def test_ragged_rows_are_padded_or_trimmed_with_warnings() -> None:
+def test_short_rows_are_rejected_and_long_rows_trimmed_with_a_warning() -> None:
     table = read_raw_table(b"a,b,c\n1,2\n3,4,5,6\n7,8,9,,\n")
-    assert table.frame.shape == (3, 3)
-    assert table.frame.loc[0, "c"] is pd.NA
-    assert table.frame.loc[1].tolist() == ["3", "4", "5"]
+    assert table.frame.shape == (2, 3)
+    assert table.frame.loc[0].tolist() == ["3", "4", "5"]
+    assert table.lines.tolist() == [3, 4]
+    assert [(issue.line, issue.code, issue.column, issue.value) for issue in table.rejected] == [
+        (2, "truncated_row", "b", "2")
+    ]
+    assert table.rows_rejected == 1
     assert any("more cells than the header (first on line 3)" in w for w in table.warnings)
-    assert any("fewer cells than the header (first on line 2)" in w for w in table.warnings)
-    assert len(table.warnings) == 2  # line 4's extra cells are empty: no warning for them
+    assert len(table.warnings) == 1  # line 4's extra cells are empty: no warning for them
 
 
 def test_trailing_unnamed_header_columns_are_dropped() -> None:

@@ -45,6 +45,8 @@ FALLBACK = [
     "a,b\n1,2\n\n",  # trailing blank line
     "a,b\n\n1,2\n",  # blank line under the header
     "a,b\n1,2\r3,4\n",  # lone CR
+    "a,b,c\n1,2,3\n4,5",  # cut off in the last row
+    "a,b\n1,x\x00y\n2,z\n",  # a NUL byte
 ]
 NOT_UTF8 = [
     b"a,b\n1,caf\xe9\n",  # cp1252
@@ -66,6 +68,7 @@ def _same(fast, slow) -> None:  # type: ignore[no-untyped-def]
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
     assert fast.lines.tolist() == slow.lines.tolist()
     assert (fast.encoding, fast.delimiter, fast.warnings) == (slow.encoding, slow.delimiter, slow.warnings)
+    assert fast.rejected == slow.rejected
 
 
 @pytest.mark.parametrize("text", CLEAN)

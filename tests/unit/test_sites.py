@@ -56,6 +56,14 @@ def test_row_issues_are_collected_and_bad_rows_left_out() -> None:
     assert "'abc'" in issues.loc[issues["code"] == "bad_coordinate", "message"].iloc[0]
 
 
+def test_a_cut_off_site_row_is_reported_not_padded_or_dropped() -> None:
+    data = b"name,type,lat,lon\nGood,office,14.5,-4.2\nCut,office,14.5"  # line 3 ends mid-row
+    read = read_sites(data, file_name="s.csv")
+    assert list(read.frame["name"]) == ["Good"]
+    assert _codes(read) == [(3, "truncated_row")]
+    assert read.rows_read == 2 and read.rows_rejected == 1
+
+
 def test_missing_columns_is_a_file_level_error_naming_the_accepted_headers() -> None:
     with pytest.raises(SiteFileError, match="latitude") as info:
         read_sites(b"name,type,where\nA,b,c\n", file_name="s.csv")
