@@ -223,8 +223,13 @@ def _update(
     action: str,
     details: str,
     keeps_admin: bool,
+    ends_sessions: bool = True,
 ) -> None:
-    """Change one account; refuse to leave no enabled admin (required mode would refuse to start)."""
+    """Change one account; refuse to leave no enabled admin (required mode would refuse to start).
+
+    ``ends_sessions``: the account's open sessions end with the change (every browser and tab).
+    """
+    from incidents.auth.sessions import end_sessions  # sessions imports this module
     require(by, Permission.MANAGE_ACCOUNTS)
     normalised = normalise_name(name)
     table = schema.users
@@ -246,6 +251,8 @@ def _update(
         conn.execute(
             update(table).where(table.c.name == normalised).values(**values, updated_at=datetime.now(UTC))
         )
+        if ends_sessions:
+            end_sessions(conn, normalised)
         _audit(conn, by.name, action, details.format(name=normalised))
 
 
@@ -284,6 +291,7 @@ def enable_user(store: IncidentStore, name: str, *, by: User = LOCAL_ADMIN) -> N
         action="user_enabled",
         details="account {name!r} enabled",
         keeps_admin=True,
+        ends_sessions=False,
     )
 
 
