@@ -63,6 +63,7 @@ if allowed is PAGES and (user := current_user()) is not None and can(user, Permi
         ],
     }
 page = st.navigation(allowed)
-# A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn.
-apply_view_link()
+# A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn;
+# only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
+apply_view_link(allowed)
 page.run()
