@@ -17,7 +17,7 @@ if _REPO_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
-from dashboard.auth import current_user, gate_navigation  # noqa: E402
+from dashboard.auth import current_user, gate_navigation, signin_only  # noqa: E402
 from dashboard.views import apply_view_link  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
 
@@ -62,7 +62,7 @@ if allowed is PAGES and (user := current_user()) is not None and can(user, Permi
             )
         ],
     }
-page = st.navigation(allowed)
+page = st.navigation(allowed, position="hidden" if signin_only(allowed) else "sidebar")
 # A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn;
 # only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
 apply_view_link(allowed)

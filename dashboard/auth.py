@@ -188,11 +188,41 @@ def sign_out() -> None:
         st.stop()
 
 
-def _signin_page() -> StreamlitPage:
+def _signin_page(url_path: str = "signin") -> StreamlitPage:
     # A callable page, not a file in pages/: Streamlit then always runs app.py (and this gate) first.
     from dashboard.app_pages.signin import render
 
-    return st.Page(render, title="Sign in", icon=":material/login:", url_path="signin", default=True)
+    default = url_path == "signin"
+    return st.Page(render, title="Sign in", icon=":material/login:", url_path=url_path, default=default)
+
+
+def all_pages(pages: Pages) -> list[StreamlitPage]:
+    """Every page of a navigation (sections flattened)."""
+    return [page for group in pages.values() for page in group] if isinstance(pages, Mapping) else list(pages)
+
+
+def signin_only(pages: Pages) -> bool:
+    """Whether ``pages`` is the sign-in navigation (shown without a page menu)."""
+    return all(page.title == "Sign in" for page in all_pages(pages))
+
+
+def requested_page() -> str:
+    """The page path the browser asked for (``"map"`` for ``/map``), ``""`` when unknown."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    return str(getattr(manager, "intended_page_name", "") or "")
+
+
+def _signin_pages(pages_by_section: Pages) -> list[StreamlitPage]:
+    """The sign-in page, also at the address of every page (so ``/map?view=...`` shows the form
+    rather than "page not found", and after sign-in that page opens). Menu hidden."""
+    aliases = [
+        _signin_page(page.url_path)
+        for page in all_pages(pages_by_section)
+        if page.url_path and page.url_path != "signin"
+    ]
+    return [_signin_page(), *aliases]
 
 
 def show_user_badge(user: User, mode: AuthMode) -> None:
@@ -234,6 +264,6 @@ def gate_navigation(pages_by_section: Pages) -> Pages:
         _refuse(no_admin_message())
     user = current_user()
     if user is None:
-        return [_signin_page()]
+        return _signin_pages(pages_by_section)
     show_user_badge(user, mode)
     return pages_by_section

@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from dashboard import caching, filters
-from dashboard.auth import Pages, current_user, may
+from dashboard.auth import Pages, all_pages, current_user, may, requested_page
 from dashboard.maps import BASEMAPS
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import Permission
@@ -183,20 +183,11 @@ def apply_view(view: SavedView) -> None:
     st.session_state[KEY_BRIEF_VIEW] = view.name
 
 
-def _requested_page() -> str:
-    """The page path the browser asked for (``"map"`` for ``/map``), ``""`` when unknown."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    manager = getattr(context, "pages_manager", None)
-    return str(getattr(manager, "intended_page_name", "") or "")
-
-
 def hold_view_link() -> None:
     """Before sign-in: keep a ``?view=`` link for later and take it out of the address, unresolved."""
     if VIEW_PARAM not in st.query_params:
         return
-    st.session_state[KEY_HELD] = {"view": st.query_params.get(VIEW_PARAM, ""), "page": _requested_page()}
+    st.session_state[KEY_HELD] = {"view": st.query_params.get(VIEW_PARAM, ""), "page": requested_page()}
     del st.query_params[VIEW_PARAM]
 
 
@@ -231,8 +222,7 @@ def apply_view_link(pages: Pages | None = None) -> None:
 def _page_at(pages: Pages | None, url_path: str) -> StreamlitPage | None:
     if pages is None or not url_path:
         return None
-    listed = [page for group in pages.values() for page in group] if isinstance(pages, Mapping) else pages
-    return next((page for page in listed if page.url_path == url_path), None)
+    return next((page for page in all_pages(pages) if page.url_path == url_path), None)
 
 
 def _apply_link_in_address() -> None:
