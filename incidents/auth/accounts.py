@@ -230,6 +230,7 @@ def _update(
     ``ends_sessions``: the account's open sessions end with the change (every browser and tab).
     """
     from incidents.auth.sessions import end_sessions  # sessions imports this module
+
     require(by, Permission.MANAGE_ACCOUNTS)
     normalised = normalise_name(name)
     table = schema.users
