@@ -17,7 +17,7 @@ if _REPO_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
-from dashboard.auth import current_user, gate_navigation  # noqa: E402
+from dashboard.auth import current_user, gate_navigation, signin_only  # noqa: E402
 from dashboard.components import data_dates_header  # noqa: E402
 from dashboard.views import apply_view_link  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
@@ -63,9 +63,11 @@ if allowed is PAGES and (user := current_user()) is not None and can(user, Permi
             )
         ],
     }
-page = st.navigation(allowed)
-# A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn.
-apply_view_link()
-if isinstance(allowed, dict):  # not the sign-in page alone: every page says how old the data are
+signing_in = signin_only(allowed)
+page = st.navigation(allowed, position="hidden" if signing_in else "sidebar")
+# A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn;
+# only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
+apply_view_link(allowed)
+if not signing_in:  # every page but sign-in says how old the data are
     data_dates_header()
 page.run()

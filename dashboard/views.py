@@ -6,6 +6,10 @@ view reopens by putting those values back into session state before any widget i
 ``app.py`` calls :func:`apply_view_link` once per run, before the page: a link
 ``?view=<name>`` applies the view once and is then dropped from the address, leaving the
 filter parameters (so reloading keeps the filters and later edits are not overwritten).
+
+Only a signed-in user's links are resolved: before sign-in the link is held in the session
+and taken out of the address unread (the answer would tell an anonymous visitor which
+view names exist), then applied once the user has signed in, on the page it named.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from dashboard import caching, filters
-from dashboard.auth import current_user, may
+from dashboard.auth import Pages, all_pages, current_user, may, requested_page
 from dashboard.maps import BASEMAPS
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import Permission
@@ -55,6 +60,7 @@ KEY_APPLIED: Final = "view_applied"  # name of the view a link applied in this s
 KEY_APPLIED_POSITION: Final = "view_applied_position"  # its saved centre/zoom, for the Map page
 KEY_MISSING: Final = "view_missing"
 KEY_BRIEF_VIEW: Final = "brief_view"  # the Briefing page starts at this view
+KEY_HELD: Final = "view_link_held"  # {"view": name, "page": url path} of a link opened before sign-in
 MAP_KEY: Final = "incident_map"  # st_folium key on the Map page
 
 _FILTER_WIDGET_KEYS: Final = (
@@ -184,8 +190,49 @@ def apply_view(view: SavedView) -> None:
     st.session_state[KEY_BRIEF_VIEW] = view.name
 
 
-def apply_view_link() -> None:
-    """Apply ``?view=<name>`` once, then drop it from the address (the filters stay)."""
+def hold_view_link() -> None:
+    """Before sign-in: keep a ``?view=`` link for later and take it out of the address, unresolved."""
+    if VIEW_PARAM not in st.query_params:
+        return
+    st.session_state[KEY_HELD] = {"view": st.query_params.get(VIEW_PARAM, ""), "page": requested_page()}
+    del st.query_params[VIEW_PARAM]
+
+
+def held_link_path(base: str = "") -> str | None:
+    """The address of the link held before sign-in (``/map?view=...``), or ``None``."""
+    held = st.session_state.get(KEY_HELD)
+    if not isinstance(held, Mapping) or not held.get("view"):
+        return None
+    return f"{base}/{quote(str(held.get('page') or ''))}{view_link(str(held['view']))}"
+
+
+def apply_view_link(pages: Pages | None = None) -> None:
+    """Apply ``?view=<name>`` once, then drop it from the address (the filters stay).
+
+    Without a signed-in user the link is only held (:func:`hold_view_link`); after sign-in
+    the held link is applied and, when ``pages`` holds the page it named, that page opens.
+    """
+    if current_user() is None:
+        hold_view_link()
+        return
+    held = st.session_state.pop(KEY_HELD, None)
+    if isinstance(held, Mapping) and held.get("view") and VIEW_PARAM not in st.query_params:
+        st.query_params[VIEW_PARAM] = str(held["view"])
+        target = _page_at(pages, str(held.get("page") or ""))
+        _apply_link_in_address()
+        if target is not None:
+            st.switch_page(target)
+        return
+    _apply_link_in_address()
+
+
+def _page_at(pages: Pages | None, url_path: str) -> StreamlitPage | None:
+    if pages is None or not url_path:
+        return None
+    return next((page for page in all_pages(pages) if page.url_path == url_path), None)
+
+
+def _apply_link_in_address() -> None:
     if VIEW_PARAM not in st.query_params:
         return
     name = st.query_params.get(VIEW_PARAM, "")

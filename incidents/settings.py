@@ -56,3 +56,38 @@ def stale_after_days(env: Mapping[str, str] | None = None) -> int:
     if days < 1 or days > 3650:
         raise SettingError(f"{STALE_AFTER_DAYS_ENV}={raw!r} must be a whole number of days from 1 to 3650")
     return days
+
+
+#: How long a dashboard sign-in lasts across reloads and new tabs (the session cookie's lifetime).
+SESSION_HOURS_ENV: Final = "SAHEL_SESSION_HOURS"
+DEFAULT_SESSION_HOURS: Final = 12
+#: Key that signs session cookies; unset, one is generated once and kept in the store (shared by replicas).
+SESSION_SECRET_ENV: Final = "SAHEL_SESSION_SECRET"
+MIN_SESSION_SECRET_LENGTH: Final = 32
+
+
+def session_hours(env: Mapping[str, str] | None = None) -> int:
+    """Hours a sign-in lasts (``SAHEL_SESSION_HOURS``, default 12, at most 30 days)."""
+    raw = _env(env).get(SESSION_HOURS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SESSION_HOURS
+    try:
+        hours = int(raw)
+    except ValueError:
+        hours = -1
+    if hours < 1 or hours > 720:
+        raise SettingError(f"{SESSION_HOURS_ENV}={raw!r} must be a whole number of hours from 1 to 720")
+    return hours
+
+
+def session_secret(env: Mapping[str, str] | None = None) -> str | None:
+    """The configured cookie-signing key (``SAHEL_SESSION_SECRET``), or ``None`` to use the store's own."""
+    raw = _env(env).get(SESSION_SECRET_ENV, "").strip()
+    if not raw:
+        return None
+    if len(raw) < MIN_SESSION_SECRET_LENGTH:
+        raise SettingError(
+            f"{SESSION_SECRET_ENV} must be at least {MIN_SESSION_SECRET_LENGTH} characters "
+            '(e.g. the output of `python -c "import secrets; print(secrets.token_hex(32))"`)'
+        )
+    return raw

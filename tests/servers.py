@@ -83,10 +83,19 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def app_servers(db_url: str, workdir: Path, count: int = 1) -> Iterator[list[AppServer]]:
+def app_servers(
+    db_url: str,
+    workdir: Path,
+    count: int = 1,
+    *,
+    entry: str = "dashboard/app.py",
+    env_extra: dict[str, str] | None = None,
+) -> Iterator[list[AppServer]]:
     """``count`` dashboard servers sharing the store at ``db_url``, started together; killed on exit.
 
-    All are launched before any is polled, so their start-up overlaps.
+    All are launched before any is polled, so their start-up overlaps. ``entry``: the
+    script ``streamlit run`` starts (``dashboard/serve.py`` adds the sign-in cookie routes);
+    ``env_extra``: e.g. ``{"SAHEL_AUTH": "required"}`` (by default local mode).
     """
     env = {
         **os.environ,
@@ -94,6 +103,7 @@ def app_servers(db_url: str, workdir: Path, count: int = 1) -> Iterator[list[App
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.pop("SAHEL_AUTH", None)  # local mode: the 127.0.0.1 session is the local admin
+    env.update(env_extra or {})
     started: list[tuple[subprocess.Popen[bytes], AppServer]] = []
     try:
         for index in range(count):
@@ -104,7 +114,7 @@ def app_servers(db_url: str, workdir: Path, count: int = 1) -> Iterator[list[App
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard/app.py",
+                entry,
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -11,11 +11,24 @@ key (an address) across names, against password spraying. Attempts refused becau
 a lock are audited but not counted, so the lock ends when the window passes even under
 attack. Unknown names are counted and locked like real ones, so the answers never tell
 whether an account exists.
+
+Parallel attempts: an attempt is counted *before* its password is checked. The lock check
+and the insertion of the attempt (a reservation, stored as a failure) happen in one
+transaction that holds the store's write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL
+``LOCK TABLE signin_attempts``), so of any number of simultaneous attempts on one name at
+most :data:`MAX_FAILURES_PER_ACCOUNT` reach the hash check; a success turns its
+reservation into a success afterwards.
+
+Memory: an argon2id check takes 64 MiB. At most :data:`MAX_CONCURRENT_VERIFICATIONS`
+checks run at once per process; further attempts wait up to :data:`VERIFICATION_WAIT_S`
+and are then refused with :class:`SignInBusy` (their reservation still counts). Unknown
+names are checked against a dummy hash inside the same bound, so they cost the same time.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -27,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from incidents.auth.roles import LOCAL_ADMIN, AuthError, Permission, Role, User, require
 from incidents.store import IncidentStore, schema
+from incidents.store.sql import SQLITE_BEGIN_OPTION
 
 MAX_FAILURES_PER_ACCOUNT: Final = 5
 MAX_FAILURES_PER_CLIENT: Final = 20
@@ -37,11 +51,17 @@ MIN_PASSWORD_LENGTH: Final = 10
 MAX_PASSWORD_LENGTH: Final = 1024  # argon2 copes; this bounds the work an attacker can ask for
 NAME_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9._@+-]{0,63}")
 GENERIC_FAILURE: Final = "sign-in failed: unknown name or wrong password"
+#: Password checks running at once in one process (argon2id takes 64 MiB each).
+MAX_CONCURRENT_VERIFICATIONS: Final = 2
+#: How long an attempt waits for a free check before it is refused as busy.
+VERIFICATION_WAIT_S: Final = 2.0
 
 #: argon2id with the library's defaults (RFC 9106 low-memory profile). When these change
 #: (a library upgrade), stored hashes are upgraded at the next successful sign-in.
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
+_dummy_lock = threading.Lock()
+_verifications = threading.BoundedSemaphore(MAX_CONCURRENT_VERIFICATIONS)
 
 
 class AccountError(AuthError):
@@ -58,6 +78,10 @@ class AccountLocked(AuthError):
     def __init__(self, message: str, until: datetime) -> None:
         super().__init__(message)
         self.until = until
+
+
+class SignInBusy(AccountLocked):
+    """Too many password checks at once on this server; try again in a few seconds."""
 
 
 @dataclass(frozen=True)
@@ -199,8 +223,14 @@ def _update(
     action: str,
     details: str,
     keeps_admin: bool,
+    ends_sessions: bool = True,
 ) -> None:
-    """Change one account; refuse to leave no enabled admin (required mode would refuse to start)."""
+    """Change one account; refuse to leave no enabled admin (required mode would refuse to start).
+
+    ``ends_sessions``: the account's open sessions end with the change (every browser and tab).
+    """
+    from incidents.auth.sessions import end_sessions  # sessions imports this module
+
     require(by, Permission.MANAGE_ACCOUNTS)
     normalised = normalise_name(name)
     table = schema.users
@@ -222,6 +252,8 @@ def _update(
         conn.execute(
             update(table).where(table.c.name == normalised).values(**values, updated_at=datetime.now(UTC))
         )
+        if ends_sessions:
+            end_sessions(conn, normalised)
         _audit(conn, by.name, action, details.format(name=normalised))
 
 
@@ -260,6 +292,7 @@ def enable_user(store: IncidentStore, name: str, *, by: User = LOCAL_ADMIN) -> N
         action="user_enabled",
         details="account {name!r} enabled",
         keeps_admin=True,
+        ends_sessions=False,
     )
 
 
@@ -325,17 +358,89 @@ def _check_not_locked(conn: Any, name: str, client_key: str, now: datetime) -> N
 
 
 def _dummy() -> str:
-    """A hash to verify against for unknown names, so they take as long as real ones."""
+    """A hash to verify against for unknown names, so they take as long as real ones.
+
+    Made once per process, by the first caller (who holds a verification slot).
+    """
     global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash("not a password of any account")
-    return _dummy_hash
+    with _dummy_lock:
+        if _dummy_hash is None:
+            _dummy_hash = _hasher.hash("not a password of any account")
+        return _dummy_hash
 
 
-def _record(conn: Any, name: str, client_key: str, now: datetime, succeeded: bool) -> None:
+def _prune(conn: Any, now: datetime) -> None:
     table = schema.signin_attempts
-    conn.execute(table.insert().values(at=now, user_name=name, client_key=client_key, succeeded=succeeded))
     conn.execute(delete(table).where(table.c.at < now - ATTEMPTS_KEPT))
+
+
+def _locked_transaction(store: IncidentStore) -> Any:
+    """A transaction holding the lock that serialises sign-in reservations (see the module doc)."""
+    engine = store.engine
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"}).begin()
+    return engine.begin()
+
+
+def _reserve(store: IncidentStore, name: str, client: str, who: str, moment: datetime) -> tuple[int, Any]:
+    """Count the attempt before its password is checked: ``(attempt_id, users row or None)``.
+
+    Raises :class:`AccountLocked` (after auditing the refusal) when the name or the client
+    is locked; the refusal itself is not counted.
+    """
+    users, attempts = schema.users, schema.signin_attempts
+    locked: AccountLocked | None = None
+    attempt_id = 0
+    with _locked_transaction(store) as conn:
+        if conn.dialect.name == "postgresql":
+            # Self-conflicting mode: one reservation at a time across every replica; readers pass.
+            conn.exec_driver_sql("LOCK TABLE signin_attempts IN SHARE ROW EXCLUSIVE MODE")
+        try:
+            _check_not_locked(conn, name, client, moment)
+        except AccountLocked as exc:
+            locked = exc  # raised after this transaction commits the audit row
+            _audit(conn, name or "?", "signin_failed", f"{who}: refused, locked after repeated failures")
+        else:
+            attempt_id = int(
+                conn.execute(
+                    attempts.insert()
+                    .values(at=moment, user_name=name, client_key=client, succeeded=False)
+                    .returning(attempts.c.attempt_id)
+                ).scalar_one()
+            )
+            _prune(conn, moment)
+        row = conn.execute(
+            select(users.c.name, users.c.role, users.c.disabled, users.c.password_hash).where(
+                users.c.name == name
+            )
+        ).first()
+    if locked is not None:
+        raise locked
+    return attempt_id, row
+
+
+def _check_password(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """``(matched, new hash or None)``: argon2 work inside the per-process bound.
+
+    The new hash replaces one made with older parameters. :class:`SignInBusy` when no
+    slot frees within :data:`VERIFICATION_WAIT_S`.
+    """
+    if not _verifications.acquire(timeout=VERIFICATION_WAIT_S):
+        raise SignInBusy(
+            "the server is busy checking other sign-ins: try again in a few seconds",
+            until=datetime.now(UTC) + timedelta(seconds=VERIFICATION_WAIT_S),
+        )
+    try:
+        against = stored_hash if stored_hash is not None else _dummy()
+        try:
+            matched = len(password) <= MAX_PASSWORD_LENGTH and bool(_hasher.verify(against, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False, None
+        if matched and stored_hash is not None and _hasher.check_needs_rehash(stored_hash):
+            return True, _hasher.hash(password)
+        return matched, None
+    finally:
+        _verifications.release()
 
 
 def verify_credentials(
@@ -346,51 +451,36 @@ def verify_credentials(
     client_key: str = "",
     now: datetime | None = None,
 ) -> User:
-    """The signed-in user, or :class:`AuthenticationFailed` / :class:`AccountLocked`.
+    """The signed-in user, or :class:`AuthenticationFailed` / :class:`AccountLocked` / :class:`SignInBusy`.
 
-    Failures are audited as ``signin_failed`` with the name tried and the client key,
-    never the password. A hash made with older parameters is replaced on success.
+    The attempt is counted before the password is checked (see the module doc). Failures
+    are audited as ``signin_failed`` with the name tried and the client key, never the
+    password. A hash made with older parameters is replaced on success.
     """
     moment = now or datetime.now(UTC)
     normalised = normalise_name(name)[:64]
     client = str(client_key)[:128]
     who = f"name {normalised!r}" + (f" from {client}" if client else "")
-    table = schema.users
-    locked: AccountLocked | None = None
-    with store.engine.begin() as conn:
-        try:
-            _check_not_locked(conn, normalised, client, moment)
-        except AccountLocked as exc:
-            locked = exc  # raised after this transaction commits the audit row
-            _audit(
-                conn, normalised or "?", "signin_failed", f"{who}: refused, locked after repeated failures"
-            )
-        row = conn.execute(
-            select(table.c.name, table.c.role, table.c.disabled, table.c.password_hash).where(
-                table.c.name == normalised
-            )
-        ).first()
-    if locked is not None:
-        raise locked
-    stored_hash = row.password_hash if row is not None else _dummy()
+    attempt_id, row = _reserve(store, normalised, client, who, moment)
     try:
-        matched = len(password) <= MAX_PASSWORD_LENGTH and _hasher.verify(stored_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        matched = False
-    ok = bool(matched) and row is not None and not row.disabled
+        matched, new_hash = _check_password(row.password_hash if row is not None else None, password)
+    except SignInBusy:
+        with store.engine.begin() as conn:
+            _audit(conn, normalised or "?", "signin_failed", f"{who}: refused, server busy")
+        raise
+    ok = matched and row is not None and not row.disabled
+    attempts, users = schema.signin_attempts, schema.users
     with store.engine.begin() as conn:
-        _record(conn, normalised, client, moment, succeeded=ok)
         if not ok:
             reason = (
                 "unknown name" if row is None else ("account disabled" if row.disabled else "wrong password")
             )
             _audit(conn, normalised or "?", "signin_failed", f"{who}: {reason}")
         else:
+            conn.execute(update(attempts).where(attempts.c.attempt_id == attempt_id).values(succeeded=True))
             _audit(conn, normalised, "signin", f"{who}: signed in")
-        if ok and _hasher.check_needs_rehash(stored_hash):
-            conn.execute(
-                update(table).where(table.c.name == normalised).values(password_hash=_hasher.hash(password))
-            )
+        if ok and new_hash is not None:
+            conn.execute(update(users).where(users.c.name == normalised).values(password_hash=new_hash))
     if not ok:
         raise AuthenticationFailed(GENERIC_FAILURE)
     assert row is not None
