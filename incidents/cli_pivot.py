@@ -9,7 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from incidents.cli_args import add_corridors_as_of, csv_path, iso_date, positive_days, positive_km
+from incidents.cli_args import (
+    add_corridors_as_of,
+    country_code,
+    csv_path,
+    iso_date,
+    positive_days,
+    positive_km,
+)
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
@@ -99,7 +106,12 @@ def register(commands: Any) -> None:
         help=f"corridor half-width for --level corridor (default {DEFAULT_CORRIDOR_KM:g})",
     )
     pivot.add_argument(
-        "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
+        "--country",
+        nargs="+",
+        action="extend",
+        type=country_code,
+        metavar="ISO3",
+        help="limit to these countries",
     )
     add_corridors_as_of(pivot)
     pivot.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
