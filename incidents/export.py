@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -189,6 +189,20 @@ def replaced_in_place(*paths: Path) -> Iterator[list[Path]]:
                 os.replace(temporary, path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_output(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(temporary_path)``, then rename it onto ``path`` (:func:`replaced_in_place`).
+
+    For the command lines' ``--out`` files: a symbolic link is refused and any failure is an
+    :class:`ExportError` (one sentence, exit code 2), never a half-written file.
+    """
+    path = Path(path)
+    try:
+        with replaced_in_place(path) as (staged,):
+            write(staged)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | None = None) -> int:

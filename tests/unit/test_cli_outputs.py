@@ -106,3 +106,35 @@ def test_known_countries_in_any_case_still_work(demo_url: str, tmp_path: Path) -
     out = tmp_path / "out.csv"
     assert main(["export", "--out", str(out), "--country", "mli", " ner "]) == 0
     assert set(pd.read_csv(out)["country_iso3"]) <= {"MLI", "NER"}
+
+
+SITES_CSV = "name,type,lat,lon\nMopti office,office,14.49,-4.19\n"  # SYNTHETIC
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["risk", "--level", "admin1", "--out", "{tmp}/link.csv"],
+        ["pivot", "--level", "admin1", "--date", "2024-06-01", "--out", "{tmp}/link.csv"],
+        ["exposure", "--sites", "{tmp}/sites.csv", "--out", "{tmp}/link.csv"],
+        ["brief", "--out", "{tmp}/link.pdf"],
+        ["brief", "--out", "{tmp}/pack.pdf", "--png", "{tmp}/link.png"],
+    ],
+    ids=["risk", "pivot", "exposure", "brief", "brief-png"],
+)
+def test_every_output_option_refuses_a_symbolic_link(
+    demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    from dashboard.cli import main as dashboard_main
+
+    target = _precious(tmp_path)
+    (tmp_path / "sites.csv").write_text(SITES_CSV, encoding="utf-8")
+    argv = [part.format(tmp=tmp_path) for part in command]
+    link = Path(next(part for part in argv if "/link." in part))
+    link.symlink_to(target)
+    capsys.readouterr()
+    run = dashboard_main if argv[0] == "brief" else main
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text() == PRECIOUS
