@@ -82,7 +82,7 @@ def current_filter(default_countries: Sequence[str]) -> IncidentFilter:
         # Bounded first: a crafted link (huge numbers, year 1, NaN) must not reach a widget.
         bounded = bound_query_params(params)
         for notice in bounded.notices:
-            st.toast(markdown_text(notice), icon="⚠️")
+            st.toast(markdown_text(notice), icon="⚠️", duration="long")
         st.session_state[STATE_KEY] = IncidentFilter.from_query_params(bounded.params, default_countries)
     chosen: IncidentFilter = st.session_state[STATE_KEY]
     return chosen
