@@ -15,6 +15,8 @@ one plain-text notice per parameter (the dashboard shows them; they name the par
   code; ``admin1`` and ``corridor`` are short printable codes; at most
   :data:`MAX_LINK_VALUES` values per key.
 
+At most :data:`MAX_NOTICES` notices come back (a crafted link must not flood the page).
+
 Keys that are not filter keys (a page's own, or junk) pass through untouched. Everything
 here is pure; :meth:`incidents.query.IncidentFilter.from_query_params` applies it, so saved
 views and the CLI get the same bounds.
@@ -46,6 +48,9 @@ MAX_LINK_VALUES: Final = 50
 MAX_CODE_CHARS: Final = 64
 #: Longest piece of a bad value quoted back in a notice.
 _QUOTE_CHARS: Final = 40
+#: Bad values named per list key, and notices in all: a crafted link must not flood the page.
+_NAMED_PER_KEY: Final = 3
+MAX_NOTICES: Final = 8
 
 _ISO3: Final = re.compile(r"[A-Z]{3}")
 _PRESETS: Final = ("last_30", "last_90", "last_365", "all", "custom")
@@ -153,12 +158,17 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
 
     def keep_list(key: str, accept: Callable[[str], str | None], what: str) -> None:
         kept: list[str] = []
+        rejected = 0
         for value in _values(params[key]):
             accepted = accept(value)
             if accepted is None:
-                note(key, value, f"is not {what}; it was ignored")
+                rejected += 1
+                if rejected <= _NAMED_PER_KEY:
+                    note(key, value, f"is not {what}; it was ignored")
             elif accepted not in kept:
                 kept.append(accepted)
+        if rejected > _NAMED_PER_KEY:
+            notices.append(f"Link parameter {key}: {rejected - _NAMED_PER_KEY} more values were ignored.")
         if len(kept) > MAX_LINK_VALUES:
             notices.append(
                 f"Link parameter {key} has more than {MAX_LINK_VALUES} values; the rest were ignored."
@@ -227,4 +237,7 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
             f"Link parameters from={since[0]} and to={until[0]} are in the wrong order; they were ignored."
         )
         del result["from"], result["to"]
+    if len(notices) > MAX_NOTICES:
+        hidden = len(notices) - (MAX_NOTICES - 1)
+        notices[MAX_NOTICES - 1 :] = [f"{hidden} more link parameters were changed or ignored."]
     return BoundedParams(result, tuple(notices))

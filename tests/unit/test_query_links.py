@@ -14,6 +14,7 @@ from incidents.query_links import (
     MAX_LINK_CORRIDOR_KM,
     MAX_LINK_VALUES,
     MAX_MIN_FATALITIES,
+    MAX_NOTICES,
     MIN_CORRIDOR_KM,
     bound_query_params,
     link_date_range,
@@ -152,3 +153,16 @@ def test_any_query_string_gives_a_filter_the_widgets_accept(params: dict[str, li
         assert day is None or link_date_range()[0] <= day <= link_date_range()[1]
     resolved = chosen.resolved(None)
     resolved.previous_period()
+
+
+def test_a_flood_of_bad_values_gives_a_few_notices() -> None:
+    params = {"country": [f"bad{index}" for index in range(5000)], "type": ["zzz"] * 10}
+    params |= {key: "nan" for key in ("min_fatalities", "corridor_km")} | {
+        "from": "x",
+        "to": "y",
+        "period": "?",
+    }
+    bounded = bound_query_params(params, TODAY)
+    assert len(bounded.notices) == MAX_NOTICES
+    assert "more values were ignored" in " ".join(bounded.notices)
+    assert bounded.notices[-1].endswith("more link parameters were changed or ignored.")
