@@ -16,6 +16,11 @@ if _REPO_ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboard.safe_settings import enforce_settings  # noqa: E402
+
+# First, before anything can fail: no traceback reaches the browser, whatever the working directory.
+enforce_settings()
+
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
 from dashboard.auth import current_user, gate_navigation, signin_only  # noqa: E402
 from dashboard.components import data_dates_header  # noqa: E402

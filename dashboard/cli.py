@@ -20,6 +20,7 @@ from geodata.boundaries import DEFAULT_COUNTRIES, country_names
 from geodata.errors import GeodataError
 from incidents.cli_args import iso_date
 from incidents.errors import IncidentsError
+from incidents.export import write_output
 from incidents.query import IncidentFilter
 from incidents.sources import cli_sources
 from incidents.store import IncidentStore, open_store
@@ -136,12 +137,10 @@ def _cmd_brief(store: IncidentStore, args: argparse.Namespace) -> int:
 
     chosen, title = choose_filter(store, args)
     data = collect_briefing_data(store, chosen, title=title)
-    try:
-        args.out.write_bytes(build_briefing_pdf(data))
-        if args.png:
-            args.png.write_bytes(data.map_png)
-    except OSError as exc:
-        raise UsageError(f"cannot write the pack: {exc}") from exc
+    # Written beside the target and renamed into place; a symbolic link is refused (ExportError).
+    write_output(args.out, lambda path: path.write_bytes(build_briefing_pdf(data)))
+    if args.png:
+        write_output(args.png, lambda path: path.write_bytes(data.map_png))
     figures = data.key_figures
     print(f"wrote {args.out} ({figures.incidents} incidents; {data.filter_summary})")
     if args.png:

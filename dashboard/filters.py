@@ -9,6 +9,7 @@ widgets by key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ import streamlit as st
 from incidents.freshness import anchored_period
 from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS, EVENT_TYPES, SOURCE_DATASETS
 from incidents.query import DATE_PRESETS, MAX_CORRIDOR_KM, IncidentFilter
+from incidents.query_links import MAX_MIN_FATALITIES, MIN_CORRIDOR_KM, bound_query_params
 
 STATE_KEY: Final = "incident_filter"
 KEY_COUNTRIES: Final = "filter_countries"
@@ -99,7 +101,13 @@ def current_filter(default_countries: Sequence[str], default_sources: Sequence[s
     defaults = tuple(default_sources)
     if STATE_KEY not in st.session_state:
         params = {key: st.query_params.get_all(key) for key in st.query_params}
-        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(params, default_countries, defaults)
+        # Bounded first: a crafted link (huge numbers, year 1, NaN) must not reach a widget.
+        bounded = bound_query_params(params)
+        for notice in bounded.notices:
+            st.toast(markdown_text(notice), icon="⚠️", duration="long")
+        st.session_state[STATE_KEY] = IncidentFilter.from_query_params(
+            bounded.params, default_countries, defaults
+        )
         st.session_state[KEY_DEFAULT_SOURCES] = defaults
     chosen: IncidentFilter = st.session_state[STATE_KEY]
     applied = st.session_state.get(KEY_DEFAULT_SOURCES)
@@ -152,7 +160,12 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             help="The armed group involved; an army-versus-JNIM battle counts as JNIM.",
         )
         min_fatalities = st.number_input(
-            "Minimum fatalities", min_value=0, value=stored.min_fatalities, step=1, key=KEY_MIN_FATALITIES
+            "Minimum fatalities",
+            min_value=0,
+            max_value=MAX_MIN_FATALITIES,
+            value=min(stored.min_fatalities, MAX_MIN_FATALITIES),
+            step=1,
+            key=KEY_MIN_FATALITIES,
         )
         admin1_options = {
             code: name
@@ -178,9 +191,9 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
         )
         corridor_km = st.slider(
             "Distance from the corridor (km)",
-            min_value=5,
+            min_value=int(MIN_CORRIDOR_KM),
             max_value=int(MAX_CORRIDOR_KM),
-            value=int(stored.corridor_km),
+            value=min(max(int(stored.corridor_km), int(MIN_CORRIDOR_KM)), int(MAX_CORRIDOR_KM)),
             step=5,
             key=KEY_CORRIDOR_KM,
             disabled=not corridor,
@@ -223,6 +236,11 @@ def sync_query_params(chosen: IncidentFilter) -> None:
     normalised = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
     if {key: value for key, value in current.items() if key in FILTER_PARAM_KEYS} != normalised:
         st.query_params.from_dict({**kept, **wanted})
+
+
+def markdown_text(text: str) -> str:
+    """``text`` shown literally by Streamlit's markdown (a link's value must not become a link or markup)."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$:])", r"\\\1", text)
 
 
 def _has_more(chosen: IncidentFilter, default_sources: Sequence[str] = ()) -> bool:

@@ -24,7 +24,7 @@ from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
-from incidents.cli_args import add_include_demo, iso_date
+from incidents.cli_args import add_include_demo, country_code, iso_date
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError
@@ -327,7 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write incidents to .csv, .geojson or .gpkg")
     export.add_argument("--out", required=True, type=_export_path, metavar="FILE")
     export.add_argument(
-        "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
+        "--country",
+        nargs="+",
+        action="extend",
+        type=country_code,
+        metavar="ISO3",
+        help="limit to these countries",
     )
     export.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
     export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")

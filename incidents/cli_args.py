@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from geodata.boundaries import country_names
+
 
 def iso_date(text: str) -> date:
     """A ``YYYY-MM-DD`` date."""
@@ -82,3 +84,18 @@ def add_include_demo(parser: Any) -> None:
         help="count the synthetic demo rows too (by default they are left out once the store holds "
         "real data; a store with only the demo always counts it)",
     )
+
+
+def country_code(text: str) -> str:
+    """A known ISO3 country code (any case); an unknown one names the known codes.
+
+    An unknown code would otherwise select nothing and write an empty file that looks like
+    "no incidents there".
+    """
+    code = text.strip().upper()
+    known = country_names()
+    if code not in known:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a known country code; known codes: {', '.join(sorted(known))}"
+        )
+    return code

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from incidents.cli_args import add_corridors_as_of, add_include_demo, csv_path, iso_date
 from incidents.errors import FileLevelError
-from incidents.export import neutralise_formulas
+from incidents.export import neutralise_formulas, write_output
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index
 from incidents.sites import read_sites
@@ -53,7 +53,8 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         corridors=corridors,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_formulas(table.astype({"exposure_rating": "string"})).to_csv(args.out, index=False)
+    safe = neutralise_formulas(table.astype({"exposure_rating": "string"}))
+    write_output(args.out, lambda path: safe.to_csv(path, index=False))
     print(f"wrote the exposure of {len(table)} sites/routes as of {as_of.isoformat()} to {args.out}")
     print(f"corridors used: {versions_in_use(corridors)}")
     if len(read.issues):

@@ -12,13 +12,13 @@ from typing import Any, Final
 from incidents.cli_args import (
     add_corridors_as_of,
     add_include_demo,
+    country_code,
     csv_path,
     iso_date,
     positive_days,
     positive_km,
 )
-from incidents.errors import IncidentsError
-from incidents.export import neutralise_formulas
+from incidents.export import neutralise_formulas, write_output
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
 from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
@@ -26,10 +26,6 @@ from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
 EXIT_OK: Final = 0
-
-
-class PivotOutputError(IncidentsError):
-    """The before/after table cannot be written to the requested file."""
 
 
 def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
@@ -55,10 +51,9 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         corridors=corridors,
     )
     windows = table.attrs["windows"]
-    try:
-        neutralise_formulas(table).to_csv(args.out, index=False, encoding="utf-8")
-    except OSError as exc:
-        raise PivotOutputError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+    write_output(
+        args.out, lambda path: neutralise_formulas(table).to_csv(path, index=False, encoding="utf-8")
+    )
     print(
         f"wrote {len(table)} units to {args.out}: before {windows.before_start}..{windows.before_end} "
         f"({windows.days_before} days), after {windows.after_start}..{windows.after_end} "
@@ -111,7 +106,12 @@ def register(commands: Any) -> None:
         help=f"corridor half-width for --level corridor (default {DEFAULT_CORRIDOR_KM:g})",
     )
     pivot.add_argument(
-        "--country", nargs="+", action="extend", metavar="ISO3", help="limit to these countries"
+        "--country",
+        nargs="+",
+        action="extend",
+        type=country_code,
+        metavar="ISO3",
+        help="limit to these countries",
     )
     add_corridors_as_of(pivot)
     add_include_demo(pivot)

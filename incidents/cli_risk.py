@@ -10,7 +10,7 @@ from typing import Final
 
 from incidents.cli_args import add_corridors_as_of, add_include_demo, csv_path, iso_date, positive_days
 from incidents.errors import IncidentsError
-from incidents.export import neutralise_formulas
+from incidents.export import neutralise_formulas, write_output
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
@@ -49,7 +49,9 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
         corridors=corridors,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_formulas(table).to_csv(args.out, index=False, encoding="utf-8")
+    write_output(
+        args.out, lambda path: neutralise_formulas(table).to_csv(path, index=False, encoding="utf-8")
+    )
     rated = int((table["events"] > 0).sum())
     print(
         f"wrote {len(table)} {args.level} units ({rated} with incidents) to {args.out}; "

@@ -20,7 +20,12 @@ in the form each format's readers survive:
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,12 +185,62 @@ def _in_export_order(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[[name for name in frame.columns if name not in later] + later]
 
 
+def check_output_path(path: Path) -> None:
+    """Refuse an output path that is a symbolic link or an existing non-file (one sentence, ExportError).
+
+    Writing through a link would overwrite whatever it points at (another user's file, a
+    system file when run with more rights), so the link itself is never followed.
+    """
+    if path.is_symlink():
+        raise ExportError(f"refusing to write {path}: it is a symbolic link; give the path of a regular file")
+    if path.exists() and not path.is_file():
+        raise ExportError(f"refusing to write {path}: it exists and is not a regular file")
+
+
+@contextmanager
+def replaced_in_place(*paths: Path) -> Iterator[list[Path]]:
+    """Temporary paths in the folder of ``paths``; each is renamed onto its path when the block succeeds.
+
+    The files are written in a private temporary folder beside the targets (same file system,
+    so the rename is atomic): a reader never sees half a file, a failed write leaves the old
+    file as it was, and the rename replaces a link placed meanwhile instead of following it.
+    Every path is checked with :func:`check_output_path` first. Raises OSError.
+    """
+    for path in paths:
+        check_output_path(path)
+    folder = Path(tempfile.mkdtemp(prefix=f".{paths[0].name}.", suffix=".tmp", dir=paths[0].parent))
+    try:
+        staged = [folder / path.name for path in paths]
+        yield staged
+        for temporary, path in zip(staged, paths, strict=True):
+            if temporary.exists():
+                os.replace(temporary, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_output(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(temporary_path)``, then rename it onto ``path`` (:func:`replaced_in_place`).
+
+    For the command lines' ``--out`` files: a symbolic link is refused and any failure is an
+    :class:`ExportError` (one sentence, exit code 2), never a half-written file.
+    """
+    path = Path(path)
+    try:
+        with replaced_in_place(path) as (staged,):
+            write(staged)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | None = None) -> int:
     """Write canonical incidents to ``path`` (format from its suffix); return the row count.
 
     With ``provenance``, the footer goes where the module docstring says (CSV sidecar,
-    GeoJSON member, GeoPackage layer). Raises :class:`ExportError` for an unsupported
-    suffix or a file that cannot be written.
+    GeoJSON member, GeoPackage layer). The file is written beside ``path`` and renamed into
+    place (:func:`replaced_in_place`); a ``path`` (or CSV sidecar) that is a symbolic link is
+    refused. Raises :class:`ExportError` for an unsupported suffix, a symbolic link or a file
+    that cannot be written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -194,21 +249,25 @@ def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | N
         raise ExportError(
             f"cannot export to {path.name!r}: the file name must end in one of {list(EXPORT_DRIVERS)}"
         )
+    targets = [path, provenance_path(path)] if suffix == ".csv" and provenance is not None else [path]
     try:
-        if suffix == ".csv":
-            out = neutralise_formulas(frame)
-            out["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
-            out.to_csv(path, index=False, encoding="utf-8")
-            if provenance is not None:
-                provenance_path(path).write_text(provenance.to_text(), encoding="utf-8")
-        else:
-            if path.exists():
-                path.unlink()  # GPKG would otherwise add to the existing file
-            _to_geodataframe(frame).to_file(path, driver=EXPORT_DRIVERS[suffix], layer=GPKG_LAYER)
-            if provenance is not None and suffix == ".geojson":
-                _add_geojson_provenance(path, provenance)
-            elif provenance is not None:
-                _add_gpkg_provenance(path, provenance)
+        with replaced_in_place(*targets) as staged:
+            _write(frame, staged[0], suffix, provenance)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ExportError(f"cannot write {path}: {exc}") from exc
     return len(frame)
+
+
+def _write(frame: pd.DataFrame, path: Path, suffix: str, provenance: Provenance | None) -> None:
+    if suffix == ".csv":
+        out = neutralise_formulas(frame)
+        out["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
+        out.to_csv(path, index=False, encoding="utf-8")
+        if provenance is not None:
+            provenance_path(path).write_text(provenance.to_text(), encoding="utf-8")
+    else:
+        _to_geodataframe(frame).to_file(path, driver=EXPORT_DRIVERS[suffix], layer=GPKG_LAYER)
+        if provenance is not None and suffix == ".geojson":
+            _add_geojson_provenance(path, provenance)
+        elif provenance is not None:
+            _add_gpkg_provenance(path, provenance)

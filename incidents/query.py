@@ -24,6 +24,7 @@ import pandas as pd
 
 from geodata.corridors import CorridorsLike, corridor_set, within_corridor_km
 from incidents.model import ACTOR_GROUPS, EVENT_TYPES, SOURCE_DATASETS
+from incidents.query_links import bound_query_params
 
 CorridorMask: TypeAlias = Callable[[str, float, pd.DataFrame], npt.NDArray[np.bool_]]
 """``(corridor_id, km, frame) -> bool mask``: the geometry test of the corridor filter."""
@@ -183,10 +184,13 @@ class IncidentFilter:
     ) -> IncidentFilter:
         """Parse a query string leniently: a bad value falls back to its default, never raises.
 
-        Links are pasted by people and edited by hand; a typo must not break the page.
-        ``default_sources`` applies when the query names no known source (the real sources
-        once the store holds real data: ``incidents.sources``).
+        Links are pasted by people and edited by hand; a typo must not break the page. Every
+        value is first bounded by :func:`incidents.query_links.bound_query_params` (dates,
+        numbers, codes); the dashboard shows that function's notices. ``default_sources``
+        applies when the query names no known source (the real sources once the store holds
+        real data: ``incidents.sources``).
         """
+        params = bound_query_params(params).params
 
         def values(key: str) -> list[str]:
             raw = params.get(key)

@@ -23,18 +23,31 @@ costs the parent about a fifth of what pickling into the pipe did, and the child
 without copying. The child acknowledges each file and deletes it; the parent keeps at most
 :data:`MAX_IN_FLIGHT` files unacknowledged (memory stays bounded) and removes the
 directory when the batch ends. Nothing is ever unpickled.
+
+Killed imports leave nothing behind. The child ends as soon as its parent is gone, even in
+the middle of a write or while waiting for the write lock: on Linux the kernel sends it
+SIGKILL (``prctl(PR_SET_PDEATHSIG)``), elsewhere a watcher thread sees ``os.getppid()``
+change; the end of its input does the same between messages. Once the batch is committed
+the child no longer depends on its parent (it only checkpoints). The hand-over directory is
+named ``sahel-batch-<parent pid>-…``: when both processes were killed (``kill -9``), the
+next batch removes the directories whose process is gone (:func:`remove_stale_batch_dirs`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final
@@ -62,6 +75,15 @@ CACHE_KIB: Final = 64 * 1024
 #: Milliseconds the child waits for another writer (as the store's own connections do).
 BUSY_TIMEOUT_MS: Final = 30_000
 
+_SHM: Final = "/dev/shm"
+#: Prefix of the hand-over directories; the parent's pid follows (``sahel-batch-<pid>-…``).
+BATCH_DIR_PREFIX: Final = "sahel-batch-"
+_BATCH_DIR_PID: Final = re.compile(re.escape(BATCH_DIR_PREFIX) + r"(\d+)-")
+#: Seconds between the child's checks that its parent is alive (where the kernel cannot tell it).
+PARENT_POLL_S: Final = 0.5
+#: Linux prctl option: signal this process when its parent ends.
+_PR_SET_PDEATHSIG: Final = 1
+
 #: The child's program (``-c``: running this module with ``-m`` would import it twice).
 _CHILD_COMMAND: Final = "import sys; from incidents.store.sqlite_bulk import main; sys.exit(main())"
 
@@ -88,7 +110,10 @@ class SqliteBulkBatch:
         self.committed = False
         self._in_flight = 0
         self._files = 0
-        self._directory = Path(tempfile.mkdtemp(prefix="sahel-batch-", dir=_shared_memory_dir()))
+        remove_stale_batch_dirs()
+        self._directory = Path(
+            tempfile.mkdtemp(prefix=f"{BATCH_DIR_PREFIX}{os.getpid()}-", dir=_shared_memory_dir())
+        )
         try:
             self._process = _spawn(database)
         except OSError:
@@ -189,7 +214,7 @@ def _shared_memory_dir() -> str | None:
 
     Containers often get a small ``/dev/shm`` (Docker: 64 MB); a full one would fail the import.
     """
-    shm = Path("/dev/shm")
+    shm = Path(_SHM)
     try:
         stats = os.statvfs(shm)
     except OSError:
@@ -199,6 +224,48 @@ def _shared_memory_dir() -> str | None:
     return str(shm) if usable else None
 
 
+def remove_stale_batch_dirs(folders: list[str] | None = None) -> list[Path]:
+    """Remove hand-over directories left by killed imports; return those removed.
+
+    A directory ``sahel-batch-<pid>-…`` (in /dev/shm and the temporary folder, or ``folders``)
+    is stale when no process ``<pid>`` exists; directories of running processes, of other
+    users and without a pid in their name are left alone.
+    """
+    removed: list[Path] = []
+    places = folders if folders is not None else [_SHM, tempfile.gettempdir()]
+    for place in dict.fromkeys(places):
+        try:
+            candidates = list(Path(place).glob(f"{BATCH_DIR_PREFIX}*"))
+        except OSError:
+            continue
+        for directory in candidates:
+            found = _BATCH_DIR_PID.match(directory.name)
+            if found is None or _process_exists(int(found.group(1))):
+                continue
+            try:
+                if directory.is_symlink() or not directory.is_dir() or directory.stat().st_uid != os.getuid():
+                    continue
+            except OSError:
+                continue
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(directory)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return True  # not a name this module writes: leave it alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except OverflowError:
+        return False
+    return True
+
+
 def _spawn(database: Path) -> subprocess.Popen[bytes]:
     package_root = str(Path(__file__).resolve().parents[2])
     env = {
@@ -206,7 +273,7 @@ def _spawn(database: Path) -> subprocess.Popen[bytes]:
         "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
     }
     return subprocess.Popen(
-        [sys.executable, "-c", _CHILD_COMMAND, str(database)],
+        [sys.executable, "-c", _CHILD_COMMAND, str(database), str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=env,
@@ -402,6 +469,8 @@ def child_main(database: str, stdin: IO[bytes], stdout: IO[bytes]) -> int:
                 _reply(stdout, {"op": "written", "rows": writer.rows - before})
             elif message["op"] == "commit":
                 writer.commit(message["fields"], message["details"], message["at"])
+                # Committed: the checkpoint may outlive the parent (it does not wait for it).
+                _release_from_parent()
                 _reply(stdout, {"op": "committed", "rows": writer.rows})
                 writer.checkpoint()
                 return 0
@@ -418,8 +487,43 @@ def child_main(database: str, stdin: IO[bytes], stdout: IO[bytes]) -> int:
             shutil.rmtree(directory, ignore_errors=True)
 
 
+_parent_watch = threading.Event()  # set: the child no longer ends with its parent
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """End this process as soon as ``parent_pid`` (the importer) is gone, whatever it is doing.
+
+    Linux: the kernel sends SIGKILL when the parent ends (the uncommitted transaction is
+    discarded by SQLite, the directory removed by the next batch). Everywhere: a daemon
+    thread compares ``os.getppid()`` with the parent (a re-parented child sees another pid).
+    """
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if libc_name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+    def watch() -> None:
+        while not _parent_watch.is_set():
+            if os.getppid() != parent_pid:
+                os._exit(1)  # no rollback needed: SQLite discards an unfinished transaction
+            time.sleep(PARENT_POLL_S)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _release_from_parent() -> None:
+    """After the commit: the child may finish (checkpoint) even if the parent has gone."""
+    _parent_watch.set()
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if libc_name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, 0, 0, 0, 0)
+
+
 def main() -> int:
-    """The child process: ``python -c`` runs this with the database path as its argument."""
+    """The child process: ``python -c`` runs this with the database path and the parent's pid."""
+    if len(sys.argv) > 2:
+        _end_with_parent(int(sys.argv[2]))
     # The protocol gets its own copy of stdout; anything a library prints goes to stderr.
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
