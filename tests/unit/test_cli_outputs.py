@@ -80,7 +80,13 @@ def test_export_replaces_the_file_instead_of_writing_into_it(demo_url: str, tmp_
     assert main(["export", "--out", str(out)]) == 0
     assert twin.read_text() == PRECIOUS
     assert "event_date" in out.read_text().splitlines()[0]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["incidents.csv", "s.db", "twin.txt"]
+    # No temporary folder left behind; the provenance sidecar sits beside the CSV.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "incidents.csv",
+        "incidents.provenance.txt",
+        "s.db",
+        "twin.txt",
+    ]
 
 
 @pytest.mark.parametrize(
