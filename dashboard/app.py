@@ -24,7 +24,7 @@ enforce_settings()
 from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
 from dashboard.auth import current_user, gate_navigation, signin_only  # noqa: E402
 from dashboard.components import data_dates_header  # noqa: E402
-from dashboard.views import apply_view_link  # noqa: E402
+from dashboard.views import apply_view_link, show_link_problem  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
 
 # The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.
@@ -73,6 +73,7 @@ page = st.navigation(allowed, position="hidden" if signing_in else "sidebar")
 # A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn;
 # only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
 apply_view_link(allowed)
+show_link_problem()  # on whichever page the link opened
 if not signing_in:  # every page but sign-in says how old the data are
     data_dates_header()
 page.run()

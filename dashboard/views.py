@@ -259,7 +259,8 @@ def show_link_problem() -> None:
     """Say once that a ``?view=`` link named no saved view."""
     problem = st.session_state.pop(KEY_MISSING, None)
     if problem:
-        st.warning(f"The link could not be opened: {problem}.", icon="⚠️")
+        # The name comes from the address bar: shown literally, never as a link or markup.
+        st.warning(filters.markdown_text(f"The link could not be opened: {problem}."), icon="⚠️")
 
 
 # ---- the Map page's save control ----------------------------------------------------------

@@ -345,7 +345,6 @@ present = st.toggle(
 )
 if present:
     st.html(PRESENTATION_CSS)
-views.show_link_problem()
 
 try:
     all_views = _views()

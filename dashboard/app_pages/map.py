@@ -291,7 +291,6 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
 
 
 st.title("Incident map")
-views.show_link_problem()
 
 try:
     data = load_page_data()

@@ -74,3 +74,15 @@ def test_after_sign_in_a_held_link_to_a_missing_view_warns(auth_required: str) -
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
     assert views.KEY_APPLIED not in at.session_state
+
+
+def test_a_crafted_view_name_is_shown_as_text_not_markup(auth_required: str) -> None:
+    _seed(auth_required)
+    at = _open_link("[x](javascript:alert(1))")
+    at.text_input(key="signin_name").set_value("adam")
+    at.text_input(key="signin_password").set_value(PASSWORD)
+    at.button(key="signin_submit").click().run()
+    assert_clean(at)
+    (warning,) = [text for text in texts(at.warning) if "could not be opened" in text]
+    # Every markdown character of the name is escaped: no link, no emphasis.
+    assert "\\[x\\]\\(javascript\\:alert\\(1\\)\\)" in warning
