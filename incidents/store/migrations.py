@@ -3,6 +3,12 @@
 A store records every applied version in ``schema_version``; opening a store applies
 the missing ones in order, so upgrading the product never drops data. Append new
 migrations at the end; never edit one that has shipped.
+
+Each migration carries its own DDL (its own ``Table`` definitions or literal SQL) and never
+reads :mod:`incidents.store.schema`, which describes only the latest version: editing a
+table there cannot change what an old migration does. tests/unit/test_store_migrations.py
+checks that every past version upgrades to a new store's schema, matches the schema
+recorded when it shipped, and that schema.py describes the latest one.
 """
 
 from __future__ import annotations
@@ -34,7 +40,6 @@ from sqlalchemy import (
 from geodata.corridors import load_corridor_segments
 from incidents.developments import load_key_developments
 from incidents.errors import StoreError
-from incidents.store import schema
 from incidents.store.migration_v5 import compact_incident_rows
 
 
@@ -118,19 +123,126 @@ V1_INCIDENTS = Table(
 )
 
 
+#: ``schema_version``, as every version has had it (made before migration 1 when missing).
+_VERSIONS = MetaData()
+_SCHEMA_VERSION = Table(
+    "schema_version",
+    _VERSIONS,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+# ---- versions 2-4, frozen: the tables as migrations 2-4 created them ----------------------
+
+_V2 = MetaData()
+# Only here so the foreign key of ``sites`` resolves; migration 1 made it, migration 2 never does.
+Table("batches", _V2, Column("batch_id", String(64), primary_key=True))
+_V2_KEY_DEVELOPMENTS = Table(
+    "key_developments",
+    _V2,
+    Column("development_id", Integer, primary_key=True, autoincrement=True),
+    Column("date", Date, nullable=False),
+    Column("date_precision", String(8), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+_V2_CORRIDOR_VERSIONS = Table(
+    "corridor_versions",
+    _V2,
+    Column("version_id", Integer, primary_key=True, autoincrement=True),
+    Column("corridor_id", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("armed_groups", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("source_refs", Text, nullable=False),
+    Column("confidence", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("segments_geojson", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ux_corridor_versions", "corridor_id", "version", unique=True),
+)
+_V2_SITES = Table(
+    "sites",
+    _V2,
+    Column("site_id", String(200), primary_key=True),
+    Column("batch_id", String(64), ForeignKey("batches.batch_id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("site_type", Text, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("geometry_wkt", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sites_batch", "batch_id"),
+)
+
+_V3 = MetaData()
+_V3_SAVED_VIEWS = Table(
+    "saved_views",
+    _V3,
+    Column("view_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("position", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("center_lat", Float),
+    Column("center_lon", Float),
+    Column("zoom", Integer),
+    Column("layers", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+_V4 = MetaData()
+_V4_USERS = Table(
+    "users",
+    _V4,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+_V4_SIGNIN_ATTEMPTS = Table(
+    "signin_attempts",
+    _V4,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("client_key", String(128), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_signin_attempts_user_at", "user_name", "at"),
+    Index("ix_signin_attempts_client_at", "client_key", "at"),
+)
+
+
 def _initial(conn: Connection) -> None:
     _V1.create_all(conn)
     conn.execute(_V1_STORE_META.insert().values(key="data_version", value=0))
 
 
 def _reference_tables(conn: Connection) -> None:
-    """Key developments, corridor versions and sites, seeded from the shipped reference data."""
-    schema.metadata.create_all(conn, tables=[schema.key_developments, schema.corridor_versions, schema.sites])
+    """Key developments, corridor versions and sites, seeded from the shipped reference data.
+
+    Frozen DDL (the tables above); the seeded rows come from the reference files this program ships.
+    """
+    _V2.create_all(conn, tables=[_V2_KEY_DEVELOPMENTS, _V2_CORRIDOR_VERSIONS, _V2_SITES])
     now = datetime.now(UTC)
     developments = load_key_developments()
     if len(developments):
         conn.execute(
-            schema.key_developments.insert(),
+            _V2_KEY_DEVELOPMENTS.insert(),
             [
                 {
                     "date": row.date.date(),
@@ -166,7 +278,7 @@ def _reference_tables(conn: Connection) -> None:
             }
         )
     if rows:
-        conn.execute(schema.corridor_versions.insert(), rows)
+        conn.execute(_V2_CORRIDOR_VERSIONS.insert(), rows)
 
 
 #: Secondary indexes of ``incident_rows`` made by migration 5 and dropped by migration 6.
@@ -284,11 +396,11 @@ def _add_reported_type_and_uncertainty(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
-    Migration(3, "saved views", lambda conn: schema.metadata.create_all(conn, tables=[schema.saved_views])),
+    Migration(3, "saved views", lambda conn: _V3.create_all(conn, tables=[_V3_SAVED_VIEWS])),
     Migration(
         4,
         "accounts and sign-in attempts",
-        lambda conn: schema.metadata.create_all(conn, tables=[schema.users, schema.signin_attempts]),
+        lambda conn: _V4.create_all(conn, tables=[_V4_USERS, _V4_SIGNIN_ATTEMPTS]),
     ),
     Migration(5, "compact incident rows: label dictionary, batch keys, day numbers", compact_incident_rows),
     Migration(6, "incident rows without secondary indexes", _drop_incident_row_indexes),
@@ -306,7 +418,7 @@ def current_version(conn: Connection) -> int:
     """Highest applied schema version (0 for a new, empty database)."""
     if not inspect(conn).has_table("schema_version"):
         return 0
-    versions = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+    versions = conn.execute(select(_SCHEMA_VERSION.c.version)).scalars().all()
     return max(versions, default=0)
 
 
@@ -320,7 +432,7 @@ def migrate(conn: Connection, on_upgrade: Callable[[int, int], None] | None = No
         # Held until this transaction ends: a second replica opening the store at the same
         # moment waits here, then finds it up to date (instead of migrating it twice).
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
-    schema.metadata.create_all(conn, tables=[schema.schema_version])
+    _VERSIONS.create_all(conn, tables=[_SCHEMA_VERSION])
     version = current_version(conn)
     if version > LATEST_VERSION:
         raise StoreError(
@@ -334,7 +446,7 @@ def migrate(conn: Connection, on_upgrade: Callable[[int, int], None] | None = No
             continue
         migration.apply(conn)
         conn.execute(
-            schema.schema_version.insert().values(
+            _SCHEMA_VERSION.insert().values(
                 version=migration.version,
                 applied_at=datetime.now(UTC),
                 description=migration.description,

@@ -59,6 +59,7 @@ batches = Table(
     # Schema version 5: the small key incident rows carry instead of batch_id + imported_at.
     # Unique; NULL only for non-incident batches on SQLite (sites).
     Column("batch_key", Integer),
+    Index("ux_batches_batch_key", "batch_key", unique=True),
 )
 
 #: The columns of ``batches`` that :meth:`IncidentStore.list_batches` shows (not the key).
