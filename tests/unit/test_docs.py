@@ -2,23 +2,29 @@
 
 Two guards. No tracked file points readers at a design document they do not have (the
 brief the project started from lives outside the repository). And every reason code,
-every key of the import report and every ``SAHEL_`` environment variable the code reads
-is named in docs/architecture.md, so the document cannot silently fall behind.
+every key of the import report, every ``SAHEL_`` environment variable the code reads, every
+command and option of the two command lines and every schema version is named in
+docs/architecture.md, so the document cannot silently fall behind.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from dashboard.cli import build_parser as dashboard_parser
 from incidents.cli import _write_failure_report
+from incidents.cli import build_parser as incidents_parser
 from incidents.ingest.report import ISSUE_COLUMNS, ImportReport
 from incidents.ingest.staged import REASON_CODES, ImportIssue
+from incidents.store.migrations import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = "docs/architecture.md"
@@ -123,3 +129,41 @@ def test_architecture_describes_every_environment_variable() -> None:
     text = architecture_text()
     missing = {variable: sorted(files) for variable, files in found.items() if f"`{variable}`" not in text}
     assert missing == {}
+
+
+def code_words() -> set[str]:
+    """Every word and option (``--since``) inside the document's ``code`` spans."""
+    spans = re.findall(r"`([^`\n]+)`", architecture_text())
+    return {word for span in spans for word in re.findall(r"--?[\w-]+|[\w-]+", span)}
+
+
+def commands_and_options(parser: argparse.ArgumentParser, prefix: str) -> dict[str, str]:
+    """Every subcommand and long option of ``parser``, at any depth -> where it is (for messages)."""
+    found: dict[str, str] = {}
+    for action in parser._actions:
+        found |= {option: prefix for option in action.option_strings if option.startswith("--")}
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[name] = f"{prefix} {name}"
+                found |= commands_and_options(sub, f"{prefix} {name}")
+    found.pop("--help", None)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("program", "build"),
+    [("python -m incidents", incidents_parser), ("python -m dashboard", dashboard_parser)],
+)
+def test_architecture_describes_every_command_and_option(
+    program: str, build: Callable[[], argparse.ArgumentParser]
+) -> None:
+    found = commands_and_options(build(), program)
+    assert len(found) > 3  # the parser really was walked
+    words = code_words()
+    assert {name: where for name, where in found.items() if name not in words} == {}
+
+
+def test_architecture_describes_every_schema_version() -> None:
+    section = architecture_text().split("## Store: schema and migrations", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE)
+    assert [int(row) for row in rows] == [migration.version for migration in MIGRATIONS]
