@@ -1,7 +1,8 @@
 """Offline map assets: Leaflet and its plugins served by the app itself, never by a CDN.
 
 folium points every map at public CDNs; in a field office with no internet the map iframe
-then stays blank (DESIGN.md §8). This module copies the same libraries from installed
+then stays blank (docs/architecture.md, 'Maps: offline and fast'). This module copies the same
+libraries from installed
 Python packages (``xstatic-*`` and folium's own templates) into ``dashboard/static/vendor/``,
 which Streamlit serves at ``/app/static/vendor/`` when ``server.enableStaticServing`` is on,
 and says which local URL replaces which folium resource name.

@@ -1,4 +1,4 @@
-"""All Streamlit caching of the dashboard, in one place (DESIGN.md §2).
+"""All Streamlit caching of the dashboard, in one place (docs/architecture.md, 'Caching').
 
 Cached functions take only hashable arguments (URLs, dates, tuples of ISO3 codes, the
 store's ``data_version`` counter) and read no globals or environment, so a cache entry

@@ -1,6 +1,6 @@
 """Small reusable UI pieces: demo banner, empty state, data dates, attribution footer, domain errors.
 
-Kept together so every page says the same thing the same way (DESIGN.md §5: the UI says
+Kept together so every page says the same thing the same way (docs/architecture.md, 'Demo data': the UI says
 demo rows are synthetic on every view that shows them).
 """
 

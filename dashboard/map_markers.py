@@ -1,6 +1,7 @@
 """Incident markers for the point mode of the map: compact rows built into markers in the browser.
 
-One folium marker per incident costs ~1 KB and ~1 ms (DESIGN.md §8), so rows go to a single
+One folium marker per incident costs ~1 KB and ~1 ms (docs/architecture.md,
+'Maps: offline and fast'), so rows go to a single
 ``FastMarkerCluster`` whose callback builds each marker, and popups are built only when
 opened. Every string is HTML-escaped here, in Python.
 """

@@ -1,10 +1,10 @@
 """Map builders: folium maps of boundaries, corridors and incidents, with no Streamlit calls.
 
 Pure functions from frames to :class:`folium.Map`, so they are tested by inspecting the
-rendered HTML (DESIGN.md §6). Three rules shape them:
+rendered HTML (docs/architecture.md, 'Testing'). Three rules shape them:
 
 * offline first: every script and stylesheet comes from ``asset_base`` (served by the app);
-  the default basemap has no tiles at all (DESIGN.md §8);
+  the default basemap has no tiles at all (docs/architecture.md, 'Maps: offline and fast');
 * fast with 20k+ incidents: one ``FastMarkerCluster`` fed a compact array, markers built in
   the browser, popups built only when opened (one folium marker per incident costs ~1 KB
   and ~1 ms each);
@@ -90,7 +90,8 @@ BASEMAPS: Final[dict[str, str]] = {
     "OpenStreetMap": "OpenStreetMap (needs internet)",
 }
 OSM_TILES_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-# Without tiles Leaflet has no maxZoom and marker clustering throws (DESIGN.md §8).
+# Without tiles Leaflet has no maxZoom and marker clustering throws
+# (docs/architecture.md, 'Maps: offline and fast').
 MAX_ZOOM: Final = 14
 MIN_ZOOM: Final = 3
 #: Centre of Mali's bounding box: the view when there is nothing to fit.
@@ -387,7 +388,8 @@ def _bounds(
 
 # ---- public builder ---------------------------------------------------------------------------
 
-#: Above this many incidents the point layer is replaced by hexagons (DESIGN.md §8 costs).
+#: Above this many incidents the point layer is replaced by hexagons
+#: (docs/architecture.md, 'Maps: offline and fast').
 #: 10,000 markers with heat and choropleth are ~1.9 MB of page (20,000: ~2.7 MB); callers may
 #: pass ``max_points``.
 MAX_POINTS: Final = 10_000

@@ -1,6 +1,7 @@
 """Administrative boundaries: countries, admin-1 regions, admin-2 units.
 
-One layer per level is used for every lookup (DESIGN.md §5): Natural Earth admin-0/1
+One layer per level is used for every lookup (docs/architecture.md, 'Data sources and credits'):
+Natural Earth admin-0/1
 and the mixed WOF/OCHA/NE admin-2 layer shipped in ``geodata/data``. Loaders are
 cached; they return copies so a caller cannot corrupt the cache.
 """

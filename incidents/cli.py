@@ -1,4 +1,4 @@
-"""Command line: ``python -m incidents import|batches|undo|export|demo`` (DESIGN.md §4).
+"""Command line: ``python -m incidents COMMAND`` (docs/architecture.md, 'Command line').
 
 Results go to stdout. Domain errors go to stderr as one sentence with exit code 2,
 through the single handler in :func:`main`; never a traceback.

@@ -1,6 +1,7 @@
 """Attach country/admin-1/admin-2 to incidents from their coordinates.
 
-The spatial assignment is the authority (DESIGN.md §3); whatever a source file says
+The spatial assignment is the authority (docs/architecture.md, 'Canonical incident'); whatever a
+source file says
 about country or region is kept in the ``reported_*`` columns for comparison.
 """
 

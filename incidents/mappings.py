@@ -1,4 +1,4 @@
-"""Source vocabularies mapped onto the canonical incident (DESIGN.md §3).
+"""Source vocabularies mapped onto the canonical incident (docs/architecture.md, 'Canonical incident').
 
 ACLED and UCDP code the same world differently; these tables and functions are the
 one place where that translation lives, so readers, demo data and tests agree.
@@ -199,7 +199,10 @@ _COMPILED: Final = tuple((re.compile(pattern), group) for pattern, group in _ACT
 
 
 def normalise_actor_group(actor: str | None) -> str:
-    """Map a reported actor name onto the canonical actor family (DESIGN.md §3)."""
+    """Map a reported actor name onto the canonical actor family.
+
+    See docs/architecture.md, 'Canonical incident'.
+    """
     if actor is None or (isinstance(actor, float) and np.isnan(actor)):
         return "unidentified"
     folded = _fold(str(actor))

@@ -1,6 +1,7 @@
 """The canonical incident: the one definition used by readers, store, analytics, UI and exports.
 
-See DESIGN.md §3. Every frame of incidents that crosses a module boundary has exactly
+See docs/architecture.md, 'Canonical incident'. Every frame of incidents that crosses a module
+boundary has exactly
 :data:`INCIDENT_COLUMNS`, in that order, with those dtypes; :func:`conform_incidents`
 is the single place that enforces it.
 """
@@ -114,7 +115,10 @@ ALLOWED_VALUES: Final[Mapping[str, tuple[object, ...]]] = {
 
 
 def make_incident_id(source_dataset: pd.Series, source_event_id: pd.Series) -> pd.Series:
-    """Stable internal id ``"{source_dataset}:{source_event_id}"`` (DESIGN.md §3)."""
+    """Stable internal id ``"{source_dataset}:{source_event_id}"``.
+
+    See docs/architecture.md, 'Canonical incident'.
+    """
     return source_dataset.astype(STRING) + ":" + source_event_id.astype(STRING)
 
 

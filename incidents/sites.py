@@ -1,4 +1,4 @@
-"""Reading and validating an organisation's sites and routes (site exposure, DESIGN.md §1).
+"""Reading and validating an organisation's sites and routes (site exposure: docs/architecture.md).
 
 Analysts bring three kinds of file:
 

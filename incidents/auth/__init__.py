@@ -9,7 +9,7 @@ courtesy). Wiring a domain function is one line::
         require(by, Permission.EDIT_REFERENCE)
         ...
 
-Streamlit is never imported here (DESIGN.md §2); the dashboard's session handling
+Streamlit is never imported here (docs/architecture.md, 'Layers'); the dashboard's session handling
 lives in ``dashboard/auth.py``.
 """
 

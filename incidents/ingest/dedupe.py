@@ -3,10 +3,11 @@
 Decisions:
 
 * ``duplicate_in_file`` and ``duplicate_in_store`` are **warnings** and the rows are
-  *skipped*: they are counted in ``rows_duplicate``, never in ``rows_rejected`` (DESIGN.md §4
-  counts them separately), so re-importing a file reports every row as a duplicate and
-  changes nothing. An id already stored is ``duplicate_in_store`` at every occurrence; among
-  the rest, the first occurrence in the file is kept and later ones are ``duplicate_in_file``.
+  *skipped*: they are counted in ``rows_duplicate``, never in ``rows_rejected`` (the import
+  report counts them separately: docs/architecture.md, 'Import report'), so re-importing a file
+  reports every row as a duplicate and changes nothing. An id already stored is
+  ``duplicate_in_store`` at every occurrence; among the rest, the first occurrence in the
+  file is kept and later ones are ``duplicate_in_file``.
 * ``possible_duplicate`` is a **warning** and the row is *kept*: same event type, within
   :data:`POSSIBLE_DUPLICATE_DAYS` day(s) and :data:`POSSIBLE_DUPLICATE_KM` km of a stored
   incident from another source data set (ACLED and UCDP often code the same attack).

@@ -1,4 +1,4 @@
-"""The import report (DESIGN.md §4, contract): what was read, kept, rejected and why.
+"""The import report (contract: docs/architecture.md, 'Import report'): what was read, kept, rejected and why.
 
 Written by ``python -m incidents import --report FILE.json`` and shown in the Import page.
 Keys beyond the contract (``dry_run``, ``warnings``, ``rows_outside_coverage``,

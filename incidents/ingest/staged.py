@@ -4,7 +4,8 @@
   of each record in the source file (for the import report) and how the file was decoded.
 * :class:`StagedTable` — a format adapter's output: canonical column names, values that
   still need parsing kept as text, vocabularies already mapped where the format defines them.
-* :class:`ImportIssue` — one problem with one cell, with a reason code from DESIGN.md §4.
+* :class:`ImportIssue` — one problem with one cell, with a reason code
+  (docs/architecture.md, 'Reason codes').
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 Severity = Literal["error", "warning"]
 
-#: Reason codes of the import report (DESIGN.md §4, contract) plus the file-level ones.
+#: Reason codes of the import report plus the file-level ones (docs/architecture.md, 'Reason codes').
 REASON_CODES: Final = (
     "missing_required",
     "bad_date",
@@ -114,7 +115,7 @@ class StagedTable:
 
 @dataclass(frozen=True)
 class ImportIssue:
-    """One row of the import report's ``issues`` list (DESIGN.md §4)."""
+    """One row of the import report's ``issues`` list (docs/architecture.md, 'Import report')."""
 
     line: int | None
     column: str | None

@@ -1,6 +1,6 @@
 """Validate a staged table: parse every cell, check every row, collect every issue.
 
-Validation never stops at the first problem (the pandera model, DESIGN.md §7): the
+Validation never stops at the first problem (docs/architecture.md, 'Import pipeline'): the
 analyst fixing a file wants all of its problems in one report, each at its physical
 line and under the column name of *their* file. Rows with an error are rejected;
 rows with only warnings are accepted. Every check is vectorised over rows; only place

@@ -1,4 +1,4 @@
-"""Readers: turn a source's own table into canonical incidents (DESIGN.md §3).
+"""Readers: turn a source's own table into canonical incidents (docs/architecture.md, 'Canonical incident').
 
 One module per source format. Each offers ``read_<format>(path)`` (file -> canonical
 frame, file-level problems raised as :class:`~incidents.errors.FileLevelError`) and

@@ -101,7 +101,7 @@ _INDEXES: Final = (
     "CREATE INDEX ix_incident_rows_country_day ON incident_rows (country_iso3, event_day)",
     "CREATE INDEX ix_incident_rows_batch ON incident_rows (batch_key)",
 )
-#: The columns of the view ``incidents``, in the canonical order (DESIGN.md §3).
+#: The columns of the view ``incidents``, in the canonical order (docs/architecture.md, 'Canonical incident').
 _VIEW_COLUMNS: Final = (
     "incident_id",
     "source_dataset",

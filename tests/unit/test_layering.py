@@ -1,4 +1,4 @@
-"""DESIGN.md §2: the domain packages never import streamlit, even indirectly."""
+"""docs/architecture.md, 'Layers': the domain packages never import streamlit, even indirectly."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Map builders tested without a browser, by inspecting the rendered HTML (DESIGN.md §6).
+"""Map builders tested without a browser, by inspecting the rendered HTML (docs/architecture.md, 'Testing').
 
 Tiny hand-built geometries keep these fast; the browser test (tests/e2e) proves the same
 map really draws offline.
