@@ -158,7 +158,8 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
 
 #: A corridor's buffer, km each side of its line: where an incident counts as "on" the route.
 CORRIDOR_KM: Final = 25.0
-#: Most incidents a map draws as (clustered) points; above it, hexagons keep the page near 2 MB.
+#: Most incidents a map draws as (clustered) points, hexagons above: with heat and choropleth,
+#: 10,000 markers are ~1.9 MB of page, 20,000 ~2.7 MB (docs/performance.md).
 MAP_MAX_POINTS: Final = 10_000
 #: The briefing map's own point limit: the Map page's was lowered to 10,000 for speed, the briefing kept this.
 BRIEFING_MAX_POINTS: Final = 20_000
