@@ -30,7 +30,7 @@ import pandas as pd
 
 from bench.common import peak_rss_mb
 
-POINT_LIMIT = 10_000  # dashboard.maps.MAX_POINTS, as the Map page uses
+POINT_LIMIT = 10_000  # incidents.settings.MAP_MAX_POINTS, as the Map page uses
 
 FILTERS: list[dict[str, Any]] = [
     {"countries": ("MLI", "BFA", "NER"), "preset": "last_365"},

@@ -5,18 +5,11 @@ Sets up the page, makes the offline map assets available, and declares the pages
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+# `dashboard`, `geodata` and `incidents` are imported as an installed package (requirements.txt
+# ends with `-e .`), not through a sys.path edit: `streamlit run` only adds dashboard/ to it.
+import streamlit as st
 
-# `streamlit run dashboard/app.py` puts dashboard/ on sys.path, not the repository root, so
-# `import geodata`, `import incidents` and `import dashboard.x` would fail without this.
-_REPO_ROOT = str(Path(__file__).resolve().parents[1])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-import streamlit as st  # noqa: E402
-
-from dashboard.safe_settings import enforce_settings  # noqa: E402
+from dashboard.safe_settings import enforce_settings
 
 # First, before anything can fail: no traceback reaches the browser, whatever the working directory.
 enforce_settings()

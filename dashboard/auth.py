@@ -15,7 +15,6 @@ verified e-mail address (:func:`incidents.auth.sessions.account_for_identity`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Final
 from urllib.parse import urlencode
@@ -39,14 +38,15 @@ from incidents.auth.sessions import (
 )
 from incidents.auth.sessions import sign_out as end_account_sessions
 from incidents.errors import IncidentsError
+from incidents.settings import CLIENT_IP_HEADER_ENV, client_ip_header
 
 SESSION_KEY: Final = "auth_user"
 GENERATION_KEY: Final = "auth_generation"  # the account's session generation at sign-in
 SSO_KEY: Final = "auth_sso"  # set when the session came from the identity provider
 LOCAL_BADGE: Final = "Local mode — no sign-in"
-#: Behind a reverse proxy every client has the proxy's address; name the header the proxy
-#: sets (e.g. ``X-Real-IP``) here so the per-client sign-in limit sees real clients.
-CLIENT_HEADER_ENV: Final = "SAHEL_CLIENT_IP_HEADER"
+#: ``SAHEL_CLIENT_IP_HEADER`` (declared in incidents.settings): behind a reverse proxy, the header
+#: the proxy sets (e.g. ``X-Real-IP``), so the per-client sign-in limit sees real clients.
+CLIENT_HEADER_ENV: Final = CLIENT_IP_HEADER_ENV
 
 Pages = Mapping[str, Sequence[StreamlitPage]] | Sequence[StreamlitPage]
 
@@ -54,7 +54,7 @@ Pages = Mapping[str, Sequence[StreamlitPage]] | Sequence[StreamlitPage]
 def current_mode() -> AuthMode:
     """``"local"`` or ``"required"`` for this server and store (see :func:`incidents.auth.mode.auth_mode`)."""
     address = st.get_option("server.address")
-    return auth_mode(address, os.environ, has_accounts=user_count(get_store()) > 0)
+    return auth_mode(address, None, has_accounts=user_count(get_store()) > 0)
 
 
 def current_user() -> User | None:
@@ -129,7 +129,7 @@ def may(user: User | None, permission: Permission, what: str) -> bool:
 
 def client_key() -> str:
     """The client's address for per-client rate limiting ("" when unknown)."""
-    header = os.environ.get(CLIENT_HEADER_ENV, "").strip()
+    header = client_ip_header()
     if header:
         return str(st.context.headers.get(header, "")).split(",")[0].strip()
     return str(st.context.ip_address or "")

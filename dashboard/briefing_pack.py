@@ -53,6 +53,7 @@ from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.query import IncidentFilter
+from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import date_span, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
@@ -65,7 +66,6 @@ MAX_DEVELOPMENTS: Final = 40
 FONT_NAME: Final = "DejaVuSans"
 FONT_BOLD: Final = "DejaVuSans-Bold"
 _MAP_PAD_DEG: Final = 0.5
-_SIMPLIFY_DEG: Final = 0.01
 
 
 @dataclass(frozen=True)
@@ -164,12 +164,12 @@ def render_map_png(
     ax.set_facecolor(SEA_BACKGROUND)
     west, south, east, north = _extent(incidents, boundaries if countries is None else countries)
     if len(boundaries):
-        shapes = boundaries.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+        shapes = boundaries.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
         gpd.GeoSeries(shapes, crs=boundaries.crs).plot(
             ax=ax, facecolor=LAND_FILL, edgecolor="#9a9a9a", linewidth=0.5, zorder=1
         )
     if countries is not None and len(countries):
-        shapes = countries.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+        shapes = countries.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
         gpd.GeoSeries(shapes, crs=countries.crs).plot(
             ax=ax, facecolor="none", edgecolor="#444444", linewidth=1.2, zorder=2
         )

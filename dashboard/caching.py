@@ -19,14 +19,10 @@ import streamlit as st
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
+from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
 from incidents.store.developments import list_developments
-
-#: Boundary simplification for display only (degrees, ~1 km): the shipped polygons are
-#: ~2 MB of GeoJSON; simplified they draw faster and keep the page small. Spatial joins
-#: use the full geometry in geodata/, never these.
-DISPLAY_SIMPLIFY_DEG = 0.01
 
 
 def current_db_url() -> str:

@@ -68,6 +68,7 @@ from dashboard.map_markers import (
 )
 from incidents.credits import SourceCredit
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
+from incidents.settings import DISPLAY_SIMPLIFY_DEG, MAP_MAX_POINTS
 
 __all__ = [
     "APPROXIMATE_PRECISIONS",
@@ -193,12 +194,6 @@ def _new_map(basemap: str) -> folium.Map:
         ).add_to(m)
     _MapStyle(_css(offline=basemap == "none")).add_to(m)
     return m
-
-
-#: Boundary simplification for display only (degrees, ~1 km): the shipped polygons are
-#: ~2 MB of GeoJSON; simplified they draw faster and keep the page small. Spatial joins
-#: use the full geometry in geodata/, never these.
-DISPLAY_SIMPLIFY_DEG: Final = 0.01
 
 
 def simplified_for_display(
@@ -388,11 +383,6 @@ def _bounds(
 
 # ---- public builder ---------------------------------------------------------------------------
 
-#: Above this many incidents the point layer is replaced by hexagons
-#: (docs/architecture.md, 'Maps: offline and fast').
-#: 10,000 markers with heat and choropleth are ~1.9 MB of page (20,000: ~2.7 MB); callers may
-#: pass ``max_points``.
-MAX_POINTS: Final = 10_000
 HEX_SIZE_KM: Final = 25.0
 HEAT_MODES: Final = (None, "count", "fatalities")
 
@@ -434,7 +424,7 @@ def build_incident_map_with_info(
     heat: str | None = None,
     hexagons: bool = False,
     hex_size_km: float = HEX_SIZE_KM,
-    max_points: int = MAX_POINTS,
+    max_points: int = MAP_MAX_POINTS,
     uncertainty: bool = True,
     choropleth: pd.DataFrame | None = None,
     choropleth_level: str = "admin1",

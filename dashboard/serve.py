@@ -8,16 +8,8 @@ serves it; every browser session then runs ``app.py`` as usual. See docs/deploy.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from streamlit.starlette import App
 
-# As in app.py: `streamlit run dashboard/serve.py` puts dashboard/ on sys.path, not the root.
-_REPO_ROOT = str(Path(__file__).resolve().parents[1])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-from streamlit.starlette import App  # noqa: E402
-
-from dashboard.session_routes import routes  # noqa: E402
+from dashboard.session_routes import routes
 
 app = App("app.py", routes=routes())

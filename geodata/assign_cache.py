@@ -32,7 +32,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -46,10 +46,6 @@ logger = logging.getLogger(__name__)
 
 #: Layout of the cache files; bump it whenever the arrays stored (or their meaning) change.
 CACHE_FORMAT: Final = 1
-#: Environment variable naming the cache directory (overrides the XDG default).
-CACHE_DIR_ENV: Final = "SAHEL_CACHE_DIR"
-#: Directory name under ``$XDG_CACHE_HOME`` (or ``~/.cache``).
-CACHE_APP_NAME: Final = "sahel-dashboard"
 #: Cache files kept per layer (newest first), so a few versions side by side do not keep
 #: evicting each other while old ones do not pile up.
 KEEP_PER_LAYER: Final = 4
@@ -88,22 +84,19 @@ class LayerLookup:
     ky0: float
 
 
+#: Where the cache lives, asked at each use; ``None`` (or a hook answering ``None``): no disk cache.
+#: geodata reads no environment variable and must not import ``incidents``, so
+#: ``incidents/__init__.py`` sets this to :func:`incidents.settings.cache_dir`
+#: (``$SAHEL_CACHE_DIR``, else the user's cache folder).
+cache_dir_setting: Callable[[], Path | None] | None = None
+
+
 def cache_dir() -> Path | None:
-    """Where cache files live: ``$SAHEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/sahel-dashboard``,
-    else ``~/.cache/sahel-dashboard``; ``None`` when there is no home directory to use.
+    """Where cache files live (see :data:`cache_dir_setting`); ``None`` when there is none.
 
     The directory need not exist (it is created on first write) and is safe to delete.
     """
-    explicit = os.environ.get(CACHE_DIR_ENV, "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    if xdg and Path(xdg).is_absolute():  # the XDG spec says to ignore a relative value
-        return Path(xdg) / CACHE_APP_NAME
-    try:
-        return Path.home() / ".cache" / CACHE_APP_NAME
-    except RuntimeError:  # no HOME and no passwd entry
-        return None
+    return cache_dir_setting() if cache_dir_setting is not None else None
 
 
 def cache_key(geometries: npt.NDArray[np.object_], fingerprint: Mapping[str, object]) -> str:

@@ -20,7 +20,8 @@ from incidents.cli_args import (
 )
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
+from incidents.risk.units import RISK_LEVELS_OF_UNITS
+from incidents.settings import CORRIDOR_KM
 from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
@@ -101,9 +102,9 @@ def register(commands: Any) -> None:
     pivot.add_argument(
         "--corridor-km",
         type=positive_km,
-        default=DEFAULT_CORRIDOR_KM,
+        default=CORRIDOR_KM,
         metavar="KM",
-        help=f"corridor half-width for --level corridor (default {DEFAULT_CORRIDOR_KM:g})",
+        help=f"corridor half-width for --level corridor (default {CORRIDOR_KM:g})",
     )
     pivot.add_argument(
         "--country",

@@ -13,7 +13,8 @@ from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, RISK_LEVELS_OF_UNITS
+from incidents.risk.units import RISK_LEVELS_OF_UNITS
+from incidents.settings import CORRIDOR_KM
 from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
@@ -82,7 +83,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     risk.add_argument(
         "--corridor-km",
         type=float,
-        default=DEFAULT_CORRIDOR_KM,
+        default=CORRIDOR_KM,
         metavar="KM",
         help="corridor half-width (default 25)",
     )

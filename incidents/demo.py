@@ -45,7 +45,6 @@ Assumptions: a stylised picture drawn from public reporting, not fitted to any d
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -63,9 +62,8 @@ from incidents.geolocate import attach_admin_units
 from incidents.mappings import derive_actor_group
 from incidents.model import conform_incidents
 from incidents.readers.ucdp import read_ucdp_ged
-from incidents.settings import demo_enabled
+from incidents.settings import db_url, demo_enabled
 from incidents.store import BatchMeta, IncidentStore
-from incidents.store.location import ENV_VAR as DB_URL_ENV
 
 DEMO_ROWS: Final = 20_000
 DEMO_SEED: Final = 20250920
@@ -681,9 +679,7 @@ def demo_may_autoload(env: Mapping[str, str] | None = None) -> bool:
     new empty one) and never when ``SAHEL_DEMO=off``. Raises
     :class:`~incidents.settings.SettingError` for a ``SAHEL_DEMO`` value it cannot read.
     """
-    values = os.environ if env is None else env
-    enabled = demo_enabled(values)
-    return enabled and not values.get(DB_URL_ENV, "").strip()
+    return demo_enabled(env) and not db_url(env)
 
 
 def demo_batch_ids(store: IncidentStore) -> list[str]:

@@ -25,6 +25,7 @@ import pandas as pd
 from geodata.corridors import CorridorsLike, corridor_set, within_corridor_km
 from incidents.model import ACTOR_GROUPS, EVENT_TYPES, SOURCE_DATASETS
 from incidents.query_links import bound_query_params
+from incidents.settings import CORRIDOR_KM
 
 CorridorMask: TypeAlias = Callable[[str, float, pd.DataFrame], npt.NDArray[np.bool_]]
 """``(corridor_id, km, frame) -> bool mask``: the geometry test of the corridor filter."""
@@ -38,7 +39,6 @@ DATE_PRESETS: Final[Mapping[str, int | None]] = {
     "custom": None,
 }
 DEFAULT_PRESET: Final = "last_365"
-DEFAULT_CORRIDOR_KM: Final = 25.0
 MAX_CORRIDOR_KM: Final = 200.0
 
 _LIST_PARAMS: Final = {
@@ -67,7 +67,7 @@ class IncidentFilter:
     min_fatalities: int = 0
     admin1_codes: tuple[str, ...] = ()
     corridor_id: str | None = None
-    corridor_km: float = DEFAULT_CORRIDOR_KM
+    corridor_km: float = CORRIDOR_KM
     sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -213,9 +213,9 @@ class IncidentFilter:
             preset, since, until = DEFAULT_PRESET, None, None
         if preset != "custom":
             since = until = None
-        corridor_km = _parse_float(first("corridor_km"), DEFAULT_CORRIDOR_KM)
+        corridor_km = _parse_float(first("corridor_km"), CORRIDOR_KM)
         if not 0 < corridor_km <= MAX_CORRIDOR_KM:
-            corridor_km = DEFAULT_CORRIDOR_KM
+            corridor_km = CORRIDOR_KM
         return cls(
             countries=tuple(c.upper() for c in countries),
             since=since,

@@ -1,17 +1,23 @@
-"""Settings read from the environment, declared once with why each exists.
+"""Settings read from the environment, and shared defaults, declared once with why each exists.
 
-New environment variables and shared defaults belong here, each with one line saying
-why, so the README, the pages' help and the code read the same values. Functions (not
-module constants) read the environment at call time, so tests and long-running servers
-see a changed value without a re-import. Older readers (``SAHEL_DB_URL`` in
-``incidents.store.location``, ``SAHEL_AUTH`` in ``incidents.auth.mode``,
-``SAHEL_CACHE_DIR`` in ``geodata.assign_cache``) move here when the code is restructured.
+Every environment variable the product reads (``SAHEL_*``, and the XDG/HOME fallbacks of the
+cache directory) is read here and nowhere else (tests/unit/test_settings.py checks the source),
+and every default more than one module or document relies on is a constant here, each with one
+line saying why, so the README, the pages' help and the code read the same values. Functions
+(not module constants) read the environment at call time, so tests and long-running servers
+see a changed value without a re-import.
+
+``geodata`` must not import ``incidents``, so it reads no setting itself: the one geodata
+setting (the lookup cache directory, ``SAHEL_CACHE_DIR``) reaches it through a hook,
+:data:`geodata.assign_cache.cache_dir_setting`, which ``incidents/__init__.py`` points at
+:func:`cache_dir` (geodata used without ``incidents`` keeps no disk cache).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Final
 
 from incidents.errors import IncidentsError
@@ -91,3 +97,71 @@ def session_secret(env: Mapping[str, str] | None = None) -> str | None:
             '(e.g. the output of `python -c "import secrets; print(secrets.token_hex(32))"`)'
         )
     return raw
+
+
+# ---- environment variables moved here from the modules that used to read them -------------
+
+#: Names the store (SQLite file or PostgreSQL server); unset, the embedded SQLite under var/.
+DB_URL_ENV: Final = "SAHEL_DB_URL"
+
+
+def db_url(env: Mapping[str, str] | None = None) -> str:
+    """The configured store URL (``SAHEL_DB_URL``), or ``""`` for the embedded default."""
+    return _env(env).get(DB_URL_ENV, "").strip()
+
+
+#: Forces sign-in even on a loopback address (``required``); ``auto`` decides from address and accounts.
+AUTH_ENV: Final = "SAHEL_AUTH"
+AUTH_VALUES: Final = ("auto", "required")
+
+
+def auth_setting(env: Mapping[str, str] | None = None) -> str:
+    """``SAHEL_AUTH`` lower-cased, ``"auto"`` when unset; unchecked (the caller names the error)."""
+    return _env(env).get(AUTH_ENV, "").strip().lower() or "auto"
+
+
+#: Behind a reverse proxy every client has the proxy's address; names the header holding the real one.
+CLIENT_IP_HEADER_ENV: Final = "SAHEL_CLIENT_IP_HEADER"
+
+
+def client_ip_header(env: Mapping[str, str] | None = None) -> str:
+    """The header naming the client's address (``SAHEL_CLIENT_IP_HEADER``), ``""`` for the socket's."""
+    return _env(env).get(CLIENT_IP_HEADER_ENV, "").strip()
+
+
+#: Where the boundary-lookup cache lives when the default (under the user's cache folder) will not do.
+CACHE_DIR_ENV: Final = "SAHEL_CACHE_DIR"
+#: Folder name under ``$XDG_CACHE_HOME`` (or ``~/.cache``), shared with other installs of the product.
+CACHE_APP_NAME: Final = "sahel-dashboard"
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
+    """Where cache files live: ``$SAHEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/sahel-dashboard``,
+    else ``~/.cache/sahel-dashboard``; ``None`` when there is no home directory to use.
+
+    The directory need not exist (it is created on first write) and is safe to delete.
+    """
+    values = _env(env)
+    explicit = values.get(CACHE_DIR_ENV, "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = values.get("XDG_CACHE_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():  # the XDG spec says to ignore a relative value
+        return Path(xdg) / CACHE_APP_NAME
+    try:
+        return Path.home() / ".cache" / CACHE_APP_NAME
+    except RuntimeError:  # no HOME and no passwd entry
+        return None
+
+
+# ---- shared defaults (read by the code, the pages' help and the README) --------------------
+
+#: A corridor's buffer, km each side of its line: where an incident counts as "on" the route.
+CORRIDOR_KM: Final = 25.0
+#: Most incidents a map draws as (clustered) points, hexagons above: with heat and choropleth,
+#: 10,000 markers are ~1.9 MB of page, 20,000 ~2.7 MB (docs/performance.md).
+MAP_MAX_POINTS: Final = 10_000
+#: The briefing map's own point limit: the Map page's was lowered to 10,000 for speed, the briefing kept this.
+BRIEFING_MAX_POINTS: Final = 20_000
+#: Boundaries are simplified to this many degrees (~1 km) for drawing only; joins use full shapes.
+DISPLAY_SIMPLIFY_DEG: Final = 0.01

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import incidents.store.sql as store_sql
-from geodata.assign_cache import CACHE_DIR_ENV
+from incidents.settings import CACHE_DIR_ENV
 from incidents.store import IncidentStore, open_store
 
 PG_ENV = "SAHEL_TEST_PG_URL"

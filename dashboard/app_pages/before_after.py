@@ -23,7 +23,8 @@ from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.model import DATE_PRECISIONS
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, PivotError, before_after
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel
+from incidents.risk.units import UnitLevel
+from incidents.settings import CORRIDOR_KM
 from incidents.store.developments import add_development, delete_development, update_development
 
 KEY_DEVELOPMENT: Final = "pivot_development"
@@ -201,14 +202,14 @@ else:
     level: UnitLevel = controls[2].selectbox(
         "Units", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key=KEY_LEVEL
     )
-    corridor_km = DEFAULT_CORRIDOR_KM
+    corridor_km = CORRIDOR_KM
     if level == "corridor":
         corridor_km = float(
             st.number_input(
                 "Corridor half-width (km)",
                 min_value=1.0,
                 max_value=200.0,
-                value=DEFAULT_CORRIDOR_KM,
+                value=CORRIDOR_KM,
                 step=5.0,
                 key=KEY_CORRIDOR_KM,
             )

@@ -33,13 +33,12 @@ from incidents.analytics.timeseries import incident_series
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
+from incidents.settings import BRIEFING_MAX_POINTS, CORRIDOR_KM
 from incidents.store.views import SavedView, delete_view, move_view, rename_view
 
 MAP_HEIGHT = 560
-MAX_POINTS = 20_000
 DEFAULT_REFRESH_S = 60
 MIN_REFRESH_S = 10
-DEFAULT_BUFFER_KM = 25.0
 
 # Widget and session keys (test contract).
 KEY_PREV = "brief_prev"
@@ -191,11 +190,9 @@ def _build_map(
         extra = {"choropleth": values, "choropleth_level": level, "choropleth_title": f"Incidents {unit}"}
     buffers = None
     if options["map_buffers"]:
-        buffers = caching.map_corridor_buffers(
-            db_url, version, float(chosen.corridor_km or DEFAULT_BUFFER_KM)
-        )
+        buffers = caching.map_corridor_buffers(db_url, version, float(chosen.corridor_km or CORRIDOR_KM))
     shown = incidents
-    if len(incidents) <= MAX_POINTS:
+    if len(incidents) <= BRIEFING_MAX_POINTS:
         shown = caching.incident_details(db_url, version, tuple(incidents["incident_id"]))
     heat = str(options["map_heat"])
     return build_incident_map_with_info(
@@ -207,7 +204,7 @@ def _build_map(
         basemap=str(options["basemap"]),
         heat=None if heat == "off" else heat,
         hexagons=bool(options["map_hexagons"]),
-        max_points=MAX_POINTS,
+        max_points=BRIEFING_MAX_POINTS,
         corridor_buffers=buffers,
         highlight_corridor=chosen.corridor_id,
         credits=components.credits_of(shown),

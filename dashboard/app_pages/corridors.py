@@ -25,12 +25,12 @@ from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.risk.corridor_activity import (
-    DEFAULT_BUFFER_KM,
     as_of_default,
     corridor_monthly,
     corridor_ranking,
     segment_activity,
 )
+from incidents.settings import CORRIDOR_KM
 from incidents.store.corridors import (
     CONFIDENCE_LEVELS,
     add_corridor_version,
@@ -79,7 +79,7 @@ def _reset_edit_fields() -> None:
 def _controls(frame: pd.DataFrame) -> tuple[float, date]:
     sidebar = st.sidebar
     sidebar.subheader("Corridor activity")
-    km = sidebar.slider("Buffer (km each side)", 5, 100, int(DEFAULT_BUFFER_KM), step=5, key=KEY_KM)
+    km = sidebar.slider("Buffer (km each side)", 5, 100, int(CORRIDOR_KM), step=5, key=KEY_KM)
     as_of = sidebar.date_input("As of", value=as_of_default(frame), key=KEY_AS_OF)
     return float(km), as_of
 

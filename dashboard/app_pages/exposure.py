@@ -25,6 +25,7 @@ from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.risk.exposure import EXPOSURE_RATINGS, RADII_KM, WINDOWS_DAYS
+from incidents.settings import MAP_MAX_POINTS
 from incidents.sites import SiteRead, read_sites, site_from_values
 from incidents.store.sites import add_sites_batch
 
@@ -46,7 +47,6 @@ KEY_MAP = "exposure_map"
 MAP_HEIGHT = 560
 #: Incidents drawn on the map: within this many degrees of the sites' bounding box.
 MAP_MARGIN_DEG = 1.0
-MAP_MAX_POINTS = 10_000
 EMPTY_MESSAGE = "No sites yet: upload a sites or routes file, or add a site by hand above."
 
 

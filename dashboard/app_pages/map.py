@@ -21,16 +21,15 @@ from dashboard.charts import build_unit_trend_figure
 from dashboard.context import PageData, load_page_data
 from dashboard.download_panel import render_download_panel
 from dashboard.downloads import prepare_downloads
-from dashboard.maps import BASEMAPS, MAX_POINTS, MapBuild, build_incident_map_with_info
+from dashboard.maps import BASEMAPS, MapBuild, build_incident_map_with_info
 from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
 from incidents.analytics.regions import unit_summary, unit_trend
 from incidents.errors import IncidentsError
 from incidents.risk.index import RiskConfig
+from incidents.settings import CORRIDOR_KM, MAP_MAX_POINTS
 
 MAP_HEIGHT = 640
-#: Corridor buffer width when the filter names no width (km each side).
-DEFAULT_BUFFER_KM = 25.0
 LATEST_INCIDENTS = 10
 TOP_ACTOR_GROUPS = 5
 
@@ -187,9 +186,9 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
     buffers = None
     if controls["buffers"]:
         buffers = caching.map_corridor_buffers(
-            data.db_url, data.data_version, float(chosen.corridor_km or DEFAULT_BUFFER_KM)
+            data.db_url, data.data_version, float(chosen.corridor_km or CORRIDOR_KM)
         )
-    if len(data.incidents) <= MAX_POINTS:
+    if len(data.incidents) <= MAP_MAX_POINTS:
         # Popups need the canonical rows (actors, notes, source), not just analysis columns.
         shown = caching.incident_details(data.db_url, data.data_version, tuple(data.incidents["incident_id"]))
     else:
@@ -212,7 +211,7 @@ def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
         basemap=str(controls["basemap"]),
         heat=None if controls["heat"] == "off" else str(controls["heat"]),
         hexagons=bool(controls["hexagons"]),
-        max_points=MAX_POINTS,
+        max_points=MAP_MAX_POINTS,
         corridor_buffers=buffers,
         highlight_corridor=chosen.corridor_id,
         credits=components.credits_of(shown),

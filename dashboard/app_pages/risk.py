@@ -20,7 +20,7 @@ from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
 from incidents.risk.index import RISK_LEVEL_LABELS, RiskConfig
 from incidents.risk.trends import TREND_LABELS
-from incidents.risk.units import DEFAULT_CORRIDOR_KM
+from incidents.settings import CORRIDOR_KM
 
 MAP_HEIGHT = 560
 
@@ -190,7 +190,7 @@ try:
         str(level),
         as_of,
         window_days,
-        DEFAULT_CORRIDOR_KM,
+        CORRIDOR_KM,
         data.filter.sources,
     )
 except (IncidentsError, GeodataError) as exc:

@@ -11,24 +11,26 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from incidents.auth.roles import AuthError
+from incidents.settings import AUTH_ENV, AUTH_VALUES, auth_setting
 
 AuthMode = Literal["local", "required"]
 
-ENV_VAR: Final = "SAHEL_AUTH"
-ENV_VALUES: Final = ("auto", "required")
+ENV_VAR: Final = AUTH_ENV
+ENV_VALUES: Final = AUTH_VALUES
 LOOPBACK_ADDRESSES: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 ADD_ADMIN_COMMAND: Final = "python -m incidents users add NAME --role admin"
 
 
-def auth_mode(server_address: str | None, env: Mapping[str, str], has_accounts: bool) -> AuthMode:
+def auth_mode(server_address: str | None, env: Mapping[str, str] | None, has_accounts: bool) -> AuthMode:
     """``"local"`` only for a loopback address, ``SAHEL_AUTH`` unset/auto and no account.
 
     An empty address means "every interface" (Streamlit's default), so it requires
-    sign-in. An unknown ``SAHEL_AUTH`` value is an error rather than a guess.
+    sign-in. An unknown ``SAHEL_AUTH`` value is an error rather than a guess. ``env``:
+    the variables to read (``None``: the process environment).
     """
-    setting = env.get(ENV_VAR, "").strip().lower() or "auto"
+    setting = auth_setting(env)
     if setting not in ENV_VALUES:
-        raise AuthError(f"{ENV_VAR}={env.get(ENV_VAR)!r} is not understood; use one of {list(ENV_VALUES)}")
+        raise AuthError(f"{ENV_VAR}={setting!r} is not understood; use one of {list(ENV_VALUES)}")
     address = (server_address or "").strip().lower()
     if setting == "required" or has_accounts or address not in LOOPBACK_ADDRESSES:
         return "required"

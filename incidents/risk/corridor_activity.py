@@ -35,8 +35,8 @@ from geodata.boundaries import load_admin1, load_admin2
 from geodata.corridors import corridor_buffers, corridor_set, load_corridor_segments
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
 from incidents.risk.trends import classify_trend, is_surge, weekly_windows
+from incidents.settings import CORRIDOR_KM
 
-DEFAULT_BUFFER_KM: Final = 25.0
 TOP_GROUPS: Final = 3
 HIT_COLUMNS: Final = ("row", "corridor_id", "segment", "distance_km")
 RANKING_COLUMNS: Final = (
@@ -64,7 +64,7 @@ def corridor_lines(segments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def corridor_hits(
-    frame: pd.DataFrame, segments: gpd.GeoDataFrame, *, km: float = DEFAULT_BUFFER_KM
+    frame: pd.DataFrame, segments: gpd.GeoDataFrame, *, km: float = CORRIDOR_KM
 ) -> pd.DataFrame:
     """One row per (incident, corridor) within ``km``: ``row`` (position in ``frame``),
     ``corridor_id``, ``segment`` (the nearest segment of that corridor) and ``distance_km``.
@@ -258,7 +258,7 @@ def corridor_ranking(
     frame: pd.DataFrame,
     *,
     as_of: date,
-    km: float = DEFAULT_BUFFER_KM,
+    km: float = CORRIDOR_KM,
     segments: gpd.GeoDataFrame | None = None,
     hits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -351,6 +351,9 @@ def as_of_default(frame: pd.DataFrame) -> date:
         return date.today()
     return pd.Timestamp(frame["event_date"].max()).date()
 
+
+#: The old name of :data:`incidents.settings.CORRIDOR_KM` (tests import it).
+DEFAULT_BUFFER_KM: Final = CORRIDOR_KM
 
 __all__ = [
     "DEFAULT_BUFFER_KM",

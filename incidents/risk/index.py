@@ -33,7 +33,8 @@ from geodata.gazetteer import POPULATED_PLACE, load_gazetteer
 from geodata.hexgrid import project_metric
 from incidents.analytics._common import encode
 from incidents.mappings import normalise_actor_group
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel, unit_keys, unit_membership, unit_names
+from incidents.risk.units import UnitLevel, unit_keys, unit_membership, unit_names
+from incidents.settings import CORRIDOR_KM
 
 RISK_LEVEL_LABELS: Final = {1: "Low", 2: "Moderate", 3: "High", 4: "Very high", 5: "Extreme"}
 #: Actor families counted by the fragmentation indicator (non-state armed groups).
@@ -144,7 +145,7 @@ def populated_cells(
     level: UnitLevel,
     *,
     cell_km: float = 10.0,
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """The diffusion denominator: each unit's grid cells holding a gazetteer populated place.
@@ -191,7 +192,7 @@ def compute_risk_index(
     level: UnitLevel,
     as_of: date,
     config: RiskConfig = RiskConfig(),
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     reference_cells: pd.DataFrame | None = None,
     corridors: CorridorsLike = None,
 ) -> pd.DataFrame:

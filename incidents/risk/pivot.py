@@ -30,7 +30,8 @@ from scipy.stats import beta
 
 from geodata.corridors import CorridorsLike, corridor_set
 from incidents.errors import IncidentsError
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel, unit_membership, unit_names
+from incidents.risk.units import UnitLevel, unit_membership, unit_names
+from incidents.settings import CORRIDOR_KM
 
 DEFAULT_PIVOT: Final = date(2025, 9, 20)
 """France suspends counter-terrorism cooperation with Mali (key developments table)."""
@@ -164,7 +165,7 @@ def before_after(
     pivot: date = DEFAULT_PIVOT,
     window_days: int = DEFAULT_WINDOW_DAYS,
     level: UnitLevel,
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     data_until: date | None = None,
     confidence: float = DEFAULT_CONFIDENCE,
     corridors: CorridorsLike = None,

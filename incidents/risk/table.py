@@ -10,7 +10,8 @@ import pandas as pd
 from geodata.corridors import CorridorsLike, corridor_set
 from incidents.risk.index import INDEX_COLUMNS, RiskConfig, compute_risk_index
 from incidents.risk.trends import TREND_COLUMNS, trend_flags
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel
+from incidents.risk.units import UnitLevel
+from incidents.settings import CORRIDOR_KM
 
 RISK_TABLE_COLUMNS: Final = (*INDEX_COLUMNS, *TREND_COLUMNS[1:])
 """Index columns, then the trend columns: this_week, avg_4w, avg_52w, change_4w_pct,
@@ -23,7 +24,7 @@ def build_risk_table(
     level: UnitLevel,
     as_of: date,
     config: RiskConfig = RiskConfig(),  # noqa: B008 - frozen, immutable default
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """Every unit of ``level``: index, indicators, level, trend and surge flags, highest index first.

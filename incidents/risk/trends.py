@@ -24,7 +24,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from geodata.corridors import CorridorsLike, corridor_set
-from incidents.risk.units import DEFAULT_CORRIDOR_KM, UnitLevel, unit_keys, unit_names
+from incidents.risk.units import UnitLevel, unit_keys, unit_names
+from incidents.settings import CORRIDOR_KM
 
 TREND_LABELS: Final = ("large_increase", "moderate_increase", "limited_change", "large_decrease")
 LARGE_INCREASE_PCT: Final = 25.0
@@ -104,7 +105,7 @@ def trend_flags(
     *,
     level: UnitLevel,
     as_of: date,
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """Trend and surge flags for every unit of ``level`` (units without events: limited change).

@@ -27,11 +27,11 @@ import shapely
 from geodata.boundaries import load_admin0, load_admin1, load_admin2
 from geodata.corridors import CorridorSet, CorridorsLike, corridor_buffers, corridor_set
 from incidents.analytics._common import check_choice, encode
+from incidents.settings import CORRIDOR_KM
 
 UnitLevel = Literal["admin1", "admin2", "corridor"]
 RISK_LEVELS_OF_UNITS: Final = ("admin1", "admin2", "corridor")
 """Unit levels the risk functions accept."""
-DEFAULT_CORRIDOR_KM: Final = 25.0
 MEMBERSHIP_COLUMNS: Final = ("row", "unit_code")
 NAME_COLUMNS: Final = ("unit_code", "unit_name", "country_iso3")
 
@@ -40,7 +40,7 @@ def unit_membership(
     frame: pd.DataFrame,
     level: UnitLevel,
     *,
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     corridors: CorridorsLike = None,
 ) -> pd.DataFrame:
     """One row per (incident, unit) pair: ``row`` (int position in ``frame``) and ``unit_code``.
@@ -69,7 +69,7 @@ def unit_keys(
     units: pd.Index,
     *,
     rows: npt.NDArray[np.int64] | None = None,
-    corridor_km: float = DEFAULT_CORRIDOR_KM,
+    corridor_km: float = CORRIDOR_KM,
     corridors: CorridorsLike = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The membership of :func:`unit_membership` as integers: (row positions, positions in ``units``).

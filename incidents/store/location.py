@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Final
 
@@ -10,8 +9,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from incidents.errors import StoreURLError
+from incidents.settings import DB_URL_ENV, db_url
 
-ENV_VAR: Final = "SAHEL_DB_URL"
+ENV_VAR: Final = DB_URL_ENV  # the old name, still exported by incidents.store
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH: Final = REPO_ROOT / "var" / "sahel.db"
 SUPPORTED_BACKENDS: Final = ("sqlite", "postgresql")
@@ -28,7 +28,7 @@ def resolve_db_url(url: str | None = None) -> URL:
     ``postgresql://`` URLs use the psycopg (v3) driver. Raises :class:`StoreURLError`
     with the allowed forms when the URL cannot be used.
     """
-    raw = url or os.environ.get(ENV_VAR, "").strip() or default_url()
+    raw = url or db_url() or default_url()
     try:
         parsed = make_url(raw)
     except ArgumentError as exc:

@@ -267,16 +267,15 @@ def _process_exists(pid: int) -> bool:
 
 
 def _spawn(database: Path) -> subprocess.Popen[bytes]:
+    # ``-c`` puts the working directory first on the child's sys.path: started in the folder
+    # that holds this copy of ``incidents``, the child imports the parent's code, installed
+    # or not, with no PYTHONPATH (the database path is made absolute for that reason).
     package_root = str(Path(__file__).resolve().parents[2])
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
-    }
     return subprocess.Popen(
-        [sys.executable, "-c", _CHILD_COMMAND, str(database), str(os.getpid())],
+        [sys.executable, "-c", _CHILD_COMMAND, os.path.abspath(database), str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env=env,
+        cwd=package_root,
     )
 
 

@@ -11,6 +11,7 @@ makes every page fail while loading its incidents.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sqlite3
 import subprocess
@@ -44,6 +45,15 @@ def _damaged_store(folder: Path, env: dict[str, str]) -> None:
         )
 
 
+def _installed() -> bool:
+    """Whether this project is installed (the app imports its packages from any folder then)."""
+    try:
+        importlib.metadata.distribution("sahel-security-dashboard")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def elsewhere_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The dashboard started from a folder that is not the repository, with a damaged store."""
@@ -51,6 +61,8 @@ def elsewhere_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppSe
     env = {key: value for key, value in os.environ.items() if not key.startswith("STREAMLIT_")}
     env.pop("SAHEL_AUTH", None)
     env.update(SAHEL_DB_URL=f"sqlite:///{workdir / 'damaged.db'}", HOME=str(workdir))  # no ~/.streamlit
+    if not _installed():  # a checkout used without `pip install -r requirements.txt` (which installs it)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     _damaged_store(workdir, env)
     ensure_static_assets()  # the app does this on its first run; the static test may come first
     port = free_port()

@@ -18,8 +18,8 @@ import shapely
 import shapely.affinity
 
 from geodata import assign, assign_cache
-from geodata.assign_cache import CACHE_DIR_ENV
 from geodata.boundaries import ADMIN1_FILE, ADMIN2_FILE, load_admin1
+from incidents.settings import CACHE_DIR_ENV
 
 Layers = dict[int, assign._Layer]
 PATHS = {1: ADMIN1_FILE, 2: ADMIN2_FILE}
