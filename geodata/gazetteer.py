@@ -9,7 +9,6 @@ rows.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ import pandas as pd
 from geodata.errors import DataFileError
 from geodata.io import read_table
 from geodata.paths import DATA_DIR
+from geodata.text import fold_accents
 
 GAZETTEER_PATH: Path = DATA_DIR / "gazetteer.csv"
 
@@ -79,9 +79,7 @@ def normalise_place_name(name: str) -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"place name must be a str, got {type(name).__name__}: {name!r}")
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    folded = _APOSTROPHES.sub("", stripped.translate(_FOLD))
+    folded = _APOSTROPHES.sub("", fold_accents(name.casefold()).translate(_FOLD))
     return _SEPARATORS.sub(" ", folded).strip()
 
 

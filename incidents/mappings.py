@@ -7,12 +7,13 @@ one place where that translation lives, so readers, demo data and tests agree.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
 import pandas as pd
+
+from geodata.text import fold_accents
 
 ACLED_EVENT_TYPES: Final[Mapping[str, str]] = {
     "battles": "battle",
@@ -80,8 +81,7 @@ UCDP_WHERE_PRECISION: Final[Mapping[int, int]] = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+    return fold_accents(text).casefold().strip()
 
 
 def acled_label_key(label: str) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point
 
+from geodata.text import fold_accents
 from incidents.errors import FileLevelError
 from incidents.ingest.parse import parse_coordinates
 from incidents.ingest.table import DEFAULT_MAX_BYTES, read_raw_table
@@ -211,8 +211,7 @@ def _read_bytes(source: Path | bytes, label: str, max_bytes: int) -> bytes:
 
 
 def _fold_header(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", str(name))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = fold_accents(str(name)).lower()
     return "".join(ch for ch in plain if ch.isalnum())
 
 

@@ -20,6 +20,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from geodata.text import fold_accents_series
 from incidents.errors import FileLevelError
 from incidents.ingest.detect import detect_format
 from incidents.ingest.mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
@@ -388,11 +389,7 @@ def _fold(values: pd.Series) -> pd.Series:
     folded = values.str.lower().str.replace(" +", " ", regex=True)
     if not simple.all():
         folded[~simple] = (
-            values[~simple]
-            .str.normalize("NFKD")
-            .str.replace(r"[\u0300-\u036f]", "", regex=True)
-            .str.casefold()
-            .str.replace(r"\s+", " ", regex=True)
+            fold_accents_series(values[~simple]).str.casefold().str.replace(r"\s+", " ", regex=True)
         )
     return folded.str.strip()
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from geodata.text import fold_accents
 from incidents.errors import FileLevelError
 from incidents.model import EVENT_TYPES
 
@@ -260,8 +260,7 @@ _KEYWORDS: Final[Mapping[str, tuple[str, ...]]] = {
 
 def normalise_header(name: str) -> str:
     """``"Date de l'évènement "`` -> ``"date_de_l_evenement"``: the form synonyms are written in."""
-    folded = unicodedata.normalize("NFKD", str(name))
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    folded = fold_accents(str(name)).casefold()
     return re.sub(r"[^0-9a-z]+", "_", folded).strip("_")
 
 

@@ -22,6 +22,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from geodata.text import fold_accents_series
+
 #: Excel's day zero (Lotus 1-2-3 leap-year bug included): serial 1 is 1900-01-01.
 EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 #: Excel serials accepted as dates: 1954-10-03 .. 2119-01-10. Anything else is a number, not a date.
@@ -171,8 +173,7 @@ def _fold(text: pd.Series) -> pd.Series:
     simple = printable_ascii(text)
     folded = text.str.lower()
     if not simple.all():
-        decomposed = folded[~simple].str.normalize("NFKD")
-        folded[~simple] = decomposed.str.replace(r"[\u0300-\u036f]", "", regex=True)
+        folded[~simple] = fold_accents_series(folded[~simple])
     return folded
 
 
@@ -302,10 +303,3 @@ def parse_fatalities(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     bad = (cells.notna() & (~ok | values.isna())).fillna(False).astype(bool)
     values = values.mask(cells.isna(), 0)
     return values, bad
-
-
-def fold_text(value: str) -> str:
-    """Accent-free, case-folded, single-spaced text: how free-text names are compared."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
