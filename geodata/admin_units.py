@@ -32,13 +32,13 @@ import numpy as np
 import shapely
 
 from geodata.boundaries import load_admin1, load_admin2
+from geodata.crs import geodesic_km
 from geodata.gazetteer import normalise_place_name
 
 #: Equal-area projection (Albers, fitted to the Sahel) used for unit areas only.
 SAHEL_EQUAL_AREA_PROJ: Final = (
     "+proj=aea +lat_0=15 +lon_0=2 +lat_1=9 +lat_2=27 +datum=WGS84 +units=m +no_defs"
 )
-EARTH_RADIUS_KM: Final = 6371.0088
 
 #: Other spellings of admin units (as :func:`admin_key` folds them) -> the layers' spelling.
 #: English names GeoNames and ACLED use, and names of the seat used for a whole unit.
@@ -229,15 +229,8 @@ def _country_shape(iso3: str) -> shapely.Geometry | None:
     return shapely.union_all(geometries) if len(geometries) else None
 
 
-def _haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
-
-
 def distance_to_country_km(iso3: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Great-circle distance (km) from each point to the nearest point of country ``iso3``.
+    """Geodesic distance (km) from each point to the nearest point of country ``iso3``.
 
     0 inside the country, ``inf`` for a country the admin-1 layer does not know. For the
     few points a caller checks (those found just across a border); not a bulk operation.
@@ -249,7 +242,7 @@ def distance_to_country_km(iso3: str, lon: np.ndarray, lat: np.ndarray) -> np.nd
     points = shapely.points(lon, lat)
     nearest = shapely.shortest_line(shape, points)
     target = shapely.get_point(nearest, 0)
-    return _haversine_km(lat, lon, shapely.get_y(target), shapely.get_x(target))
+    return geodesic_km(lat, lon, shapely.get_y(target), shapely.get_x(target))
 
 
 def nearest_units(

@@ -33,18 +33,17 @@ from typing import Any, Final
 
 import geopandas as gpd
 import shapely
-from pyproj import Geod
 from shapely.geometry import LineString, shape
 
 from geodata.corridors import SEGMENT_COLUMNS, build_corridor_segments
-from geodata.crs import WGS84
+from geodata.crs import WGS84, WGS84_GEOD
 from geodata.errors import CorridorFileError, DataFileError
 
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 FORMATS: Final = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".csv": "waypoints"}
 LINE_TYPES: Final = ("LineString", "MultiLineString")
 
-_GEOD = Geod(ellps="WGS84")
+_GEOD = WGS84_GEOD
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _TEXT_PROPERTIES: Final = ("corridor_id", "from_name", "to_name", "armed_groups", "sources", "source_refs")
 

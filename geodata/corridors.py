@@ -39,10 +39,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import ArrayLike
-from pyproj import Geod, Transformer
+from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString
 
-from geodata.crs import SAHEL_METRIC_PROJ, WGS84
+from geodata.crs import SAHEL_METRIC_PROJ, WGS84, WGS84_GEOD
 from geodata.errors import DataFileError
 from geodata.io import read_table, read_vector
 from geodata.paths import DATA_DIR
@@ -101,7 +101,7 @@ CORRIDOR_COLUMNS: tuple[str, ...] = (
 DENSIFY_KM = 10.0
 """Vertex spacing of stored segments; chord-to-geodesic error is then below 1 m."""
 
-_GEOD = Geod(ellps="WGS84")
+_GEOD = WGS84_GEOD
 
 
 # --------------------------------------------------------------------------- build

@@ -14,7 +14,7 @@ Decisions:
 
 The proximity search scales to a million rows on each side: both sides are keyed by
 (event type, day, grid cell) with cells at least twice the search radius wide, so each
-candidate needs to look in only 2×2 cells × 3 days; exact great-circle distances are
+candidate needs to look in only 2×2 cells × 3 days; exact geodesic (WGS84) distances are
 computed for the few pairs that share a key. Matches listed in a message are ordered by
 distance, then as the store lists incidents (date, id): never by grid geometry, which
 depends on the rows checked together.
@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from incidents.ingest.geocode import EARTH_RADIUS_KM, haversine_km
+from geodata.crs import geodesic_km
 from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.staged import ImportIssue
 from incidents.model import EVENT_TYPES
@@ -49,6 +49,8 @@ POSSIBLE_DUPLICATE_DAYS: Final = 1
 MAX_MATCHES_LISTED: Final = 3
 #: Latitude beyond which grid cells are sized as at this latitude (longitudes converge).
 MAX_GRID_LATITUDE: Final = 85.0
+#: Mean Earth radius: sizes the grid cells only (1 % wider than needed); distances are geodesic.
+EARTH_RADIUS_KM: Final = 6371.0088
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ def _search(
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0)
     cand, store_pos = np.concatenate(pair_c), np.concatenate(pair_s)
-    distance = haversine_km(c_lat[cand], c_lon[cand], grid.lat[store_pos], grid.lon[store_pos])
+    distance = geodesic_km(c_lat[cand], c_lon[cand], grid.lat[store_pos], grid.lon[store_pos])
     near = distance <= km
     return cand[near], store_pos[near] + grid.start, distance[near]
 

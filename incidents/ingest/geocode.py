@@ -46,6 +46,7 @@ import pandas as pd
 from geodata.admin_units import NamedUnits, Unit, match_named_units
 from geodata.assign import locate_admin_units
 from geodata.boundaries import load_admin0
+from geodata.crs import geodesic_km
 from geodata.gazetteer import POPULATED_PLACE, normalise_place_name
 
 PlaceLookup = Callable[..., pd.DataFrame]
@@ -54,7 +55,6 @@ SAME_PLACE_KM: Final = 10.0
 CLEAR_WINNER_MIN_POPULATION: Final = 1_000
 CLEAR_WINNER_RATIO: Final = 3.0
 MAX_CANDIDATES_LISTED: Final = 5
-EARTH_RADIUS_KM: Final = 6371.0088
 #: Uncertainty radius (km) of a row placed at the seat of its commune (admin-3): the radius of
 #: a circle of a typical commune's area (Burkina Faso: 274,000 km² in 351 communes, ~780 km²,
 #: r ~ 16 km; Mali's inhabited south and Niger's communes are larger, r ~ 20-25 km).
@@ -199,16 +199,6 @@ def recognise_countries(reported: pd.Series) -> pd.Series:
     return pd.Series(iso3[codes], index=reported.index, dtype="string")
 
 
-def haversine_km(
-    lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: np.ndarray | float, lon2: np.ndarray | float
-) -> np.ndarray:
-    """Great-circle distance in km (vectorised)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
-
-
 def _describe(candidates: pd.DataFrame) -> str:
     shown = candidates.head(MAX_CANDIDATES_LISTED)
     parts = [
@@ -228,7 +218,7 @@ def choose_place(name: str, found: pd.DataFrame) -> PlaceResolution:
     populated = found["place_type"] == POPULATED_PLACE
     same_class = populated == (best["place_type"] == POPULATED_PLACE)
     tier = found[(found["match_rank"] == best["match_rank"]) & same_class]
-    distance = haversine_km(best["lat"], best["lon"], tier["lat"].to_numpy(), tier["lon"].to_numpy())
+    distance = geodesic_km(best["lat"], best["lon"], tier["lat"].to_numpy(), tier["lon"].to_numpy())
     others = tier[distance > SAME_PLACE_KM]
     best_population = int(best["population"]) if pd.notna(best["population"]) else 0
     runner_up = int(others["population"].fillna(0).max()) if len(others) else 0

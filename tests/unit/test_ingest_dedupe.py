@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geodata.crs import geodesic_km
 from incidents.geolocate import attach_admin_units
 from incidents.ingest.dedupe import find_duplicates, find_proximity_pairs
 from incidents.model import conform_incidents
@@ -129,11 +130,12 @@ def test_proximity_pairs_match_brute_force() -> None:
 
     cand, stored = random_frame(n), random_frame(n)
     got_c, got_s, _ = find_proximity_pairs(cand, stored)
-    lat1 = np.radians(cand["latitude"].to_numpy())[:, None]
-    lat2 = np.radians(stored["latitude"].to_numpy())[None]
-    dlon = np.radians(cand["longitude"].to_numpy()[:, None] - stored["longitude"].to_numpy()[None])
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
-    km = 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+    km = geodesic_km(
+        cand["latitude"].to_numpy()[:, None],
+        cand["longitude"].to_numpy()[:, None],
+        stored["latitude"].to_numpy()[None],
+        stored["longitude"].to_numpy()[None],
+    )
     days = np.abs(
         (cand["event_date"].to_numpy()[:, None] - stored["event_date"].to_numpy()[None])
         / np.timedelta64(1, "D")
