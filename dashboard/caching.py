@@ -58,19 +58,6 @@ def get_store() -> IncidentStore:
     return store
 
 
-@st.cache_data(show_spinner="Loading incidents…", max_entries=16)
-def load_incidents_cached(
-    db_url: str,
-    data_version: int,
-    countries: tuple[str, ...],
-    since: date | None,
-    until: date | None,
-) -> pd.DataFrame:
-    """Canonical incidents for the filters; ``data_version`` is only a cache key."""
-    del data_version  # part of the key: a new import invalidates the entry
-    return _open_store(db_url).load_incidents(countries=list(countries), since=since, until=until)
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def incident_date_range(db_url: str, data_version: int) -> tuple[date, date] | None:
     """First and last event date in the store, or None when it is empty."""

@@ -16,10 +16,8 @@ from numpy.typing import ArrayLike
 from pyproj import CRS, Geod
 
 SAHEL_METRIC_PROJ: str = "+proj=eqdc +lat_0=15 +lon_0=2 +lat_1=9 +lat_2=27 +datum=WGS84 +units=m +no_defs"
-"""PROJ string of :data:`SAHEL_METRIC_CRS` (hashable, safe to use as a cache key)."""
-
-SAHEL_METRIC_CRS: CRS = CRS.from_proj4(SAHEL_METRIC_PROJ)
-"""Sahel equidistant conic: standard parallels 9 N and 27 N, central meridian 2 E."""
+"""Sahel equidistant conic (standard parallels 9 N and 27 N, central meridian 2 E) as a
+PROJ string: hashable, safe to use as a cache key."""
 
 WGS84: CRS = CRS.from_epsg(4326)
 """Geographic WGS84, the CRS every shipped file and every public function speaks."""

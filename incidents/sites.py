@@ -183,11 +183,6 @@ def site_from_values(name: str, site_type: str, latitude: float, longitude: floa
     )
 
 
-def site_geometries(sites: pd.DataFrame) -> np.ndarray:
-    """Shapely geometries (lon/lat) of a sites frame, from its ``geometry_wkt``."""
-    return np.asarray(shapely.from_wkt(sites["geometry_wkt"].astype(object).to_numpy()), dtype=object)
-
-
 def empty_sites() -> pd.DataFrame:
     return _conform(pd.DataFrame({column: [] for column in SITE_COLUMNS}))
 

@@ -43,19 +43,6 @@ def require_import(user: User) -> None:
     require(user, Permission.IMPORT)
 
 
-def require_edit_reference(user: User) -> None:
-    """Corridors, sites, key developments and saved views."""
-    require(user, Permission.EDIT_REFERENCE)
-
-
-def require_export(user: User) -> None:
-    require(user, Permission.EXPORT)
-
-
-def require_manage_accounts(user: User) -> None:
-    require(user, Permission.MANAGE_ACCOUNTS)
-
-
 def commit_import_as(
     prepared: PreparedImport, store: IncidentStore, user: User, **options: object
 ) -> ImportReport:

@@ -36,18 +36,6 @@ UCDP_REQUIRED_COLUMNS: Final = (
     "date_start",
     "best",
 )
-#: Columns used when present; absent ones leave the canonical field empty.
-UCDP_OPTIONAL_COLUMNS: Final = (
-    "where_coordinates",
-    "where_description",
-    "country",
-    "adm_1",
-    "adm_2",
-    "dyad_name",
-    "source_office",
-    "source_headline",
-    "source_original",
-)
 
 UCDP_SUB_EVENT_TYPES: Final[Mapping[int, str]] = {1: "state-based", 2: "non-state", 3: "one-sided"}
 #: ``source`` is a short citation for popups and exports, not the full GED source list.

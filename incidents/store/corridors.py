@@ -30,7 +30,6 @@ from incidents.store import schema
 from incidents.store.sql import IncidentStore
 
 CONFIDENCE_LEVELS: Final = ("low", "medium", "high")
-STATUSES: Final = ("active", "retired")
 CORRIDOR_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 #: Columns of :func:`list_corridor_versions` (everything but the geometry text, plus its summary).
 VERSION_COLUMNS: Final = (
@@ -140,16 +139,6 @@ def versions_in_use(segments: gpd.GeoDataFrame) -> str:
         zip(pairs["corridor_id"], pairs["version"], strict=True), key=lambda p: _natural_key(p[0])
     )
     return ", ".join(f"{corridor_id} v{int(version)}" for corridor_id, version in ordered)
-
-
-def corridor_version_segments(store: IncidentStore, corridor_id: str, version: int) -> gpd.GeoDataFrame:
-    """The segments of one stored version (any status), with its metadata."""
-    versions = _version_rows(store, corridor_id)
-    match = versions[versions["version"] == int(version)]
-    if match.empty:
-        known = versions["version"].tolist()
-        raise CorridorNotFoundError(f"corridor {corridor_id!r} has no version {version!r}; versions: {known}")
-    return _segments_of(match.iloc[0])
 
 
 def list_corridor_versions(store: IncidentStore, corridor_id: str | None = None) -> pd.DataFrame:
