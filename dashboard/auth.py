@@ -38,15 +38,12 @@ from incidents.auth.sessions import (
 )
 from incidents.auth.sessions import sign_out as end_account_sessions
 from incidents.errors import IncidentsError
-from incidents.settings import CLIENT_IP_HEADER_ENV, client_ip_header
+from incidents.settings import client_ip_header
 
 SESSION_KEY: Final = "auth_user"
 GENERATION_KEY: Final = "auth_generation"  # the account's session generation at sign-in
 SSO_KEY: Final = "auth_sso"  # set when the session came from the identity provider
 LOCAL_BADGE: Final = "Local mode — no sign-in"
-#: ``SAHEL_CLIENT_IP_HEADER`` (declared in incidents.settings): behind a reverse proxy, the header
-#: the proxy sets (e.g. ``X-Real-IP``), so the per-client sign-in limit sees real clients.
-CLIENT_HEADER_ENV: Final = CLIENT_IP_HEADER_ENV
 
 Pages = Mapping[str, Sequence[StreamlitPage]] | Sequence[StreamlitPage]
 

@@ -8,7 +8,7 @@ Keys beyond the contract (``dry_run``, ``warnings``, ``rows_outside_coverage``,
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,6 @@ class ImportReport:
     #: accepted nor rejected), or stored and counted as accepted too when ``keep_outside``
     rows_outside_coverage: int = 0
     keep_outside: bool = False
-
-    def with_batch(self, batch_id: str) -> ImportReport:
-        return replace(self, batch_id=batch_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {
