@@ -561,7 +561,9 @@ def build_incident_map_with_info(
 ) -> MapBuild:
     """:func:`build_map` with the fields of :class:`MapOptions` as keywords (shorthand for
     the pages and tests that set one or two of them)."""
-    return build_map(incidents, admin0=admin0, admin1=admin1, corridors=corridors, options=MapOptions(**options))
+    return build_map(
+        incidents, admin0=admin0, admin1=admin1, corridors=corridors, options=MapOptions(**options)
+    )
 
 
 def build_incident_map(
