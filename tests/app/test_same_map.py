@@ -32,6 +32,7 @@ from incidents.sources import date_span
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 from incidents.store.views import SavedView, get_view, save_view
+from tests.app.helpers import BRIEFING, assert_clean, new_app
 
 pytestmark = pytest.mark.shared_app_db
 
@@ -105,3 +106,26 @@ def test_briefing_map_keeps_every_other_layer(app_store: IncidentStore, app_db_u
     assert {LAYER_ADMIN2, LAYER_BUFFERS, LAYER_INCIDENTS} <= names
     assert any(name.startswith(LAYER_HEXAGONS) for name in names), names
     assert any(name.startswith(LAYER_HEAT) for name in names), names
+
+
+def test_briefing_page_shows_a_view_shaded_by_district_risk_level(app_store: IncidentStore) -> None:
+    """The page itself runs clean on a view shaded by district risk level, which needs the
+    risk table and the district layer (AppTest does not draw the map: the layers are
+    compared in the tests above)."""
+    options = {**MAP_OPTION_DEFAULTS, "map_choropleth": "risk_level", "map_choropleth_level": "admin2"}
+    save_view(
+        app_store,
+        SavedView(
+            name="district-risk",
+            title="District risk levels",
+            query=build_query(CHOSEN, options),
+            layers=tuple(layers_of(options)),
+        ),
+        by=LOCAL_ADMIN,
+    )
+    at = new_app()
+    at.query_params["view"] = "district-risk"
+    at.run()
+    at.switch_page(BRIEFING).run()
+    assert_clean(at)
+    assert at.title[0].value == "District risk levels"
