@@ -53,6 +53,7 @@ from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.query import IncidentFilter
+from incidents.risk.index import RISK_LEVEL_LABELS, compute_risk_index
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import date_span, of_sources
 from incidents.store import IncidentStore
@@ -514,12 +515,8 @@ def attribution_texts(credits: Sequence[SourceCredit]) -> tuple[str, ...]:
     return source_texts(credits)
 
 
-def _risk_table(frame: pd.DataFrame, chosen: IncidentFilter) -> pd.DataFrame | None:
-    """Admin-1 risk levels of the chosen countries, highest index first; None without the module."""
-    try:
-        from incidents.risk.index import RISK_LEVEL_LABELS, compute_risk_index
-    except ImportError:
-        return None
+def _risk_table(frame: pd.DataFrame, chosen: IncidentFilter) -> pd.DataFrame:
+    """Admin-1 risk levels of the chosen countries, highest index first."""
     assert chosen.until is not None
     index = compute_risk_index(frame, level="admin1", as_of=chosen.until)
     index = index[index["country_iso3"].astype("string").isin(chosen.countries).to_numpy(dtype=bool)]

@@ -76,9 +76,11 @@ __all__ = [
     "EVENT_TYPE_COLOURS",
     "NOTES_MAX_CHARS",
     "MapBuild",
+    "MapOptions",
     "MarkerData",
     "build_incident_map",
     "build_incident_map_with_info",
+    "build_map",
     "corridor_popup_html",
     "esc",
     "incident_marker_data",
@@ -412,33 +414,17 @@ def _check_options(heat: str | None, choropleth_level: str, choropleth_scale: st
         raise ValueError(f"max_points must be a non-negative integer, got {max_points!r}")
 
 
-def build_incident_map_with_info(
-    incidents: pd.DataFrame,
-    *,
-    admin0: gpd.GeoDataFrame,
-    admin1: gpd.GeoDataFrame,
-    corridors: gpd.GeoDataFrame | None,
-    basemap: str = "none",
-    asset_base: str = ASSET_BASE_URL,
-    admin2: gpd.GeoDataFrame | None = None,
-    heat: str | None = None,
-    hexagons: bool = False,
-    hex_size_km: float = HEX_SIZE_KM,
-    max_points: int = MAP_MAX_POINTS,
-    uncertainty: bool = True,
-    choropleth: pd.DataFrame | None = None,
-    choropleth_level: str = "admin1",
-    choropleth_title: str = LAYER_CHOROPLETH_DEFAULT,
-    choropleth_scale: str = "quantile",
-    corridor_buffers: gpd.GeoDataFrame | None = None,
-    highlight_corridor: str | None = None,
-    add_layers: Callable[[folium.Map], None] | None = None,
-    credits: Sequence[SourceCredit] | None = None,
-) -> MapBuild:
-    """The layered incident map and how it shows incidents (see :func:`build_incident_map`).
+@dataclass(frozen=True, eq=False)
+class MapOptions:
+    """Every choice of the incident map beyond its incidents, boundaries and corridors.
 
-    Extra layers, each switchable in the layer control and keyed in the legend:
+    One value per page view: the Map page makes it from its sidebar, the Briefing page from
+    a saved view (:mod:`dashboard.incident_map` turns either into options), so both draw the
+    same layers. Checked when made: a wrong value raises ``ValueError`` before any drawing.
+    Frames are held, not compared (``eq=False``): compare maps by their rendered layers.
 
+    * ``basemap``: a key of :data:`BASEMAPS`; ``"none"`` needs no internet.
+    * ``asset_base``: the URL folder holding the vendored Leaflet files.
     * ``heat``: ``"count"`` or ``"fatalities"`` (fatality-weighted) heat layer, binned on a
       0.05° grid (coarsened to at most 30k cells) before it reaches the page;
     * ``hexagons``: hexagon counts (``hex_size_km``, centre to corner) even in point mode;
@@ -458,43 +444,80 @@ def build_incident_map_with_info(
       page script, and Leaflet fails on it.
     * ``credits``: the incident sources to credit in the attribution control
       (:func:`dashboard.attribution.shown_credits` with the store's batches, which names
-      UCDP versions); by default those of ``incidents`` without versions.
+      UCDP versions); by default those of the incidents without versions.
+    """
+
+    basemap: str = "none"
+    asset_base: str = ASSET_BASE_URL
+    heat: str | None = None
+    hexagons: bool = False
+    hex_size_km: float = HEX_SIZE_KM
+    max_points: int = MAP_MAX_POINTS
+    uncertainty: bool = True
+    admin2: gpd.GeoDataFrame | None = None
+    choropleth: pd.DataFrame | None = None
+    choropleth_level: str = "admin1"
+    choropleth_title: str = LAYER_CHOROPLETH_DEFAULT
+    choropleth_scale: str = "quantile"
+    corridor_buffers: gpd.GeoDataFrame | None = None
+    highlight_corridor: str | None = None
+    add_layers: Callable[[folium.Map], None] | None = None
+    credits: Sequence[SourceCredit] | None = None
+
+    def __post_init__(self) -> None:
+        if self.basemap not in BASEMAPS:
+            raise ValueError(f"basemap {self.basemap!r} is not one of {sorted(BASEMAPS)}")
+        _check_options(self.heat, self.choropleth_level, self.choropleth_scale, self.max_points)
+        if self.choropleth is not None and self.choropleth_level == "admin2" and self.admin2 is None:
+            raise ValueError("choropleth_level 'admin2' needs the admin2 layer: pass admin2=...")
+
+
+def build_map(
+    incidents: pd.DataFrame,
+    *,
+    admin0: gpd.GeoDataFrame,
+    admin1: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame | None,
+    options: MapOptions | None = None,
+) -> MapBuild:
+    """The layered incident map and how it shows incidents: the one builder of every page's map.
+
+    ``incidents`` is a canonical incident frame (may be empty: the map still shows the
+    boundaries); ``options`` (default :class:`MapOptions()`) say which layers to add.
 
     Clicking a region or district (boundary or choropleth) reports its feature to
     streamlit-folium: ``result["last_active_drawing"]["properties"]`` has ``level``
     (``"admin1"``/``"admin2"``), ``admin1_code``, ``unit_code`` and, for districts,
     ``admin2_code``.
     """
-    _check_options(heat, choropleth_level, choropleth_scale, max_points)
-    if choropleth is not None and choropleth_level == "admin2" and admin2 is None:
-        raise ValueError("choropleth_level 'admin2' needs the admin2 layer: pass admin2=...")
-    offline = basemap == "none"
-    m = _new_map(basemap)
-    drill = _add_boundaries(m, admin0, admin1, admin2, offline=offline)
+    o = MapOptions() if options is None else options
+    offline = o.basemap == "none"
+    m = _new_map(o.basemap)
+    drill = _add_boundaries(m, admin0, admin1, o.admin2, offline=offline)
     legend: list[str] = []
-    if choropleth is not None:
-        units = admin1 if choropleth_level == "admin1" else admin2
+    if o.choropleth is not None:
+        units = admin1 if o.choropleth_level == "admin1" else o.admin2
         assert units is not None
-        shade = risk_level_layer if choropleth_scale == "risk_level" else choropleth_layer
-        layer, section = shade(units, choropleth_level, choropleth, choropleth_title)
+        shade = risk_level_layer if o.choropleth_scale == "risk_level" else choropleth_layer
+        layer, section = shade(units, o.choropleth_level, o.choropleth, o.choropleth_title)
         layer.add_to(m)
         drill.append(layer)
         legend.append(section)
-    colours = corridor_colours(corridors, corridor_buffers)
-    if corridor_buffers is not None and len(corridor_buffers):
-        layer, section = buffer_layer(corridor_buffers, colours, highlight_corridor)
+    colours = corridor_colours(corridors, o.corridor_buffers)
+    if o.corridor_buffers is not None and len(o.corridor_buffers):
+        layer, section = buffer_layer(o.corridor_buffers, colours, o.highlight_corridor)
         layer.add_to(m)
         legend.append(section)
-    _add_corridors(m, corridors, colours, highlight_corridor)
-    if heat is not None and len(incidents):
-        heat_map, section = heat_layer(incidents, heat)
+    _add_corridors(m, corridors, colours, o.highlight_corridor)
+    if o.heat is not None and len(incidents):
+        heat_map, section = heat_layer(incidents, o.heat)
         heat_map.add_to(m)
         legend.append(section)
 
     n = len(incidents)
-    aggregated = n > max_points
-    if aggregated or hexagons:
-        cells, size = hexagon_aggregation(incidents, hex_size_km)
+    aggregated = n > o.max_points
+    if aggregated or o.hexagons:
+        cells, size = hexagon_aggregation(incidents, o.hex_size_km)
         layer, section = hexagon_layer(cells, size, has_fatalities="fatalities" in incidents.columns)
         layer.add_to(m)
         legend.append(section)
@@ -502,31 +525,45 @@ def build_incident_map_with_info(
         mode = "aggregated"
         note = (
             f"{n:,} incidents are shown as {len(cells):,} hexagons of {size:g} km (centre to corner): "
-            f"individual markers are drawn only up to {max_points:,} incidents. "
+            f"individual markers are drawn only up to {o.max_points:,} incidents. "
             "Narrow the countries or dates to see each incident."
         )
     else:
         mode, note = "points", ""
         _add_incidents(m, incidents)
-        rows = uncertainty_rows(incidents) if uncertainty else []
+        rows = uncertainty_rows(incidents) if o.uncertainty else []
         if rows:
             UncertaintyCircles(rows).add_to(m)
             legend.append(UNCERTAINTY_LEGEND)
-    if add_layers is not None:
-        add_layers(m)
+    if o.add_layers is not None:
+        o.add_layers(m)
     DrillDownHub(drill).add_to(m)
     _Legend(_legend_html(points=not aggregated) + "".join(legend)).add_to(m)
     _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)
-    _Attribution(map_incidents_attribution(shown_credits(incidents) if credits is None else credits)).add_to(
-        m
-    )
+    credits = shown_credits(incidents) if o.credits is None else o.credits
+    _Attribution(map_incidents_attribution(credits)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     _FullscreenControl().add_to(m)
     bounds = _bounds(incidents, admin1, admin0)
     if bounds is not None:
         m.fit_bounds(bounds)
-    localise_assets(m, asset_base)
+    localise_assets(m, o.asset_base)
     return MapBuild(map=m, mode=mode, note=note)
+
+
+def build_incident_map_with_info(
+    incidents: pd.DataFrame,
+    *,
+    admin0: gpd.GeoDataFrame,
+    admin1: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame | None,
+    **options: Any,
+) -> MapBuild:
+    """:func:`build_map` with the fields of :class:`MapOptions` as keywords (shorthand for
+    the pages and tests that set one or two of them)."""
+    return build_map(
+        incidents, admin0=admin0, admin1=admin1, corridors=corridors, options=MapOptions(**options)
+    )
 
 
 def build_incident_map(
@@ -544,8 +581,8 @@ def build_incident_map(
     ``incidents`` is a canonical incident frame (may be empty: the map still shows the
     boundaries). ``basemap`` is a key of :data:`BASEMAPS`; ``"none"`` needs no internet.
     ``asset_base`` is the URL folder holding the vendored Leaflet files. ``layers`` are the
-    optional layer keywords of :func:`build_incident_map_with_info`, which also says whether
-    incidents were aggregated and why.
+    other fields of :class:`MapOptions`; :func:`build_map` also says whether incidents were
+    aggregated and why.
     """
     return build_incident_map_with_info(
         incidents,

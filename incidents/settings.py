@@ -161,7 +161,5 @@ CORRIDOR_KM: Final = 25.0
 #: Most incidents a map draws as (clustered) points, hexagons above: with heat and choropleth,
 #: 10,000 markers are ~1.9 MB of page, 20,000 ~2.7 MB (docs/performance.md).
 MAP_MAX_POINTS: Final = 10_000
-#: The briefing map's own point limit: the Map page's was lowered to 10,000 for speed, the briefing kept this.
-BRIEFING_MAX_POINTS: Final = 20_000
 #: Boundaries are simplified to this many degrees (~1 km) for drawing only; joins use full shapes.
 DISPLAY_SIMPLIFY_DEG: Final = 0.01

@@ -23,17 +23,16 @@ from dashboard.charts import build_timeline_figure
 from dashboard.context import apply_filter, demo_hidden
 from dashboard.download_panel import render_download_panel
 from dashboard.downloads import PreparedDownloads, prepare_downloads
-from dashboard.maps import MapBuild, build_incident_map_with_info
+from dashboard.incident_map import build_page_map
+from dashboard.maps import MapBuild
 from dashboard.selection import inactive_corridor_note
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures
-from incidents.analytics.regions import unit_summary
 from incidents.analytics.timeseries import incident_series
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
-from incidents.settings import BRIEFING_MAX_POINTS, CORRIDOR_KM
 from incidents.store.views import SavedView, delete_view, move_view, rename_view
 
 MAP_HEIGHT = 560
@@ -163,53 +162,10 @@ def _views() -> list[SavedView]:
 
 
 def _build_map(
-    view: SavedView, incidents: pd.DataFrame, db_url: str, version: int, period: tuple[date, date]
+    view: SavedView, chosen: IncidentFilter, incidents: pd.DataFrame, db_url: str, version: int
 ) -> MapBuild:
-    """The view's map: its layers on the filtered incidents (the Map page's builder)."""
-    options = views.view_options(view)
-    chosen = view.incident_filter(DEFAULT_COUNTRIES)
-    admin0, admin1 = caching.map_boundaries()
-    admin1 = admin1[admin1["iso3"].isin(chosen.countries)]
-    level = str(options["map_choropleth_level"])
-    measure = str(options["map_choropleth"])
-    # The risk-level shading needs the risk model's tables: shown on the Map page, not here.
-    choropleth = measure in ("per_10k_km2", "per_30_days")
-    admin2 = None
-    if options["map_admin2"] or (choropleth and level == "admin2"):
-        all_admin2 = caching.map_admin2()
-        admin2 = all_admin2[all_admin2["iso3"].isin(chosen.countries)]
-    extra: dict[str, object] = {}
-    if choropleth and len(incidents):
-        days = (period[1] - period[0]).days + 1
-        summary = unit_summary(incidents, level, caching.unit_areas(level), days)  # type: ignore[arg-type]
-        column = "incidents_per_10k_km2" if measure == "per_10k_km2" else "incidents_per_30_days"
-        summary = summary[summary[column].notna()]
-        unit = "per 10,000 km²" if measure == "per_10k_km2" else "per 30 days"
-        values = pd.DataFrame({"unit_code": summary["unit_code"].astype(str), "value": summary[column]})
-        values["label"] = [f"{value:,.2f} incidents {unit}" for value in summary[column]]
-        extra = {"choropleth": values, "choropleth_level": level, "choropleth_title": f"Incidents {unit}"}
-    buffers = None
-    if options["map_buffers"]:
-        buffers = caching.map_corridor_buffers(db_url, version, float(chosen.corridor_km or CORRIDOR_KM))
-    shown = incidents
-    if len(incidents) <= BRIEFING_MAX_POINTS:
-        shown = caching.incident_details(db_url, version, tuple(incidents["incident_id"]))
-    heat = str(options["map_heat"])
-    return build_incident_map_with_info(
-        shown,
-        admin0=admin0,
-        admin1=admin1,
-        admin2=admin2,
-        corridors=caching.map_corridors(db_url, version),
-        basemap=str(options["basemap"]),
-        heat=None if heat == "off" else heat,
-        hexagons=bool(options["map_hexagons"]),
-        max_points=BRIEFING_MAX_POINTS,
-        corridor_buffers=buffers,
-        highlight_corridor=chosen.corridor_id,
-        credits=components.credits_of(shown),
-        **extra,  # type: ignore[arg-type]
-    )
+    """The view's map: its layers on its filtered incidents, built as on the Map page."""
+    return build_page_map(views.view_options(view), chosen, incidents, db_url, version)
 
 
 def _new_since_start(db_url: str, version: int) -> int:
@@ -269,7 +225,7 @@ def _live(view: SavedView) -> None:
         _delta(figures.civilian_events_change_pct),
     )
     components.demo_banner(current, demo_hidden=demo_hidden(db_url, version, chosen.sources))
-    build = _build_map(view, current, db_url, version, (chosen.since, chosen.until))
+    build = _build_map(view, chosen, current, db_url, version)
     position = {"center": view.center, "zoom": view.zoom} if view.center and view.zoom is not None else {}
     st_folium(
         build.map,
@@ -315,13 +271,11 @@ def _render_hand_out(view: SavedView) -> None:
     db_url = caching.current_db_url()
     version = store.data_version()
     chosen, _ = _view_filter(view, db_url, version)
-    assert chosen.since is not None and chosen.until is not None
-    period = (chosen.since, chosen.until)
 
     def build() -> PreparedDownloads:
         corridors = caching.active_corridors(db_url, version)
         current, _ = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
-        fmap = _build_map(view, current, db_url, version, period).map
+        fmap = _build_map(view, chosen, current, db_url, version).map
         return prepare_downloads(
             store,
             chosen,

@@ -9,10 +9,10 @@ view"), so panning reruns the page but never redraws the map.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, cast
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -21,13 +21,12 @@ from dashboard.charts import build_unit_trend_figure
 from dashboard.context import PageData, load_page_data
 from dashboard.download_panel import render_download_panel
 from dashboard.downloads import prepare_downloads
-from dashboard.maps import BASEMAPS, MapBuild, build_incident_map_with_info
+from dashboard.incident_map import build_page_map
+from dashboard.maps import BASEMAPS, MapBuild
 from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
-from incidents.analytics.regions import unit_summary, unit_trend
+from incidents.analytics.regions import unit_trend
 from incidents.errors import IncidentsError
-from incidents.risk.index import RiskConfig
-from incidents.settings import CORRIDOR_KM, MAP_MAX_POINTS
 
 MAP_HEIGHT = 640
 LATEST_INCIDENTS = 10
@@ -72,50 +71,51 @@ DETAIL_COLUMNS = (
 )
 
 
-def _layer_controls() -> dict[str, Any]:
-    """Draw the map's sidebar controls and return their values."""
+def _layer_controls() -> dict[str, str | bool]:
+    """Draw the map's sidebar controls and return their values by widget key (the keys of a
+    saved view's options, so the Briefing page builds the same map from a view)."""
     sidebar = st.sidebar
     sidebar.subheader("Map layers")
     return {
-        "basemap": sidebar.selectbox(
+        KEY_BASEMAP: sidebar.selectbox(
             "Basemap",
             options=list(BASEMAPS),
             format_func=BASEMAPS.__getitem__,
             key=KEY_BASEMAP,
             help="'No basemap' works without internet. OpenStreetMap tiles need a connection.",
         ),
-        "heat": sidebar.radio(
+        KEY_HEAT: sidebar.radio(
             "Heat layer",
             options=list(HEAT_OPTIONS),
             format_func=HEAT_OPTIONS.__getitem__,
             key=KEY_HEAT,
             help="Density of incidents, counted or weighted by fatalities.",
         ),
-        "hexagons": sidebar.checkbox(
+        KEY_HEXAGONS: sidebar.checkbox(
             "Hexagon counts",
             key=KEY_HEXAGONS,
             help="Incidents counted in 25 km hexagons (always used above 20,000 incidents).",
         ),
-        "choropleth": sidebar.radio(
+        KEY_CHOROPLETH: sidebar.radio(
             "Shade areas by",
             options=list(CHOROPLETH_OPTIONS),
             format_func=CHOROPLETH_OPTIONS.__getitem__,
             key=KEY_CHOROPLETH,
             help="Per area compares density; per 30 days compares pace over the chosen period.",
         ),
-        "level": sidebar.radio(
+        KEY_CHOROPLETH_LEVEL: sidebar.radio(
             "Shading level",
             options=list(LEVEL_OPTIONS),
             format_func=LEVEL_OPTIONS.__getitem__,
             key=KEY_CHOROPLETH_LEVEL,
             help="Admin-2 districts exist for Mali, Burkina Faso and Niger only.",
         ),
-        "admin2": sidebar.checkbox(
+        KEY_ADMIN2: sidebar.checkbox(
             "Admin-2 boundaries",
             key=KEY_ADMIN2,
             help="Adds district boundaries, off at first: tick them in the map's layer control.",
         ),
-        "buffers": sidebar.checkbox(
+        KEY_BUFFERS: sidebar.checkbox(
             "Corridor buffer zones",
             key=KEY_BUFFERS,
             help="Zones around each corridor, as wide as the corridor filter's distance (25 km by default).",
@@ -130,93 +130,8 @@ def _level(value: object) -> Level:
     return cast(Level, value)
 
 
-def _risk_level_values(data: PageData, level: str) -> tuple[pd.DataFrame, str]:
-    """Risk level (1-5) of every unit, as of the end of the filtered period, over the whole store
-    (every country; the data sources chosen in the sidebar).
-
-    The map builder fills each level in its fixed colour and names the level in the tooltip;
-    the label adds the index and the window it was computed over.
-    """
-    assert data.filter.until is not None  # resolved by load_page_data
-    window = RiskConfig().window_days
-    table = caching.risk_table_cached(
-        data.db_url, data.data_version, level, data.filter.until, window, 25.0, data.filter.sources
-    )
-    labels = [f"index {idx:.2f}; {window} days to {data.filter.until}" for idx in table["index"]]
-    values = pd.DataFrame({"unit_code": table["unit_code"].astype(str), "value": table["risk_level"]})
-    values["label"] = labels
-    return values, "Risk level"
-
-
-def _choropleth_values(data: PageData, level: Level, measure: str) -> tuple[pd.DataFrame, str]:
-    """(unit_code, value, label) per unit with incidents, and the layer title."""
-    if measure == "risk_level":
-        return _risk_level_values(data, level)
-    chosen = data.filter
-    assert chosen.since is not None and chosen.until is not None  # resolved by load_page_data
-    period_days = (chosen.until - chosen.since).days + 1
-    summary = unit_summary(data.incidents, level, caching.unit_areas(level), period_days)
-    column = "incidents_per_10k_km2" if measure == "per_10k_km2" else "incidents_per_30_days"
-    unit = "per 10,000 km²" if measure == "per_10k_km2" else "per 30 days"
-    summary = summary[summary[column].notna()]
-    labels = [
-        f"{value:,.2f} incidents {unit} ({count:,} incidents, {deaths:,} fatalities)"
-        for value, count, deaths in zip(
-            summary[column], summary["incidents"], summary["fatalities"], strict=True
-        )
-    ]
-    values = pd.DataFrame({"unit_code": summary["unit_code"].astype(str), "value": summary[column]})
-    values["label"] = labels
-    return values, f"Incidents {unit}"
-
-
-def _build_map(data: PageData, controls: dict[str, Any]) -> MapBuild:
-    chosen = data.filter
-    admin0, admin1 = caching.map_boundaries()
-    admin1 = admin1[admin1["iso3"].isin(chosen.countries)]
-    level = _level(controls["level"])
-    choropleth = controls["choropleth"] != "off"
-    admin2 = None
-    if controls["admin2"] or (choropleth and level == "admin2"):
-        all_admin2 = caching.map_admin2()
-        admin2 = all_admin2[all_admin2["iso3"].isin(chosen.countries)]
-    values, title = (None, "")
-    if choropleth:
-        values, title = _choropleth_values(data, level, str(controls["choropleth"]))
-    buffers = None
-    if controls["buffers"]:
-        buffers = caching.map_corridor_buffers(
-            data.db_url, data.data_version, float(chosen.corridor_km or CORRIDOR_KM)
-        )
-    if len(data.incidents) <= MAP_MAX_POINTS:
-        # Popups need the canonical rows (actors, notes, source), not just analysis columns.
-        shown = caching.incident_details(data.db_url, data.data_version, tuple(data.incidents["incident_id"]))
-    else:
-        shown = data.incidents
-    extra: dict[str, Any] = {}
-    if values is not None:
-        extra = {
-            "choropleth": values,
-            "choropleth_level": level,
-            "choropleth_title": title,
-            # Risk levels keep the Risk page's fixed colour per level; other measures use quantiles.
-            "choropleth_scale": "risk_level" if controls["choropleth"] == "risk_level" else "quantile",
-        }
-    return build_incident_map_with_info(
-        shown,
-        admin0=admin0,
-        admin1=admin1,
-        admin2=admin2,
-        corridors=caching.map_corridors(data.db_url, data.data_version),
-        basemap=str(controls["basemap"]),
-        heat=None if controls["heat"] == "off" else str(controls["heat"]),
-        hexagons=bool(controls["hexagons"]),
-        max_points=MAP_MAX_POINTS,
-        corridor_buffers=buffers,
-        highlight_corridor=chosen.corridor_id,
-        credits=components.credits_of(shown),
-        **extra,
-    )
+def _build_map(data: PageData, controls: Mapping[str, str | bool]) -> MapBuild:
+    return build_page_map(controls, data.filter, data.incidents, data.db_url, data.data_version)
 
 
 def _clicked_unit(result: dict[str, Any] | None) -> dict[str, str] | None:

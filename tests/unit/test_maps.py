@@ -6,8 +6,10 @@ map really draws offline.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -38,8 +40,10 @@ from dashboard.maps import (
     LAYER_REGIONS,
     MAX_ZOOM,
     NOTES_MAX_CHARS,
+    MapOptions,
     build_incident_map,
     build_incident_map_with_info,
+    build_map,
     incident_marker_data,
     simplified_for_display,
 )
@@ -573,3 +577,68 @@ def test_caller_layers_are_defined_before_the_layer_control_names_them(admin0, a
     html = _render(build.map)
     defined = html.index(f"var {extra.get_name()} =")
     assert defined < html.index("L.control.layers")
+
+
+# ---- one builder, one frozen set of options -------------------------------------------------
+
+
+def _children(m: folium.Map) -> list[tuple[str, str]]:
+    return [(type(child).__name__, str(getattr(child, "layer_name", ""))) for child in m._children.values()]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"heat": "deaths"}, "heat 'deaths'"),
+        ({"basemap": "satellite"}, "basemap 'satellite'"),
+        ({"max_points": -1}, "max_points"),
+        ({"max_points": True}, "max_points"),
+        ({"choropleth_scale": "linear"}, "choropleth_scale 'linear'"),
+        (
+            {"choropleth": pd.DataFrame({"unit_code": [], "value": []}), "choropleth_level": "admin2"},
+            "admin2",
+        ),
+    ],
+)
+def test_map_options_are_checked_when_made(fields: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        MapOptions(**fields)
+
+
+def test_map_options_are_frozen() -> None:
+    options = MapOptions(heat="count")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.heat = None  # type: ignore[misc]
+    assert dataclasses.replace(options, heat=None).heat is None and options.heat == "count"
+
+
+def test_build_map_draws_the_options_layers(admin0, admin1, corridors) -> None:
+    plain = build_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors)
+    options = MapOptions(heat="count", hexagons=True, highlight_corridor="C1")
+    layered = build_map(_incidents(), admin0=admin0, admin1=admin1, corridors=corridors, options=options)
+    plain_names = {name for _, name in _children(plain.map)}
+    layered_names = {name for _, name in _children(layered.map)}
+    assert LAYER_INCIDENTS in plain_names and LAYER_INCIDENTS in layered_names
+    added = layered_names - plain_names
+    assert any(name.startswith("Heat") for name in added), added
+    assert any(name.startswith("Incidents (hexagons)") for name in added), added
+    aggregated = build_map(
+        _incidents(), admin0=admin0, admin1=admin1, corridors=None, options=MapOptions(max_points=2)
+    )
+    assert aggregated.mode == "aggregated" and LAYER_INCIDENTS not in {
+        n for _, n in _children(aggregated.map)
+    }
+
+
+def test_keyword_shorthand_builds_the_same_map(admin0, admin1, corridors) -> None:
+    fields: dict[str, Any] = {"heat": "fatalities", "hexagons": True, "max_points": 5, "uncertainty": False}
+    by_keywords = build_incident_map_with_info(
+        _incidents(), admin0=admin0, admin1=admin1, corridors=corridors, **fields
+    )
+    by_options = build_map(
+        _incidents(), admin0=admin0, admin1=admin1, corridors=corridors, options=MapOptions(**fields)
+    )
+    assert _children(by_keywords.map) == _children(by_options.map)
+    assert (by_keywords.mode, by_keywords.note) == (by_options.mode, by_options.note)
+    with pytest.raises(TypeError):
+        build_incident_map_with_info(_incidents(), admin0=admin0, admin1=admin1, corridors=None, shading=1)
