@@ -1,6 +1,6 @@
 """Rebuild the shipped reference files in ``geodata/data`` (developer script).
 
-    python -m geodata.build_data --shared ../shared/data [--only gazetteer|corridors]
+    python -m geodata.build_data --shared REFERENCE_DATA [--only gazetteer|corridors]
 
 * ``gazetteer.csv``: the 10 MB project gazetteer trimmed to what the dashboard looks
   up (core countries, plus populated or corridor places of the neighbours).
@@ -9,8 +9,8 @@
   two files and rerun ``--only corridors``, which needs no ``--shared``.
 
 The product reads only ``geodata/data``; this script is the one place that knows
-about ``../shared``. Output is deterministic, so a rebuild without input changes
-leaves ``git diff`` empty.
+about the reference-data folder (layout: geodata/data/SOURCES.md). Output is
+deterministic, so a rebuild without input changes leaves ``git diff`` empty.
 """
 
 from __future__ import annotations
@@ -140,7 +140,11 @@ def _warn_if_copies_differ(shared: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m geodata.build_data", description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, help="the project's shared data folder, e.g. ../shared/data")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        help="folder of original reference data (gazetteer/, corridors/; geodata/data/SOURCES.md)",
+    )
     parser.add_argument("--only", choices=("gazetteer", "corridors"), help="rebuild only this file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")

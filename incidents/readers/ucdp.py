@@ -1,6 +1,6 @@
 """Reader for UCDP Georeferenced Event Dataset (GED) CSV files.
 
-Maps the GED columns (``../shared/data/incidents/UCDP_GED_SCHEMA.md``) onto the
+Maps the GED columns (docs/architecture.md, 'Canonical incident'; docs/methodology.md) onto the
 canonical incident. The spatial join decides country and admin units; UCDP's own
 ``country``/``adm_1``/``adm_2`` are kept as ``reported_*`` for comparison.
 """
