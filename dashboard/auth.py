@@ -261,6 +261,29 @@ def gate_navigation(pages_by_section: Pages) -> Pages:
         _refuse(no_admin_message())
     user = current_user()
     if user is None:
+        if _holds_dead_cookie():
+            _clear_dead_cookie(pages_by_section)
         return _signin_pages(pages_by_section)
     show_user_badge(user, mode)
     return pages_by_section
+
+
+def _holds_dead_cookie() -> bool:
+    """Whether the browser sent a sign-in cookie that no longer signs anyone in.
+
+    Signed out elsewhere, expired, or a sign-out whose redirect the browser never followed
+    (a rerun can replace the run that sent it): the cookie is harmless but should go.
+    """
+    cookies = st.context.cookies
+    return session_routes.mounted() and cookies is not None and bool(cookies.get(COOKIE_NAME))
+
+
+def _clear_dead_cookie(pages_by_section: Pages) -> None:
+    """Send the browser through the route that deletes the cookie, back to the page it asked for."""
+    st.navigation(_signin_pages(pages_by_section), position="hidden")
+    base = session_routes.base_path()
+    page = requested_page()
+    query = urlencode(dict(st.query_params.items()))
+    target = session_routes.safe_next(f"{base}/{page}" + (f"?{query}" if query else ""), base)
+    _redirect(f"{base}{session_routes.END_PATH}?{urlencode({'next': target})}")
+    st.stop()

@@ -21,7 +21,8 @@ The flow after a password sign-in (``dashboard.auth.finish_sign_in``):
    session generation, account enabled).
 
 Sign-out raises the account's generation (the cookie is dead from then on, everywhere)
-and sends the browser to ``/_sahel/session/end``, which deletes the cookie.
+and sends the browser to ``/_sahel/session/end``, which deletes the cookie. A page load that
+brings a dead cookie (signed out elsewhere, expired) is sent there too, then back to its page.
 
 Run as ``streamlit run dashboard/app.py`` (without these routes), sign-in still works but
 lasts only as long as the browser tab: :func:`mounted` tells the script which it is.
@@ -122,11 +123,12 @@ async def start_session(request: Any) -> Any:
 
 
 async def end_session(request: Any) -> Any:
-    """Delete the session cookie (the session itself already ended in the store) and go home."""
+    """Delete the session cookie (the session itself already ended in the store); 303 to ``next``
+    (a path on this server) or home."""
     from starlette.responses import RedirectResponse
 
     base = base_path()
-    response = RedirectResponse(f"{base}/", status_code=303)
+    response = RedirectResponse(safe_next(request.query_params.get("next"), base), status_code=303)
     response.delete_cookie(
         COOKIE_NAME, path=f"{base}/", secure=_is_https(request), httponly=True, samesite="strict"
     )

@@ -6,6 +6,7 @@ the HttpOnly session cookie. One account and one saved view are put in its store
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,15 @@ def _sign_out(page: Any) -> None:
     _wait_title(page, "Sign in")
 
 
+def _wait_cookie_gone(context: Any, page: Any, timeout_s: float = 60.0) -> None:
+    """Wait until the browser no longer holds the session cookie (the end route has answered)."""
+    deadline = time.monotonic() + timeout_s
+    while COOKIE_NAME in {c["name"] for c in context.cookies()}:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the {COOKIE_NAME} cookie is still held {timeout_s:.0f} s after sign-out")
+        page.wait_for_timeout(250)
+
+
 def _signed_in_caption(page: Any) -> bool:
     return page.get_by_text("Signed in as").count() > 0
 
@@ -118,7 +128,7 @@ def test_sign_in_survives_reload_and_new_tabs_until_sign_out(
         tab.screenshot(path=str(tmp_path / "view_tab.png"))
 
         _sign_out(tab)
-        assert COOKIE_NAME not in {c["name"] for c in context.cookies()}
+        _wait_cookie_gone(context, tab)
 
         after = context.new_page()  # the same link after sign-out: the sign-in page, no view name
         after.goto(f"{url}/map?view={VIEW}")
@@ -134,5 +144,9 @@ def test_sign_in_survives_reload_and_new_tabs_until_sign_out(
     with browser_context(chromium_path) as replay:  # the first cookie, kept by an attacker, is dead
         replay.add_cookies([cookie])
         old = replay.new_page()
-        old.goto(url)
+        old.goto(f"{url}/map?view={VIEW}")
         assert _settled(old) == "Sign in"
+        _wait_cookie_gone(replay, old)  # a dead cookie is cleared on the way, and the link is kept
+        _sign_in(old)
+        _wait_title(old, "Incident map")
+        old.wait_for_url("**country=MLI**", timeout=TIMEOUT_MS)

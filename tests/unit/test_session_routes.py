@@ -131,3 +131,13 @@ def test_the_end_route_deletes_the_cookie() -> None:
     (set_cookie,) = response.cookies
     assert set_cookie.startswith(f'{COOKIE_NAME}=""') or set_cookie.startswith(f"{COOKIE_NAME}=;")
     assert "Max-Age=0" in set_cookie and "HttpOnly" in set_cookie
+
+
+@pytest.mark.parametrize(
+    ("next_path", "location"),
+    [("/map?view=mali", "/map?view=mali"), ("https://evil.example/", "/"), ("//evil.example", "/")],
+)
+def test_the_end_route_returns_to_a_page_on_this_server_only(next_path: str, location: str) -> None:
+    response = _call(session_routes.end_session, session_routes.END_PATH, {"next": next_path}, {})
+    assert response.status_code == 303 and response.headers["location"] == location
+    assert len(response.cookies) == 1
