@@ -57,8 +57,8 @@ def fill_store(rows: int, db: Path) -> tuple[Any, float]:
 
 @functools.cache
 def map_boundaries() -> tuple[Any, Any]:
-    """(admin-0, admin-1) simplified for display once per process, as dashboard/caching.py does."""
-    from dashboard.maps import simplified_for_display
+    """(admin-0, admin-1) simplified for display once per process, as dashboard/ui/caching.py does."""
+    from dashboard.builders.maps import simplified_for_display
     from geodata.boundaries import load_admin0, load_admin1
 
     return simplified_for_display(load_admin0()), simplified_for_display(load_admin1())
@@ -73,9 +73,9 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 def one_change(
     store: Any, frame: pd.DataFrame, spec: dict[str, Any], developments: pd.DataFrame
 ) -> dict[str, Any]:
-    from dashboard.charts import build_heatmap_figure, build_timeline_figure
-    from dashboard.context import apply_filter
-    from dashboard.maps import build_incident_map_with_info
+    from dashboard.builders.charts import build_heatmap_figure, build_timeline_figure
+    from dashboard.builders.maps import build_incident_map_with_info
+    from dashboard.ui.context import apply_filter
     from geodata.areas import unit_areas_km2
     from geodata.corridors import load_corridor_segments
     from incidents.analytics import (

@@ -9,15 +9,15 @@ from __future__ import annotations
 # ends with `-e .`), not through a sys.path edit: `streamlit run` only adds dashboard/ to it.
 import streamlit as st
 
-from dashboard.safe_settings import enforce_settings
+from dashboard.ui.safe_settings import enforce_settings
 
 # First, before anything can fail: no traceback reaches the browser, whatever the working directory.
 enforce_settings()
 
-from dashboard.assets import AssetError, ensure_static_assets  # noqa: E402
-from dashboard.auth import current_user, gate_navigation, signin_only  # noqa: E402
-from dashboard.components import data_dates_header  # noqa: E402
-from dashboard.views import apply_view_link, show_link_problem  # noqa: E402
+from dashboard.builders.assets import AssetError, ensure_static_assets  # noqa: E402
+from dashboard.ui.auth import current_user, gate_navigation, signin_only  # noqa: E402
+from dashboard.ui.components import data_dates_header  # noqa: E402
+from dashboard.ui.saved_views import apply_view_link, show_link_problem  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
 
 # The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.

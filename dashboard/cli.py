@@ -1,7 +1,7 @@
 """Command line for scheduled briefing packs: ``python -m dashboard brief --out FILE.pdf ...``.
 
 Runs without Streamlit (a cron job on a server with no browser): it imports only the pure
-builders (:mod:`dashboard.briefing_pack`) and the domain packages. Domain errors go to
+builders (:mod:`dashboard.builders.briefing_pack`) and the domain packages. Domain errors go to
 stderr as one sentence with exit code 2; argparse's usage errors get the same treatment.
 """
 
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from geodata.boundaries import DEFAULT_COUNTRIES, country_names
 from geodata.errors import GeodataError
-from incidents.cli_args import iso_date
+from incidents.cli.args import iso_date
 from incidents.errors import IncidentsError
 from incidents.export import write_output
 from incidents.query import IncidentFilter
@@ -28,7 +28,7 @@ from incidents.store import IncidentStore, open_store
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 2
 DEFAULT_TITLE: Final = "Security briefing: Mali and the central Sahel"
-VIEWS_MODULE: Final = "incidents.store.views"
+VIEWS_MODULE: Final = "incidents.store.saved_views"
 
 
 class UsageError(Exception):
@@ -133,7 +133,7 @@ def choose_filter(store: IncidentStore, args: argparse.Namespace) -> tuple[Incid
 
 
 def _cmd_brief(store: IncidentStore, args: argparse.Namespace) -> int:
-    from dashboard.briefing_pack import build_briefing_pdf, collect_briefing_data
+    from dashboard.builders.briefing_pack import build_briefing_pdf, collect_briefing_data
 
     chosen, title = choose_filter(store, args)
     data = collect_briefing_data(store, chosen, title=title)

@@ -1,7 +1,7 @@
-"""``python -m incidents``: see :mod:`incidents.cli`."""
+"""``python -m incidents``: see :mod:`incidents.cli.main`."""
 
 import sys
 
-from incidents.cli import main
+from incidents.cli.main import main
 
 sys.exit(main())

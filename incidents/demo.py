@@ -57,13 +57,13 @@ import pandas as pd
 
 from geodata.io import read_table
 from geodata.paths import DATA_DIR
+from incidents.admin_join import attach_admin_units
 from incidents.auth.roles import Permission, User, require
-from incidents.geolocate import attach_admin_units
-from incidents.mappings import derive_actor_group
 from incidents.model import conform_incidents
 from incidents.readers.ucdp import read_ucdp_ged
 from incidents.settings import db_url, demo_enabled
 from incidents.store import BatchMeta, IncidentStore
+from incidents.vocabularies import derive_actor_group
 
 DEMO_ROWS: Final = 20_000
 DEMO_SEED: Final = 20250920

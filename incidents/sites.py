@@ -31,8 +31,8 @@ from shapely.geometry import LineString, Point
 
 from geodata.text import fold_accents
 from incidents.errors import FileLevelError
+from incidents.ingest.file_reader import DEFAULT_MAX_BYTES, read_raw_table
 from incidents.ingest.parse import parse_coordinates
-from incidents.ingest.table import DEFAULT_MAX_BYTES, read_raw_table
 
 #: Columns of a sites frame (the store's ``sites`` table without batch and timestamps).
 SITE_COLUMNS: Final = ("site_id", "name", "site_type", "kind", "latitude", "longitude", "geometry_wkt")
@@ -53,7 +53,7 @@ SiteIssueCode = Literal[
     "route_too_short",
     "bad_sequence",
     "unsupported_geometry",
-    # Rows the table reader rejects (incidents.ingest.table): cut off, a cell too long, a NUL.
+    # Rows the table reader rejects (incidents.ingest.file_reader): cut off, a cell too long, a NUL.
     "truncated_row",
     "cell_too_long",
     "nul_byte",

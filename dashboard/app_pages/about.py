@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import caching, components
-from dashboard.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
+from dashboard.builders.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
+from dashboard.ui import caching, components
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
 

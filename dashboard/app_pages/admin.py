@@ -13,8 +13,8 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from dashboard import caching, components
-from dashboard.auth import current_user, may
+from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
 from incidents.auth import Permission, Role, User
 from incidents.auth.accounts import (
     MIN_PASSWORD_LENGTH,

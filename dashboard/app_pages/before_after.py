@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import caching, components, tables
-from dashboard.auth import current_user, may
-from dashboard.charts_pivot import build_pivot_forest_figure, pivot_display_table
-from dashboard.context import load_page_data
+from dashboard.builders import tables
+from dashboard.builders.charts_pivot import build_pivot_forest_figure, pivot_display_table
+from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
+from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError

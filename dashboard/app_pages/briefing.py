@@ -1,6 +1,6 @@
 """Briefing page: saved views stepped like slides, with live figures, for a meeting room.
 
-Each slide is one saved view (dashboard/views.py, incidents/store/views.py): its title,
+Each slide is one saved view (dashboard/ui/saved_views.py, incidents/store/saved_views.py): its title,
 a full-width map with the view's layers and position, three large figures and a small
 timeline. Figures and map sit in a fragment that reruns every ``brief_refresh_s`` seconds
 without reloading the page: it re-reads the store's ``data_version``, so an import made
@@ -17,15 +17,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import caching, components, views
-from dashboard.auth import current_user, may
-from dashboard.charts import build_timeline_figure
-from dashboard.context import apply_filter, demo_hidden
-from dashboard.download_panel import render_download_panel
-from dashboard.downloads import PreparedDownloads, prepare_downloads
-from dashboard.incident_map import build_page_map
-from dashboard.maps import MapBuild
-from dashboard.selection import inactive_corridor_note
+from dashboard.builders.charts import build_timeline_figure
+from dashboard.builders.downloads import PreparedDownloads, prepare_downloads
+from dashboard.builders.maps import MapBuild
+from dashboard.ui import caching, components, saved_views
+from dashboard.ui.auth import current_user, may
+from dashboard.ui.context import apply_filter, demo_hidden
+from dashboard.ui.download_panel import render_download_panel
+from dashboard.ui.incident_map import build_page_map
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures
@@ -33,7 +32,8 @@ from incidents.analytics.timeseries import incident_series
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
-from incidents.store.views import SavedView, delete_view, move_view, rename_view
+from incidents.selection import inactive_corridor_note
+from incidents.store.saved_views import SavedView, delete_view, move_view, rename_view
 
 MAP_HEIGHT = 560
 DEFAULT_REFRESH_S = 60
@@ -114,7 +114,7 @@ def _render_management(all_views: list[SavedView]) -> None:
             "#": [view.position for view in all_views],
             "Name": [view.name for view in all_views],
             "Title": [view.title for view in all_views],
-            "Link": [views.view_link(view.name) for view in all_views],
+            "Link": [saved_views.view_link(view.name) for view in all_views],
             "Layers": [", ".join(view.layers) for view in all_views],
             "Saved by": [view.created_by for view in all_views],
             "Updated": [view.updated_at for view in all_views],
@@ -165,7 +165,7 @@ def _build_map(
     view: SavedView, chosen: IncidentFilter, incidents: pd.DataFrame, db_url: str, version: int
 ) -> MapBuild:
     """The view's map: its layers on its filtered incidents, built as on the Map page."""
-    return build_page_map(views.view_options(view), chosen, incidents, db_url, version)
+    return build_page_map(saved_views.view_options(view), chosen, incidents, db_url, version)
 
 
 def _new_since_start(db_url: str, version: int) -> int:
@@ -312,7 +312,7 @@ if not all_views:
     )
     st.stop()
 
-wanted = st.session_state.pop(views.KEY_BRIEF_VIEW, None)  # set by a ?view= link
+wanted = st.session_state.pop(saved_views.KEY_BRIEF_VIEW, None)  # set by a ?view= link
 names = [view.name for view in all_views]
 if wanted in names:
     st.session_state[KEY_INDEX] = names.index(wanted)

@@ -15,11 +15,11 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
-from dashboard import caching, components
-from dashboard.auth import current_user, may
-from dashboard.charts import build_unit_trend_figure
-from dashboard.context import demo_hidden, selected_sources
-from dashboard.maps import build_incident_map_with_info
+from dashboard.builders.charts import build_unit_trend_figure
+from dashboard.builders.maps import build_incident_map_with_info
+from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
+from dashboard.ui.context import demo_hidden, selected_sources
 from geodata.corridor_files import read_corridor_file
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User

@@ -16,11 +16,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import caching, components, tables
-from dashboard.auth import current_user, may
-from dashboard.context import demo_hidden, selected_sources
-from dashboard.map_sites import add_site_layers
-from dashboard.maps import build_incident_map_with_info
+from dashboard.builders import tables
+from dashboard.builders.map_sites import add_site_layers
+from dashboard.builders.maps import build_incident_map_with_info
+from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
+from dashboard.ui.context import demo_hidden, selected_sources
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError

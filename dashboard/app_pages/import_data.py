@@ -13,14 +13,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import caching, components
-from dashboard import importing as imp
-from dashboard.auth import current_user
+from dashboard.builders import importing as imp
+from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user
 from incidents.auth import Permission, User, can
 from incidents.auth.guarded import undo_batch_as
 from incidents.demo import demo_batch_ids, remove_demo
 from incidents.errors import IncidentsError
-from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, suggest_mapping
+from incidents.ingest.column_mapping import MAPPABLE_FIELDS, ColumnMapping, suggest_mapping
 from incidents.ingest.pipeline import FORMATS, PreparedImport
 from incidents.ingest.staged import RawTable
 from incidents.model import EVENT_TYPES

@@ -16,13 +16,13 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import caching, components, views
-from dashboard.charts import build_unit_trend_figure
-from dashboard.context import PageData, load_page_data
-from dashboard.download_panel import render_download_panel
-from dashboard.downloads import prepare_downloads
-from dashboard.incident_map import build_page_map
-from dashboard.maps import BASEMAPS, MapBuild
+from dashboard.builders.charts import build_unit_trend_figure
+from dashboard.builders.downloads import prepare_downloads
+from dashboard.builders.maps import BASEMAPS, MapBuild
+from dashboard.ui import caching, components, saved_views
+from dashboard.ui.context import PageData, load_page_data
+from dashboard.ui.download_panel import render_download_panel
+from dashboard.ui.incident_map import build_page_map
 from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
 from incidents.analytics.regions import unit_trend
@@ -209,7 +209,7 @@ st.title("Incident map")
 try:
     data = load_page_data()
     controls = _layer_controls()
-    views.render_save_control()
+    saved_views.render_save_control()
     build = _build_map(data, controls)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
@@ -238,10 +238,10 @@ result = st_folium(
     # centre/zoom are returned for "Save this view" (so panning reruns the page; the map HTML
     # is unchanged, so it is not redrawn); they are read only when a view is saved.
     returned_objects=["last_active_drawing", "center", "zoom"],
-    **views.applied_map_position(),
+    **saved_views.applied_map_position(),
 )
 _remember_click(result)
-views.remember_map_position(result)
+saved_views.remember_map_position(result)
 st.caption(
     "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
     "(or a district, with admin-2 boundaries on) for its trend below the map. "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import caching, components, tables
-from dashboard.charts import build_bar_figure
-from dashboard.context import load_page_data
+from dashboard.builders import tables
+from dashboard.builders.charts import build_bar_figure
+from dashboard.ui import caching, components
+from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures, top_actor_groups, top_units
 from incidents.errors import IncidentsError

@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import caching, components
-from dashboard.context import load_page_data
-from dashboard.risk_map import build_risk_map
+from dashboard.builders.risk_map import build_risk_map
+from dashboard.ui import caching, components
+from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
 from incidents.risk.index import RISK_LEVEL_LABELS, RiskConfig

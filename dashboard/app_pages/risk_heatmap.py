@@ -7,9 +7,10 @@ from typing import Final, Literal
 import pandas as pd
 import streamlit as st
 
-from dashboard import caching, components, tables
-from dashboard.charts import build_heatmap_figure
-from dashboard.context import load_page_data
+from dashboard.builders import tables
+from dashboard.builders.charts import build_heatmap_figure
+from dashboard.ui import caching, components
+from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.analytics import region_month_matrix
 from incidents.errors import IncidentsError

@@ -3,7 +3,7 @@
 Widget keys are part of the test contract: ``signin_name``, ``signin_password``,
 ``signin_submit`` (and ``signin_sso`` when an identity provider is configured). A failure
 never says whether the name exists. The page is a callable (:func:`render`) registered by
-``dashboard.auth.gate_navigation``, so the app's entry script, and with it the gate, runs
+``dashboard.ui.auth.gate_navigation``, so the app's entry script, and with it the gate, runs
 before it on every rerun.
 """
 
@@ -34,10 +34,10 @@ def _single_sign_on() -> None:
 
 
 def render() -> None:
-    # dashboard.auth and dashboard.views register this page: import late
-    from dashboard import session_routes
-    from dashboard.auth import finish_sign_in, sign_in, sso_configured
-    from dashboard.views import held_link_path
+    # dashboard.ui.auth and dashboard.ui.saved_views register this page: import late
+    from dashboard.ui import session_routes
+    from dashboard.ui.auth import finish_sign_in, sign_in, sso_configured
+    from dashboard.ui.saved_views import held_link_path
 
     st.title("Sign in")
     st.caption("This dashboard is shared: sign in with the account an admin created for you.")

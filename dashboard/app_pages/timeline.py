@@ -6,9 +6,10 @@ from typing import Final, Literal
 
 import streamlit as st
 
-from dashboard import caching, components, tables
-from dashboard.charts import build_timeline_figure
-from dashboard.context import load_page_data
+from dashboard.builders import tables
+from dashboard.builders.charts import build_timeline_figure
+from dashboard.ui import caching, components
+from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.analytics import developments_in_range, incident_series
 from incidents.errors import IncidentsError

@@ -10,7 +10,7 @@ courtesy). Wiring a domain function is one line::
         ...
 
 Streamlit is never imported here (docs/architecture.md, 'Layers'); the dashboard's session handling
-lives in ``dashboard/auth.py``.
+lives in ``dashboard/ui/auth.py``.
 """
 
 from incidents.auth.roles import (

@@ -1,7 +1,7 @@
 """Sign-ins that outlast a page: signed session tokens, invalidated through a per-account generation.
 
 A signed-in browser holds a session cookie (set by the dashboard's ``/_sahel/session``
-route, see ``dashboard/session_routes.py``) whose value is a token made here::
+route, see ``dashboard/ui/session_routes.py``) whose value is a token made here::
 
     s1.<account name, base64url>.<generation>.<expires, unix seconds>.<nonce>.<HMAC-SHA256>
 

@@ -22,11 +22,12 @@ import pandas as pd
 
 from geodata.text import fold_accents_series
 from incidents.errors import FileLevelError
+from incidents.ingest.column_mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
 from incidents.ingest.detect import detect_format
-from incidents.ingest.mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
 from incidents.ingest.parse import printable_ascii
 from incidents.ingest.staged import STAGED_COLUMNS, RawTable, StagedTable
-from incidents.mappings import (
+from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
+from incidents.vocabularies import (
     ACLED_EVENT_TYPES,
     ACLED_PRE_2019_EVENT_TYPES,
     UCDP_DATE_PRECISION,
@@ -38,7 +39,6 @@ from incidents.mappings import (
     map_ucdp_event_type,
     map_ucdp_geo_precision,
 )
-from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 
 ADAPT_FORMATS: Final = ("auto", "acled", "ucdp", "generic")
 UCDP_SUB_EVENT_TYPES: Final[Mapping[int, str]] = {1: "state-based", 2: "non-state", 3: "one-sided"}
@@ -116,7 +116,7 @@ def adapt_acled(raw: RawTable) -> StagedTable:
     The current API (31 columns), the HDX exports (``data_id`` … ``iso3``; no
     civilian_targeting) and the 2016 API (``gwno``, ``ally_actor_1/2``, numeric ``inter``
     codes, event types from before ACLED's 2019 revision, mapped by
-    :data:`~incidents.mappings.ACLED_PRE_2019_EVENT_TYPES`). Columns a file lacks are empty.
+    :data:`~incidents.vocabularies.ACLED_PRE_2019_EVENT_TYPES`). Columns a file lacks are empty.
     ``NA`` cells (how R writes a missing value) are missing: ACLED never uses "NA" as a value.
     """
     take = _Columns(_without_r_missing(raw), "ACLED")

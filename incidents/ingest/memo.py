@@ -3,7 +3,7 @@
 Validation checks each row alone, so a file checked in chunks gives the whole file's
 answer; two things are worth carrying between chunks all the same:
 
-* place names (:data:`~incidents.ingest.geocode.PlaceCache`): a message quotes a name as
+* place names (:data:`~incidents.ingest.place_names.PlaceCache`): a message quotes a name as
   the first row naming that place spells it; carried over, that is the file's first row,
   as when the file is checked in one piece (and each place is looked up once per file);
 * parsed dates: a file repeats a few thousand date texts, and parsing them costs about
@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from incidents.ingest.geocode import PlaceCache
 from incidents.ingest.parse import parse_dates
+from incidents.ingest.place_names import PlaceCache
 
 #: Distinct date texts remembered per file; beyond this (dates with times of day, say)
 #: remembering costs more than it saves, and later texts are parsed as they come.

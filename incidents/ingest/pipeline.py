@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from incidents.ingest.mapping import ColumnMapping
+from incidents.ingest.column_mapping import ColumnMapping
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import RawTable
 from incidents.ingest.stream import (

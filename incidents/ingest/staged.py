@@ -38,7 +38,7 @@ REASON_CODES: Final = (
     "placed_at_admin_centroid",
     # Rows the reader rejects before any column is parsed (the row is not imported):
     "truncated_row",  # fewer cells than the header: a cut-off file or a lost delimiter
-    "cell_too_long",  # a cell over incidents.ingest.table.MAX_CELL_CHARS characters
+    "cell_too_long",  # a cell over incidents.ingest.file_reader.MAX_CELL_CHARS characters
     "nul_byte",  # a NUL character in a cell: a damaged file
     # Warning: the store keeps fatalities NOT NULL, so an empty count is stored as 0.
     "fatalities_unknown",

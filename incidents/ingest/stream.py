@@ -25,13 +25,13 @@ import pandas as pd
 
 from incidents.errors import FileLevelError
 from incidents.ingest.adapters import adapt
+from incidents.ingest.column_mapping import ColumnMapping, suggest_mapping
 from incidents.ingest.dedupe import FileDuplicates
 from incidents.ingest.detect import detect_format
-from incidents.ingest.mapping import ColumnMapping, suggest_mapping
+from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import ImportIssue, RawTable, StagedTable
-from incidents.ingest.table import read_raw_table
 from incidents.ingest.validate import validate_staged
 from incidents.store import IncidentStore
 

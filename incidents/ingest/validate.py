@@ -43,18 +43,17 @@ from geodata.admin_units import distance_to_country_km, match_named_units, neare
 from geodata.admin_units import unit as unit_at
 from geodata.assign import ASSIGNED_COLUMNS, AdminUnits, locate_admin_units
 from geodata.gazetteer import find_places
-from incidents.ingest.geocode import (
+from incidents.ingest.issues import ForFlagged, IssueCollector
+from incidents.ingest.memo import ValidationMemo
+from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
+from incidents.ingest.place_names import (
     NO_UNIT,
     PlaceCache,
     recognise_countries,
     resolve_countries,
     resolve_places,
 )
-from incidents.ingest.issues import ForFlagged, IssueCollector
-from incidents.ingest.memo import ValidationMemo
-from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
 from incidents.ingest.staged import ImportIssue, StagedTable
-from incidents.mappings import derive_actor_group
 from incidents.model import (
     ACTOR_GROUPS,
     DATE_PRECISIONS,
@@ -63,6 +62,7 @@ from incidents.model import (
     SOURCE_DATASETS,
     conform_incidents,
 )
+from incidents.vocabularies import derive_actor_group
 
 DEFAULT_GEO_PRECISION: Final = 3
 FINGERPRINT_PREFIX: Final = "fp-"
@@ -288,7 +288,7 @@ def _check_places(
 ) -> np.ndarray:
     """Place rows without coordinates by name or admin unit; fill lat/lon/precision/uncertainty.
 
-    Returns the placed mask. See :mod:`incidents.ingest.geocode` for the order of attempts.
+    Returns the placed mask. See :mod:`incidents.ingest.place_names` for the order of attempts.
     """
     no_coords = rows.missing["latitude"] & rows.missing["longitude"]
     location = rows.text["location"]

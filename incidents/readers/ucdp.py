@@ -13,15 +13,15 @@ from typing import Final
 
 import pandas as pd
 
+from incidents.admin_join import attach_admin_units
 from incidents.errors import FileLevelError
-from incidents.geolocate import attach_admin_units
-from incidents.mappings import (
+from incidents.model import conform_incidents
+from incidents.vocabularies import (
     derive_actor_group,
     map_ucdp_date_precision,
     map_ucdp_event_type,
     map_ucdp_geo_precision,
 )
-from incidents.model import conform_incidents
 
 #: Columns without which a GED row cannot become a canonical incident.
 UCDP_REQUIRED_COLUMNS: Final = (

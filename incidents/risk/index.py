@@ -32,9 +32,9 @@ from geodata.corridors import CorridorSet, CorridorsLike, corridor_set
 from geodata.gazetteer import POPULATED_PLACE, load_gazetteer
 from geodata.hexgrid import project_metric
 from incidents.analytics._common import encode
-from incidents.mappings import normalise_actor_group
 from incidents.risk.units import UnitLevel, unit_keys, unit_membership, unit_names
 from incidents.settings import CORRIDOR_KM
+from incidents.vocabularies import normalise_actor_group
 
 RISK_LEVEL_LABELS: Final = {1: "Low", 2: "Moderate", 3: "High", 4: "Very high", 5: "Extreme"}
 #: Actor families counted by the fragmentation indicator (non-state armed groups).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.attribution import DEMO_NOTICE
+from dashboard.builders.attribution import DEMO_NOTICE
 from tests.app.helpers import ABOUT, DB_ENV, MAP_PAGE, country_without_incidents, start_app, texts
 
 pytestmark = pytest.mark.shared_app_db

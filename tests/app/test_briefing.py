@@ -14,12 +14,12 @@ from incidents.auth import LOCAL_ADMIN
 from incidents.model import conform_incidents
 from incidents.query import IncidentFilter
 from incidents.store import BatchMeta, IncidentStore
-from incidents.store.views import SavedView, get_view, list_views, save_view
+from incidents.store.saved_views import SavedView, get_view, list_views, save_view
 from tests.app.helpers import BRIEFING, MAP_PAGE, assert_clean, metric_number, new_app, start_app, texts
 
 
 def _query(chosen: IncidentFilter, **options: str) -> str:
-    from dashboard.views import build_query
+    from dashboard.ui.saved_views import build_query
 
     return build_query(chosen, options)
 

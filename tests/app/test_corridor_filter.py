@@ -14,13 +14,13 @@ import pytest
 from shapely.geometry import LineString
 from streamlit.testing.v1 import AppTest
 
-from dashboard.views import build_query
+from dashboard.ui.saved_views import build_query
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.crs import WGS84
 from incidents.auth import LOCAL_ADMIN, Role, User
 from incidents.query import IncidentFilter
 from incidents.store.corridors import active_corridor_segments, add_corridor_version, retire_corridor
-from incidents.store.views import SavedView, save_view
+from incidents.store.saved_views import SavedView, save_view
 from tests.app.helpers import BRIEFING, RISK_PAGE, assert_clean, metric_number, opened_store, start_app
 
 ANALYST = User("ana", Role.ANALYST)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.filters import KEY_PERIOD
+from dashboard.ui.filters import KEY_PERIOD
 from incidents.credits import ACLED_ATTRIBUTION
 from incidents.freshness import age_text
 from incidents.store import IncidentStore

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.attribution import DEMO_NOTICE
-from dashboard.components import DEMO_HIDDEN_CAPTION
+from dashboard.builders.attribution import DEMO_NOTICE
+from dashboard.ui.components import DEMO_HIDDEN_CAPTION
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user
-from incidents.cli import main as incidents_cli
+from incidents.cli.main import main as incidents_cli
 from incidents.demo import DEMO_REMOVED_KEY, DEMO_ROWS
 from incidents.risk.corridor_activity import DEFAULT_BUFFER_KM, corridor_hits, corridor_ranking
 from incidents.risk.exposure import site_exposure
@@ -34,8 +34,8 @@ from incidents.sites import read_sites
 from incidents.sources import REAL_SOURCES, date_span, of_sources
 from incidents.store import IncidentStore, location
 from incidents.store.corridors import active_corridor_segments
+from incidents.store.saved_views import SavedView, save_view
 from incidents.store.sites import add_sites_batch, list_sites
-from incidents.store.views import SavedView, save_view
 from tests.app.helpers import (
     ABOUT,
     BEFORE_AFTER,

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from incidents.auth import LOCAL_ADMIN
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
-from incidents.store.views import SavedView, save_view
+from incidents.store.saved_views import SavedView, save_view
 from tests.app.helpers import BRIEFING, MAP_PAGE, assert_clean, new_app, start_app, texts
 
 TIMEOUT_S = 180
@@ -18,7 +18,7 @@ def _labels(at: AppTest) -> set[str]:
 
 
 def test_briefing_hand_out_pack(app_store: IncidentStore) -> None:
-    from dashboard.views import build_query
+    from dashboard.ui.saved_views import build_query
 
     at = new_app(timeout=TIMEOUT_S)
     at.run()  # first run loads the demo data

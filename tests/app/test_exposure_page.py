@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.attribution import DEMO_NOTICE
+from dashboard.builders.attribution import DEMO_NOTICE
 from incidents.sites import read_sites
 from incidents.store.sites import list_sites
 from tests.app.helpers import EXPOSURE, assert_clean, opened_store, start_app, texts

@@ -1,7 +1,7 @@
 """The Import page run headless with ``streamlit.testing`` against a fresh SQLite store.
 
 AppTest cannot drive ``st.file_uploader``, so the validation step is done with
-``dashboard.importing.run_validation`` (what the "Validate" button calls) and its result
+``dashboard.builders.importing.run_validation`` (what the "Validate" button calls) and its result
 placed in session state, where the page keeps it; confirming, committing and undoing are
 then driven through the page's widgets by key.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import importing as imp
+from dashboard.builders import importing as imp
 from incidents.auth import LOCAL_ADMIN
 from incidents.ingest.pipeline import PreparedImport
 from incidents.store import IncidentStore

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.attribution import DEMO_NOTICE
+from dashboard.builders.attribution import DEMO_NOTICE
 from geodata.boundaries import country_names
 from tests.app.helpers import (
     ABOUT,

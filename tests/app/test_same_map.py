@@ -1,8 +1,8 @@
 """The Briefing page draws a saved view with the same layers as the Map page.
 
-Both pages build their map with :func:`dashboard.incident_map.build_page_map`: the Map page
+Both pages build their map with :func:`dashboard.ui.incident_map.build_page_map`: the Map page
 from its sidebar values (widget keys), the Briefing page from the saved view's options
-(:func:`dashboard.views.view_options`). These tests save a view from a set of Map options,
+(:func:`dashboard.ui.saved_views.view_options`). These tests save a view from a set of Map options,
 read it back from the store, build both maps from the same filter and compare the folium
 layers (name and kind of every element on the map) and the layer names in the HTML.
 """
@@ -14,24 +14,24 @@ import re
 import folium
 import pytest
 
-from dashboard.incident_map import build_page_map
-from dashboard.map_layers import (
+from dashboard.builders.map_layers import (
     LAYER_ADMIN2,
     LAYER_BUFFERS,
     LAYER_HEAT,
     LAYER_HEXAGONS,
     risk_level_legend_rows,
 )
-from dashboard.maps import LAYER_INCIDENTS
-from dashboard.selection import apply_filter
-from dashboard.views import MAP_OPTION_DEFAULTS, build_query, layers_of, view_options
+from dashboard.builders.maps import LAYER_INCIDENTS
+from dashboard.ui.incident_map import build_page_map
+from dashboard.ui.saved_views import MAP_OPTION_DEFAULTS, build_query, layers_of, view_options
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import LOCAL_ADMIN
 from incidents.query import IncidentFilter
+from incidents.selection import apply_filter
 from incidents.sources import date_span
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
-from incidents.store.views import SavedView, get_view, save_view
+from incidents.store.saved_views import SavedView, get_view, save_view
 from tests.app.helpers import BRIEFING, assert_clean, new_app
 
 pytestmark = pytest.mark.shared_app_db

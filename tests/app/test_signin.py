@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import LOCAL_BADGE
+from dashboard.ui.auth import LOCAL_BADGE
 from incidents.auth.accounts import create_user
 from tests.app.helpers import DB_ENV, MAP_PAGE, ROOT, opened_store, sqlite_url, start_app, texts
 

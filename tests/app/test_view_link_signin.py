@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard import views
+from dashboard.ui import saved_views
 from incidents.auth.accounts import create_user
-from incidents.store.views import SavedView, save_view
+from incidents.store.saved_views import SavedView, save_view
 from tests.app.helpers import assert_clean, new_app, opened_store, texts
 
 PASSWORD = "admin password 2026"
@@ -25,7 +25,7 @@ def _seed(db_url: str) -> None:
 
 def _open_link(name: str) -> AppTest:
     at = new_app()
-    at.query_params[views.VIEW_PARAM] = name
+    at.query_params[saved_views.VIEW_PARAM] = name
     at.run()
     assert not at.exception, at.exception
     return at
@@ -43,13 +43,13 @@ def test_a_view_link_before_sign_in_tells_nothing_about_the_view(auth_required: 
     for at, name in ((existing, VIEW), (missing, "no-such-view")):
         assert [title.value for title in at.title] == ["Sign in"]
         assert not any(name in text for text in _shown(at))
-        assert views.VIEW_PARAM not in at.query_params  # held, out of the address
+        assert saved_views.VIEW_PARAM not in at.query_params  # held, out of the address
         assert not at.warning
     # the same page and the same address whether or not the view exists: nothing was resolved
     assert _shown(existing) == _shown(missing)
     assert dict(existing.query_params) == dict(missing.query_params) == {}
-    assert views.KEY_APPLIED not in existing.session_state
-    assert views.KEY_MISSING not in missing.session_state
+    assert saved_views.KEY_APPLIED not in existing.session_state
+    assert saved_views.KEY_MISSING not in missing.session_state
 
 
 def test_after_sign_in_the_held_view_opens(auth_required: str) -> None:
@@ -60,8 +60,8 @@ def test_after_sign_in_the_held_view_opens(auth_required: str) -> None:
     at.button(key="signin_submit").click().run()
     assert_clean(at)
     assert [title.value for title in at.title] == ["Overview"]
-    assert at.session_state[views.KEY_APPLIED] == VIEW
-    assert at.query_params["country"] == "MLI" and views.VIEW_PARAM not in at.query_params
+    assert at.session_state[saved_views.KEY_APPLIED] == VIEW
+    assert at.query_params["country"] == "MLI" and saved_views.VIEW_PARAM not in at.query_params
     assert at.multiselect(key="filter_countries").value == ["MLI"]
 
 
@@ -73,7 +73,7 @@ def test_after_sign_in_a_held_link_to_a_missing_view_warns(auth_required: str) -
     at.button(key="signin_submit").click().run()
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
-    assert views.KEY_APPLIED not in at.session_state
+    assert saved_views.KEY_APPLIED not in at.session_state
 
 
 def test_a_crafted_view_name_is_shown_as_text_not_markup(auth_required: str) -> None:

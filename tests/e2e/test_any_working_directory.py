@@ -2,7 +2,7 @@
 
 ``streamlit run /abs/path/dashboard/app.py`` from /tmp does not see the repository root's
 ``.streamlit/config.toml``; the settings that matter come from ``dashboard/.streamlit/config.toml``
-(read next to the script) and from the app itself (dashboard/safe_settings.py). Only the
+(read next to the script) and from the app itself (dashboard/ui/safe_settings.py). Only the
 port and the address are given on the command line, as a user would.
 
 The error is a real one: a store damaged by hand (text where an event's day number belongs)
@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from dashboard.assets import ensure_static_assets
+from dashboard.builders.assets import ensure_static_assets
 from tests.servers import ROOT, AppServer, _stop, free_port, is_outside, wait_healthy
 
 TIMEOUT_MS = 120_000

@@ -17,7 +17,7 @@ from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user
 from incidents.auth.sessions import COOKIE_NAME
 from incidents.store import open_store
-from incidents.store.views import SavedView, save_view
+from incidents.store.saved_views import SavedView, save_view
 from tests.servers import AppServer, app_servers, browser_context
 
 PASSWORD = "admin password 2026"

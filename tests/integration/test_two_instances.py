@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from incidents.store import open_store
-from incidents.store.views import get_view
+from incidents.store.saved_views import get_view
 from tests.servers import ROOT, AppServer, app_servers, browser_context, chromium_executable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]

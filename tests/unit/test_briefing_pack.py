@@ -13,8 +13,8 @@ from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import LineString, box
 
-from dashboard.attribution import DEMO_NOTICE, map_image_attribution, shown_credits
-from dashboard.briefing_pack import (
+from dashboard.builders.attribution import DEMO_NOTICE, map_image_attribution, shown_credits
+from dashboard.builders.briefing_pack import (
     DEMO_WATERMARK,
     BriefingData,
     attribution_texts,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import (
+from dashboard.builders.charts import (
     build_bar_figure,
     build_heatmap_figure,
     build_timeline_figure,
     build_unit_trend_figure,
 )
-from dashboard.maps import EVENT_TYPE_COLOURS
+from dashboard.builders.maps import EVENT_TYPE_COLOURS
 
 XSS = "<script>alert(1)</script>"
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dashboard.charts_pivot import (
+from dashboard.builders.charts_pivot import (
     BADGE_FALL,
     BADGE_NONE,
     BADGE_RISE,

@@ -10,9 +10,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from incidents.cli import main
+from incidents.admin_join import attach_admin_units
+from incidents.cli.main import main
 from incidents.export import neutralise_formulas
-from incidents.geolocate import attach_admin_units
 from incidents.store import BatchMeta, IncidentStore, open_store
 from tests.dated_fixtures import import_acled
 

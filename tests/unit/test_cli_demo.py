@@ -16,7 +16,7 @@ import pytest
 from dashboard.cli import main as dashboard_main
 from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user
-from incidents.cli import main
+from incidents.cli.main import main
 from incidents.demo import DEMO_REMOVE_ACTION, DEMO_REMOVED_KEY
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import RiskConfig, compute_risk_index

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from incidents.admin_join import attach_admin_units
 from incidents.auth import Role, User
-from incidents.cli import main
-from incidents.geolocate import attach_admin_units
+from incidents.cli.main import main
 from incidents.risk.exposure import EXPOSURE_COLUMNS
 from incidents.store import BatchMeta, IncidentStore, open_store
 from incidents.store.corridors import active_corridor_segments, retire_corridor

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from incidents.cli import main
+from incidents.cli.main import main
 from incidents.export import ExportError, Provenance, export_incidents, provenance_path
 from incidents.store import open_store
 

@@ -11,9 +11,9 @@ import pytest
 from shapely.geometry import LineString
 
 from geodata.crs import WGS84
+from incidents.admin_join import attach_admin_units
 from incidents.auth import Role, User
-from incidents.cli import main
-from incidents.geolocate import attach_admin_units
+from incidents.cli.main import main
 from incidents.risk.pivot import PIVOT_COLUMNS
 from incidents.store import BatchMeta, IncidentStore, open_store
 from incidents.store.corridors import add_corridor_version
@@ -121,7 +121,7 @@ def test_pivot_default_date_and_truncated_after_window(
 
 
 def test_pivot_csv_is_formula_safe(store: IncidentStore, tmp_path: Path) -> None:
-    from incidents.cli_pivot import neutralise_formulas  # the same helper as incident exports
+    from incidents.cli.pivot import neutralise_formulas  # the same helper as incident exports
 
     risky = pd.DataFrame({"unit_name": ["=cmd()"], "rate_ratio": [-1.5]})
     assert neutralise_formulas(risky)["unit_name"].tolist() == ["'=cmd()"]

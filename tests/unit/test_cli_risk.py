@@ -13,11 +13,11 @@ import pytest
 from shapely.geometry import LineString
 
 from geodata.crs import WGS84
+from incidents.admin_join import attach_admin_units
 from incidents.auth import Role, User
-from incidents.cli import main
-from incidents.cli_args import moment
+from incidents.cli.args import moment
+from incidents.cli.main import main
 from incidents.export import neutralise_formulas
-from incidents.geolocate import attach_admin_units
 from incidents.risk.units import unit_names
 from incidents.store import BatchMeta, open_store
 from incidents.store.corridors import add_corridor_version, retire_corridor

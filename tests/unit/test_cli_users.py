@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from incidents.auth import Role, User
 from incidents.auth.accounts import get_user, verify_credentials
-from incidents.cli import main
+from incidents.cli.main import main
 from incidents.store import open_store, schema
 
 PASSWORD = "a long enough password"

@@ -19,8 +19,8 @@ from shapely.geometry import LineString
 
 from geodata.corridors import CorridorSet, corridor_set, distance_to_corridors_km
 from geodata.crs import WGS84
+from incidents.admin_join import attach_admin_units
 from incidents.auth import Role, User
-from incidents.geolocate import attach_admin_units
 from incidents.query import IncidentFilter
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index, populated_cells

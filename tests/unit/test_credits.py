@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from dashboard.attribution import (
+from dashboard.builders.attribution import (
     footer_text,
     map_image_attribution,
     map_incidents_attribution,
     shown_credits,
     source_texts,
 )
-from dashboard.filters import preset_label
+from dashboard.ui.filters import preset_label
 from incidents.credits import ACLED_ATTRIBUTION, DEMO_CREDIT, incident_credits, ucdp_version
 from incidents.freshness import Freshness, age_text, anchored_period, freshness, newest_import
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import build_parser as dashboard_parser
-from incidents.cli import _write_failure_report
-from incidents.cli import build_parser as incidents_parser
+from incidents.cli.main import _write_failure_report
+from incidents.cli.main import build_parser as incidents_parser
 from incidents.ingest.report import ISSUE_COLUMNS, ImportReport
 from incidents.ingest.staged import REASON_CODES, ImportIssue
 from incidents.store.migrations import MIGRATIONS

@@ -19,7 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import box
 
-from dashboard.downloads import (
+from dashboard.builders.downloads import (
     ExportTooLargeError,
     file_name,
     geojson_bytes,
@@ -30,12 +30,12 @@ from dashboard.downloads import (
     png_bytes,
     prepare_downloads,
 )
-from dashboard.maps import build_incident_map_with_info
-from dashboard.provenance import build_provenance
-from dashboard.selection import apply_filter
+from dashboard.builders.maps import build_incident_map_with_info
+from dashboard.builders.provenance import build_provenance
 from incidents.demo import load_demo
 from incidents.export import DEMO_WARNING
 from incidents.query import IncidentFilter
+from incidents.selection import apply_filter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 from tests.dated_fixtures import import_acled
@@ -114,7 +114,7 @@ def test_html_map_is_offline_and_carries_the_footer(selection) -> None:
 
 
 def test_png_opens_and_keeps_provenance_metadata(selection) -> None:
-    from dashboard.briefing_pack import render_map_png
+    from dashboard.builders.briefing_pack import render_map_png
 
     rows, provenance = _rows_and_provenance(selection)
     raw = render_map_png(

@@ -8,8 +8,8 @@ import folium
 import geopandas as gpd
 from shapely.geometry import LineString, box
 
-from dashboard.export_map import standalone_map_html
-from dashboard.maps import build_incident_map_with_info
+from dashboard.builders.export_map import standalone_map_html
+from dashboard.builders.maps import build_incident_map_with_info
 from incidents.demo import generate_demo_incidents
 
 _EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']([^\"']+)[\"']", re.IGNORECASE)

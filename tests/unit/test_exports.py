@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString
 
-from dashboard.provenance import build_provenance, filter_summary
+from dashboard.builders.provenance import build_provenance, filter_summary
 from incidents.auth import Role, User
 from incidents.demo import generate_demo_incidents
 from incidents.export import DEMO_WARNING, PROVENANCE_LAYER, export_incidents, provenance_path

@@ -20,13 +20,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import incidents.ingest.table as table
-from incidents.cli import main
+import incidents.ingest.file_reader as table
+from incidents.cli.main import main
 from incidents.errors import FileLevelError, SchemaError
 from incidents.ingest import stream as stream_module
+from incidents.ingest.file_reader import MAX_CELL_CHARS, read_raw_table
 from incidents.ingest.pipeline import PreparedImport, import_file, prepare_import
 from incidents.ingest.stream import NO_FATALITIES_NOTE
-from incidents.ingest.table import MAX_CELL_CHARS, read_raw_table
 from incidents.store import IncidentStore, open_store
 
 TODAY = date(2026, 1, 1)

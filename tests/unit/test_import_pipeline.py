@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from incidents.cli import main
+from incidents.cli.main import main
 from incidents.errors import FileLevelError
 from incidents.ingest.pipeline import commit_import, import_file, prepare_import
 from incidents.store import IncidentStore
@@ -116,7 +116,7 @@ def test_acled_api_fixture_is_imported_and_reimport_changes_nothing(store: Incid
 
 
 def test_hdx_layout_and_ucdp_and_generic_with_mapping(store: IncidentStore) -> None:
-    from incidents.ingest.mapping import load_mapping
+    from incidents.ingest.column_mapping import load_mapping
 
     hdx = import_file(FIXTURES / "acled_hdx_sample.csv", store, today=TODAY)
     assert hdx.format == "acled" and hdx.rows_accepted > 0 and hdx.rows_rejected == 0
@@ -220,7 +220,7 @@ def test_generic_file_geocodes_names_and_flags_ambiguity_swaps_and_gaps(
     tmp_path: Path, store: IncidentStore
 ) -> None:
 
-    from incidents.ingest.mapping import ColumnMapping
+    from incidents.ingest.column_mapping import ColumnMapping
 
     mapping = ColumnMapping(
         name="field team",

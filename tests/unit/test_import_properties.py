@@ -167,7 +167,7 @@ def test_damaged_rows_are_reported_at_their_line_and_valid_rows_stored_once(
     general_path: bool,
     final_newline: bool,
 ) -> None:
-    import incidents.ingest.table as table
+    import incidents.ingest.file_reader as table
 
     monkeypatch.setattr(table, "MAX_CELL_CHARS", SMALL_CELL_LIMIT)
     rows = [_damaged(row, *damages[index]) if index in damages else row for index, row in enumerate(ROWS)]
@@ -210,7 +210,7 @@ def test_workbooks_within_the_limits_are_read_whole_and_others_refused(
 
     import openpyxl
 
-    import incidents.ingest.table as table
+    import incidents.ingest.file_reader as table
 
     cell_limit, size_limit = 60, 60_000
     monkeypatch.setattr(table, "MAX_XLSX_CELLS", cell_limit)

@@ -16,18 +16,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from incidents.cli import main
+from incidents.cli.main import main
 from incidents.ingest.adapters import adapt_acled
 from incidents.ingest.detect import ACLED_API_COLUMNS, detect_format
+from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.pipeline import import_file, prepare_import
-from incidents.ingest.table import read_raw_table
-from incidents.mappings import (
+from incidents.store import IncidentStore, open_store
+from incidents.vocabularies import (
     ACLED_PRE_2019_EVENT_TYPES,
     acled_inter_code,
     derive_actor_group,
     map_acled_event_type,
 )
-from incidents.store import IncidentStore, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"

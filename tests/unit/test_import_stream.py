@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata.assign import CELL_TABLE_MIN_POINTS
+from incidents.admin_join import attach_admin_units
 from incidents.errors import FileLevelError
-from incidents.geolocate import attach_admin_units
+from incidents.ingest.column_mapping import load_mapping
 from incidents.ingest.dedupe import FileDuplicates, find_duplicates
 from incidents.ingest.detect import ACLED_API_COLUMNS
-from incidents.ingest.mapping import load_mapping
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.parse import parse_dates
 from incidents.ingest.pipeline import PreparedImport, import_file, prepare_import

@@ -1,4 +1,4 @@
-"""Pure helpers of the Import page (dashboard/importing.py), against a real SQLite store."""
+"""Pure helpers of the Import page (dashboard/builders/importing.py), against a real SQLite store."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import importing as imp
+from dashboard.builders import importing as imp
 from incidents.auth import LOCAL_ADMIN
 from incidents.errors import FileLevelError
-from incidents.ingest.mapping import MAPPABLE_FIELDS, ColumnMapping, load_mapping
+from incidents.ingest.column_mapping import MAPPABLE_FIELDS, ColumnMapping, load_mapping
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import ImportIssue
 from incidents.store import IncidentStore

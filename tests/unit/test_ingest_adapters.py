@@ -10,10 +10,10 @@ import pytest
 
 from incidents.errors import FileLevelError
 from incidents.ingest.adapters import adapt
+from incidents.ingest.column_mapping import ColumnMapping, load_mapping, save_mapping, suggest_mapping
 from incidents.ingest.detect import detect_format
-from incidents.ingest.mapping import ColumnMapping, load_mapping, save_mapping, suggest_mapping
+from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.staged import STAGED_COLUMNS
-from incidents.ingest.table import read_raw_table
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
@@ -438,7 +438,7 @@ def _sample(values: list, rows: int, seed: int) -> pd.Series:
 
 def _old_acled_event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
     """The adapter's previous whole-column implementation."""
-    from incidents.mappings import map_acled_event_type
+    from incidents.vocabularies import map_acled_event_type
 
     key = event_type.fillna("\x00") + "\x1f" + sub_event_type.fillna("\x00")
     first = ~key.duplicated()
@@ -451,7 +451,7 @@ def _old_acled_event_types(event_type: pd.Series, sub_event_type: pd.Series) -> 
 def _old_derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
     import numpy as np
 
-    from incidents.mappings import normalise_actor_group
+    from incidents.vocabularies import normalise_actor_group
 
     armed = {"JNIM", "IS Sahel", "rebels", "militia"}
 
@@ -468,7 +468,7 @@ def _old_derive_actor_group(actor1: pd.Series, actor2: pd.Series) -> pd.Series:
 @pytest.mark.parametrize("rows", [0, 1, 7, 400])
 def test_code_columns_per_distinct_value_equal_whole_column(rows: int) -> None:
     from incidents.ingest import adapters
-    from incidents.mappings import map_acled_time_precision
+    from incidents.vocabularies import map_acled_time_precision
 
     for seed in range(5):
         codes = _sample(_CODES, rows, seed)
@@ -516,7 +516,7 @@ def test_event_types_by_distinct_pair_equal_the_key_lookup(rows: int) -> None:
 
 def test_actor_groups_equal_the_object_array_build() -> None:
     from incidents.ingest.adapters import _actor_groups
-    from incidents.mappings import derive_actor_group
+    from incidents.vocabularies import derive_actor_group
 
     for seed in range(5):
         first, second = _sample(_ACTORS, 300, seed), _sample(_ACTORS, 300, seed + 50)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geodata.crs import geodesic_km
-from incidents.geolocate import attach_admin_units
+from incidents.admin_join import attach_admin_units
 from incidents.ingest.dedupe import find_duplicates, find_proximity_pairs
 from incidents.model import conform_incidents
 from incidents.store import BatchMeta, IncidentStore, open_store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from incidents.geolocate import attach_admin_units
+from incidents.admin_join import attach_admin_units
 from incidents.ingest.issues import IssueCollector
 from incidents.store import BatchMeta, IncidentStore
 

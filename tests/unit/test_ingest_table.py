@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from incidents.errors import FileLevelError
-from incidents.ingest import table as table_module
+from incidents.ingest import file_reader as table_module
+from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.staged import RawTable
-from incidents.ingest.table import read_raw_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 

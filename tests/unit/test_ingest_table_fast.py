@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import incidents.ingest.table as table
+import incidents.ingest.file_reader as table
 from incidents.errors import FileLevelError
-from incidents.ingest.table import read_raw_table
+from incidents.ingest.file_reader import read_raw_table
 
 CLEAN = [
     "a,b,c\n1,2,3\n4,5,6\n",

@@ -112,7 +112,7 @@ WARNINGS = {
 }
 #: Warnings whose row is not stored (outside the coverage: skipped unless kept).
 SKIPPED = {"outside_coverage"}
-#: Reported by the reader (incidents.ingest.table), which rejects such records before validation.
+#: Reported by the reader (incidents.ingest.file_reader), which rejects such records before validation.
 READER_CODES = {"truncated_row", "cell_too_long", "nul_byte"}
 
 

@@ -1,6 +1,6 @@
 """The Map page's "risk level" shading: one fixed colour per level and a legend naming the levels.
 
-The Risk page (dashboard/risk_map.py) and the Map page share the colours, so a unit at
+The Risk page (dashboard/builders/risk_map.py) and the Map page share the colours, so a unit at
 level 3 is the same orange on both, whatever other units are in view. Other measures keep
 their quantile classes (tests/unit/test_maps.py).
 """
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from dashboard.map_layers import (
+from dashboard.builders.map_layers import (
     NO_DATA_FILL,
     RISK_LEVEL_COLOURS,
     RISK_NOT_RATED,
@@ -23,8 +23,8 @@ from dashboard.map_layers import (
     risk_level_layer,
     risk_levels_legend_html,
 )
-from dashboard.maps import build_incident_map
-from dashboard.risk_map import LEVEL_COLOURS, risk_legend_html
+from dashboard.builders.maps import build_incident_map
+from dashboard.builders.risk_map import LEVEL_COLOURS, risk_legend_html
 from incidents.model import empty_incidents
 from incidents.risk.index import RISK_LEVEL_LABELS
 

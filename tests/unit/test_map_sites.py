@@ -9,7 +9,13 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from dashboard.map_sites import LAYER_RINGS, LAYER_SITES, add_site_layers, ring_geometries, site_popup_html
+from dashboard.builders.map_sites import (
+    LAYER_RINGS,
+    LAYER_SITES,
+    add_site_layers,
+    ring_geometries,
+    site_popup_html,
+)
 from incidents.sites import read_sites, site_from_values
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -6,8 +6,8 @@ import folium
 import numpy as np
 import pandas as pd
 
-from dashboard.map_layers import UNCERTAINTY_MIN_ZOOM, UncertaintyCircles, uncertainty_rows
-from dashboard.map_markers import incident_marker_data, marker_callback
+from dashboard.builders.map_layers import UNCERTAINTY_MIN_ZOOM, UncertaintyCircles, uncertainty_rows
+from dashboard.builders.map_markers import incident_marker_data, marker_callback
 
 
 def _incidents() -> pd.DataFrame:

@@ -19,8 +19,8 @@ import pytest
 from folium.plugins import MarkerCluster
 from shapely.geometry import LineString, box
 
-from dashboard.assets import AssetError, ensure_static_assets, localise_resources
-from dashboard.map_layers import (
+from dashboard.builders.assets import AssetError, ensure_static_assets, localise_resources
+from dashboard.builders.map_layers import (
     HEAT_CELL_DEG,
     HEAT_MAX_CELLS,
     LAYER_ADMIN2,
@@ -32,7 +32,7 @@ from dashboard.map_layers import (
     geojson_features,
     heat_cells,
 )
-from dashboard.maps import (
+from dashboard.builders.maps import (
     CONNECTOR_DASH,
     LAYER_CORRIDORS,
     LAYER_COUNTRIES,

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from incidents.errors import SchemaError
-from incidents.mappings import (
+from incidents.model import INCIDENT_COLUMNS, conform_incidents, empty_incidents
+from incidents.vocabularies import (
     derive_actor_group,
     map_acled_event_type,
     map_acled_time_precision,
@@ -14,7 +15,6 @@ from incidents.mappings import (
     map_ucdp_geo_precision,
     normalise_actor_group,
 )
-from incidents.model import INCIDENT_COLUMNS, conform_incidents, empty_incidents
 
 
 def minimal(**overrides: object) -> pd.DataFrame:

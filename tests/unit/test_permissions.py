@@ -22,8 +22,8 @@ from incidents.sites import site_from_values
 from incidents.store import IncidentStore
 from incidents.store.corridors import add_corridor_version, edit_corridor_metadata, retire_corridor
 from incidents.store.developments import add_development, delete_development, update_development
+from incidents.store.saved_views import SavedView, delete_view, move_view, rename_view, save_view
 from incidents.store.sites import add_sites_batch
-from incidents.store.views import SavedView, delete_view, move_view, rename_view, save_view
 
 ROOT = Path(__file__).resolve().parents[2]
 ACLED = ROOT / "tests" / "fixtures" / "import" / "acled_api_sample.csv"

@@ -19,12 +19,12 @@ import shapely
 from geodata.admin_units import admin_key, find_units, match_named_units, unit
 from geodata.boundaries import load_admin2
 from geodata.gazetteer import find_places
-from incidents.cli import main
+from incidents.cli.main import main
 from incidents.errors import FileLevelError
 from incidents.ingest.adapters import adapt
 from incidents.ingest.detect import detect_format
-from incidents.ingest.geocode import ADMIN3_UNCERTAINTY_KM, place_row
 from incidents.ingest.pipeline import prepare_import
+from incidents.ingest.place_names import ADMIN3_UNCERTAINTY_KM, place_row
 from incidents.ingest.staged import RawTable, StagedTable
 from incidents.ingest.validate import BORDER_TOLERANCE_KM, ValidationResult, validate_staged
 from incidents.model import INCIDENT_COLUMNS

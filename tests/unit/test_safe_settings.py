@@ -1,11 +1,11 @@
-"""Settings the dashboard enforces itself (dashboard/safe_settings.py) and the config file next to app.py."""
+"""Settings the dashboard enforces itself (dashboard/ui/safe_settings.py) and its config.toml."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-from dashboard.safe_settings import ERROR_DETAILS, REQUIRED, settings_problems
+from dashboard.ui.safe_settings import ERROR_DETAILS, REQUIRED, settings_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_CONFIG = ROOT / "dashboard" / ".streamlit" / "config.toml"

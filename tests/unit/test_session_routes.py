@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.requests import Request
 
-from dashboard import session_routes
+from dashboard.ui import session_routes
 from incidents.auth import accounts, sessions
 from incidents.auth.accounts import create_user
 from incidents.auth.sessions import COOKIE_NAME, handoff_token, session_generation, user_of_token

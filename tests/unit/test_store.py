@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 
 import incidents.store.sql as sql
+from incidents.admin_join import attach_admin_units
 from incidents.auth import LOCAL_ADMIN
 from incidents.errors import BatchNotFoundError, StoreError, StoreURLError
-from incidents.geolocate import attach_admin_units
 from incidents.store import BatchMeta, IncidentStore, open_store, resolve_db_url
 from incidents.store.migrations import LATEST_VERSION, current_version
 from tests.conftest import WRITER_KINDS, open_test_store
@@ -194,14 +194,14 @@ def test_analysis_frame_is_compact_and_details_are_complete(store: IncidentStore
 
 
 def test_incidents_version_moves_only_with_incidents(store: IncidentStore) -> None:
-    from incidents.store import views
+    from incidents.store import saved_views
 
     assert store.incidents_version() == 0
     record = store.add_batch(incidents(["a"]), META)
     assert store.incidents_version() == 1
     before = (store.incidents_version(), store.data_version())
-    views.save_view(
-        store, views.SavedView(name="mali", title="Mali", notes="", query="country=MLI"), by=LOCAL_ADMIN
+    saved_views.save_view(
+        store, saved_views.SavedView(name="mali", title="Mali", notes="", query="country=MLI"), by=LOCAL_ADMIN
     )
     assert store.incidents_version() == before[0]
     assert store.data_version() > before[1]

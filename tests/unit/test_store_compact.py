@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import column, inspect, table, text
 
-from incidents.cli import main as cli_main
+from incidents.cli.main import main as cli_main
 from incidents.model import INCIDENT_COLUMNS, conform_incidents
 from incidents.store import BatchMeta, IncidentStore, open_store, schema
 from incidents.store import migrations as migrations_module

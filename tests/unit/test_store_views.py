@@ -8,7 +8,7 @@ from incidents.auth import Role, User
 from incidents.errors import IncidentsError, StoreError
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
-from incidents.store.views import (
+from incidents.store.saved_views import (
     SavedView,
     ViewError,
     ViewExistsError,

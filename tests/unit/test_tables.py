@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import tables
+from dashboard.builders import tables
 
 
 @pytest.mark.parametrize(

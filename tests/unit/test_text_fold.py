@@ -13,9 +13,9 @@ from geodata.admin_units import admin_key
 from geodata.gazetteer import normalise_place_name
 from geodata.text import fold_accents
 from incidents.ingest import adapters, parse
-from incidents.ingest.mapping import normalise_header
-from incidents.mappings import acled_label_key
+from incidents.ingest.column_mapping import normalise_header
 from incidents.sites import _fold_header
+from incidents.vocabularies import acled_label_key
 
 INPUTS: list[str] = [
     "Ségou",

@@ -1,7 +1,8 @@
 """Provenance footers of exports: the sources credited, the filters in words, the data's dates, the warnings.
 
 Pure (no Streamlit): the pages' download buttons and the briefing-pack CLI share it. The
-incident sources credited are those of the exported rows (:func:`dashboard.attribution.shown_credits`).
+incident sources credited are those of the exported rows
+(:func:`dashboard.builders.attribution.shown_credits`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from dashboard.attribution import shown_credits, source_texts
+from dashboard.builders.attribution import shown_credits, source_texts
 from incidents.credits import SourceCredit
 from incidents.export import Provenance
 from incidents.freshness import Freshness, freshness

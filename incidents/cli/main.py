@@ -20,20 +20,23 @@ from typing import Final
 import pandas as pd
 
 from geodata.errors import GeodataError
-from incidents import cli_exposure, cli_pivot, cli_risk, cli_users
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
-from incidents.cli_args import add_include_demo, country_code, iso_date
+from incidents.cli import exposure as cli_exposure
+from incidents.cli import pivot as cli_pivot
+from incidents.cli import risk as cli_risk
+from incidents.cli import users as cli_users
+from incidents.cli.args import add_include_demo, country_code, iso_date
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError
 from incidents.export import EXPORT_DRIVERS, PROVENANCE_SUFFIX, Provenance, export_incidents
 from incidents.freshness import freshness
-from incidents.ingest.mapping import load_mapping
+from incidents.ingest.column_mapping import load_mapping
+from incidents.ingest.file_reader import check_encoding
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
-from incidents.ingest.table import check_encoding
 from incidents.settings import DEMO_ENV, SettingError, demo_enabled, stale_after_days
 from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore, open_store

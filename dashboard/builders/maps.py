@@ -25,21 +25,21 @@ import pandas as pd
 from branca.element import Element
 from folium.plugins import FastMarkerCluster
 
-from dashboard.assets import ASSET_BASE_URL, localise_resources, offline_css, offline_js
-from dashboard.attribution import (
+from dashboard.builders.assets import ASSET_BASE_URL, localise_resources, offline_css, offline_js
+from dashboard.builders.attribution import (
     MAP_BOUNDARIES_ATTRIBUTION,
     OSM_TILE_ATTRIBUTION,
     map_incidents_attribution,
     shown_credits,
 )
-from dashboard.map_elements import Attribution as _Attribution
-from dashboard.map_elements import Bind as _Bind
-from dashboard.map_elements import FullscreenControl as _FullscreenControl
-from dashboard.map_elements import Legend as _Legend
-from dashboard.map_elements import MapStyle as _MapStyle
-from dashboard.map_elements import esc, mark_raw_render
-from dashboard.map_elements import text_of as _text
-from dashboard.map_layers import (
+from dashboard.builders.map_elements import Attribution as _Attribution
+from dashboard.builders.map_elements import Bind as _Bind
+from dashboard.builders.map_elements import FullscreenControl as _FullscreenControl
+from dashboard.builders.map_elements import Legend as _Legend
+from dashboard.builders.map_elements import MapStyle as _MapStyle
+from dashboard.builders.map_elements import esc, mark_raw_render
+from dashboard.builders.map_elements import text_of as _text
+from dashboard.builders.map_layers import (
     CHOROPLETH_LEVELS,
     CHOROPLETH_SCALES,
     LAYER_ADMIN2,
@@ -58,7 +58,7 @@ from dashboard.map_layers import (
     risk_level_layer,
     uncertainty_rows,
 )
-from dashboard.map_markers import (
+from dashboard.builders.map_markers import (
     APPROXIMATE_PRECISIONS,
     EVENT_TYPE_COLOURS,
     NOTES_MAX_CHARS,
@@ -419,7 +419,7 @@ class MapOptions:
     """Every choice of the incident map beyond its incidents, boundaries and corridors.
 
     One value per page view: the Map page makes it from its sidebar, the Briefing page from
-    a saved view (:mod:`dashboard.incident_map` turns either into options), so both draw the
+    a saved view (:mod:`dashboard.ui.incident_map` turns either into options), so both draw the
     same layers. Checked when made: a wrong value raises ``ValueError`` before any drawing.
     Frames are held, not compared (``eq=False``): compare maps by their rendered layers.
 
@@ -443,7 +443,7 @@ class MapOptions:
       control: a layer added after it is named in the control before it exists in the
       page script, and Leaflet fails on it.
     * ``credits``: the incident sources to credit in the attribution control
-      (:func:`dashboard.attribution.shown_credits` with the store's batches, which names
+      (:func:`dashboard.builders.attribution.shown_credits` with the store's batches, which names
       UCDP versions); by default those of the incidents without versions.
     """
 

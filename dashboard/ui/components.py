@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard.attribution import DEMO_NOTICE, footer_text, shown_credits
+from dashboard.builders.attribution import DEMO_NOTICE, footer_text, shown_credits
 from geodata.errors import GeodataError
 from incidents.credits import SourceCredit
 from incidents.errors import IncidentsError
@@ -91,7 +91,7 @@ def attribution_footer(shown: pd.DataFrame | None = None) -> None:
 
 def credits_of(shown: pd.DataFrame) -> tuple[SourceCredit, ...]:
     """Credits of the incident sources among ``shown``, naming the store's files and UCDP versions."""
-    from dashboard import caching  # local: components stays importable without a store
+    from dashboard.ui import caching  # local: components stays importable without a store
 
     try:
         batches = caching.batches_table(caching.current_db_url(), caching.get_store().data_version())
@@ -106,7 +106,7 @@ def page_freshness(today: date | None = None) -> Freshness | None:
     ``today`` defaults to the server's date. A bad ``SAHEL_STALE_AFTER_DAYS`` is reported
     with ``st.error`` and the default is used.
     """
-    from dashboard import caching  # local: components stays importable without a store
+    from dashboard.ui import caching  # local: components stays importable without a store
 
     try:
         days = stale_after_days()

@@ -15,9 +15,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from dashboard.map_elements import esc
-from dashboard.map_elements import js_literal as _js_literal
-from dashboard.map_elements import text_of as _text
+from dashboard.builders.map_elements import esc
+from dashboard.builders.map_elements import js_literal as _js_literal
+from dashboard.builders.map_elements import text_of as _text
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 
 NOTES_MAX_CHARS: Final = 500

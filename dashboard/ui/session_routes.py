@@ -6,7 +6,7 @@ Only an HTTP response can. Streamlit >= 1.5x serves apps with Starlette and acce
 routes through ``st.App(script, routes=...)``; ``dashboard/serve.py`` is that entry
 point (``streamlit run dashboard/serve.py``), registering these routes at start-up.
 
-The flow after a password sign-in (``dashboard.auth.finish_sign_in``):
+The flow after a password sign-in (``dashboard.ui.auth.finish_sign_in``):
 
 1. The script issues a 60-second, single-use *handoff* token
    (:func:`incidents.auth.sessions.handoff_token`) and sends the browser to

@@ -1,7 +1,7 @@
 """``python -m incidents pivot``: incidents per unit before and after a key development, as CSV.
 
 Registered into the main parser by :func:`register`; errors travel as
-:class:`~incidents.errors.IncidentsError` to the single handler in :func:`incidents.cli.main`.
+:class:`~incidents.errors.IncidentsError` to the single handler in :func:`incidents.cli.main.main`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from incidents.cli_args import (
+from incidents.cli.args import (
     add_corridors_as_of,
     add_include_demo,
     country_code,
@@ -76,7 +76,7 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    """Add the ``pivot`` command to the subparsers ``commands`` of :func:`incidents.cli.build_parser`."""
+    """Add the ``pivot`` command to the subparsers ``commands`` of :func:`incidents.cli.main.build_parser`."""
     pivot = commands.add_parser(
         "pivot",
         help="incidents per unit before and after a date (rate ratio with exact 95%% interval), as CSV",

@@ -1,7 +1,8 @@
-"""The filtered selection of incidents, without Streamlit: shared by the pages and the CLI.
+"""A filter applied to the analysis frame: the rows of the period and of the one before it.
 
-:mod:`dashboard.context` draws the sidebar and caches; the briefing-pack CLI must not load
-Streamlit at all, so the pure filtering step lives here and both import it.
+Pure domain code: the dashboard's pages (through :mod:`dashboard.ui.context`), the
+briefing pack and the command lines all select incidents through :func:`apply_filter`, so
+a view counts the same rows wherever it is drawn.
 """
 
 from __future__ import annotations

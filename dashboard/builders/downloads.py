@@ -8,7 +8,7 @@ filters, generation time, the synthetic-data warning when demo rows are included
 * CSV: a ZIP of the formula-neutralised CSV and its ``.provenance.txt``. A browser
   download is one file, and a loose CSV would lose its footer on the way to a colleague.
 * GeoJSON / GeoPackage: the ``provenance`` member / layer of :mod:`incidents.export`.
-* HTML map: the offline page of :mod:`dashboard.export_map` with a fixed footer box.
+* HTML map: the offline page of :mod:`dashboard.builders.export_map` with a fixed footer box.
 * PNG map: the briefing-pack image with a footer band (filters, time, warning) and the
   full text as PNG ``tEXt`` metadata.
 * PDF: the briefing pack, which prints filters, attributions and the warning itself.
@@ -35,7 +35,7 @@ import pandas as pd
 from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from dashboard.provenance import build_provenance, store_freshness
+from dashboard.builders.provenance import build_provenance, store_freshness
 from incidents.export import DEMO_WARNING, ExportError, Provenance, export_incidents, provenance_path
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
@@ -179,9 +179,9 @@ def _footer_html(provenance: Provenance) -> str:
 def map_html_bytes(fmap: folium.Map, provenance: Provenance) -> bytes:
     """The map as one offline HTML page, with the provenance box over its lower-left corner.
 
-    Raises :class:`dashboard.assets.AssetError` when a map asset has no vendored copy.
+    Raises :class:`dashboard.builders.assets.AssetError` when a map asset has no vendored copy.
     """
-    from dashboard.export_map import standalone_map_html  # local: pulls the asset index
+    from dashboard.builders.export_map import standalone_map_html  # local: pulls the asset index
 
     page = standalone_map_html(fmap)
     footer = _footer_html(provenance)
@@ -228,7 +228,7 @@ def pdf_bytes(
     store: IncidentStore, chosen: IncidentFilter, *, title: str, generated_at: datetime
 ) -> tuple[bytes, bytes]:
     """The PDF briefing pack and its raw map image (pack and PNG share one rendering)."""
-    from dashboard.briefing_pack import build_briefing_pdf, collect_briefing_data
+    from dashboard.builders.briefing_pack import build_briefing_pdf, collect_briefing_data
 
     data = collect_briefing_data(store, chosen, title=title, generated_at=generated_at)
     return build_briefing_pdf(data), data.map_png

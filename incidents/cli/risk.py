@@ -1,6 +1,6 @@
 """``python -m incidents risk``: the conflict index and trend flags of every unit, as CSV.
 
-Registered into the main parser by :func:`register` (one line in incidents/cli.py).
+Registered into the main parser by :func:`register` (one line in incidents/cli/main.py).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from incidents.cli_args import add_corridors_as_of, add_include_demo, csv_path, iso_date, positive_days
+from incidents.cli.args import add_corridors_as_of, add_include_demo, csv_path, iso_date, positive_days
 from incidents.errors import IncidentsError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.index import RiskConfig

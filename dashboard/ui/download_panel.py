@@ -12,9 +12,9 @@ from collections.abc import Callable, Hashable
 
 import streamlit as st
 
-from dashboard.assets import AssetError
-from dashboard.attribution import DEMO_NOTICE
-from dashboard.downloads import PreparedDownloads
+from dashboard.builders.assets import AssetError
+from dashboard.builders.attribution import DEMO_NOTICE
+from dashboard.builders.downloads import PreparedDownloads
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
 

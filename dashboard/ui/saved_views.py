@@ -21,14 +21,14 @@ from urllib.parse import quote, urlencode
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from dashboard import caching, filters
-from dashboard.auth import Pages, all_pages, current_user, may, requested_page
-from dashboard.maps import BASEMAPS
+from dashboard.builders.maps import BASEMAPS
+from dashboard.ui import caching, filters
+from dashboard.ui.auth import Pages, all_pages, current_user, may, requested_page
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
-from incidents.store.views import SavedView, get_view, save_view
+from incidents.store.saved_views import SavedView, get_view, save_view
 
 VIEW_PARAM: Final = "view"
 # Map page widget keys (dashboard/app_pages/map.py) with their defaults: the saved page options.

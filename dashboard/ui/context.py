@@ -12,11 +12,11 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import caching
-from dashboard.filters import FilterOptions, current_filter, render_filters
-from dashboard.selection import apply_filter
+from dashboard.ui import caching
+from dashboard.ui.filters import FilterOptions, current_filter, render_filters
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.query import IncidentFilter
+from incidents.selection import apply_filter
 from incidents.sources import SourceStatus
 from incidents.store import IncidentStore
 

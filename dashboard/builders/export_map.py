@@ -3,7 +3,7 @@
 The app's maps load Leaflet and its plugins from ``/app/static/vendor/...`` (served by
 Streamlit). A file opened from a mail attachment has no server, so here every such
 ``<script src>`` and ``<link rel=stylesheet>`` is replaced by the file's content, read
-from the installed packages (the same list :mod:`dashboard.assets` copies); images and
+from the installed packages (the same list :mod:`dashboard.builders.assets` copies); images and
 fonts that stylesheets refer to become ``data:`` URIs. Pure: no Streamlit, no network.
 """
 
@@ -18,8 +18,8 @@ from typing import Final
 
 import folium
 
-from dashboard.assets import ASSET_BASE_URL, AssetError, vendor_files
-from dashboard.maps import localise_assets
+from dashboard.builders.assets import ASSET_BASE_URL, AssetError, vendor_files
+from dashboard.builders.maps import localise_assets
 
 _TAG: Final = re.compile(
     r"<script\b[^>]*\bsrc=[\"'](?P<js>[^\"']+)[\"'][^>]*>\s*</script>"
@@ -76,7 +76,7 @@ def _script_text(text: str) -> str:
 def standalone_map_html(fmap: folium.Map, asset_base: str = ASSET_BASE_URL) -> str:
     """The map's full HTML page with Leaflet, plugins, styles, images and fonts inlined.
 
-    The map is first pointed at the vendored copies (:func:`dashboard.maps.localise_assets`,
+    The map is first pointed at the vendored copies (:func:`dashboard.builders.maps.localise_assets`,
     idempotent), so a map built with folium's CDN defaults works too. Raises
     :class:`AssetError` when a script or stylesheet has no vendored copy, rather than
     returning a page that would stay blank offline.

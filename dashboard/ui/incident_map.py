@@ -1,10 +1,10 @@
 """The incident map of the Map and Briefing pages, made from the same page options.
 
-The Map page's sidebar and a saved view (:func:`dashboard.views.view_options`) both hold the
-Map options under the widget keys of :data:`dashboard.views.MAP_OPTION_DEFAULTS`. This
+The Map page's sidebar and a saved view (:func:`dashboard.ui.saved_views.view_options`) both hold the
+Map options under the widget keys of :data:`dashboard.ui.saved_views.MAP_OPTION_DEFAULTS`. This
 module turns those options, the resolved filter and the filtered incidents into a
-:class:`dashboard.maps.MapOptions` (reading the boundaries, corridors, shading values and
-risk levels from the caches) and builds the map with :func:`dashboard.maps.build_map`, so a
+:class:`dashboard.builders.maps.MapOptions` (reading the boundaries, corridors, shading values and
+risk levels from the caches) and builds the map with :func:`dashboard.builders.maps.build_map`, so a
 view shows the same layers on both pages: the point limit too (``MAP_MAX_POINTS``), since
 above it the incidents turn into hexagons.
 
@@ -19,8 +19,8 @@ from typing import Literal, cast
 
 import pandas as pd
 
-from dashboard import caching, components
-from dashboard.maps import MapBuild, MapOptions, build_map
+from dashboard.builders.maps import MapBuild, MapOptions, build_map
+from dashboard.ui import caching, components
 from incidents.analytics.regions import unit_summary
 from incidents.query import IncidentFilter
 from incidents.risk.index import RiskConfig

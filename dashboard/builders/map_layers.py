@@ -28,7 +28,7 @@ from branca.element import MacroElement
 from folium.plugins import HeatMap
 from folium.template import Template
 
-from dashboard.map_elements import esc
+from dashboard.builders.map_elements import esc
 from geodata.hexgrid import hex_corners, hexbin
 from incidents.risk.index import RISK_LEVEL_LABELS
 

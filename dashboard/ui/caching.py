@@ -72,7 +72,7 @@ def country_names_cached() -> dict[str, str]:
 
 
 def _simplified(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from dashboard.maps import simplified_for_display  # the same display step bench/query.py uses
+    from dashboard.builders.maps import simplified_for_display  # the same display step bench/query.py uses
 
     return simplified_for_display(frame, DISPLAY_SIMPLIFY_DEG)
 
@@ -327,11 +327,11 @@ def site_exposure_cached(
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def saved_views(db_url: str, data_version: int) -> list:
-    """Every saved view (``incidents.store.views.SavedView``) in briefing order.
+    """Every saved view (``incidents.store.saved_views.SavedView``) in briefing order.
 
     A save, rename, move or delete bumps ``data_version``, which is part of the key.
     """
-    from incidents.store.views import load_views  # local: keeps this addition append-only
+    from incidents.store.saved_views import load_views  # local: keeps this addition append-only
 
     del data_version
     return load_views(_open_store(db_url))

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from incidents.cli_args import add_corridors_as_of, add_include_demo, csv_path, iso_date
+from incidents.cli.args import add_corridors_as_of, add_include_demo, csv_path, iso_date
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.exposure import site_exposure

@@ -43,10 +43,21 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dashboard.attribution import DEMO_CREDIT, DEMO_NOTICE, map_image_attribution, shown_credits, source_texts
-from dashboard.maps import CORRIDOR_COLOURS, EVENT_TYPE_COLOURS, LAND_FILL, SEA_BACKGROUND, corridor_colours
-from dashboard.provenance import filter_summary, store_freshness
-from dashboard.selection import apply_filter, inactive_corridor_note
+from dashboard.builders.attribution import (
+    DEMO_CREDIT,
+    DEMO_NOTICE,
+    map_image_attribution,
+    shown_credits,
+    source_texts,
+)
+from dashboard.builders.maps import (
+    CORRIDOR_COLOURS,
+    EVENT_TYPE_COLOURS,
+    LAND_FILL,
+    SEA_BACKGROUND,
+    corridor_colours,
+)
+from dashboard.builders.provenance import filter_summary, store_freshness
 from geodata.boundaries import country_names, load_admin0, load_admin1
 from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
 from incidents.credits import SourceCredit
@@ -54,6 +65,7 @@ from incidents.freshness import Freshness
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.query import IncidentFilter
 from incidents.risk.index import RISK_LEVEL_LABELS, compute_risk_index
+from incidents.selection import apply_filter, inactive_corridor_note
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import date_span, of_sources
 from incidents.store import IncidentStore

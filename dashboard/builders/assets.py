@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
+STATIC_DIR: Final = Path(__file__).resolve().parents[1] / "static"
 VENDOR_SUBDIR: Final = "vendor"
 #: URL under which Streamlit serves ``STATIC_DIR / "vendor"``.
 ASSET_BASE_URL: Final = "/app/static/vendor"
@@ -167,7 +167,7 @@ def ensure_static_assets(static_dir: Path = STATIC_DIR, *, force: bool = False) 
 def vendor_files() -> dict[str, Path]:
     """Path under ``vendor/`` -> the installed package file it is copied from.
 
-    The same list :func:`ensure_static_assets` copies; :mod:`dashboard.export_map` reads the
+    The same list :func:`ensure_static_assets` copies; :mod:`dashboard.builders.export_map` reads the
     files from here to inline them into a standalone map page.
     """
     return {rel: src for source in _SOURCES for src, rel in _expand(source)}

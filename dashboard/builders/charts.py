@@ -18,7 +18,7 @@ from typing import Final, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.maps import EVENT_TYPE_COLOURS
+from dashboard.builders.maps import EVENT_TYPE_COLOURS
 from incidents.analytics.timeseries import rolling_mean, series_totals
 from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS
 

@@ -7,7 +7,7 @@ at the user's next click. Permissions themselves are enforced in the domain laye
 (``incidents.auth``); this module decides the navigation and shows who is signed in.
 
 A sign-in lasts across reloads and new tabs through an HttpOnly cookie when the server
-runs ``dashboard/serve.py`` (see :mod:`dashboard.session_routes`); with an identity
+runs ``dashboard/serve.py`` (see :mod:`dashboard.ui.session_routes`); with an identity
 provider configured (``[auth]`` in ``.streamlit/secrets.toml``) users may also sign in
 through Streamlit's OpenID Connect support (``st.login``), as the account named by their
 verified e-mail address (:func:`incidents.auth.sessions.account_for_identity`).
@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from dashboard import session_routes
-from dashboard.caching import get_store
+from dashboard.ui import session_routes
+from dashboard.ui.caching import get_store
 from incidents.auth import LOCAL_ADMIN, AuthError, Permission, User, can
 from incidents.auth.accounts import get_user, has_admin, user_count, verify_credentials
 from incidents.auth.mode import AuthMode, auth_mode, no_admin_message

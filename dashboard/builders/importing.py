@@ -19,14 +19,15 @@ from incidents.auth import LOCAL_ADMIN, Permission, User, can
 from incidents.auth.guarded import commit_import_as
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas
-from incidents.ingest.detect import detect_format
-from incidents.ingest.mapping import (
+from incidents.ingest.column_mapping import (
     MAPPABLE_FIELDS,
     ColumnMapping,
     check_mapping,
     load_mapping,
     save_mapping,
 )
+from incidents.ingest.detect import detect_format
+from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.pipeline import (
     DEFAULT_MAX_BYTES,
     PreparedImport,
@@ -35,14 +36,13 @@ from incidents.ingest.pipeline import (
 )
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import RawTable
-from incidents.ingest.table import read_raw_table
 from incidents.store import IncidentStore
 
 #: Accounts come in a later issue; until then every change is audited as "local".
 #: The name local mode records (the implicit admin); signed-in users are recorded by name.
 USER_NAME: Final = LOCAL_ADMIN.name
 #: Where named mappings are kept for re-use (git-ignored with the rest of var/).
-MAPPINGS_DIR: Final = Path(__file__).resolve().parents[1] / "var" / "mappings"
+MAPPINGS_DIR: Final = Path(__file__).resolve().parents[2] / "var" / "mappings"
 UPLOAD_TYPES: Final = ("csv", "tsv", "txt", "xlsx")
 #: Mirrors server.maxUploadSize in .streamlit/config.toml (MB) and the pipeline's own limit.
 MAX_UPLOAD_MB: Final = DEFAULT_MAX_BYTES // 2**20

@@ -1,6 +1,6 @@
 """Map layer of an organisation's sites and routes with their 10/25/50 km rings (no Streamlit calls).
 
-Added on top of the incident map from :mod:`dashboard.maps`. Rings are true distances:
+Added on top of the incident map from :mod:`dashboard.builders.maps`. Rings are true distances:
 geodesic circles around a site, and for a route a band built in the Sahel equidistant
 conic (width error under 1.2 %), matching how the exposure table counts incidents.
 Site names come from uploaded files: they are HTML-escaped here, in Python, and reach the
@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from dashboard.map_elements import Bind, Legend, esc, mark_raw_render
+from dashboard.builders.map_elements import Bind, Legend, esc, mark_raw_render
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
 
 LAYER_SITES: Final = "Sites and routes"

@@ -14,8 +14,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.map_elements import Legend, esc
-from dashboard.map_layers import (
+from dashboard.builders.map_elements import Legend, esc
+from dashboard.builders.map_layers import (
     NO_DATA_FILL,
     RISK_LEVEL_COLOURS,
     _admin_frame,
@@ -23,7 +23,7 @@ from dashboard.map_layers import (
     geojson_features,
     risk_level_legend_rows,
 )
-from dashboard.maps import MapBuild, build_incident_map_with_info
+from dashboard.builders.maps import MapBuild, build_incident_map_with_info
 from incidents.credits import SourceCredit
 from incidents.risk.index import RISK_LEVEL_LABELS
 
