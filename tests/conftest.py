@@ -3,6 +3,12 @@
 In CI (``CI=true``) a missing PostgreSQL is a failure, not a skip: `.ci/run` starts one.
 The spatial lookup cache (``SAHEL_CACHE_DIR``) points at a fresh directory for the whole
 run, so tests never read or write the user's ``~/.cache`` (app and e2e servers inherit it).
+
+The suite runs on two pytest-xdist workers (``-n 2`` in pyproject.toml). Tests that drive a
+browser run on one worker, one after another (``xdist_group("browser")``), so at most one
+Chromium and its Streamlit servers compete with the other worker for the two cores; the tests
+of an app file that shares one store stay together on one worker, where that store and the
+app's caches are built once. ``-m "not slow"`` leaves out the few long tests for a quick loop.
 """
 
 from __future__ import annotations
@@ -39,6 +45,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     previous = _saved_cache_env.pop() if _saved_cache_env else None
     if previous is not None:
         os.environ[CACHE_DIR_ENV] = previous
+
+
+#: The xdist group of every browser test (one worker runs them one after another).
+BROWSER_GROUP = "browser"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the item ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests: slow and in the browser group. Shared-store app files: one group per file."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
+        elif item.get_closest_marker("shared_app_db"):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 def in_ci() -> bool:

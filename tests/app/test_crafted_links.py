@@ -32,7 +32,7 @@ from tests.app.helpers import (
     texts,
 )
 
-pytestmark = pytest.mark.shared_app_db
+pytestmark = [pytest.mark.shared_app_db, pytest.mark.slow]
 
 EVERY_PAGE = (
     OVERVIEW,
@@ -55,7 +55,7 @@ ATTACK_LINKS = {
     "dates": {"period": "custom", "from": "0001-01-01", "to": "9999-12-31"},
     "corridor_km": {"corridor": "C1", "corridor_km": "1e-300"},
 }
-EXAMPLES_PER_PAGE = 25
+EXAMPLES_PER_PAGE = 12  # x 12 pages; each example is a whole page run
 
 _BAD_NUMBERS = (
     "99999999999999999999",

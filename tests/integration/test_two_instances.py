@@ -105,28 +105,43 @@ def _wait_idle(page: Any) -> None:
     page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=LOAD_TIMEOUT_MS)
 
 
-def _save_view_on(page: Any, server: AppServer) -> None:
-    """Save the Map page's current filter (Mali + Burkina Faso, all dates) as a named view."""
+def _save_view_on(page: Any, server: AppServer, pg_url: str) -> None:
+    """Save the Map page's current filter (Mali + Burkina Faso, all dates) as a named view.
+
+    The map reports its centre and zoom once drawn, which reruns the page: a form filled or
+    clicked during that rerun can be lost. So start only when the page is settled, and fill
+    and click again (at most twice more) while the view is not in the store.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     countries = "&".join(f"country={code}" for code in VIEW_COUNTRIES)
     page.goto(f"{server.url}/map?period=all&{countries}", wait_until="domcontentloaded")
     sidebar = page.locator('[data-testid="stSidebar"]')
-    # The map reports its centre and zoom once drawn, which reruns the page: a form filled
-    # or clicked during that rerun can be lost, so start only when the page is settled.
     page.frame_locator("iframe").first.locator(".leaflet-container").wait_for(timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_timeout(2000)
-    _wait_idle(page)
-    name_box = _by_key(page, "view_name").locator("input")
-    if not name_box.is_visible():
-        sidebar.get_by_text("Save this view", exact=True).click(timeout=LOAD_TIMEOUT_MS)
-    name_box.fill(VIEW_NAME, timeout=LOAD_TIMEOUT_MS)
-    _by_key(page, "view_title").locator("input").fill(VIEW_TITLE)
-    _by_key(page, "view_notes").locator("textarea").fill("Saved on instance A, opened on instance B.")
-    page.keyboard.press("Tab")  # commit the last field before the click
-    _wait_idle(page)
-    _by_key(page, "view_save").get_by_role("button").click()
-    sidebar.locator('[data-testid="stAlertContentSuccess"]', has_text=f"View '{VIEW_NAME}' saved").wait_for(
-        state="visible", timeout=LOAD_TIMEOUT_MS
-    )
+    saved = sidebar.locator('[data-testid="stAlertContentSuccess"]', has_text=f"View '{VIEW_NAME}' saved")
+    for _ in range(3):
+        page.wait_for_timeout(2000)
+        _wait_idle(page)
+        name_box = _by_key(page, "view_name").locator("input")
+        if not name_box.is_visible():
+            sidebar.get_by_text("Save this view", exact=True).click(timeout=LOAD_TIMEOUT_MS)
+        name_box.fill(VIEW_NAME, timeout=LOAD_TIMEOUT_MS)
+        _by_key(page, "view_title").locator("input").fill(VIEW_TITLE)
+        _by_key(page, "view_notes").locator("textarea").fill("Saved on instance A, opened on instance B.")
+        page.keyboard.press("Tab")  # commit the last field before the click
+        _wait_idle(page)
+        _by_key(page, "view_save").get_by_role("button").click()
+        try:
+            saved.wait_for(state="visible", timeout=30_000)
+            return
+        except PlaywrightTimeoutError:
+            store = open_store(pg_url)
+            try:
+                if get_view(store, VIEW_NAME) is not None:
+                    return
+            finally:
+                store.close()
+    saved.wait_for(state="visible", timeout=LOAD_TIMEOUT_MS)
 
 
 def _keep_evidence(name: str, pages: dict[str, Any], servers: list[AppServer]) -> None:
@@ -191,7 +206,7 @@ def test_import_and_saved_view_are_shared_between_two_instances(
             assert _read_incidents(page_b) == before + FIXTURE_ROWS
 
             # (4) A view saved on A's Map page opens on B by link.
-            _save_view_on(page_a, server_a)
+            _save_view_on(page_a, server_a, pg_url)
             store = open_store(pg_url)
             try:
                 saved = get_view(store, VIEW_NAME)

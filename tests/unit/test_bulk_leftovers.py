@@ -85,6 +85,7 @@ def spill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_writer_ends_with_its_importer_even_while_waiting_for_the_lock(
     tmp_path: Path, spill: Path
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,13 +12,9 @@ from incidents.cli.main import main
 from incidents.errors import FileLevelError
 from incidents.ingest.pipeline import commit_import, import_file, prepare_import
 from incidents.store import IncidentStore
-from tests.conftest import WRITER_KINDS, open_test_store
 
-
-@pytest.fixture(params=WRITER_KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
-    """Both backends, and SQLite's child-process batch writer (tests/conftest.py)."""
-    yield from open_test_store(request, tmp_path, request.param)
+# ``store`` is the root conftest's: SQLite and PostgreSQL. SQLite's child-process batch writer is
+# tested where writing is the subject (test_store.py, test_import_stream_write.py).
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"

@@ -66,6 +66,7 @@ cell_text = st.text(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     mutations=st.lists(

@@ -264,6 +264,7 @@ def random_row(kind: str, event_id: str, day: int) -> list[str]:
     return acled_row(event_id, when, lat=f"{14 + day / 100:.2f}", lon="-3.9")
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(st.tuples(ROW_KINDS, ROW_IDS, st.integers(1, 3)), min_size=1, max_size=10),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,13 +15,9 @@ from incidents.ingest.column_mapping import MAPPABLE_FIELDS, ColumnMapping, load
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import ImportIssue
 from incidents.store import IncidentStore
-from tests.conftest import WRITER_KINDS, open_test_store
 
-
-@pytest.fixture(params=WRITER_KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
-    """Both backends, and SQLite's child-process batch writer (tests/conftest.py)."""
-    yield from open_test_store(request, tmp_path, request.param)
+# ``store`` is the root conftest's: SQLite and PostgreSQL. SQLite's child-process batch writer is
+# tested where writing is the subject (test_store.py, test_import_stream_write.py).
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"

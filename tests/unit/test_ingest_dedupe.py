@@ -113,6 +113,7 @@ def test_possible_duplicate_from_another_source_is_kept(store: IncidentStore) ->
     assert len(result.kept) == 5 and result.rows_duplicate == 0
 
 
+@pytest.mark.slow
 def test_proximity_pairs_match_brute_force() -> None:
     rng = np.random.default_rng(7)
     n = 3000

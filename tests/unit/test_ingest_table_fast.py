@@ -248,6 +248,7 @@ def _well_formed_quotes_by_regex(data: bytes, delimiter: str) -> bool:
 QUOTE_PIECES = ["a", "é", ",", ";", "\t", "|", " ", '"', '"', '""', "\n", "\r\n"]
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(
     pieces=st.lists(st.sampled_from(QUOTE_PIECES), max_size=16),

@@ -145,6 +145,7 @@ with store.batch_writer(META) as batch:
 """
 
 
+@pytest.mark.slow
 def test_an_import_killed_mid_batch_leaves_the_store_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -136,6 +136,7 @@ def test_a_version_1_store_is_upgraded_to_the_latest_version_with_its_incidents(
         upgraded.close()
 
 
+@pytest.mark.slow
 def test_readers_see_whole_batches_while_the_cli_streams_a_large_import_to_the_writer_process(
     tmp_path: Path,
 ) -> None:
