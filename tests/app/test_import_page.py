@@ -21,7 +21,8 @@ from tests.app.helpers import IMPORT_FIXTURES, IMPORT_PAGE, assert_clean, start_
 
 FIXTURE = IMPORT_FIXTURES / "acled_api_sample.csv"
 
-pytestmark = pytest.mark.shared_app_db
+# No shared store: each test imports into its own (an import made by one must not turn the next one's
+# rows into duplicates).
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.app.helpers import DB_ENV, MAP_PAGE, ROOT, opened_store, sqlite_url, 
 
 PASSWORD = "admin password 2025"
 
-pytestmark = pytest.mark.shared_app_db
+pytestmark = pytest.mark.no_demo  # each test its own empty store: sign-in needs no incidents
 
 
 def _run() -> AppTest:
@@ -28,9 +28,6 @@ def _run() -> AppTest:
 def _add_admin(db_url: str) -> None:
     with opened_store(db_url) as store:
         create_user(store, "adam", "admin", PASSWORD)
-
-
-# Module order matters: the store starts without accounts, then gets its first admin.
 
 
 def test_required_mode_without_an_admin_stops_with_the_command(auth_required: str) -> None:
@@ -54,6 +51,7 @@ def test_without_a_session_only_the_sign_in_page_is_shown(auth_required: str) ->
 
 
 def test_a_wrong_password_shows_the_generic_error_and_is_audited(auth_required: str) -> None:
+    _add_admin(auth_required)
     at = _run()
     at.text_input(key="signin_name").set_value("adam")
     at.text_input(key="signin_password").set_value("not the password")
@@ -69,6 +67,7 @@ def test_a_wrong_password_shows_the_generic_error_and_is_audited(auth_required: 
 
 
 def test_signing_in_through_the_form_opens_the_dashboard(auth_required: str) -> None:
+    _add_admin(auth_required)
     at = _run()
     at.text_input(key="signin_name").set_value("Adam")
     at.text_input(key="signin_password").set_value(PASSWORD)
