@@ -1,26 +1,66 @@
 """The Map page run headless with ``streamlit.testing``: every layer option, and the drill-down.
 
-The map itself is a custom component (not rendered by AppTest); these tests prove each
-combination of controls builds a map without an exception, and that a selected region
-(as a click would store it) shows its trend, actor groups and latest incidents.
+The map itself is a custom component (not rendered by AppTest), so the tests watch what the
+page hands it: every map the page builds through :func:`dashboard.ui.incident_map.build_page_map`
+is kept, and the tests check its layers (heat, hexagons, districts, buffers, choropleth) and
+the highlighted corridor. A selected region (as a click would store it) shows its trend,
+actor groups and latest incidents.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import folium
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geodata.boundaries import load_admin1
+from dashboard.builders.map_layers import LAYER_ADMIN2, LAYER_BUFFERS, LAYER_HEAT, LAYER_HEXAGONS
+from dashboard.builders.maps import LAYER_CORRIDORS, LAYER_INCIDENTS, MapBuild
+from dashboard.ui import incident_map
+from geodata.boundaries import DEFAULT_COUNTRIES, load_admin1
 from tests.app.helpers import MAP_PAGE, assert_clean, opened_store, start_app
 
 pytestmark = pytest.mark.shared_app_db
 
 
 @pytest.fixture
-def app(app_db_url: str) -> AppTest:
+def built(monkeypatch: pytest.MonkeyPatch) -> list[MapBuild]:
+    """Every map the page builds, newest last (the page script imports the patched function)."""
+    maps: list[MapBuild] = []
+    original = incident_map.build_page_map
+
+    def keep(*args: Any, **kwargs: Any) -> MapBuild:
+        result = original(*args, **kwargs)
+        maps.append(result)
+        return result
+
+    monkeypatch.setattr(incident_map, "build_page_map", keep)
+    return maps
+
+
+@pytest.fixture
+def app(app_db_url: str, built: list[MapBuild]) -> AppTest:
     at = start_app(MAP_PAGE)
     assert not at.exception, at.exception
     return at
+
+
+def _layer_names(build: MapBuild) -> set[str]:
+    """The names of the map's own layers (what the layer control lists)."""
+    m: folium.Map = build.map
+    return {str(getattr(child, "layer_name", "")) for child in m._children.values()} - {""}
+
+
+def _has(layers: set[str], prefix: str) -> bool:
+    """Whether a layer is named ``prefix`` or ``prefix`` and a detail ("Heat (incident count)")."""
+    return any(name.startswith(prefix) for name in layers)
+
+
+def _features(build: MapBuild, name: str) -> int:
+    """How many shapes the layer called ``name`` draws."""
+    layer = next(c for c in build.map._children.values() if getattr(c, "layer_name", "") == name)
+    return len(layer.data["features"])
 
 
 def _most_active_mali_unit(db_url: str, column: str) -> str:
@@ -30,7 +70,10 @@ def _most_active_mali_unit(db_url: str, column: str) -> str:
     return str(frame[frame["country_iso3"] == "MLI"][column].value_counts().index[0])
 
 
-def test_defaults_have_every_extra_layer_off(app: AppTest) -> None:
+def test_defaults_have_every_extra_layer_off(app: AppTest, built: list[MapBuild]) -> None:
+    layers = _layer_names(built[-1])
+    assert LAYER_INCIDENTS in layers and LAYER_CORRIDORS in layers
+    assert not any(_has(layers, name) for name in (LAYER_HEAT, LAYER_HEXAGONS, LAYER_ADMIN2, LAYER_BUFFERS))
     assert app.radio(key="map_heat").value == "off"
     assert app.checkbox(key="map_hexagons").value is False
     assert app.radio(key="map_choropleth").value == "off"
@@ -41,33 +84,48 @@ def test_defaults_have_every_extra_layer_off(app: AppTest) -> None:
 
 
 @pytest.mark.parametrize("heat", ["count", "fatalities"])
-def test_heat_layers_run(app: AppTest, heat: str) -> None:
+def test_heat_layers_are_drawn(app: AppTest, built: list[MapBuild], heat: str) -> None:
     app.radio(key="map_heat").set_value(heat).run()
     assert_clean(app)
+    assert _has(_layer_names(built[-1]), LAYER_HEAT)
 
 
 @pytest.mark.parametrize("level", ["admin1", "admin2"])
 @pytest.mark.parametrize("measure", ["per_10k_km2", "per_30_days"])
-def test_choropleths_run(app: AppTest, measure: str, level: str) -> None:
+def test_choropleths_are_drawn(app: AppTest, built: list[MapBuild], measure: str, level: str) -> None:
+    before = _layer_names(built[-1])
     app.radio(key="map_choropleth_level").set_value(level)
     app.radio(key="map_choropleth").set_value(measure).run()
     assert_clean(app)
+    shaded = [name for name in _layer_names(built[-1]) - before if name.startswith("Incidents per")]
+    assert len(shaded) == 1, shaded  # one shaded layer, named after its measure
+    admin1 = load_admin1()
+    regions = int(admin1["iso3"].isin(DEFAULT_COUNTRIES).sum())  # of the default view's countries
+    assert (_features(built[-1], shaded[0]) > regions) == (level == "admin2")  # districts outnumber regions
 
 
-def test_hexagons_admin2_and_buffers_run_together(app: AppTest) -> None:
+def test_hexagons_admin2_and_buffers_are_drawn_together(app: AppTest, built: list[MapBuild]) -> None:
     app.checkbox(key="map_hexagons").check()
     app.checkbox(key="map_admin2").check()
     app.checkbox(key="map_buffers").check()
     app.radio(key="map_heat").set_value("count").run()
     assert_clean(app)
+    layers = _layer_names(built[-1])
+    assert all(_has(layers, name) for name in (LAYER_HEXAGONS, LAYER_ADMIN2, LAYER_BUFFERS, LAYER_HEAT))
 
 
-def test_highlighted_corridor_and_buffers_follow_the_filter(app: AppTest) -> None:
+def test_highlighted_corridor_and_buffers_follow_the_filter(app: AppTest, built: list[MapBuild]) -> None:
     corridor = app.selectbox(key="filter_corridor")
-    first = next(option for option in corridor.options if option not in ("", "None", "Any", "All"))
-    corridor.select(first)
+    assert corridor.options[0] == "Anywhere" and len(corridor.options) > 2
+    corridor.select_index(1)  # the first corridor
     app.checkbox(key="map_buffers").check().run()
     assert_clean(app)
+    m = built[-1].map
+    buffers = next(
+        child for child in m._children.values() if getattr(child, "layer_name", "") == LAYER_BUFFERS
+    )
+    hot = [feature["properties"]["hot"] for feature in buffers.data["features"]]
+    assert sum(hot) == 1 and len(hot) > 1  # the chosen corridor stands out, the others do not
 
 
 def test_selected_region_shows_the_drill_down(app: AppTest, app_db_url: str) -> None:
