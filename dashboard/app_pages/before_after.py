@@ -18,8 +18,7 @@ from dashboard.builders import tables
 from dashboard.builders.charts_pivot import build_pivot_forest_figure, pivot_display_table
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
-from dashboard.ui.context import load_page_data
-from geodata.errors import GeodataError
+from dashboard.ui.context import load_page_data_and_developments
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.model import DATE_PRECISIONS
@@ -170,12 +169,7 @@ st.caption(
     "changes in reporting may explain it."
 )
 
-try:
-    data = load_page_data()
-    developments = caching.key_developments()
-except (IncidentsError, GeodataError) as exc:
-    components.domain_error(exc)
-    st.stop()
+data, developments = load_page_data_and_developments()
 
 chosen = data.filter
 if developments.empty:

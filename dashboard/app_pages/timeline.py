@@ -8,11 +8,9 @@ import streamlit as st
 
 from dashboard.builders import tables
 from dashboard.builders.charts import build_timeline_figure
-from dashboard.ui import caching, components
-from dashboard.ui.context import load_page_data
-from geodata.errors import GeodataError
+from dashboard.ui import components
+from dashboard.ui.context import load_page_data_and_developments
 from incidents.analytics import developments_in_range, incident_series
-from incidents.errors import IncidentsError
 
 KEY_FREQ: Final = "timeline_freq"
 KEY_MEASURE: Final = "timeline_measure"
@@ -42,12 +40,7 @@ st.caption(
     "event type, actor group or country, with a rolling average and dated key developments."
 )
 
-try:
-    data = load_page_data()
-    developments = caching.key_developments()
-except (IncidentsError, GeodataError) as exc:
-    components.domain_error(exc)
-    st.stop()
+data, developments = load_page_data_and_developments()
 
 chosen = data.filter
 controls = st.columns([1, 1, 1, 1.4, 1.2])

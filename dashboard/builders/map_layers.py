@@ -482,7 +482,7 @@ def choropleth_layer(
         props = feature["properties"]
         props["fill"] = colour
         props["tooltip"] = f"<b>{props['label']}</b><br>{esc(lab) if ok else 'no incidents'}"
-    return _filled_units_layer(features, title), bins_legend_html(title, edges, no_data="No incidents")
+    return filled_units_layer(features, title), bins_legend_html(title, edges, no_data="No incidents")
 
 
 def risk_level_layer(
@@ -522,7 +522,7 @@ def risk_level_layer(
         props["tooltip"] = f"{tooltip}<br>{detail}" if detail else tooltip
     not_rated = bool(unit_levels.isna().any())
     legend = risk_levels_legend_html(title, not_rated=RISK_NOT_RATED if not_rated else None)
-    return _filled_units_layer(features, title), legend
+    return filled_units_layer(features, title), legend
 
 
 def risk_level_legend_rows() -> list[tuple[str, str]]:
@@ -547,7 +547,7 @@ def _check_choropleth_frame(values: pd.DataFrame) -> None:
         raise ValueError(f"choropleth has several rows for unit_code {dupes[:5]}; give one row per unit")
 
 
-def _filled_units_layer(features: list[dict], title: str) -> folium.GeoJson:
+def filled_units_layer(features: list[dict], title: str) -> folium.GeoJson:
     """Clickable admin units filled by each feature's ``fill``, tooltip from its ``tooltip``."""
     return folium.GeoJson(
         feature_collection(features),

@@ -19,7 +19,7 @@ from dashboard.builders.map_layers import (
     NO_DATA_FILL,
     RISK_LEVEL_COLOURS,
     _admin_frame,
-    feature_collection,
+    filled_units_layer,
     geojson_features,
     risk_level_legend_rows,
 )
@@ -107,19 +107,7 @@ def _unit_layer(by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | Non
         else:
             props["fill"] = NO_UNIT_FILL
             props["tooltip"] = f"<b>{props['label']}</b><br>not rated"
-    return folium.GeoJson(
-        feature_collection(features),
-        name="Risk level",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["fill"],
-            "fillOpacity": 0.75,
-            "color": "#666666",
-            "weight": 0.6,
-        },
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#222222"},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if features else None,
-        zoom_on_click=False,
-    )
+    return filled_units_layer(features, "Risk level")
 
 
 def _corridor_layer(by_code: pd.DataFrame, lines: gpd.GeoDataFrame | None) -> folium.GeoJson | None:

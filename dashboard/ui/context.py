@@ -11,16 +11,26 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import streamlit as st
 
-from dashboard.ui import caching
+from dashboard.ui import caching, components
 from dashboard.ui.filters import FilterOptions, current_filter, render_filters
 from geodata.boundaries import DEFAULT_COUNTRIES
+from geodata.errors import GeodataError
+from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
 from incidents.selection import apply_filter
 from incidents.sources import SourceStatus
 from incidents.store import IncidentStore
 
-__all__ = ["PageData", "apply_filter", "demo_hidden", "load_page_data", "selected_sources"]
+__all__ = [
+    "PageData",
+    "apply_filter",
+    "demo_hidden",
+    "load_page_data",
+    "load_page_data_and_developments",
+    "selected_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,15 @@ class PageData:
     def demo_hidden(self) -> bool:
         """The store holds demo rows that the data-source selection leaves out."""
         return self.sources.hides_demo(self.filter.sources)
+
+
+def load_page_data_and_developments() -> tuple[PageData, pd.DataFrame]:
+    """:func:`load_page_data` and the key developments; on a domain error, say it and stop the page."""
+    try:
+        return load_page_data(), caching.key_developments()
+    except (IncidentsError, GeodataError) as exc:
+        components.domain_error(exc)
+        st.stop()
 
 
 def load_page_data() -> PageData:

@@ -76,6 +76,28 @@ def csv_path(text: str) -> Path:
     return path
 
 
+def add_countries(parser: Any) -> None:
+    """``--country``: limit to these countries (known ISO3 codes, any case, repeatable)."""
+    parser.add_argument(
+        "--country",
+        nargs="+",
+        action="extend",
+        type=country_code,
+        metavar="ISO3",
+        help="limit to these countries",
+    )
+
+
+def add_acting_user(parser: Any) -> None:
+    """``--user``: act as this account instead of the shell operator (an admin)."""
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="act as this account, with its role (default: the shell operator, an admin, "
+        "recorded as cli:<system user>)",
+    )
+
+
 def add_include_demo(parser: Any) -> None:
     """``--include-demo``: count synthetic demo rows even though the store holds real data."""
     parser.add_argument(

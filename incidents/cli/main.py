@@ -27,7 +27,7 @@ from incidents.cli import exposure as cli_exposure
 from incidents.cli import pivot as cli_pivot
 from incidents.cli import risk as cli_risk
 from incidents.cli import users as cli_users
-from incidents.cli.args import add_include_demo, country_code, iso_date
+from incidents.cli.args import add_acting_user, add_countries, add_include_demo, iso_date
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError
@@ -285,12 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the CSV's text encoding, e.g. shift_jis, mac_roman, cp850, latin-1 (default: recognise "
         "UTF-8, UTF-16 or Windows-1252 and refuse any other)",
     )
-    import_.add_argument(
-        "--user",
-        metavar="NAME",
-        help="act as this account, with its role (default: the shell operator, an admin, "
-        "recorded as cli:<system user>)",
-    )
+    add_acting_user(import_)
     import_.set_defaults(handler=_cmd_import)
 
     demo = commands.add_parser(
@@ -306,12 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="undo every synthetic demo batch (all or nothing, audited; admins only) and keep the "
         "dashboard from loading the demo again",
     )
-    demo.add_argument(
-        "--user",
-        metavar="NAME",
-        help="act as this account, with its role (default: the shell operator, an admin, "
-        "recorded as cli:<system user>)",
-    )
+    add_acting_user(demo)
     demo.set_defaults(handler=_cmd_demo)
 
     batches = commands.add_parser("batches", help="list import batches, newest first")
@@ -319,24 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     undo = commands.add_parser("undo", help="remove exactly the incidents of one batch")
     undo.add_argument("batch_id", metavar="BATCH_ID")
-    undo.add_argument(
-        "--user",
-        metavar="NAME",
-        help="act as this account, with its role (default: the shell operator, an admin, "
-        "recorded as cli:<system user>)",
-    )
+    add_acting_user(undo)
     undo.set_defaults(handler=_cmd_undo)
 
     export = commands.add_parser("export", help="write incidents to .csv, .geojson or .gpkg")
     export.add_argument("--out", required=True, type=_export_path, metavar="FILE")
-    export.add_argument(
-        "--country",
-        nargs="+",
-        action="extend",
-        type=country_code,
-        metavar="ISO3",
-        help="limit to these countries",
-    )
+    add_countries(export)
     export.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
     export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     add_include_demo(export)

@@ -11,8 +11,8 @@ from typing import Any, Final
 
 from incidents.cli.args import (
     add_corridors_as_of,
+    add_countries,
     add_include_demo,
-    country_code,
     csv_path,
     iso_date,
     positive_days,
@@ -106,14 +106,7 @@ def register(commands: Any) -> None:
         metavar="KM",
         help=f"corridor half-width for --level corridor (default {CORRIDOR_KM:g})",
     )
-    pivot.add_argument(
-        "--country",
-        nargs="+",
-        action="extend",
-        type=country_code,
-        metavar="ISO3",
-        help="limit to these countries",
-    )
+    add_countries(pivot)
     add_corridors_as_of(pivot)
     add_include_demo(pivot)
     pivot.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")

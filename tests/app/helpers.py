@@ -6,11 +6,14 @@ does), then start the app with ``start_app``.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -36,6 +39,22 @@ IMPORT_PAGE = "app_pages/import_data.py"
 BRIEFING = "app_pages/briefing.py"
 ABOUT = "app_pages/about.py"
 ADMIN_PAGE = "app_pages/admin.py"
+EVERY_PAGE = (
+    OVERVIEW,
+    MAP_PAGE,
+    TIMELINE,
+    HEATMAP,
+    RISK_PAGE,
+    CORRIDORS,
+    BEFORE_AFTER,
+    EXPOSURE,
+    IMPORT_PAGE,
+    BRIEFING,
+    ABOUT,
+    ADMIN_PAGE,
+)
+#: The pages with the shared sidebar filters.
+FILTER_PAGES = (OVERVIEW, MAP_PAGE, TIMELINE, HEATMAP, RISK_PAGE, BEFORE_AFTER)
 
 
 def sqlite_url(folder: Path, name: str = "app.db") -> str:
@@ -59,6 +78,20 @@ def start_app(page: str | None = None, *, timeout: float = TIMEOUT_S) -> AppTest
 def texts(elements: Iterable[Any]) -> list[str]:
     """The text of each element (markdown, caption, info, warning, error, title, …)."""
     return [str(element.value) for element in elements]
+
+
+def figures(at: AppTest) -> list[dict[str, Any]]:
+    """The ``data`` and ``layout`` of every plotly chart on the page."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def plotly_array(value: Any) -> np.ndarray:
+    """A plotly JSON array: a list, or a typed array ``{"dtype", "bdata"[, "shape"]}`` (plotly >= 6)."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+    return np.asarray(value)
 
 
 def assert_clean(at: AppTest) -> None:

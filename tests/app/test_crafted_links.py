@@ -15,18 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.app.helpers import (
-    ABOUT,
-    ADMIN_PAGE,
-    BEFORE_AFTER,
-    BRIEFING,
-    CORRIDORS,
-    EXPOSURE,
-    HEATMAP,
-    IMPORT_PAGE,
-    MAP_PAGE,
+    EVERY_PAGE,
+    FILTER_PAGES,
     OVERVIEW,
-    RISK_PAGE,
-    TIMELINE,
     assert_clean,
     new_app,
     texts,
@@ -34,22 +25,6 @@ from tests.app.helpers import (
 
 pytestmark = [pytest.mark.shared_app_db, pytest.mark.slow]
 
-EVERY_PAGE = (
-    OVERVIEW,
-    MAP_PAGE,
-    TIMELINE,
-    HEATMAP,
-    RISK_PAGE,
-    CORRIDORS,
-    BEFORE_AFTER,
-    EXPOSURE,
-    IMPORT_PAGE,
-    BRIEFING,
-    ABOUT,
-    ADMIN_PAGE,
-)
-#: The pages with the shared sidebar filters.
-FILTER_PAGES = (OVERVIEW, MAP_PAGE, TIMELINE, HEATMAP, RISK_PAGE, BEFORE_AFTER)
 ATTACK_LINKS = {
     "min_fatalities": {"min_fatalities": "99999999999999999999"},
     "dates": {"period": "custom", "from": "0001-01-01", "to": "9999-12-31"},

@@ -16,38 +16,15 @@ from incidents.credits import ACLED_ATTRIBUTION
 from incidents.freshness import age_text
 from incidents.store import IncidentStore
 from tests.app.helpers import (
-    ABOUT,
-    ADMIN_PAGE,
-    BEFORE_AFTER,
-    BRIEFING,
-    CORRIDORS,
-    EXPOSURE,
-    HEATMAP,
-    IMPORT_PAGE,
+    EVERY_PAGE,
     MAP_PAGE,
     OVERVIEW,
-    RISK_PAGE,
-    TIMELINE,
     assert_clean,
     start_app,
     texts,
 )
 from tests.dated_fixtures import import_acled
 
-EVERY_PAGE = (
-    OVERVIEW,
-    MAP_PAGE,
-    TIMELINE,
-    HEATMAP,
-    RISK_PAGE,
-    CORRIDORS,
-    BEFORE_AFTER,
-    EXPOSURE,
-    IMPORT_PAGE,
-    BRIEFING,
-    ABOUT,
-    ADMIN_PAGE,
-)
 OLD_NEWEST = date(2022, 12, 30)
 #: Stores hold only the fixture: no demo, no shipped UCDP sample.
 pytestmark = pytest.mark.no_demo

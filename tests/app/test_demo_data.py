@@ -8,13 +8,9 @@ computed from the store's real rows with the same domain functions the pages cal
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -38,11 +34,11 @@ from incidents.store.saved_views import SavedView, save_view
 from incidents.store.sites import add_sites_batch, list_sites
 from tests.app.helpers import (
     ABOUT,
-    BEFORE_AFTER,
+    ADMIN_PAGE,
     BRIEFING,
     CORRIDORS,
+    EVERY_PAGE,
     EXPOSURE,
-    HEATMAP,
     IMPORT_FIXTURES,
     IMPORT_PAGE,
     MAP_PAGE,
@@ -50,39 +46,20 @@ from tests.app.helpers import (
     RISK_PAGE,
     TIMELINE,
     assert_clean,
+    figures,
     metric_number,
     new_app,
     opened_store,
+    plotly_array,
     start_app,
     texts,
 )
 
 REAL_FILE = IMPORT_FIXTURES / "acled_bfa_2022_export.csv"
-ALL_PAGES = (
-    OVERVIEW,
-    MAP_PAGE,
-    TIMELINE,
-    HEATMAP,
-    RISK_PAGE,
-    CORRIDORS,
-    BEFORE_AFTER,
-    EXPOSURE,
-    IMPORT_PAGE,
-    BRIEFING,
-    ABOUT,
-)
+#: Every page but Admin.
+ALL_PAGES = tuple(page for page in EVERY_PAGE if page != ADMIN_PAGE)
 #: Pages that analyse incidents: with demo rows hidden, each says so (once).
-ANALYSIS_PAGES = (
-    OVERVIEW,
-    MAP_PAGE,
-    TIMELINE,
-    HEATMAP,
-    RISK_PAGE,
-    CORRIDORS,
-    BEFORE_AFTER,
-    EXPOSURE,
-    BRIEFING,
-)
+ANALYSIS_PAGES = tuple(page for page in ALL_PAGES if page not in (IMPORT_PAGE, ABOUT))
 PASSWORD = "a password for tests"
 
 
@@ -105,18 +82,6 @@ def _import_real_data(store: IncidentStore, tmp_path: Path) -> None:
     save_view(
         store, SavedView(name="burkina", title="Burkina Faso", query="country=BFA&period=all"), by=LOCAL_ADMIN
     )
-
-
-def _figures(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
-def _array(value: Any) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
-    return np.asarray(value)
 
 
 def _demo_banners(at: AppTest) -> int:
@@ -168,10 +133,8 @@ def test_every_page_counts_real_rows_only_once_real_data_is_stored(
             assert metric_number(at, "Incidents") == expected_incidents
             assert metric_number(at, "Of which synthetic demo") == 0
         elif page == TIMELINE:
-            bars = [
-                trace for figure in _figures(at) for trace in figure["data"] if trace.get("type") == "bar"
-            ]
-            assert sum(_array(trace["y"]).sum() for trace in bars) == expected_incidents
+            bars = [trace for figure in figures(at) for trace in figure["data"] if trace.get("type") == "bar"]
+            assert sum(plotly_array(trace["y"]).sum() for trace in bars) == expected_incidents
         elif page == RISK_PAGE:
             expected = build_risk_table(real, level="admin1", as_of=last, config=RiskConfig())
             expected = expected[expected["country_iso3"].isin(DEFAULT_COUNTRIES)]

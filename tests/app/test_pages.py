@@ -7,8 +7,6 @@ through the URL. Figures are compared through the plotly JSON the app sends.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import numpy as np
@@ -27,8 +25,10 @@ from tests.app.helpers import (
     TIMELINE,
     assert_clean,
     country_without_incidents,
+    figures,
     new_app,
     opened_store,
+    plotly_array,
     start_app,
     texts,
 )
@@ -56,22 +56,8 @@ def _open(at: AppTest, page: str) -> AppTest:
     return at
 
 
-def _figures(at: AppTest) -> list[dict[str, Any]]:
-    """The ``data`` and ``layout`` of every plotly chart on the page."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
 def _data(at: AppTest) -> list[list[dict[str, Any]]]:
-    return [figure["data"] for figure in _figures(at)]
-
-
-def _array(value: Any) -> np.ndarray:
-    """A plotly JSON array: a list, or a typed array ``{"dtype", "bdata"[, "shape"]}`` (plotly >= 6)."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
-    return np.asarray(value)
+    return [figure["data"] for figure in figures(at)]
 
 
 def _metrics(at: AppTest) -> list[tuple[str, str]]:
@@ -97,7 +83,7 @@ def test_overview_shows_key_figures_charts_and_latest_incidents(app: AppTest) ->
     labels = [label for label, _ in _metrics(app)]
     assert labels == ["Incidents", "Fatalities", "Civilian-targeting events"]
     assert all(metric.proto.delta for metric in app.metric), "each figure shows its change"
-    assert len(_figures(app)) == 2, "top regions and top actor groups"
+    assert len(figures(app)) == 2, "top regions and top actor groups"
     latest = [frame.value for frame in app.dataframe if "Fatalities" in frame.value.columns]
     assert latest and len(latest[0]) == 15
     assert list(latest[0].columns) == [
@@ -115,7 +101,7 @@ def test_overview_shows_key_figures_charts_and_latest_incidents(app: AppTest) ->
 
 
 @pytest.mark.parametrize("page", ANALYSIS_PAGES)
-def test_country_filter_changes_the_figures(app: AppTest, page: str) -> None:
+def test_country_filter_changes_thefigures(app: AppTest, page: str) -> None:
     _open(app, page)
     before = _shown(app)
     assert before[1], "the page shows a chart"
@@ -125,7 +111,7 @@ def test_country_filter_changes_the_figures(app: AppTest, page: str) -> None:
 
 
 @pytest.mark.parametrize("page", ANALYSIS_PAGES)
-def test_event_type_filter_changes_the_figures(app: AppTest, page: str) -> None:
+def test_event_type_filter_changes_thefigures(app: AppTest, page: str) -> None:
     _open(app, page)
     before = _shown(app)
     app.multiselect(key="filter_types").set_value(["battle"]).run()
@@ -158,11 +144,11 @@ def test_timeline_controls_change_the_chart(app: AppTest) -> None:
     assert app.selectbox(key="timeline_stack").value == "event_type"
     [traces] = _data(app)
     assert traces[-1]["type"] == "scatter", "rolling average line"
-    weekly_bars = len(_array(traces[0]["x"]))
+    weekly_bars = len(plotly_array(traces[0]["x"]))
 
     app.selectbox(key="timeline_freq").set_value("M").run()
     [traces] = _data(app)
-    assert len(_array(traces[0]["x"])) < weekly_bars
+    assert len(plotly_array(traces[0]["x"])) < weekly_bars
 
     app.selectbox(key="timeline_stack").set_value("country_iso3").run()
     [traces] = _data(app)
@@ -182,12 +168,12 @@ def test_timeline_controls_change_the_chart(app: AppTest) -> None:
 def test_timeline_shows_key_developments_in_the_period(app: AppTest) -> None:
     _open(app, TIMELINE)
     app.selectbox(key="filter_period").set_value("all").run()
-    [figure] = _figures(app)
+    [figure] = figures(app)
     markers = len(figure["layout"].get("shapes", []))
     assert markers > 0, "the demo period covers some key developments"
     assert len(figure["layout"]["annotations"]) == markers
     app.toggle(key="timeline_developments").set_value(False).run()
-    [figure] = _figures(app)
+    [figure] = figures(app)
     assert not figure["layout"].get("shapes")
 
 
@@ -206,7 +192,7 @@ def test_heatmap_controls_change_the_matrix(app: AppTest) -> None:
 
     app.selectbox(key="heatmap_measure").set_value("rate").run()
     [[heatmap]] = _data(app)
-    rates = _array(heatmap["z"]).astype(float)
+    rates = plotly_array(heatmap["z"]).astype(float)
     assert np.isfinite(rates).any()
     assert not np.allclose(rates[np.isfinite(rates)] % 1, 0), "rates are fractional per 10,000 km²"
 

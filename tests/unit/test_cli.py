@@ -13,22 +13,8 @@ import pytest
 from incidents.admin_join import attach_admin_units
 from incidents.cli.main import main
 from incidents.export import neutralise_formulas
-from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store import BatchMeta, IncidentStore
 from tests.dated_fixtures import import_acled
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/s.db"
-    monkeypatch.setenv("SAHEL_DB_URL", url)
-    return url
-
-
-@pytest.fixture
-def store(db_url: str) -> IncidentStore:
-    opened = open_store(db_url)
-    yield opened
-    opened.close()
 
 
 def add_risky_incidents(store: IncidentStore) -> None:
@@ -78,12 +64,12 @@ def test_batches_on_empty_store(db_url: str, capsys: pytest.CaptureFixture[str])
     assert "no batches" in capsys.readouterr().out
 
 
-def test_undo_removes_a_batch(store: IncidentStore, capsys: pytest.CaptureFixture[str]) -> None:
-    add_risky_incidents(store)
-    batch_id = store.list_batches()["batch_id"].iloc[0]
+def test_undo_removes_a_batch(cli_store: IncidentStore, capsys: pytest.CaptureFixture[str]) -> None:
+    add_risky_incidents(cli_store)
+    batch_id = cli_store.list_batches()["batch_id"].iloc[0]
     assert main(["undo", batch_id]) == 0
     assert "2 rows removed" in capsys.readouterr().out
-    assert store.count_incidents() == 0
+    assert cli_store.count_incidents() == 0
     assert main(["undo", batch_id]) == 2
     assert "already undone" in capsys.readouterr().err
 
@@ -100,9 +86,9 @@ def test_undo_unknown_batch_exits_2_with_one_sentence(
 
 
 def test_export_csv_neutralises_formulas_and_keeps_numbers(
-    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_risky_incidents(store)
+    add_risky_incidents(cli_store)
     out = tmp_path / "out.csv"
     assert main(["export", "--out", str(out)]) == 0
     frame = pd.read_csv(out, keep_default_na=False).set_index("source_event_id")
@@ -116,9 +102,9 @@ def test_export_csv_neutralises_formulas_and_keeps_numbers(
 
 
 def test_export_filters_by_country_and_dates(
-    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_risky_incidents(store)
+    add_risky_incidents(cli_store)
     out = tmp_path / "out.csv"
     assert main(["export", "--out", str(out), "--country", "ner", "mli", "--since", "2024-03-15"]) == 0
     assert pd.read_csv(out)["source_event_id"].tolist() == ["m2"]
@@ -185,9 +171,9 @@ def test_neutralise_formulas_touches_only_risky_text() -> None:
 
 
 def test_export_of_acled_rows_credits_acled_and_says_how_old_the_data_are(
-    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import_acled(store, tmp_path, date(2022, 12, 30))
+    import_acled(cli_store, tmp_path, date(2022, 12, 30))
     out = tmp_path / "acled.csv"
     capsys.readouterr()
     assert main(["export", "--out", str(out), "--country", "MLI"]) == 0

@@ -11,22 +11,8 @@ from incidents.admin_join import attach_admin_units
 from incidents.auth import Role, User
 from incidents.cli.main import main
 from incidents.risk.exposure import EXPOSURE_COLUMNS
-from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store import BatchMeta, IncidentStore
 from incidents.store.corridors import active_corridor_segments, retire_corridor
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/s.db"
-    monkeypatch.setenv("SAHEL_DB_URL", url)
-    return url
-
-
-@pytest.fixture
-def store(db_url: str) -> IncidentStore:
-    opened = open_store(db_url)
-    yield opened
-    opened.close()
 
 
 def _add_incidents(store: IncidentStore) -> None:
@@ -49,9 +35,9 @@ def _add_incidents(store: IncidentStore) -> None:
 
 
 def test_exposure_writes_a_formula_safe_csv(
-    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _add_incidents(store)
+    _add_incidents(cli_store)
     sites = tmp_path / "sites.csv"
     sites.write_text(
         'name,type,lat,lon\nMopti office,office,14.49,-4.19\n"=HYPERLINK(""http://x"")",camp,16.27,-0.04\n'
@@ -74,9 +60,9 @@ def test_exposure_writes_a_formula_safe_csv(
 
 
 def test_as_of_defaults_to_the_latest_stored_event(
-    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _add_incidents(store)
+    _add_incidents(cli_store)
     sites = tmp_path / "sites.csv"
     sites.write_text("name,lat,lon\nA,14.49,-4.19\n", encoding="utf-8")
     out = tmp_path / "e.csv"
@@ -85,9 +71,9 @@ def test_as_of_defaults_to_the_latest_stored_event(
 
 
 def test_nearest_corridor_is_an_active_one_and_none_when_all_are_retired(
-    store: IncidentStore, tmp_path: Path
+    cli_store: IncidentStore, tmp_path: Path
 ) -> None:
-    _add_incidents(store)
+    _add_incidents(cli_store)
     sites = tmp_path / "sites.csv"
     sites.write_text("name,lat,lon\nMopti office,14.49,-4.19\n", encoding="utf-8")
     out = tmp_path / "e.csv"
@@ -99,11 +85,11 @@ def test_nearest_corridor_is_an_active_one_and_none_when_all_are_retired(
         return str(row["nearest_corridor"]), str(row["corridor_distance_km"])
 
     assert nearest()[0].startswith("Central Mali")  # C7 passes 1 km away
-    retire_corridor(store, "C7", by=analyst)
+    retire_corridor(cli_store, "C7", by=analyst)
     name, km = nearest()
     assert not name.startswith("Central Mali") and float(km) > 100
-    for corridor_id in sorted(set(active_corridor_segments(store)["corridor_id"])):
-        retire_corridor(store, corridor_id, by=analyst)
+    for corridor_id in sorted(set(active_corridor_segments(cli_store)["corridor_id"])):
+        retire_corridor(cli_store, corridor_id, by=analyst)
     assert nearest() == ("", "")  # no active corridor: none, never the shipped lines
     # The corridors in force before any retirement (2000-01-01 is before the store existed: none).
     argv = ["exposure", "--sites", str(sites), "--as-of", "2024-03-31", "--out", str(out)]

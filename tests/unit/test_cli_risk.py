@@ -41,13 +41,6 @@ TRENDS = {"large_increase", "moderate_increase", "limited_change", "large_decrea
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/s.db"
-    monkeypatch.setenv("SAHEL_DB_URL", url)
-    return url
-
-
-@pytest.fixture
 def filled(db_url: str) -> str:
     dates = ["2024-01-10", "2024-06-01", "2024-06-25", "2024-06-28", "2024-06-30"]
     frame = pd.DataFrame(

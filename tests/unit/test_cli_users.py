@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,13 +13,6 @@ from incidents.cli.main import main
 from incidents.store import open_store, schema
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/s.db"
-    monkeypatch.setenv("SAHEL_DB_URL", url)
-    return url
 
 
 def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:

@@ -11,6 +11,7 @@ from shapely.geometry import LineString, box
 from dashboard.builders.export_map import standalone_map_html
 from dashboard.builders.maps import build_incident_map_with_info
 from incidents.demo import generate_demo_incidents
+from tests.unit.test_downloads import ADMIN1
 
 _EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']([^\"']+)[\"']", re.IGNORECASE)
 
@@ -19,17 +20,6 @@ def _map() -> folium.Map:
     admin0 = gpd.GeoDataFrame(
         {"iso3": ["MLI"], "country": ["Mali"], "role": ["focus"]},
         geometry=[box(-5, 12, 4, 25)],
-        crs="EPSG:4326",
-    )
-    admin1 = gpd.GeoDataFrame(
-        {
-            "iso3": ["MLI"],
-            "country": ["Mali"],
-            "admin1_code": ["ML-7"],
-            "admin1_name": ["Gao"],
-            "admin1_pcode": ["ML07"],
-        },
-        geometry=[box(-1, 15, 4, 20)],
         crs="EPSG:4326",
     )
     corridors = gpd.GeoDataFrame(
@@ -44,7 +34,7 @@ def _map() -> folium.Map:
         crs="EPSG:4326",
     )
     return build_incident_map_with_info(
-        generate_demo_incidents(30), admin0=admin0, admin1=admin1, corridors=corridors, heat="count"
+        generate_demo_incidents(30), admin0=admin0, admin1=ADMIN1, corridors=corridors, heat="count"
     ).map
 
 

@@ -20,6 +20,7 @@ from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
 from incidents.ingest.staged import StagedTable
 from incidents.ingest.validate import _parse_distinct, _text, validate_staged
+from tests.unit.test_ingest_validate import GOOD
 
 TODAY = date(2024, 1, 1)
 LARGE = pa.large_string()
@@ -274,21 +275,10 @@ def test_assign_admin_units_is_the_same_with_and_without_the_cell_table(
 
 
 def _tricky_rows() -> pd.DataFrame:
-    """Rows hitting every check: NaN/swapped/out-of-range/out-of-region/border points and more."""
-    base = {
-        "source_dataset": "generic",
-        "source_event_id": None,
-        "event_date": "2022-09-12",
-        "latitude": "15.5",
-        "longitude": "-2.0",
-        "location": "Somewhere",
-        "reported_country": "Mali",
-        "event_type": "battle",
-        "event_type_reported": "Battles",
-        "actor1": "JNIM",
-        "actor2": "Military Forces of Mali",
-        "fatalities": "3",
-    }
+    """Rows hitting every check: NaN/swapped/out-of-range/out-of-region/border points and more.
+
+    Each variant changes a few fields of a good row (``GOOD``, in Mali).
+    """
     variants: list[dict[str, str | None]] = [
         {},
         {"latitude": None},
@@ -314,7 +304,7 @@ def _tricky_rows() -> pd.DataFrame:
         {"reported_country": "Atlantis"},
         {"reported_country": "BF"},
     ]
-    rows = [{**base, **variant} for variant in variants for _ in range(3)]
+    rows = [{**GOOD, **variant} for variant in variants for _ in range(3)]
     return pd.DataFrame(rows).astype("string")
 
 

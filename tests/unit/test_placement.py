@@ -28,7 +28,7 @@ from incidents.ingest.place_names import ADMIN3_UNCERTAINTY_KM, place_row
 from incidents.ingest.staged import RawTable, StagedTable
 from incidents.ingest.validate import BORDER_TOLERANCE_KM, ValidationResult, validate_staged
 from incidents.model import INCIDENT_COLUMNS
-from incidents.store import IncidentStore, open_store
+from incidents.store import IncidentStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 NOCOORDS = FIXTURES / "acled_2022_westafrica_nocoords.csv"
@@ -39,20 +39,6 @@ REDUCED_HEADER = [
     *("event_id_cnty", "event_date", "year", "event_type", "sub_event_type", "actor1", "actor2"),
     *("country", "admin1", "admin2", "admin3", "location", "fatalities", "notes"),
 ]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/s.db"
-    monkeypatch.setenv("SAHEL_DB_URL", url)
-    return url
-
-
-@pytest.fixture
-def store(db_url: str) -> IncidentStore:
-    opened = open_store(db_url)
-    yield opened
-    opened.close()
 
 
 # --- detection and the adapter ------------------------------------------------------------------
@@ -265,23 +251,23 @@ def test_beyond_the_border_tolerance_the_coordinates_win() -> None:
 # --- identifiers derived from content: re-importing adds nothing --------------------------------
 
 
-def test_reimporting_a_file_without_ids_adds_nothing(store: IncidentStore, tmp_path: Path) -> None:
+def test_reimporting_a_file_without_ids_adds_nothing(cli_store: IncidentStore, tmp_path: Path) -> None:
     frame = pd.read_csv(NOCOORDS, dtype=str, keep_default_na=False).drop(columns="event_id_cnty")
     path = tmp_path / "no_ids.csv"
     frame.to_csv(path, index=False)
     assert main(["import", str(path), "--format", "acled"]) == 0
-    first = store.count_incidents()
+    first = cli_store.count_incidents()
     assert first == 24
-    assert store.load_incidents()["source_event_id"].str.startswith("fp-").all()
+    assert cli_store.load_incidents()["source_event_id"].str.startswith("fp-").all()
     assert main(["import", str(path), "--format", "acled"]) == 0
-    assert store.count_incidents() == first
+    assert cli_store.count_incidents() == first
 
 
 # --- rows outside the coverage ------------------------------------------------------------------
 
 
 def test_outside_rows_are_skipped_counted_and_reported(
-    store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli_store: IncidentStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report_path = tmp_path / "report.json"
     assert main(["import", str(OUTSIDE), "--report", str(report_path)]) == 0
@@ -292,23 +278,23 @@ def test_outside_rows_are_skipped_counted_and_reported(
     codes = {issue["line"]: issue["code"] for issue in report["issues"]}
     outside = {line: "outside_coverage" for line in (4, 5, 7, 8, 10, 11, 13)}
     assert codes == {**outside, 9: "suspect_swapped_lat_lon"}
-    stored = store.load_incidents()
+    stored = cli_store.load_incidents()
     assert sorted(stored["country_iso3"]) == ["MLI", "MLI", "NER", "NER"]
     assert "7 outside coverage skipped" in capsys.readouterr().out
 
 
-def test_a_genuine_point_whose_swap_lands_in_coverage_is_not_called_swapped(store: IncidentStore) -> None:
+def test_a_genuine_point_whose_swap_lands_in_coverage_is_not_called_swapped(cli_store: IncidentStore) -> None:
     # Maroua (Cameroon) and Bangui (CAR) swapped land in Niger; they are not Niger's rows.
-    prepared = prepare_import(OUTSIDE, store, today=TODAY)
+    prepared = prepare_import(OUTSIDE, cli_store, today=TODAY)
     by_line = {issue.line: issue for issue in prepared.report.issues}
     assert by_line[8].code == "outside_coverage" and "Cameroon" in by_line[8].message
     assert by_line[11].code == "outside_coverage"
     assert by_line[9].code == "suspect_swapped_lat_lon" and "Mali" in by_line[9].message
 
 
-def test_keep_outside_stores_them_with_their_reported_country(store: IncidentStore) -> None:
+def test_keep_outside_stores_them_with_their_reported_country(cli_store: IncidentStore) -> None:
     assert main(["import", str(OUTSIDE), "--keep-outside"]) == 0
-    stored = store.load_incidents().set_index("source_event_id")
+    stored = cli_store.load_incidents().set_index("source_event_id")
     assert len(stored) == 11
     assert stored.loc["SOM92003", ["country_iso3", "country"]].tolist() == ["SOM", "Somalia"]
     assert stored.loc["CAF92010", "country_iso3"] == "CAF"
