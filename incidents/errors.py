@@ -29,3 +29,11 @@ class BatchNotFoundError(StoreError):
 
 class FileLevelError(IncidentsError):
     """A whole input file cannot be imported; nothing was written."""
+
+
+class SiteFileError(FileLevelError):
+    """A whole sites or routes file cannot be read; nothing was taken from it (:mod:`incidents.sites`)."""
+
+
+class SiteValueError(IncidentsError, ValueError):
+    """A site entered by hand has an unusable name or coordinate (``incidents.sites.site_from_values``)."""
