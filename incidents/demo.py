@@ -677,7 +677,7 @@ def demo_may_autoload(env: Mapping[str, str] | None = None) -> bool:
 
     Never into a store named by ``SAHEL_DB_URL`` (a shared or production database, even a
     new empty one) and never when ``SAHEL_DEMO=off``. Raises
-    :class:`~incidents.settings.SettingError` for a ``SAHEL_DEMO`` value it cannot read.
+    :class:`~incidents.errors.SettingError` for a ``SAHEL_DEMO`` value it cannot read.
     """
     return demo_enabled(env) and not db_url(env)
 

@@ -36,7 +36,7 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from incidents.errors import IncidentsError
+from incidents.errors import ExportError
 from incidents.freshness import Freshness
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
@@ -55,10 +55,6 @@ DEMO_WARNING: Final = (
     "WARNING: this export includes SYNTHETIC DEMO DATA (source_dataset = demo): "
     "generated events, not real incidents; do not use them for any decision."
 )
-
-
-class ExportError(IncidentsError):
-    """The incidents cannot be written to the requested file."""
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from incidents.errors import IncidentsError
-
-
-class SettingError(IncidentsError):
-    """An environment variable holds a value the product cannot use."""
-
+from incidents.errors import SettingError
 
 #: ``off`` keeps the synthetic demo out of the embedded store (a laptop that only holds real data).
 DEMO_ENV: Final = "SAHEL_DEMO"

@@ -10,9 +10,12 @@ Analysts bring three kinds of file:
   sequence number, latitude and longitude; each route becomes one LineString;
 * a **GeoJSON** file of LineString features (routes) and/or Point features (sites).
 
-Every row problem is collected, as in the incident import report, instead of stopping at
-the first: rows with an error are left out, warnings keep the row. A file that cannot be
-read as a whole raises :class:`SiteFileError` (nothing is returned).
+Every row problem is collected with the incident import's issue model instead of stopping
+at the first: :class:`~incidents.ingest.issues.IssueCollector` (vectorised masks) and its
+:class:`~incidents.ingest.staged.ImportIssue` rows, with the import's reason codes
+(docs/architecture.md, 'Reason codes'), at the physical line and under the file's own
+column name. Rows with an error are left out, warnings keep the row. A file that cannot be
+read as a whole raises :class:`~incidents.errors.SiteFileError` (nothing is returned).
 """
 
 from __future__ import annotations
@@ -20,19 +23,23 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, Point
+from shapely.geometry import Point
 
 from geodata.text import fold_accents
-from incidents.errors import FileLevelError
-from incidents.ingest.file_reader import DEFAULT_MAX_BYTES, read_raw_table
+from incidents.errors import FileLevelError, SiteFileError, SiteValueError
+from incidents.ingest.file_reader import read_raw_table
+from incidents.ingest.issues import ForFlagged, IssueCollector
+from incidents.ingest.load import DEFAULT_MAX_BYTES, load_bytes
 from incidents.ingest.parse import parse_coordinates
+from incidents.ingest.report import ISSUE_COLUMNS
+from incidents.ingest.staged import ImportIssue
 
 #: Columns of a sites frame (the store's ``sites`` table without batch and timestamps).
 SITE_COLUMNS: Final = ("site_id", "name", "site_type", "kind", "latitude", "longitude", "geometry_wkt")
@@ -42,23 +49,6 @@ DEFAULT_ROUTE_TYPE: Final = "route"
 MAX_NAME_CHARS: Final = 200
 #: Warn when a site lies outside this box (lon/lat): likely a typo or swapped coordinates.
 COVERAGE_BOX: Final = (-20.0, 0.0, 30.0, 35.0)
-
-SiteIssueCode = Literal[
-    "missing_required",
-    "bad_coordinate",
-    "coordinate_out_of_range",
-    "suspect_swapped_lat_lon",
-    "outside_coverage",
-    "duplicate_in_file",
-    "route_too_short",
-    "bad_sequence",
-    "unsupported_geometry",
-    # Rows the table reader rejects (incidents.ingest.file_reader): cut off, a cell too long, a NUL.
-    "truncated_row",
-    "cell_too_long",
-    "nul_byte",
-]
-SITE_ISSUE_CODES: Final = SiteIssueCode.__args__  # type: ignore[attr-defined]
 
 #: Folded header name -> canonical column. Folding: lower case, accents, spaces/_/- removed.
 HEADER_ALIASES: Final[Mapping[str, str]] = {
@@ -77,35 +67,12 @@ HEADER_ALIASES: Final[Mapping[str, str]] = {
 GEOJSON_SUFFIXES: Final = (".geojson", ".json")
 
 
-class SiteFileError(FileLevelError):
-    """A whole sites or routes file cannot be read; nothing was taken from it."""
-
-
-@dataclass(frozen=True)
-class SiteIssue:
-    """One problem with one row (``line`` is the physical line, header = 1; feature number for GeoJSON)."""
-
-    line: int | None
-    column: str | None
-    code: str
-    severity: Literal["error", "warning"]
-    message: str
-    value: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.code not in SITE_ISSUE_CODES:
-            raise ValueError(f"unknown site issue code {self.code!r}; allowed: {list(SITE_ISSUE_CODES)}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @dataclass(frozen=True)
 class SiteRead:
     """What a file gave: accepted sites/routes (:data:`SITE_COLUMNS`), every issue, provenance."""
 
     frame: pd.DataFrame
-    issues: tuple[SiteIssue, ...]
+    issues: tuple[ImportIssue, ...]  # in line order, as in the import report
     file_name: str
     sha256: str
     layout: str  # sites | routes | geojson
@@ -117,8 +84,8 @@ class SiteRead:
         return len({issue.line for issue in self.issues if issue.severity == "error"})
 
     def issues_frame(self) -> pd.DataFrame:
-        columns = ["line", "column", "code", "severity", "message", "value"]
-        return pd.DataFrame([issue.to_dict() for issue in self.issues], columns=columns)
+        """The issues as a table, with the import report's columns (:data:`ISSUE_COLUMNS`)."""
+        return pd.DataFrame([issue.to_dict() for issue in self.issues], columns=list(ISSUE_COLUMNS))
 
 
 # ---- public API ------------------------------------------------------------------------------
@@ -127,11 +94,17 @@ class SiteRead:
 def read_sites(source: Path | bytes, *, file_name: str = "", max_bytes: int = DEFAULT_MAX_BYTES) -> SiteRead:
     """Read a site table, a route table or a GeoJSON file (chosen by extension and header).
 
-    Raises :class:`SiteFileError` when the file as a whole is unusable (unreadable, no
-    name/latitude/longitude columns, not a GeoJSON FeatureCollection...).
+    Raises :class:`~incidents.errors.SiteFileError` when the file as a whole is unusable
+    (unreadable, no name/latitude/longitude columns, not a GeoJSON FeatureCollection...).
     """
     label = file_name or (source.name if isinstance(source, Path) else "the file")
-    data = _read_bytes(source, label, max_bytes)
+    data = load_bytes(
+        source,
+        label,
+        max_bytes,
+        empty_hint="expected a CSV/XLSX table or a GeoJSON file",
+        error=SiteFileError,
+    )
     sha256 = hashlib.sha256(data).hexdigest()
     suffix = Path(label).suffix.lower()
     if suffix in GEOJSON_SUFFIXES or data.lstrip()[:1] == b"{":
@@ -143,32 +116,37 @@ def read_sites(source: Path | bytes, *, file_name: str = "", max_bytes: int = DE
         raise SiteFileError(str(exc)) from exc
     columns = _map_headers(list(raw.frame.columns))
     table = raw.frame.rename(columns=columns)[list(dict.fromkeys(columns.values()))]
-    lines = raw.lines.reset_index(drop=True)
     table = table.reset_index(drop=True)
+    collector = IssueCollector(raw.lines.to_numpy(), {canonical: own for own, canonical in columns.items()})
     # Rows the reader rejected are reported (and counted as read) like the table's own.
-    unread = [SiteIssue(i.line, i.column, i.code, "error", i.message, i.value) for i in raw.rejected]
     rows_read = len(table) + raw.rows_rejected
     if "route" in table.columns and "seq" in table.columns:
-        frame, issues = _routes_from_table(table, lines, label)
-        issues = sorted([*unread, *issues], key=lambda issue: issue.line or 0)
-        return SiteRead(frame, tuple(issues), label, sha256, "routes", rows_read)
-    frame, issues = _sites_from_table(table, lines, label)
-    issues = sorted([*unread, *issues], key=lambda issue: issue.line or 0)
-    return SiteRead(frame, tuple(issues), label, sha256, "sites", rows_read)
+        frame = _routes_from_table(table, collector, label)
+        layout = "routes"
+    else:
+        frame = _sites_from_table(table, collector, label)
+        layout = "sites"
+    issues = sorted([*raw.rejected, *collector.to_list()], key=lambda issue: issue.line or 0)
+    return SiteRead(frame, tuple(issues), label, sha256, layout, rows_read)
 
 
 def site_from_values(name: str, site_type: str, latitude: float, longitude: float) -> pd.DataFrame:
-    """A one-row sites frame from a form (raises ``ValueError`` naming the bad value)."""
+    """A one-row sites frame from a form.
+
+    Raises :class:`~incidents.errors.SiteValueError` (a ``ValueError`` too) naming the bad value.
+    """
     clean_name = " ".join(str(name).split())
     if not clean_name:
-        raise ValueError("the site needs a name")
+        raise SiteValueError("the site needs a name")
     if len(clean_name) > MAX_NAME_CHARS:
-        raise ValueError(f"the name has {len(clean_name)} characters; at most {MAX_NAME_CHARS} are allowed")
+        raise SiteValueError(
+            f"the name has {len(clean_name)} characters; at most {MAX_NAME_CHARS} are allowed"
+        )
     lat, lon = float(latitude), float(longitude)
     if not (np.isfinite(lat) and -90 <= lat <= 90):
-        raise ValueError(f"latitude {latitude!r} is not a number in -90..90")
+        raise SiteValueError(f"latitude {latitude!r} is not a number in -90..90")
     if not (np.isfinite(lon) and -180 <= lon <= 180):
-        raise ValueError(f"longitude {longitude!r} is not a number in -180..180")
+        raise SiteValueError(f"longitude {longitude!r} is not a number in -180..180")
     clean_type = " ".join(str(site_type).split()) or DEFAULT_SITE_TYPE
     return pd.DataFrame(
         {
@@ -188,21 +166,6 @@ def empty_sites() -> pd.DataFrame:
 
 
 # ---- private steps ---------------------------------------------------------------------------
-
-
-def _read_bytes(source: Path | bytes, label: str, max_bytes: int) -> bytes:
-    if isinstance(source, bytes):
-        data = source
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise SiteFileError(f"cannot read {label}: {exc.strerror or exc}") from exc
-    if len(data) > max_bytes:
-        raise SiteFileError(f"{label} is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB")
-    if not data.strip():
-        raise SiteFileError(f"{label} is empty: expected a CSV/XLSX table or a GeoJSON file")
-    return data
 
 
 def _fold_header(name: str) -> str:
@@ -235,67 +198,71 @@ def _require(table: pd.DataFrame, required: tuple[str, ...], label: str, what: s
         )
 
 
-def _coordinates(
-    table: pd.DataFrame, lines: pd.Series, issues: list[SiteIssue]
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(lat, lon, row has an error); coordinate issues appended to ``issues``."""
+def _decimal(values: pd.Series, at: np.ndarray) -> pd.Series:
+    """The parsed numbers at ``at`` as text (``14.5``), for messages."""
+    return pd.Series([repr(float(value)) for value in values.to_numpy()[at]], dtype="object")
+
+
+def _around(raw: pd.Series, before: str, after: str) -> ForFlagged:
+    """A message quoting each flagged cell of ``raw`` between ``before`` and ``after``."""
+    return ForFlagged(lambda at: before + raw.iloc[at] + after)
+
+
+def _coordinates(table: pd.DataFrame, issues: IssueCollector) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """(lat, lon, row has an error): empty, unreadable and out-of-range halves reported as errors;
+    a point outside the Sahel box (swapped or not) as a warning."""
     lat, bad_lat = parse_coordinates(table["latitude"])
     lon, bad_lon = parse_coordinates(table["longitude"])
-    error = pd.Series(False, index=table.index)
-    for column, bad in (("latitude", bad_lat), ("longitude", bad_lon)):
-        raw = table[column]
-        for i in np.flatnonzero(raw.isna().to_numpy()):
-            issues.append(SiteIssue(int(lines[i]), column, "missing_required", "error", f"{column} is empty"))
-        for i in np.flatnonzero(bad.to_numpy()):
-            issues.append(
-                SiteIssue(
-                    int(lines[i]),
-                    column,
-                    "bad_coordinate",
-                    "error",
-                    f"{column} {raw[i]!r} is not a decimal number of degrees",
-                    str(raw[i]),
-                )
-            )
-        error |= raw.isna() | bad
-    out_lat = lat.notna() & ~lat.between(-90, 90)
-    out_lon = lon.notna() & ~lon.between(-180, 180)
-    for column, out, raw in (
-        ("latitude", out_lat, table["latitude"]),
-        ("longitude", out_lon, table["longitude"]),
-    ):
-        limit = 90 if column == "latitude" else 180
-        for i in np.flatnonzero(out.to_numpy()):
-            issues.append(
-                SiteIssue(
-                    int(lines[i]),
-                    column,
-                    "coordinate_out_of_range",
-                    "error",
-                    f"{column} {raw[i]!r} is outside -{limit}..{limit}",
-                    str(raw[i]),
-                )
-            )
-    error |= out_lat | out_lon
-    ok = ~error
-    minx, miny, maxx, maxy = COVERAGE_BOX
-    inside = lon.between(minx, maxx) & lat.between(miny, maxy)
-    swapped_inside = lat.between(minx, maxx) & lon.between(miny, maxy)
-    for i in np.flatnonzero((ok & ~inside).to_numpy()):
-        if bool(swapped_inside[i]):
-            code, message = "suspect_swapped_lat_lon", "latitude and longitude look swapped"
-        else:
-            code, message = "outside_coverage", "the point lies outside the Sahel region the dashboard covers"
-        issues.append(
-            SiteIssue(
-                int(lines[i]),
-                "latitude",
-                code,
-                "warning",
-                f"{message} ({lat[i]}, {lon[i]})",
-                f"{lat[i]}, {lon[i]}",
-            )
+    error = np.zeros(len(table), dtype=bool)
+    for column, values, bad, limit in (("latitude", lat, bad_lat, 90), ("longitude", lon, bad_lon, 180)):
+        raw = table[column].astype("string")
+        empty = raw.isna().to_numpy()
+        unreadable = bad.to_numpy(dtype=bool)
+        out = (values.notna() & ~values.between(-limit, limit)).to_numpy(dtype=bool)
+        issues.add(empty, column, "missing_required", "error", f"{column} is empty")
+        issues.add(
+            unreadable,
+            column,
+            "bad_coordinate",
+            "error",
+            _around(raw, f"cannot read {column} '", "' as decimal degrees"),
+            value=raw,
         )
+        issues.add(
+            out,
+            column,
+            "coordinate_out_of_range",
+            "error",
+            _around(raw, f"{column} ", f" is outside -{limit}..{limit}"),
+            value=raw,
+        )
+        error |= empty | unreadable | out
+    minx, miny, maxx, maxy = COVERAGE_BOX
+    inside = (lon.between(minx, maxx) & lat.between(miny, maxy)).to_numpy(dtype=bool)
+    swapped_inside = (lat.between(minx, maxx) & lon.between(miny, maxy)).to_numpy(dtype=bool)
+    away = ~error & ~inside
+
+    def where(at: np.ndarray) -> pd.Series:
+        return _decimal(lat, at) + ", " + _decimal(lon, at)
+
+    issues.add(
+        away & swapped_inside,
+        "latitude",
+        "suspect_swapped_lat_lon",
+        "warning",
+        ForFlagged(lambda at: "latitude and longitude look swapped (" + where(at) + ")"),
+        value=ForFlagged(where),
+    )
+    issues.add(
+        away & ~swapped_inside,
+        "latitude",
+        "outside_coverage",
+        "warning",
+        ForFlagged(
+            lambda at: "the point lies outside the Sahel region the dashboard covers (" + where(at) + ")"
+        ),
+        value=ForFlagged(where),
+    )
     return lat, lon, error
 
 
@@ -306,30 +273,24 @@ def _text_column(table: pd.DataFrame, column: str, default: str) -> pd.Series:
     return text.fillna(default).where(text.fillna("") != "", default).astype("string")
 
 
-def _sites_from_table(
-    table: pd.DataFrame, lines: pd.Series, label: str
-) -> tuple[pd.DataFrame, list[SiteIssue]]:
+def _sites_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) -> pd.DataFrame:
     _require(table, ("name", "latitude", "longitude"), label, "sites")
-    issues: list[SiteIssue] = []
-    lat, lon, error = _coordinates(table, lines, issues)
+    lat, lon, error = _coordinates(table, issues)
     names = _text_column(table, "name", "")
-    for i in np.flatnonzero((names == "").to_numpy()):
-        issues.append(SiteIssue(int(lines[i]), "name", "missing_required", "error", "name is empty"))
-    error |= names == ""
+    no_name = (names == "").to_numpy(dtype=bool)
+    issues.add(no_name, "name", "missing_required", "error", "name is empty")
+    error |= no_name
     names = names.str.slice(0, MAX_NAME_CHARS)
     keys = pd.DataFrame({"name": names.str.casefold(), "lat": lat.round(6), "lon": lon.round(6)})
-    duplicate = keys.duplicated() & ~error
-    for i in np.flatnonzero(duplicate.to_numpy()):
-        issues.append(
-            SiteIssue(
-                int(lines[i]),
-                "name",
-                "duplicate_in_file",
-                "error",
-                f"site {names[i]!r} at the same coordinates already appears above",
-                names[i],
-            )
-        )
+    duplicate = keys.duplicated().to_numpy(dtype=bool) & ~error
+    issues.add(
+        duplicate,
+        "name",
+        "duplicate_in_file",
+        "error",  # unlike an incident's repeat (a warning), a repeated site counts as rejected
+        ForFlagged(lambda at: "site '" + names.iloc[at] + "' at the same coordinates already appears above"),
+        value=names,
+    )
     keep = ~(error | duplicate)
     frame = pd.DataFrame(
         {
@@ -347,93 +308,132 @@ def _sites_from_table(
         if len(frame)
         else pd.Series([], dtype=object)
     )
-    return _conform(frame), _sorted(issues)
+    return _conform(frame)
 
 
-def _routes_from_table(
-    table: pd.DataFrame, lines: pd.Series, label: str
-) -> tuple[pd.DataFrame, list[SiteIssue]]:
+def _routes_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) -> pd.DataFrame:
+    """One LineString per route name, its points in ``seq`` order (routes in file order)."""
     _require(table, ("route", "seq", "latitude", "longitude"), label, "routes")
-    issues: list[SiteIssue] = []
-    lat, lon, error = _coordinates(table, lines, issues)
+    lat, lon, error = _coordinates(table, issues)
     names = _text_column(table, "route", "")
-    for i in np.flatnonzero((names == "").to_numpy()):
-        issues.append(SiteIssue(int(lines[i]), "route", "missing_required", "error", "route name is empty"))
-    error |= names == ""
-    seq = pd.to_numeric(table["seq"].astype("string").str.replace(",", ".", regex=False), errors="coerce")
-    bad_seq = seq.isna() | (seq != seq.round())
-    for i in np.flatnonzero(bad_seq.to_numpy()):
-        issues.append(
-            SiteIssue(
-                int(lines[i]),
-                "seq",
-                "bad_sequence",
-                "error",
-                f"seq {table['seq'][i]!r} is not a whole number",
-                None if pd.isna(table["seq"][i]) else str(table["seq"][i]),
-            )
-        )
+    no_name = (names == "").to_numpy(dtype=bool)
+    issues.add(no_name, "route", "missing_required", "error", "route name is empty")
+    error |= no_name
+    seq_text = table["seq"].astype("string")
+    seq = pd.to_numeric(seq_text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    bad_seq = (seq.isna() | ~np.isfinite(seq.fillna(0.0)) | (seq != seq.round())).to_numpy(dtype=bool)
+    issues.add(
+        bad_seq,
+        "seq",
+        "bad_sequence",
+        "error",
+        ForFlagged(lambda at: "seq '" + seq_text.iloc[at].fillna("") + "' is not a whole number"),
+        value=seq_text,
+    )
     error |= bad_seq
     points = pd.DataFrame(
         {
+            "position": np.arange(len(table)),
             "route": names,
             "seq": seq,
             "lat": lat,
             "lon": lon,
-            "line": lines,
             "type": _text_column(table, "site_type", DEFAULT_ROUTE_TYPE),
         }
-    )[~error.to_numpy()]
-    rows = []
-    for route, group in points.groupby("route", sort=False):
-        group = group.sort_values("seq", kind="stable")
-        repeated = group["seq"].duplicated()
-        for line, value in zip(group.loc[repeated, "line"], group.loc[repeated, "seq"], strict=True):
-            issues.append(
-                SiteIssue(
-                    int(line),
-                    "seq",
-                    "bad_sequence",
-                    "error",
-                    f"route {route!r} uses seq {int(value)} twice; the later row is left out",
-                    str(int(value)),
-                )
+    )[~error]
+    # A seq used twice in a route: the later row (in file order) is left out.
+    repeated = points.duplicated(["route", "seq"]).to_numpy(dtype=bool)
+    repeated_at = np.zeros(len(table), dtype=bool)
+    repeated_at[points["position"].to_numpy()[repeated]] = True
+
+    def whole(at: np.ndarray) -> pd.Series:
+        return pd.Series([str(int(value)) for value in seq.to_numpy()[at]], dtype="object")
+
+    issues.add(
+        repeated_at,
+        "seq",
+        "bad_sequence",
+        "error",
+        ForFlagged(
+            lambda at: (
+                "route '"
+                + names.iloc[at].reset_index(drop=True)
+                + "' uses seq "
+                + whole(at)
+                + " twice; the later row is left out"
             )
-        group = group[~repeated]
-        coords = list(zip(group["lon"], group["lat"], strict=True))
-        distinct = list(dict.fromkeys(coords))
-        if len(distinct) < 2:
-            issues.append(
-                SiteIssue(
-                    int(group["line"].iloc[0]) if len(group) else None,
-                    "route",
-                    "route_too_short",
-                    "error",
-                    f"route {route!r} has {len(distinct)} distinct point(s); a route needs at least 2",
-                    str(route),
-                )
+        ),
+        value=ForFlagged(whole),
+    )
+    points = points[~repeated]
+    points = points.assign(order=pd.factorize(points["route"])[0]).sort_values(
+        ["order", "seq"], kind="stable"
+    )
+    distinct = points.drop_duplicates(["order", "lat", "lon"]).groupby("order").size()
+    first = points.groupby("order", sort=True).head(1).set_index("order")
+    short = distinct.index[distinct.to_numpy() < 2]
+    short_at = np.zeros(len(table), dtype=bool)
+    short_at[first.loc[short, "position"].to_numpy()] = True
+    counts = pd.Series(0, index=table.index, dtype="int64")
+    counts.iloc[first.loc[short, "position"].to_numpy()] = distinct.loc[short].to_numpy()
+    issues.add(
+        short_at,
+        "route",
+        "route_too_short",
+        "error",
+        ForFlagged(
+            lambda at: (
+                "route '"
+                + names.iloc[at]
+                + "' has "
+                + counts.iloc[at].astype("string")
+                + " distinct point(s); a route needs at least 2"
             )
-            continue
-        rows.append(_route_row(str(route), str(group["type"].iloc[0]), coords))
-    return _conform(
-        pd.DataFrame(rows, columns=["name", "site_type", "kind", "latitude", "longitude", "geometry_wkt"])
-    ), _sorted(issues)
+        ),
+        value=names,
+    )
+    points = points[~points["order"].isin(short)]
+    first = first.drop(index=short)
+    if points.empty:
+        return empty_sites()
+    lines = shapely.linestrings(
+        points["lon"].to_numpy(), points["lat"].to_numpy(), indices=pd.factorize(points["order"])[0]
+    )
+    frame = pd.DataFrame(
+        {
+            "name": first["route"].str.slice(0, MAX_NAME_CHARS).to_numpy(),
+            "site_type": first["type"].to_numpy(),
+            "kind": "route",
+            "latitude": first["lat"].to_numpy(dtype="float64"),
+            "longitude": first["lon"].to_numpy(dtype="float64"),
+            "geometry_wkt": shapely.to_wkt(lines, rounding_precision=6),
+        }
+    )
+    return _conform(frame)
 
 
 def _route_row(name: str, site_type: str, coords: list[tuple[float, float]]) -> dict[str, Any]:
     """A route row: its line, and its first point as the representative lat/lon."""
-    line = LineString(coords)
     return {
         "name": name[:MAX_NAME_CHARS],
         "site_type": site_type or DEFAULT_ROUTE_TYPE,
         "kind": "route",
         "latitude": float(coords[0][1]),
         "longitude": float(coords[0][0]),
-        "geometry_wkt": shapely.to_wkt(line, rounding_precision=6),
+        "geometry_wkt": shapely.to_wkt(shapely.linestrings(coords), rounding_precision=6),
     }
 
 
-def _read_geojson(data: bytes, label: str) -> tuple[pd.DataFrame, list[SiteIssue], int]:
+@dataclass(frozen=True)
+class _FeatureProblem:
+    """Why one GeoJSON feature was left out (reported on its feature number)."""
+
+    code: str
+    message: str
+    value: str | None = None
+
+
+def _read_geojson(data: bytes, label: str) -> tuple[pd.DataFrame, list[ImportIssue], int]:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -454,17 +454,35 @@ def _read_geojson(data: bytes, label: str) -> tuple[pd.DataFrame, list[SiteIssue
             f"{label}: GeoJSON type {kind!r} is not one of "
             "['FeatureCollection', 'Feature', 'LineString', 'Point']"
         )
-    issues: list[SiteIssue] = []
     rows = []
+    problems: list[_FeatureProblem | None] = []
     for number, feature in enumerate(features, start=1):
-        row = _geojson_row(number, feature, issues)
-        if row is not None:
-            rows.append(row)
+        outcome = _geojson_row(number, feature)
+        if isinstance(outcome, _FeatureProblem):
+            problems.append(outcome)
+        else:
+            problems.append(None)
+            rows.append(outcome)
+    # Each feature's line is its number in the file (1 = the first feature).
+    issues = IssueCollector(np.arange(1, len(features) + 1))
+    codes = np.array([problem.code if problem else "" for problem in problems], dtype=object)
+    messages = [problem.message if problem else "" for problem in problems]
+    values = [problem.value if problem else None for problem in problems]
+    for code in dict.fromkeys(code for code in codes if code):
+        issues.add(
+            codes == code,
+            "geometry",
+            code,
+            "error",
+            ForFlagged(lambda at: [messages[i] for i in at]),
+            value=ForFlagged(lambda at: [values[i] for i in at]),
+        )
     frame = pd.DataFrame(rows, columns=["name", "site_type", "kind", "latitude", "longitude", "geometry_wkt"])
-    return _conform(frame), _sorted(issues), len(features)
+    return _conform(frame), issues.to_list(), len(features)
 
 
-def _geojson_row(number: int, feature: object, issues: list[SiteIssue]) -> dict[str, Any] | None:
+def _geojson_row(number: int, feature: object) -> dict[str, Any] | _FeatureProblem:
+    """One feature as a sites row, or why it cannot be one."""
     geometry = feature.get("geometry") if isinstance(feature, dict) else None
     raw_props = feature.get("properties") if isinstance(feature, dict) else None
     props = {_fold_header(k): v for k, v in raw_props.items()} if isinstance(raw_props, dict) else {}
@@ -492,40 +510,19 @@ def _geojson_row(number: int, feature: object, issues: list[SiteIssue]) -> dict[
         elif kind == "Point":
             points = [(float(coords[0]), float(coords[1]))]  # type: ignore[index]
         else:
-            issues.append(
-                SiteIssue(
-                    number,
-                    "geometry",
-                    "unsupported_geometry",
-                    "error",
-                    f"feature {number}: geometry {kind!r} is not a LineString or Point",
-                    str(kind),
-                )
+            return _FeatureProblem(
+                "unsupported_geometry",
+                f"feature {number}: geometry {kind!r} is not a LineString or Point",
+                str(kind),
             )
-            return None
     except (TypeError, ValueError, IndexError):
-        issues.append(
-            SiteIssue(
-                number,
-                "geometry",
-                "bad_coordinate",
-                "error",
-                f"feature {number}: coordinates are not [lon, lat] numbers",
-            )
-        )
-        return None
+        return _FeatureProblem("bad_coordinate", f"feature {number}: coordinates are not [lon, lat] numbers")
     finite = all(np.isfinite(x) and np.isfinite(y) for x, y in points)
     if not finite or any(abs(x) > 180 or abs(y) > 90 for x, y in points):
-        issues.append(
-            SiteIssue(
-                number,
-                "geometry",
-                "coordinate_out_of_range",
-                "error",
-                f"feature {number}: a coordinate lies outside lon -180..180 / lat -90..90",
-            )
+        return _FeatureProblem(
+            "coordinate_out_of_range",
+            f"feature {number}: a coordinate lies outside lon -180..180 / lat -90..90",
         )
-        return None
     if kind == "Point":
         lon, lat = points[0]
         return {
@@ -536,20 +533,11 @@ def _geojson_row(number: int, feature: object, issues: list[SiteIssue]) -> dict[
             "longitude": lon,
             "geometry_wkt": shapely.to_wkt(Point(lon, lat), rounding_precision=6),
         }
-    distinct = list(dict.fromkeys(points))
-    if len(distinct) < 2:
-        issues.append(
-            SiteIssue(
-                number,
-                "geometry",
-                "route_too_short",
-                "error",
-                f"feature {number} ({name!r}) has fewer than 2 distinct points",
-                name,
-            )
+    if len(dict.fromkeys(points)) < 2:
+        return _FeatureProblem(
+            "route_too_short", f"feature {number} ({name!r}) has fewer than 2 distinct points", name
         )
-        return None
-    return _route_row(name, site_type or DEFAULT_ROUTE_TYPE, points)
+    return _route_row(name, site_type, points)
 
 
 def _conform(frame: pd.DataFrame) -> pd.DataFrame:
@@ -557,7 +545,7 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     if "site_id" not in frame.columns:
         frame.insert(0, "site_id", [f"S{i}" for i in range(1, len(frame) + 1)])
-    result = pd.DataFrame(
+    return pd.DataFrame(
         {
             "site_id": frame["site_id"].astype("string"),
             "name": frame["name"].astype("string"),
@@ -568,8 +556,3 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
             "geometry_wkt": frame["geometry_wkt"].astype("string"),
         }
     )
-    return result
-
-
-def _sorted(issues: list[SiteIssue]) -> list[SiteIssue]:
-    return sorted(issues, key=lambda issue: (issue.line if issue.line is not None else 0, issue.column or ""))

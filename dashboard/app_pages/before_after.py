@@ -20,9 +20,9 @@ from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
 from dashboard.ui.context import load_page_data_and_developments
 from incidents.auth import Permission, User
-from incidents.errors import IncidentsError
+from incidents.errors import IncidentsError, PivotError
 from incidents.model import DATE_PRECISIONS
-from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, PivotError, before_after
+from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import UnitLevel
 from incidents.settings import CORRIDOR_KM
 from incidents.store.developments import add_development, delete_development, update_development

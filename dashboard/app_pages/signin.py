@@ -13,7 +13,7 @@ from typing import Final
 
 import streamlit as st
 
-from incidents.auth.accounts import AccountLocked, AuthenticationFailed
+from incidents.errors import AccountLocked, AuthenticationFailed
 
 FAILURE_MESSAGE: Final = "Sign-in failed: the name or the password is not correct."
 SSO_NO_ACCOUNT: Final = (

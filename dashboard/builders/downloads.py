@@ -36,7 +36,8 @@ from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from dashboard.builders.provenance import build_provenance, store_freshness
-from incidents.export import DEMO_WARNING, ExportError, Provenance, export_incidents, provenance_path
+from incidents.errors import ExportError
+from incidents.export import DEMO_WARNING, Provenance, export_incidents, provenance_path
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments

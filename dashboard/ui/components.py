@@ -14,9 +14,9 @@ import streamlit as st
 from dashboard.builders.attribution import DEMO_NOTICE, footer_text, shown_credits
 from geodata.errors import GeodataError
 from incidents.credits import SourceCredit
-from incidents.errors import IncidentsError
+from incidents.errors import IncidentsError, SettingError
 from incidents.freshness import Freshness, freshness
-from incidents.settings import DEFAULT_STALE_AFTER_DAYS, SettingError, stale_after_days
+from incidents.settings import DEFAULT_STALE_AFTER_DAYS, stale_after_days
 
 DomainError = IncidentsError | GeodataError
 

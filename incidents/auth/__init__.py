@@ -13,16 +13,8 @@ Streamlit is never imported here (docs/architecture.md, 'Layers'); the dashboard
 lives in ``dashboard/ui/auth.py``.
 """
 
-from incidents.auth.roles import (
-    LOCAL_ADMIN,
-    AuthError,
-    Permission,
-    PermissionDenied,
-    Role,
-    User,
-    can,
-    require,
-)
+from incidents.auth.roles import LOCAL_ADMIN, Permission, Role, User, can, require
+from incidents.errors import AuthError, PermissionDenied
 
 __all__ = [
     "LOCAL_ADMIN",

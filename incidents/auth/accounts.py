@@ -38,7 +38,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from incidents.auth.roles import LOCAL_ADMIN, AuthError, Permission, Role, User, require
+from incidents.auth.roles import LOCAL_ADMIN, Permission, Role, User, require
+from incidents.errors import AccountError, AccountLocked, AuthenticationFailed, SignInBusy
 from incidents.store import IncidentStore, schema
 from incidents.store.sql import SQLITE_BEGIN_OPTION
 
@@ -62,26 +63,6 @@ _hasher = PasswordHasher()
 _dummy_hash: str | None = None
 _dummy_lock = threading.Lock()
 _verifications = threading.BoundedSemaphore(MAX_CONCURRENT_VERIFICATIONS)
-
-
-class AccountError(AuthError):
-    """An account operation is not possible (duplicate name, unknown account, weak password...)."""
-
-
-class AuthenticationFailed(AuthError):
-    """Wrong name or password (deliberately not saying which)."""
-
-
-class AccountLocked(AuthError):
-    """Too many failed sign-ins; try again when the window has passed."""
-
-    def __init__(self, message: str, until: datetime) -> None:
-        super().__init__(message)
-        self.until = until
-
-
-class SignInBusy(AccountLocked):
-    """Too many password checks at once on this server; try again in a few seconds."""
 
 
 @dataclass(frozen=True)

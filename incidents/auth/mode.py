@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal
 
-from incidents.auth.roles import AuthError
+from incidents.errors import AuthError
 from incidents.settings import AUTH_ENV, AUTH_VALUES, auth_setting
 
 AuthMode = Literal["local", "required"]

@@ -11,15 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Final
 
-from incidents.errors import IncidentsError
-
-
-class AuthError(IncidentsError):
-    """Base class of sign-in, account and permission errors."""
-
-
-class PermissionDenied(AuthError):
-    """The user's role does not allow the operation; nothing was changed."""
+from incidents.errors import AuthError, PermissionDenied
 
 
 class Role(IntEnum):

@@ -30,14 +30,14 @@ from incidents.cli import users as cli_users
 from incidents.cli.args import add_acting_user, add_countries, add_include_demo, iso_date
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo, remove_demo
-from incidents.errors import FileLevelError, IncidentsError
+from incidents.errors import FileLevelError, IncidentsError, SettingError
 from incidents.export import EXPORT_DRIVERS, PROVENANCE_SUFFIX, Provenance, export_incidents
 from incidents.freshness import freshness
 from incidents.ingest.column_mapping import load_mapping
 from incidents.ingest.file_reader import check_encoding
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
-from incidents.settings import DEMO_ENV, SettingError, demo_enabled, stale_after_days
+from incidents.settings import DEMO_ENV, demo_enabled, stale_after_days
 from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
 from incidents.store import IncidentStore, open_store
 

@@ -9,7 +9,7 @@ import argparse
 from typing import Final
 
 from incidents.cli.args import add_corridors_as_of, add_include_demo, csv_path, iso_date, positive_days
-from incidents.errors import IncidentsError
+from incidents.errors import EmptyStoreError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
@@ -20,10 +20,6 @@ from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
 EXIT_OK: Final = 0
-
-
-class EmptyStoreError(IncidentsError):
-    """The store holds no incidents, so there is nothing to rate."""
 
 
 def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:

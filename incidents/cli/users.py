@@ -13,16 +13,9 @@ import getpass
 import sys
 from typing import Any, Final
 
-from incidents.auth.accounts import (
-    AccountError,
-    create_user,
-    disable_user,
-    enable_user,
-    list_users,
-    set_password,
-    set_role,
-)
+from incidents.auth.accounts import create_user, disable_user, enable_user, list_users, set_password, set_role
 from incidents.auth.roles import Role, User
+from incidents.errors import AccountError
 from incidents.store import IncidentStore
 
 EXIT_OK: Final = 0

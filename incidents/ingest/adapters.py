@@ -23,7 +23,7 @@ import pandas as pd
 from geodata.text import fold_accents_series
 from incidents.errors import FileLevelError
 from incidents.ingest.column_mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
-from incidents.ingest.detect import detect_format
+from incidents.ingest.detect import FORMATS, detect_format
 from incidents.ingest.parse import printable_ascii
 from incidents.ingest.staged import STAGED_COLUMNS, RawTable, StagedTable
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
@@ -40,7 +40,6 @@ from incidents.vocabularies import (
     map_ucdp_geo_precision,
 )
 
-ADAPT_FORMATS: Final = ("auto", "acled", "ucdp", "generic")
 UCDP_SUB_EVENT_TYPES: Final[Mapping[int, str]] = {1: "state-based", 2: "non-state", 3: "one-sided"}
 ACLED_REQUIRED: Final = ("event_date", "event_type")
 #: Without latitude/longitude an ACLED extract (a reduced download) needs one of these to place its rows.
@@ -107,7 +106,7 @@ def adapt(raw: RawTable, fmt: str, mapping: ColumnMapping | None = None) -> Stag
         if mapping is None:
             mapping = suggest_mapping(list(raw.frame.columns))
         return adapt_generic(raw, mapping)
-    raise FileLevelError(f"unknown import format {fmt!r}; use one of {list(ADAPT_FORMATS)}.")
+    raise FileLevelError(f"unknown import format {fmt!r}; use one of {list(FORMATS)}.")
 
 
 def adapt_acled(raw: RawTable) -> StagedTable:

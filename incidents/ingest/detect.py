@@ -11,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-FORMATS: Final = ("acled", "ucdp", "generic")
+#: What :func:`detect_format` can answer: the formats an adapter reads.
+DETECTED_FORMATS: Final = ("acled", "ucdp", "generic")
+#: The one list of formats an import may ask for (``--format``, the Import page, the adapters):
+#: a detected one, or ``auto`` to detect it from the header.
+FORMATS: Final = ("auto", *DETECTED_FORMATS)
 
 #: The ACLED API's 31 columns, in order (ACLED_SCHEMA.md; tests/fixtures/import/README.md):
 #: what a synthetic ACLED export must look like (the benchmark, tests).

@@ -50,9 +50,9 @@ except ImportError:  # pragma: no cover - pandas then keeps strings as Python ob
     pa = pc = None
 
 from incidents.errors import FileLevelError
+from incidents.ingest.load import DEFAULT_MAX_BYTES, EMPTY_TABLE_HINT, load_bytes, megabytes
 from incidents.ingest.staged import ImportIssue, RawTable
 
-DEFAULT_MAX_BYTES: Final = 200 * 2**20
 #: The longest cell accepted, in characters: a row holding a longer one is rejected
 #: (``cell_too_long``), not the file. Field notes of several MB exist; 8 MiB characters
 #: keeps one cell from costing the memory of a whole import.
@@ -121,7 +121,7 @@ def read_raw_table(
     label = file_name or (source.name if isinstance(source, Path) else "the file")
     if encoding is not None:
         encoding = check_encoding(encoding)
-    data = _load_bytes(source, label, max_bytes)
+    data = load_bytes(source, label, max_bytes)
     suffix = Path(file_name or (source.name if isinstance(source, Path) else "")).suffix.lower()
     _reject_non_tables(data, label, suffix)
     if data.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
@@ -145,40 +145,7 @@ def read_raw_table(
     return _without_row_numbers(table, label)
 
 
-# --- bytes ---------------------------------------------------------------------------------
-
-
-def _load_bytes(source: Path | bytes, label: str, max_bytes: int) -> bytes:
-    """The file's bytes, refusing oversized files before reading them into memory."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        _check_size(len(source), label, max_bytes)
-        data = bytes(source)
-    else:
-        path = Path(source)
-        try:
-            _check_size(path.stat().st_size, label, max_bytes)
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise FileLevelError(f"{label}: no file at {path}; check the path.") from exc
-        except OSError as exc:
-            raise FileLevelError(
-                f"{label} cannot be read ({exc.strerror}); check that it is a file you may read."
-            ) from exc
-    if not data or data.isspace():  # isspace: no copy of a 200 MB file, unlike strip()
-        raise FileLevelError(f"{label} is empty; export the table again with its header row and data.")
-    return data
-
-
-def _check_size(size: int, label: str, max_bytes: int) -> None:
-    if size > max_bytes:
-        raise FileLevelError(
-            f"{label} is {_megabytes(size)}, over the import limit of {_megabytes(max_bytes)}; "
-            "split it into smaller files (for example by year) and import them one by one."
-        )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB ({size:,} bytes)"
+# --- bytes (loaded by incidents.ingest.load) ---------------------------------------------
 
 
 def _reject_non_tables(data: bytes, label: str, suffix: str) -> None:
@@ -730,7 +697,7 @@ def _check_xlsx_archive(data: bytes, label: str) -> None:
     if total > MAX_XLSX_UNCOMPRESSED:
         raise _too_big_workbook(
             label,
-            f"expands to {_megabytes(total)} of XML, over the limit of {_megabytes(MAX_XLSX_UNCOMPRESSED)}",
+            f"expands to {megabytes(total)} of XML, over the limit of {megabytes(MAX_XLSX_UNCOMPRESSED)}",
         )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
@@ -837,7 +804,7 @@ def _build_table(
         rows = iter(records)
         first = next(rows, None)
         if first is None:
-            raise FileLevelError(f"{label} is empty; export the table again with its header row and data.")
+            raise FileLevelError(f"{label} is empty; {EMPTY_TABLE_HINT}.")
         header = _checked_header(first[1], label, delimiter)
         width = len(header)
         lines: list[int] = []

@@ -18,12 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from incidents.ingest.column_mapping import ColumnMapping
+from incidents.ingest.detect import FORMATS
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import RawTable
 from incidents.ingest.stream import (
     CHUNK_ROWS,
     DEFAULT_MAX_BYTES,
-    FORMATS,
     PREVIEW_ROWS,
     PreparedStream,
     Progress,

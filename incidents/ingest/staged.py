@@ -17,6 +17,12 @@ import pandas as pd
 
 Severity = Literal["error", "warning"]
 
+#: Reason codes only site and route files give (incidents.sites); the others mean the same there.
+SITE_ONLY_CODES: Final = (
+    "bad_sequence",  # a route point's seq is not a whole number, or repeats one of its route
+    "route_too_short",  # a route with fewer than 2 distinct points
+    "unsupported_geometry",  # a GeoJSON feature that is neither a LineString nor a Point
+)
 #: Reason codes of the import report plus the file-level ones (docs/architecture.md, 'Reason codes').
 REASON_CODES: Final = (
     "missing_required",
@@ -42,6 +48,7 @@ REASON_CODES: Final = (
     "nul_byte",  # a NUL character in a cell: a damaged file
     # Warning: the store keeps fatalities NOT NULL, so an empty count is stored as 0.
     "fatalities_unknown",
+    *SITE_ONLY_CODES,
 )
 
 #: Columns a format adapter may fill in a StagedTable.frame (all optional unless noted).

@@ -27,16 +27,15 @@ from incidents.errors import FileLevelError
 from incidents.ingest.adapters import adapt
 from incidents.ingest.column_mapping import ColumnMapping, suggest_mapping
 from incidents.ingest.dedupe import FileDuplicates
-from incidents.ingest.detect import detect_format
-from incidents.ingest.file_reader import read_raw_table
+from incidents.ingest.detect import FORMATS, detect_format
+from incidents.ingest.file_reader import check_encoding, read_raw_table
+from incidents.ingest.load import DEFAULT_MAX_BYTES, load_bytes
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import ImportIssue, RawTable, StagedTable
 from incidents.ingest.validate import validate_staged
 from incidents.store import IncidentStore
 
-FORMATS: Final = ("auto", "acled", "ucdp", "generic")
-DEFAULT_MAX_BYTES: Final = 200 * 2**20
 #: Rows of the file kept for the preview once the file is staged.
 PREVIEW_ROWS: Final = 20
 #: Rows validated and deduplicated together. On a million-row ACLED file, 200k-250k rows
@@ -68,17 +67,6 @@ def _head(raw: RawTable) -> RawTable:
     """The first rows of ``raw`` in buffers of their own (a slice would keep the whole file alive)."""
     first = np.arange(min(PREVIEW_ROWS, len(raw.frame)))
     return replace(raw, frame=raw.frame.take(first), lines=raw.lines.take(first))
-
-
-def _read_bytes(source: Path | bytes) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    try:
-        return source.read_bytes()
-    except OSError as exc:
-        raise FileLevelError(
-            f"cannot read {source}: {exc.strerror or exc}; check the path and its permissions"
-        ) from exc
 
 
 class PreparedStream:
@@ -231,10 +219,9 @@ def _stage(
     """Read, detect and adapt the whole file: (sha256, raw, staged, format, dayfirst)."""
     if fmt not in FORMATS:
         raise FileLevelError(f"unknown format {fmt!r}; use one of {list(FORMATS)}")
-    if isinstance(source, Path) and source.is_file() and source.stat().st_size > max_bytes:
-        # Refuse before reading a huge file into memory.
-        read_raw_table(source, file_name=name, max_bytes=max_bytes, encoding=encoding)
-    data = _read_bytes(source)
+    if encoding is not None:
+        check_encoding(encoding)  # an unknown codec is refused before the file is read
+    data = load_bytes(source, name, max_bytes)  # refuses a huge file before reading it into memory
     progress(0.05, "reading the file")
     # hashlib releases the GIL: the file is hashed on another core while it is parsed.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.stats import beta
 
 from geodata.corridors import CorridorsLike, corridor_set
-from incidents.errors import IncidentsError
+from incidents.errors import PivotError
 from incidents.risk.units import UnitLevel, unit_membership, unit_names
 from incidents.settings import CORRIDOR_KM
 
@@ -48,10 +48,6 @@ PIVOT_COLUMNS: Final = (
     "ci_high",
     "significant",
 )
-
-
-class PivotError(IncidentsError):
-    """A before/after comparison cannot be made with these dates or settings."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from geodata.corridors import SEGMENT_COLUMNS
 from geodata.crs import WGS84
 from incidents.auth.roles import Permission, User, require
-from incidents.errors import StoreError
+from incidents.errors import CorridorNotFoundError, StoreError
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
 
@@ -53,10 +53,6 @@ ACTIVE_COLUMNS: Final = (*SEGMENT_COLUMNS, "version", "confidence")
 
 _GEOD = Geod(ellps="WGS84")
 _UNSET: Any = object()
-
-
-class CorridorNotFoundError(StoreError):
-    """An operation named a corridor id the store does not hold."""
 
 
 # ---- reading ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import delete, select, update
 
 from incidents.auth.roles import Permission, User, require
-from incidents.errors import IncidentsError, StoreError
+from incidents.errors import DevelopmentError, DevelopmentNotFoundError, StoreError
 from incidents.model import DATE_PRECISIONS
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
@@ -37,14 +37,6 @@ DEVELOPMENT_FIELDS: Final = (
     "updated_at",
 )
 _ISO3: Final = re.compile(r"[A-Z]{3}")
-
-
-class DevelopmentError(IncidentsError):
-    """A key development is not valid (bad date, precision, scope or empty title)."""
-
-
-class DevelopmentNotFoundError(StoreError):
-    """An edit or delete named a development id the store does not hold."""
 
 
 @dataclass(frozen=True)

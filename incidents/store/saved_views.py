@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from incidents.auth.roles import Permission, User, require
-from incidents.errors import IncidentsError, StoreError
+from incidents.errors import ViewError, ViewExistsError, ViewNotFoundError
 from incidents.query import IncidentFilter
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
@@ -46,18 +46,6 @@ VIEW_FIELDS: Final = (
     "created_by",
     "updated_at",
 )
-
-
-class ViewError(IncidentsError):
-    """A saved view is not valid (empty or too long name, bad query, position or map centre)."""
-
-
-class ViewExistsError(ViewError):
-    """A rename would give a view the name another view already has."""
-
-
-class ViewNotFoundError(StoreError):
-    """An operation named a saved view the store does not hold."""
 
 
 @dataclass(frozen=True)

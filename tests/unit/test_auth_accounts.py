@@ -13,9 +13,6 @@ from incidents.auth.accounts import (
     MAX_FAILURES_PER_ACCOUNT,
     MAX_FAILURES_PER_CLIENT,
     WINDOW,
-    AccountError,
-    AccountLocked,
-    AuthenticationFailed,
     create_user,
     disable_user,
     enable_user,
@@ -28,6 +25,7 @@ from incidents.auth.accounts import (
     verify_credentials,
 )
 from incidents.auth.guarded import commit_import_as, undo_batch_as
+from incidents.errors import AccountError, AccountLocked, AuthenticationFailed
 from incidents.store import BatchMeta, IncidentStore, schema
 
 PASSWORD = "correct horse battery"

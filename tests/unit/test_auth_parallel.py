@@ -18,12 +18,10 @@ from incidents.auth import accounts
 from incidents.auth.accounts import (
     MAX_CONCURRENT_VERIFICATIONS,
     MAX_FAILURES_PER_ACCOUNT,
-    AccountLocked,
-    AuthenticationFailed,
-    SignInBusy,
     create_user,
     verify_credentials,
 )
+from incidents.errors import AccountLocked, AuthenticationFailed, SignInBusy
 from incidents.store import IncidentStore, schema
 
 PASSWORD = "correct horse battery"

@@ -20,7 +20,7 @@ from incidents.auth.sessions import (
     sign_out,
     user_of_token,
 )
-from incidents.settings import SettingError
+from incidents.errors import SettingError
 from incidents.store import IncidentStore, open_store
 
 PASSWORD = "correct horse battery"

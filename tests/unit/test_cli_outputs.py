@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from incidents.cli.main import main
-from incidents.export import ExportError, Provenance, export_incidents, provenance_path
+from incidents.errors import ExportError
+from incidents.export import Provenance, export_incidents, provenance_path
 from incidents.store import open_store
 
 PRECIOUS = "precious: not an export\n"

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from incidents.auth import Role, User
-from incidents.auth.roles import PermissionDenied
 from incidents.demo import (
     DEMO_REMOVE_ACTION,
     DEMO_REMOVED_KEY,
@@ -24,10 +23,9 @@ from incidents.demo import (
     load_demo,
     remove_demo,
 )
-from incidents.errors import BatchNotFoundError
+from incidents.errors import BatchNotFoundError, PermissionDenied, SettingError
 from incidents.ingest.pipeline import commit_import, prepare_import
 from incidents.query import IncidentFilter
-from incidents.settings import SettingError
 from incidents.sources import REAL_SOURCES, date_span, demo_rows_left_out, of_sources, source_status
 from incidents.store import IncidentStore
 

@@ -10,15 +10,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
-from incidents.errors import IncidentsError
-from incidents.risk.pivot import (
-    DEFAULT_PIVOT,
-    PIVOT_COLUMNS,
-    PivotError,
-    before_after,
-    pivot_windows,
-    rate_ratio_ci,
-)
+from incidents.errors import IncidentsError, PivotError
+from incidents.risk.pivot import DEFAULT_PIVOT, PIVOT_COLUMNS, before_after, pivot_windows, rate_ratio_ci
 
 
 def _reference(before: int, after: int, days_before: int, days_after: int, confidence: float = 0.95):

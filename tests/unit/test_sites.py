@@ -9,7 +9,10 @@ import openpyxl
 import pytest
 import shapely
 
-from incidents.sites import SITE_COLUMNS, SiteFileError, read_sites, site_from_values
+from incidents.errors import SiteFileError
+from incidents.ingest.report import ISSUE_COLUMNS
+from incidents.ingest.staged import ImportIssue
+from incidents.sites import SITE_COLUMNS, read_sites, site_from_values
 
 
 def _codes(read: object) -> list[tuple[int | None, str]]:
@@ -135,3 +138,16 @@ def test_site_from_values_checks_its_inputs() -> None:
 def test_empty_file_is_refused() -> None:
     with pytest.raises(SiteFileError, match="empty"):
         read_sites(b"   ", file_name="s.csv")
+
+
+def test_issues_are_import_issues_under_the_files_own_column_names() -> None:
+    data = b"route,seq,lat,lon\nR1,1,14.5,-4.2\nR1,1,14.6,-4.1\nR1,inf,14.7,-4.0\nR1,2,14.8,x\nR1,3,14.9,-3\n"
+    read = read_sites(data, file_name="routes.csv")
+    assert all(isinstance(issue, ImportIssue) for issue in read.issues)
+    assert [(issue.line, issue.column, issue.code) for issue in read.issues] == [
+        (3, "seq", "bad_sequence"),  # seq 1 used twice: the later row is left out
+        (4, "seq", "bad_sequence"),  # not a finite whole number
+        (5, "lon", "bad_coordinate"),  # the file's own header, as in the import report
+    ]
+    assert list(read.issues_frame().columns) == list(ISSUE_COLUMNS)
+    assert read.rows_rejected == 3 and list(read.frame["name"]) == ["R1"]

@@ -12,10 +12,9 @@ from shapely.geometry import LineString
 
 from geodata.crs import WGS84
 from incidents.auth import Role, User
-from incidents.errors import StoreError
+from incidents.errors import CorridorNotFoundError, StoreError
 from incidents.store import IncidentStore
 from incidents.store.corridors import (
-    CorridorNotFoundError,
     active_corridor_segments,
     add_corridor_version,
     edit_corridor_metadata,

@@ -10,12 +10,10 @@ import pytest
 
 from incidents.auth import Role, User
 from incidents.developments import load_key_developments
-from incidents.errors import IncidentsError, StoreError
+from incidents.errors import DevelopmentError, DevelopmentNotFoundError, IncidentsError, StoreError
 from incidents.store import IncidentStore
 from incidents.store.developments import (
     DEVELOPMENT_FIELDS,
-    DevelopmentError,
-    DevelopmentNotFoundError,
     add_development,
     delete_development,
     list_developments,

@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from incidents.auth import Role, User
-from incidents.errors import IncidentsError, StoreError
+from incidents.errors import IncidentsError, StoreError, ViewError, ViewExistsError, ViewNotFoundError
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 from incidents.store.saved_views import (
     SavedView,
-    ViewError,
-    ViewExistsError,
-    ViewNotFoundError,
     delete_view,
     get_view,
     list_views,
