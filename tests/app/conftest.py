@@ -3,7 +3,8 @@
 Each test gets a fresh store unless its file is marked ``pytestmark = pytest.mark.shared_app_db``:
 then all tests of that file share one store (built once, and the app's caches warm). No test may
 rely on what another wrote, so shared files hold only tests that read, or write what no other
-test counts; every file passes with its tests in reverse order (``pytest @reversed-ids.txt``). The store is named by ``SAHEL_DB_URL``, so the app never loads the demo into it; the
+test counts; every file passes with its tests in reverse order (``pytest @reversed-ids.txt``).
+The store is named by ``SAHEL_DB_URL``, so the app never loads the demo into it; the
 fixture loads it first, as ``python -m incidents demo`` would, unless the test is marked
 ``pytest.mark.no_demo`` (an empty store). The names differ from the root conftest's ``store``
 (an IncidentStore on every backend) on purpose.
