@@ -20,8 +20,9 @@ from tests.conftest import WRITER_KINDS, open_test_store
 
 
 @pytest.fixture(params=WRITER_KINDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
-    """Both backends, and SQLite's child-process batch writer (tests/conftest.py)."""
+def writer_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IncidentStore]:
+    """Both backends, and SQLite's child-process batch writer (tests/conftest.py): for the tests
+    about writing batches. The others use the root conftest's ``store`` (SQLite, PostgreSQL)."""
     yield from open_test_store(request, tmp_path, request.param)
 
 
@@ -57,17 +58,17 @@ def test_new_store_is_migrated_and_empty(store: IncidentStore) -> None:
     assert store.load_incidents().empty
 
 
-def test_batch_round_trip_keeps_values(store: IncidentStore) -> None:
-    record = store.add_batch(incidents(["a", "b", "c"]), META)
+def test_batch_round_trip_keeps_values(writer_store: IncidentStore) -> None:
+    record = writer_store.add_batch(incidents(["a", "b", "c"]), META)
     assert record.rows_accepted == 3
-    loaded = store.load_incidents()
+    loaded = writer_store.load_incidents()
     assert loaded["incident_id"].tolist() == ["manual:a", "manual:b", "manual:c"]
     assert loaded["fatalities"].tolist() == [0, 1, 2]
     assert loaded["civilian_targeting"].tolist() == [True, False, False]
     assert loaded.loc[0, "notes"] == "<script>alert(1)</script>"
     assert loaded.loc[0, "admin2_name"] == "Gao"
     assert (loaded["batch_id"] == record.batch_id).all()
-    assert store.data_version() == 1
+    assert writer_store.data_version() == 1
 
 
 def test_filters_by_country_and_inclusive_dates(store: IncidentStore) -> None:
@@ -84,33 +85,33 @@ def test_existing_ids(store: IncidentStore) -> None:
     assert store.existing_incident_ids(["manual:a", "manual:z"]) == {"manual:a"}
 
 
-def test_duplicate_id_aborts_the_whole_batch(store: IncidentStore) -> None:
-    store.add_batch(incidents(["a"]), META)
+def test_duplicate_id_aborts_the_whole_batch(writer_store: IncidentStore) -> None:
+    writer_store.add_batch(incidents(["a"]), META)
     with pytest.raises(StoreError, match="already stored"):
-        store.add_batch(incidents(["b", "a"]), META)
-    assert store.count_incidents() == 1
-    assert len(store.list_batches()) == 1
-    assert store.data_version() == 1
+        writer_store.add_batch(incidents(["b", "a"]), META)
+    assert writer_store.count_incidents() == 1
+    assert len(writer_store.list_batches()) == 1
+    assert writer_store.data_version() == 1
 
 
-def test_undo_removes_exactly_that_batch_and_is_audited(store: IncidentStore) -> None:
-    first = store.add_batch(incidents(["a", "b"]), META)
-    store.add_batch(incidents(["c"]), META)
-    assert store.undo_batch(first.batch_id, user_name="ana") == 2
-    assert store.load_incidents()["incident_id"].tolist() == ["manual:c"]
-    batches = store.list_batches().set_index("batch_id")
+def test_undo_removes_exactly_that_batch_and_is_audited(writer_store: IncidentStore) -> None:
+    first = writer_store.add_batch(incidents(["a", "b"]), META)
+    writer_store.add_batch(incidents(["c"]), META)
+    assert writer_store.undo_batch(first.batch_id, user_name="ana") == 2
+    assert writer_store.load_incidents()["incident_id"].tolist() == ["manual:c"]
+    batches = writer_store.list_batches().set_index("batch_id")
     assert batches.loc[first.batch_id, "status"] == "undone"
-    log = store.audit_log()
+    log = writer_store.audit_log()
     assert log.iloc[-1][["action", "batch_id", "user_name"]].tolist() == ["undo", first.batch_id, "ana"]
     with pytest.raises(StoreError, match="already undone"):
-        store.undo_batch(first.batch_id)
+        writer_store.undo_batch(first.batch_id)
     with pytest.raises(BatchNotFoundError):
-        store.undo_batch("nope")
+        writer_store.undo_batch("nope")
 
 
-def test_reopening_keeps_data(store: IncidentStore) -> None:
-    store.add_batch(incidents(["a"]), META)
-    reopened = open_store(store.url.render_as_string(hide_password=False))
+def test_reopening_keeps_data(writer_store: IncidentStore) -> None:
+    writer_store.add_batch(incidents(["a"]), META)
+    reopened = open_store(writer_store.url.render_as_string(hide_password=False))
     try:
         assert reopened.count_incidents() == 1
     finally:
@@ -147,11 +148,11 @@ class InjectedFailure(RuntimeError):
 
 
 def test_failure_mid_commit_leaves_the_store_unchanged(
-    store: IncidentStore, monkeypatch: pytest.MonkeyPatch
+    writer_store: IncidentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
-    store.add_batch(incidents(["keep"]), META)
-    before = (store.count_incidents(), len(store.list_batches()), store.data_version())
+    writer_store.add_batch(incidents(["keep"]), META)
+    before = (writer_store.count_incidents(), len(writer_store.list_batches()), writer_store.data_version())
     monkeypatch.setattr(sql, "INSERT_CHUNK_ROWS", 2)  # several chunks, so the failure is mid-way
     monkeypatch.setattr(sql, "BULK_CHUNK_ROWS", 2)  # the same for the child-process writer
     calls: list[float] = []
@@ -162,10 +163,14 @@ def test_failure_mid_commit_leaves_the_store_unchanged(
             raise InjectedFailure("disk full")
 
     with pytest.raises(InjectedFailure):
-        store.add_batch(incidents(["a", "b", "c", "d", "e"]), META, progress=fail_after_first_chunk)
+        writer_store.add_batch(incidents(["a", "b", "c", "d", "e"]), META, progress=fail_after_first_chunk)
     assert calls[0] == pytest.approx(0.4)
-    assert (store.count_incidents(), len(store.list_batches()), store.data_version()) == before
-    assert store.load_incidents()["incident_id"].tolist() == ["manual:keep"]
+    assert (
+        writer_store.count_incidents(),
+        len(writer_store.list_batches()),
+        writer_store.data_version(),
+    ) == before
+    assert writer_store.load_incidents()["incident_id"].tolist() == ["manual:keep"]
 
 
 def test_date_range(store: IncidentStore) -> None:
