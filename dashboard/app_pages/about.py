@@ -7,7 +7,9 @@ import streamlit as st
 
 from dashboard.builders.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
 from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user
 from geodata.errors import GeodataError
+from incidents.auth import Permission, can
 from incidents.errors import IncidentsError
 
 st.title("About the Sahel Security Dashboard")
@@ -91,8 +93,14 @@ try:
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
 else:
-    st.markdown(
+    user = current_user()
+    # Where the data lives (a file path or a database host) is for admins only.
+    location = (
         f"* Store: `{store.describe()}`\n"
-        f"* Incidents stored: {total:,} (synthetic demo: {demo:,})\n"
+        if user is not None and can(user, Permission.MANAGE_ACCOUNTS)
+        else ""
+    )
+    st.markdown(
+        location + f"* Incidents stored: {total:,} (synthetic demo: {demo:,})\n"
         "* Methodology and deployment notes: `docs/` in the repository."
     )

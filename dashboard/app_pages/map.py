@@ -245,8 +245,7 @@ saved_views.remember_map_position(result)
 st.caption(
     "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
     "(or a district, with admin-2 boundaries on) for its trend below the map. "
-    "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names. "
-    f"Store: {data.store.describe()}."
+    "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names."
 )
 
 with st.expander("Download", expanded=False, icon=":material/download:"):
