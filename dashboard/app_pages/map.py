@@ -208,7 +208,9 @@ st.title("Incident map")
 
 try:
     data = load_page_data()
+    saved_views.read_layer_params()  # a copied link's layers, before the widgets are drawn
     controls = _layer_controls()
+    saved_views.sync_layer_params(controls)  # ...and the chosen layers back into the address
     saved_views.render_save_control()
     build = _build_map(data, controls)
 except (IncidentsError, GeodataError) as exc:
