@@ -22,9 +22,10 @@ risk shifts region by region.
 
 **How to read the map**
 
-* *Incidents* are clustered; click a cluster to zoom in and a point for its details. Colours are
-  the event type (battle, explosion/remote violence, violence against civilians, abduction,
-  protest/riot, strategic development, other).
+* *Incidents* are clustered in grey bubbles that give the number grouped; click a bubble to zoom
+  in and a point for its details. Point colours are the event type (battle, explosion/remote
+  violence, violence against civilians, abduction, protest/riot, strategic development, other).
+  The legend (bottom right, collapsible) lists only the layers on the map.
 * *Corridors* are analytic aids drawn through towns that public sources associate with armed-group
   movement; the order of waypoints is the project's reading of those sources, **not an observed
   track**. Dashed segments are connectors that no source names.
