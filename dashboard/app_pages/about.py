@@ -7,7 +7,9 @@ import streamlit as st
 
 from dashboard.builders.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
 from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user
 from geodata.errors import GeodataError
+from incidents.auth import Permission, can
 from incidents.errors import IncidentsError
 
 st.title("About the Sahel Security Dashboard")
@@ -20,9 +22,10 @@ risk shifts region by region.
 
 **How to read the map**
 
-* *Incidents* are clustered; click a cluster to zoom in and a point for its details. Colours are
-  the event type (battle, explosion/remote violence, violence against civilians, abduction,
-  protest/riot, strategic development, other).
+* *Incidents* are clustered in grey bubbles that give the number grouped; click a bubble to zoom
+  in and a point for its details. Point colours are the event type (battle, explosion/remote
+  violence, violence against civilians, abduction, protest/riot, strategic development, other).
+  The legend (bottom right, collapsible) lists only the layers on the map.
 * *Corridors* are analytic aids drawn through towns that public sources associate with armed-group
   movement; the order of waypoints is the project's reading of those sources, **not an observed
   track**. Dashed segments are connectors that no source names.
@@ -91,8 +94,14 @@ try:
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
 else:
-    st.markdown(
+    user = current_user()
+    # Where the data lives (a file path or a database host) is for admins only.
+    location = (
         f"* Store: `{store.describe()}`\n"
-        f"* Incidents stored: {total:,} (synthetic demo: {demo:,})\n"
+        if user is not None and can(user, Permission.MANAGE_ACCOUNTS)
+        else ""
+    )
+    st.markdown(
+        location + f"* Incidents stored: {total:,} (synthetic demo: {demo:,})\n"
         "* Methodology and deployment notes: `docs/` in the repository."
     )

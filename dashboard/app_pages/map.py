@@ -208,7 +208,9 @@ st.title("Incident map")
 
 try:
     data = load_page_data()
+    saved_views.read_layer_params()  # a copied link's layers, before the widgets are drawn
     controls = _layer_controls()
+    saved_views.sync_layer_params(controls)  # ...and the chosen layers back into the address
     saved_views.render_save_control()
     build = _build_map(data, controls)
 except (IncidentsError, GeodataError) as exc:
@@ -245,8 +247,7 @@ saved_views.remember_map_position(result)
 st.caption(
     "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
     "(or a district, with admin-2 boundaries on) for its trend below the map. "
-    "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names. "
-    f"Store: {data.store.describe()}."
+    "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names."
 )
 
 with st.expander("Download", expanded=False, icon=":material/download:"):

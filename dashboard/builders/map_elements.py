@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Final
 
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
@@ -78,29 +79,87 @@ class Bind(MacroElement):
         self.options = options
 
 
+#: Below this map width or height (px) the legend panel starts collapsed.
+LEGEND_COLLAPSE_BELOW: Final = (700, 450)
+#: Most of the map's height and width (fractions) the open legend panel may take; longer content
+#: scrolls inside it. At 1600x1000 that keeps it under ~15 % of the map's area.
+LEGEND_MAX_HEIGHT: Final = 0.45
+LEGEND_MAX_WIDTH_PX: Final = 250
+
+
 class Legend(MacroElement):
-    """Event-type colour key as a Leaflet control, so it works inside streamlit-folium too."""
+    """The map's one legend panel: a collapsible ``<details>`` Leaflet control of sections.
+
+    Each layer that is drawn adds its own section (:func:`add_legend_section`), so the panel
+    names only what is on the map; with no section it is not drawn at all. Open at start,
+    collapsed on small maps (:data:`LEGEND_COLLAPSE_BELOW`); at most :data:`LEGEND_MAX_HEIGHT`
+    of the map's height (scrolling inside) and :data:`LEGEND_MAX_WIDTH_PX` wide. A Leaflet
+    control, so it works inside streamlit-folium too.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+            {% if this.sections %}
             (function () {
+                var map = {{ this._parent.get_name() }};
                 var legend = L.control({position: "bottomright"});
                 legend.onAdd = function () {
-                    var div = L.DomUtil.create("div", "sahel-legend");
-                    div.innerHTML = {{ this.html|tojson }};
-                    return div;
+                    var box = L.DomUtil.create("details", "sahel-legend");
+                    var size = map.getSize();
+                    var small = size.x < {{ this.collapse_below[0] }}
+                        || size.y < {{ this.collapse_below[1] }};
+                    box.open = !small;
+                    var summary = L.DomUtil.create("summary", "sahel-legend-title", box);
+                    summary.textContent = "Legend";
+                    var body = L.DomUtil.create("div", "sahel-legend-body", box);
+                    body.innerHTML = {{ this.sections|join("")|tojson }};
+                    box.style.maxWidth = "{{ this.max_width_px }}px";
+                    function fit() {
+                        var room = Math.floor(map.getSize().y * {{ this.max_height }}) - 30;
+                        body.style.maxHeight = Math.max(60, room) + "px";
+                    }
+                    fit();
+                    map.on("resize", fit);
+                    L.DomEvent.disableClickPropagation(box);
+                    L.DomEvent.disableScrollPropagation(box);
+                    return box;
                 };
-                legend.addTo({{ this._parent.get_name() }});
+                legend.addTo(map);
             })();
+            {% endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, html_text: str = "") -> None:
         super().__init__()
         self._name = "Legend"
-        self.html = html_text
+        self.sections: list[str] = [html_text] if html_text else []
+        self.collapse_below = LEGEND_COLLAPSE_BELOW
+        self.max_height = LEGEND_MAX_HEIGHT
+        self.max_width_px = LEGEND_MAX_WIDTH_PX
+
+    @property
+    def html(self) -> str:
+        """The panel's content: every section, in order."""
+        return "".join(self.sections)
+
+
+def legend_of(m: Element) -> Legend:
+    """The one legend panel of map ``m``, added (empty) if it has none yet."""
+    for child in m._children.values():
+        if isinstance(child, Legend):
+            return child
+    legend = Legend()
+    legend.add_to(m)
+    return legend
+
+
+def add_legend_section(m: Element, html_text: str) -> None:
+    """Add a section (already escaped HTML) to the map's one legend panel."""
+    if html_text:
+        legend_of(m).sections.append(html_text)
 
 
 class FullscreenControl(MacroElement):

@@ -39,8 +39,10 @@ LAYER_ADMIN2: Final = "Districts (admin-2)"
 LAYER_BUFFERS: Final = "Corridor buffers"
 LAYER_CHOROPLETH_DEFAULT: Final = "Incidents per region"
 
-#: ColorBrewer YlOrRd, 5 classes (sequential, colour-blind safe).
-SEQUENTIAL: Final = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: ColorBrewer YlOrRd, every other step of its 9 (sequential, colour-blind safe). Picked for
+#: distinct neighbours, the top two above all: the 5-class YlOrRd's red and dark red (levels 4
+#: and 5) were hard to tell apart, under deuteranopia most of all (tests/unit/test_map_palette.py).
+SEQUENTIAL: Final = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 NO_DATA_FILL: Final = "#e0e0e0"
 HEAT_GRADIENT: Final = {0.2: "#2c7bb6", 0.4: "#abd9e9", 0.6: "#ffffbf", 0.8: "#fdae61", 1.0: "#d7191c"}
 HEAT_CELL_DEG: Final = 0.05

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from dashboard.builders.map_elements import Bind, Legend, esc, mark_raw_render
+from dashboard.builders.map_elements import Bind, add_legend_section, esc, mark_raw_render
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
 
 LAYER_SITES: Final = "Sites and routes"
@@ -121,7 +121,7 @@ def add_site_layers(
         Bind("bindPopup", site_popup_html(site, row), maxWidth=360).add_to(shape)
         shape.add_to(group)
     group.add_to(m)
-    Legend(_legend_html()).add_to(m)
+    add_legend_section(m, _legend_html(with_ratings=exposure is not None))
     if fit:
         minx, miny, maxx, maxy = shapely.total_bounds(geometries)
         pad = 0.6  # degrees: the 50 km rings stay in view
@@ -153,7 +153,7 @@ def _ring_layer(geometries: np.ndarray, names: list[str]) -> folium.GeoJson:
     )
 
 
-def _legend_html() -> str:
+def _legend_html(*, with_ratings: bool = True) -> str:
     rings = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;border:2px dashed {RING_COLOURS[r]};'
         f'margin-right:4px"></span>{r} km</div>'
@@ -164,4 +164,5 @@ def _legend_html() -> str:
         f'background:{colour};margin-right:4px"></span>{label}</div>'
         for label, colour in RATING_COLOURS.items()
     )
-    return f"<b>Site rings</b>{rings}<b>Site exposure</b>{ratings}"
+    exposure = f"<b>Site exposure</b>{ratings}" if with_ratings else ""
+    return f'<div style="margin-top:4px"><b>Site rings</b>{rings}{exposure}</div>'

@@ -14,6 +14,7 @@ rendered HTML (docs/architecture.md, 'Testing'). Three rules shape them:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element
+from folium.map import FitBounds
 from folium.plugins import FastMarkerCluster
 
 from dashboard.builders.assets import ASSET_BASE_URL, localise_resources, offline_css, offline_js
@@ -35,9 +37,9 @@ from dashboard.builders.attribution import (
 from dashboard.builders.map_elements import Attribution as _Attribution
 from dashboard.builders.map_elements import Bind as _Bind
 from dashboard.builders.map_elements import FullscreenControl as _FullscreenControl
-from dashboard.builders.map_elements import Legend as _Legend
 from dashboard.builders.map_elements import MapStyle as _MapStyle
 from dashboard.builders.map_elements import esc, mark_raw_render
+from dashboard.builders.map_elements import legend_of as _legend_of
 from dashboard.builders.map_elements import text_of as _text
 from dashboard.builders.map_layers import (
     CHOROPLETH_LEVELS,
@@ -81,10 +83,13 @@ __all__ = [
     "build_incident_map",
     "build_incident_map_with_info",
     "build_map",
+    "cluster_css",
     "corridor_popup_html",
     "esc",
+    "event_type_legend_html",
     "incident_marker_data",
     "simplified_for_display",
+    "view_bounds",
 ]
 
 #: Basemap key -> label for the sidebar. "none" needs no internet and is the default.
@@ -141,32 +146,82 @@ def localise_assets(m: folium.Map, asset_base: str = ASSET_BASE_URL) -> None:
 # ---- small folium elements -----------------------------------------------------------
 
 
+#: Cluster bubbles by size (markercluster's small <10, medium <100, large): a blue-grey ramp,
+#: light to dark with the count, that no event type uses (Leaflet.markercluster's default
+#: green/yellow/orange would read as event types). ``(fill, text)`` per size.
+CLUSTER_COLOURS: Final[dict[str, tuple[str, str]]] = {
+    "small": ("#e3e8ee", "#1b2733"),
+    "medium": ("#a9b8c6", "#1b2733"),
+    "large": ("#33475b", "#ffffff"),
+}
+CLUSTER_RING: Final = "#5d7387"
+CLUSTER_LEGEND: Final = "Grey bubbles: number of incidents grouped"
+
+
+def cluster_css() -> str:
+    """CSS giving cluster bubbles the neutral :data:`CLUSTER_COLOURS` (overrides markercluster's)."""
+    rules = []
+    for size, (fill, text) in CLUSTER_COLOURS.items():
+        red, green, blue = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+        rules.append(
+            f" .leaflet-container .marker-cluster-{size} {{"
+            f" background-color: rgba({red},{green},{blue},0.55); }}"
+            f" .leaflet-container .marker-cluster-{size} div {{ background-color: {fill}; color: {text};"
+            f" border: 1px solid {CLUSTER_RING}; box-sizing: border-box; }}"
+        )
+    return "".join(rules)
+
+
 def _css(offline: bool) -> str:
     background = f".leaflet-container {{ background: {SEA_BACKGROUND}; }}" if offline else ""
     return (
         background
-        + " .sahel-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;"
-        " font: 12px/1.5 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }"
+        + " .sahel-legend { background: rgba(255,255,255,0.92); padding: 4px 8px; border-radius: 4px;"
+        " font: 12px/1.45 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3); box-sizing: border-box; }"
+        " .sahel-legend summary { cursor: pointer; font-weight: 600; }"
+        " .sahel-legend-body { overflow-y: auto; padding-right: 4px; }"
         " .sahel-legend i { display: inline-block; width: 11px; height: 11px; border-radius: 50%;"
         " margin-right: 6px; border: 1px solid #222; vertical-align: -1px; }"
         " .sahel-popup { font: 12px/1.4 sans-serif; } .sahel-popup th { text-align: left;"
         " padding-right: 6px; vertical-align: top; color: #555; font-weight: 600; }"
-        " .sahel-popup .demo { color: #9a5b00; font-weight: 600; }"
+        " .sahel-popup .demo { color: #9a5b00; font-weight: 600; }" + cluster_css()
     )
 
 
-def _legend_html(*, points: bool = True) -> str:
+def shown_event_types(incidents: pd.DataFrame) -> list[str]:
+    """The event types the markers of ``incidents`` are drawn in (unknown types as "other"), in order."""
+    if incidents.empty or "event_type" not in incidents.columns:
+        return []
+    located = incidents
+    if {"latitude", "longitude"} <= set(incidents.columns):
+        lat = pd.to_numeric(incidents["latitude"], errors="coerce")
+        lon = pd.to_numeric(incidents["longitude"], errors="coerce")
+        located = incidents[lat.notna() & lon.notna()]
+    present = {t if t in EVENT_TYPE_COLOURS else "other" for t in located["event_type"].astype(str)}
+    return [t for t in EVENT_TYPES if t in present]
+
+
+def event_type_legend_html(event_types: Sequence[str]) -> str:
+    """Legend section of the incident markers: the colours of ``event_types`` and the grey bubbles."""
+    if not event_types:
+        return ""
     items = "".join(
         f'<div><i style="background:{EVENT_TYPE_COLOURS[t]}"></i>{esc(EVENT_TYPE_LABELS[t])}</div>'
-        for t in EVENT_TYPES
+        for t in event_types
     )
-    corridor = (
+    fill, _ = CLUSTER_COLOURS["medium"]
+    bubble = f'<div><i style="background:{fill};border-color:{CLUSTER_RING}"></i>{esc(CLUSTER_LEGEND)}</div>'
+    return f"<b>Event type</b>{items}{bubble}"
+
+
+def corridor_legend_html() -> str:
+    """Legend section of the corridor lines (sourced and connector segments)."""
+    return (
         f'<div style="margin-top:4px"><span style="display:inline-block;width:18px;border-top:3px solid '
         f'{CORRIDOR_COLOURS[0]};margin-right:6px;vertical-align:3px"></span>Corridor (sourced)</div>'
         f'<div><span style="display:inline-block;width:18px;border-top:3px dashed {CORRIDOR_COLOURS[0]};'
         'margin-right:6px;vertical-align:3px"></span>Connector (no source)</div>'
     )
-    return (f"<b>Event type</b>{items}" if points else "") + corridor
 
 
 # ---- layers ------------------------------------------------------------------------------
@@ -368,18 +423,39 @@ def _add_incidents(m: folium.Map, incidents: pd.DataFrame) -> None:
     ).add_to(m)
 
 
-def _bounds(
-    incidents: pd.DataFrame, admin1: gpd.GeoDataFrame, admin0: gpd.GeoDataFrame
+def _box(frame: gpd.GeoDataFrame) -> list[list[float]] | None:
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    if not all(map(math.isfinite, (west, south, east, north))):
+        return None
+    return [[south, west], [north, east]]
+
+
+def view_bounds(
+    incidents: pd.DataFrame,
+    admin1: gpd.GeoDataFrame,
+    admin0: gpd.GeoDataFrame,
+    fit_units: Sequence[str] = (),
 ) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` the map opens on: the selected units whole.
+
+    The union of the admin-1 units given (the selected countries), narrowed to ``fit_units``
+    (admin-1 codes: the selected regions) when any of them is there; without units, the
+    incidents' extent, else the countries of ``admin0``.
+    """
+    if len(admin1):
+        units = admin1
+        if fit_units and "admin1_code" in admin1.columns:
+            chosen = admin1[admin1["admin1_code"].astype(str).isin([str(c) for c in fit_units])]
+            units = chosen if len(chosen) else admin1
+        box = _box(units)
+        if box is not None:
+            return box
     lat = pd.to_numeric(incidents.get("latitude"), errors="coerce") if len(incidents) else None
     lon = pd.to_numeric(incidents.get("longitude"), errors="coerce") if len(incidents) else None
     if lat is not None and lon is not None and lat.notna().any():
-        south, north, west, east = lat.min(), lat.max(), lon.min(), lon.max()
-        return [[float(south), float(west)], [float(north), float(east)]]
-    for frame in (admin1, admin0):
-        if len(frame):
-            west, south, east, north = frame.total_bounds
-            return [[float(south), float(west)], [float(north), float(east)]]
+        return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+    if len(admin0):
+        return _box(admin0)
     return None
 
 
@@ -441,7 +517,11 @@ class MapOptions:
       ``highlight_corridor`` (a corridor_id or corridor_name drawn thicker);
     * ``add_layers``: a caller's own layers (risk levels, sites), added before the layer
       control: a layer added after it is named in the control before it exists in the
-      page script, and Leaflet fails on it.
+      page script, and Leaflet fails on it. Their legend goes into the map's one panel
+      (:func:`dashboard.builders.map_elements.add_legend_section`).
+    * ``fit_units``: admin-1 codes of the selected regions: the map opens on them whole (by
+      default on every admin-1 unit given, i.e. the selected countries; see :func:`view_bounds`).
+      A layer of ``add_layers`` that fits the view itself (sites) keeps its view.
     * ``credits``: the incident sources to credit in the attribution control
       (:func:`dashboard.builders.attribution.shown_credits` with the store's batches, which names
       UCDP versions); by default those of the incidents without versions.
@@ -463,6 +543,7 @@ class MapOptions:
     highlight_corridor: str | None = None
     add_layers: Callable[[folium.Map], None] | None = None
     credits: Sequence[SourceCredit] | None = None
+    fit_units: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.basemap not in BASEMAPS:
@@ -493,6 +574,7 @@ def build_map(
     o = MapOptions() if options is None else options
     offline = o.basemap == "none"
     m = _new_map(o.basemap)
+    legend_panel = _legend_of(m)  # before add_layers, so their sections join the same panel
     drill = _add_boundaries(m, admin0, admin1, o.admin2, offline=offline)
     legend: list[str] = []
     if o.choropleth is not None:
@@ -521,6 +603,7 @@ def build_map(
         layer, section = hexagon_layer(cells, size, has_fatalities="fatalities" in incidents.columns)
         layer.add_to(m)
         legend.append(section)
+    points: list[str] = []
     if aggregated:
         mode = "aggregated"
         note = (
@@ -531,24 +614,35 @@ def build_map(
     else:
         mode, note = "points", ""
         _add_incidents(m, incidents)
+        points = shown_event_types(incidents)
         rows = uncertainty_rows(incidents) if o.uncertainty else []
         if rows:
             UncertaintyCircles(rows).add_to(m)
             legend.append(UNCERTAINTY_LEGEND)
+    if corridors is not None and len(corridors):
+        legend.insert(0, corridor_legend_html())
+    legend.insert(0, event_type_legend_html(points))
+    fitted_by_layers = _fits(m)
     if o.add_layers is not None:
         o.add_layers(m)
+    fitted_by_layers = _fits(m) > fitted_by_layers
+    legend_panel.sections[:0] = [section for section in legend if section]
     DrillDownHub(drill).add_to(m)
-    _Legend(_legend_html(points=not aggregated) + "".join(legend)).add_to(m)
     _Attribution(MAP_BOUNDARIES_ATTRIBUTION).add_to(m)
     credits = shown_credits(incidents) if o.credits is None else o.credits
     _Attribution(map_incidents_attribution(credits)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     _FullscreenControl().add_to(m)
-    bounds = _bounds(incidents, admin1, admin0)
-    if bounds is not None:
+    bounds = view_bounds(incidents, admin1, admin0, o.fit_units)
+    if bounds is not None and not fitted_by_layers:
         m.fit_bounds(bounds)
     localise_assets(m, o.asset_base)
     return MapBuild(map=m, mode=mode, note=note)
+
+
+def _fits(m: folium.Map) -> int:
+    """How many fit-the-view elements ``m`` holds (a layer such as the sites may add its own)."""
+    return sum(isinstance(child, FitBounds) for child in m._children.values())
 
 
 def build_incident_map_with_info(

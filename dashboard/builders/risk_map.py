@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from dashboard.builders.map_elements import Legend, esc
+from dashboard.builders.map_elements import add_legend_section, esc
 from dashboard.builders.map_layers import (
     NO_DATA_FILL,
     RISK_LEVEL_COLOURS,
@@ -27,7 +27,8 @@ from dashboard.builders.maps import MapBuild, build_incident_map_with_info
 from incidents.credits import SourceCredit
 from incidents.risk.index import RISK_LEVEL_LABELS
 
-#: Level -> fill colour (ColorBrewer YlOrRd); the Map page's "risk level" shading uses the same.
+#: Level -> fill colour (ColorBrewer YlOrRd, 5 of its 9 steps); the Map page's "risk level"
+#: shading uses the same.
 LEVEL_COLOURS: Final = RISK_LEVEL_COLOURS
 NO_UNIT_FILL: Final = NO_DATA_FILL
 
@@ -79,6 +80,7 @@ def build_risk_map(
     def add_layers(m: folium.Map) -> None:
         if layer is not None:
             layer.add_to(m)
+            add_legend_section(m, risk_legend_html())
 
     build = build_incident_map_with_info(
         empty_incidents,
@@ -89,7 +91,6 @@ def build_risk_map(
         add_layers=add_layers,
         credits=credits,
     )
-    Legend(risk_legend_html()).add_to(build.map)
     return build
 
 

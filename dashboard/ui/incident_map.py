@@ -98,6 +98,7 @@ def map_options(
         admin2=admin2,
         corridor_buffers=buffers,
         highlight_corridor=chosen.corridor_id,
+        fit_units=tuple(chosen.admin1_codes),
     )
     if not shading:
         return options

@@ -28,6 +28,7 @@ from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
 from incidents.query import IncidentFilter
+from incidents.query_links import quoted
 from incidents.store.saved_views import SavedView, get_view, save_view
 
 VIEW_PARAM: Final = "view"
@@ -48,6 +49,7 @@ _CHOICES: Final[Mapping[str, tuple[str, ...]]] = {
     "map_choropleth_level": ("admin1", "admin2"),
 }
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
+_FALSE: Final = frozenset({"0", "false", "no", "off", ""})
 
 # Save control keys (test contract) and session keys set by an applied view.
 KEY_NAME: Final = "view_name"
@@ -60,6 +62,7 @@ KEY_APPLIED: Final = "view_applied"  # name of the view a link applied in this s
 KEY_APPLIED_POSITION: Final = "view_applied_position"  # its saved centre/zoom, for the Map page
 KEY_MISSING: Final = "view_missing"
 KEY_BRIEF_VIEW: Final = "brief_view"  # the Briefing page starts at this view
+KEY_LAYERS_READ: Final = "map_layers_read"  # the Map page has taken its layers from the address once
 KEY_HELD: Final = "view_link_held"  # {"view": name, "page": url path} of a link opened before sign-in
 MAP_KEY: Final = "incident_map"  # st_folium key on the Map page
 
@@ -93,6 +96,71 @@ def map_options(params: Mapping[str, str | Sequence[str]]) -> dict[str, str | bo
         else:
             options[key] = value if value in _CHOICES[key] else default
     return options
+
+
+def _last(raw: str | Sequence[str] | None) -> str | None:
+    if raw is None or isinstance(raw, str):
+        return raw
+    values = list(raw)
+    return values[-1] if values else None
+
+
+def checked_map_options(params: Mapping[str, str | Sequence[str]]) -> tuple[dict[str, str | bool], list[str]]:
+    """:func:`map_options` plus one notice per layer value of the link that was not understood
+    (that layer then takes its default)."""
+    options = map_options(params)
+    notices = []
+    for key, default in MAP_OPTION_DEFAULTS.items():
+        value = _last(params.get(key))
+        if value is None:
+            continue
+        ok = value.lower() in _TRUE | _FALSE if isinstance(default, bool) else value in _CHOICES[key]
+        if not ok:
+            shown = ("on" if default else "off") if isinstance(default, bool) else default
+            notices.append(
+                f"Link parameter {key}={quoted(value)} is not a map layer choice; {shown} is used."
+            )
+    return options, notices
+
+
+def layer_query_params(options: Mapping[str, str | bool]) -> dict[str, str]:
+    """The address-bar parameters of the Map options: only those that differ from the default."""
+    params: dict[str, str] = {}
+    for key, default in MAP_OPTION_DEFAULTS.items():
+        value = options.get(key, default)
+        if value != default:
+            params[key] = ("1" if value else "0") if isinstance(default, bool) else str(value)
+    return params
+
+
+def read_layer_params() -> None:
+    """Once per session, before the Map page draws its layer widgets: start them from the address.
+
+    A copied Map link carries the layers (:func:`sync_layer_params`); a value that is not a
+    choice falls back to its default with a notice. A view opened by link sets the layers
+    itself (:func:`apply_view`), and later visits keep the session's choices.
+    """
+    if st.session_state.get(KEY_LAYERS_READ):
+        return
+    st.session_state[KEY_LAYERS_READ] = True
+    params = {key: st.query_params.get_all(key) for key in MAP_OPTION_DEFAULTS if key in st.query_params}
+    if not params:
+        return
+    options, notices = checked_map_options(params)
+    for key in params:
+        st.session_state[key] = options[key]
+    for notice in notices:
+        st.toast(filters.markdown_text(notice), icon="⚠️", duration="long")
+
+
+def sync_layer_params(options: Mapping[str, str | bool]) -> None:
+    """Mirror the Map page's layer choices in the address (defaults left out; other keys kept)."""
+    wanted = layer_query_params(options)
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    shown = {key: value for key, value in current.items() if key in MAP_OPTION_DEFAULTS}
+    if shown != {key: [value] for key, value in wanted.items()}:
+        kept = {key: value for key, value in current.items() if key not in MAP_OPTION_DEFAULTS}
+        st.query_params.from_dict({**kept, **wanted})
 
 
 def layers_of(options: Mapping[str, str | bool]) -> list[str]:
@@ -186,6 +254,7 @@ def apply_view(view: SavedView) -> None:
     for key, value in view_options(view).items():
         st.session_state[key] = value
     st.session_state[KEY_APPLIED] = view.name
+    st.session_state[KEY_LAYERS_READ] = True  # the view's layers, not the address's
     st.session_state[KEY_APPLIED_POSITION] = {"center": view.center, "zoom": view.zoom}
     st.session_state[KEY_BRIEF_VIEW] = view.name
 

@@ -14,7 +14,16 @@ from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user, list_users
 from incidents.auth.guarded import commit_import_as
 from incidents.ingest.pipeline import prepare_import
-from tests.app.helpers import ADMIN_PAGE, IMPORT_FIXTURES, IMPORT_PAGE, ROOT, opened_store, start_app
+from tests.app.helpers import (
+    ABOUT,
+    ADMIN_PAGE,
+    IMPORT_FIXTURES,
+    IMPORT_PAGE,
+    MAP_PAGE,
+    ROOT,
+    opened_store,
+    start_app,
+)
 
 PASSWORD = "a password for tests"
 FILES = {
@@ -104,3 +113,16 @@ def test_admin_sees_every_batch_and_adds_a_user_on_the_admin_page(auth_required:
     assert accounts["cleo"] == "analyst"
     created = log[log["action"] == "user_created"]
     assert created["user_name"].iloc[-1] == "adam"
+
+
+def test_store_location_is_shown_on_the_about_page_to_admins_only(auth_required: str) -> None:
+    """Where the data lives (a file path, a database host) is for admins: not on maps, not for viewers."""
+    adam = _open(_signed_in("adam"), ABOUT)
+    assert any("Store: `sqlite:" in str(m.value) for m in adam.markdown)
+    for name in ("vera", "ana"):
+        at = _signed_in(name)
+        for page in (ABOUT, MAP_PAGE):
+            _open(at, page)
+            shown = [str(e.value) for kind in ("markdown", "caption", "info") for e in at.get(kind)]
+            assert shown, page
+            assert not any("Store:" in text or "sqlite:" in text for text in shown), (name, page)

@@ -226,7 +226,7 @@ def test_map_with_risk_level_scale_shows_the_level_legend(admin0) -> None:
     assert f'"fill": "{RISK_LEVEL_COLOURS[4]}"' in html
     assert "No incidents" not in html  # the quantile legend's grey swatch
     assert HOSTILE not in html
-    assert html.count('L.DomUtil.create("div", "sahel-legend")') == 1  # one legend, the levels a section
+    assert html.count('L.DomUtil.create("details", "sahel-legend")') == 1  # one legend, the levels a section
     assert html.count(".addEventParent(hub)") == 2  # regions and the shading: both drill down
 
 

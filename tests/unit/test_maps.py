@@ -351,7 +351,7 @@ def test_every_extra_layer_is_switchable_and_offline(admin0, admin1, admin2, cor
     assert "/app/static/vendor/leaflet-heat/leaflet_heat.min.js" in urls
     assert all(url.startswith("/app/static/vendor/") for url in urls), urls
     assert not re.search(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", html)
-    assert html.count('L.DomUtil.create("div", "sahel-legend")') == 1  # one legend, all sections
+    assert html.count('L.DomUtil.create("details", "sahel-legend")') == 1  # one legend, all sections
     for legend_text in ("Heat: fatalities", "Incidents per 25 km hexagon", "No incidents", "Corridor buffer"):
         assert legend_text in decoded, legend_text
 
