@@ -156,6 +156,8 @@ def _label_towns_cached(countries: tuple[str, ...]) -> pd.DataFrame:
     gazetteer = load_gazetteer()
     places = gazetteer[gazetteer["country_iso3"].isin(countries)]
     places = places[places["place_type"] == POPULATED_PLACE].copy()
+    if places.empty:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in TOWN_COLUMNS})
     places["name"] = [
         LOCAL_NAMES.get(pid, name) for pid, name in zip(places["place_id"], places["name"], strict=True)
     ]
