@@ -10,6 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import LineString, box
@@ -41,14 +43,17 @@ def _pdf_text(pdf: bytes) -> str:
     return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def _png(incidents: pd.DataFrame, *, includes_demo: bool, **size: int) -> Image.Image:
+def _png(
+    incidents: pd.DataFrame, *, includes_demo: bool, width_px: int = 1600, height_px: int = 1000
+) -> Image.Image:
     png = render_map_png(
         incidents,
         boundaries=BOUNDARIES,
         corridors=CORRIDORS,
         title="Test map",
         includes_demo=includes_demo,
-        **size,
+        width_px=width_px,
+        height_px=height_px,
     )
     return Image.open(io.BytesIO(png))
 
@@ -214,7 +219,7 @@ def test_png_attribution_names_the_sources_shown(tmp_path) -> None:
 # ---- a map people can read: towns, scale, north, legible legend, date, whole countries ------
 
 
-def _mali_figure(**kwargs: object):
+def _mali_figure(data_as_of: str | None = None) -> tuple[Figure, gpd.GeoDataFrame]:
     from dashboard.builders.briefing_pack import map_figure
     from geodata.boundaries import load_admin0, load_admin1
 
@@ -231,14 +236,14 @@ def _mali_figure(**kwargs: object):
             title="Mali",
             includes_demo=False,
             countries=mali,
-            **kwargs,
+            data_as_of=data_as_of,
         ),
         mali,
     )
 
 
-def _texts(fig) -> list[str]:
-    return [text.get_text() for text in fig.findobj(lambda artist: hasattr(artist, "get_text"))]
+def _texts(fig: Figure) -> list[str]:
+    return [text.get_text() for text in fig.findobj(Text) if isinstance(text, Text)]
 
 
 def test_map_figure_has_towns_scale_north_and_date() -> None:
@@ -268,7 +273,7 @@ def test_map_figure_shows_the_countries_whole_without_ticks_and_a_legible_legend
     assert fig.get_figwidth() == pytest.approx(PRINT_WIDTH_IN)
     legend = ax.get_legend()
     assert legend is not None
-    assert min(text.get_fontsize() for text in legend.get_texts()) >= 8
+    assert min(float(text.get_fontsize()) for text in legend.get_texts()) >= 8
     assert "Town" in [text.get_text() for text in legend.get_texts()]
 
 
