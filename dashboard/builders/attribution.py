@@ -143,6 +143,11 @@ MAP_BOUNDARIES_ATTRIBUTION: Final = (
     '<a href="https://www.naturalearthdata.com/">Natural Earth</a>, OCHA COD-AB via '
     '<a href="https://whosonfirst.org/docs/licenses/">Who\'s On First</a>, Quattroshapes'
 )
+#: The place labels' credit (gazetteer: GeoNames CC BY 4.0 and OpenStreetMap ODbL rows).
+MAP_PLACES_ATTRIBUTION: Final = (
+    'places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0), '
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
+)
 OSM_TILE_ATTRIBUTION: Final = (
     '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
@@ -176,6 +181,7 @@ def map_image_attribution(credits: Sequence[SourceCredit]) -> str:
     incidents = "; ".join(labels) if labels else "none shown"
     return (
         "Boundaries: Natural Earth; OCHA COD-AB (CC BY-IGO) via Who's On First; Quattroshapes (CC BY 2.0). "
+        "Places: GeoNames (CC BY 4.0); © OpenStreetMap contributors (ODbL). "
         f"Incidents: {incidents} (full credits in the briefing pack). Corridors: analytic aids compiled "
         "from public reporting, not observed tracks; dashed = connector no source names."
     )

@@ -4,10 +4,12 @@ Briefers hand the pack out after a meeting, and a scheduled job makes it from th
 line (:mod:`dashboard.cli`), so it must work on a fresh machine from
 ``pip install -r requirements.txt`` alone: no headless browser, no system package.
 
-* :func:`render_map_png`: matplotlib (Agg canvas, no pyplot global state) draws the
-  boundaries, the corridors (connector segments dashed), incidents coloured by event type
-  as on the web map, a legend, the attribution line (the incident sources shown) and a
-  "SYNTHETIC DEMO DATA" watermark when demo rows are included.
+* :func:`render_map_png`: matplotlib (Agg canvas, no pyplot global state) draws, in
+  :func:`map_figure`, the boundaries, the corridors (connector segments dashed), incidents
+  coloured by event type as on the web map, place labels (the web map's tiers that fit the
+  extent), a km scale bar, a north arrow, a legend, "Data as of", the attribution line (the
+  incident sources shown, places) and a "SYNTHETIC DEMO DATA" watermark when demo rows are
+  included. The figure is sized at its printed width, so its font sizes are printed points.
 * :func:`build_briefing_pdf`: reportlab lays out the pages. Chosen over matplotlib's
   PdfPages because it flows text and tables over as many pages as needed (long
   development lists, attributions) and writes real, searchable text with a Unicode font;
@@ -32,6 +34,7 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -59,6 +62,7 @@ from dashboard.builders.maps import (
 )
 from dashboard.builders.provenance import filter_summary, store_freshness
 from geodata.boundaries import country_names, load_admin0, load_admin1
+from geodata.towns import label_towns
 from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
 from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
@@ -73,6 +77,10 @@ from incidents.store.corridors import active_corridor_segments
 
 DEMO_WATERMARK: Final = "SYNTHETIC DEMO DATA"
 DPI: Final = 100
+#: The map's printed width (inches): the PDF's text width, A4 less two 15 mm margins.
+PRINT_WIDTH_IN: Final = 180 / 25.4
+#: Legend font size in printed points (legible: at least 8).
+LEGEND_PT: Final = 8.0
 MAX_TOP_REGIONS: Final = 10
 MAX_RISK_ROWS: Final = 12
 MAX_DEVELOPMENTS: Final = 40
@@ -112,18 +120,115 @@ class BriefingData:
 # ---- map image ---------------------------------------------------------------------------
 
 
-def _extent(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
-    """(west, south, east, north): the incidents padded, else the boundaries, else Mali."""
+def _extent(
+    incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame, countries: gpd.GeoDataFrame | None = None
+) -> tuple[float, float, float, float]:
+    """(west, south, east, north): the selected countries whole and every incident, padded;
+    without countries the incidents, else the boundaries, else Mali."""
     lon = pd.to_numeric(incidents["longitude"], errors="coerce") if len(incidents) else pd.Series(dtype=float)
     lat = pd.to_numeric(incidents["latitude"], errors="coerce") if len(incidents) else pd.Series(dtype=float)
+    boxes: list[tuple[float, float, float, float]] = []
+    if countries is not None and len(countries):
+        boxes.append(tuple(float(v) for v in countries.total_bounds))  # type: ignore[arg-type]
     if lon.notna().any() and lat.notna().any():
-        west, east, south, north = lon.min(), lon.max(), lat.min(), lat.max()
-    elif len(boundaries):
-        west, south, east, north = boundaries.total_bounds
-    else:
-        west, south, east, north = -12.5, 10.0, 4.5, 25.0
-    pad = max(_MAP_PAD_DEG, 0.05 * max(east - west, north - south))
+        boxes.append((float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())))
+    if not boxes and len(boundaries):
+        boxes.append(tuple(float(v) for v in boundaries.total_bounds))  # type: ignore[arg-type]
+    if not boxes:
+        boxes.append((-12.5, 10.0, 4.5, 25.0))
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = max(_MAP_PAD_DEG, 0.04 * max(east - west, north - south))
     return float(west - pad), float(south - pad), float(east + pad), float(north + pad)
+
+
+def _label_zoom(west: float, east: float) -> int:
+    """The web map's zoom that shows ``west``..``east`` across a screen as wide as the printed map."""
+    view_px = PRINT_WIDTH_IN * 96.0
+    return round(float(np.log2(view_px * 360.0 / (256.0 * max(east - west, 1e-6)))))
+
+
+def _draw_towns(
+    ax: object, countries: gpd.GeoDataFrame | None, extent: tuple[float, float, float, float]
+) -> bool:
+    """Place labels of the selected countries, the tiers of :func:`geodata.towns.label_towns`
+    that the web map would show at this extent; returns whether any were drawn."""
+    if countries is None or not len(countries) or "iso3" not in countries.columns:
+        return False
+    west, south, east, north = extent
+    towns = label_towns(countries["iso3"].dropna().astype(str))
+    towns = towns[
+        (towns["min_zoom"] <= _label_zoom(west, east))
+        & towns["lon"].between(west, east)
+        & towns["lat"].between(south, north)
+    ]
+    for row in towns.itertuples(index=False):
+        capital = row.kind in ("capital", "regional")
+        ax.plot(row.lon, row.lat, marker="o", markersize=2.2, color="#222222", zorder=5)  # type: ignore[attr-defined]
+        ax.annotate(  # type: ignore[attr-defined]
+            str(row.name),
+            (row.lon, row.lat),
+            xytext=(0, 2.5),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7.5 if row.kind == "capital" else 7.0 if capital else 6.5,
+            weight="bold" if row.kind == "capital" else "normal",
+            color="#1a1a1a",
+            path_effects=[patheffects.withStroke(linewidth=1.8, foreground="white")],
+            zorder=6,
+            gid="town",
+        )
+    return len(towns) > 0
+
+
+def _nice_km(span_km: float) -> int:
+    """A round length (1, 2 or 5 x 10^n km) of about a fifth of ``span_km``."""
+    target = max(span_km / 5.0, 1.0)
+    power = 10 ** int(np.floor(np.log10(target)))
+    return int(max(step * power for step in (1, 2, 5) if step * power <= target))
+
+
+def _draw_scale_and_north(ax: object, extent: tuple[float, float, float, float]) -> None:
+    """A scale bar in km (true at the map's middle latitude) and a north arrow, bottom right."""
+    west, south, east, north = extent
+    mid_lat = (south + north) / 2
+    km_per_deg = 111.32 * float(np.cos(np.radians(mid_lat)))
+    length_km = _nice_km((east - west) * km_per_deg)
+    length_deg = length_km / km_per_deg
+    x1 = east - 0.04 * (east - west)
+    x0 = x1 - length_deg
+    y = south + 0.05 * (north - south)
+    tick = 0.012 * (north - south)
+    ax.plot([x0, x1], [y, y], color="#222222", linewidth=2.2, solid_capstyle="butt", zorder=7)  # type: ignore[attr-defined]
+    for x in (x0, x1):
+        ax.plot([x, x], [y - tick, y + tick], color="#222222", linewidth=1.2, zorder=7)  # type: ignore[attr-defined]
+    ax.text(  # type: ignore[attr-defined]
+        (x0 + x1) / 2,
+        y + 1.6 * tick,
+        f"{length_km:,} km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+        zorder=7,
+        gid="scale",
+    )
+    ax.annotate(  # type: ignore[attr-defined]
+        "N",
+        xy=(0.965, 0.95),
+        xytext=(0.965, 0.83),
+        xycoords="axes fraction",
+        textcoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        weight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "#222222", "linewidth": 1.5},
+        bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+        zorder=7,
+        gid="north",
+    )
 
 
 def _draw_corridors(ax: object, corridors: gpd.GeoDataFrame | None) -> bool:
@@ -150,6 +255,143 @@ def _draw_corridors(ax: object, corridors: gpd.GeoDataFrame | None) -> bool:
     return True
 
 
+def map_figure(
+    incidents: pd.DataFrame,
+    *,
+    boundaries: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame | None,
+    title: str,
+    width_px: int = 1600,
+    height_px: int = 1000,
+    includes_demo: bool,
+    countries: gpd.GeoDataFrame | None = None,
+    credits: Sequence[SourceCredit] | None = None,
+    data_as_of: str | None = None,
+) -> Figure:
+    """The map as a matplotlib Figure (Agg canvas), before it is made an image.
+
+    Sized to print :data:`PRINT_WIDTH_IN` wide (the briefing PDF's text width), so font sizes
+    are printed points (legend 8 pt, labels 6.5-7.5 pt); the pixel size comes from the dpi.
+    Draws boundaries, corridors, incidents by type, place labels of ``countries``, a scale
+    bar in km, a north arrow, a legend, a "Data as of" line and the attribution; no
+    longitude/latitude ticks. The extent holds the ``countries`` whole and every incident.
+    ``data_as_of`` (e.g. :attr:`Freshness.data_as_of_text`): default the newest incident's date.
+    """
+    if width_px < 200 or height_px < 150:
+        raise ValueError(f"the map image must be at least 200x150 pixels; got {width_px}x{height_px}")
+    dpi = width_px / PRINT_WIDTH_IN
+    fig = Figure(figsize=(PRINT_WIDTH_IN, height_px / dpi), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    # The map on the left, the legend beside it (never over towns), text lines above and below.
+    ax = fig.add_axes((0.01, 0.08, 0.66, 0.83))
+    ax.set_anchor("W")
+    ax.set_facecolor(SEA_BACKGROUND)
+    extent = _extent(incidents, boundaries, countries)
+    west, south, east, north = extent
+    if len(boundaries):
+        shapes = boundaries.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
+        gpd.GeoSeries(shapes, crs=boundaries.crs).plot(
+            ax=ax, facecolor=LAND_FILL, edgecolor="#9a9a9a", linewidth=0.4, zorder=1
+        )
+    if countries is not None and len(countries):
+        shapes = countries.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
+        gpd.GeoSeries(shapes, crs=countries.crs).plot(
+            ax=ax, facecolor="none", edgecolor="#444444", linewidth=0.9, zorder=2
+        )
+    has_corridors = _draw_corridors(ax, corridors)
+
+    handles: list[Line2D] = []
+    if len(incidents):
+        types = incidents["event_type"].astype("string").fillna("other")
+        lon = incidents["longitude"].to_numpy(dtype=np.float64)
+        lat = incidents["latitude"].to_numpy(dtype=np.float64)
+        size = 6.0 if len(incidents) < 2_000 else 2.5
+        for event_type in EVENT_TYPES:
+            mask = (types == event_type).to_numpy(dtype=bool, na_value=False)
+            if not mask.any():
+                continue
+            colour = EVENT_TYPE_COLOURS[event_type]
+            ax.scatter(lon[mask], lat[mask], s=size, c=colour, edgecolors="none", alpha=0.75, zorder=4)
+            label = f"{EVENT_TYPE_LABELS[event_type]} ({int(mask.sum()):,})"
+            handles.append(Line2D([], [], marker="o", linestyle="", color=colour, label=label))
+    if has_corridors:
+        handles.append(Line2D([], [], color=CORRIDOR_COLOURS[0], linewidth=1.6, label="Corridor (sourced)"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=CORRIDOR_COLOURS[0],
+                linewidth=1.6,
+                linestyle=(0, (4, 3)),
+                label="Connector (no source)",
+            )
+        )
+    if _draw_towns(ax, countries, extent):
+        handles.append(
+            Line2D([], [], marker="o", markersize=2.2, linestyle="", color="#222222", label="Town")
+        )
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+            fontsize=LEGEND_PT,
+            framealpha=0.92,
+            title="Legend",
+            title_fontsize=LEGEND_PT,
+        )
+    if not len(incidents):
+        ax.text(
+            0.5,
+            0.5,
+            "No incidents match the filters",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#555555",
+            zorder=6,
+        )
+    _draw_scale_and_north(ax, extent)
+
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    # Plate carrée stretched by 1/cos(latitude), so shapes look right at Sahel latitudes.
+    ax.set_aspect(1.0 / max(0.2, float(np.cos(np.radians((south + north) / 2)))), adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    fig.suptitle(title + (f" — {DEMO_NOTICE}" if includes_demo else ""), fontsize=11, y=0.975)
+    if data_as_of is None:
+        dates = (
+            pd.to_datetime(incidents["event_date"], errors="coerce") if "event_date" in incidents else None
+        )
+        newest = dates.max() if dates is not None and dates.notna().any() else None
+        data_as_of = (
+            f"{newest:%Y-%m-%d} (newest incident shown)" if newest is not None else "no incidents shown"
+        )
+    fig.text(0.01, 0.925, f"Data as of {data_as_of}", ha="left", va="bottom", fontsize=7.5, color="#333333")
+    shown = shown_credits(incidents) if credits is None else credits
+    fig.text(0.01, 0.012, map_image_attribution(shown), fontsize=6, color="#333333", wrap=True)
+    if includes_demo:
+        fig.text(
+            0.5,
+            0.5,
+            DEMO_WATERMARK,
+            fontsize=min(PRINT_WIDTH_IN, height_px / dpi) * 72 / 10,
+            color="#c0392b",
+            alpha=0.18,
+            rotation=25,
+            ha="center",
+            va="center",
+            weight="bold",
+            zorder=10,
+        )
+    return fig
+
+
 def render_map_png(
     incidents: pd.DataFrame,
     *,
@@ -161,102 +403,29 @@ def render_map_png(
     includes_demo: bool,
     countries: gpd.GeoDataFrame | None = None,
     credits: Sequence[SourceCredit] | None = None,
+    data_as_of: str | None = None,
 ) -> bytes:
-    """PNG of exactly ``width_px`` x ``height_px``: boundaries, corridors, incidents by type.
+    """PNG of exactly ``width_px`` x ``height_px`` of :func:`map_figure` (same arguments).
 
     ``incidents`` needs ``longitude``, ``latitude`` and ``event_type``; ``boundaries`` are
-    drawn as regions (thin lines), ``countries`` (optional) as thicker borders on top.
-    ``credits``: the incident sources named in the attribution line (default: those of
-    ``incidents``, without versions).
+    drawn as regions (thin lines), ``countries`` (optional) as thicker borders on top, with
+    their place names. ``credits``: the incident sources named in the attribution line
+    (default: those of ``incidents``, without versions).
     """
-    if width_px < 200 or height_px < 150:
-        raise ValueError(f"the map image must be at least 200x150 pixels; got {width_px}x{height_px}")
-    fig = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.01, 0.06, 0.98, 0.87))
-    ax.set_facecolor(SEA_BACKGROUND)
-    west, south, east, north = _extent(incidents, boundaries if countries is None else countries)
-    if len(boundaries):
-        shapes = boundaries.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
-        gpd.GeoSeries(shapes, crs=boundaries.crs).plot(
-            ax=ax, facecolor=LAND_FILL, edgecolor="#9a9a9a", linewidth=0.5, zorder=1
-        )
-    if countries is not None and len(countries):
-        shapes = countries.geometry.simplify(DISPLAY_SIMPLIFY_DEG, preserve_topology=True)
-        gpd.GeoSeries(shapes, crs=countries.crs).plot(
-            ax=ax, facecolor="none", edgecolor="#444444", linewidth=1.2, zorder=2
-        )
-    has_corridors = _draw_corridors(ax, corridors)
-
-    handles: list[Line2D] = []
-    if len(incidents):
-        types = incidents["event_type"].astype("string").fillna("other")
-        lon = incidents["longitude"].to_numpy(dtype=np.float64)
-        lat = incidents["latitude"].to_numpy(dtype=np.float64)
-        size = 10.0 if len(incidents) < 2_000 else 4.0
-        for event_type in EVENT_TYPES:
-            mask = (types == event_type).to_numpy(dtype=bool, na_value=False)
-            if not mask.any():
-                continue
-            colour = EVENT_TYPE_COLOURS[event_type]
-            ax.scatter(lon[mask], lat[mask], s=size, c=colour, edgecolors="none", alpha=0.75, zorder=4)
-            label = f"{EVENT_TYPE_LABELS[event_type]} ({int(mask.sum()):,})"
-            handles.append(Line2D([], [], marker="o", linestyle="", color=colour, label=label))
-    if has_corridors:
-        handles.append(Line2D([], [], color=CORRIDOR_COLOURS[0], linewidth=2.2, label="Corridor (sourced)"))
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=CORRIDOR_COLOURS[0],
-                linewidth=2.2,
-                linestyle=(0, (4, 3)),
-                label="Connector (no source)",
-            )
-        )
-    if handles:
-        ax.legend(
-            handles=handles, loc="lower left", fontsize=9, framealpha=0.92, title="Legend", title_fontsize=9
-        )
-    if not len(incidents):
-        ax.text(
-            0.5,
-            0.5,
-            "No incidents match the filters",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=16,
-            color="#555555",
-            zorder=6,
-        )
-
-    ax.set_xlim(west, east)
-    ax.set_ylim(south, north)
-    # Plate carrée stretched by 1/cos(latitude), so shapes look right at Sahel latitudes.
-    ax.set_aspect(1.0 / max(0.2, float(np.cos(np.radians((south + north) / 2)))), adjustable="box")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.tick_params(labelsize=8)
-    fig.suptitle(title + (f" — {DEMO_NOTICE}" if includes_demo else ""), fontsize=14, y=0.975)
-    shown = shown_credits(incidents) if credits is None else credits
-    fig.text(0.01, 0.015, map_image_attribution(shown), fontsize=7.5, color="#333333", wrap=True)
-    if includes_demo:
-        fig.text(
-            0.5,
-            0.5,
-            DEMO_WATERMARK,
-            fontsize=min(width_px, height_px) / 14,
-            color="#c0392b",
-            alpha=0.18,
-            rotation=25,
-            ha="center",
-            va="center",
-            weight="bold",
-            zorder=10,
-        )
+    fig = map_figure(
+        incidents,
+        boundaries=boundaries,
+        corridors=corridors,
+        title=title,
+        width_px=width_px,
+        height_px=height_px,
+        includes_demo=includes_demo,
+        countries=countries,
+        credits=credits,
+        data_as_of=data_as_of,
+    )
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    fig.savefig(out, format="png", dpi=fig.dpi, facecolor="white")
     return out.getvalue()
 
 
@@ -584,6 +753,7 @@ def collect_briefing_data(
     admin0 = load_admin0()
     admin1 = load_admin1()
     shown_countries = admin0[admin0["iso3"].isin(chosen.countries)] if chosen.countries else admin0
+    freshness = store_freshness(store, generated_at.astimezone(UTC).date(), batches)
     map_png = render_map_png(
         current,
         boundaries=admin1,
@@ -594,6 +764,7 @@ def collect_briefing_data(
         height_px=height_px,
         includes_demo=includes_demo,
         credits=credits,
+        data_as_of=freshness.data_as_of_text,
     )
     notes: tuple[str, ...] = ()
     if not chosen.countries:
@@ -615,5 +786,5 @@ def collect_briefing_data(
         attributions=attribution_texts(credits),
         includes_demo=includes_demo,
         notes=notes,
-        freshness=store_freshness(store, generated_at.astimezone(UTC).date(), batches),
+        freshness=freshness,
     )

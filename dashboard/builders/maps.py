@@ -68,6 +68,7 @@ from dashboard.builders.map_markers import (
     incident_marker_data,
     marker_callback,
 )
+from dashboard.builders.map_towns import add_town_labels
 from incidents.credits import SourceCredit
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.settings import DISPLAY_SIMPLIFY_DEG, MAP_MAX_POINTS
@@ -525,6 +526,8 @@ class MapOptions:
     * ``credits``: the incident sources to credit in the attribution control
       (:func:`dashboard.builders.attribution.shown_credits` with the store's batches, which names
       UCDP versions); by default those of the incidents without versions.
+    * ``towns``: place-name labels of the shown countries (those of ``admin1``), more as one
+      zooms in, and a search box to go to a place (:mod:`dashboard.builders.map_towns`).
     """
 
     basemap: str = "none"
@@ -544,6 +547,7 @@ class MapOptions:
     add_layers: Callable[[folium.Map], None] | None = None
     credits: Sequence[SourceCredit] | None = None
     fit_units: tuple[str, ...] = ()
+    towns: bool = True
 
     def __post_init__(self) -> None:
         if self.basemap not in BASEMAPS:
@@ -622,6 +626,8 @@ def build_map(
     if corridors is not None and len(corridors):
         legend.insert(0, corridor_legend_html())
     legend.insert(0, event_type_legend_html(points))
+    if o.towns and "iso3" in admin1.columns:
+        add_town_labels(m, admin1["iso3"].dropna().astype(str).unique())
     fitted_by_layers = _fits(m)
     if o.add_layers is not None:
         o.add_layers(m)

@@ -61,6 +61,34 @@ def _incident_count(page: Any) -> str:
     return str(page.locator('[data-testid="stMetricValue"]').first.inner_text()).strip()
 
 
+DEFAULT_LABELS = ("Bamako", "Mopti", "Gao", "Tombouctou", "Kidal", "Ouagadougou", "Niamey")
+MOPTI_LABELS = ("Douentza", "Bandiagara")
+
+
+def _labels(frame: Any) -> set[str]:
+    return {text.strip() for text in frame.locator(".sahel-town span").all_inner_texts()}
+
+
+def _check_place_labels(frame: Any) -> None:
+    """Town labels at the default view; smaller towns after going to Mopti with the search box."""
+    from playwright.sync_api import expect
+
+    shown = _labels(frame)
+    assert set(DEFAULT_LABELS) <= shown, sorted(set(DEFAULT_LABELS) - shown)
+    assert not set(MOPTI_LABELS) & shown, "small towns shown at the default zoom"
+    search = frame.locator(".sahel-search input")
+    search.fill("Mopti")
+    search.press("Enter")
+    expect(frame.locator(".sahel-town span", has_text="Bandiagara")).to_have_count(1, timeout=STEP_TIMEOUT_MS)
+    assert "Niamey" not in _labels(frame)  # out of view at town zoom (10)
+    # Out to the Mopti region (zoom 8): its towns, not just the ones next to Mopti.
+    for _ in range(2):
+        frame.locator(".leaflet-control-zoom-out").click()
+    expect(frame.locator(".sahel-town span", has_text="Douentza")).to_have_count(1, timeout=STEP_TIMEOUT_MS)
+    shown = _labels(frame)
+    assert set(MOPTI_LABELS) <= shown, sorted(shown)
+
+
 def test_map_renders_offline_and_follows_filters(
     app_server: AppServer, browser_page: Any, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -106,6 +134,7 @@ def test_map_renders_offline_and_follows_filters(
         assert frame.locator(".leaflet-control-attribution").inner_text().count("Natural Earth") == 1
         assert page.get_by_text("Synthetic demo data — not real events").count() >= 1
         _wait_idle(page)
+        _check_place_labels(frame)
         before = _incident_count(page)
 
         # Remove one country from the shared filter: the figures and the map must follow.

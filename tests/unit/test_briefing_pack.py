@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import LineString, box
@@ -40,14 +43,17 @@ def _pdf_text(pdf: bytes) -> str:
     return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def _png(incidents: pd.DataFrame, *, includes_demo: bool, **size: int) -> Image.Image:
+def _png(
+    incidents: pd.DataFrame, *, includes_demo: bool, width_px: int = 1600, height_px: int = 1000
+) -> Image.Image:
     png = render_map_png(
         incidents,
         boundaries=BOUNDARIES,
         corridors=CORRIDORS,
         title="Test map",
         includes_demo=includes_demo,
-        **size,
+        width_px=width_px,
+        height_px=height_px,
     )
     return Image.open(io.BytesIO(png))
 
@@ -208,3 +214,68 @@ def test_png_attribution_names_the_sources_shown(tmp_path) -> None:
     frame = generate_demo_incidents(20)
     line = map_image_attribution(shown_credits(frame))
     assert "synthetic demo" in line and "UCDP" not in line and "Natural Earth" in line
+
+
+# ---- a map people can read: towns, scale, north, legible legend, date, whole countries ------
+
+
+def _mali_figure(data_as_of: str | None = None) -> tuple[Figure, gpd.GeoDataFrame]:
+    from dashboard.builders.briefing_pack import map_figure
+    from geodata.boundaries import load_admin0, load_admin1
+
+    admin0 = load_admin0()
+    mali = admin0[admin0["iso3"] == "MLI"]
+    frame = generate_demo_incidents(200)
+    # Incidents only in the south: the view must still hold all of Mali, the north too.
+    south = frame[frame["latitude"] < 15].assign(event_date=pd.Timestamp("2025-02-28"))
+    return (
+        map_figure(
+            south,
+            boundaries=load_admin1(),
+            corridors=None,
+            title="Mali",
+            includes_demo=False,
+            countries=mali,
+            data_as_of=data_as_of,
+        ),
+        mali,
+    )
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [text.get_text() for text in fig.findobj(Text) if isinstance(text, Text)]
+
+
+def test_map_figure_has_towns_scale_north_and_date() -> None:
+    fig, _ = _mali_figure()
+    texts = _texts(fig)
+    for town in ("Bamako", "Mopti", "Gao", "Tombouctou", "Kidal"):
+        assert town in texts, town
+    assert "Timbuktu" not in texts
+    assert any(re.fullmatch(r"[\d,]+ km", text) for text in texts), "no scale bar"
+    assert "N" in texts  # north arrow
+    assert "Data as of 2025-02-28 (newest incident shown)" in texts
+    fig2, _ = _mali_figure(data_as_of="2025-03-01 (newest incident)")
+    assert "Data as of 2025-03-01 (newest incident)" in _texts(fig2)
+
+
+def test_map_figure_shows_the_countries_whole_without_ticks_and_a_legible_legend() -> None:
+    from dashboard.builders.briefing_pack import PRINT_WIDTH_IN
+
+    fig, mali = _mali_figure()
+    ax = fig.axes[0]
+    west, south, east, north = mali.total_bounds
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= west and x1 >= east and y0 <= south and y1 >= north  # northern Mali not cropped
+    assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+    assert ax.get_xlabel() == "" and ax.get_ylabel() == ""
+    # Sized to print at the PDF's text width, so font sizes are printed points.
+    assert fig.get_figwidth() == pytest.approx(PRINT_WIDTH_IN)
+    legend = ax.get_legend()
+    assert legend is not None
+    assert min(float(text.get_fontsize()) for text in legend.get_texts()) >= 8
+    assert "Town" in [text.get_text() for text in legend.get_texts()]
+
+
+def test_png_attribution_credits_the_place_names() -> None:
+    assert "GeoNames" in map_image_attribution(()) and "OpenStreetMap" in map_image_attribution(())

@@ -52,3 +52,10 @@ def test_cdn_map_is_localised_then_inlined() -> None:
     html = standalone_map_html(folium.Map(tiles=None))
     assert _EXTERNAL.findall(html) == []
     assert "cdn.jsdelivr" not in html.split("<body>")[0]
+
+
+def test_standalone_html_carries_place_labels_and_search_with_their_credit() -> None:
+    html = standalone_map_html(_map())
+    assert "sahel-town" in html and "sahel-search" in html and "datalist" in html
+    assert "Tombouctou" in html and "Bamako" in html
+    assert "GeoNames" in html and "OpenStreetMap" in html  # the places' credit travels with them
