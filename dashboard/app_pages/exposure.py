@@ -194,9 +194,7 @@ st.caption(
 )
 
 try:
-    store = caching.get_store()
-    db_url = caching.current_db_url()
-    version = store.data_version()
+    _, db_url, version = caching.store_and_version()
     sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
     data_range = caching.source_date_range(db_url, version, sources)
     frame = caching.source_frame(db_url, version, sources)

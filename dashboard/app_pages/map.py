@@ -16,7 +16,6 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.builders.charts import build_unit_trend_figure
 from dashboard.builders.downloads import prepare_downloads
 from dashboard.builders.maps import BASEMAPS, MapBuild
 from dashboard.ui import caching, components, saved_views
@@ -185,11 +184,7 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     deaths = int(in_unit["fatalities"].sum())
     st.caption(f"{len(in_unit):,} incidents and {deaths:,} fatalities in the filtered period.")
     trend = unit_trend(data.incidents, level, code, "M")
-    st.plotly_chart(
-        build_unit_trend_figure(trend, f"{name}: incidents and fatalities per month"),
-        width="stretch",
-        key="map_unit_trend",
-    )
+    components.trend_chart(trend, f"{name}: incidents and fatalities per month", "map_unit_trend")
     left, right = st.columns([1, 2])
     left.markdown("**Top actor groups**")
     left.dataframe(top_actor_groups(in_unit, TOP_ACTOR_GROUPS), hide_index=True, width="stretch")
