@@ -14,7 +14,7 @@ from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user, list_users
 from incidents.auth.guarded import commit_import_as
 from incidents.ingest.pipeline import prepare_import
-from tests.app.helpers import ADMIN_PAGE, IMPORT_FIXTURES, IMPORT_PAGE, ROOT, opened_store, start_app
+from tests.app.helpers import ADMIN_PAGE, IMPORT_FIXTURES, IMPORT_PAGE, ROOT, opened_store, sign_in, start_app
 
 PASSWORD = "a password for tests"
 FILES = {
@@ -39,9 +39,7 @@ def accounts(shared_app_db_url: str) -> None:
 
 def _signed_in(name: str) -> AppTest:
     at = start_app()
-    at.text_input(key="signin_name").set_value(name)
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, name, PASSWORD)
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
     return at
