@@ -107,6 +107,14 @@ def cli_sources(store: IncidentStore, include_demo: bool) -> tuple[str, ...]:
     return () if include_demo else source_status(store).default_sources
 
 
+def cli_rows(store: IncidentStore, include_demo: bool) -> tuple[pd.DataFrame, tuple[str, ...], pd.DataFrame]:
+    """A CLI report's rows: every stored row, the sources it counts (:func:`cli_sources`) and
+    the rows of those sources (real rows only once there are any, unless ``include_demo``)."""
+    stored = store.load_analysis_frame()
+    sources = cli_sources(store, include_demo)
+    return stored, sources, of_sources(stored, sources)
+
+
 def left_out_note(count: int) -> str | None:
     """The CLI's sentence for demo rows a report left out (None when it left out none)."""
     if not count:

@@ -168,3 +168,19 @@ def is_outside(url: str, *servers: AppServer) -> bool:
     parts = urlsplit(url)
     allowed = {f"{server.host}:{server.port}" for server in servers}
     return parts.scheme in ("http", "https", "ws", "wss") and parts.netloc not in allowed
+
+
+def refuse_outside(page: Any, *servers: AppServer) -> list[str]:
+    """Abort every request of browser ``page`` that leaves ``servers``; return the list that
+    records them (empty while nothing leaves the machine)."""
+    outside: list[str] = []
+
+    def block_outside(route: Any) -> None:
+        if is_outside(route.request.url, *servers):
+            outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", block_outside)
+    return outside

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.builders import tables
 from dashboard.builders.charts_pivot import build_pivot_forest_figure, pivot_display_table
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
@@ -279,11 +278,10 @@ if pivot_row is not None:
             )
             st.plotly_chart(figure, key="pivot_chart")
             st.dataframe(pivot_display_table(table), hide_index=True, width="stretch")
-            st.download_button(
+            components.csv_download(
                 "Download this table (CSV)",
-                data=tables.to_csv_bytes(table),
+                table,
                 file_name=f"before_after_{pivot:%Y%m%d}_{int(window)}d_{level}.csv",
-                mime="text/csv",
                 key=KEY_DOWNLOAD,
             )
 

@@ -191,9 +191,7 @@ def _view_filter(
 
 def _live(view: SavedView) -> None:
     """Figures, map and timeline of ``view``; rerun on the refresh interval."""
-    store = caching.get_store()
-    db_url = caching.current_db_url()
-    version = store.data_version()
+    _, db_url, version = caching.store_and_version()
     chosen, data_range = _view_filter(view, db_url, version)
     assert chosen.since is not None and chosen.until is not None
     corridors = caching.active_corridors(db_url, version)
@@ -267,9 +265,7 @@ def _step(delta: int, count: int) -> None:
 
 def _render_hand_out(view: SavedView) -> None:
     """PDF pack, PNG and HTML maps and the data files of this view, built on request."""
-    store = caching.get_store()
-    db_url = caching.current_db_url()
-    version = store.data_version()
+    store, db_url, version = caching.store_and_version()
     chosen, _ = _view_filter(view, db_url, version)
 
     def build() -> PreparedDownloads:

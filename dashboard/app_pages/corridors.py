@@ -15,7 +15,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
-from dashboard.builders.charts import build_unit_trend_figure
 from dashboard.builders.maps import build_incident_map_with_info
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
@@ -115,10 +114,8 @@ def _detail(
     )
     since = (pd.Timestamp(as_of) - pd.DateOffset(months=23)).date()
     monthly = corridor_monthly(frame, hits, corridor_id, since=since, until=as_of)
-    st.plotly_chart(
-        build_unit_trend_figure(monthly, f"{corridor_id}: incidents within {km:g} km, per month"),
-        width="stretch",
-        key="corridor_monthly_chart",
+    components.trend_chart(
+        monthly, f"{corridor_id}: incidents within {km:g} km, per month", "corridor_monthly_chart"
     )
     left, right = st.columns([3, 2])
     left.markdown("**Segments (last 365 days)**")
@@ -267,9 +264,7 @@ if message := st.session_state.pop(KEY_MESSAGE, None):
     st.success(message)
 
 try:
-    store = caching.get_store()
-    db_url = caching.current_db_url()
-    version = store.data_version()
+    store, db_url, version = caching.store_and_version()
     sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
     frame = caching.source_frame(db_url, version, sources)
     segments = caching.map_corridors(db_url, version)

@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.builders import tables
 from dashboard.builders.map_sites import add_site_layers
 from dashboard.builders.maps import build_incident_map_with_info
 from dashboard.ui import caching, components
@@ -195,9 +194,7 @@ st.caption(
 )
 
 try:
-    store = caching.get_store()
-    db_url = caching.current_db_url()
-    version = store.data_version()
+    _, db_url, version = caching.store_and_version()
     sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
     data_range = caching.source_date_range(db_url, version, sources)
     frame = caching.source_frame(db_url, version, sources)
@@ -235,11 +232,10 @@ else:
         "chosen data sources."
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(
+    components.csv_download(
         "Download the exposure table (CSV)",
-        data=tables.to_csv_bytes(table.astype({"exposure_rating": "string"})),
+        table.astype({"exposure_rating": "string"}),
         file_name=f"site_exposure_{as_of.isoformat()}.csv",
-        mime="text/csv",
         key=KEY_DOWNLOAD,
     )
     try:

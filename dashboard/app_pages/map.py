@@ -10,13 +10,12 @@ view"), so panning reruns the page but never redraws the map.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.builders.charts import build_unit_trend_figure
 from dashboard.builders.downloads import prepare_downloads
 from dashboard.builders.maps import BASEMAPS, MapBuild
 from dashboard.ui import caching, components, saved_views
@@ -55,6 +54,7 @@ CHOROPLETH_OPTIONS = {
 }
 Level = Literal["admin1", "admin2"]
 LEVEL_OPTIONS: dict[Level, str] = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
+Choice = TypeVar("Choice", bound=str)
 UNIT_NOUNS = {"admin1": "Region", "admin2": "District"}
 DETAIL_COLUMNS = (
     "event_date",
@@ -71,6 +71,11 @@ DETAIL_COLUMNS = (
 )
 
 
+def _radio(label: str, options: Mapping[Choice, str], key: str, help: str) -> Choice:
+    """A sidebar radio over the keys of ``options``, shown by their labels."""
+    return st.sidebar.radio(label, options=list(options), format_func=options.__getitem__, key=key, help=help)
+
+
 def _layer_controls() -> dict[str, str | bool]:
     """Draw the map's sidebar controls and return their values by widget key (the keys of a
     saved view's options, so the Briefing page builds the same map from a view)."""
@@ -84,31 +89,25 @@ def _layer_controls() -> dict[str, str | bool]:
             key=KEY_BASEMAP,
             help="'No basemap' works without internet. OpenStreetMap tiles need a connection.",
         ),
-        KEY_HEAT: sidebar.radio(
-            "Heat layer",
-            options=list(HEAT_OPTIONS),
-            format_func=HEAT_OPTIONS.__getitem__,
-            key=KEY_HEAT,
-            help="Density of incidents, counted or weighted by fatalities.",
+        KEY_HEAT: _radio(
+            "Heat layer", HEAT_OPTIONS, KEY_HEAT, "Density of incidents, counted or weighted by fatalities."
         ),
         KEY_HEXAGONS: sidebar.checkbox(
             "Hexagon counts",
             key=KEY_HEXAGONS,
             help="Incidents counted in 25 km hexagons (always used above 20,000 incidents).",
         ),
-        KEY_CHOROPLETH: sidebar.radio(
+        KEY_CHOROPLETH: _radio(
             "Shade areas by",
-            options=list(CHOROPLETH_OPTIONS),
-            format_func=CHOROPLETH_OPTIONS.__getitem__,
-            key=KEY_CHOROPLETH,
-            help="Per area compares density; per 30 days compares pace over the chosen period.",
+            CHOROPLETH_OPTIONS,
+            KEY_CHOROPLETH,
+            "Per area compares density; per 30 days compares pace over the chosen period.",
         ),
-        KEY_CHOROPLETH_LEVEL: sidebar.radio(
+        KEY_CHOROPLETH_LEVEL: _radio(
             "Shading level",
-            options=list(LEVEL_OPTIONS),
-            format_func=LEVEL_OPTIONS.__getitem__,
-            key=KEY_CHOROPLETH_LEVEL,
-            help="Admin-2 districts exist for Mali, Burkina Faso and Niger only.",
+            LEVEL_OPTIONS,
+            KEY_CHOROPLETH_LEVEL,
+            "Admin-2 districts exist for Mali, Burkina Faso and Niger only.",
         ),
         KEY_ADMIN2: sidebar.checkbox(
             "Admin-2 boundaries",
@@ -185,11 +184,7 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     deaths = int(in_unit["fatalities"].sum())
     st.caption(f"{len(in_unit):,} incidents and {deaths:,} fatalities in the filtered period.")
     trend = unit_trend(data.incidents, level, code, "M")
-    st.plotly_chart(
-        build_unit_trend_figure(trend, f"{name}: incidents and fatalities per month"),
-        width="stretch",
-        key="map_unit_trend",
-    )
+    components.trend_chart(trend, f"{name}: incidents and fatalities per month", "map_unit_trend")
     left, right = st.columns([1, 2])
     left.markdown("**Top actor groups**")
     left.dataframe(top_actor_groups(in_unit, TOP_ACTOR_GROUPS), hide_index=True, width="stretch")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.builders import tables
 from dashboard.builders.charts import build_bar_figure
@@ -13,6 +14,21 @@ from incidents.analytics import key_figures, top_actor_groups, top_units
 from incidents.errors import IncidentsError
 
 TOP_N = 10
+
+
+def _figure_metric(
+    column: DeltaGenerator, label: str, now: int, before: int, help: str | None = None
+) -> None:
+    """A key figure with its change from the previous period (a rise shows red)."""
+    column.metric(
+        label,
+        f"{now:,}",
+        delta=tables.change_delta(now, before),
+        delta_color="inverse",
+        delta_description=f"vs {before:,} in the previous period",
+        help=help,
+    )
+
 
 st.title("Overview")
 st.caption(
@@ -40,27 +56,15 @@ st.caption(
 )
 components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 
+
 cols = st.columns(3)
-cols[0].metric(
-    "Incidents",
-    f"{figures.incidents:,}",
-    delta=tables.change_delta(figures.incidents, figures.previous_incidents),
-    delta_color="inverse",
-    delta_description=f"vs {figures.previous_incidents:,} in the previous period",
-)
-cols[1].metric(
-    "Fatalities",
-    f"{figures.fatalities:,}",
-    delta=tables.change_delta(figures.fatalities, figures.previous_fatalities),
-    delta_color="inverse",
-    delta_description=f"vs {figures.previous_fatalities:,} in the previous period",
-)
-cols[2].metric(
+_figure_metric(cols[0], "Incidents", figures.incidents, figures.previous_incidents)
+_figure_metric(cols[1], "Fatalities", figures.fatalities, figures.previous_fatalities)
+_figure_metric(
+    cols[2],
     "Civilian-targeting events",
-    f"{figures.civilian_events:,}",
-    delta=tables.change_delta(figures.civilian_events, figures.previous_civilian_events),
-    delta_color="inverse",
-    delta_description=f"vs {figures.previous_civilian_events:,} in the previous period",
+    figures.civilian_events,
+    figures.previous_civilian_events,
     help="Events in which civilians were the target (ACLED civilian_targeting; UCDP one-sided violence).",
 )
 

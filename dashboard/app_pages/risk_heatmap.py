@@ -107,11 +107,10 @@ else:
     table = tables.matrix_table(matrix)
     with st.expander(f"Table ({matrix.shape[0]} units × {matrix.shape[1]} months)"):
         st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(
+    components.csv_download(
         "Download the matrix (CSV)",
-        data=tables.to_csv_bytes(table),
+        table,
         file_name=f"risk_matrix_{level}_{measure}.csv",
-        mime="text/csv",
         key=KEY_DOWNLOAD,
     )
     if measure == "rate":

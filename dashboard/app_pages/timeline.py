@@ -91,11 +91,10 @@ else:
         "Drag the slider under the chart to zoom in on a stretch of time. Dotted lines mark key "
         "developments; hover a label for its full title. Weeks start on Monday."
     )
-    st.download_button(
+    components.csv_download(
         "Download this series (CSV)",
-        data=tables.to_csv_bytes(tables.series_table(series, stack, measure)),
+        tables.series_table(series, stack, measure),
         file_name=f"timeline_{measure}_{period}_{stack}.csv",
-        mime="text/csv",
         key=KEY_DOWNLOAD,
     )
     if shown is not None and not shown.empty:

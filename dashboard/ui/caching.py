@@ -58,6 +58,12 @@ def get_store() -> IncidentStore:
     return store
 
 
+def store_and_version() -> tuple[IncidentStore, str, int]:
+    """The shared store (:func:`get_store`), its URL and its data version: the keys of the cached reads."""
+    store = get_store()
+    return store, current_db_url(), store.data_version()
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def incident_date_range(db_url: str, data_version: int) -> tuple[date, date] | None:
     """First and last event date in the store, or None when it is empty."""

@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.builders.attribution import DEMO_NOTICE, footer_text, shown_credits
+from dashboard.builders.charts import build_unit_trend_figure
+from dashboard.builders.tables import to_csv_bytes
 from geodata.errors import GeodataError
 from incidents.credits import SourceCredit
 from incidents.errors import IncidentsError, SettingError
@@ -144,3 +146,13 @@ def data_dates_header(today: date | None = None) -> Freshness | None:
 def domain_error(exc: DomainError) -> None:
     """One clear sentence for a data or store problem; never a traceback."""
     st.error(f"{exc}", icon="🚫")
+
+
+def csv_download(label: str, table: pd.DataFrame, file_name: str, key: str) -> None:
+    """A button that downloads ``table`` as a formula-safe UTF-8 CSV named ``file_name``."""
+    st.download_button(label, data=to_csv_bytes(table), file_name=file_name, mime="text/csv", key=key)
+
+
+def trend_chart(trend: pd.DataFrame, title: str, key: str) -> None:
+    """A unit's incidents and fatalities per period (:func:`build_unit_trend_figure`), full width."""
+    st.plotly_chart(build_unit_trend_figure(trend, title), width="stretch", key=key)

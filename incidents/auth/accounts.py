@@ -253,27 +253,24 @@ def set_role(store: IncidentStore, name: str, role: str | Role, *, by: User = LO
 
 def disable_user(store: IncidentStore, name: str, *, by: User = LOCAL_ADMIN) -> None:
     """Disable an account: it can no longer sign in, and open sessions lose access on their next run."""
-    _update(
-        store,
-        name,
-        {"disabled": True},
-        by=by,
-        action="user_disabled",
-        details="account {name!r} disabled",
-        keeps_admin=False,
-    )
+    _set_disabled(store, name, True, by=by)
 
 
 def enable_user(store: IncidentStore, name: str, *, by: User = LOCAL_ADMIN) -> None:
+    _set_disabled(store, name, False, by=by)
+
+
+def _set_disabled(store: IncidentStore, name: str, disabled: bool, *, by: User) -> None:
+    """Disable (ending the account's sessions; never the last admin) or enable an account."""
     _update(
         store,
         name,
-        {"disabled": False},
+        {"disabled": disabled},
         by=by,
-        action="user_enabled",
-        details="account {name!r} enabled",
-        keeps_admin=True,
-        ends_sessions=False,
+        action="user_disabled" if disabled else "user_enabled",
+        details="account {name!r} disabled" if disabled else "account {name!r} enabled",
+        keeps_admin=not disabled,
+        ends_sessions=disabled,
     )
 
 

@@ -108,6 +108,13 @@ def add_include_demo(parser: Any) -> None:
     )
 
 
+def add_report_output(parser: Any) -> None:
+    """A CSV report's last options: ``--corridors-as-of``, ``--include-demo`` and ``--out FILE.csv``."""
+    add_corridors_as_of(parser)
+    add_include_demo(parser)
+    parser.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
+
+
 def country_code(text: str) -> str:
     """A known ISO3 country code (any case); an unknown one names the known codes.
 

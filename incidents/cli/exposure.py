@@ -12,13 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from incidents.cli.args import add_corridors_as_of, add_include_demo, csv_path, iso_date
+from incidents.cli.args import add_report_output, iso_date
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index
 from incidents.sites import read_sites
-from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
+from incidents.sources import cli_rows, date_span, demo_rows_left_out, left_out_note
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -34,9 +34,7 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
         print(f"  ... {len(read.issues) - MAX_ISSUES_PRINTED} more issues")
     if read.frame.empty:
         raise FileLevelError(f"{args.sites.name} holds no usable site or route; nothing written")
-    stored = store.load_analysis_frame()
-    sources = cli_sources(store, args.include_demo)
-    incidents = of_sources(stored, sources)  # real rows only once there are any (unless --include-demo)
+    stored, sources, incidents = cli_rows(store, args.include_demo)
     as_of = args.as_of
     if as_of is None:
         span = date_span(incidents)
@@ -82,7 +80,5 @@ def register(commands: Any) -> None:
         metavar="DATE",
         help="last day of the 7/30/90-day windows (default: the latest event date in the store)",
     )
-    add_corridors_as_of(exposure)
-    add_include_demo(exposure)
-    exposure.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
+    add_report_output(exposure)
     exposure.set_defaults(handler=_cmd_exposure)

@@ -9,20 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from incidents.cli.args import (
-    add_corridors_as_of,
-    add_countries,
-    add_include_demo,
-    csv_path,
-    iso_date,
-    positive_days,
-    positive_km,
-)
+from incidents.cli.args import add_countries, add_report_output, iso_date, positive_days, positive_km
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
-from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
+from incidents.sources import cli_rows, date_span, demo_rows_left_out, left_out_note
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -30,9 +22,7 @@ EXIT_OK: Final = 0
 
 
 def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
-    stored = store.load_analysis_frame()
-    sources = cli_sources(store, args.include_demo)
-    frame = of_sources(stored, sources)  # real rows only once there are any (unless --include-demo)
+    stored, sources, frame = cli_rows(store, args.include_demo)
     data_range = date_span(frame)
     if args.country:
         countries = sorted({code.strip().upper() for code in args.country})
@@ -107,7 +97,5 @@ def register(commands: Any) -> None:
         help=f"corridor half-width for --level corridor (default {CORRIDOR_KM:g})",
     )
     add_countries(pivot)
-    add_corridors_as_of(pivot)
-    add_include_demo(pivot)
-    pivot.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
+    add_report_output(pivot)
     pivot.set_defaults(handler=_cmd_pivot)

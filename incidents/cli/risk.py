@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Final
 
-from incidents.cli.args import add_corridors_as_of, add_include_demo, csv_path, iso_date, positive_days
+from incidents.cli.args import add_report_output, iso_date, positive_days
 from incidents.errors import EmptyStoreError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
-from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
+from incidents.sources import cli_rows, date_span, demo_rows_left_out, left_out_note
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -23,9 +23,7 @@ EXIT_OK: Final = 0
 
 
 def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
-    stored = store.load_analysis_frame()
-    sources = cli_sources(store, args.include_demo)
-    frame = of_sources(stored, sources)  # real rows only once there are any (unless --include-demo)
+    stored, sources, frame = cli_rows(store, args.include_demo)
     span = date_span(frame)
     if span is None:
         raise EmptyStoreError(
@@ -83,7 +81,5 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="KM",
         help="corridor half-width (default 25)",
     )
-    add_corridors_as_of(risk)
-    add_include_demo(risk)
-    risk.add_argument("--out", required=True, type=csv_path, metavar="FILE.csv")
+    add_report_output(risk)
     risk.set_defaults(handler=_cmd_risk)

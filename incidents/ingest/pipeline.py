@@ -12,12 +12,11 @@ one code path whether the rows are written in one piece or as they are checked.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
+from typing import Unpack
 
 import pandas as pd
 
-from incidents.ingest.column_mapping import ColumnMapping
 from incidents.ingest.detect import FORMATS
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import RawTable
@@ -27,6 +26,7 @@ from incidents.ingest.stream import (
     PREVIEW_ROWS,
     PreparedStream,
     Progress,
+    StreamOptions,
     no_progress,
     prepare_stream,
 )
@@ -64,39 +64,15 @@ class PreparedImport:
 
 
 def prepare_import(
-    source: Path | bytes,
-    store: IncidentStore,
-    *,
-    file_name: str | None = None,
-    fmt: str = "auto",
-    mapping: ColumnMapping | None = None,
-    dayfirst: bool = True,
-    today: date | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: Progress = no_progress,
-    chunk_rows: int = CHUNK_ROWS,
-    keep_outside: bool = False,
-    encoding: str | None = None,
+    source: Path | bytes, store: IncidentStore, **options: Unpack[StreamOptions]
 ) -> PreparedImport:
     """Read and validate ``source`` against ``store`` without writing anything.
 
-    ``chunk_rows`` changes memory use and nothing else: rows and report are the same.
-    ``encoding`` names a CSV's encoding (default: recognise UTF-8, UTF-16 or Windows-1252).
+    Takes the options of :func:`~incidents.ingest.stream.prepare_stream`. ``chunk_rows``
+    changes memory use and nothing else: rows and report are the same. ``encoding`` names a
+    CSV's encoding (default: recognise UTF-8, UTF-16 or Windows-1252).
     """
-    stream = prepare_stream(
-        source,
-        store,
-        file_name=file_name,
-        fmt=fmt,
-        mapping=mapping,
-        dayfirst=dayfirst,
-        today=today,
-        max_bytes=max_bytes,
-        progress=progress,
-        chunk_rows=chunk_rows,
-        keep_outside=keep_outside,
-        encoding=encoding,
-    )
+    stream = prepare_stream(source, store, **options)
     rows = stream.collect()
     return PreparedImport(report=stream.report(), rows=rows, raw=stream.raw)
 

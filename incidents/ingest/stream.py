@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Final, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -236,6 +236,21 @@ def _stage(
         dayfirst = mapping.date_dayfirst
     progress(0.2, f"mapping columns ({detected})")
     return sha256, raw, adapt(raw, detected, mapping), detected, dayfirst
+
+
+class StreamOptions(TypedDict, total=False):
+    """The keyword options of :func:`prepare_stream`, for a call that passes them on."""
+
+    file_name: str | None
+    fmt: str
+    mapping: ColumnMapping | None
+    dayfirst: bool
+    today: date | None
+    max_bytes: int
+    progress: Progress
+    chunk_rows: int
+    keep_outside: bool
+    encoding: str | None
 
 
 def prepare_stream(

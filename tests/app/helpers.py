@@ -75,6 +75,24 @@ def start_app(page: str | None = None, *, timeout: float = TIMEOUT_S) -> AppTest
     return at
 
 
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    """Fill in and submit the sign-in form of ``at``; ``at`` after that run."""
+    at.text_input(key="signin_name").set_value(name)
+    at.text_input(key="signin_password").set_value(password)
+    at.button(key="signin_submit").click().run()
+    return at
+
+
+def open_view_link(view: str, page: str) -> AppTest:
+    """A new session opened by the link to saved view ``view``, then switched to ``page``."""
+    at = new_app()
+    at.query_params["view"] = view
+    at.run()
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
 def texts(elements: Iterable[Any]) -> list[str]:
     """The text of each element (markdown, caption, info, warning, error, title, …)."""
     return [str(element.value) for element in elements]

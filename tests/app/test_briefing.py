@@ -15,7 +15,16 @@ from incidents.model import conform_incidents
 from incidents.query import IncidentFilter
 from incidents.store import BatchMeta, IncidentStore
 from incidents.store.saved_views import SavedView, get_view, list_views, save_view
-from tests.app.helpers import BRIEFING, MAP_PAGE, assert_clean, metric_number, new_app, start_app, texts
+from tests.app.helpers import (
+    BRIEFING,
+    MAP_PAGE,
+    assert_clean,
+    metric_number,
+    new_app,
+    open_view_link,
+    start_app,
+    texts,
+)
 
 
 def _query(chosen: IncidentFilter, **options: str) -> str:
@@ -143,11 +152,7 @@ def test_next_and_previous_step_through_the_views(app_store: IncidentStore) -> N
 def test_link_opens_the_briefing_at_that_view(app_store: IncidentStore) -> None:
     _open_briefing()
     _seed_views(app_store)
-    at = new_app()
-    at.query_params["view"] = "niger-shaded"
-    at.run()
-    at.switch_page(BRIEFING).run()
-    assert_clean(at)
+    at = open_view_link("niger-shaded", BRIEFING)
     assert at.title[0].value == "Niger shaded"
 
 

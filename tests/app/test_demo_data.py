@@ -49,8 +49,10 @@ from tests.app.helpers import (
     figures,
     metric_number,
     new_app,
+    open_view_link,
     opened_store,
     plotly_array,
+    sign_in,
     start_app,
     texts,
 )
@@ -229,9 +231,7 @@ def test_the_admin_button_removes_the_demo_after_a_confirmation(app_store: Incid
 
 def _signed_in(name: str) -> AppTest:
     at = start_app()
-    at.text_input(key="signin_name").set_value(name)
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, name, PASSWORD)
     assert_clean(at)
     return at
 
@@ -286,11 +286,7 @@ def test_a_saved_view_link_and_the_downloads_leave_the_demo_out(
     app_store: IncidentStore, tmp_path: Path
 ) -> None:
     _import_real_data(app_store, tmp_path)  # saves "burkina" without a source choice
-    at = new_app()
-    at.query_params["view"] = "burkina"
-    at.run()
-    at.switch_page(MAP_PAGE).run()
-    assert_clean(at)
+    at = open_view_link("burkina", MAP_PAGE)
     assert at.multiselect(key="filter_sources").value == list(REAL_SOURCES)
     assert metric_number(at, "Incidents") > 0
     assert metric_number(at, "Of which synthetic demo") == 0

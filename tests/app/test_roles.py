@@ -22,6 +22,7 @@ from tests.app.helpers import (
     MAP_PAGE,
     ROOT,
     opened_store,
+    sign_in,
     start_app,
 )
 
@@ -48,9 +49,7 @@ def accounts(shared_app_db_url: str) -> None:
 
 def _signed_in(name: str) -> AppTest:
     at = start_app()
-    at.text_input(key="signin_name").set_value(name)
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, name, PASSWORD)
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
     return at

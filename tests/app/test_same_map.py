@@ -32,7 +32,7 @@ from incidents.sources import date_span
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 from incidents.store.saved_views import SavedView, get_view, save_view
-from tests.app.helpers import BRIEFING, assert_clean, new_app
+from tests.app.helpers import BRIEFING, open_view_link
 
 pytestmark = pytest.mark.shared_app_db
 
@@ -123,9 +123,5 @@ def test_briefing_page_shows_a_view_shaded_by_district_risk_level(app_store: Inc
         ),
         by=LOCAL_ADMIN,
     )
-    at = new_app()
-    at.query_params["view"] = "district-risk"
-    at.run()
-    at.switch_page(BRIEFING).run()
-    assert_clean(at)
+    at = open_view_link("district-risk", BRIEFING)
     assert at.title[0].value == "District risk levels"

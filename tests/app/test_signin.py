@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.ui.auth import LOCAL_BADGE
 from incidents.auth.accounts import create_user
-from tests.app.helpers import DB_ENV, MAP_PAGE, ROOT, opened_store, sqlite_url, start_app, texts
+from tests.app.helpers import DB_ENV, MAP_PAGE, ROOT, opened_store, sign_in, sqlite_url, start_app, texts
 
 PASSWORD = "admin password 2025"
 
@@ -53,9 +53,7 @@ def test_without_a_session_only_the_sign_in_page_is_shown(auth_required: str) ->
 def test_a_wrong_password_shows_the_generic_error_and_is_audited(auth_required: str) -> None:
     _add_admin(auth_required)
     at = _run()
-    at.text_input(key="signin_name").set_value("adam")
-    at.text_input(key="signin_password").set_value("not the password")
-    at.button(key="signin_submit").click().run()
+    sign_in(at, "adam", "not the password")
     assert not at.exception, at.exception
     assert texts(at.error) == ["Sign-in failed: the name or the password is not correct."]
     assert [title.value for title in at.title] == ["Sign in"]
@@ -69,9 +67,7 @@ def test_a_wrong_password_shows_the_generic_error_and_is_audited(auth_required: 
 def test_signing_in_through_the_form_opens_the_dashboard(auth_required: str) -> None:
     _add_admin(auth_required)
     at = _run()
-    at.text_input(key="signin_name").set_value("Adam")
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, "Adam", PASSWORD)
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
     assert any("Signed in as `adam` (admin)" in text for text in texts(at.sidebar.caption))

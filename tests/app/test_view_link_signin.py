@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.ui import saved_views
 from incidents.auth.accounts import create_user
 from incidents.store.saved_views import SavedView, save_view
-from tests.app.helpers import assert_clean, new_app, opened_store, texts
+from tests.app.helpers import assert_clean, new_app, opened_store, sign_in, texts
 
 PASSWORD = "admin password 2026"
 VIEW = "mali-battles-2024"
@@ -55,9 +55,7 @@ def test_a_view_link_before_sign_in_tells_nothing_about_the_view(auth_required: 
 def test_after_sign_in_the_held_view_opens(auth_required: str) -> None:
     _seed(auth_required)
     at = _open_link(VIEW)
-    at.text_input(key="signin_name").set_value("adam")
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, "adam", PASSWORD)
     assert_clean(at)
     assert [title.value for title in at.title] == ["Overview"]
     assert at.session_state[saved_views.KEY_APPLIED] == VIEW
@@ -68,9 +66,7 @@ def test_after_sign_in_the_held_view_opens(auth_required: str) -> None:
 def test_after_sign_in_a_held_link_to_a_missing_view_warns(auth_required: str) -> None:
     _seed(auth_required)
     at = _open_link("no-such-view")
-    at.text_input(key="signin_name").set_value("adam")
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, "adam", PASSWORD)
     assert not at.exception, at.exception
     assert [title.value for title in at.title] == ["Overview"]
     assert saved_views.KEY_APPLIED not in at.session_state
@@ -79,9 +75,7 @@ def test_after_sign_in_a_held_link_to_a_missing_view_warns(auth_required: str) -
 def test_a_crafted_view_name_is_shown_as_text_not_markup(auth_required: str) -> None:
     _seed(auth_required)
     at = _open_link("[x](javascript:alert(1))")
-    at.text_input(key="signin_name").set_value("adam")
-    at.text_input(key="signin_password").set_value(PASSWORD)
-    at.button(key="signin_submit").click().run()
+    sign_in(at, "adam", PASSWORD)
     assert_clean(at)
     (warning,) = [text for text in texts(at.warning) if "could not be opened" in text]
     # Every markdown character of the name is escaped: no link, no emphasis.

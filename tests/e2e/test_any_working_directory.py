@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from dashboard.builders.assets import ensure_static_assets
-from tests.servers import ROOT, AppServer, _stop, free_port, is_outside, wait_healthy
+from tests.servers import ROOT, AppServer, _stop, free_port, refuse_outside, wait_healthy
 
 TIMEOUT_MS = 120_000
 APP = ROOT / "dashboard" / "app.py"
@@ -84,16 +84,7 @@ def test_an_error_shows_no_traceback_and_nothing_leaves_the_machine(
     elsewhere_server: AppServer, browser_page: Any, tmp_path: Path
 ) -> None:
     page = browser_page
-    outside: list[str] = []
-
-    def block_outside(route: Any) -> None:
-        if is_outside(route.request.url, elsewhere_server):
-            outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/*", block_outside)
+    outside = refuse_outside(page, elsewhere_server)
     page.goto(f"{elsewhere_server.url}/")
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=TIMEOUT_MS)
     shown = page.locator("[data-testid=stException]")

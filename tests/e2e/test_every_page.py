@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import AppServer, is_outside
+from tests.servers import AppServer, refuse_outside
 
 PAGES = (
     "",
@@ -60,17 +60,8 @@ def _settle(page: Any, *, expect_map: bool) -> int:
 def test_every_page_opens_without_errors(app_server: AppServer, browser_page: Any, tmp_path: Path) -> None:
     page = browser_page
     script_errors: list[str] = []
-    outside: list[str] = []
     page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
-
-    def block_outside(route: Any) -> None:
-        if is_outside(route.request.url, app_server):
-            outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/*", block_outside)
+    outside = refuse_outside(page, app_server)
     problems: list[str] = []
     maps_seen = 0
     for name in PAGES:

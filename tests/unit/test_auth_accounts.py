@@ -32,12 +32,17 @@ PASSWORD = "correct horse battery"
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
+def use_cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash passwords with Argon2id at small costs (fast tests), the dummy hash included."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "_dummy_hash", None)
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with small costs keeps this module fast; one test checks the real parameters."""
+    """Small costs keep this module fast; one test checks the real parameters."""
     if not request.node.name.startswith("test_passwords_are_stored_as_argon2_hashes_only"):
-        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        monkeypatch.setattr(accounts, "_dummy_hash", None)
+        use_cheap_hashes(monkeypatch)
 
 
 def _stored_hash(store: IncidentStore, name: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from incidents import settings
 from incidents.auth import Role, User, accounts, sessions
@@ -22,14 +21,14 @@ from incidents.auth.sessions import (
 )
 from incidents.errors import SettingError
 from incidents.store import IncidentStore, open_store
+from tests.unit.test_auth_accounts import PASSWORD, use_cheap_hashes
 
-PASSWORD = "correct horse battery"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_cheap_hashes(monkeypatch)
     monkeypatch.delenv(settings.SESSION_HOURS_ENV, raising=False)
     monkeypatch.delenv(settings.SESSION_SECRET_ENV, raising=False)
     sessions._secret_cache.clear()

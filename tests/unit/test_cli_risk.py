@@ -18,25 +18,12 @@ from incidents.auth import Role, User
 from incidents.cli.args import moment
 from incidents.cli.main import main
 from incidents.export import neutralise_formulas
+from incidents.risk.index import INDEX_COLUMNS
 from incidents.risk.units import unit_names
 from incidents.store import BatchMeta, open_store
 from incidents.store.corridors import add_corridor_version, retire_corridor
 
-REQUIRED = (
-    "unit_code",
-    "unit_name",
-    "country_iso3",
-    "events",
-    "fatalities",
-    "civilian_events",
-    "armed_groups",
-    "diffusion",
-    "index",
-    "risk_level",
-    "trend_4w",
-    "trend_52w",
-    "surge",
-)
+REQUIRED = (*INDEX_COLUMNS, "trend_4w", "trend_52w", "surge")
 TRENDS = {"large_increase", "moderate_increase", "limited_change", "large_decrease"}
 
 

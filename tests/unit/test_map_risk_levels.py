@@ -23,10 +23,10 @@ from dashboard.builders.map_layers import (
     risk_level_layer,
     risk_levels_legend_html,
 )
-from dashboard.builders.maps import build_incident_map
 from dashboard.builders.risk_map import LEVEL_COLOURS, risk_legend_html
 from incidents.model import empty_incidents
 from incidents.risk.index import RISK_LEVEL_LABELS
+from tests.unit.test_maps import choropleth_html
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 LEVEL_NAMES = ("1 Low", "2 Moderate", "3 High", "4 Very high", "5 Extreme")
@@ -197,22 +197,8 @@ def test_admin2_units_are_shaded_and_escaped() -> None:
 # ---- through the map builder ------------------------------------------------------------------
 
 
-def _decode_js(text: str) -> str:
-    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
-    return text.replace('\\"', '"')
-
-
 def _map_html(admin0: gpd.GeoDataFrame, units: gpd.GeoDataFrame, values: pd.DataFrame, **extra) -> str:
-    m = build_incident_map(
-        empty_incidents(),
-        admin0=admin0,
-        admin1=units,
-        corridors=None,
-        choropleth=values,
-        choropleth_title="Risk level",
-        **extra,
-    )
-    return _decode_js(m.get_root().render())
+    return choropleth_html(empty_incidents(), admin0, units, values, choropleth_title="Risk level", **extra)
 
 
 def test_map_with_risk_level_scale_shows_the_level_legend(admin0) -> None:

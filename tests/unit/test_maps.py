@@ -372,20 +372,19 @@ def test_regions_carry_unit_codes_for_drill_down(admin0, admin1, admin2, corrido
     assert decoded.count(".addEventParent(hub)") == 3  # regions, districts, choropleth
 
 
+def choropleth_html(
+    incidents: pd.DataFrame, admin0: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, values: pd.DataFrame, **extra
+) -> str:
+    """The map of ``incidents`` with ``admin1`` shaded by ``values``, as the browser reads it."""
+    m = build_incident_map(
+        incidents, admin0=admin0, admin1=admin1, corridors=None, choropleth=values, **extra
+    )
+    return _decode_js(_render(m))
+
+
 def test_choropleth_units_without_value_are_grey(admin0, admin1) -> None:
     values = pd.DataFrame({"unit_code": ["ML-7"], "value": [5], "label": ["5 incidents"]})
-    decoded = _decode_js(
-        _render(
-            build_incident_map(
-                _incidents(),
-                admin0=admin0,
-                admin1=admin1,
-                corridors=None,
-                choropleth=values,
-                choropleth_title="Incidents 2024",
-            )
-        )
-    )
+    decoded = choropleth_html(_incidents(), admin0, admin1, values, choropleth_title="Incidents 2024")
     assert NO_DATA_FILL in decoded
     assert "no incidents" in decoded
     assert "5 incidents" in decoded

@@ -9,21 +9,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from argon2 import PasswordHasher
 from starlette.requests import Request
 
 from dashboard.ui import session_routes
-from incidents.auth import accounts, sessions
+from incidents.auth import sessions
 from incidents.auth.accounts import create_user
 from incidents.auth.sessions import COOKIE_NAME, handoff_token, session_generation, user_of_token
 from incidents.store import IncidentStore, open_store
-
-PASSWORD = "correct horse battery"
+from tests.unit.test_auth_accounts import PASSWORD, use_cheap_hashes
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[IncidentStore]:
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_cheap_hashes(monkeypatch)
     url = f"sqlite:///{tmp_path / 'routes.db'}"
     monkeypatch.setenv("SAHEL_DB_URL", url)
     monkeypatch.delenv("SAHEL_SESSION_SECRET", raising=False)

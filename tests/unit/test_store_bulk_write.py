@@ -190,8 +190,11 @@ def _stored_cells(store: IncidentStore) -> dict[str, list[tuple[object, ...]]]:
     return cells
 
 
-def test_both_sqlite_writers_store_identical_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    batches = [rich_incidents([f"a{i}" for i in range(7)]), rich_incidents(["u1", "u2"], dataset="ucdp")]
+def stores_by_both_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches: list[pd.DataFrame]
+) -> dict[str, IncidentStore]:
+    """Two SQLite stores given the same ``batches``: written in this process ("here") and by
+    the bulk writer's child process ("child"). The caller closes them."""
     meta = BatchMeta(file_name="f.csv", sha256="1" * 64, format="acled", user_name="ana", role="analyst")
     stores = {}
     for kind, threshold in (("here", 10**9), ("child", 0)):
@@ -199,6 +202,12 @@ def test_both_sqlite_writers_store_identical_cells(tmp_path: Path, monkeypatch: 
         stores[kind] = open_store(f"sqlite:///{tmp_path / f'{kind}.db'}")
         for frame in batches:
             stores[kind].add_batch(frame, meta)
+    return stores
+
+
+def test_both_sqlite_writers_store_identical_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    batches = [rich_incidents([f"a{i}" for i in range(7)]), rich_incidents(["u1", "u2"], dataset="ucdp")]
+    stores = stores_by_both_writers(tmp_path, monkeypatch, batches)
     assert _stored_cells(stores["child"]) == _stored_cells(stores["here"])
     assert _stored_cells(stores["here"])["incident_rows"]  # not vacuously equal
     for store in stores.values():

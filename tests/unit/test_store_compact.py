@@ -271,12 +271,10 @@ def test_a_version_4_store_is_compacted_without_losing_anything(
         batches_before = old.list_batches()
     finally:
         old.close()
-    monkeypatch.undo()
 
-    store = open_store(url)
+    store = open_upgraded(url, monkeypatch)
     try:
         with store.engine.connect() as conn:
-            assert current_version(conn) == migrations_module.LATEST_VERSION
             v4_columns = ", ".join(column.name for column in V1_INCIDENTS.columns)
             view_after = conn.execute(text(f"SELECT {v4_columns} FROM incidents ORDER BY incident_id")).all()
         assert view_after == table_before  # every column of every row, as SQL sees it
@@ -374,6 +372,20 @@ def _make_version_4_store(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()
 
 
+def open_upgraded(url: str, monkeypatch: pytest.MonkeyPatch) -> IncidentStore:
+    """The store at ``url`` opened by this program (``monkeypatch`` undone), checked to be at
+    the latest schema version; the caller closes it."""
+    monkeypatch.undo()
+    store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            assert current_version(conn) == migrations_module.LATEST_VERSION
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 def test_a_failed_migration_leaves_no_half_schema(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _make_version_4_store(url, monkeypatch)
 
@@ -430,11 +442,9 @@ def test_migration_6_drops_the_secondary_indexes_and_keeps_the_rows(
             assert len(inspect(conn).get_indexes("incident_rows")) == 3
     finally:
         old.close()
-    monkeypatch.undo()
-    store = open_store(url)
+    store = open_upgraded(url, monkeypatch)
     try:
         with store.engine.connect() as conn:
-            assert current_version(conn) == migrations_module.LATEST_VERSION
             assert inspect(conn).get_indexes("incident_rows") == []
         want = expected(with_batch(rows, "20250102T030405Z-aaaaaaaa", created_at))
         pd.testing.assert_frame_equal(store.load_incidents(), want)

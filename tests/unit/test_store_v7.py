@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
-import incidents.store.sql as sql
 from incidents.export import export_incidents
 from incidents.model import INCIDENT_COLUMNS, conform_incidents
-from incidents.store import BatchMeta, IncidentStore, open_store
+from incidents.store import IncidentStore, open_store
 from incidents.store import migrations as migrations_module
 from incidents.store.migrations import current_version
-from tests.unit.test_store_bulk_write import _stored_cells
+from tests.unit.test_store_bulk_write import _stored_cells, stores_by_both_writers
 from tests.unit.test_store_compact import (
     META,
     expected,
+    open_upgraded,
     rich_incidents,
     url,  # noqa: F401 - the SQLite/PostgreSQL store URL fixture
     with_batch,
@@ -78,13 +78,7 @@ def test_both_sqlite_writers_store_identical_cells_in_the_new_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches = [reported(rich_incidents([f"a{i}" for i in range(7)])), rich_incidents(["u1"], dataset="ucdp")]
-    meta = BatchMeta(file_name="f.csv", sha256="1" * 64, format="acled", user_name="ana", role="analyst")
-    stores = {}
-    for kind, threshold in (("here", 10**9), ("child", 0)):
-        monkeypatch.setattr(sql, "BULK_MIN_ROWS", threshold)
-        stores[kind] = open_store(f"sqlite:///{tmp_path / f'{kind}.db'}")
-        for frame in batches:
-            stores[kind].add_batch(frame, meta)
+    stores = stores_by_both_writers(tmp_path, monkeypatch, batches)
     cells = {kind: _stored_cells(store) for kind, store in stores.items()}
     assert cells["child"] == cells["here"]
     with stores["child"].engine.connect() as conn:
@@ -124,11 +118,9 @@ def test_a_version_6_store_gains_both_columns_and_keeps_its_rows(
             view_before = conn.execute(text("SELECT * FROM incidents ORDER BY incident_id")).mappings().all()
     finally:
         old.close()
-    monkeypatch.undo()
-    store = open_store(url)
+    store = open_upgraded(url, monkeypatch)  # to version 7, the latest
     try:
         with store.engine.connect() as conn:
-            assert current_version(conn) == 7
             added = {
                 column["name"]: column
                 for column in inspect(conn).get_columns("incident_rows")
