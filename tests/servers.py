@@ -146,8 +146,8 @@ def chromium_executable() -> str:
 
 
 @contextmanager
-def browser_context(chromium_path: str) -> Iterator[Any]:
-    """A Playwright browser context in headless Chromium (``context.new_page()`` for pages)."""
+def launched_browser(chromium_path: str) -> Iterator[Any]:
+    """Headless Chromium under Playwright (``browser.new_context(...)`` for contexts)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -155,12 +155,42 @@ def browser_context(chromium_path: str) -> Iterator[Any]:
         raise
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def browser_context(chromium_path: str) -> Iterator[Any]:
+    """A Playwright browser context in headless Chromium (``context.new_page()`` for pages)."""
+    with launched_browser(chromium_path) as browser:
         context = browser.new_context(viewport={"width": 1440, "height": 1500})
         try:
             yield context
         finally:
             context.close()
-            browser.close()
+
+
+#: The iframe streamlit-folium draws the Leaflet map in.
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def wait_single_map(page: Any, wanted: tuple[str, ...], timeout_ms: int) -> Any:
+    """The map's frame once exactly one map is drawn with every selector of ``wanted``.
+
+    During a rerun Streamlit keeps the previous map (stale) beside the new one, so this
+    polls the page state instead of waiting on one element; the poll is not a sleep for
+    readiness, it returns as soon as the map is ready.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        if page.locator(MAP_IFRAME).count() == 1:
+            frame = page.frame_locator(MAP_IFRAME)
+            if all(frame.locator(selector).count() > 0 for selector in wanted):
+                return frame
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no single map with {wanted} after {timeout_ms / 1000:.0f} s")
 
 
 def is_outside(url: str, *servers: AppServer) -> bool:

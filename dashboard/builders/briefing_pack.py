@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -392,38 +392,15 @@ def map_figure(
     return fig
 
 
-def render_map_png(
-    incidents: pd.DataFrame,
-    *,
-    boundaries: gpd.GeoDataFrame,
-    corridors: gpd.GeoDataFrame | None,
-    title: str,
-    width_px: int = 1600,
-    height_px: int = 1000,
-    includes_demo: bool,
-    countries: gpd.GeoDataFrame | None = None,
-    credits: Sequence[SourceCredit] | None = None,
-    data_as_of: str | None = None,
-) -> bytes:
-    """PNG of exactly ``width_px`` x ``height_px`` of :func:`map_figure` (same arguments).
+def render_map_png(incidents: pd.DataFrame, **figure_options: Any) -> bytes:
+    """PNG of :func:`map_figure` (same arguments), exactly ``width_px`` x ``height_px``.
 
     ``incidents`` needs ``longitude``, ``latitude`` and ``event_type``; ``boundaries`` are
     drawn as regions (thin lines), ``countries`` (optional) as thicker borders on top, with
     their place names. ``credits``: the incident sources named in the attribution line
     (default: those of ``incidents``, without versions).
     """
-    fig = map_figure(
-        incidents,
-        boundaries=boundaries,
-        corridors=corridors,
-        title=title,
-        width_px=width_px,
-        height_px=height_px,
-        includes_demo=includes_demo,
-        countries=countries,
-        credits=credits,
-        data_as_of=data_as_of,
-    )
+    fig = map_figure(incidents, **figure_options)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=fig.dpi, facecolor="white")
     return out.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -19,11 +18,10 @@ import pytest
 
 from dashboard.builders.maps import CLUSTER_COLOURS, EVENT_TYPE_COLOURS
 from tests.e2e.conftest import ROOT, AppServer
-from tests.servers import CHROMIUM_ARGS, require_or_skip
+from tests.servers import MAP_IFRAME, launched_browser, wait_single_map
 
 pytestmark = pytest.mark.e2e
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 VIEWPORT = {"width": 1600, "height": 1000}
 LOAD_TIMEOUT_MS = 90_000
 STEP_TIMEOUT_MS = 30_000
@@ -40,17 +38,8 @@ EVERY_LAYER = {
 
 @pytest.fixture
 def browser(chromium_path: str) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require_or_skip("playwright is not installed (pip install -r requirements-dev.txt)")
-        raise
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_browser(chromium_path) as launched:
+        yield launched
 
 
 def _page(browser: Any, server: AppServer) -> Any:
@@ -69,16 +58,8 @@ def _page(browser: Any, server: AppServer) -> Any:
 
 
 def _wait_map(page: Any, *extra: str) -> Any:
-    """The map's frame once exactly one map is drawn with ``extra`` selectors (polled, no sleeps)."""
-    wanted = (".leaflet-container", ".sahel-legend", *extra)
-    deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if page.locator(MAP_IFRAME).count() == 1:
-            frame = page.frame_locator(MAP_IFRAME)
-            if all(frame.locator(selector).count() > 0 for selector in wanted):
-                return frame
-        page.wait_for_timeout(250)
-    raise AssertionError(f"no single map with {wanted} after {LOAD_TIMEOUT_MS / 1000:.0f} s")
+    """The map's frame once exactly one map is drawn with its legend (and ``extra`` selectors)."""
+    return wait_single_map(page, (".leaflet-container", ".sahel-legend", *extra), LOAD_TIMEOUT_MS)
 
 
 def _wait_idle(page: Any) -> None:

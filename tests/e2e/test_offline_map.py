@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,10 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.conftest import ROOT, AppServer
+from tests.servers import wait_single_map
 
 pytestmark = pytest.mark.e2e
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 LOAD_TIMEOUT_MS = 90_000
 STEP_TIMEOUT_MS = 30_000
 KEEP_DIR = ROOT / "test-output" / "e2e"
@@ -40,21 +39,8 @@ def _wait_idle(page: Any) -> None:
 
 
 def _wait_map(page: Any, *extra: str) -> Any:
-    """The map's frame once exactly one map is drawn with clusters (and ``extra`` selectors).
-
-    During a rerun Streamlit keeps the previous map (stale) beside the new one, so this
-    polls the page state instead of waiting on one element; the poll is not a sleep for
-    readiness, it returns as soon as the map is ready.
-    """
-    wanted = (".leaflet-container", ".marker-cluster", *extra)
-    deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if page.locator(MAP_IFRAME).count() == 1:
-            frame = page.frame_locator(MAP_IFRAME)
-            if all(frame.locator(selector).count() > 0 for selector in wanted):
-                return frame
-        page.wait_for_timeout(250)
-    raise AssertionError(f"no single map with {wanted} after {LOAD_TIMEOUT_MS / 1000:.0f} s")
+    """The map's frame once exactly one map is drawn with clusters (and ``extra`` selectors)."""
+    return wait_single_map(page, (".leaflet-container", ".marker-cluster", *extra), LOAD_TIMEOUT_MS)
 
 
 def _incident_count(page: Any) -> str:
