@@ -53,7 +53,7 @@ from incidents.ingest.place_names import (
     resolve_countries,
     resolve_places,
 )
-from incidents.ingest.staged import ImportIssue, StagedTable
+from incidents.ingest.staged import STAGED_COLUMNS, ImportIssue, StagedTable
 from incidents.model import (
     ACTOR_GROUPS,
     DATE_PRECISIONS,
@@ -73,27 +73,9 @@ CIVILIAN_EVENT_TYPES: Final = ("violence_against_civilians", "abduction")
 #: (Natural Earth 10m), and of the gazetteer's places of Mali, Burkina Faso and Niger that they
 #: put across a border, half lie within 1 km and 63 of 65 within 10 km of their own country.
 BORDER_TOLERANCE_KM: Final = 10.0
-_TEXT_COLUMNS: Final = (
-    "source_dataset",
-    "source_event_id",
-    "event_date",
-    "date_precision",
-    "latitude",
-    "longitude",
-    "location",
-    "reported_country",
-    "reported_admin1",
-    "reported_admin2",
-    "reported_admin3",
-    "event_type",
-    "event_type_reported",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "actor_group",
-    "fatalities",
-    "notes",
-    "source",
+#: The staged columns read as text; geo_precision and civilian_targeting arrive typed.
+_TEXT_COLUMNS: Final = tuple(
+    name for name in STAGED_COLUMNS if name not in ("geo_precision", "civilian_targeting")
 )
 
 
