@@ -32,6 +32,14 @@ PG_ENV = "SAHEL_TEST_PG_URL"
 _saved_cache_env: list[str | None] = []
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-visual",
+        action="store_true",
+        help="rewrite the reference images of tests/e2e/test_visual.py from the current look",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """A private lookup cache, set before collection so code run at import time sees it too."""
     _saved_cache_env.append(os.environ.get(CACHE_DIR_ENV))

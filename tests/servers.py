@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import pytest
@@ -214,3 +214,48 @@ def refuse_outside(page: Any, *servers: AppServer) -> list[str]:
 
     page.route("**/*", block_outside)
     return outside
+
+
+#: Every page's address ("" is the Overview).
+PAGES: Final = (
+    "",
+    "map",
+    "timeline",
+    "risk_heatmap",
+    "risk",
+    "corridors",
+    "before_after",
+    "exposure",
+    "import_data",
+    "briefing",
+    "about",
+    "admin",
+)
+#: Pages that draw a folium map on the demo data (Exposure and Briefing need sites / saved views).
+MAP_PAGES: Final = ("map", "risk", "corridors")
+SETTLE_TIMEOUT_MS: Final = 120_000
+
+
+def settle(page: Any, *, expect_map: bool) -> int:
+    """Wait until the script run ended and every component iframe has run its scripts.
+
+    A folium map's script is synchronous: once Leaflet has created the map container, the
+    rest of that script (layers, layer control) has run too, so any script error has fired.
+    Returns the number of maps seen (so the test knows the maps were really checked).
+    """
+    # Streamlit marks its root with the script state: "initial" until the first run ends.
+    ended = "[data-testid=stApp][data-test-script-state=notRunning]"
+    page.wait_for_selector(ended, timeout=SETTLE_TIMEOUT_MS)
+    page.wait_for_selector("h1", timeout=SETTLE_TIMEOUT_MS)
+    if expect_map:  # the component iframe can arrive just after the run ends
+        page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=SETTLE_TIMEOUT_MS)
+    maps = 0
+    for element in page.locator("iframe").element_handles():
+        frame = element.content_frame()
+        if frame is None:
+            continue
+        frame.wait_for_load_state("load", timeout=SETTLE_TIMEOUT_MS)
+        if "streamlit_folium" in frame.url:
+            frame.wait_for_selector(".leaflet-container", state="attached", timeout=SETTLE_TIMEOUT_MS)
+            maps += 1
+    return maps
