@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
+from dashboard.builders import tables
 from dashboard.builders.charts import build_unit_trend_figure
 from dashboard.builders.maps import build_incident_map_with_info
 from dashboard.ui import caching, components
@@ -89,7 +90,7 @@ def _ranking(
 ) -> None:
     st.subheader("Ranking")
     ranking = corridor_ranking(frame, as_of=as_of, km=km, segments=segments, hits=hits)
-    st.dataframe(ranking, hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(ranking), hide_index=True, width="stretch")
     st.caption(
         f"Incidents within {km:g} km of each active corridor: the 365 and 30 days to {as_of:%d %b %Y}; "
         "4-week trend and surge by the rules of the Risk levels page."
@@ -123,13 +124,15 @@ def _detail(
     left, right = st.columns([3, 2])
     left.markdown("**Segments (last 365 days)**")
     left.dataframe(
-        segment_activity(frame, hits, segments, corridor_id, as_of=as_of), hide_index=True, width="stretch"
+        tables.display_columns(segment_activity(frame, hits, segments, corridor_id, as_of=as_of)),
+        hide_index=True,
+        width="stretch",
     )
     left.caption(SEGMENT_HELP)
     units = caching.corridor_units_cached(db_url, version)
     right.markdown("**Units crossed (km of line)**")
     right.dataframe(
-        units[units["corridor_id"] == corridor_id].drop(columns="corridor_id"),
+        tables.display_columns(units[units["corridor_id"] == corridor_id].drop(columns="corridor_id")),
         hide_index=True,
         width="stretch",
     )
@@ -186,7 +189,11 @@ def _upload(store: object, known_ids: list[str], user: User) -> None:
         f"Preview: {len(parsed)} segment(s), {parsed['length_km'].sum():,.1f} km; saving {action} "
         f"corridor {corridor_id!r}."
     )
-    st.dataframe(parsed.drop(columns=["geometry", "source_refs"]), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(parsed.drop(columns=["geometry", "source_refs"])),
+        hide_index=True,
+        width="stretch",
+    )
     admin0, _ = caching.map_boundaries()
     preview = build_incident_map_with_info(
         pd.DataFrame(columns=["latitude", "longitude"]),
@@ -314,7 +321,11 @@ else:
     history_tab = st.container()
 with history_tab:
     history = caching.corridor_versions_table(db_url, version)
-    st.dataframe(history.drop(columns=["source_refs", "version_id"]), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(history.drop(columns=["source_refs", "version_id"])),
+        hide_index=True,
+        width="stretch",
+    )
     st.caption("Every change is a new version; analyses name the version in force (`as_of`).")
 
 components.attribution_footer(frame)

@@ -234,7 +234,7 @@ else:
         f"{len(table)} site(s)/route(s), as of {as_of:%d %b %Y}, against every stored incident of the "
         "chosen data sources."
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(table), hide_index=True, width="stretch")
     st.download_button(
         "Download the exposure table (CSV)",
         data=tables.to_csv_bytes(table.astype({"exposure_rating": "string"})),
