@@ -109,6 +109,15 @@ COLUMN_LABELS: Final[Mapping[str, str]] = {
     "at": "When",
     "details": "Details",
 }
+#: The four-week and 52-week trend classes (incidents.risk.trends) in words, as the Risk page shows them.
+TREND_TEXT: Final[Mapping[str, str]] = {
+    "large_increase": "▲▲ large increase",
+    "moderate_increase": "▲ moderate increase",
+    "limited_change": "● limited change",
+    "large_decrease": "▼ large decrease",
+}
+#: Columns whose values are machine words, and their display text.
+VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {"trend_4w": TREND_TEXT, "trend_52w": TREND_TEXT}
 _WITHIN = re.compile(r"^inc_(\d+)km_(\d+)d$")
 
 
@@ -125,7 +134,15 @@ def column_label(name: object) -> str:
 
 
 def display_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with human column labels (:func:`column_label`), for ``st.dataframe``; data unchanged."""
+    """``frame`` with human column labels (:func:`column_label`) and trend classes in words
+    (:data:`VALUE_LABELS`), for ``st.dataframe``; other data unchanged, ``frame`` untouched."""
+    words = {
+        column: frame[column].map(lambda value, labels=labels: labels.get(value, value))
+        for column, labels in VALUE_LABELS.items()
+        if column in frame.columns
+    }
+    if words:
+        frame = frame.assign(**words)
     return frame.rename(columns={column: column_label(column) for column in frame.columns})
 
 
