@@ -106,10 +106,12 @@ def _upload_section(user: User) -> None:
         f"**{pending.file_name}** ({pending.layout}): {len(pending.frame)} accepted, "
         f"{pending.rows_rejected} rejected of {pending.rows_read} read."
     )
-    st.dataframe(pending.frame.drop(columns=["geometry_wkt"]), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(pending.frame.drop(columns=["geometry_wkt"])), hide_index=True, width="stretch"
+    )
     if pending.issues:
         st.markdown("**Issues** (rows with an error are left out; warnings keep the row)")
-        st.dataframe(pending.issues_frame(), hide_index=True, width="stretch")
+        st.dataframe(tables.display_columns(pending.issues_frame()), hide_index=True, width="stretch")
     left, right = st.columns(2)
     confirm = left.button(
         "Store these sites", key=KEY_CONFIRM, type="primary", disabled=pending.frame.empty, width="stretch"
