@@ -307,5 +307,6 @@ def build_unit_trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
             **count_axis(_largest(trend["fatalities"])),
         },
     )
-    fig.update_xaxes(type="date")
+    # One tick per month (per quarter beyond a year and a half): the bars are months.
+    fig.update_xaxes(type="date", dtick="M1" if len(trend) <= 18 else "M3", tickformat="%b %Y")
     return fig
