@@ -98,6 +98,17 @@ COLUMN_LABELS: Final[Mapping[str, str]] = {
     "severity": "Severity",
     "message": "Problem",
     "value": "Value",
+    # incident rows (the Map page's drill-down)
+    "event_date": "Date",
+    "event_type": "Type",
+    "sub_event_type": "Sub-type",
+    "actor1": "Actor 1",
+    "actor2": "Actor 2",
+    "actor_group": "Actor group",
+    "incidents": "Incidents",
+    "location": "Place",
+    "notes": "Notes",
+    "source_dataset": "Data set",
     # key developments, sign-in failures
     "date": "Date",
     "date_precision": "Date precision",
