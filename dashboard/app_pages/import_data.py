@@ -328,7 +328,9 @@ def _history(store: IncidentStore, user: User) -> None:
     if batches.empty:
         st.info("No imports yet. Batches appear here once you import a file.")
         return
-    st.dataframe(tables.display_columns(batches), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(batches, {"created_at": "Imported at"}), hide_index=True, width="stretch"
+    )
     if not can(user, Permission.UNDO_OWN, owner=user.name):
         st.caption("Undoing a batch needs the analyst role (your own batches) or the admin role (any batch).")
         return

@@ -144,9 +144,12 @@ def column_label(name: object) -> str:
     return spaced[:1].upper() + spaced[1:]
 
 
-def display_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def display_columns(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``frame`` with human column labels (:func:`column_label`) and trend classes in words
-    (:data:`VALUE_LABELS`), for ``st.dataframe``; other data unchanged, ``frame`` untouched."""
+    (:data:`VALUE_LABELS`), for ``st.dataframe``; other data unchanged, ``frame`` untouched.
+
+    ``labels``: a page's own words for some columns (``{"created_at": "Imported at"}``).
+    """
     words = {
         column: frame[column].map(lambda value, labels=labels: labels.get(value, value))
         for column, labels in VALUE_LABELS.items()
@@ -154,7 +157,8 @@ def display_columns(frame: pd.DataFrame) -> pd.DataFrame:
     }
     if words:
         frame = frame.assign(**words)
-    return frame.rename(columns={column: column_label(column) for column in frame.columns})
+    own = labels or {}
+    return frame.rename(columns={column: own.get(column) or column_label(column) for column in frame.columns})
 
 
 def change_delta(current: int, previous: int) -> str | int | None:

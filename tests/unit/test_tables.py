@@ -139,3 +139,9 @@ def test_display_columns_relabels_every_column_and_keeps_the_data() -> None:
     assert list(shown.columns) == ["Corridor", "Incidents, last 365 days", "4-week trend"]
     assert shown.iloc[0].tolist() == ["C1", 3, "● limited change"]
     assert list(frame.columns) == ["corridor_id", "events_365d", "trend_4w"], "the input is unchanged"
+
+
+def test_a_page_can_give_a_column_its_own_words() -> None:
+    frame = pd.DataFrame({"created_at": [pd.Timestamp("2024-01-01")], "rows_read": [3]})
+    shown = tables.display_columns(frame, {"created_at": "Imported at"})
+    assert list(shown.columns) == ["Imported at", "Rows read"]
