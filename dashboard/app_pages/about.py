@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.builders import tables
 from dashboard.builders.attribution import CREDITS, DEMO_CREDIT, DEMO_NOTICE
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user
@@ -78,12 +79,14 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
 else:
     st.dataframe(
-        developments.assign(date=developments["date"].dt.date)[
-            ["date", "date_precision", "scope", "title", "category", "source", "updated_by"]
-        ],
+        tables.display_columns(
+            developments.assign(date=developments["date"].dt.date)[
+                ["date", "date_precision", "scope", "title", "category", "source", "updated_by"]
+            ]
+        ),
         hide_index=True,
         width="stretch",
-        column_config={"title": st.column_config.TextColumn("title", width="large")},
+        column_config={"Title": st.column_config.TextColumn("Title", width="large")},
     )
 
 st.subheader("This installation")

@@ -13,6 +13,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from dashboard.builders import tables
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
 from incidents.auth import Permission, Role, User
@@ -121,7 +122,7 @@ def _failures(store: IncidentStore, user: User) -> None:
     if not rows:
         st.caption("No failed sign-ins recorded.")
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(pd.DataFrame(rows)), hide_index=True, width="stretch")
 
 
 st.title("Accounts")

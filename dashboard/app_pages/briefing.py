@@ -6,7 +6,8 @@ timeline. Figures and map sit in a fragment that reruns every ``brief_refresh_s`
 without reloading the page: it re-reads the store's ``data_version``, so an import made
 during the meeting shows at the next tick. Previous/Next have keyboard shortcuts
 (PageUp/PageDown, what presentation clickers send). Presentation mode hides the sidebar
-and enlarges the text; untick it to reach the navigation again.
+and enlarges the text; untick it to reach the navigation again. With no saved view yet, the page
+sends the user to the sidebar, so it never hides it.
 """
 
 from __future__ import annotations
@@ -56,15 +57,20 @@ KEY_DELETE = "brief_delete"
 KEY_MESSAGE = "brief_message"
 KEY_HAND_OUT = "brief_hand_out"
 
-# Presentation mode: no sidebar or toolbar, larger text (read from the back of a room).
+# Presentation mode: no sidebar or toolbar, larger text (read from the back of a room); the
+# figures larger than their labels (the markdown rule would otherwise shrink them to text size).
 PRESENTATION_CSS = """
 <style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
 div.block-container { padding-top: 1rem; max-width: 100%; }
-div[data-testid="stMetricValue"] { font-size: 4rem; }
-div[data-testid="stMetricLabel"] p { font-size: 1.6rem; }
 div[data-testid="stMarkdownContainer"] p, div[data-testid="stCaptionContainer"] { font-size: 1.3rem; }
+div[data-testid="stMetric"] div[data-testid="stMetricValue"],
+div[data-testid="stMetric"] div[data-testid="stMetricValue"] p {
+  font-size: 4.5rem; line-height: 1.1; font-weight: 600;
+}
+div[data-testid="stMetric"] [data-testid="stMetricLabel"] p { font-size: 1.4rem; }
+div[data-testid="stMetric"] div[data-testid="stMetricDelta"] p { font-size: 1.2rem; }
 h1 { font-size: 3rem !important; }
 </style>
 """
@@ -287,12 +293,6 @@ def _render_hand_out(view: SavedView) -> None:
 # ---- page ---------------------------------------------------------------------------------------
 
 st.session_state.setdefault(KEY_STARTED, datetime.now(UTC))
-present = st.toggle(
-    "Presentation mode", value=True, key=KEY_PRESENT, help="Hides the sidebar; untick to navigate."
-)
-if present:
-    st.html(PRESENTATION_CSS)
-
 try:
     all_views = _views()
 except IncidentsError as exc:
@@ -300,6 +300,7 @@ except IncidentsError as exc:
     st.stop()
 
 if not all_views:
+    # No presentation mode here: the message sends the user to the sidebar, which must stay visible.
     st.title("Briefing")
     st.info(
         "No saved views yet. On the Map page, choose filters and layers, move the map, then use "
@@ -316,10 +317,19 @@ index = min(max(int(st.session_state.get(KEY_INDEX, 0)), 0), len(all_views) - 1)
 st.session_state[KEY_INDEX] = index
 view = all_views[index]
 
-nav_prev, head, nav_next = st.columns([1, 8, 1], vertical_alignment="center")
+present = st.toggle(
+    "Presentation mode", value=True, key=KEY_PRESENT, help="Hides the sidebar; untick to navigate."
+)
+if present:
+    st.html(PRESENTATION_CSS)
+
+# Wide enough for the label and its shortcut hint at 1600 px, with or without the sidebar.
+nav_prev, head, nav_next = st.columns([2, 7, 2], vertical_alignment="center")
 nav_prev.button(
-    "◀ Previous",
+    "Previous",
     key=KEY_PREV,
+    help="Previous view (PageUp)",
+    icon=":material/chevron_left:",
     on_click=_step,
     args=(-1, len(all_views)),
     disabled=index == 0,
@@ -327,8 +337,11 @@ nav_prev.button(
     width="stretch",
 )
 nav_next.button(
-    "Next ▶",
+    "Next",
     key=KEY_NEXT,
+    help="Next view (PageDown)",
+    icon=":material/chevron_right:",
+    icon_position="right",
     on_click=_step,
     args=(1, len(all_views)),
     disabled=index == len(all_views) - 1,

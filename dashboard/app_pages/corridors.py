@@ -1,7 +1,9 @@
 """Corridors page: activity ranking, one corridor in detail, and corridor maintenance.
 
-Activity is computed on every stored incident (not the sidebar filters of other pages),
-within a buffer of the store's active corridors (docs/methodology.md, "Corridor activity").
+Activity counts the incidents the shared sidebar filters keep (countries, event types, actors,
+data sources, like every other page) within a buffer of the store's active corridors
+(docs/methodology.md, "Corridor activity"). The ranking's 365- and 30-day windows end on the last
+day of the chosen period; the monthly chart covers the chosen period.
 Maintenance writes new versions to the store; nothing is ever overwritten.
 """
 
@@ -15,16 +17,16 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
+from dashboard.builders import tables
 from dashboard.builders.maps import build_incident_map_with_info
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
-from dashboard.ui.context import demo_hidden, selected_sources
+from dashboard.ui.context import PageData, load_page_data
 from geodata.corridor_files import read_corridor_file
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
 from incidents.risk.corridor_activity import (
-    as_of_default,
     corridor_monthly,
     corridor_ranking,
     segment_activity,
@@ -39,7 +41,6 @@ from incidents.store.corridors import (
 
 # Widget keys (part of the test contract).
 KEY_KM = "corridor_km"
-KEY_AS_OF = "corridor_as_of"
 KEY_SELECTED = "corridor_selected"
 KEY_UPLOAD = "corridor_upload"
 KEY_UPLOAD_PICK = "corridor_upload_pick"
@@ -75,12 +76,21 @@ def _reset_edit_fields() -> None:
         st.session_state.pop(key, None)
 
 
-def _controls(frame: pd.DataFrame) -> tuple[float, date]:
+def _controls() -> float:
     sidebar = st.sidebar
     sidebar.subheader("Corridor activity")
     km = sidebar.slider("Buffer (km each side)", 5, 100, int(CORRIDOR_KM), step=5, key=KEY_KM)
-    as_of = sidebar.date_input("As of", value=as_of_default(frame), key=KEY_AS_OF)
-    return float(km), as_of
+    return float(km)
+
+
+def _filtered_hits(data: PageData, km: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The selected sources' incidents and their corridor hits, kept to the sidebar filter (all
+    but its dates: the windows below set those); hit rows still index the whole frame."""
+    frame = data.analysis
+    corridors = caching.active_corridors(data.db_url, data.data_version)
+    keep = data.filter.mask(frame, ignore_dates=True, corridors=corridors)
+    hits = caching.corridor_hits_cached(data.db_url, data.data_version, km, data.filter.sources)
+    return frame, hits[keep[hits["row"].to_numpy()]]
 
 
 def _ranking(
@@ -88,9 +98,10 @@ def _ranking(
 ) -> None:
     st.subheader("Ranking")
     ranking = corridor_ranking(frame, as_of=as_of, km=km, segments=segments, hits=hits)
-    st.dataframe(ranking, hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(ranking), hide_index=True, width="stretch")
     st.caption(
-        f"Incidents within {km:g} km of each active corridor: the 365 and 30 days to {as_of:%d %b %Y}; "
+        f"Incidents within {km:g} km of each active corridor: the 365 and 30 days to {as_of:%d %b %Y} "
+        "(the end of the period in the sidebar); "
         "4-week trend and surge by the rules of the Risk levels page."
     )
 
@@ -100,7 +111,7 @@ def _detail(
     segments: gpd.GeoDataFrame,
     hits: pd.DataFrame,
     corridor_id: str,
-    as_of: date,
+    period: tuple[date, date],
     km: float,
     db_url: str,
     version: int,
@@ -112,21 +123,25 @@ def _detail(
         f"Version {int(first['version'])}, confidence {first['confidence']}. "
         f"Armed groups: {first['armed_groups'] or 'not given'}. Sources: {first['sources'] or 'not given'}."
     )
-    since = (pd.Timestamp(as_of) - pd.DateOffset(months=23)).date()
+    since, as_of = period  # the chart follows the sidebar's period
     monthly = corridor_monthly(frame, hits, corridor_id, since=since, until=as_of)
     components.trend_chart(
-        monthly, f"{corridor_id}: incidents within {km:g} km, per month", "corridor_monthly_chart"
+        monthly,
+        f"{corridor_id}: incidents within {km:g} km, per month, {since:%d %b %Y} – {as_of:%d %b %Y}",
+        "corridor_monthly_chart",
     )
     left, right = st.columns([3, 2])
     left.markdown("**Segments (last 365 days)**")
     left.dataframe(
-        segment_activity(frame, hits, segments, corridor_id, as_of=as_of), hide_index=True, width="stretch"
+        tables.display_columns(segment_activity(frame, hits, segments, corridor_id, as_of=as_of)),
+        hide_index=True,
+        width="stretch",
     )
     left.caption(SEGMENT_HELP)
     units = caching.corridor_units_cached(db_url, version)
     right.markdown("**Units crossed (km of line)**")
     right.dataframe(
-        units[units["corridor_id"] == corridor_id].drop(columns="corridor_id"),
+        tables.display_columns(units[units["corridor_id"] == corridor_id].drop(columns="corridor_id")),
         hide_index=True,
         width="stretch",
     )
@@ -183,7 +198,11 @@ def _upload(store: object, known_ids: list[str], user: User) -> None:
         f"Preview: {len(parsed)} segment(s), {parsed['length_km'].sum():,.1f} km; saving {action} "
         f"corridor {corridor_id!r}."
     )
-    st.dataframe(parsed.drop(columns=["geometry", "source_refs"]), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(parsed.drop(columns=["geometry", "source_refs"])),
+        hide_index=True,
+        width="stretch",
+    )
     admin0, _ = caching.map_boundaries()
     preview = build_incident_map_with_info(
         pd.DataFrame(columns=["latitude", "longitude"]),
@@ -264,18 +283,20 @@ if message := st.session_state.pop(KEY_MESSAGE, None):
     st.success(message)
 
 try:
-    store, db_url, version = caching.store_and_version()
-    sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
-    frame = caching.source_frame(db_url, version, sources)
+    data = load_page_data()  # the shared sidebar filters, kept in the page's link
+    store, db_url, version = data.store, data.db_url, data.data_version
     segments = caching.map_corridors(db_url, version)
-    km, as_of = _controls(frame)
-    hits = caching.corridor_hits_cached(db_url, version, km, sources)
+    km = _controls()
+    frame, hits = _filtered_hits(data, km)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
+assert data.filter.since is not None and data.filter.until is not None  # resolved by load_page_data
+period = (data.filter.since, data.filter.until)
+as_of = period[1]
 
-# Once per page (the corridor detail below used to repeat it): the counts come from this frame.
-components.demo_banner(frame, demo_hidden=demo_hidden(db_url, version, sources))
+# Once per page (the corridor detail below used to repeat it): the counts come from these rows.
+components.demo_banner(frame.iloc[hits["row"].to_numpy()], demo_hidden=data.demo_hidden)
 active_ids = list(dict.fromkeys(segments["corridor_id"].astype(str)))
 if not active_ids:
     st.warning("No active corridors in the store: upload one below.")
@@ -290,7 +311,7 @@ else:
         key=KEY_SELECTED,
         on_change=_reset_edit_fields,
     )
-    _detail(frame, segments, hits, selected, as_of, km, db_url, version)
+    _detail(frame, segments, hits, selected, period, km, db_url, version)
 
 st.divider()
 st.subheader("Maintain corridors")
@@ -309,7 +330,11 @@ else:
     history_tab = st.container()
 with history_tab:
     history = caching.corridor_versions_table(db_url, version)
-    st.dataframe(history.drop(columns=["source_refs", "version_id"]), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(history.drop(columns=["source_refs", "version_id"])),
+        hide_index=True,
+        width="stretch",
+    )
     st.caption("Every change is a new version; analyses name the version in force (`as_of`).")
 
 components.attribution_footer(frame)

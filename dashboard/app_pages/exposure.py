@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.builders import tables
 from dashboard.builders.map_sites import add_site_layers
 from dashboard.builders.maps import build_incident_map_with_info
 from dashboard.ui import caching, components
@@ -105,10 +106,12 @@ def _upload_section(user: User) -> None:
         f"**{pending.file_name}** ({pending.layout}): {len(pending.frame)} accepted, "
         f"{pending.rows_rejected} rejected of {pending.rows_read} read."
     )
-    st.dataframe(pending.frame.drop(columns=["geometry_wkt"]), hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(pending.frame.drop(columns=["geometry_wkt"])), hide_index=True, width="stretch"
+    )
     if pending.issues:
         st.markdown("**Issues** (rows with an error are left out; warnings keep the row)")
-        st.dataframe(pending.issues_frame(), hide_index=True, width="stretch")
+        st.dataframe(tables.display_columns(pending.issues_frame()), hide_index=True, width="stretch")
     left, right = st.columns(2)
     confirm = left.button(
         "Store these sites", key=KEY_CONFIRM, type="primary", disabled=pending.frame.empty, width="stretch"
@@ -231,7 +234,7 @@ else:
         f"{len(table)} site(s)/route(s), as of {as_of:%d %b %Y}, against every stored incident of the "
         "chosen data sources."
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(table), hide_index=True, width="stretch")
     components.csv_download(
         "Download the exposure table (CSV)",
         table.astype({"exposure_rating": "string"}),

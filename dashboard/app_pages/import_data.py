@@ -14,6 +14,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.builders import importing as imp
+from dashboard.builders import tables
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user
 from incidents.auth import Permission, User, can
@@ -264,7 +265,7 @@ def _issues(prepared: PreparedImport) -> None:
     )
     chosen_codes = right.multiselect("Reason code", codes, key="issues_code", help="Empty shows all.")
     shown = imp.filter_issues(issues, chosen_severities, chosen_codes)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(shown), hide_index=True, width="stretch")
     st.download_button(
         "Download issues (CSV)",
         imp.issues_csv(shown),
@@ -327,7 +328,9 @@ def _history(store: IncidentStore, user: User) -> None:
     if batches.empty:
         st.info("No imports yet. Batches appear here once you import a file.")
         return
-    st.dataframe(batches, hide_index=True, width="stretch")
+    st.dataframe(
+        tables.display_columns(batches, {"created_at": "Imported at"}), hide_index=True, width="stretch"
+    )
     if not can(user, Permission.UNDO_OWN, owner=user.name):
         st.caption("Undoing a batch needs the analyst role (your own batches) or the admin role (any batch).")
         return

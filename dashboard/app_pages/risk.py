@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.builders import tables
 from dashboard.builders.risk_map import build_risk_map
 from dashboard.ui import caching, components
 from dashboard.ui.context import load_page_data
@@ -32,12 +33,7 @@ KEY_UNIT = "risk_unit"
 MAP_KEY = "risk_map"
 
 LEVEL_OPTIONS = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)", "corridor": "Corridors"}
-TREND_TEXT = {
-    "large_increase": "▲▲ large increase",
-    "moderate_increase": "▲ moderate increase",
-    "limited_change": "● limited change",
-    "large_decrease": "▼ large decrease",
-}
+TREND_TEXT = tables.TREND_TEXT
 TREND_COLOURS = {
     "large_increase": "red",
     "moderate_increase": "orange",

@@ -106,7 +106,7 @@ else:
     st.plotly_chart(figure, key="heatmap_chart")
     table = tables.matrix_table(matrix)
     with st.expander(f"Table ({matrix.shape[0]} units × {matrix.shape[1]} months)"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(tables.display_columns(table), hide_index=True, width="stretch")
     components.csv_download(
         "Download the matrix (CSV)",
         table,

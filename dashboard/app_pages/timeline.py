@@ -100,7 +100,9 @@ else:
     if shown is not None and not shown.empty:
         with st.expander(f"Key developments in this period ({len(shown)})"):
             st.dataframe(
-                shown.assign(date=shown["date"].dt.date)[["date", "scope", "title", "category"]],
+                tables.display_columns(
+                    shown.assign(date=shown["date"].dt.date)[["date", "scope", "title", "category"]]
+                ),
                 hide_index=True,
                 width="stretch",
             )

@@ -38,6 +38,7 @@ from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -410,6 +411,16 @@ def render_map_png(incidents: pd.DataFrame, **figure_options: Any) -> bytes:
 
 
 def _timeline_png(series: pd.DataFrame, freq: str) -> bytes | None:
+    fig = timeline_chart(series, freq)
+    if fig is None:
+        return None
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def timeline_chart(series: pd.DataFrame, freq: str) -> Figure | None:
+    """The pack's timeline: stacked bars per event type, counts on a whole-number axis from 0."""
     if series.empty:
         return None
     fig = Figure(figsize=(7.2, 2.6), dpi=150)
@@ -433,14 +444,16 @@ def _timeline_png(series: pd.DataFrame, freq: str) -> bytes | None:
             color=EVENT_TYPE_COLOURS.get(group, "#7f7f7f"),
         )
         bottom += values
-    ax.set_ylabel("incidents per " + ("month" if freq == "M" else "week"), fontsize=8)
+    ax.set_ylabel("Incidents per " + ("month" if freq == "M" else "week"), fontsize=8)
+    # Counts: whole-number ticks (never 0.5 incidents), from 0, with thousands separators.
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=1))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=6, ncol=4, loc="upper left", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    return fig
 
 
 # ---- PDF -----------------------------------------------------------------------------------
@@ -621,7 +634,7 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
         ]
         story.append(
             _table(
-                ["Region", "Country", "Risk level", "Index", "Events"],
+                ["Region", "Country", "Risk level", "Index (0–1)", "Incidents"],
                 rows,
                 styles,
                 [width * 0.36, width * 0.14, width * 0.2, width * 0.15, width * 0.15],

@@ -48,6 +48,40 @@ MEASURE_LABELS: Final[dict[str, str]] = {
 }
 
 
+#: About this many gridlines on a count axis.
+COUNT_TICKS: Final = 6
+
+
+def count_dtick(largest: float) -> int:
+    """A whole-number tick step for a count axis from 0 to ``largest``: 1, 2, 5, 10, 20, 50, …
+
+    The smallest such step giving at most :data:`COUNT_TICKS` intervals. Plotly's automatic
+    step goes fractional (0.5, 0.2) for small counts, which reads as "half an incident".
+    """
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if largest <= step * COUNT_TICKS:
+                return step
+        magnitude *= 10
+
+
+def count_axis(largest: float) -> dict[str, object]:
+    """Layout of a count axis: starts at 0, whole-number ticks with thousands separators."""
+    return {"rangemode": "tozero", "tickformat": ",d", "tick0": 0, "dtick": count_dtick(largest)}
+
+
+def _largest(values: pd.Series) -> float:
+    return float(values.max()) if len(values) and pd.notna(values.max()) else 0.0
+
+
+def _count_colorbar(matrix: pd.DataFrame) -> dict[str, object]:
+    """Whole-number ticks on the colour bar of a count heatmap."""
+    largest = float(matrix.to_numpy(dtype=float).max()) if matrix.size else 0.0
+    return {"tickformat": ",d", "tick0": 0, "dtick": count_dtick(largest if largest == largest else 0.0)}
+
+
 def _esc(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -136,11 +170,13 @@ def build_timeline_figure(
     """
     fig = go.Figure()
     measure_label = MEASURE_LABELS.get(measure, measure)
+    largest = 0.0
     if not series.empty:
         wide = series.pivot_table(
             index="period_start", columns="group", values="value", aggfunc="sum", fill_value=0, observed=True
         ).sort_index()
         groups = [str(group) for group in wide.columns]
+        largest = float(wide.sum(axis=1).max())
         colours = _group_colours(groups)
         for group, column in zip(groups, wide.columns, strict=True):
             label = _group_label(group)
@@ -165,6 +201,7 @@ def build_timeline_figure(
             _add_developments(fig, developments, wide.index.min(), wide.index.max())
     _base_layout(fig, title)
     fig.update_layout(barmode="stack", bargap=0.1, yaxis_title=measure_label)
+    fig.update_yaxes(**count_axis(largest))
     fig.update_xaxes(rangeslider={"visible": True}, type="date")
     return fig
 
@@ -184,7 +221,10 @@ def build_heatmap_figure(
             x=list(matrix.columns),
             y=labels,
             colorscale=HEATMAP_COLOURSCALE,
-            colorbar={"title": {"text": _esc(measure_label)}},
+            colorbar={
+                "title": {"text": _esc(measure_label)},
+                **({} if measure == "rate" else _count_colorbar(matrix)),
+            },
             hoverongaps=False,
             hovertemplate=(
                 "%{y}<br>%{x|%b %Y}<br>"
@@ -216,6 +256,7 @@ def build_bar_figure(
     values = x if orientation == "h" else y
     categories = [_esc(value) for value in frame[categorical]]
     numbers = frame[values].to_numpy()
+    largest = float(numbers.max()) if len(numbers) else 0.0
     fig = go.Figure(
         go.Bar(
             x=numbers if orientation == "h" else categories,
@@ -229,10 +270,10 @@ def build_bar_figure(
     if orientation == "h":
         fig.update_yaxes(autorange="reversed", type="category")
         fig.update_layout(height=max(260, 26 * len(categories) + 120))
-        fig.update_xaxes(title=_esc(values))
+        fig.update_xaxes(title=_esc(values), **count_axis(largest))
     else:
         fig.update_xaxes(type="category")
-        fig.update_yaxes(title=_esc(values))
+        fig.update_yaxes(title=_esc(values), **count_axis(largest))
     return fig
 
 
@@ -257,14 +298,15 @@ def build_unit_trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
     )
     _base_layout(fig, title)
     fig.update_layout(
-        yaxis={"title": "Incidents", "rangemode": "tozero"},
+        yaxis={"title": "Incidents", **count_axis(_largest(trend["incidents"]))},
         yaxis2={
             "title": "Fatalities",
             "overlaying": "y",
             "side": "right",
-            "rangemode": "tozero",
             "showgrid": False,
+            **count_axis(_largest(trend["fatalities"])),
         },
     )
-    fig.update_xaxes(type="date")
+    # One tick per month (per quarter beyond a year and a half): the bars are months.
+    fig.update_xaxes(type="date", dtick="M1" if len(trend) <= 18 else "M3", tickformat="%b %Y")
     return fig

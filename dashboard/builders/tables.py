@@ -5,10 +5,18 @@ through these, and the unit tests check them without running the app. Text cells
 plain strings (``st.dataframe`` renders them as text, never as HTML); CSV downloads go
 through :func:`incidents.export.neutralise_formulas` so analyst-edited names cannot run
 as spreadsheet formulas.
+
+Column names: the analytics return machine names (``events_365d``, ``inc_10km_7d``);
+every table a page shows goes through :func:`display_columns`, which gives each column
+the human label of :data:`COLUMN_LABELS` (or a pattern such as "Within 10 km, last 7 days").
+CSV downloads keep the machine names, so scripts and spreadsheets that read them keep
+working: the Risk heatmap matrix, the Timeline series, the Before / after table, the
+exposure table, the import issues and the incident exports.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -27,6 +35,130 @@ GROUP_HEADERS: Final[Mapping[str | None, str]] = {
     "country_iso3": "country_iso3",
     None: "group",
 }
+
+#: Human label of each machine column name a page shows (units where relevant).
+COLUMN_LABELS: Final[Mapping[str, str]] = {
+    # corridor ranking and segments
+    "corridor_id": "Corridor",
+    "name": "Name",
+    "events_365d": "Incidents, last 365 days",
+    "fatalities_365d": "Fatalities, last 365 days",
+    "events_30d": "Incidents, last 30 days",
+    "trend_4w": "4-week trend",
+    "surge": "Surge",
+    "top_actor_groups": "Main actor groups",
+    "segment": "Segment",
+    "from_name": "From",
+    "to_name": "To",
+    "connector": "Connector (no source)",
+    "length_km": "Length (km)",
+    "events": "Incidents",
+    "fatalities": "Fatalities",
+    "events_per_100km": "Incidents per 100 km",
+    # units crossed and corridor versions
+    "level": "Level",
+    "unit_code": "Code",
+    "unit_name": "Unit",
+    "unit": "Unit",
+    "country_iso3": "Country",
+    "version": "Version",
+    "status": "Status",
+    "armed_groups": "Armed groups",
+    "sources": "Sources",
+    "confidence": "Confidence",
+    "segments": "Segments",
+    "note": "Note",
+    "created_by": "Saved by",
+    "created_at": "Saved at",
+    # site exposure
+    "site_id": "Site id",
+    "site_type": "Type",
+    "kind": "Site or route",
+    "admin1_name": "Region",
+    "admin2_name": "District",
+    "fatalities_50km_90d": "Fatalities within 50 km, last 90 days",
+    "nearest_corridor": "Nearest corridor",
+    "corridor_distance_km": "Distance to corridor (km)",
+    "admin2_risk_level": "District risk level",
+    "exposure_score": "Exposure score",
+    "exposure_rating": "Exposure rating",
+    # import history and issues
+    "batch_id": "Batch",
+    "file_name": "File",
+    "sha256": "SHA-256",
+    "format": "Format",
+    "user_name": "Imported by",
+    "rows_read": "Rows read",
+    "rows_accepted": "Rows imported",
+    "rows_rejected": "Rows rejected",
+    "rows_duplicate": "Duplicates skipped",
+    "line": "Line",
+    "column": "Column",
+    "code": "Reason code",
+    "severity": "Severity",
+    "message": "Problem",
+    "value": "Value",
+    # incident rows (the Map page's drill-down)
+    "event_date": "Date",
+    "event_type": "Type",
+    "sub_event_type": "Sub-type",
+    "actor1": "Actor 1",
+    "actor2": "Actor 2",
+    "actor_group": "Actor group",
+    "incidents": "Incidents",
+    "location": "Place",
+    "notes": "Notes",
+    "source_dataset": "Data set",
+    # key developments, sign-in failures
+    "date": "Date",
+    "date_precision": "Date precision",
+    "scope": "Scope",
+    "title": "Title",
+    "category": "Category",
+    "source": "Source",
+    "updated_by": "Updated by",
+    "at": "When",
+    "details": "Details",
+}
+#: The four-week and 52-week trend classes (incidents.risk.trends) in words, as the Risk page shows them.
+TREND_TEXT: Final[Mapping[str, str]] = {
+    "large_increase": "▲▲ large increase",
+    "moderate_increase": "▲ moderate increase",
+    "limited_change": "● limited change",
+    "large_decrease": "▼ large decrease",
+}
+#: Columns whose values are machine words, and their display text.
+VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {"trend_4w": TREND_TEXT, "trend_52w": TREND_TEXT}
+_WITHIN = re.compile(r"^inc_(\d+)km_(\d+)d$")
+
+
+def column_label(name: object) -> str:
+    """The human label of one column: :data:`COLUMN_LABELS`, the exposure-count pattern, or
+    the name with spaces for underscores (so no page ever shows ``snake_case``)."""
+    text = str(name)
+    if text in COLUMN_LABELS:
+        return COLUMN_LABELS[text]
+    if match := _WITHIN.match(text):
+        return f"Within {match.group(1)} km, last {match.group(2)} days"
+    spaced = text.replace("_", " ").strip()
+    return spaced[:1].upper() + spaced[1:]
+
+
+def display_columns(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """``frame`` with human column labels (:func:`column_label`) and trend classes in words
+    (:data:`VALUE_LABELS`), for ``st.dataframe``; other data unchanged, ``frame`` untouched.
+
+    ``labels``: a page's own words for some columns (``{"created_at": "Imported at"}``).
+    """
+    words = {
+        column: frame[column].map(lambda value, labels=labels: labels.get(value, value))
+        for column, labels in VALUE_LABELS.items()
+        if column in frame.columns
+    }
+    if words:
+        frame = frame.assign(**words)
+    own = labels or {}
+    return frame.rename(columns={column: own.get(column) or column_label(column) for column in frame.columns})
 
 
 def change_delta(current: int, previous: int) -> str | int | None:

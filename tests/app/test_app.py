@@ -72,7 +72,7 @@ def test_about_page_runs(app: AppTest) -> None:
     assert not app.exception, app.exception
     assert any("Sources and licences" in text for text in texts(app.subheader))
     assert any(DEMO_NOTICE in text for text in texts(app.warning))
-    titles = [frame.value["title"].tolist() for frame in app.dataframe if "title" in frame.value.columns]
+    titles = [frame.value["Title"].tolist() for frame in app.dataframe if "Title" in frame.value.columns]
     assert titles, "the key developments table is shown"
     assert any("Paris suspends counter-terrorism cooperation" in title for title in titles[0])
 

@@ -12,6 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.builders.attribution import DEMO_NOTICE
+from dashboard.builders.tables import column_label
+from incidents.risk.exposure import EXPOSURE_COLUMNS
 from incidents.sites import read_sites
 from incidents.store.sites import list_sites
 from tests.app.helpers import EXPOSURE, assert_clean, opened_store, start_app, texts
@@ -25,15 +27,19 @@ def page(app_db_url: str) -> AppTest:
 
 
 def _exposure_table(at: AppTest) -> pd.DataFrame:
-    """The exposure table (the dataframe with an ``exposure_rating`` column)."""
-    frames = [element.value for element in at.dataframe if "exposure_rating" in element.value.columns]
+    """The exposure table (the dataframe with an "Exposure rating" column), under its machine names."""
+    rating = column_label("exposure_rating")
+    frames = [element.value for element in at.dataframe if rating in element.value.columns]
     assert len(frames) == 1, f"expected one exposure table, found {len(frames)}"
-    return frames[0]
+    return frames[0].rename(columns={column_label(name): name for name in EXPOSURE_COLUMNS})
 
 
 def _issue_codes(at: AppTest) -> set[str]:
     return {
-        code for element in at.dataframe if "code" in element.value.columns for code in element.value["code"]
+        code
+        for element in at.dataframe
+        if "Reason code" in element.value.columns
+        for code in element.value["Reason code"]
     }
 
 

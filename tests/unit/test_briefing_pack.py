@@ -24,6 +24,7 @@ from dashboard.builders.briefing_pack import (
     build_briefing_pdf,
     collect_briefing_data,
     render_map_png,
+    timeline_chart,
 )
 from incidents.analytics import incident_series, key_figures, top_units
 from incidents.demo import UCDP_SAMPLE_FILE, generate_demo_incidents, load_demo
@@ -279,3 +280,26 @@ def test_map_figure_shows_the_countries_whole_without_ticks_and_a_legible_legend
 
 def test_png_attribution_credits_the_place_names() -> None:
     assert "GeoNames" in map_image_attribution(()) and "OpenStreetMap" in map_image_attribution(())
+
+
+@pytest.mark.parametrize("counts", [[1, 2, 1], [0, 3, 1], [120, 1540, 980]])
+def test_the_pack_timeline_counts_in_whole_numbers_from_zero(counts: list[int]) -> None:
+    series = pd.DataFrame(
+        {
+            "period_start": pd.date_range("2024-01-01", periods=len(counts), freq="W-MON"),
+            "group": "battle",
+            "value": counts,
+        }
+    )
+    figure = timeline_chart(series, "W")
+    assert figure is not None
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    ticks = [tick for tick in ax.get_yticks() if ax.get_ylim()[0] <= tick <= ax.get_ylim()[1]]
+    assert len(ticks) >= 2
+    assert all(float(tick).is_integer() for tick in ticks), ticks
+    assert ax.get_ylim()[0] == 0
+    assert ax.get_ylabel() == "Incidents per week"
+    labels = [label.get_text() for label in ax.get_yticklabels() if label.get_text()]
+    assert all("." not in label for label in labels), labels
+    assert timeline_chart(series.iloc[0:0], "W") is None

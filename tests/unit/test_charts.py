@@ -6,10 +6,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.builders.charts import (
+    COUNT_TICKS,
     build_bar_figure,
     build_heatmap_figure,
     build_timeline_figure,
     build_unit_trend_figure,
+    count_dtick,
 )
 from dashboard.builders.maps import EVENT_TYPE_COLOURS
 
@@ -123,3 +125,64 @@ def test_unit_trend_figure() -> None:
     assert [type(trace) for trace in fig.data] == [go.Bar, go.Scatter]
     assert fig.data[1].yaxis == "y2"
     assert fig.layout.title.text == "Kayes &lt;b&gt;"
+
+
+# ---- count axes: whole-number ticks ---------------------------------------------------------------
+
+
+def _assert_count_axis(axis: go.layout.YAxis | go.layout.XAxis, largest: float) -> None:
+    """Ticks at 0, dtick, 2·dtick, … with dtick a whole number; the axis reaches ``largest``."""
+    assert axis.tickformat == ",d"
+    assert axis.rangemode == "tozero"
+    assert axis.tick0 == 0
+    assert isinstance(axis.dtick, int) and axis.dtick >= 1
+    assert largest <= axis.dtick * COUNT_TICKS, "at most COUNT_TICKS gridlines"
+
+
+def test_count_steps_are_whole_numbers_and_never_fractional_for_small_counts() -> None:
+    assert [count_dtick(n) for n in (0, 1, 3, 6, 7, 13, 31, 61, 1234)] == [1, 1, 1, 1, 2, 5, 10, 20, 500]
+
+
+def test_a_timeline_with_three_incidents_has_whole_number_ticks() -> None:
+    series = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08"]),
+            "group": ["battle", "battle", "abduction"],
+            "value": [1, 2, 1],
+        }
+    )
+    figure = build_timeline_figure(
+        series, measure="incidents", rolling_window=2, developments=None, title="t"
+    )
+    _assert_count_axis(figure.layout.yaxis, 3)
+    assert figure.layout.yaxis.dtick == 1
+
+
+def test_bar_and_unit_trend_figures_have_whole_number_count_axes() -> None:
+    bars = build_bar_figure(pd.DataFrame({"group": ["a", "b"], "n": [2, 1]}), x="n", y="group", title="t")
+    _assert_count_axis(bars.layout.xaxis, 2)
+    columns = build_bar_figure(
+        pd.DataFrame({"group": ["a", "b"], "n": [250, 40]}), x="group", y="n", title="t", orientation="v"
+    )
+    _assert_count_axis(columns.layout.yaxis, 250)
+    assert columns.layout.yaxis.dtick == 50
+    trend = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "incidents": [2, 4],
+            "fatalities": [0, 9],
+        }
+    )
+    figure = build_unit_trend_figure(trend, "t")
+    _assert_count_axis(figure.layout.yaxis, 4)
+    _assert_count_axis(figure.layout.yaxis2, 9)
+
+
+def test_a_count_heatmap_colour_bar_has_whole_number_ticks() -> None:
+    matrix = pd.DataFrame(
+        [[0, 1], [3, 2]], index=["A", "B"], columns=pd.to_datetime(["2024-01-01", "2024-02-01"])
+    )
+    bar = build_heatmap_figure(matrix, measure="incidents", title="t").data[0].colorbar
+    assert bar.tickformat == ",d" and bar.dtick == 1
+    rate = build_heatmap_figure(matrix.astype(float) / 7, measure="rate", title="t").data[0].colorbar
+    assert rate.dtick is None, "rates keep their decimals"

@@ -116,3 +116,32 @@ def test_matrix_table_has_month_headers_and_unit_column() -> None:
     assert table["2025-02"].tolist() == [0, 4]
     back = pd.read_csv(io.BytesIO(tables.to_csv_bytes(table)))
     assert back["unit"].tolist() == ["Mopti (MLI)", "'@Gao (MLI)"]
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("events_365d", "Incidents, last 365 days"),
+        ("fatalities", "Fatalities"),
+        ("inc_10km_7d", "Within 10 km, last 7 days"),
+        ("inc_50km_90d", "Within 50 km, last 90 days"),
+        ("rows_accepted", "Rows imported"),
+        ("some_new_column", "Some new column"),
+    ],
+)
+def test_column_labels_are_human_words(name: str, label: str) -> None:
+    assert tables.column_label(name) == label
+
+
+def test_display_columns_relabels_every_column_and_keeps_the_data() -> None:
+    frame = pd.DataFrame({"corridor_id": ["C1"], "events_365d": [3], "trend_4w": ["limited_change"]})
+    shown = tables.display_columns(frame)
+    assert list(shown.columns) == ["Corridor", "Incidents, last 365 days", "4-week trend"]
+    assert shown.iloc[0].tolist() == ["C1", 3, "● limited change"]
+    assert list(frame.columns) == ["corridor_id", "events_365d", "trend_4w"], "the input is unchanged"
+
+
+def test_a_page_can_give_a_column_its_own_words() -> None:
+    frame = pd.DataFrame({"created_at": [pd.Timestamp("2024-01-01")], "rows_read": [3]})
+    shown = tables.display_columns(frame, {"created_at": "Imported at"})
+    assert list(shown.columns) == ["Imported at", "Rows read"]
