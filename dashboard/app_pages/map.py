@@ -16,6 +16,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.builders import tables
 from dashboard.builders.downloads import prepare_downloads
 from dashboard.builders.maps import BASEMAPS, MapBuild
 from dashboard.ui import caching, components, saved_views
@@ -187,7 +188,9 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     components.trend_chart(trend, f"{name}: incidents and fatalities per month", "map_unit_trend")
     left, right = st.columns([1, 2])
     left.markdown("**Top actor groups**")
-    left.dataframe(top_actor_groups(in_unit, TOP_ACTOR_GROUPS), hide_index=True, width="stretch")
+    left.dataframe(
+        tables.display_columns(top_actor_groups(in_unit, TOP_ACTOR_GROUPS)), hide_index=True, width="stretch"
+    )
     latest = in_unit.sort_values("event_date", ascending=False, kind="stable").head(LATEST_INCIDENTS)
     details = caching.incident_details(data.db_url, data.data_version, tuple(latest["incident_id"]))
     if "event_date" in details.columns:
@@ -195,7 +198,9 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     right.markdown(f"**Latest {min(LATEST_INCIDENTS, len(in_unit))} incidents**")
     # st.dataframe renders cell text as text: notes from imported files cannot inject HTML.
     right.dataframe(
-        details[[c for c in DETAIL_COLUMNS if c in details.columns]], hide_index=True, width="stretch"
+        tables.display_columns(details[[c for c in DETAIL_COLUMNS if c in details.columns]]),
+        hide_index=True,
+        width="stretch",
     )
 
 

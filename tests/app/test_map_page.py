@@ -138,6 +138,8 @@ def test_selected_region_shows_the_drill_down(app: AppTest, app_db_url: str) -> 
     assert app.button(key="map_clear_selection") is not None
     assert len(app.get("plotly_chart")) == 1
     assert len(app.dataframe) == 2  # top actor groups, latest incidents
+    columns = [str(column) for frame in app.dataframe for column in frame.value.columns]
+    assert not [column for column in columns if "_" in column], columns  # human labels only
 
     app.button(key="map_clear_selection").click().run()
     assert_clean(app)
