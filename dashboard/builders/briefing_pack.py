@@ -45,7 +45,15 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from dashboard.builders.attribution import (
     DEMO_CREDIT,
@@ -450,7 +458,8 @@ def timeline_chart(series: pd.DataFrame, freq: str) -> Figure | None:
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6, ncol=4, loc="upper left", frameon=False)
+    # Above the plot, never over the bars.
+    ax.legend(fontsize=6, ncol=4, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
@@ -597,11 +606,9 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
             [width * 0.34, width * 0.22, width * 0.22, width * 0.22],
         )
     )
-    story.append(_p("Timeline", styles["h2"]))
     chart = _timeline_png(data.series, data.series_freq)
-    story.append(
-        _image(chart, width, 70 * mm) if chart else _p("No incidents in the period.", styles["body"])
-    )
+    timeline = _image(chart, width, 70 * mm) if chart else _p("No incidents in the period.", styles["body"])
+    story.append(KeepTogether([_p("Timeline", styles["h2"]), timeline]))  # no heading left alone
 
     story.append(_p("Top regions (admin-1) by incidents", styles["h2"]))
     if data.top_regions.empty:
@@ -669,8 +676,18 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
         canvas.saveState()  # type: ignore[attr-defined]
         canvas.setFont(FONT_NAME, 7)  # type: ignore[attr-defined]
         canvas.setFillColor(colors.HexColor("#a93226" if data.includes_demo else "#555555"))  # type: ignore[attr-defined]
-        canvas.drawString(margin, 9 * mm, footer)  # type: ignore[attr-defined]
-        canvas.drawRightString(A4[0] - margin, 9 * mm, f"page {doc_.page}")  # type: ignore[attr-defined]
+        page_label = f"page {doc_.page}"
+        room = A4[0] - 2 * margin - pdfmetrics.stringWidth(page_label, FONT_NAME, 7) - 4 * mm
+        lines: list[str] = []  # the footer's parts, wrapped so none runs under the page number
+        for part in footer.split(" · "):
+            joined = f"{lines[-1]} · {part}" if lines else part
+            if lines and pdfmetrics.stringWidth(joined, FONT_NAME, 7) <= room:
+                lines[-1] = joined
+            else:
+                lines.append(part)
+        for index, line in enumerate(reversed(lines)):
+            canvas.drawString(margin, (9 + 3.2 * index) * mm, line)  # type: ignore[attr-defined]
+        canvas.drawRightString(A4[0] - margin, 9 * mm, page_label)  # type: ignore[attr-defined]
         canvas.restoreState()  # type: ignore[attr-defined]
 
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
