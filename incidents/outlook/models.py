@@ -196,6 +196,9 @@ def _boosted(
     with threadpool_limits(limits=1):
         model = HistGradientBoostingRegressor(**_BOOSTING)
         x, y = _training_rows(history, FIRST_TRAINING_MONTH, last_row_month, horizon)
+        # A feature with no value yet (the 12-month mean in a short history) would make the fit
+        # fail; as a constant it is simply never split on.
+        x[:, np.isnan(x).all(axis=0)] = 0.0
         model.fit(x, y)
         sizes_m2, sizes_m3 = {tier: np.inf for tier in TIERS}, {tier: np.inf for tier in TIERS}
         if len(past.months):
