@@ -135,7 +135,8 @@ def _beats(scores: pd.DataFrame, metric: str, model: str, baseline: str) -> bool
 
 def _best(scores: pd.DataFrame, metric: str, names: tuple[str, ...]) -> str:
     means = scores[scores["forecaster"].isin(names)].groupby("forecaster")[metric].mean()
-    return str(means.reindex(list(names)).idxmin())
+    # Rounded, so a tie (the last month of a quiet unit is 0: "last" is "zero") goes to the simpler.
+    return str(means.reindex(list(names)).round(6).idxmin())
 
 
 def skill_gate(scores: pd.DataFrame) -> dict[tuple[str, int], GateDecision]:
