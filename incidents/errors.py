@@ -125,3 +125,14 @@ class ViewNotFoundError(StoreError):
 
 class CorridorNotFoundError(StoreError):
     """An operation named a corridor id the store does not hold."""
+
+
+# ---- Short-term outlook (incidents/outlook/) ---------------------------------------------------------
+
+
+class OutlookError(IncidentsError):
+    """An outlook or its backtest cannot be made with these settings."""
+
+
+class OutlookDataError(OutlookError):
+    """Too little data for an outlook: too short a history or too few units with incidents."""

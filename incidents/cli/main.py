@@ -24,6 +24,7 @@ from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
 from incidents.cli import exposure as cli_exposure
+from incidents.cli import outlook as cli_outlook
 from incidents.cli import pivot as cli_pivot
 from incidents.cli import risk as cli_risk
 from incidents.cli import users as cli_users
@@ -319,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     add_include_demo(export)
     export.set_defaults(handler=_cmd_export)
-    for module in (cli_risk, cli_pivot, cli_exposure, cli_users):
+    for module in (cli_risk, cli_pivot, cli_exposure, cli_outlook, cli_users):
         module.register(commands)
     return parser
 

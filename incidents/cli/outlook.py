@@ -1,0 +1,150 @@
+"""``python -m incidents outlook``: probability of fatal violence per unit for the next 1-3 months,
+or (``--backtest``) the scores that show whether the models beat naive guesses.
+
+Registered into the main parser by :func:`register`. The engine (incidents/outlook/) is
+imported when the command runs: scikit-learn and scoringrules load in seconds, and the
+other commands do not need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from incidents.cli.args import add_include_demo
+from incidents.errors import EmptyStoreError, OutlookError
+from incidents.export import neutralise_formulas, write_output
+from incidents.risk.units import RISK_LEVELS_OF_UNITS
+from incidents.settings import CORRIDOR_KM
+from incidents.sources import cli_rows, demo_rows_left_out, left_out_note
+from incidents.store import IncidentStore
+from incidents.store.corridors import active_corridor_segments
+
+EXIT_OK: Final = 0
+DEFAULT_LEVEL: Final = "admin2"
+MAX_HORIZON: Final = 3
+DEFAULT_BACKTEST_ORIGINS: Final = 24
+
+
+def month(text: str) -> pd.Period:
+    """A ``YYYY-MM`` month."""
+    try:
+        if len(text) != 7:
+            raise ValueError(text)
+        return pd.Period(text, freq="M")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM month") from exc
+
+
+def horizon(text: str) -> int:
+    """A horizon in months: 1, 2 or 3."""
+    if text not in {"1", "2", "3"}:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a horizon of 1, 2 or 3 months")
+    return int(text)
+
+
+def positive_origins(text: str) -> int:
+    """A number of backtest origins, at least 1."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of origins") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 origin")
+    return value
+
+
+def _cmd_outlook(store: IncidentStore, args: argparse.Namespace) -> int:
+    from incidents.outlook.backtest import run_backtest, summary
+    from incidents.outlook.forecast import backtest_origins, build_outlook, history_until
+    from incidents.outlook.panel import build_panel, last_complete_month
+
+    wanted = ".json" if args.backtest else ".csv"
+    if args.out.suffix.lower() != wanted:
+        what = "a backtest" if args.backtest else "an outlook"
+        raise OutlookError(f"--out {args.out} must end in {wanted} for {what}")
+    stored, sources, frame = cli_rows(store, args.include_demo)
+    if not len(frame):
+        raise EmptyStoreError(
+            "the store holds no incidents; import some (or run 'python -m incidents demo') first"
+        )
+    corridors = active_corridor_segments(store) if args.level == "corridor" else None
+    panel = build_panel(frame, args.level, corridor_km=CORRIDOR_KM, corridors=corridors)
+    complete = last_complete_month(frame)
+    chosen = args.as_of if args.as_of is not None else complete
+    if chosen > complete:
+        raise OutlookError(
+            f"--as-of {chosen} is not a complete month of the data (the last complete one is {complete})"
+        )
+    origin = panel.month_index(chosen)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.backtest:
+        origins = backtest_origins(panel, origin, args.origins)
+        backtest = run_backtest(history_until(panel, origin), panel.months, origins, origin)
+        document = summary(backtest, args.level)
+        write_output(
+            args.out,
+            lambda path: Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8"),
+        )
+        print(
+            f"wrote the backtest of {len(origins)} origins ({document['origins'][0]} to "
+            f"{document['origins'][-1]}) over {len(panel.units)} {args.level} units to {args.out}"
+        )
+    else:
+        table = build_outlook(panel, origin, horizons=tuple(range(1, args.horizon + 1)))
+        write_output(
+            args.out, lambda path: neutralise_formulas(table).to_csv(path, index=False, encoding="utf-8")
+        )
+        served = ", ".join(sorted(table["served_by"].unique()))
+        print(
+            f"wrote the outlook of {len(panel.units)} {args.level} units for {args.horizon} month(s) after "
+            f"{chosen} to {args.out}; served by: {served}"
+        )
+    if note := left_out_note(demo_rows_left_out(stored, sources)):
+        print(note)
+    return EXIT_OK
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``outlook`` sub-command to the CLI's sub-parsers."""
+    outlook = commands.add_parser(
+        "outlook",
+        help="probability of a fatal incident and the incident count per unit for the next 1-3 months "
+        "(or, with --backtest, how the models score against naive baselines)",
+    )
+    outlook.add_argument(
+        "--level", choices=RISK_LEVELS_OF_UNITS, default=DEFAULT_LEVEL, help="default admin2"
+    )
+    outlook.add_argument(
+        "--as-of",
+        type=month,
+        metavar="YYYY-MM",
+        help="the origin: last month of data used (default: the last complete month); with --backtest, "
+        "the last month scored",
+    )
+    outlook.add_argument(
+        "--horizon",
+        type=horizon,
+        default=MAX_HORIZON,
+        metavar="N",
+        help="forecast the N months after the origin, N = 1, 2 or 3 (default 3)",
+    )
+    outlook.add_argument(
+        "--backtest", action="store_true", help="write the backtest's scores (JSON) instead of the outlook"
+    )
+    outlook.add_argument(
+        "--origins",
+        type=positive_origins,
+        default=DEFAULT_BACKTEST_ORIGINS,
+        metavar="N",
+        help="monthly origins of the backtest (default 24)",
+    )
+    add_include_demo(outlook)
+    outlook.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="FILE.csv (outlook) or FILE.json (--backtest)"
+    )
+    outlook.set_defaults(handler=_cmd_outlook)

@@ -1,0 +1,123 @@
+"""Predictive count distributions, one per unit, and their scores.
+
+Two shapes cover every model and baseline: a negative binomial (mean and size; an infinite
+size is the Poisson) and an ensemble of equally likely values (climatology resamples the
+unit's last 12 months; the zero forecast is the one value 0). Scores come from the
+maintained ``scoringrules`` library rather than hand-written formulas.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import scoringrules as sr
+from scipy import stats
+
+FloatArray = npt.NDArray[np.float64]
+#: Levels of the quantiles the outlook reports (5, 25, 50, 75, 95 %).
+QUANTILE_LEVELS: Final = (0.05, 0.25, 0.50, 0.75, 0.95)
+#: Means are floored here so that a unit with no history still has a (tiny) distribution.
+MIN_MEAN: Final = 1e-6
+#: Sizes at or above this are treated as Poisson (the closed forms lose precision past it).
+POISSON_SIZE: Final = 200.0
+#: Members of the quantile ensemble used where a closed-form CRPS is not finite (very large counts).
+_FALLBACK_MEMBERS: Final = 400
+
+
+class CountForecast(Protocol):
+    """What every predictive distribution answers, unit by unit."""
+
+    def quantiles(self, levels: tuple[float, ...] = QUANTILE_LEVELS) -> FloatArray:
+        """(units, levels) quantiles."""
+        ...
+
+    def prob_at_least(self, threshold: npt.ArrayLike) -> FloatArray:
+        """P(count >= threshold) per unit (an infinite threshold gives 0)."""
+        ...
+
+    def crps(self, observed: npt.ArrayLike) -> FloatArray:
+        """CRPS of each unit's distribution against its observed count (lower is better)."""
+        ...
+
+
+@dataclass(frozen=True)
+class NegBinForecast:
+    """Negative binomial with mean ``mean`` and size ``size`` per unit (variance mean + mean²/size)."""
+
+    mean: FloatArray
+    size: FloatArray
+
+    def _parts(self) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        mu = np.maximum(np.asarray(self.mean, dtype=np.float64), MIN_MEAN)
+        size = np.broadcast_to(np.asarray(self.size, dtype=np.float64), mu.shape)
+        poisson = ~(size < POISSON_SIZE)
+        return mu, np.where(poisson, POISSON_SIZE, size), poisson
+
+    def quantiles(self, levels: tuple[float, ...] = QUANTILE_LEVELS) -> FloatArray:
+        mu, size, poisson = self._parts()
+        q = np.asarray(levels, dtype=np.float64)[None, :]
+        nb = stats.nbinom.ppf(q, size[:, None], (size / (size + mu))[:, None])
+        po = stats.poisson.ppf(q, mu[:, None])
+        return np.asarray(np.where(poisson[:, None], po, nb), dtype=np.float64)
+
+    def prob_at_least(self, threshold: npt.ArrayLike) -> FloatArray:
+        mu, size, poisson = self._parts()
+        below = np.broadcast_to(np.asarray(threshold, dtype=np.float64), mu.shape) - 1.0
+        finite = np.isfinite(below)
+        k = np.where(finite, below, 0.0)
+        nb = stats.nbinom.sf(k, size, size / (size + mu))
+        po = stats.poisson.sf(k, mu)
+        return np.asarray(np.where(finite, np.where(poisson, po, nb), 0.0), dtype=np.float64)
+
+    def crps(self, observed: npt.ArrayLike) -> FloatArray:
+        mu, size, poisson = self._parts()
+        y = np.asarray(observed, dtype=np.float64)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            nb = np.asarray(sr.crps_negbinom(y, n=size, mu=mu), dtype=np.float64)
+            po = np.asarray(sr.crps_poisson(y, mu), dtype=np.float64)
+        score = np.where(poisson, po, nb)
+        bad = ~np.isfinite(score)
+        if bad.any():  # closed forms overflow for counts in the thousands: score a fine quantile ensemble
+            levels = tuple((np.arange(_FALLBACK_MEMBERS) + 0.5) / _FALLBACK_MEMBERS)
+            members = NegBinForecast(mu[bad], np.where(poisson, np.inf, size)[bad]).quantiles(levels)
+            score[bad] = EnsembleForecast(members).crps(y[bad])
+        return np.asarray(score, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class EnsembleForecast:
+    """Equally likely values per unit: ``members`` is (units, members)."""
+
+    members: FloatArray
+
+    def quantiles(self, levels: tuple[float, ...] = QUANTILE_LEVELS) -> FloatArray:
+        values = np.quantile(self.members, list(levels), axis=1, method="inverted_cdf")
+        return np.asarray(values.T, dtype=np.float64)
+
+    def prob_at_least(self, threshold: npt.ArrayLike) -> FloatArray:
+        limit = np.asarray(threshold, dtype=np.float64)
+        limit = np.broadcast_to(limit, self.members.shape[:1])[:, None]
+        return np.asarray((self.members >= limit).mean(axis=1), dtype=np.float64)
+
+    def crps(self, observed: npt.ArrayLike) -> FloatArray:
+        y = np.asarray(observed, dtype=np.float64)
+        return np.asarray(sr.crps_ensemble(y, self.members), dtype=np.float64)
+
+
+def poisson_forecast(mean: npt.ArrayLike) -> NegBinForecast:
+    """A Poisson distribution per unit (a negative binomial of infinite size)."""
+    mu = np.asarray(mean, dtype=np.float64)
+    return NegBinForecast(mu, np.full(mu.shape, np.inf))
+
+
+def brier(probability: npt.ArrayLike, happened: npt.ArrayLike) -> FloatArray:
+    """Brier score of each probability against whether the event happened (0 or 1)."""
+    return np.asarray(
+        sr.brier_score(np.asarray(happened, dtype=np.float64), np.asarray(probability, dtype=np.float64)),
+        dtype=np.float64,
+    )

@@ -1,0 +1,150 @@
+"""``python -m incidents outlook`` in-process, against a temporary SQLite store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geodata.boundaries import load_admin2
+from incidents.admin_join import attach_admin_units
+from incidents.cli.main import main
+from incidents.outlook.forecast import OUTLOOK_COLUMNS
+from incidents.store import BatchMeta, open_store
+
+EXACT_COLUMNS = (
+    "unit_code,unit_name,level,origin,month,horizon,p_fatal,count_q05,count_q25,count_q50,"
+    "count_q75,count_q95,p_surge,served_by,likelihood"
+)
+ADMIN2_UNITS = 131
+
+
+def store_incidents(db_url: str, months: int, units: int = 35, seed: int = 0) -> None:
+    """Incidents in ``units`` admin-2 units, every month from January 2023 for ``months`` months
+    (the last month complete: its last day has an incident)."""
+    rng = np.random.default_rng(seed)
+    layer = load_admin2().sort_values("admin2_code").head(units)
+    points = layer.geometry.representative_point()
+    first = pd.Timestamp("2023-01-01")
+    records = []
+    for unit, point in enumerate(points):
+        for month in range(months):
+            start = first + pd.DateOffset(months=month)
+            for _ in range(int(rng.poisson(3)) + 1):
+                day = start + pd.Timedelta(days=int(rng.integers(0, 28)))
+                records.append((day, point.x, point.y, int(rng.poisson(0.6)), unit))
+    last_day = first + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    records.append((last_day, points.iloc[0].x, points.iloc[0].y, 0, 0))
+    frame = pd.DataFrame(
+        {
+            "source_dataset": "manual",
+            "source_event_id": [f"m{i}" for i in range(len(records))],
+            "event_date": pd.to_datetime([r[0] for r in records]),
+            "date_precision": "day",
+            "latitude": [r[2] for r in records],
+            "longitude": [r[1] for r in records],
+            "geo_precision": 1,
+            "event_type": "battle",
+            "actor1": "JNIM",
+            "actor_group": "JNIM",
+            "fatalities": [r[3] for r in records],
+            "civilian_targeting": False,
+            "location": "somewhere",
+        }
+    )
+    store = open_store(db_url)
+    try:
+        store.add_batch(
+            attach_admin_units(frame), BatchMeta("m.csv", "0" * 64, "generic", rows_read=len(frame))
+        )
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def two_years(db_url: str) -> str:
+    """25 months of incidents (January 2023 to January 2025) in 35 admin-2 units."""
+    store_incidents(db_url, months=25)
+    return db_url
+
+
+def test_outlook_writes_exactly_the_contract_columns(
+    two_years: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "outlook.csv"
+    assert main(["outlook", "--level", "admin2", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0] == EXACT_COLUMNS
+    assert EXACT_COLUMNS.split(",") == list(OUTLOOK_COLUMNS)
+    table = pd.read_csv(out, keep_default_na=False)
+    assert len(table) == ADMIN2_UNITS * 3
+    assert set(table["origin"]) == {"2025-01"}
+    assert sorted(set(table["month"])) == ["2025-02", "2025-03", "2025-04"]
+    assert set(table["level"]) == {"admin2"}
+    assert table["p_fatal"].between(0, 1).all()
+    assert "wrote the outlook of 131 admin2 units" in capsys.readouterr().out
+
+
+def test_outlook_as_of_and_horizon(two_years: str, tmp_path: Path) -> None:
+    out = tmp_path / "o.csv"
+    assert (
+        main(["outlook", "--level", "admin2", "--as-of", "2024-12", "--horizon", "1", "--out", str(out)]) == 0
+    )
+    table = pd.read_csv(out, keep_default_na=False)
+    assert len(table) == ADMIN2_UNITS
+    assert set(table["month"]) == {"2025-01"} and set(table["horizon"]) == {1}
+
+
+def test_backtest_writes_scores_per_forecaster_horizon_and_tier(two_years: str, tmp_path: Path) -> None:
+    out = tmp_path / "bt.json"
+    assert main(["outlook", "--backtest", "--origins", "1", "--out", str(out)]) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["level"] == "admin2" and document["origins"] == ["2024-12"]
+    assert {row["forecaster"] for row in document["scores"]} >= {
+        "M1",
+        "M2",
+        "M3",
+        "zero",
+        "last",
+        "climatology",
+    }
+    assert {"gate", "reliability", "likelihood_words"} <= set(document)
+
+
+def one_sentence_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_a_backtest_reaching_before_24_months_is_refused(
+    two_years: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bt.json"
+    assert main(["outlook", "--backtest", "--origins", "2", "--out", str(out)]) == 2
+    assert "not enough history for 2 backtest origins" in one_sentence_error(capsys)
+    assert not out.exists()
+
+
+def test_six_months_of_data_are_refused(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store_incidents(db_url, months=6)
+    out = tmp_path / "o.csv"
+    assert main(["outlook", "--level", "admin1", "--out", str(out)]) == 2
+    assert "not enough history: 6 month(s) of data" in one_sentence_error(capsys)
+    assert not out.exists()
+
+
+def test_out_must_match_the_mode(two_years: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["outlook", "--backtest", "--out", str(tmp_path / "bt.csv")]) == 2
+    assert "must end in .json" in one_sentence_error(capsys)
+
+
+def test_as_of_after_the_last_complete_month_is_refused(
+    two_years: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["outlook", "--as-of", "2025-02", "--out", str(tmp_path / "o.csv")]) == 2
+    assert "last complete one is 2025-01" in one_sentence_error(capsys)

@@ -1,0 +1,62 @@
+"""ICD 203 words for p_fatal, and the count distributions' answers, on values worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from incidents.outlook.distributions import EnsembleForecast, NegBinForecast, poisson_forecast
+from incidents.outlook.models import surge_threshold
+from incidents.outlook.wording import likelihood_word, likelihood_words
+
+
+@pytest.mark.parametrize(
+    ("probability", "word"),
+    [
+        (0.0, "almost no chance"),
+        (0.049, "almost no chance"),
+        (0.05, "very unlikely"),
+        (0.1 + 0.1, "unlikely"),  # 0.2 in floating point sits on its edge and takes the higher class
+        (0.45, "roughly even chance"),
+        (0.549, "roughly even chance"),
+        (0.55, "likely"),
+        (0.8, "very likely"),
+        (0.95, "almost certain"),
+        (1.0, "almost certain"),
+    ],
+)
+def test_icd203_words_and_their_edges(probability: float, word: str) -> None:
+    assert likelihood_word(probability) == word
+
+
+def test_words_clip_values_outside_zero_to_one() -> None:
+    assert list(likelihood_words([-0.1, 1.2])) == ["almost no chance", "almost certain"]
+
+
+def test_poisson_quantiles_and_tail_match_scipy() -> None:
+    forecast = poisson_forecast(np.array([4.0]))
+    assert forecast.quantiles((0.05, 0.5, 0.95)).tolist() == [[1.0, 4.0, 8.0]]
+    assert forecast.prob_at_least(np.array([6.0]))[0] == pytest.approx(stats.poisson.sf(5, 4.0))
+
+
+def test_negative_binomial_has_the_variance_of_its_size() -> None:
+    forecast = NegBinForecast(np.array([10.0]), np.array([2.0]))
+    levels = tuple(np.linspace(0.0005, 0.9995, 2000))
+    draws = forecast.quantiles(levels)[0]
+    assert draws.mean() == pytest.approx(10.0, rel=0.05)
+    assert draws.var() == pytest.approx(10.0 + 10.0**2 / 2.0, rel=0.1)
+
+
+def test_crps_of_the_zero_forecast_is_the_count() -> None:
+    assert EnsembleForecast(np.zeros((2, 1))).crps(np.array([0.0, 3.0])).tolist() == [0.0, 3.0]
+
+
+def test_huge_counts_still_get_a_finite_crps() -> None:
+    score = NegBinForecast(np.array([5000.0]), np.array([50.0])).crps(np.array([4000.0]))
+    assert np.isfinite(score).all() and score[0] > 0
+
+
+def test_surge_threshold_is_twice_the_four_month_mean_where_it_is_at_least_one() -> None:
+    counts = np.array([[9.0, 2, 2, 3, 1], [0, 0, 1, 1, 1]])  # means 2 and 0.75 over the last 4 months
+    assert surge_threshold(counts, origin=4).tolist() == [4.0, np.inf]
