@@ -30,7 +30,7 @@ ATTACK_LINKS = {
     "dates": {"period": "custom", "from": "0001-01-01", "to": "9999-12-31"},
     "corridor_km": {"corridor": "C1", "corridor_km": "1e-300"},
 }
-EXAMPLES_PER_PAGE = 12  # x 12 pages; each example is a whole page run
+EXAMPLES_PER_PAGE = 8  # x 12 pages; each example is a whole page run
 
 _BAD_NUMBERS = (
     "99999999999999999999",

@@ -9,13 +9,16 @@ The start-up code is shared with tests/integration in tests/servers.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from typing import Any, Final
 
 import pytest
 
 from incidents.demo import load_demo
 from incidents.store import open_store
-from tests.servers import ROOT, AppServer, app_servers, browser_context, chromium_executable
+from tests.servers import ROOT, AppServer, app_servers, browser_context, chromium_executable, launched_browser
+from tests.visual import differences, reduced
 
 __all__ = ["ROOT", "AppServer"]
 
@@ -57,3 +60,41 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+#: The screen the product is checked at (a laptop in a field office, a meeting-room projector).
+VIEWPORT: Final = {"width": 1600, "height": 1000}
+#: A page is shot once two screenshots this far apart look the same: a run that ends can be
+#: followed by another (a page writes its filters into the address), and Streamlit fades
+#: elements in while Leaflet draws its clusters.
+STEADY_INTERVAL_MS: Final = 1000
+STEADY_TIMEOUT_S: Final = 60.0
+
+
+@pytest.fixture
+def update_visual(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-visual"))
+
+
+@pytest.fixture
+def page_1600(chromium_path: str) -> Iterator[Any]:
+    with launched_browser(chromium_path) as browser:
+        context = browser.new_context(viewport=VIEWPORT)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def steady_screenshot(page: Any) -> bytes:
+    """A screenshot of the page once it stopped changing (no skeleton left, two shots alike)."""
+    deadline = time.monotonic() + STEADY_TIMEOUT_S
+    previous = page.screenshot()
+    while True:
+        page.wait_for_timeout(STEADY_INTERVAL_MS)
+        current = page.screenshot()
+        skeletons = page.locator('[data-testid="stSkeleton"]').count()
+        mean_diff, worst = differences(reduced(current), reduced(previous))
+        if (skeletons == 0 and mean_diff < 0.3 and worst < 2.0) or time.monotonic() > deadline:
+            return bytes(current)
+        previous = current

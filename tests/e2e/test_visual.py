@@ -1,9 +1,9 @@
-"""The look of every page and of the briefing PDF, compared with reviewed references (tests/visual.py).
+"""The look of the briefing PDF, compared with reviewed references (tests/visual.py).
 
-Every page is opened at 1600x1000 in headless Chromium on the demo store and its screenshot
-compared, with a tolerance, with ``tests/fixtures/visual/page-<name>.png``; the briefing pack
-(``python -m dashboard brief``) is rendered to PNG with poppler's ``pdftoppm`` and its pages
-compared with ``pdf-<n>.png``. A change of look on purpose: rerun with ``--update-visual``,
+The briefing pack (``python -m dashboard brief``) is rendered to PNG with poppler's
+``pdftoppm`` and its first pages compared, with a tolerance, with
+``tests/fixtures/visual/pdf-<n>.png``. The pages' look is checked as they are opened, in
+tests/e2e/test_every_page.py. A change of look on purpose: rerun with ``--update-visual``,
 look at the new references, commit them.
 """
 
@@ -13,52 +13,18 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from incidents.demo import load_demo
 from incidents.store import open_store
 from tests.conftest import require_or_skip
-from tests.servers import MAP_PAGES, PAGES, ROOT, AppServer, launched_browser, refuse_outside, settle
+from tests.servers import ROOT
 from tests.visual import compare
 
-VIEWPORT = {"width": 1600, "height": 1000}
-#: After the run ends, Streamlit fades elements in and Leaflet draws clusters: let both finish.
-SETTLE_EXTRA_MS = 1500
 #: PDF pages compared (the first pages hold the map, the figures and the timeline).
 PDF_PAGES = 3
-
-
-@pytest.fixture
-def update_visual(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--update-visual"))
-
-
-@pytest.fixture
-def page_1600(chromium_path: str) -> Iterator[Any]:
-    with launched_browser(chromium_path) as browser:
-        context = browser.new_context(viewport=VIEWPORT)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-
-
-@pytest.mark.e2e
-def test_every_page_looks_as_reviewed(app_server: AppServer, page_1600: Any, update_visual: bool) -> None:
-    page = page_1600
-    outside = refuse_outside(page, app_server)
-    results = []
-    for name in PAGES:
-        page.goto(f"{app_server.url}/{name}")
-        settle(page, expect_map=name in MAP_PAGES)
-        page.wait_for_timeout(SETTLE_EXTRA_MS)
-        results.append(compare(f"page-{name or 'overview'}", page.screenshot(), update=update_visual))
-    assert outside == []
-    assert [result.describe() for result in results if not result.matches] == []
 
 
 @pytest.mark.e2e
