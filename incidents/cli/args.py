@@ -7,6 +7,7 @@ clear line and exits 2.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -46,15 +47,24 @@ def add_corridors_as_of(parser: Any) -> None:
     )
 
 
-def positive_days(text: str) -> int:
-    """A whole number of days, at least 1."""
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 day")
-    return value
+def positive_whole(noun: str) -> Callable[[str], int]:
+    """A parser of a whole number of ``noun``s, at least 1 (its messages name the noun)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {noun}s") from exc
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 {noun}")
+        return value
+
+    parse.__name__ = f"positive_{noun}s"
+    return parse
+
+
+#: A whole number of days, at least 1.
+positive_days = positive_whole("day")
 
 
 def positive_km(text: str) -> float:

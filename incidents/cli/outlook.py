@@ -15,7 +15,7 @@ from typing import Final
 
 import pandas as pd
 
-from incidents.cli.args import add_include_demo
+from incidents.cli.args import add_include_demo, positive_whole
 from incidents.errors import EmptyStoreError, OutlookError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
@@ -47,15 +47,8 @@ def horizon(text: str) -> int:
     return int(text)
 
 
-def positive_origins(text: str) -> int:
-    """A number of backtest origins, at least 1."""
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of origins") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 origin")
-    return value
+#: A number of backtest origins, at least 1.
+positive_origins = positive_whole("origin")
 
 
 def _cmd_outlook(store: IncidentStore, args: argparse.Namespace) -> int:
