@@ -30,8 +30,10 @@ SIZE: Final = (400, 250)
 #: Blocks across and down for the local check.
 GRID: Final = (8, 5)
 #: Mean absolute grey difference (0-255) allowed over the whole image, and in the worst block.
-MAX_MEAN_DIFF: Final = 2.0
-MAX_BLOCK_DIFF: Final = 8.0
+#: Two runs on one machine differ by under 0.3 / 1; two different pages (About and Accounts, alike in
+#: layout) by 8.5 / 27; the limits leave room for a font or browser update, not for a broken layout.
+MAX_MEAN_DIFF: Final = 4.0
+MAX_BLOCK_DIFF: Final = 15.0
 
 
 @dataclass(frozen=True)
