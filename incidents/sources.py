@@ -115,6 +115,19 @@ def cli_rows(store: IncidentStore, include_demo: bool) -> tuple[pd.DataFrame, tu
     return stored, sources, of_sources(stored, sources)
 
 
+def demo_notes(counted: pd.DataFrame, stored: pd.DataFrame, sources: Sequence[str]) -> list[str]:
+    """The CLI's notes on demo rows: how many of the ``counted`` rows are synthetic, and how
+    many of the ``stored`` ones the selection ``sources`` left out (no note when none)."""
+    notes = []
+    if synthetic := int((counted["source_dataset"] == DEMO_SOURCE).sum()) if len(counted) else 0:
+        notes.append(
+            f"note: {synthetic:,} rows are synthetic demo events (source_dataset = demo), not real incidents"
+        )
+    if left_out := left_out_note(demo_rows_left_out(stored, sources)):
+        notes.append(left_out)
+    return notes
+
+
 def left_out_note(count: int) -> str | None:
     """The CLI's sentence for demo rows a report left out (None when it left out none)."""
     if not count:

@@ -18,7 +18,7 @@ from incidents.export import neutralise_formulas, write_output
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index
 from incidents.sites import read_sites
-from incidents.sources import cli_rows, date_span, demo_rows_left_out, left_out_note
+from incidents.sources import cli_rows, date_span, demo_notes
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -57,12 +57,7 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
     print(f"corridors used: {versions_in_use(corridors)}")
     if len(read.issues):
         print(f"note: {read.rows_rejected} rows of {args.sites.name} were left out (see the issues above)")
-    demo = int((incidents["source_dataset"] == "demo").sum()) if len(incidents) else 0
-    if demo:
-        print(
-            f"note: {demo} stored incidents are synthetic demo events (source_dataset = demo), not real ones"
-        )
-    if note := left_out_note(demo_rows_left_out(stored, sources)):
+    for note in demo_notes(incidents, stored, sources):
         print(note)
     return EXIT_OK
 

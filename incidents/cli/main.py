@@ -39,7 +39,7 @@ from incidents.ingest.file_reader import check_encoding
 from incidents.ingest.pipeline import FORMATS, prepare_stream
 from incidents.ingest.report import file_level_report
 from incidents.settings import DEMO_ENV, demo_enabled, stale_after_days
-from incidents.sources import cli_sources, date_span, demo_rows_left_out, left_out_note, of_sources
+from incidents.sources import cli_sources, date_span, demo_notes, of_sources
 from incidents.store import IncidentStore, open_store
 
 EXIT_OK: Final = 0
@@ -205,14 +205,9 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     )
     written = export_incidents(frame, args.out, provenance)
     print(f"wrote {written} incidents to {args.out}")
-    if note := left_out_note(demo_rows_left_out(stored, sources)):
+    for note in demo_notes(frame, stored, sources):
         print(note)
     counts = frame["source_dataset"].value_counts()
-    if counts.get("demo", 0):
-        print(
-            f"note: {counts['demo']} rows are synthetic demo events (source_dataset = demo), "
-            "not real incidents"
-        )
     for credit in credits:
         if credit.source in ("acled", "ucdp"):
             print(f"note: {counts[credit.source]} rows come from {credit.label}; credit them: {credit.text}")

@@ -20,7 +20,7 @@ from incidents.errors import EmptyStoreError, OutlookError
 from incidents.export import neutralise_formulas, write_output
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
-from incidents.sources import cli_rows, demo_rows_left_out, left_out_note
+from incidents.sources import cli_rows, demo_notes
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 
@@ -97,7 +97,7 @@ def _cmd_outlook(store: IncidentStore, args: argparse.Namespace) -> int:
             f"wrote the outlook of {len(panel.units)} {args.level} units for {args.horizon} month(s) after "
             f"{chosen} to {args.out}; served by: {served}"
         )
-    if note := left_out_note(demo_rows_left_out(stored, sources)):
+    for note in demo_notes(frame, stored, sources):
         print(note)
     return EXIT_OK
 

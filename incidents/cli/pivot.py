@@ -14,7 +14,7 @@ from incidents.export import neutralise_formulas, write_output
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
-from incidents.sources import cli_rows, date_span, demo_rows_left_out, left_out_note
+from incidents.sources import cli_rows, date_span, demo_notes
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -58,9 +58,7 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         f"{int(table['significant'].sum())} units changed significantly (95% exact interval excludes 1). "
         "This measures change after the date, not its cause."
     )
-    if bool((frame["source_dataset"] == "demo").any()):
-        print("note: the store holds synthetic demo events (source_dataset = demo); the table counts them")
-    if note := left_out_note(demo_rows_left_out(stored, sources)):
+    for note in demo_notes(frame, stored, sources):
         print(note)
     return EXIT_OK
 

@@ -15,7 +15,7 @@ from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
-from incidents.sources import cli_rows, date_span, demo_rows_left_out, left_out_note
+from incidents.sources import cli_rows, date_span, demo_notes
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments, versions_in_use
 
@@ -54,10 +54,7 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
     )
     if corridors is not None:
         print(f"corridors used: {versions_in_use(corridors)}")
-    counts = frame["source_dataset"].value_counts()
-    if counts.get("demo", 0):
-        print("note: the store holds synthetic demo events (source_dataset = demo); the index reflects them")
-    if note := left_out_note(demo_rows_left_out(stored, sources)):
+    for note in demo_notes(frame, stored, sources):
         print(note)
     return EXIT_OK
 
