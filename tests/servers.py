@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from incidents.store import IncidentStore, open_store
 from tests.conftest import require_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +81,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=15)
+
+
+def prepared_store(workdir: Path, prepare: Callable[[IncidentStore], object]) -> str:
+    """The URL of a new SQLite store in ``workdir``, filled by ``prepare`` and closed, for a server.
+
+    Named by ``SAHEL_DB_URL``, the app never loads the demo into it: ``prepare`` does that
+    when a test wants it, as ``python -m incidents demo`` would.
+    """
+    db_url = f"sqlite:///{workdir / 'app.db'}"
+    store = open_store(db_url)
+    try:
+        prepare(store)
+    finally:
+        store.close()
+    return db_url
 
 
 @contextmanager

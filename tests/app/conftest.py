@@ -6,12 +6,14 @@ rely on what another wrote, so shared files hold only tests that read, or write 
 test counts; every file passes with its tests in reverse order (``pytest @reversed-ids.txt``).
 The store is named by ``SAHEL_DB_URL``, so the app never loads the demo into it; the
 fixture loads it first, as ``python -m incidents demo`` would, unless the test is marked
-``pytest.mark.no_demo`` (an empty store). The names differ from the root conftest's ``store``
-(an IncidentStore on every backend) on purpose.
+``pytest.mark.no_demo`` (an empty store). The demo is loaded once per test process into a
+template file and each test gets a copy of it: loading it takes seconds, copying milliseconds.
+The names differ from the root conftest's ``store`` (an IncidentStore on every backend) on purpose.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +46,15 @@ def shared_app_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     return sqlite_url(tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2]))
 
 
+@pytest.fixture(scope="session")
+def demo_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed SQLite store holding what ``ensure_demo_loaded`` loads into a new store."""
+    url = sqlite_url(tmp_path_factory.mktemp("demo-template"))
+    with opened_store(url) as store:
+        ensure_demo_loaded(store)
+    return Path(url.removeprefix("sqlite:///"))
+
+
 @pytest.fixture
 def app_db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The URL of the store the app under test uses, set as ``SAHEL_DB_URL`` for this test.
@@ -55,9 +66,10 @@ def app_db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pyte
     else:
         url = sqlite_url(tmp_path)
     monkeypatch.setenv(DB_ENV, url)
-    if not request.node.get_closest_marker(NO_DEMO):
-        with opened_store(url) as store:
-            ensure_demo_loaded(store)  # a store that never held a batch (a shared one: its first test)
+    target = Path(url.removeprefix("sqlite:///"))
+    if not request.node.get_closest_marker(NO_DEMO) and not target.exists():
+        # A new store (a shared one: its first test) gets the demo, as from ensure_demo_loaded.
+        shutil.copyfile(request.getfixturevalue("demo_store_file"), target)
     return url
 
 

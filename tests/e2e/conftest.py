@@ -16,8 +16,15 @@ from typing import Any, Final
 import pytest
 
 from incidents.demo import load_demo
-from incidents.store import open_store
-from tests.servers import ROOT, AppServer, app_servers, browser_context, chromium_executable, launched_browser
+from tests.servers import (
+    ROOT,
+    AppServer,
+    app_servers,
+    browser_context,
+    chromium_executable,
+    launched_browser,
+    prepared_store,
+)
 from tests.visual import differences, reduced
 
 __all__ = ["ROOT", "AppServer"]
@@ -25,19 +32,9 @@ __all__ = ["ROOT", "AppServer"]
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """``streamlit run dashboard/app.py`` on a free port with a fresh store; killed at teardown.
-
-    The store is named by ``SAHEL_DB_URL``, so the app does not load the demo into it: it is
-    loaded first, as ``python -m incidents demo`` would.
-    """
+    """``streamlit run dashboard/app.py`` on a free port with a fresh demo store; killed at teardown."""
     workdir = tmp_path_factory.mktemp("e2e_server")
-    db_url = f"sqlite:///{workdir / 'e2e.db'}"
-    store = open_store(db_url)
-    try:
-        load_demo(store)
-    finally:
-        store.close()
-    with app_servers(db_url, workdir) as (server,):
+    with app_servers(prepared_store(workdir, load_demo), workdir) as (server,):
         yield server
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from incidents.auth import LOCAL_ADMIN
 from incidents.demo import load_demo
-from incidents.store import open_store
+from incidents.store import IncidentStore
 from incidents.store.saved_views import SavedView, save_view
-from tests.servers import AppServer, app_servers, browser_context
+from tests.servers import AppServer, app_servers, browser_context, prepared_store
 
 TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1600, "height": 1000}
@@ -23,15 +23,13 @@ BUTTONS = ("brief_prev", "brief_next")
 def briefing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """A server whose store holds the demo and two saved views (so there are slides to step)."""
     workdir = tmp_path_factory.mktemp("e2e_briefing")
-    db_url = f"sqlite:///{workdir / 'briefing.db'}"
-    store = open_store(db_url)
-    try:
+
+    def demo_and_views(store: IncidentStore) -> None:
         load_demo(store)
         save_view(store, SavedView(name="mali", title="Mali", query="country=MLI"), by=LOCAL_ADMIN)
         save_view(store, SavedView(name="niger", title="Niger", query="country=NER"), by=LOCAL_ADMIN)
-    finally:
-        store.close()
-    with app_servers(db_url, workdir) as (server,):
+
+    with app_servers(prepared_store(workdir, demo_and_views), workdir) as (server,):
         yield server
 
 

@@ -16,9 +16,9 @@ import pytest
 from incidents.auth import LOCAL_ADMIN
 from incidents.auth.accounts import create_user
 from incidents.auth.sessions import COOKIE_NAME
-from incidents.store import open_store
+from incidents.store import IncidentStore
 from incidents.store.saved_views import SavedView, save_view
-from tests.servers import AppServer, app_servers, browser_context
+from tests.servers import AppServer, app_servers, browser_context, prepared_store
 
 PASSWORD = "admin password 2026"
 VIEW = "mali-battles-2024"
@@ -27,14 +27,14 @@ TIMEOUT_MS = 120_000
 
 @pytest.fixture(scope="module")
 def signin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """A server that requires sign-in (with its cookie routes), an admin account and one saved view."""
     workdir = tmp_path_factory.mktemp("e2e_signin")
-    db_url = f"sqlite:///{workdir / 'e2e.db'}"
-    store = open_store(db_url)
-    try:
+
+    def admin_and_view(store: IncidentStore) -> None:
         admin = create_user(store, "adam", "admin", PASSWORD, by=LOCAL_ADMIN)
         save_view(store, SavedView(name=VIEW, title="Mali battles", query="country=MLI&period=all"), by=admin)
-    finally:
-        store.close()
+
+    db_url = prepared_store(workdir, admin_and_view)
     with app_servers(db_url, workdir, entry="dashboard/serve.py", env_extra={"SAHEL_AUTH": "required"}) as (
         server,
     ):
