@@ -25,6 +25,10 @@ QUANTILE_LEVELS: Final = (0.05, 0.25, 0.50, 0.75, 0.95)
 MIN_MEAN: Final = 1e-6
 #: Sizes at or above this are treated as Poisson (the closed forms lose precision past it).
 POISSON_SIZE: Final = 200.0
+#: From this many quantile levels on, one cdf over a grid of whole numbers answers them all ...
+_GRID_LEVELS: Final = 16
+#: ... for units whose outer quantiles lie at most this many whole numbers apart (else bisection).
+_GRID_MAX_WIDTH: Final = 4096
 #: Members of the quantile ensemble used where a closed-form CRPS is not finite (very large counts).
 _FALLBACK_MEMBERS: Final = 400
 
@@ -64,8 +68,37 @@ class NegBinForecast:
 
     def quantiles(self, levels: tuple[float, ...] = QUANTILE_LEVELS) -> FloatArray:
         mu, size, poisson = self._parts()
+        if len(levels) < _GRID_LEVELS:
+            return self._bisected(mu, size, poisson, np.asarray(levels, dtype=np.float64))
+        # Many levels (the CRPS fallback's 400): bisect the outer two, then one cdf over the
+        # whole numbers between them answers every level in between (monotone: a search).
+        q = np.asarray(levels, dtype=np.float64)
+        ends = self._bisected(mu, size, poisson, np.array([q.min(), q.max()]))
+        out = np.empty((len(mu), len(q)))
+        width = ends[:, 1] - ends[:, 0] + 1.0
+        narrow = width <= _GRID_MAX_WIDTH
+        if (~narrow).any():
+            out[~narrow] = self._bisected(mu[~narrow], size[~narrow], poisson[~narrow], q)
+        if narrow.any():
+            low, high = ends[narrow, 0], ends[narrow, 1]
+            steps = np.arange(int(width[narrow].max()), dtype=np.float64)[None, :]
+            k = np.minimum(low[:, None] + steps, high[:, None])  # rows padded with their last value
+            grid = _negbin_cdf(
+                k,
+                *(np.broadcast_to(a[narrow][:, None], k.shape) for a in (mu, size)),
+                np.broadcast_to(poisson[narrow][:, None], k.shape),
+            )
+            order = np.argsort(q)
+            found = np.stack([np.searchsorted(row, q[order], side="left") for row in grid])
+            out[np.flatnonzero(narrow)[:, None], order[None, :]] = low[:, None] + found
+        return out
+
+    @staticmethod
+    def _bisected(
+        mu: FloatArray, size: FloatArray, poisson: npt.NDArray[np.bool_], levels: FloatArray
+    ) -> FloatArray:
         shape = (len(mu), len(levels))
-        q = np.broadcast_to(np.asarray(levels, dtype=np.float64)[None, :], shape)
+        q = np.broadcast_to(levels[None, :], shape)
         mu2, size2 = np.broadcast_to(mu[:, None], shape), np.broadcast_to(size[:, None], shape)
         poisson2 = np.broadcast_to(poisson[:, None], shape)
         sd = np.sqrt(mu2 + np.where(poisson2, 0.0, mu2**2 / size2))

@@ -110,3 +110,20 @@ def test_months_windows_and_count_ranges_in_words() -> None:
         hit_rate_sentence("unlikely", 0.3, 1)
         == "In the backtest, 'unlikely' came true 30 % of the time (1 forecast)."
     )
+
+
+@pytest.mark.parametrize("levels", [(0.05, 0.25, 0.5, 0.75, 0.95), tuple((np.arange(400) + 0.5) / 400)])
+def test_quantiles_are_scipys_discrete_ppf(levels: tuple[float, ...]) -> None:
+    # Bisection (few levels) and the cdf grid (many, the CRPS fallback) against scipy.stats' ppf,
+    # over means from nearly 0 to thousands, Poisson and negative binomials of every dispersion.
+    rng = np.random.default_rng(7)
+    mean = np.exp(rng.uniform(-6, 8.5, 60))
+    size = np.where(rng.random(60) < 0.3, np.inf, np.exp(rng.uniform(-3, 6, 60)))
+    q = np.asarray(levels)[None, :]
+    poisson = size >= 200
+    n = np.where(poisson, 1.0, size)  # the Poisson rows' negative binomial is not used
+    p = n / (n + mean)
+    expected = np.where(
+        poisson[:, None], stats.poisson.ppf(q, mean[:, None]), stats.nbinom.ppf(q, n[:, None], p[:, None])
+    )
+    assert NegBinForecast(mean, size).quantiles(levels).tolist() == expected.tolist()
