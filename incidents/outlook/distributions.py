@@ -85,7 +85,8 @@ class NegBinForecast:
             k = np.minimum(low[:, None] + steps, high[:, None])  # rows padded with their last value
             grid = _negbin_cdf(
                 k,
-                *(np.broadcast_to(a[narrow][:, None], k.shape) for a in (mu, size)),
+                np.broadcast_to(mu[narrow][:, None], k.shape),
+                np.broadcast_to(size[narrow][:, None], k.shape),
                 np.broadcast_to(poisson[narrow][:, None], k.shape),
             )
             order = np.argsort(q)
