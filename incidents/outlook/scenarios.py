@@ -7,8 +7,8 @@ arithmetic simple enough to check by hand. Both read the panel up to the origin 
 * ``trend_continues``: the last 90 days' trend continues. A least-squares line through
   log(1 + count) of the 3 months up to the origin (the monthly panel's 90 days), extended
   ``h`` months: expected = exp(line at h) - 1, never below 0. The slope is capped at
-  ±log(1.5): 1 + count grows or shrinks by at most 1.5 times a month (a jump from 1 to 9
-  incidents would otherwise project 80 three months on).
+  ±log(1.5): 1 + count grows or shrinks by at most 1.5 times a month (1, 3 and 9 incidents
+  project 9, 14 and 21; uncapped, 21, 47 and 107).
 * ``back_to_mean``: activity returns to its 12-month mean. Expected = the unit's mean monthly
   count over the 12 months up to the origin, for every month after it (straight away, not
   gradually).

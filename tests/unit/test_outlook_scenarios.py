@@ -76,3 +76,9 @@ def test_too_short_a_history_is_refused() -> None:
         scenario_mean_means(np.ones((2, 8)), origin=7)
     with pytest.raises(OutlookDataError, match="3 needed"):
         scenario_trend_means(np.ones((2, 8)), origin=1)
+
+
+def test_the_documented_example_of_the_cap() -> None:
+    # docs/methodology.md, 'What-if scenarios': 1, 3 and 9 incidents project 9, 14 and 21.
+    means = scenario_trend_means(counts_ending(1.0, 3.0, 9.0), origin=13)
+    assert np.round(means[0]).tolist() == [9.0, 14.0, 21.0]
