@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import peak_rss_mb
+from bench.common import fill_store, peak_rss_mb
 
 T = TypeVar("T")
 
@@ -43,17 +43,6 @@ def timed(call: Callable[[], T], name: str = "") -> tuple[T, float]:
     if name:
         CPU[name] = round(time.process_time() - cpu, 2)
     return result, time.perf_counter() - start
-
-
-def fill_store(rows: int, db: Path) -> tuple[Any, float]:
-    from incidents.demo import generate_demo_incidents
-    from incidents.store import BatchMeta, open_store
-
-    store = open_store(f"sqlite:///{db}")
-    start = time.perf_counter()
-    frame = generate_demo_incidents(n=rows, seed=11)
-    store.add_batch(frame, BatchMeta("bench (synthetic)", "0" * 64, "demo"))
-    return store, time.perf_counter() - start
 
 
 def main() -> None:

@@ -24,13 +24,10 @@ from incidents.outlook.models import HORIZONS, PanelHistory, forecast_origin
 from incidents.outlook.panel import MIN_HISTORY_MONTHS, Panel, check_history
 from incidents.outlook.wording import likelihood_words, month_text, outlook_sentence, window_text
 
+#: The columns that say which unit and month a row of the outlook or a scenario is about.
+UNIT_MONTH_COLUMNS: Final = ("unit_code", "unit_name", "level", "origin", "month", "horizon")
 OUTLOOK_COLUMNS: Final = (
-    "unit_code",
-    "unit_name",
-    "level",
-    "origin",
-    "month",
-    "horizon",
+    *UNIT_MONTH_COLUMNS,
     "p_fatal",
     "count_q05",
     "count_q25",
@@ -174,36 +171,46 @@ class ServedOutlook:
 
         Plain text: escape it before putting it into HTML.
         """
-        rows = self.table[(self.table["unit_code"] == unit_code) & (self.table["horizon"] == horizon)]
-        if not len(rows):
-            raise OutlookDataError(f"no outlook for unit {unit_code!r} at horizon {horizon}")
-        row = rows.iloc[0]
-        hits = self.hits[str(row["likelihood"])]
-        return outlook_sentence(
-            str(row["unit_name"]),
-            f"in {month_text(str(row['month']))}",
-            float(row["p_fatal"]),
-            count_range=(float(row["count_q05"]), float(row["count_q95"])),
-            came_true=hits.came_true,
-            unit_months=hits.unit_months,
+        table = self.table
+        row = _only_row(
+            table[(table["unit_code"] == unit_code) & (table["horizon"] == horizon)],
+            f"unit {unit_code!r} at horizon {horizon}",
         )
+        when = f"in {month_text(str(row['month']))}"
+        spread = (float(row["count_q05"]), float(row["count_q95"]))
+        return _in_words(row, when, float(row["p_fatal"]), self.hits, spread)
 
     def window_sentence(self, unit_code: str) -> str:
         """One unit's 3-month window in words: "Likely (70 %): at least one fatal incident in
         Douentza between January and March 2027. In the backtest, 'likely' came true ..." (the
         window's word, scored on the backtest's windows). Plain text: escape it for HTML."""
-        rows = self.window[self.window["unit_code"] == unit_code]
-        if not len(rows):
-            raise OutlookDataError(f"no outlook for unit {unit_code!r}")
-        row = rows.iloc[0]
-        hits = self.window_hits[str(row["likelihood"])]
-        return outlook_sentence(
-            str(row["unit_name"]),
-            window_text(str(row["first_month"]), str(row["last_month"])),
-            float(row["p_fatal_window"]),
-            came_true=hits.came_true,
-            unit_months=hits.unit_months,
-        )
+        row = _only_row(self.window[self.window["unit_code"] == unit_code], f"unit {unit_code!r}")
+        when = window_text(str(row["first_month"]), str(row["last_month"]))
+        return _in_words(row, when, float(row["p_fatal_window"]), self.window_hits, None)
+
+
+def _only_row(rows: pd.DataFrame, what: str) -> pd.Series:
+    if not len(rows):
+        raise OutlookDataError(f"no outlook for {what}")
+    return rows.iloc[0]
+
+
+def _in_words(
+    row: pd.Series,
+    when: str,
+    p_fatal: float,
+    hits: dict[str, WordHits],
+    count_range: tuple[float, float] | None,
+) -> str:
+    said = hits[str(row["likelihood"])]
+    return outlook_sentence(
+        str(row["unit_name"]),
+        when,
+        p_fatal,
+        count_range=count_range,
+        came_true=said.came_true,
+        unit_months=said.unit_months,
+    )
 
 
 def served_outlook(panel: Panel, origin: int, *, gate_origins: int = DEFAULT_ORIGINS) -> ServedOutlook:

@@ -24,6 +24,7 @@ import pandas as pd
 from incidents.errors import OutlookDataError
 from incidents.outlook.distributions import FloatArray
 from incidents.outlook.features import WINDOW_MONTHS
+from incidents.outlook.forecast import UNIT_MONTH_COLUMNS
 from incidents.outlook.models import HORIZONS
 from incidents.outlook.panel import Panel
 
@@ -38,17 +39,7 @@ SCENARIO_LABELS: Final = {
     SCENARIO_TREND: "What if the last 90 days' trend continues",
     SCENARIO_MEAN: "What if activity returns to its 12-month mean",
 }
-SCENARIO_COLUMNS: Final = (
-    "unit_code",
-    "unit_name",
-    "level",
-    "origin",
-    "month",
-    "horizon",
-    "scenario",
-    "label",
-    "expected_count",
-)
+SCENARIO_COLUMNS: Final = (*UNIT_MONTH_COLUMNS, "scenario", "label", "expected_count")
 
 
 def scenario_trend_means(counts: FloatArray, origin: int, horizons: tuple[int, ...] = HORIZONS) -> FloatArray:
