@@ -128,8 +128,30 @@ def window_outlook(panel: Panel, origin: int, monthly_p_fatal: npt.ArrayLike) ->
     """Per unit (:data:`WINDOW_COLUMNS`): P(at least one fatal incident in the 3 months after
     ``origin``), combining the served monthly ``p_fatal`` ((units, 3), horizons 1-3) as if the
     months were independent given the forecasts (:func:`~incidents.outlook.distributions.at_least_once`)."""
+    return _window_frame(panel.units, panel.level, panel.months[origin], monthly_p_fatal)
+
+
+def window_from_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`window_outlook` from an outlook table (:func:`build_outlook`, horizons 1-3), e.g. a
+    cached one: its ``p_fatal`` are rounded to 3 decimals, so the window may differ from
+    :func:`served_outlook`'s by up to 0.003."""
+    if not len(table) or set(table["horizon"]) != set(HORIZONS) or table["origin"].nunique() != 1:
+        raise OutlookDataError(f"the window needs an outlook of one origin with horizons 1-{len(HORIZONS)}")
+    first = table[table["horizon"] == HORIZONS[0]]
+    monthly = table.pivot(index="unit_code", columns="horizon", values="p_fatal")
+    return _window_frame(
+        first[["unit_code", "unit_name"]],
+        str(first["level"].iloc[0]),
+        pd.Period(str(first["origin"].iloc[0]), freq="M"),
+        monthly.loc[first["unit_code"], list(HORIZONS)].to_numpy(),
+    )
+
+
+def _window_frame(
+    units: pd.DataFrame, level: str, origin: pd.Period, monthly_p_fatal: npt.ArrayLike
+) -> pd.DataFrame:
     monthly = np.asarray(monthly_p_fatal, dtype=np.float64)
-    if monthly.ndim != 2 or monthly.shape != (len(panel.units), len(HORIZONS)):
+    if monthly.ndim != 2 or monthly.shape != (len(units), len(HORIZONS)):
         raise OutlookDataError(
             f"the window needs the p_fatal of every unit for horizons 1-{len(HORIZONS)}; "
             f"got an array of shape {monthly.shape}"
@@ -137,12 +159,12 @@ def window_outlook(panel: Panel, origin: int, monthly_p_fatal: npt.ArrayLike) ->
     p = at_least_once(monthly)
     return pd.DataFrame(
         {
-            "unit_code": panel.units["unit_code"].astype(str).to_numpy(),
-            "unit_name": panel.units["unit_name"].astype(str).to_numpy(),
-            "level": panel.level,
-            "origin": str(panel.months[origin]),
-            "first_month": str(panel.months[origin] + 1),
-            "last_month": str(panel.months[origin] + len(HORIZONS)),
+            "unit_code": units["unit_code"].astype(str).to_numpy(),
+            "unit_name": units["unit_name"].astype(str).to_numpy(),
+            "level": level,
+            "origin": str(origin),
+            "first_month": str(origin + 1),
+            "last_month": str(origin + len(HORIZONS)),
             "p_fatal_window": np.round(p, 3),
             "likelihood": likelihood_words(p),
         }

@@ -14,6 +14,7 @@ from incidents.outlook.forecast import (
     ServedOutlook,
     build_outlook,
     served_outlook,
+    window_from_table,
     window_outlook,
 )
 from incidents.outlook.wording import ICD203_WORDS
@@ -77,9 +78,23 @@ def test_window_probability_matches_the_true_one(truth: Synthetic, served: Serve
     assert np.abs(served.window["p_fatal_window"].to_numpy() - true_window).mean() <= 0.10
 
 
-def test_the_window_refuses_a_partial_set_of_months(truth: Synthetic) -> None:
+def test_the_window_from_a_cached_table_is_the_served_one(served: ServedOutlook) -> None:
+    again = window_from_table(served.table)
+    assert tuple(again.columns) == WINDOW_COLUMNS
+    pd.testing.assert_frame_equal(
+        again.drop(columns=["p_fatal_window", "likelihood"]),
+        served.window.drop(columns=["p_fatal_window", "likelihood"]),
+    )
+    assert again["p_fatal_window"].to_numpy() == pytest.approx(
+        served.window["p_fatal_window"].to_numpy(), abs=0.003
+    )
+
+
+def test_the_window_refuses_a_partial_set_of_months(truth: Synthetic, served: ServedOutlook) -> None:
     with pytest.raises(OutlookDataError, match="horizons 1-3"):
         window_outlook(truth.panel, 50, np.zeros((len(truth.panel.units), 2)))
+    with pytest.raises(OutlookDataError, match="horizons 1-3"):
+        window_from_table(served.table[served.table["horizon"] < 3])
 
 
 def test_hit_rates_cover_every_word_and_agree_with_the_backtest(served: ServedOutlook) -> None:
