@@ -9,6 +9,7 @@ import resource
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,15 @@ def run_phase(script: Path, *args: str) -> dict[str, Any]:
     if result.returncode != 0:
         raise SystemExit(f"phase {args} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def fill_store(rows: int, db: Path) -> tuple[Any, float]:
+    """A fresh SQLite store at ``db`` holding ``rows`` demo incidents (seed 11), and the seconds it took."""
+    from incidents.demo import generate_demo_incidents
+    from incidents.store import BatchMeta, open_store
+
+    store = open_store(f"sqlite:///{db}")
+    start = time.perf_counter()
+    frame = generate_demo_incidents(n=rows, seed=11)
+    store.add_batch(frame, BatchMeta("bench (synthetic)", "0" * 64, "demo"))
+    return store, time.perf_counter() - start

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd
 
-from bench.common import peak_rss_mb
+from bench.common import fill_store, peak_rss_mb
 
 POINT_LIMIT = 10_000  # incidents.settings.MAP_MAX_POINTS, as the Map page uses
 
@@ -42,17 +42,6 @@ FILTERS: list[dict[str, Any]] = [
     {"countries": ("MLI", "BFA", "NER"), "preset": "last_30", "actor_groups": ("JNIM",)},
     {"countries": ("MLI",), "preset": "custom", "since": date(2022, 1, 1), "until": date(2023, 6, 30)},
 ]
-
-
-def fill_store(rows: int, db: Path) -> tuple[Any, float]:
-    from incidents.demo import generate_demo_incidents
-    from incidents.store import BatchMeta, open_store
-
-    store = open_store(f"sqlite:///{db}")
-    start = time.perf_counter()
-    frame = generate_demo_incidents(n=rows, seed=11)
-    store.add_batch(frame, BatchMeta("bench (synthetic)", "0" * 64, "demo"))
-    return store, time.perf_counter() - start
 
 
 @functools.cache

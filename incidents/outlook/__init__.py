@@ -5,5 +5,6 @@ counts from the analysis frame), :mod:`~incidents.outlook.distributions` (predic
 distributions and their scores), :mod:`~incidents.outlook.models` (models M1, M2, M3 and the
 baselines they must beat), :mod:`~incidents.outlook.backtest` (rolling-origin scores and the
 skill gate), :mod:`~incidents.outlook.wording` (ICD 203 words) and
-:mod:`~incidents.outlook.forecast` (the served outlook table). Method: docs/methodology.md, 'Outlook'.
+:mod:`~incidents.outlook.forecast` (the served outlook table, its 3-month window and sentences);
+:mod:`~incidents.outlook.scenarios` holds the what-ifs. Method: docs/methodology.md, 'Outlook'.
 """

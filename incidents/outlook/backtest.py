@@ -5,6 +5,9 @@ to that origin only (expanding window) and scored on the next 1-3 months where t
 known. Scores: CRPS of the count distribution, Brier score of ``p_fatal``, coverage of the
 50 % and 90 % intervals, by horizon and activity tier; skills against each baseline; a
 reliability table. The gate then decides per tier and horizon what the outlook serves.
+The 3-month window probability (at least one fatal incident in the three months after the
+origin) combines each forecaster's monthly ``p_fatal`` and is scored with Brier where all three
+months are known.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from incidents.outlook.distributions import brier
+from incidents.outlook.distributions import (
+    QUANTILE_LEVELS,
+    CountForecast,
+    FloatArray,
+    at_least_once,
+    brier,
+)
 from incidents.outlook.models import (
     COUNT_BASELINES,
     FATAL_BASELINES,
@@ -26,7 +36,7 @@ from incidents.outlook.models import (
     PanelHistory,
     forecast_origin,
 )
-from incidents.outlook.wording import ICD203_WORDS, likelihood_words
+from incidents.outlook.wording import ICD203_WORDS, hit_rate_sentence, likelihood_words
 
 #: Default number of monthly origins of a backtest.
 DEFAULT_ORIGINS: Final = 24
@@ -43,6 +53,20 @@ FALLBACK_COUNTS: Final = "climatology"
 FALLBACK_FATAL: Final = "base_rate"
 RELIABILITY_BINS: Final = 10
 FORECASTERS: Final = (*MODELS, *FATAL_BASELINES)
+#: Columns of :func:`score_origins`.
+SCORE_COLUMNS: Final = (
+    "origin",
+    "horizon",
+    "forecaster",
+    "unit",
+    "tier",
+    "crps",
+    "brier",
+    "p_fatal",
+    "fatal_happened",
+    "cover50",
+    "cover90",
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +100,7 @@ def score_origins(history: PanelHistory, origins: range, last_observed: int) -> 
     ``base_rate``, a p_fatal-only baseline), ``brier``, ``p_fatal``, ``fatal_happened``,
     ``cover50``, ``cover90``. Targets after ``last_observed`` are neither used nor scored.
     """
-    pieces: list[pd.DataFrame] = []
+    columns: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in SCORE_COLUMNS}
     cache: ModelCache = {}
     for origin in origins:
         horizons = tuple(h for h in HORIZONS if origin + h <= last_observed)
@@ -84,6 +108,7 @@ def score_origins(history: PanelHistory, origins: range, last_observed: int) -> 
             continue
         made = forecast_origin(history, origin, horizons, cache=cache, refit_every=BACKTEST_REFIT_EVERY)
         tier = np.where(made.active, "active", "quiet")
+        units = np.arange(len(tier))
         for horizon in horizons:
             observed = history.counts[:, origin + horizon]
             happened = (history.fatal[:, origin + horizon] >= 1).astype(np.float64)
@@ -93,28 +118,41 @@ def score_origins(history: PanelHistory, origins: range, last_observed: int) -> 
                 if counts is None:
                     crps = cover50 = cover90 = np.full(len(observed), np.nan)
                 else:
-                    q = counts.quantiles()
                     crps = counts.crps(observed)
-                    cover50 = ((q[:, 1] <= observed) & (observed <= q[:, 3])).astype(np.float64)
-                    cover90 = ((q[:, 0] <= observed) & (observed <= q[:, 4])).astype(np.float64)
-                pieces.append(
-                    pd.DataFrame(
-                        {
-                            "origin": origin,
-                            "horizon": horizon,
-                            "forecaster": name,
-                            "unit": np.arange(len(observed)),
-                            "tier": tier,
-                            "crps": crps,
-                            "brier": brier(p_fatal, happened),
-                            "p_fatal": p_fatal,
-                            "fatal_happened": happened,
-                            "cover50": cover50,
-                            "cover90": cover90,
-                        }
-                    )
-                )
-    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+                    cover50, cover90 = covered(counts, observed)
+                row = {
+                    "origin": np.full(len(units), origin),
+                    "horizon": np.full(len(units), horizon),
+                    "forecaster": np.full(len(units), name, dtype=object),
+                    "unit": units,
+                    "tier": tier,
+                    "crps": crps,
+                    "brier": brier(p_fatal, happened),
+                    "p_fatal": p_fatal,
+                    "fatal_happened": happened,
+                    "cover50": cover50,
+                    "cover90": cover90,
+                }
+                for column, values in row.items():
+                    columns[column].append(np.asarray(values))
+    if not columns["origin"]:
+        return pd.DataFrame()
+    # One frame at the end: a frame per origin, horizon and forecaster cost seconds of pandas.
+    return pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
+
+
+def covered(forecast: CountForecast, observed: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Whether each observed count lies in the forecast's 50 % (q25-q75) and 90 % (q05-q95) ranges.
+
+    For whole counts and the quantile q_a (the smallest k with cdf(k) >= a), q_a <= y exactly
+    when cdf(y) >= a, and y <= q_b exactly when cdf(y - 1) < b: two cdf evaluations instead of
+    the quantiles (the same answer, several times faster over a backtest).
+    """
+    at, below = forecast.cdf(observed), forecast.cdf(observed - 1.0)
+    q05, q25, _, q75, q95 = QUANTILE_LEVELS
+    cover50 = ((at >= q25) & (below < q75)).astype(np.float64)
+    cover90 = ((at >= q05) & (below < q95)).astype(np.float64)
+    return cover50, cover90
 
 
 def _beats(scores: pd.DataFrame, metric: str, model: str, baseline: str) -> bool:
@@ -231,6 +269,8 @@ def summary(backtest: Backtest, level: str) -> dict[str, Any]:
         "scores": rows,
         "reliability": reliability(scores),
         "likelihood_words": word_record(scores),
+        "window": window_summary(window_scores(scores)),
+        "window_likelihood_words": word_record(window_scores(served_only(scores))),
     }
 
 
@@ -259,23 +299,117 @@ def reliability(scores: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def word_record(scores: pd.DataFrame) -> list[dict[str, Any]]:
-    """For the served p_fatal: per ICD 203 word, how often a fatal incident followed in the backtest."""
-    served = scores[scores["forecaster"] == "served"] if len(scores) else scores
-    if not len(served):
-        return []
-    words = pd.Series(likelihood_words(served["p_fatal"].to_numpy()), index=served.index)
+    """For the served p_fatal: per ICD 203 word, how often a fatal incident followed in the backtest.
+
+    Every word has a row; a word the backtest never said has ``unit_months`` 0 and
+    ``came_true`` None. ``sentence`` is the wording's backtest sentence for the word.
+    """
+    served = served_only(scores)
+    words = (
+        pd.Series(likelihood_words(served["p_fatal"].to_numpy()), index=served.index)
+        if len(served)
+        else pd.Series([], dtype=object)
+    )
     out = []
     for word in ICD203_WORDS:
-        part = served[words == word]
-        if len(part):
-            out.append(
+        part = served[words == word] if len(served) else served
+        came_true = _num(part["fatal_happened"].mean()) if len(part) else None
+        out.append(
+            {
+                "likelihood": word,
+                "unit_months": len(part),
+                "came_true": came_true,
+                "sentence": hit_rate_sentence(word, came_true, len(part)),
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class WordHits:
+    """How often one ICD 203 word came true in a backtest (``came_true`` None: never said)."""
+
+    word: str
+    unit_months: int
+    came_true: float | None
+
+    @property
+    def sentence(self) -> str:
+        """'In the backtest, 'likely' came true 64 % of the time (...).'"""
+        return hit_rate_sentence(self.word, self.came_true, self.unit_months)
+
+
+def word_hits(backtest: Backtest, *, window: bool = False) -> dict[str, WordHits]:
+    """Per ICD 203 word, how often the served ``p_fatal`` said with it came true in ``backtest``
+    (``window``: the served 3-month window probability, over the origins whose three months are known)."""
+    served = served_scores(backtest)
+    record = word_record(window_scores(served) if window else served)
+    return {
+        row["likelihood"]: WordHits(row["likelihood"], row["unit_months"], row["came_true"]) for row in record
+    }
+
+
+def served_only(scores: pd.DataFrame) -> pd.DataFrame:
+    """The rows of what was served (``forecaster == "served"``)."""
+    return scores[scores["forecaster"] == "served"] if len(scores) else scores
+
+
+#: Columns of :func:`window_scores`.
+WINDOW_SCORE_COLUMNS: Final = ("origin", "unit", "forecaster", "tier", "p_fatal", "fatal_happened", "brier")
+
+
+def window_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each forecaster's 3-month window probability at each origin and unit, and its Brier score.
+
+    Only origins where every horizon (1-3) was scored: the window probability is
+    :func:`~incidents.outlook.distributions.at_least_once` of the three monthly ``p_fatal``,
+    the outcome whether any of the three months had a fatal incident.
+    """
+    if not len(scores):
+        return pd.DataFrame(columns=list(WINDOW_SCORE_COLUMNS))
+    keys = ["origin", "unit", "forecaster"]
+    wide = scores.pivot_table(
+        index=[*keys, "tier"], columns="horizon", values=["p_fatal", "fatal_happened"], aggfunc="first"
+    )
+    horizons = list(HORIZONS)
+    complete = wide["p_fatal"].reindex(columns=horizons).notna().all(axis=1)
+    wide = wide[complete.to_numpy()]
+    if not len(wide):
+        return pd.DataFrame(columns=list(WINDOW_SCORE_COLUMNS))
+    p = at_least_once(wide["p_fatal"][horizons].to_numpy())
+    happened = (wide["fatal_happened"][horizons].to_numpy().max(axis=1) >= 1).astype(np.float64)
+    out = wide.index.to_frame(index=False)
+    out["p_fatal"] = p
+    out["fatal_happened"] = happened
+    out["brier"] = brier(p, happened)
+    return out[list(WINDOW_SCORE_COLUMNS)]
+
+
+def window_summary(windows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per tier ("all" too) and forecaster: windows scored, Brier and Brier skill against each baseline."""
+    if not len(windows):
+        return []
+    rows = []
+    for tier, part in [("all", windows), *windows.groupby("tier", sort=True)]:
+        means = part.groupby("forecaster")["brier"].mean()
+        sizes = part.groupby("forecaster").size()
+        for name in (*FORECASTERS, "served"):
+            if name not in means.index:
+                continue
+            rows.append(
                 {
-                    "likelihood": word,
-                    "unit_months": len(part),
-                    "came_true": _num(part["fatal_happened"].mean()),
+                    "tier": str(tier),
+                    "forecaster": name,
+                    "unit_windows": int(sizes[name]),
+                    "brier": _num(means[name]),
+                    "brier_skill": {
+                        base: _skill(means[name], means[base])
+                        for base in FATAL_BASELINES
+                        if base in means.index
+                    },
                 }
             )
-    return out
+    return rows
 
 
 def _skill(score: float, reference: float) -> float | None:

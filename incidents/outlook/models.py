@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from incidents.outlook.distributions import (
     CountForecast,
@@ -57,6 +57,9 @@ SHARE_MONTHS: Final = 24
 SHARE_PRIOR: Final = 10.0
 #: Smallest size (largest dispersion) a tier may get; guards against a few wild months.
 MIN_SIZE: Final = 0.05
+#: Finds the process's thread pools once: every ``threadpool_limits()`` call would scan the
+#: loaded libraries again (a quarter of a second each on a busy machine, 100 calls a backtest).
+_THREADPOOLS: Final = ThreadpoolController()
 _BOOSTING: Final = {
     "loss": "poisson",
     "max_iter": 60,
@@ -193,7 +196,7 @@ def _boosted(
     if kept is not None and 0 <= origin - kept[0] < refit_every:
         return kept[1]
     # One thread: OpenMP threads on a shared, busy machine made each fit 20 times slower.
-    with threadpool_limits(limits=1):
+    with _THREADPOOLS.limit(limits=1):
         model = HistGradientBoostingRegressor(**_BOOSTING)
         x, y = _training_rows(history, FIRST_TRAINING_MONTH, last_row_month, horizon)
         # A feature with no value yet (the 12-month mean in a short history) would make the fit
@@ -253,7 +256,7 @@ def _model_forecasts(
         return {name: NegBinForecast(m1, size_m1) for name in MODELS}
     x_now = history.features[:, origin, :]
     season_now = np.full((x_now.shape[0], 1), history.month_of_year[origin + horizon])
-    with threadpool_limits(limits=1):
+    with _THREADPOOLS.limit(limits=1):
         m2 = np.asarray(boosted.model.predict(np.concatenate([x_now, season_now], axis=1)), dtype=np.float64)
     return {
         "M1": NegBinForecast(m1, size_m1),

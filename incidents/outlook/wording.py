@@ -5,14 +5,19 @@ roughly even chance 45-55 %, likely 55-80 %, very likely 80-95 %, almost certain
 and leaves the ends open. Here every probability gets a word: below 5 % (0 included) is
 "almost no chance", 95 % and above (100 % included) "almost certain". A probability on an
 edge takes the higher class (20 % is "unlikely"), so the classes do not overlap.
+
+The sentences (:func:`outlook_sentence`) put the word, its percentage, the count range and how
+often the word came true in the backtest side by side.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 #: (lower edge, word), ascending; a class runs from its edge up to the next one.
 ICD203_SCALE: Final = (
@@ -39,3 +44,92 @@ def likelihood_words(probability: npt.ArrayLike) -> npt.NDArray[np.object_]:
 def likelihood_word(probability: float) -> str:
     """The ICD 203 word of one probability."""
     return str(likelihood_words([probability])[0])
+
+
+#: English month names, so the sentences do not depend on the process's locale.
+MONTH_NAMES: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def percent(probability: float) -> str:
+    """A probability as a whole percentage ("62 %"); never "0 %" or "100 %" for what is neither."""
+    p = min(max(float(probability), 0.0), 1.0)
+    if 0.0 < p < 0.005:
+        return "< 1 %"
+    if 0.995 <= p < 1.0:
+        return "> 99 %"
+    return f"{math.floor(p * 100 + 0.5)} %"  # half up: 0.5 % is "1 %", not banker's "0 %"
+
+
+def month_text(month: pd.Period | str) -> str:
+    """'January 2027' for the month ``2027-01``."""
+    period = pd.Period(month, freq="M")
+    return f"{MONTH_NAMES[period.month - 1]} {period.year}"
+
+
+def window_text(first: pd.Period | str, last: pd.Period | str) -> str:
+    """'between January and March 2027' ('between December 2026 and February 2027' across a new
+    year; 'in January 2027' for one month)."""
+    start, end = pd.Period(first, freq="M"), pd.Period(last, freq="M")
+    if start == end:
+        return f"in {month_text(start)}"
+    if start.year == end.year:
+        return f"between {MONTH_NAMES[start.month - 1]} and {month_text(end)}"
+    return f"between {month_text(start)} and {month_text(end)}"
+
+
+def hit_rate_sentence(word: str, came_true: float | None, unit_months: int) -> str:
+    """How often ``word`` came true in the backtest, or that the backtest never said it."""
+    if came_true is None or unit_months <= 0:
+        return f"In the backtest, '{word}' was never said, so how often it comes true is not known."
+    cases = f"{unit_months:,} forecast{'s' if unit_months != 1 else ''}"
+    return f"In the backtest, '{word}' came true {percent(came_true)} of the time ({cases})."
+
+
+def expected_text(low: float, high: float) -> str:
+    """'Expected 3–11 incidents (90 % range).' from the 5 % and 95 % quantiles."""
+    lo, hi = int(low), int(high)
+    noun = "incident" if hi == 1 else "incidents"
+    span = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    return f"Expected {span} {noun} (90 % range)."
+
+
+def outlook_sentence(
+    place: str,
+    when: str,
+    p_fatal: float,
+    *,
+    count_range: tuple[float, float] | None = None,
+    came_true: float | None = None,
+    unit_months: int = 0,
+) -> str:
+    """The outlook of one unit in words, e.g. "Likely (62 %): at least one fatal incident in
+    Douentza in January 2027. Expected 3–11 incidents (90 % range). In the backtest, 'likely'
+    came true 64 % of the time (412 forecasts)."
+
+    ``when`` follows the place ("in January 2027", or :func:`window_text`'s "between January
+    and March 2027");
+    ``count_range`` is the 90 % range of the incident count (left out when None);
+    ``came_true`` and ``unit_months``: how the word of ``p_fatal`` fared in the backtest
+    (None: never said). Plain text: escape it before putting it into HTML.
+    """
+    word = likelihood_word(p_fatal)
+    parts = [
+        f"{word[0].upper()}{word[1:]} ({percent(p_fatal)}): at least one fatal incident in {place} {when}."
+    ]
+    if count_range is not None:
+        parts.append(expected_text(*count_range))
+    parts.append(hit_rate_sentence(word, came_true, unit_months))
+    return " ".join(parts)

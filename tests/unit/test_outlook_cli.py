@@ -13,6 +13,7 @@ from geodata.boundaries import load_admin2
 from incidents.admin_join import attach_admin_units
 from incidents.cli.main import main
 from incidents.outlook.forecast import OUTLOOK_COLUMNS
+from incidents.outlook.wording import percent
 from incidents.store import BatchMeta, open_store
 
 EXACT_COLUMNS = (
@@ -111,6 +112,28 @@ def test_backtest_writes_scores_per_forecaster_horizon_and_tier(two_years: str, 
         "climatology",
     }
     assert {"gate", "reliability", "likelihood_words"} <= set(document)
+
+
+def test_backtest_scores_the_three_month_window_and_says_how_each_word_fared(
+    db_url: str, tmp_path: Path
+) -> None:
+    store_incidents(db_url, months=28)  # January 2023 to April 2025
+    out = tmp_path / "bt.json"
+    assert main(["outlook", "--backtest", "--origins", "4", "--out", str(out)]) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["origins"] == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    # Only 2024-12 and 2025-01 have all three months after them known (to April 2025).
+    served = [row for row in document["window"] if row["forecaster"] == "served" and row["tier"] == "all"]
+    assert len(served) == 1 and served[0]["unit_windows"] == 2 * ADMIN2_UNITS
+    assert 0 <= served[0]["brier"] <= 1
+    words = document["likelihood_words"]
+    assert len(words) == 7 and sum(row["unit_months"] for row in words) > 0
+    for row in words:
+        if row["unit_months"]:
+            assert f"came true {percent(row['came_true'])} of the time" in row["sentence"]
+        else:
+            assert row["came_true"] is None and "never said" in row["sentence"]
+    assert len(document["window_likelihood_words"]) == 7
 
 
 def one_sentence_error(capsys: pytest.CaptureFixture[str]) -> str:

@@ -8,7 +8,16 @@ from scipy import stats
 
 from incidents.outlook.distributions import EnsembleForecast, NegBinForecast, poisson_forecast
 from incidents.outlook.models import surge_threshold
-from incidents.outlook.wording import likelihood_word, likelihood_words
+from incidents.outlook.wording import (
+    expected_text,
+    hit_rate_sentence,
+    likelihood_word,
+    likelihood_words,
+    month_text,
+    outlook_sentence,
+    percent,
+    window_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +69,58 @@ def test_huge_counts_still_get_a_finite_crps() -> None:
 def test_surge_threshold_is_twice_the_four_month_mean_where_it_is_at_least_one() -> None:
     counts = np.array([[9.0, 2, 2, 3, 1], [0, 0, 1, 1, 1]])  # means 2 and 0.75 over the last 4 months
     assert surge_threshold(counts, origin=4).tolist() == [4.0, np.inf]
+
+
+def test_the_outlook_sentence_of_one_unit() -> None:
+    sentence = outlook_sentence(
+        "Douentza", "in January 2027", 0.62, count_range=(3, 11), came_true=0.64, unit_months=412
+    )
+    assert sentence == (
+        "Likely (62 %): at least one fatal incident in Douentza in January 2027. "
+        "Expected 3–11 incidents (90 % range). In the backtest, 'likely' came true 64 % of the time "
+        "(412 forecasts)."
+    )
+
+
+def test_a_word_the_backtest_never_said_has_no_made_up_rate() -> None:
+    sentence = outlook_sentence("Ménaka", window_text("2026-12", "2027-02"), 0.97)
+    assert sentence.startswith("Almost certain (97 %): at least one fatal incident in Ménaka between ")
+    assert "between December 2026 and February 2027." in sentence
+    assert sentence.endswith(
+        "In the backtest, 'almost certain' was never said, so how often it comes true is not known."
+    )
+    assert "Expected" not in sentence
+
+
+def test_percentages_never_round_to_an_impossible_zero_or_hundred() -> None:
+    texts = {0.0: "0 %", 0.004: "< 1 %", 0.005: "1 %", 0.625: "63 %", 0.996: "> 99 %", 1.0: "100 %"}
+    assert {probability: percent(probability) for probability in texts} == texts
+
+
+def test_months_windows_and_count_ranges_in_words() -> None:
+    assert month_text("2027-01") == "January 2027"
+    assert window_text("2027-01", "2027-03") == "between January and March 2027"
+    assert window_text("2027-01", "2027-01") == "in January 2027"
+    assert expected_text(1, 1) == "Expected 1 incident (90 % range)."
+    assert expected_text(0, 4) == "Expected 0–4 incidents (90 % range)."
+    assert (
+        hit_rate_sentence("unlikely", 0.3, 1)
+        == "In the backtest, 'unlikely' came true 30 % of the time (1 forecast)."
+    )
+
+
+@pytest.mark.parametrize("levels", [(0.05, 0.25, 0.5, 0.75, 0.95), tuple((np.arange(400) + 0.5) / 400)])
+def test_quantiles_are_scipys_discrete_ppf(levels: tuple[float, ...]) -> None:
+    # Bisection (few levels) and the cdf grid (many, the CRPS fallback) against scipy.stats' ppf,
+    # over means from nearly 0 to thousands, Poisson and negative binomials of every dispersion.
+    rng = np.random.default_rng(7)
+    mean = np.exp(rng.uniform(-6, 8.5, 60))
+    size = np.where(rng.random(60) < 0.3, np.inf, np.exp(rng.uniform(-3, 6, 60)))
+    q = np.asarray(levels)[None, :]
+    poisson = size >= 200
+    n = np.where(poisson, 1.0, size)  # the Poisson rows' negative binomial is not used
+    p = n / (n + mean)
+    expected = np.where(
+        poisson[:, None], stats.poisson.ppf(q, mean[:, None]), stats.nbinom.ppf(q, n[:, None], p[:, None])
+    )
+    assert NegBinForecast(mean, size).quantiles(levels).tolist() == expected.tolist()
