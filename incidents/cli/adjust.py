@@ -27,18 +27,9 @@ from incidents.outlook.adjustments import (
 )
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.store import IncidentStore
+from incidents.store.outlook_adjustments import ADJUSTMENT_COLUMNS
 
 EXIT_OK: Final = 0
-SHOWN_COLUMNS: Final = (
-    "level",
-    "unit_code",
-    "version",
-    "status",
-    "percent",
-    "note",
-    "created_by",
-    "created_at",
-)
 
 
 def number(text: str) -> float:
@@ -50,7 +41,7 @@ def number(text: str) -> float:
 
 
 def _show(frame: pd.DataFrame) -> str:
-    table = frame[list(SHOWN_COLUMNS)].copy()
+    table = frame[list(ADJUSTMENT_COLUMNS)].copy()
     table["percent"] = [f"{value:+g} %" for value in table["percent"]]
     table["created_at"] = table["created_at"].dt.strftime("%Y-%m-%d %H:%M:%SZ")
     return table.to_string(index=False)

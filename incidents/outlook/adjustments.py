@@ -21,9 +21,8 @@ adjustments'.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,32 +44,42 @@ MIN_PERCENT: Final = -90.0
 MAX_PERCENT: Final = 300.0
 MAX_NOTE_CHARS: Final = 2000
 DEFAULT_LEVEL: Final = "admin2"
-#: The outlook's count quantile columns, the only numbers an adjustment scales.
-COUNT_QUANTILES: Final = ("count_q05", "count_q25", "count_q50", "count_q75", "count_q95")
-#: Columns of :func:`apply_adjustments`: one row per adjusted unit and horizon.
-WHATIF_COLUMNS: Final = (
-    "unit_code",
-    "unit_name",
-    "level",
-    "origin",
-    "month",
-    "horizon",
-    "adjustment_percent",
-    *(f"whatif_{name}" for name in COUNT_QUANTILES),
-    "adjustment_note",
-    "adjustment_version",
-    "adjusted_by",
-)
 _HINTS: Final = 8
 
 
-@dataclass(frozen=True)
-class AdjustmentVersion:
+class AdjustmentVersion(NamedTuple):
     """The version a change wrote: the unit as the level spells it, and the version number."""
 
     level: str
     unit_code: str
     version: int
+
+
+#: What the what-if adds to each outlook row it keeps (the unit's adjustment in force).
+ADJUSTMENT_FIELDS: Final = {
+    "percent": "adjustment_percent",
+    "note": "adjustment_note",
+    "version": "adjustment_version",
+    "created_by": "adjusted_by",
+}
+
+
+def whatif_columns() -> list[str]:
+    """Columns of :func:`apply_adjustments`: the outlook's identifying columns (``unit_code`` …
+    ``horizon``), the adjustment's percentage, the scaled count quantiles (``whatif_count_q05`` …),
+    then the adjustment's note, version and author."""
+    from incidents.outlook.forecast import OUTLOOK_COLUMNS  # the engine: loaded only when wanted
+
+    keys = OUTLOOK_COLUMNS[: OUTLOOK_COLUMNS.index("p_fatal")]
+    quantiles = [f"whatif_{name}" for name in _count_quantiles()]
+    percent, *about = ADJUSTMENT_FIELDS.values()  # adjustment_percent, then note, version, author
+    return [*keys, percent, *quantiles, *about]
+
+
+def _count_quantiles() -> list[str]:
+    from incidents.outlook.forecast import OUTLOOK_COLUMNS
+
+    return [name for name in OUTLOOK_COLUMNS if name.startswith("count_q")]
 
 
 # ---- recording --------------------------------------------------------------------------
@@ -139,7 +148,7 @@ def adjustment_history(store: IncidentStore, unit_code: str, *, level: str = DEF
 
 
 def apply_adjustments(outlook: pd.DataFrame, adjustments: pd.DataFrame) -> pd.DataFrame:
-    """The what-if frame (:data:`WHATIF_COLUMNS`) of ``outlook`` under ``adjustments``; pure.
+    """The what-if frame (:func:`whatif_columns`) of ``outlook`` under ``adjustments``; pure.
 
     ``outlook``: the outlook table (``incidents.outlook.forecast.OUTLOOK_COLUMNS``);
     ``adjustments``: :func:`list_adjustments`. One row per adjusted unit of the outlook's
@@ -148,20 +157,13 @@ def apply_adjustments(outlook: pd.DataFrame, adjustments: pd.DataFrame) -> pd.Da
     scaled (module docstring); ``outlook`` itself is not modified.
     """
     wanted = adjustments.loc[adjustments["status"] == "active"] if "status" in adjustments else adjustments
-    chosen = wanted[["level", "unit_code", "percent", "note", "version", "created_by"]].rename(
-        columns={
-            "percent": "adjustment_percent",
-            "note": "adjustment_note",
-            "version": "adjustment_version",
-            "created_by": "adjusted_by",
-        }
-    )
+    chosen = wanted[["level", "unit_code", *ADJUSTMENT_FIELDS]].rename(columns=ADJUSTMENT_FIELDS)
     merged = outlook.merge(chosen, on=["level", "unit_code"], how="inner", validate="many_to_one")
     factor = 1.0 + merged["adjustment_percent"].to_numpy(dtype=np.float64) / 100.0
-    for name in COUNT_QUANTILES:
+    for name in _count_quantiles():
         scaled = merged[name].to_numpy(dtype=np.float64) * factor
         merged[f"whatif_{name}"] = np.floor(np.round(scaled, 9) + 0.5).astype(np.int64)
-    return merged[list(WHATIF_COLUMNS)].reset_index(drop=True)
+    return merged[whatif_columns()].reset_index(drop=True)
 
 
 # ---- checks -----------------------------------------------------------------------------

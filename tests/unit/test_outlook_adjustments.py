@@ -8,13 +8,13 @@ import pytest
 from incidents.auth import PermissionDenied, Role, User
 from incidents.errors import AdjustmentError, AdjustmentNotFoundError, IncidentsError
 from incidents.outlook.adjustments import (
-    WHATIF_COLUMNS,
     AdjustmentVersion,
     adjust_unit,
     adjustment_history,
     apply_adjustments,
     list_adjustments,
     remove_unit_adjustment,
+    whatif_columns,
 )
 from incidents.store import IncidentStore
 from incidents.store.outlook_adjustments import ADJUSTMENT_COLUMNS
@@ -229,7 +229,7 @@ def test_the_what_if_scales_only_the_count_quantiles_of_adjusted_units() -> None
         _adjustments(("admin2", "ML.GA.MN", 50), ("admin2", "NE-TIL", 300), ("corridor", "BF-BAL", 100)),
     )
     pd.testing.assert_frame_equal(outlook, kept)  # the forecast is untouched
-    assert list(whatif.columns) == list(WHATIF_COLUMNS)
+    assert list(whatif.columns) == whatif_columns()
     assert not {"p_fatal", "p_surge", "likelihood", "served_by"} & set(whatif.columns)
     assert whatif[["unit_code", "horizon"]].to_records(index=False).tolist() == [
         ("ML.GA.MN", 1),
@@ -268,7 +268,7 @@ def test_a_cut_rounds_half_up_and_keeps_the_quantiles_in_order() -> None:
 
 def test_no_adjustment_gives_an_empty_what_if_with_its_columns() -> None:
     empty = apply_adjustments(_outlook(), _adjustments())
-    assert empty.empty and list(empty.columns) == list(WHATIF_COLUMNS)
+    assert empty.empty and list(empty.columns) == whatif_columns()
 
 
 def test_the_what_if_of_stored_adjustments(sqlite_store: IncidentStore) -> None:
