@@ -25,6 +25,13 @@ Assumptions: a stylised picture drawn from public reporting, not fitted to any d
   shares shift by year: Burkina and Liptako grow from 2019, the Ménaka/Tillabéri belt
   surges in 2022–23, the north around Kidal in 2023–24, the western push toward
   Kayes/Nioro from 2023.
+* Bursts (self-exciting, Hawkes-like): 15 % of the rows are follow-ups of an earlier event.
+  About 3 % of the other events each trigger a burst (its size geometric, mean 6): the
+  follow-ups fall 1-45 days after their trigger (exponential decay, mean about a week) and
+  within a few km of it (gaussian scatter of 8 km), in the trigger's hotspot region. A
+  quarter of the follow-ups are follow-ups of follow-ups (a second generation), so some
+  bursts cascade. The row count stays exactly ``n``: the background events are drawn first
+  and the follow-ups fill the rest (they are the last ids). A stylised assumption, not fitted.
 * What: battle ~35 %, violence against civilians ~25 %, explosion/remote ~15 %,
   strategic development ~10 %, protest ~8 %, abduction ~7 %; the capitals lean to
   protests and strategic developments.
@@ -70,7 +77,7 @@ DEMO_SEED: Final = 20250920
 DEMO_START: Final = date(2018, 1, 1)
 DEMO_END: Final = date(2025, 12, 31)
 #: Bump when the generator changes, so the batch checksum tells versions apart.
-DEMO_GENERATOR_VERSION: Final = "demo-generator-1"
+DEMO_GENERATOR_VERSION: Final = "demo-generator-2"
 DEMO_NOTE: Final = "Synthetic demo event — not a real incident"
 DEMO_FILE_NAME: Final = "demo (synthetic)"
 #: ``batches.format`` of the synthetic rows (``source_dataset`` is ``demo`` too).
@@ -87,6 +94,20 @@ KM_PER_DEGREE: Final = 111.32
 REDRAW_ATTEMPTS: Final = 8
 NEAR_KM: Final = 8.0
 MAX_FATALITIES: Final = 500
+
+# ---- bursts (self-exciting follow-ups) -------------------------------------------------
+
+#: Share of the rows that are follow-ups of an earlier event.
+BURST_SHARE: Final = 0.15
+#: How the follow-ups split over generations: follow-ups of background events, then of those.
+BURST_GENERATIONS: Final = (0.75, 0.25)
+#: Mean number of follow-ups of one triggering event (geometric, at least 1).
+BURST_MEAN_SIZE: Final = 6.0
+#: Mean delay of a follow-up after its trigger (exponential; whole days, at least 1).
+BURST_DECAY_DAYS: Final = 7.0
+BURST_MAX_DAYS: Final = 45
+#: Gaussian scatter of a follow-up around its trigger's point.
+BURST_SIGMA_KM: Final = 8.0
 
 # ---- where ---------------------------------------------------------------------------
 
@@ -331,32 +352,104 @@ def _trend(values: tuple[float, ...], year: int) -> float:
 
 
 def _scatter(
-    rng: np.random.Generator, hotspots: _Hotspots, spot: npt.NDArray[np.int64]
+    rng: np.random.Generator,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    sigma_km: npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    sigma_lat = hotspots.sigma_km[spot] / KM_PER_DEGREE
-    sigma_lon = sigma_lat / np.cos(np.radians(hotspots.lat[spot]))
-    lat = hotspots.lat[spot] + rng.normal(size=len(spot)) * sigma_lat
-    lon = hotspots.lon[spot] + rng.normal(size=len(spot)) * sigma_lon
-    return lat, lon
+    """Gaussian scatter of ``sigma_km`` around each centre."""
+    sigma_lat = sigma_km / KM_PER_DEGREE
+    sigma_lon = sigma_lat / np.cos(np.radians(lat))
+    return lat + rng.normal(size=len(lat)) * sigma_lat, lon + rng.normal(size=len(lon)) * sigma_lon
 
 
 def _place_in_coverage(
-    rng: np.random.Generator, hotspots: _Hotspots, spot: npt.NDArray[np.int64]
+    rng: np.random.Generator,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    sigma_km: npt.NDArray[np.float64],
 ) -> pd.DataFrame:
-    """Coordinates and admin units; points outside every covered country are redrawn."""
-    lat, lon = _scatter(rng, hotspots, spot)
-    placed = attach_admin_units(pd.DataFrame({"latitude": lat, "longitude": lon}))
+    """Points scattered around the centres, with admin units; points outside every covered
+    country are redrawn (a few times, then placed at their centre)."""
+    placed = attach_admin_units(
+        pd.DataFrame(dict(zip(("latitude", "longitude"), _scatter(rng, lat, lon, sigma_km), strict=True)))
+    )
     for attempt in range(REDRAW_ATTEMPTS + 1):
         outside = np.flatnonzero(placed["country_iso3"].isna().to_numpy())
         if len(outside) == 0:
             break
         if attempt < REDRAW_ATTEMPTS:
-            new_lat, new_lon = _scatter(rng, hotspots, spot[outside])
-        else:  # last resort: the hotspot itself
-            new_lat, new_lon = hotspots.lat[spot[outside]], hotspots.lon[spot[outside]]
+            new_lat, new_lon = _scatter(rng, lat[outside], lon[outside], sigma_km[outside])
+        else:  # last resort: the centre itself
+            new_lat, new_lon = lat[outside], lon[outside]
         redrawn = attach_admin_units(pd.DataFrame({"latitude": new_lat, "longitude": new_lon}))
         placed.iloc[outside, :] = redrawn.to_numpy()
     return placed
+
+
+def _follow_up_counts(n: int) -> tuple[int, ...]:
+    """Follow-up rows per generation for ``n`` rows in all (the rest are background events)."""
+    total = round(n * BURST_SHARE)
+    counts: list[int] = []
+    for share in BURST_GENERATIONS[:-1]:
+        counts.append(min(round(total * share), total - sum(counts)))
+    return (*counts, total - sum(counts))
+
+
+def _draw_triggers(rng: np.random.Generator, candidates: int, wanted: int) -> npt.NDArray[np.int64]:
+    """The trigger (a position among ``candidates``) of each of ``wanted`` follow-ups.
+
+    Candidates in random order each bring a burst of geometric size until ``wanted`` is
+    reached (the last burst is cut to fit), so only a small share of them trigger any.
+    """
+    if wanted == 0:
+        return np.empty(0, dtype=np.int64)
+    if candidates < 1:
+        raise ValueError(f"{wanted} follow-up(s) need at least one event to follow")
+    order = rng.permutation(candidates)
+    sizes = rng.geometric(1.0 / BURST_MEAN_SIZE, size=candidates)
+    ends = np.cumsum(sizes)
+    if ends[-1] < wanted:  # only when follow-ups outnumber their candidates' bursts
+        raise ValueError(f"{candidates} event(s) cannot trigger {wanted} follow-ups")
+    triggers = int(np.searchsorted(ends, wanted)) + 1  # the first bursts that reach ``wanted``
+    sizes = sizes[:triggers].copy()
+    sizes[-1] -= int(ends[triggers - 1]) - wanted
+    return np.repeat(order[:triggers], sizes).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Dates, hotspots and placed points of the events, background first, then follow-ups."""
+
+    dates: npt.NDArray[np.datetime64]
+    spot: npt.NDArray[np.int64]
+    placed: pd.DataFrame
+
+
+def _draw_events(rng: np.random.Generator, hotspots: _Hotspots, n: int, start: date, end: date) -> _Events:
+    """Background events around the hotspots, then generations of follow-ups (bursts)."""
+    follow_ups = _follow_up_counts(n)
+    dates = _draw_dates(rng, n - sum(follow_ups), start, end)
+    years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+    spot = _draw_hotspots(rng, hotspots, years)
+    placed = _place_in_coverage(rng, hotspots.lat[spot], hotspots.lon[spot], hotspots.sigma_km[spot])
+    all_dates, spots, places = [dates], [spot], [placed]
+    last = np.datetime64(end, "D")
+    for count in follow_ups:
+        previous_dates, previous_spot, previous = all_dates[-1], spots[-1], places[-1]
+        parent = _draw_triggers(rng, len(previous_dates), count)
+        delay = np.minimum(1 + rng.exponential(BURST_DECAY_DAYS, count).astype(np.int64), BURST_MAX_DAYS)
+        all_dates.append(np.minimum(previous_dates[parent] + delay.astype("timedelta64[D]"), last))
+        spots.append(previous_spot[parent])
+        places.append(
+            _place_in_coverage(
+                rng,
+                previous["latitude"].to_numpy(dtype=float)[parent],
+                previous["longitude"].to_numpy(dtype=float)[parent],
+                np.full(count, BURST_SIGMA_KM),
+            )
+        )
+    return _Events(np.concatenate(all_dates), np.concatenate(spots), pd.concat(places, ignore_index=True))
 
 
 def _pick(rng: np.random.Generator, cumulative: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -542,10 +635,9 @@ def generate_demo_incidents(
     rng = np.random.default_rng(seed)
     hotspots = _load_hotspots()
 
-    dates = _draw_dates(rng, n, start, end)
+    events = _draw_events(rng, hotspots, n, start, end)
+    dates, spot, placed = events.dates, events.spot, events.placed
     years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-    spot = _draw_hotspots(rng, hotspots, years)
-    placed = _place_in_coverage(rng, hotspots, spot)
 
     capital = np.asarray([REGIONS[r].capital for r in hotspots.region])[spot]
     type_cumulative = np.where(capital[:, None], np.cumsum(TYPE_MIX_CAPITAL), np.cumsum(TYPE_MIX_FIELD))

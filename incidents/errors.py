@@ -136,3 +136,11 @@ class OutlookError(IncidentsError):
 
 class OutlookDataError(OutlookError):
     """Too little data for an outlook: too short a history or too few units with incidents."""
+
+
+class AdjustmentError(OutlookError):
+    """An analyst's outlook adjustment is not valid (percentage, note, level or unit code)."""
+
+
+class AdjustmentNotFoundError(StoreError):
+    """A removal named a unit with no adjustment in force."""

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     UNDO_OWN = "undo_own"  # undo a batch the user imported
     UNDO_ANY = "undo_any"  # undo anyone's batch
     EDIT_REFERENCE = "edit_reference"  # corridors, sites, key developments, saved views
+    ADJUST_OUTLOOK = "adjust_outlook"  # analysts' what-if adjustments of the outlook
     MANAGE_ACCOUNTS = "manage_accounts"
 
 
@@ -53,6 +54,7 @@ MINIMUM_ROLE: Final[dict[Permission, Role]] = {
     Permission.IMPORT: Role.ANALYST,
     Permission.UNDO_OWN: Role.ANALYST,
     Permission.EDIT_REFERENCE: Role.ANALYST,
+    Permission.ADJUST_OUTLOOK: Role.ANALYST,
     Permission.UNDO_ANY: Role.ADMIN,
     Permission.MANAGE_ACCOUNTS: Role.ADMIN,
 }
@@ -65,6 +67,7 @@ _ACTIONS: Final[dict[Permission, str]] = {
     Permission.UNDO_OWN: "undo batches",
     Permission.UNDO_ANY: "undo other people's batches",
     Permission.EDIT_REFERENCE: "edit corridors, sites, key developments or saved views",
+    Permission.ADJUST_OUTLOOK: "adjust the outlook",
     Permission.MANAGE_ACCOUNTS: "manage accounts",
 }
 

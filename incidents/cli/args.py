@@ -7,12 +7,17 @@ clear line and exits 2.
 from __future__ import annotations
 
 import argparse
+import getpass
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from geodata.boundaries import country_names
+from incidents.auth import Role, User, require
+from incidents.auth.accounts import get_user
+from incidents.errors import IncidentsError
+from incidents.store import IncidentStore
 
 
 def iso_date(text: str) -> date:
@@ -106,6 +111,26 @@ def add_acting_user(parser: Any) -> None:
         help="act as this account, with its role (default: the shell operator, an admin, "
         "recorded as cli:<system user>)",
     )
+
+
+def operator(store: IncidentStore, account: str | None) -> User:
+    """Who a store-changing command acts as.
+
+    Without ``--user``: the shell operator, an admin recorded as ``cli:<system user>``
+    (shell access to the server already grants everything). With ``--user NAME``: that
+    account, with its own role, so scripts can run least-privileged.
+    """
+    if not account:
+        return User(name=f"cli:{getpass.getuser()}", role=Role.ADMIN)
+    user = get_user(store, account)
+    if user is None:
+        raise IncidentsError(
+            f"--user {account!r} names no account; list them with `python -m incidents users list`, "
+            "or omit --user to act as the shell operator"
+        )
+    if user.disabled:
+        require(user, "view")  # raises PermissionDenied naming the disabled account
+    return user
 
 
 def add_include_demo(parser: Any) -> None:

@@ -7,7 +7,6 @@ through the single handler in :func:`main`; never a traceback.
 from __future__ import annotations
 
 import argparse
-import getpass
 import hashlib
 import json
 import sys
@@ -20,15 +19,14 @@ from typing import Final
 import pandas as pd
 
 from geodata.errors import GeodataError
-from incidents.auth import Role, User, require
-from incidents.auth.accounts import get_user
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
+from incidents.cli import adjust as cli_adjust
 from incidents.cli import exposure as cli_exposure
 from incidents.cli import outlook as cli_outlook
 from incidents.cli import pivot as cli_pivot
 from incidents.cli import risk as cli_risk
 from incidents.cli import users as cli_users
-from incidents.cli.args import add_acting_user, add_countries, add_include_demo, iso_date
+from incidents.cli.args import add_acting_user, add_countries, add_include_demo, iso_date, operator
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError, SettingError
@@ -56,26 +54,6 @@ BATCH_COLUMNS: Final = (
     "user_name",
     "file_name",
 )
-
-
-def operator(store: IncidentStore, account: str | None) -> User:
-    """Who a store-changing command acts as.
-
-    Without ``--user``: the shell operator, an admin recorded as ``cli:<system user>``
-    (shell access to the server already grants everything). With ``--user NAME``: that
-    account, with its own role, so scripts can run least-privileged.
-    """
-    if not account:
-        return User(name=f"cli:{getpass.getuser()}", role=Role.ADMIN)
-    user = get_user(store, account)
-    if user is None:
-        raise IncidentsError(
-            f"--user {account!r} names no account; list them with `python -m incidents users list`, "
-            "or omit --user to act as the shell operator"
-        )
-    if user.disabled:
-        require(user, "view")  # raises PermissionDenied naming the disabled account
-    return user
 
 
 def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
@@ -315,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     add_include_demo(export)
     export.set_defaults(handler=_cmd_export)
-    for module in (cli_risk, cli_pivot, cli_exposure, cli_outlook, cli_users):
+    for module in (cli_risk, cli_pivot, cli_exposure, cli_outlook, cli_adjust, cli_users):
         module.register(commands)
     return parser
 

@@ -28,6 +28,8 @@ EXIT_OK: Final = 0
 DEFAULT_LEVEL: Final = "admin2"
 MAX_HORIZON: Final = 3
 DEFAULT_BACKTEST_ORIGINS: Final = 24
+#: The analysts' what-if is written beside the outlook: ``FILE.csv`` -> ``FILE.whatif.csv``.
+WHATIF_SUFFIX: Final = ".whatif.csv"
 
 
 def month(text: str) -> pd.Period:
@@ -97,9 +99,35 @@ def _cmd_outlook(store: IncidentStore, args: argparse.Namespace) -> int:
             f"wrote the outlook of {len(panel.units)} {args.level} units for {args.horizon} month(s) after "
             f"{chosen} to {args.out}; served by: {served}"
         )
+        _write_whatif(store, table, args.level, args.out)
     for note in demo_notes(frame, stored, sources):
         print(note)
     return EXIT_OK
+
+
+def _write_whatif(store: IncidentStore, table: pd.DataFrame, level: str, out: Path) -> None:
+    """The analysts' what-if beside the outlook (never instead): ``FILE.whatif.csv``.
+
+    Written when adjustments of ``level`` are in force; otherwise an earlier what-if file
+    there is removed, so it cannot be read as belonging to this outlook.
+    """
+    from incidents.outlook.adjustments import apply_adjustments, list_adjustments
+
+    path = out.with_name(out.stem + WHATIF_SUFFIX)
+    whatif = apply_adjustments(table, list_adjustments(store, level))
+    if whatif.empty:
+        if path.is_file():
+            path.unlink()
+            print(f"no analyst adjustment of {level} units is in force; removed the earlier what-if {path}")
+        return
+    write_output(
+        path, lambda staged: neutralise_formulas(whatif).to_csv(staged, index=False, encoding="utf-8")
+    )
+    units = whatif["unit_code"].nunique()
+    print(
+        f"wrote the analysts' what-if for {units} adjusted unit(s) to {path}, beside the outlook: only the "
+        "count quantiles are scaled (p_fatal, p_surge and the words are the forecast's)"
+    )
 
 
 def register(commands: argparse._SubParsersAction) -> None:

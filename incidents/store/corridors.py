@@ -20,7 +20,6 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import Geod
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from geodata.corridors import SEGMENT_COLUMNS
 from geodata.crs import WGS84
@@ -28,6 +27,7 @@ from incidents.auth.roles import Permission, User, require
 from incidents.errors import CorridorNotFoundError, StoreError
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
+from incidents.store.versioned import append_version
 
 CONFIDENCE_LEVELS: Final = ("low", "medium", "high")
 CORRIDOR_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -278,37 +278,16 @@ def _write_version(
     note: str,
     user_name: str,
 ) -> int:
-    table = schema.corridor_versions
-    now = datetime.now(UTC)
-    try:
-        with store.engine.begin() as conn:
-            current = conn.execute(
-                select(table.c.version)
-                .where(table.c.corridor_id == corridor_id)
-                .order_by(table.c.version.desc())
-            ).first()
-            version = 1 if current is None else int(current[0]) + 1
-            conn.execute(
-                table.insert().values(
-                    corridor_id=corridor_id,
-                    version=version,
-                    status=status,
-                    segments_geojson=segments_geojson,
-                    note=note,
-                    created_by=user_name,
-                    created_at=now,
-                    **metadata,
-                )
-            )
-            store._log(
-                conn, user_name, action, None, f"corridor {corridor_id} version {version}: {note}"[:2000]
-            )
-            store._bump_version(conn)
-    except IntegrityError as exc:
-        raise StoreError(
-            f"corridor {corridor_id!r} was changed by someone else at the same time; reload and try again"
-        ) from exc
-    return version
+    return append_version(
+        store,
+        schema.corridor_versions,
+        {"corridor_id": corridor_id},
+        {"status": status, "segments_geojson": segments_geojson, "note": note, **metadata},
+        user_name=user_name,
+        action=action,
+        details=lambda version: f"corridor {corridor_id} version {version}: {note}",
+        busy=f"corridor {corridor_id!r} was changed by someone else at the same time; reload and try again",
+    )
 
 
 def _check_id(corridor_id: str) -> None:

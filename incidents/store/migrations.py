@@ -41,6 +41,7 @@ from geodata.corridors import load_corridor_segments
 from incidents.developments import load_key_developments
 from incidents.errors import StoreError
 from incidents.store.migration_v5 import compact_incident_rows
+from incidents.store.migration_v8 import create_outlook_adjustments
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "compact incident rows: label dictionary, batch keys, day numbers", compact_incident_rows),
     Migration(6, "incident rows without secondary indexes", _drop_incident_row_indexes),
     Migration(7, "reported event type and location uncertainty", _add_reported_type_and_uncertainty),
+    Migration(8, "analysts' outlook adjustments (what-if)", create_outlook_adjustments),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

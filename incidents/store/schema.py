@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
 )
 
+from incidents.store.migration_v8 import V8_OUTLOOK_ADJUSTMENTS
+
 metadata = MetaData()
 
 schema_version = Table(
@@ -225,3 +227,10 @@ signin_attempts = Table(
     Index("ix_signin_attempts_user_at", "user_name", "at"),
     Index("ix_signin_attempts_client_at", "client_key", "at"),
 )
+
+# ---- schema version 8: analysts' outlook adjustments -----------------------------------
+
+#: Every version of every what-if adjustment (incidents.store.outlook_adjustments). Copied from
+#: the frozen definition of migration 8 while it is the latest one: when this table changes, a
+#: new migration changes it and this module gets its own definition.
+outlook_adjustments = V8_OUTLOOK_ADJUSTMENTS.to_metadata(metadata)

@@ -25,8 +25,11 @@ def test_roles_are_ordered_and_parse_from_names() -> None:
     ("user", "allowed"),
     [
         (VIEWER, {"view", "export"}),
-        (ANALYST, {"view", "export", "import", "edit_reference"}),
-        (ADMIN, {"view", "export", "import", "edit_reference", "undo_any", "manage_accounts"}),
+        (ANALYST, {"view", "export", "import", "edit_reference", "adjust_outlook"}),
+        (
+            ADMIN,
+            {"view", "export", "import", "edit_reference", "adjust_outlook", "undo_any", "manage_accounts"},
+        ),
     ],
 )
 def test_each_role_holds_its_permissions(user: User, allowed: set[str]) -> None:

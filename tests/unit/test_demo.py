@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from incidents.demo import (
+    BURST_SHARE,
     DEMO_NOTE,
     DemoLoadResult,
+    _follow_up_counts,
     ensure_demo_loaded,
     generate_demo_incidents,
     load_demo,
@@ -81,6 +84,37 @@ def test_dates_lie_in_range_and_rise_over_time(demo: pd.DataFrame) -> None:
     assert demo["event_date"].max() <= pd.Timestamp(2025, 12, 31)
     per_year = demo["event_date"].dt.year.value_counts()
     assert per_year[2025] > 1.8 * per_year[2018]
+
+
+def _close_pairs(days: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> int:
+    """Pairs of events within 10 km of each other, the second 1-14 days after the first."""
+    order = np.argsort(days, kind="stable")
+    days, lat, lon = days[order], lat[order], lon[order]
+    found = 0
+    for i in range(len(days)):
+        first, last = np.searchsorted(days, days[i] + 1), np.searchsorted(days, days[i] + 14, side="right")
+        km = np.hypot(
+            (lat[first:last] - lat[i]) * 111.32,
+            (lon[first:last] - lon[i]) * 111.32 * np.cos(np.radians(lat[i])),
+        )
+        found += int((km < 10).sum())
+    return found
+
+
+def test_events_come_in_bursts_close_in_space_and_time(demo: pd.DataFrame) -> None:
+    """Knox-style: far more close pairs than the same points with their dates shuffled."""
+    days = demo["event_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    lat, lon = demo["latitude"].to_numpy(), demo["longitude"].to_numpy()
+    observed = _close_pairs(days, lat, lon)
+    shuffled = _close_pairs(np.random.default_rng(0).permutation(days), lat, lon)
+    assert observed > 2 * shuffled > 0
+
+
+def test_follow_ups_are_a_fixed_share_of_the_rows() -> None:
+    assert sum(_follow_up_counts(20_000)) == round(20_000 * BURST_SHARE)
+    assert _follow_up_counts(1) == (0, 0)
+    first, second = _follow_up_counts(1_234)
+    assert first + second == 185 and second <= first
 
 
 def test_custom_date_range_is_respected() -> None:

@@ -263,6 +263,20 @@ def write_rows_of_version(conn: Connection, version: int) -> dict[str, int]:
         )
         _insert(conn, "signin_attempts", at=STAMP, user_name="ana", client_key="", succeeded=True)
         counts.update(users=1, signin_attempts=1)
+    if version >= 8:
+        _insert(
+            conn,
+            "outlook_adjustments",
+            level="admin2",
+            unit_code="BF-BAL",
+            version=1,
+            status="active",
+            percent=25.0,
+            note="SYNTHETIC adjustment",
+            created_by="ana",
+            created_at=STAMP,
+        )
+        counts["outlook_adjustments"] = 1
     return counts
 
 
