@@ -727,8 +727,9 @@ class IncidentStore:
 
         ``columns`` (some of :data:`ANALYSIS_COLUMNS`, in any order) reads only those: the
         frame equals the full one's ``[list(columns)]``, same rows, order and dtypes. A report
-        that needs a few columns of a million rows (the outlook: date, fatalities, unit code)
-        skips reading and decoding the others (7.6 s for all of them, about 1.5 s for four).
+        that needs a few columns of a million rows skips reading and decoding the others: the
+        outlook's four (source, date, fatalities, unit code) take 2.1-2.4 s on SQLite, every
+        column 6.3 s (bench/outlook.py, docs/performance.md).
         """
         names = _analysis_names(columns)
         wanted = [_ANALYSIS_STORED.get(name, name) for name in names]
