@@ -4,9 +4,10 @@
 
 Fills a fresh SQLite store with N synthetic incidents (the demo generator, spread over
 2012-2025), then times what ``python -m incidents outlook`` does: read the rows from the
-store, build the unit-month panel, and the served outlook at the last complete month (the
-gate's backtest, the models' fits and the forecasts), with the 3-month window probability
-and the what-if scenarios the Outlook page adds; then a ``--backtest`` of ``--origins``
+store (only the columns the panel uses, as the CLI does), build the unit-month panel, and
+the served outlook at the last complete month (the gate's backtest, the models' fits and
+the forecasts), with the 3-month window probability and the what-if scenarios the Outlook
+page adds; then a ``--backtest`` of ``--origins``
 origins and its JSON summary. Prints one JSON object: wall-clock seconds per phase,
 ``engine_s`` (panel, outlook and scenarios from the rows in memory: what a dashboard rerun
 with the analysis frame cached costs), ``fit_and_forecast_s`` (the same with the store read:
@@ -54,14 +55,16 @@ def main() -> None:
 
     from incidents.outlook.backtest import run_backtest, summary
     from incidents.outlook.forecast import backtest_origins, history_until, served_outlook
-    from incidents.outlook.panel import build_panel, last_complete_month
+    from incidents.outlook.panel import build_panel, last_complete_month, panel_columns
     from incidents.outlook.scenarios import build_scenarios
     from incidents.sources import cli_rows
 
     load_before = round(os.getloadavg()[0], 1)
     with tempfile.TemporaryDirectory() as tmp:
         store, fill_s = fill_store(args.rows, Path(tmp) / "outlook.db")
-        (_, _, frame), read_s = timed(lambda: cli_rows(store, include_demo=True), "read_store")
+        (_, _, frame), read_s = timed(
+            lambda: cli_rows(store, include_demo=True, columns=panel_columns(args.level)), "read_store"
+        )
         store.close()
         panel, panel_s = timed(lambda: build_panel(frame, args.level), "panel")
         origin = panel.month_index(last_complete_month(frame))

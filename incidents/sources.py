@@ -107,10 +107,17 @@ def cli_sources(store: IncidentStore, include_demo: bool) -> tuple[str, ...]:
     return () if include_demo else source_status(store).default_sources
 
 
-def cli_rows(store: IncidentStore, include_demo: bool) -> tuple[pd.DataFrame, tuple[str, ...], pd.DataFrame]:
+def cli_rows(
+    store: IncidentStore, include_demo: bool, columns: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, tuple[str, ...], pd.DataFrame]:
     """A CLI report's rows: every stored row, the sources it counts (:func:`cli_sources`) and
-    the rows of those sources (real rows only once there are any, unless ``include_demo``)."""
-    stored = store.load_analysis_frame()
+    the rows of those sources (real rows only once there are any, unless ``include_demo``).
+
+    ``columns`` (None: every analysis column) limits the read to the columns the report uses;
+    ``source_dataset`` is always read, since choosing the sources and the demo notes need it.
+    """
+    wanted = None if columns is None else ("source_dataset", *columns)
+    stored = store.load_analysis_frame(wanted)
     sources = cli_sources(store, include_demo)
     return stored, sources, of_sources(stored, sources)
 

@@ -56,13 +56,13 @@ positive_origins = positive_whole("origin")
 def _cmd_outlook(store: IncidentStore, args: argparse.Namespace) -> int:
     from incidents.outlook.backtest import run_backtest, summary
     from incidents.outlook.forecast import backtest_origins, build_outlook, history_until
-    from incidents.outlook.panel import build_panel, last_complete_month
+    from incidents.outlook.panel import build_panel, last_complete_month, panel_columns
 
     wanted = ".json" if args.backtest else ".csv"
     if args.out.suffix.lower() != wanted:
         what = "a backtest" if args.backtest else "an outlook"
         raise OutlookError(f"--out {args.out} must end in {wanted} for {what}")
-    stored, sources, frame = cli_rows(store, args.include_demo)
+    stored, sources, frame = cli_rows(store, args.include_demo, panel_columns(args.level))
     if not len(frame):
         raise EmptyStoreError(
             "the store holds no incidents; import some (or run 'python -m incidents demo') first"

@@ -17,7 +17,7 @@ import pandas as pd
 
 from geodata.corridors import CorridorsLike, corridor_set
 from incidents.errors import OutlookDataError
-from incidents.risk.units import UnitLevel, unit_keys, unit_names
+from incidents.risk.units import UnitLevel, unit_columns, unit_keys, unit_names
 from incidents.settings import CORRIDOR_KM
 
 #: Months of data, up to and including the origin, below which no outlook is made.
@@ -50,6 +50,12 @@ class Panel:
         return int(position)
 
 
+def panel_columns(level: UnitLevel) -> tuple[str, ...]:
+    """The analysis-frame columns :func:`build_panel` and :func:`last_complete_month` read for
+    ``level``: the CLI reads only these of the store (``IncidentStore.load_analysis_frame``)."""
+    return ("event_date", "fatalities", *unit_columns(level))
+
+
 def build_panel(
     frame: pd.DataFrame,
     level: UnitLevel,
@@ -57,7 +63,8 @@ def build_panel(
     corridor_km: float = CORRIDOR_KM,
     corridors: CorridorsLike = None,
 ) -> Panel:
-    """The unit-month panel of ``frame`` (the analysis frame) for every unit of ``level``.
+    """The unit-month panel of ``frame`` (the analysis frame, or its :func:`panel_columns`)
+    for every unit of ``level``.
 
     Months run from the month of the first incident to the month of the last one; units
     without incidents are rows of zeros (they are part of the outlook: quiet units).

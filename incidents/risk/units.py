@@ -36,6 +36,14 @@ MEMBERSHIP_COLUMNS: Final = ("row", "unit_code")
 NAME_COLUMNS: Final = ("unit_code", "unit_name", "country_iso3")
 
 
+def unit_columns(level: UnitLevel) -> tuple[str, ...]:
+    """The columns of the analysis frame that place an incident in a unit of ``level``
+    (what :func:`unit_membership` and :func:`unit_keys` read): the unit code for admin
+    levels, the coordinates for corridors."""
+    check_choice("level", level, RISK_LEVELS_OF_UNITS)
+    return ("longitude", "latitude") if level == "corridor" else (f"{level}_code",)
+
+
 def unit_membership(
     frame: pd.DataFrame,
     level: UnitLevel,

@@ -322,41 +322,67 @@ def _column_arrays(rows: Sequence[tuple[Any, ...]], names: Sequence[str]) -> dic
     return arrays
 
 
-def _by_date_and_id(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``arrays`` ordered by (event_day, incident_id), as ``ORDER BY event_day, incident_id`` on SQLite.
+def _by_date_and_id(arrays: dict[str, np.ndarray], keep: Sequence[str]) -> dict[str, np.ndarray]:
+    """``arrays`` (those named in ``keep``) ordered by (event_day, incident_id), as
+    ``ORDER BY event_day, incident_id`` on SQLite.
 
     SQLite's BINARY collation compares UTF-8 bytes, as Arrow's string sort does; sorting here
     (C, ~0.3 s per million) instead of in SQLite (a temporary B-tree, ~4 s) gives the same order.
+    Arrays left out of ``keep`` are not reordered (the ids' objects take 0.3 s per million).
     """
     keys = pa.table({"day": arrays["event_day"], "id": pa.array(arrays["incident_id"], type=pa.string())})
     order = pc.sort_indices(keys, sort_keys=[("day", "ascending"), ("id", "ascending")]).to_numpy()
-    return {name: values[order] for name, values in arrays.items()}
+    return {name: arrays[name][order] for name in keep}
 
 
-def _ordered_rows(conn: Any, query: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Columns of ``query`` (``names``) ordered by event date, then incident id.
+def _ordered_rows(
+    conn: Any, query: Any, names: Sequence[str], keep: Sequence[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Columns of ``query`` (``names``) ordered by event date, then incident id; only those in
+    ``keep`` (None: all) are returned (``names`` must hold event_day and incident_id).
 
     PostgreSQL sorts (its collation decides the id order, as before version 5); SQLite's
     rows are sorted here, with the same result.
     """
     table = schema.incident_rows
+    kept = list(names) if keep is None else list(keep)
     if conn.dialect.name != "sqlite":
         ordered = query.order_by(table.c.event_day, table.c.incident_id)
-        return _column_arrays(_fetch_rows(conn, ordered), names)
-    return _by_date_and_id(_column_arrays(_fetch_rows(conn, query), names))
+        arrays = _column_arrays(_fetch_rows(conn, ordered), names)
+        return {name: arrays[name] for name in kept}
+    return _by_date_and_id(_column_arrays(_fetch_rows(conn, query), names), kept)
 
 
-def _analysis_frame_from_codes(conn: Any, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """:data:`ANALYSIS_COLUMNS` from ``incident_rows`` columns (event_day, label ids).
+def _analysis_names(columns: Sequence[str] | None) -> tuple[str, ...]:
+    """The analysis columns asked for (None: all of :data:`ANALYSIS_COLUMNS`), each once; at least one."""
+    if columns is None:
+        return ANALYSIS_COLUMNS
+    if isinstance(columns, str):
+        raise TypeError(f"columns must be a sequence of column names, not the string {columns!r}")
+    if not columns:
+        raise ValueError("columns must name at least one analysis column (None: all of them)")
+    unknown = [name for name in columns if name not in ANALYSIS_COLUMNS]
+    if unknown:
+        raise ValueError(f"not analysis columns: {unknown}; allowed: {list(ANALYSIS_COLUMNS)}")
+    return tuple(dict.fromkeys(columns))
+
+
+def _analysis_frame_from_codes(
+    conn: Any, columns: dict[str, np.ndarray], names: Sequence[str] = ANALYSIS_COLUMNS
+) -> pd.DataFrame:
+    """The analysis columns ``names`` from ``incident_rows`` columns (event_day, label ids).
 
     Same frame as :func:`analysis_frame_from_rows` on the decoded text, but categories are
     built straight from the label ids: no Python string per cell.
     """
     texts = label_texts(
-        conn, distinct_ids(*(columns[name] for name in _CATEGORY_COLUMNS if name in LABEL_COLUMNS))
+        conn,
+        distinct_ids(
+            *(columns[name] for name in names if name in _CATEGORY_COLUMNS and name in LABEL_COLUMNS)
+        ),
     )
     data: dict[str, Any] = {}
-    for name in ANALYSIS_COLUMNS:
+    for name in names:
         if name == "batch_id":
             data[name] = _batch_categorical(conn, columns["batch_key"])
         elif name in _CATEGORY_COLUMNS:
@@ -691,21 +717,30 @@ class IncidentStore:
             {name: pd.Series(data[name]).astype(INCIDENT_COLUMNS[name]) for name in NEARBY_COLUMNS}
         )
 
-    def load_analysis_frame(self) -> pd.DataFrame:
+    def load_analysis_frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Every stored incident, analysis columns only (:data:`ANALYSIS_COLUMNS`), compact.
 
         The dashboard holds this in memory per ``data_version`` and filters it there:
         repeated text becomes ``category``, so a million rows take about 100 MB and a filter
         change costs milliseconds. Free text (notes, actors) is fetched only for the rows
         shown, with :meth:`load_incident_details`.
+
+        ``columns`` (some of :data:`ANALYSIS_COLUMNS`, in any order) reads only those: the
+        frame equals the full one's ``[list(columns)]``, same rows, order and dtypes. A report
+        that needs a few columns of a million rows skips reading and decoding the others: the
+        outlook's four (source, date, fatalities, unit code) take 2.1-2.4 s on SQLite, every
+        column 6.3 s (bench/outlook.py, docs/performance.md).
         """
-        stored = [_ANALYSIS_STORED.get(name, name) for name in ANALYSIS_COLUMNS]
+        names = _analysis_names(columns)
+        wanted = [_ANALYSIS_STORED.get(name, name) for name in names]
+        # The order (event date, then id) needs both, whichever columns are asked for.
+        stored = list(dict.fromkeys(("incident_id", "event_day", *wanted)))
         query = select(*_stored(stored))
         with self._engine.connect() as conn:
-            columns = _ordered_rows(conn, query, stored)
-            if not len(columns["incident_id"]):
-                return analysis_frame_from_rows([])
-            return _analysis_frame_from_codes(conn, columns)
+            rows = _ordered_rows(conn, query, stored, keep=wanted)
+            if not len(rows[wanted[0]]):
+                return analysis_frame_from_rows([]).loc[:, list(names)]
+            return _analysis_frame_from_codes(conn, rows, names)
 
     def load_incident_details(self, incident_ids: Sequence[str]) -> pd.DataFrame:
         """Full canonical rows for these ids (popups, tables of latest incidents)."""

@@ -171,3 +171,41 @@ def test_as_of_after_the_last_complete_month_is_refused(
 ) -> None:
     assert main(["outlook", "--as-of", "2025-02", "--out", str(tmp_path / "o.csv")]) == 2
     assert "last complete one is 2025-01" in one_sentence_error(capsys)
+
+
+def test_the_cli_reads_only_the_panel_columns_and_writes_what_every_column_gives(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's narrow read (``panel_columns``) changes nothing: the table and the backtest
+    equal, to the byte, those built from the full analysis frame; the demo rule still applies."""
+    from incidents.demo import generate_demo_incidents
+    from incidents.export import neutralise_formulas
+    from incidents.outlook.backtest import run_backtest, summary
+    from incidents.outlook.forecast import backtest_origins, build_outlook, history_until
+    from incidents.outlook.panel import build_panel, last_complete_month
+    from incidents.sources import cli_rows
+
+    store_incidents(db_url, months=26)
+    store = open_store(db_url)
+    try:
+        store.add_batch(generate_demo_incidents(n=300, seed=2), BatchMeta("demo", "1" * 64, "demo"))
+        _, _, every_column = cli_rows(store, include_demo=False)
+    finally:
+        store.close()
+    assert len(every_column.columns) > 10 and set(every_column["source_dataset"]) == {"manual"}
+    panel = build_panel(every_column, "admin2")
+    origin = panel.month_index(last_complete_month(every_column))
+    want_table = neutralise_formulas(build_outlook(panel, origin, horizons=(1, 2, 3))).to_csv(
+        index=False, encoding="utf-8"
+    )
+    backtest = run_backtest(
+        history_until(panel, origin), panel.months, backtest_origins(panel, origin, 2), origin
+    )
+    want_backtest = json.dumps(summary(backtest, "admin2"), indent=2) + "\n"
+
+    table, scores = tmp_path / "o.csv", tmp_path / "bt.json"
+    assert main(["outlook", "--out", str(table)]) == 0
+    assert "300 synthetic demo rows left out" in capsys.readouterr().out
+    assert main(["outlook", "--backtest", "--origins", "2", "--out", str(scores)]) == 0
+    assert table.read_text(encoding="utf-8") == want_table
+    assert scores.read_text(encoding="utf-8") == want_backtest
