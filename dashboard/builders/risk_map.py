@@ -7,7 +7,7 @@ corridors, offline assets, attribution) is the incident map's, drawn without inc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import folium
@@ -75,14 +75,47 @@ def build_risk_map(
         layer = _corridor_layer(by_code, corridor_lines)
     else:
         units = admin1 if level == "admin1" else admin2
-        layer = _unit_layer(by_code, level, units)
+        layer = unit_fill_layer(
+            by_code,
+            level,
+            units,
+            fill=lambda row: LEVEL_COLOURS[int(row["risk_level"])],
+            tooltip=risk_tooltip,
+            missing="not rated",
+            title="Risk level",
+        )
+    return map_with_layer(
+        layer,
+        risk_legend_html(),
+        empty_incidents=empty_incidents,
+        admin0=admin0,
+        admin1=admin1,
+        admin2=admin2,
+        corridors=corridors,
+        credits=credits,
+    )
+
+
+def map_with_layer(
+    layer: folium.GeoJson | None,
+    legend_html: str,
+    *,
+    empty_incidents: pd.DataFrame,
+    admin0: gpd.GeoDataFrame,
+    admin1: gpd.GeoDataFrame,
+    admin2: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame | None,
+    credits: Sequence[SourceCredit] = (),
+) -> MapBuild:
+    """The incident map's base (boundaries, corridors, offline assets, credits) with no incidents,
+    plus ``layer`` and its legend section (escaped HTML) when there is a layer."""
 
     def add_layers(m: folium.Map) -> None:
         if layer is not None:
             layer.add_to(m)
-            add_legend_section(m, risk_legend_html())
+            add_legend_section(m, legend_html)
 
-    build = build_incident_map_with_info(
+    return build_incident_map_with_info(
         empty_incidents,
         admin0=admin0,
         admin1=admin1,
@@ -91,10 +124,21 @@ def build_risk_map(
         add_layers=add_layers,
         credits=credits,
     )
-    return build
 
 
-def _unit_layer(by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | None) -> folium.GeoJson | None:
+def unit_fill_layer(
+    by_code: pd.DataFrame,
+    level: str,
+    units: gpd.GeoDataFrame | None,
+    *,
+    fill: Callable[[pd.Series], str],
+    tooltip: Callable[[pd.Series], str],
+    missing: str,
+    title: str,
+) -> folium.GeoJson | None:
+    """``units`` (admin polygons of ``level``) filled by ``fill(row)`` of their row of ``by_code``
+    (indexed by unit code); the tooltip is the unit's label over ``tooltip(row)`` (escaped HTML),
+    or over ``missing`` (plain text) for a unit without a row, which is grey."""
     if units is None or units.empty:
         return None
     features = geojson_features(units, level, lambda f: _admin_frame(f, level))
@@ -103,12 +147,12 @@ def _unit_layer(by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | Non
         props = feature["properties"]
         if code in by_code.index:
             row = by_code.loc[code]
-            props["fill"] = LEVEL_COLOURS[int(row["risk_level"])]
-            props["tooltip"] = f"<b>{props['label']}</b><br>{risk_tooltip(row)}"
+            props["fill"] = fill(row)
+            props["tooltip"] = f"<b>{props['label']}</b><br>{tooltip(row)}"
         else:
             props["fill"] = NO_UNIT_FILL
-            props["tooltip"] = f"<b>{props['label']}</b><br>not rated"
-    return filled_units_layer(features, "Risk level")
+            props["tooltip"] = f"<b>{props['label']}</b><br>{esc(missing)}"
+    return filled_units_layer(features, title)
 
 
 def _corridor_layer(by_code: pd.DataFrame, lines: gpd.GeoDataFrame | None) -> folium.GeoJson | None:

@@ -364,3 +364,28 @@ def batches_table(db_url: str, data_version: int) -> pd.DataFrame:
     and "last import" is the newest committed one. A new import or undo bumps ``data_version``."""
     del data_version
     return _open_store(db_url).list_batches()
+
+
+@st.cache_data(
+    show_spinner="Computing the outlook: fitting and backtesting the models (up to a minute)…", max_entries=6
+)
+def _outlook_run(db_url: str, incidents_version: int, level: str, origin: str, sources: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from dashboard.builders.outlook_data import run_outlook  # local: append-only addition
+
+    return run_outlook(_source_frame(db_url, incidents_version, sources), level, origin)
+
+
+def outlook_run(db_url: str, data_version: int, level: str, sources: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """The outlook (:class:`dashboard.builders.outlook_data.OutlookRun`) of the selected data
+    sources at ``level``, from their last complete month.
+
+    Keyed on the store's ``incidents_version`` (saving a view does not refit the models), the
+    level, the origin and the sources. A refusal (``OutlookDataError``) is not cached: it is raised
+    before any model runs.
+    """
+    from dashboard.builders.outlook_data import outlook_origin  # local: append-only addition
+
+    del data_version  # callers pass it for symmetry; incidents_version is the real key
+    version = _open_store(db_url).incidents_version()
+    origin = outlook_origin(_source_frame(db_url, version, tuple(sources)))
+    return _outlook_run(db_url, version, level, origin, tuple(sources))
