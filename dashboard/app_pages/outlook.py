@@ -89,7 +89,7 @@ horizon = int(
     controls[1].radio(
         "Month",
         options=[h for h in HORIZONS if h in months],
-        format_func=lambda h: f"{pd.Period(months[h], freq='M'):%b %Y} ({h} mo. ahead)",
+        format_func=lambda h: f"{pd.Period(months[h], freq='M'):%B %Y}",
         key=KEY_HORIZON,
         horizontal=True,
         help=f"The outlook starts after {run.origin}, the last complete month of the data (a month still "
@@ -226,6 +226,7 @@ st.caption(
     "(of the months forecast at 30 %, about 30 % had an incident with fatalities)."
 )
 if words := backtest["likelihood_words"]:
+    st.markdown("**Did the words come true?** In the backtest, for what the outlook serves:")
     st.dataframe(
         pd.DataFrame(
             {

@@ -109,6 +109,7 @@ def build_fan_chart(
             x=last_x[0], y=1, yref="paper", text="last complete month", showarrow=False, xanchor="right"
         )
     _base_layout(fig, title)
+    fig.update_layout(margin={"t": 90})
     largest = max([0.0, *[float(v) for v in shown], *[float(v) for v in ahead["count_q95"]]])
     fig.update_yaxes(title="Incidents per month", **count_axis(largest))
     fig.update_xaxes(type="date", tickformat="%b %Y")
@@ -179,27 +180,30 @@ def skill_table(scores: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def gate_sentences(gate: Sequence[Mapping[str, Any]]) -> list[str]:
-    """One plain sentence per tier and horizon: what serves the counts and the chance of fatal
-    violence, and, where a baseline serves, that no model beat it in the backtest."""
-    out = []
+    """One plain sentence per tier and run of horizons served alike: what serves the counts and the
+    chance of fatal violence, and, where a baseline serves, that no model beat it in the backtest."""
+
+    def why(name: str) -> str:
+        if name in MODELS:
+            return f"{forecaster_label(name)}, which beat every baseline in the backtest"
+        return f"{forecaster_label(name)}, because no model beat it in the backtest"
+
+    groups: dict[tuple[str, str, str], list[int]] = {}
     for decision in sorted(gate, key=lambda d: (d["tier"] != "active", d["horizon"])):
-        ahead = f"{decision['horizon']} month{'s' if decision['horizon'] > 1 else ''} ahead"
-
-        def why(name: str) -> str:
-            if name in MODELS:
-                return f"{forecaster_label(name)}, which beat every baseline in the backtest"
-            return f"{forecaster_label(name)}, because no model beat it in the backtest"
-
-        if decision["counts"] == decision["p_fatal"]:
-            both = "both incident counts and the chance of fatal violence"
-            served = f"{both} come from {why(decision['counts'])}"
+        key = (str(decision["tier"]), str(decision["counts"]), str(decision["p_fatal"]))
+        groups.setdefault(key, []).append(int(decision["horizon"]))
+    out = []
+    for (tier, counts, p_fatal), horizons in groups.items():
+        if len(horizons) == 1:
+            ahead = f"{horizons[0]} month{'s' if horizons[0] > 1 else ''} ahead"
         else:
-            served = (
-                f"incident counts come from {why(decision['counts'])}; the chance of fatal violence "
-                f"comes from {why(decision['p_fatal'])}"
-            )
-        tier = TIER_LABELS.get(decision["tier"], decision["tier"]).split(" (")[0]
-        out.append(f"{tier}, {ahead}: {served}.")
+            ahead = ", ".join(str(h) for h in horizons[:-1]) + f" and {horizons[-1]} months ahead"
+        if counts == p_fatal:
+            served = f"both incident counts and the chance of fatal violence come from {why(counts)}"
+        else:
+            served = f"incident counts come from {why(counts)}; the chance of fatal violence comes from "
+            served += why(p_fatal)
+        out.append(f"{TIER_LABELS.get(tier, tier).split(' (')[0]}, {ahead}: {served}.")
     return out
 
 
