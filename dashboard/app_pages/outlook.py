@@ -64,6 +64,7 @@ if data.data_range is None:
     st.info("The store holds no incidents yet: import a file on the Import page.", icon="ℹ️")
     st.stop()
 
+components.demo_banner(frame, demo_hidden=data.demo_hidden)
 controls = st.columns([2, 3])
 level = str(
     controls[0].radio(
@@ -97,7 +98,6 @@ horizon = int(
     )
 )
 
-components.demo_banner(frame, demo_hidden=data.demo_hidden)
 table = _in_view(run.table, data.filter.countries)
 rows = table[table["horizon"] == horizon]
 if rows.empty:
