@@ -1,5 +1,5 @@
-"""The outlook pieces two pages share: one unit's sentence and fan chart (Outlook, Timeline),
-the refusal message, and the note that forecasts are estimates."""
+"""The outlook pieces pages share: one unit's sentence and fan chart (Outlook, Timeline), the
+refusal message, the note that forecasts are estimates, and a saved view's briefing-pack section."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ from typing import Final
 import streamlit as st
 
 from dashboard.builders.outlook_charts import build_fan_chart, unit_sentence
-from dashboard.builders.outlook_data import OutlookRun
+from dashboard.builders.outlook_data import (
+    OutlookRun,
+    OutlookSection,
+    outlook_section,
+    refused_section,
+    wants_outlook,
+)
+from dashboard.ui import caching
 from dashboard.ui.filters import markdown_text
+from incidents.errors import OutlookDataError
 from incidents.outlook.panel import MIN_ACTIVE_UNITS, MIN_HISTORY_MONTHS
+from incidents.query import IncidentFilter
+from incidents.store.saved_views import SavedView
 
 METHOD_NOTE: Final = (
     "These are **estimates**, not predictions of single events: statistical models fitted on the "
@@ -46,3 +56,17 @@ def unit_outlook(run: OutlookRun, unit_code: str, horizon: int, *, key: str) -> 
         f"or baseline that serves this unit ({markdown_text(str(row['served_by']))}). Estimates, from the "
         f"data up to {run.origin}."
     )
+
+
+def pack_section(
+    view: SavedView, db_url: str, data_version: int, chosen: IncidentFilter
+) -> OutlookSection | None:
+    """The briefing pack's Outlook section of ``view`` (admin-1, its countries and data sources),
+    or None when the view does not include the outlook. Too little history gives the reason."""
+    if not wants_outlook(view.query_params()):
+        return None
+    try:
+        run = caching.outlook_run(db_url, data_version, "admin1", chosen.sources)
+    except OutlookDataError as exc:
+        return refused_section(str(exc))
+    return outlook_section(run, chosen.countries)

@@ -5,11 +5,14 @@ Inputs are small hand-made outlook rows and backtest records (no model runs: fas
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from dashboard.builders.briefing_pack import build_briefing_pdf
 from dashboard.builders.map_elements import legend_of
 from dashboard.builders.outlook_charts import (
     build_fan_chart,
@@ -19,10 +22,14 @@ from dashboard.builders.outlook_charts import (
     skill_table,
     unit_sentence,
 )
+from dashboard.builders.outlook_data import OutlookRun, outlook_section, refused_section, wants_outlook
 from dashboard.builders.outlook_map import LIKELIHOOD_COLOURS, build_outlook_map, likelihood_legend_html
 from dashboard.builders.risk_map import NO_UNIT_FILL
+from incidents.demo import generate_demo_incidents
 from incidents.model import empty_incidents
 from incidents.outlook.wording import ICD203_WORDS, likelihood_word
+from incidents.store.saved_views import SavedView
+from tests.unit.test_briefing_pack import _data, _pdf_text
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -223,3 +230,50 @@ def test_unit_sentence_and_table_speak_in_words_most_likely_first() -> None:
     table = display_outlook(rows, {"MLI": "Mali"})
     assert table["Unit"].tolist() == ["Gao", "Kidal"]
     assert table.loc[0, "Country"] == "Mali" and table.loc[0, "Incidents, 90 % range"] == "0–8"
+
+
+def _run() -> OutlookRun:
+    table = pd.DataFrame(
+        [
+            _row("ML-7", "Gao", 0.9),
+            _row("ML-8", "<b>Kidal</b>", 0.3),
+            _row("ML-7", "Gao", 0.5, horizon=2),
+            {**_row("NE-1", "Agadez", 0.99), "country_iso3": "NER"},
+        ]
+    )
+    gate = [
+        _gate("active", 1, "M3", "M2"),
+        _gate("quiet", 1, "zero", "base_rate"),
+        _gate("active", 2, "M1", "M1"),
+    ]
+    backtest = {"gate": gate, "origins": [], "scores": [], "reliability": [], "likelihood_words": []}
+    return OutlookRun("admin1", "2025-12", table, backtest, pd.DataFrame())
+
+
+def test_pack_section_lists_next_month_of_the_chosen_countries_most_likely_first() -> None:
+    section = outlook_section(_run(), ["MLI"])
+    assert section.month == "January 2026" and section.origin == "2025-12"
+    assert section.rows["unit_name"].tolist() == ["Gao", "<b>Kidal</b>"]  # Agadez is in Niger
+    assert len(section.served) == 2 and all("1 month ahead" in sentence for sentence in section.served)
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [("country=MLI&outlook=1", True), ("outlook=true", True), ("outlook=0", False), ("country=MLI", False)],
+)
+def test_a_view_asks_for_the_outlook_with_outlook_1(query: str, wanted: bool) -> None:
+    assert wants_outlook(SavedView(name="v", query=query).query_params()) is wanted
+
+
+def test_pack_prints_the_outlook_section_with_words_and_what_serves_or_why_there_is_none() -> None:
+    frame = generate_demo_incidents(50)
+    with_outlook = replace(_data(frame, includes_demo=True), outlook=outlook_section(_run(), ["MLI"]))
+    text = " ".join(_pdf_text(build_briefing_pdf(with_outlook)).split())
+    assert "Outlook: chance of fatal violence, January 2026 (estimate)" in text
+    assert "very likely (90%)" in text and "<b>Kidal</b>" in text  # escaped, printed as text
+    assert "no model beat it in the backtest" in text and "docs/methodology.md, 'Outlook'" in text
+    refused = replace(with_outlook, outlook=refused_section("not enough history: 6 month(s) of data"))
+    assert "No outlook can be made from these data: not enough history" in _pdf_text(
+        build_briefing_pdf(refused)
+    )
+    assert "Outlook" not in _pdf_text(build_briefing_pdf(_data(frame, includes_demo=True)))
