@@ -24,7 +24,8 @@ from dashboard.builders.outlook_charts import (
 from dashboard.builders.outlook_data import OUTLOOK_LEVELS
 from dashboard.builders.outlook_map import build_outlook_map
 from dashboard.ui import caching, components
-from dashboard.ui.context import load_page_data
+from dashboard.ui.context import load_analysis_page_data
+from dashboard.ui.incident_map import unit_map_base
 from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError, OutlookDataError
@@ -53,16 +54,8 @@ st.caption(
     "almost certain), and how many incidents to expect. " + METHOD_NOTE
 )
 
-try:
-    data = load_page_data()
-    frame = data.analysis  # every country, the selected data sources (real only by default)
-except (IncidentsError, GeodataError) as exc:
-    components.domain_error(exc)
-    st.stop()
-
-if data.data_range is None:
-    st.info("The store holds no incidents yet: import a file on the Import page.", icon="ℹ️")
-    st.stop()
+data = load_analysis_page_data()
+frame = data.analysis  # every country, the selected data sources (real only by default)
 
 components.demo_banner(frame, demo_hidden=data.demo_hidden)
 controls = st.columns([2, 3])
@@ -113,22 +106,7 @@ metrics[1].metric(
 metrics[2].metric("Month", f"{pd.Period(months[horizon], freq='M'):%B %Y}")
 metrics[3].metric("Data up to", f"{pd.Period(run.origin, freq='M'):%B %Y}", help="The last complete month.")
 
-admin0, admin1 = caching.map_boundaries()
-admin1 = admin1[admin1["iso3"].isin(data.filter.countries)]
-admin2 = None
-if level == "admin2":
-    all_admin2 = caching.map_admin2()
-    admin2 = all_admin2[all_admin2["iso3"].isin(data.filter.countries)]
-build = build_outlook_map(
-    rows,
-    level,
-    empty_incidents=frame.iloc[0:0],
-    admin0=admin0,
-    admin1=admin1,
-    admin2=admin2,
-    corridors=caching.map_corridors(data.db_url, data.data_version),
-    credits=components.credits_of(frame),  # the outlook is computed from every stored incident
-)
+build = build_outlook_map(rows, level, unit_map_base(data, frame, level))
 st_folium(build.map, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 st.caption(
     "Colours: the chance of at least one incident with fatalities in the month, in the seven ICD 203 "

@@ -8,16 +8,13 @@ credits, no incidents.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 
-import geopandas as gpd
 import pandas as pd
 
 from dashboard.builders.map_elements import esc
 from dashboard.builders.maps import MapBuild
-from dashboard.builders.risk_map import NO_UNIT_FILL, map_with_layer, unit_fill_layer
-from incidents.credits import SourceCredit
+from dashboard.builders.risk_map import NO_UNIT_FILL, UnitFill, UnitMapBase, map_with_layer, unit_fill_layer
 from incidents.outlook.wording import ICD203_SCALE, ICD203_WORDS
 
 #: ICD 203 word -> fill colour: ColorBrewer YlOrRd in 7 classes (sequential, colour-blind safe,
@@ -70,18 +67,12 @@ def outlook_tooltip(row: pd.Series) -> str:
     )
 
 
-def build_outlook_map(
-    rows: pd.DataFrame,
-    level: str,
-    *,
-    empty_incidents: pd.DataFrame,
-    admin0: gpd.GeoDataFrame,
-    admin1: gpd.GeoDataFrame,
-    admin2: gpd.GeoDataFrame | None,
-    corridors: gpd.GeoDataFrame | None,
-    credits: Sequence[SourceCredit] = (),
-) -> MapBuild:
-    """Base map plus the units of ``level`` filled by the ICD 203 word of their ``p_fatal``.
+def _likelihood_fill(row: pd.Series) -> str:
+    return LIKELIHOOD_COLOURS[str(row["likelihood"])]
+
+
+def build_outlook_map(rows: pd.DataFrame, level: str, base: UnitMapBase) -> MapBuild:
+    """``base`` plus the units of ``level`` filled by the ICD 203 word of their ``p_fatal``.
 
     ``rows``: the outlook table (:data:`incidents.outlook.forecast.OUTLOOK_COLUMNS`) for ONE
     horizon, one row per unit. Units of the boundary layer without a row are grey ("no outlook").
@@ -89,26 +80,10 @@ def build_outlook_map(
     if rows["horizon"].nunique() > 1:
         raise ValueError("the outlook map shows one horizon: filter the table to one month first")
     by_code = rows.assign(unit_code=rows["unit_code"].astype(str)).set_index("unit_code")
-    units = admin1 if level == "admin1" else admin2
-    layer = unit_fill_layer(
-        by_code,
-        level,
-        units,
-        fill=lambda row: LIKELIHOOD_COLOURS[str(row["likelihood"])],
-        tooltip=outlook_tooltip,
-        missing=NOT_FORECAST,
-        title=LAYER_NAME,
-    )
+    units = base.units(level)
+    style = UnitFill(_likelihood_fill, outlook_tooltip, NOT_FORECAST, LAYER_NAME)
+    layer = unit_fill_layer(by_code, level, units, style)
     shown = set() if units is None else set(units[f"{level}_code"].astype(str))
     month = str(rows["month"].iloc[0]) if len(rows) else ""
     legend = likelihood_legend_html(month, not_forecast=bool(shown - set(by_code.index)))
-    return map_with_layer(
-        layer,
-        legend,
-        empty_incidents=empty_incidents,
-        admin0=admin0,
-        admin1=admin1,
-        admin2=admin2,
-        corridors=corridors,
-        credits=credits,
-    )
+    return map_with_layer(layer, legend, base)
