@@ -66,6 +66,8 @@ level = str(
         format_func=OUTLOOK_LEVELS.__getitem__,
         key=KEY_LEVEL,
         horizontal=True,
+        help="Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
+        "backtested on its own, the first time it is shown (up to a minute).",
     )
 )
 try:
