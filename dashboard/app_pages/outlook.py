@@ -121,6 +121,7 @@ st.dataframe(
     shown,
     hide_index=True,
     width="stretch",
+    column_order=[column for column in shown.columns if column != "Month"],  # the month is above
     column_config={
         "Probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
         "Chance of a surge": st.column_config.NumberColumn(

@@ -38,8 +38,28 @@ HISTORY_MONTHS: Final = 24
 QUANTILES: Final = ("count_q05", "count_q25", "count_q50", "count_q75", "count_q95")
 
 
+#: Short names for a table cell or a sentence's end.
+SHORT_LABELS: Final[Mapping[str, str]] = {
+    "zero": "zero baseline",
+    "last": "last-month baseline",
+    "climatology": "climatology baseline",
+    "base_rate": "base-rate baseline",
+}
+
+
 def forecaster_label(name: str) -> str:
     return FORECASTER_LABELS.get(name, name)
+
+
+def served_words(served_by: str) -> str:
+    """``served_by`` of the outlook table in words: "M3 (p_fatal: M2)" -> "M3; chance of fatal
+    violence: M2", "zero" -> "zero baseline"."""
+    counts, _, rest = str(served_by).partition(" (p_fatal: ")
+    short = SHORT_LABELS.get(counts, counts)
+    if not rest:
+        return short
+    fatal = rest.removesuffix(")")
+    return f"{short}; chance of fatal violence: {SHORT_LABELS.get(fatal, fatal)}"
 
 
 def _month_start(months: Sequence[object]) -> list[pd.Timestamp]:
@@ -217,8 +237,8 @@ def unit_sentence(row: Mapping[str, Any]) -> str:
     return (
         f"{row['unit_name']}, {month}: {row['likelihood']} ({float(row['p_fatal']):.0%}) that at least "
         f"one incident with fatalities is recorded; about {int(row['count_q50'])} incident(s) expected "
-        f"(90 % range {int(row['count_q05'])} to {int(row['count_q95'])}). Estimate served by "
-        f"{row['served_by']}."
+        f"(90 % range {int(row['count_q05'])} to {int(row['count_q95'])}). Estimate served by: "
+        f"{served_words(row['served_by'])}."
     )
 
 
@@ -245,7 +265,7 @@ def display_outlook(rows: pd.DataFrame, country_names: Mapping[str, str] | None 
                 f"{a}–{b}" for a, b in zip(shown["count_q05"], shown["count_q95"], strict=True)
             ],
             "Chance of a surge": shown["p_surge"].astype(float),
-            "Served by": shown["served_by"].astype(str),
+            "Served by": shown["served_by"].map(served_words),
         }
     )
     return table.reset_index(drop=True)

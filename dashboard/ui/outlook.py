@@ -7,7 +7,7 @@ from typing import Final
 
 import streamlit as st
 
-from dashboard.builders.outlook_charts import build_fan_chart, unit_sentence
+from dashboard.builders.outlook_charts import build_fan_chart, served_words, unit_sentence
 from dashboard.builders.outlook_data import (
     OutlookRun,
     OutlookSection,
@@ -53,8 +53,8 @@ def unit_outlook(run: OutlookRun, unit_code: str, horizon: int, *, key: str) -> 
     st.plotly_chart(build_fan_chart(run.unit_history(unit_code), rows, title), width="stretch", key=key)
     st.caption(
         "Bands: the range the incident count should fall in with 50 % and 90 % chance, per the model "
-        f"or baseline that serves this unit ({markdown_text(str(row['served_by']))}). Estimates, from the "
-        f"data up to {run.origin}."
+        f"or baseline that serves this unit ({markdown_text(served_words(row['served_by']))}). "
+        f"Estimates, from the data up to {run.origin}."
     )
 
 

@@ -188,9 +188,11 @@ def test_unit_sentence_and_table_speak_in_words_most_likely_first() -> None:
     rows = pd.DataFrame([_row("ML-8", "Kidal", 0.1), _row("ML-7", "Gao", 0.7)])
     sentence = unit_sentence(rows.iloc[1].to_dict())
     assert sentence.startswith("Gao, January 2026: likely (70%)") and "90 % range 0 to 8" in sentence
+    assert sentence.endswith("served by: M3; chance of fatal violence: M2.")
     table = display_outlook(rows, {"MLI": "Mali"})
     assert table["Unit"].tolist() == ["Gao", "Kidal"]
     assert table.loc[0, "Country"] == "Mali" and table.loc[0, "Incidents, 90 % range"] == "0–8"
+    assert display_outlook(rows.assign(served_by="zero"))["Served by"].tolist() == ["zero baseline"] * 2
 
 
 def _run() -> OutlookRun:
