@@ -9,10 +9,22 @@ from datetime import date
 
 import pytest
 
+from dashboard.builders.outlook_data import OUTLOOK_PARAM, wants_outlook
 from incidents.demo import generate_demo_incidents
 from incidents.outlook.wording import ICD203_WORDS
-from incidents.store import BatchMeta
-from tests.app.helpers import OUTLOOK_PAGE, TIMELINE, assert_clean, figures, opened_store, start_app, texts
+from incidents.store import BatchMeta, IncidentStore
+from incidents.store.saved_views import get_view
+from tests.app.helpers import (
+    MAP_PAGE,
+    OUTLOOK_PAGE,
+    TIMELINE,
+    assert_clean,
+    figures,
+    new_app,
+    opened_store,
+    start_app,
+    texts,
+)
 
 #: Fitting and backtesting the models on the demo: most of a minute on a quiet machine.
 SLOW_S = 400
@@ -58,3 +70,19 @@ def test_six_months_of_data_get_a_refusal_that_says_what_is_missing(app_db_url: 
     (warning,) = [text for text in texts(at.warning) if "No outlook" in text]
     assert "not enough history" in warning and "at least 24" in warning
     assert not at.dataframe and not figures(at)
+
+
+def test_a_view_saved_with_the_outlook_asks_for_it_and_reopens_with_it(app_store: IncidentStore) -> None:
+    at = start_app(MAP_PAGE)
+    at.text_input(key="view_name").input("with-outlook")
+    at.checkbox(key=OUTLOOK_PARAM).check()
+    at.button(key="view_save").click().run()
+    assert_clean(at)
+    view = get_view(app_store, "with-outlook")
+    assert view is not None and "outlook=1" in view.query and wants_outlook(view.query_params())
+
+    fresh = new_app()
+    fresh.query_params["view"] = "with-outlook"
+    fresh.run()
+    assert_clean(fresh)
+    assert fresh.session_state[OUTLOOK_PARAM] is True
