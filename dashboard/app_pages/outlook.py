@@ -29,6 +29,7 @@ from dashboard.ui.incident_map import unit_map_base
 from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError, OutlookDataError
+from incidents.outlook.wording import ICD203_SCALE
 
 MAP_HEIGHT: Final = 540
 
@@ -41,6 +42,8 @@ MAP_KEY: Final = "outlook_map"
 FAN_KEY: Final = "outlook_fan"
 RELIABILITY_KEY: Final = "outlook_reliability"
 HORIZONS: Final = (1, 2, 3)
+#: Where the ICD 203 word "likely" starts.
+LIKELY_FROM: Final = dict((word, edge) for edge, word in ICD203_SCALE)["likely"]
 
 
 def _in_view(table: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
@@ -99,11 +102,13 @@ if rows.empty:
     components.empty_state(data.filter.countries, data.country_names, note="")
     st.stop()
 
-likely = int((rows["p_fatal"] >= 0.55).sum())
+likely = int((rows["p_fatal"] >= LIKELY_FROM).sum())
 metrics = st.columns(4)
 metrics[0].metric("Units listed", f"{len(rows):,}")
 metrics[1].metric(
-    "Likely or more", f"{likely:,}", help="Chance of an incident with fatalities of 55 % or more."
+    "Likely or more",
+    f"{likely:,}",
+    help=f"Chance of an incident with fatalities of {LIKELY_FROM:.0%} or more.",
 )
 metrics[2].metric("Month", f"{pd.Period(months[horizon], freq='M'):%B %Y}")
 metrics[3].metric("Data up to", f"{pd.Period(run.origin, freq='M'):%B %Y}", help="The last complete month.")
