@@ -38,12 +38,10 @@ HISTORY_MONTHS: Final = 24
 QUANTILES: Final = ("count_q05", "count_q25", "count_q50", "count_q75", "count_q95")
 
 
-#: Short names for a table cell or a sentence's end.
+#: Short names of the baselines for a table cell or a sentence's end ("base-rate baseline").
 SHORT_LABELS: Final[Mapping[str, str]] = {
-    "zero": "zero baseline",
-    "last": "last-month baseline",
-    "climatology": "climatology baseline",
-    "base_rate": "base-rate baseline",
+    name: f"{'last-month' if name == 'last' else name.replace('_', '-')} baseline"
+    for name in ("zero", "last", "climatology", "base_rate")
 }
 
 
