@@ -37,6 +37,7 @@ PAGES = {
     ],
     "Risk analysis": [
         st.Page("app_pages/risk.py", title="Risk levels", icon=":material/warning:"),
+        st.Page("app_pages/outlook.py", title="Outlook", icon=":material/trending_up:"),
         st.Page("app_pages/corridors.py", title="Corridors", icon=":material/route:"),
         st.Page("app_pages/before_after.py", title="Before / after", icon=":material/compare_arrows:"),
         st.Page("app_pages/exposure.py", title="Site exposure", icon=":material/location_on:"),

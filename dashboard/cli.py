@@ -13,17 +13,20 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Final, NoReturn
+from typing import TYPE_CHECKING, Final, NoReturn
 from urllib.parse import parse_qs
 
 from geodata.boundaries import DEFAULT_COUNTRIES, country_names
 from geodata.errors import GeodataError
 from incidents.cli.args import iso_date
-from incidents.errors import IncidentsError
+from incidents.errors import IncidentsError, OutlookDataError
 from incidents.export import write_output
 from incidents.query import IncidentFilter
-from incidents.sources import cli_sources
+from incidents.sources import cli_sources, of_sources
 from incidents.store import IncidentStore, open_store
+
+if TYPE_CHECKING:
+    from dashboard.builders.outlook_data import OutlookSection
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 2
@@ -132,11 +135,32 @@ def choose_filter(store: IncidentStore, args: argparse.Namespace) -> tuple[Incid
     return chosen, args.title or title or DEFAULT_TITLE
 
 
+def _outlook_of_view(store: IncidentStore, name: str | None, chosen: IncidentFilter) -> OutlookSection | None:
+    """The Outlook section when the view includes it (``outlook=1``): the models run here (a minute)."""
+    from dashboard.builders.outlook_data import (
+        outlook_origin,
+        outlook_section,
+        refused_section,
+        run_outlook,
+        wants_outlook,
+    )
+
+    view = importlib.import_module(VIEWS_MODULE).get_view(store, name) if name else None
+    if view is None or not wants_outlook(view.query_params()):
+        return None
+    frame = of_sources(store.load_analysis_frame(), chosen.sources)
+    try:
+        return outlook_section(run_outlook(frame, "admin1", outlook_origin(frame)), chosen.countries)
+    except OutlookDataError as exc:
+        return refused_section(str(exc))
+
+
 def _cmd_brief(store: IncidentStore, args: argparse.Namespace) -> int:
     from dashboard.builders.briefing_pack import build_briefing_pdf, collect_briefing_data
 
     chosen, title = choose_filter(store, args)
-    data = collect_briefing_data(store, chosen, title=title)
+    outlook = _outlook_of_view(store, args.view, chosen)
+    data = collect_briefing_data(store, chosen, title=title, outlook=outlook)
     # Written beside the target and renamed into place; a symbolic link is refused (ExportError).
     write_output(args.out, lambda path: path.write_bytes(build_briefing_pdf(data)))
     if args.png:

@@ -239,6 +239,7 @@ PAGES: Final = (
     "timeline",
     "risk_heatmap",
     "risk",
+    "outlook",
     "corridors",
     "before_after",
     "exposure",
@@ -248,7 +249,7 @@ PAGES: Final = (
     "admin",
 )
 #: Pages that draw a folium map on the demo data (Exposure and Briefing need sites / saved views).
-MAP_PAGES: Final = ("map", "risk", "corridors")
+MAP_PAGES: Final = ("map", "risk", "outlook", "corridors")
 SETTLE_TIMEOUT_MS: Final = 120_000
 
 

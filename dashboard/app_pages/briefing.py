@@ -26,6 +26,7 @@ from dashboard.ui.auth import current_user, may
 from dashboard.ui.context import apply_filter, demo_hidden
 from dashboard.ui.download_panel import render_download_panel
 from dashboard.ui.incident_map import build_page_map
+from dashboard.ui.outlook import pack_section
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures
@@ -285,6 +286,7 @@ def _render_hand_out(view: SavedView) -> None:
             fmap=fmap,
             pack_title=view.title or view.name,
             country_names=caching.country_names_cached(),
+            outlook=pack_section(view, db_url, version, chosen),
         )
 
     render_download_panel(KEY_HAND_OUT, (view.view_id, view.updated_at, version, chosen), build)

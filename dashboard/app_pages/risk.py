@@ -14,9 +14,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.builders import tables
-from dashboard.builders.risk_map import build_risk_map
+from dashboard.builders.risk_map import risk_map_on
 from dashboard.ui import caching, components
-from dashboard.ui.context import load_page_data
+from dashboard.ui.context import load_analysis_page_data
+from dashboard.ui.incident_map import unit_map_base
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
 from incidents.risk.index import RISK_LEVEL_LABELS, RiskConfig
@@ -144,17 +145,10 @@ st.caption(
     "of the chosen data sources: the sidebar's countries choose which units are listed, never their level."
 )
 
-try:
-    data = load_page_data()
-    frame = data.analysis  # every country, the selected data sources (real only by default)
-except (IncidentsError, GeodataError) as exc:
-    components.domain_error(exc)
-    st.stop()
+data = load_analysis_page_data()
+frame = data.analysis  # every country, the selected data sources (real only by default)
 
-if data.data_range is None:
-    st.info("The store holds no incidents yet: import a file on the Import page.", icon="ℹ️")
-    st.stop()
-
+assert data.data_range is not None  # load_analysis_page_data stops the page otherwise
 first_day, last_day = data.data_range
 controls = st.columns([2, 1, 1])
 level = controls[0].radio(
@@ -208,22 +202,11 @@ metrics[1].metric("Extreme (level 5)", f"{int((view['risk_level'] == 5).sum()):,
 metrics[2].metric("Very high (level 4)", f"{int((view['risk_level'] == 4).sum()):,}")
 metrics[3].metric("Surging this week", f"{int(view['surge'].sum()):,}")
 
-admin0, admin1 = caching.map_boundaries()
-admin1 = admin1[admin1["iso3"].isin(data.filter.countries)]
-admin2 = None
-if level == "admin2":
-    all_admin2 = caching.map_admin2()
-    admin2 = all_admin2[all_admin2["iso3"].isin(data.filter.countries)]
-build = build_risk_map(
+build = risk_map_on(
     view,
     str(level),
-    empty_incidents=frame.iloc[0:0],
-    admin0=admin0,
-    admin1=admin1,
-    admin2=admin2,
-    corridors=caching.map_corridors(data.db_url, data.data_version),
-    corridor_lines=caching.map_corridor_lines(data.db_url, data.data_version),
-    credits=components.credits_of(frame),  # the index is computed from every stored incident
+    unit_map_base(data, frame, str(level)),  # the index is computed from every stored incident
+    caching.map_corridor_lines(data.db_url, data.data_version),
 )
 st_folium(build.map, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 

@@ -8,9 +8,12 @@ import streamlit as st
 
 from dashboard.builders import tables
 from dashboard.builders.charts import build_timeline_figure
-from dashboard.ui import components
+from dashboard.ui import caching, components
 from dashboard.ui.context import load_page_data_and_developments
+from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
+from geodata.errors import GeodataError
 from incidents.analytics import developments_in_range, incident_series
+from incidents.errors import IncidentsError, OutlookDataError
 
 KEY_FREQ: Final = "timeline_freq"
 KEY_MEASURE: Final = "timeline_measure"
@@ -18,6 +21,7 @@ KEY_STACK: Final = "timeline_stack"
 KEY_ROLLING: Final = "timeline_rolling"
 KEY_DEVELOPMENTS: Final = "timeline_developments"
 KEY_DOWNLOAD: Final = "timeline_download"
+KEY_FAN: Final = "timeline_fan"
 
 # The option keys are the analytics' literal arguments, so the widgets return values of these types.
 Freq = Literal["W", "M"]
@@ -106,5 +110,26 @@ else:
                 hide_index=True,
                 width="stretch",
             )
+
+st.subheader("Outlook for the next three months")
+if len(chosen.admin1_codes) == 1:
+    region = chosen.admin1_codes[0]
+    try:
+        run = caching.outlook_run(data.db_url, data.data_version, "admin1", chosen.sources)
+    except OutlookDataError as exc:
+        refusal(exc)
+    except (IncidentsError, GeodataError) as exc:
+        components.domain_error(exc)
+    else:
+        unit_outlook(run, region, 1, key=KEY_FAN)
+        st.caption(
+            "The outlook counts every incident of the region in the chosen data sources, whatever the "
+            "other filters (period, event types, actors). " + METHOD_NOTE + " All regions: the Outlook page."
+        )
+else:
+    st.caption(
+        "Choose a single region under *Regions (admin-1)* in the sidebar's *More filters* to see its "
+        "outlook here: observed incidents per month and the estimated range for the next three months."
+    )
 
 components.attribution_footer(data.incidents)

@@ -69,6 +69,7 @@ from dashboard.builders.maps import (
     SEA_BACKGROUND,
     corridor_colours,
 )
+from dashboard.builders.outlook_data import OutlookSection
 from dashboard.builders.provenance import filter_summary, store_freshness
 from geodata.boundaries import country_names, load_admin0, load_admin1
 from geodata.towns import label_towns
@@ -124,6 +125,7 @@ class BriefingData:
     includes_demo: bool
     notes: tuple[str, ...] = field(default=())
     freshness: Freshness | None = None
+    outlook: OutlookSection | None = None  # the Outlook section, when the view includes it
 
 
 # ---- map image ---------------------------------------------------------------------------
@@ -651,6 +653,9 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
             _p("Method: docs/methodology.md (window ending on the last day of the period).", styles["small"])
         )
 
+    if data.outlook is not None:
+        story += _outlook_story(data.outlook, styles, width)
+
     story.append(_p("Key developments in the period", styles["h2"]))
     if data.developments.empty:
         story.append(_p("None recorded for the selected countries and dates.", styles["body"]))
@@ -692,6 +697,44 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
 
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()
+
+
+def _outlook_story(section: OutlookSection, styles: dict[str, ParagraphStyle], width: float) -> list[object]:
+    """Heading, top units in ICD 203 words, what serves them, and that these are estimates."""
+    if section.refused:
+        return [
+            _p("Outlook", styles["h2"]),
+            _p(f"No outlook can be made from these data: {section.refused}.", styles["body"]),
+        ]
+    heading = _p(f"Outlook: chance of fatal violence, {section.month} (estimate)", styles["h2"])
+    if section.rows.empty:
+        return [heading, _p("No region of the selected countries has an outlook.", styles["body"])]
+    rows = [
+        [
+            r.unit_name,
+            r.country_iso3,
+            f"{r.likelihood} ({r.p_fatal:.0%})",
+            f"{r.count_q50:,}",
+            f"{r.count_q05:,}–{r.count_q95:,}",
+        ]
+        for r in section.rows.itertuples()
+    ]
+    table = _table(
+        ["Region", "Country", "Chance of a fatal incident", "Incidents (median)", "90 % range"],
+        rows,
+        styles,
+        [width * 0.26, width * 0.12, width * 0.32, width * 0.14, width * 0.16],
+    )
+    story: list[object] = [KeepTogether([heading, table])]  # a short table: never split from its heading
+    story += [_p(sentence, styles["small"]) for sentence in section.served]
+    story.append(
+        _p(
+            f"Estimates from the data up to {section.origin}, not predictions of single events; words after "
+            "the ICD 203 scale. Method: docs/methodology.md, 'Outlook'.",
+            styles["small"],
+        )
+    )
+    return story
 
 
 # ---- collecting ------------------------------------------------------------------------------
@@ -737,11 +780,13 @@ def collect_briefing_data(
     generated_at: datetime | None = None,
     width_px: int = 1600,
     height_px: int = 1000,
+    outlook: OutlookSection | None = None,
 ) -> BriefingData:
     """Filter the store's incidents with ``chosen`` and compute every part of the pack.
 
     ``chosen.sources`` limits every part, the risk table over the whole area included; its
-    presets count back from the last event of those sources.
+    presets count back from the last event of those sources. ``outlook``: the Outlook section
+    (:func:`dashboard.builders.outlook_data.outlook_section`) when the view includes it.
     """
     frame = of_sources(store.load_analysis_frame(), chosen.sources)
     chosen = resolve_dates(chosen, date_span(frame))
@@ -794,4 +839,5 @@ def collect_briefing_data(
         includes_demo=includes_demo,
         notes=notes,
         freshness=freshness,
+        outlook=outlook,
     )

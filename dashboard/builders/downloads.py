@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import folium
 import pandas as pd
@@ -41,6 +41,9 @@ from incidents.export import DEMO_WARNING, Provenance, export_incidents, provena
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
+
+if TYPE_CHECKING:
+    from dashboard.builders.outlook_data import OutlookSection
 
 #: Above this many rows the browser download is refused: the bytes live in the session's
 #: memory, and the CLI writes straight to disk.
@@ -226,12 +229,18 @@ def png_bytes(map_png: bytes, provenance: Provenance) -> bytes:
 
 
 def pdf_bytes(
-    store: IncidentStore, chosen: IncidentFilter, *, title: str, generated_at: datetime
+    store: IncidentStore,
+    chosen: IncidentFilter,
+    *,
+    title: str,
+    generated_at: datetime,
+    outlook: OutlookSection | None = None,
 ) -> tuple[bytes, bytes]:
-    """The PDF briefing pack and its raw map image (pack and PNG share one rendering)."""
+    """The PDF briefing pack (with its Outlook section when given) and its raw map image (pack
+    and PNG share one rendering)."""
     from dashboard.builders.briefing_pack import build_briefing_pdf, collect_briefing_data
 
-    data = collect_briefing_data(store, chosen, title=title, generated_at=generated_at)
+    data = collect_briefing_data(store, chosen, title=title, generated_at=generated_at, outlook=outlook)
     return build_briefing_pdf(data), data.map_png
 
 
@@ -278,6 +287,7 @@ def prepare_downloads(
     country_names: Mapping[str, str] | None = None,
     generated_at: datetime | None = None,
     max_rows: int = MAX_EXPORT_ROWS,
+    outlook: OutlookSection | None = None,
 ) -> PreparedDownloads:
     """Every export of the selection: data files always, the HTML map with ``fmap``, and the
     PDF pack and PNG map with ``pack_title``. ``chosen`` must have its dates resolved.
@@ -300,7 +310,7 @@ def prepare_downloads(
     downloads: list[Download] = []
     notes: list[str] = []
     if pack_title is not None:
-        pdf, map_png = pdf_bytes(store, chosen, title=pack_title, generated_at=generated_at)
+        pdf, map_png = pdf_bytes(store, chosen, title=pack_title, generated_at=generated_at, outlook=outlook)
         downloads.append(
             Download(
                 "pdf",

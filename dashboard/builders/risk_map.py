@@ -7,7 +7,8 @@ corridors, offline assets, attribution) is the incident map's, drawn without inc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import folium
@@ -51,6 +52,10 @@ def risk_legend_html(title: str = "Risk level") -> str:
     return f'<div class="sahel-legend-risk"><b>{esc(title)}</b>{rows}</div>'
 
 
+def _risk_fill(row: pd.Series) -> str:
+    return LEVEL_COLOURS[int(row["risk_level"])]
+
+
 def build_risk_map(
     table: pd.DataFrame,
     level: str,
@@ -70,31 +75,77 @@ def build_risk_map(
     ``corridor_lines`` (:func:`geodata.corridors.load_corridors`) are drawn thick in level colours.
     ``credits``: the incident sources the index was computed from (the map's attribution).
     """
+    base = UnitMapBase(empty_incidents, admin0, admin1, admin2, corridors, tuple(credits))
+    return risk_map_on(table, level, base, corridor_lines)
+
+
+def risk_map_on(
+    table: pd.DataFrame, level: str, base: UnitMapBase, corridor_lines: gpd.GeoDataFrame | None = None
+) -> MapBuild:
+    """:func:`build_risk_map` on a prepared :class:`UnitMapBase`."""
     by_code = table.assign(unit_code=table["unit_code"].astype(str)).set_index("unit_code")
     if level == "corridor":
         layer = _corridor_layer(by_code, corridor_lines)
     else:
-        units = admin1 if level == "admin1" else admin2
-        layer = _unit_layer(by_code, level, units)
+        style = UnitFill(_risk_fill, risk_tooltip, "not rated", "Risk level")
+        layer = unit_fill_layer(by_code, level, base.units(level), style)
+    return map_with_layer(layer, risk_legend_html(), base)
+
+
+@dataclass(frozen=True)
+class UnitMapBase:
+    """What a map of units draws under its layer: the incident map's boundaries, corridors,
+    offline assets and credits, with no incidents (``empty_incidents``: an empty analysis frame).
+    ``credits``: the incident sources the units' figures were computed from (the attribution)."""
+
+    empty_incidents: pd.DataFrame
+    admin0: gpd.GeoDataFrame
+    admin1: gpd.GeoDataFrame
+    admin2: gpd.GeoDataFrame | None
+    corridors: gpd.GeoDataFrame | None
+    credits: tuple[SourceCredit, ...] = ()
+
+    def units(self, level: str) -> gpd.GeoDataFrame | None:
+        """The boundary layer of ``level`` (admin1 or admin2)."""
+        return self.admin1 if level == "admin1" else self.admin2
+
+
+def map_with_layer(layer: folium.GeoJson | None, legend_html: str, base: UnitMapBase) -> MapBuild:
+    """``base`` plus ``layer`` and its legend section (escaped HTML) when there is a layer."""
 
     def add_layers(m: folium.Map) -> None:
         if layer is not None:
             layer.add_to(m)
-            add_legend_section(m, risk_legend_html())
+            add_legend_section(m, legend_html)
 
-    build = build_incident_map_with_info(
-        empty_incidents,
-        admin0=admin0,
-        admin1=admin1,
-        admin2=admin2,
-        corridors=corridors,
+    return build_incident_map_with_info(
+        base.empty_incidents,
+        admin0=base.admin0,
+        admin1=base.admin1,
+        admin2=base.admin2,
+        corridors=base.corridors,
         add_layers=add_layers,
-        credits=credits,
+        credits=base.credits,
     )
-    return build
 
 
-def _unit_layer(by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | None) -> folium.GeoJson | None:
+@dataclass(frozen=True)
+class UnitFill:
+    """How a map of units fills each unit from its row: ``fill(row)`` a colour, ``tooltip(row)``
+    escaped HTML under the unit's name; a unit without a row is grey with ``missing`` (plain text);
+    ``title``: the layer's name."""
+
+    fill: Callable[[pd.Series], str]
+    tooltip: Callable[[pd.Series], str]
+    missing: str
+    title: str
+
+
+def unit_fill_layer(
+    by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | None, style: UnitFill
+) -> folium.GeoJson | None:
+    """``units`` (admin polygons of ``level``) filled as ``style`` says from their row of ``by_code``
+    (indexed by unit code)."""
     if units is None or units.empty:
         return None
     features = geojson_features(units, level, lambda f: _admin_frame(f, level))
@@ -103,12 +154,12 @@ def _unit_layer(by_code: pd.DataFrame, level: str, units: gpd.GeoDataFrame | Non
         props = feature["properties"]
         if code in by_code.index:
             row = by_code.loc[code]
-            props["fill"] = LEVEL_COLOURS[int(row["risk_level"])]
-            props["tooltip"] = f"<b>{props['label']}</b><br>{risk_tooltip(row)}"
+            props["fill"] = style.fill(row)
+            props["tooltip"] = f"<b>{props['label']}</b><br>{style.tooltip(row)}"
         else:
             props["fill"] = NO_UNIT_FILL
-            props["tooltip"] = f"<b>{props['label']}</b><br>not rated"
-    return filled_units_layer(features, "Risk level")
+            props["tooltip"] = f"<b>{props['label']}</b><br>{esc(style.missing)}"
+    return filled_units_layer(features, style.title)
 
 
 def _corridor_layer(by_code: pd.DataFrame, lines: gpd.GeoDataFrame | None) -> folium.GeoJson | None:

@@ -10,7 +10,7 @@ can never outlive the data it was built from: any committed import or undo bumps
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +23,9 @@ from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
 from incidents.store.developments import list_developments
+
+if TYPE_CHECKING:
+    from dashboard.builders.outlook_data import OutlookRun
 
 
 def current_db_url() -> str:
@@ -364,3 +367,53 @@ def batches_table(db_url: str, data_version: int) -> pd.DataFrame:
     and "last import" is the newest committed one. A new import or undo bumps ``data_version``."""
     del data_version
     return _open_store(db_url).list_batches()
+
+
+#: The columns an admin-level outlook reads: its cache key fingerprints exactly these.
+_OUTLOOK_COLUMNS = ("event_date", "admin1_code", "admin2_code", "fatalities")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _outlook_key(db_url: str, incidents_version: int, sources: tuple[str, ...]) -> tuple[str, str]:
+    """(origin, fingerprint of the columns an outlook reads) of the selected sources' frame."""
+    import hashlib  # local: append-only addition
+
+    from dashboard.builders.outlook_data import outlook_origin
+
+    frame = _source_frame(db_url, incidents_version, sources)
+    hashed = pd.util.hash_pandas_object(frame[list(_OUTLOOK_COLUMNS)], index=False).to_numpy()
+    return outlook_origin(frame), hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+@st.cache_data(
+    show_spinner="Computing the outlook: fitting and backtesting the models (up to a minute)…", max_entries=6
+)
+def _outlook_run(
+    fingerprint: str,
+    level: str,
+    origin: str,
+    _db_url: str,
+    _incidents_version: int,
+    _sources: tuple[str, ...],
+) -> OutlookRun:
+    """Keyed on the content it reads (``fingerprint``), level and origin; the ``_`` arguments say
+    where that content is and are not part of the key, so identical data share one run."""
+    from dashboard.builders.outlook_data import run_outlook  # local: append-only addition
+
+    del fingerprint
+    return run_outlook(_source_frame(_db_url, _incidents_version, _sources), level, origin)
+
+
+def outlook_run(db_url: str, data_version: int, level: str, sources: tuple[str, ...] = ()) -> OutlookRun:
+    """The outlook (:class:`dashboard.builders.outlook_data.OutlookRun`) of the selected data
+    sources at ``level``, from their last complete month.
+
+    Keyed on the store's ``incidents_version`` (through a fingerprint of the incidents' dates,
+    units and fatalities: saving a view does not refit the models, and two stores holding the
+    same incidents share one run), the level and the origin. A refusal (``OutlookDataError``) is
+    not cached: it is raised before any model runs.
+    """
+    del data_version  # callers pass it for symmetry; incidents_version is the real key
+    version = _open_store(db_url).incidents_version()
+    origin, fingerprint = _outlook_key(db_url, version, tuple(sources))
+    return _outlook_run(fingerprint, level, origin, db_url, version, tuple(sources))

@@ -27,6 +27,7 @@ __all__ = [
     "PageData",
     "apply_filter",
     "demo_hidden",
+    "load_analysis_page_data",
     "load_page_data",
     "load_page_data_and_developments",
     "selected_sources",
@@ -67,6 +68,20 @@ def load_page_data_and_developments() -> tuple[PageData, pd.DataFrame]:
     except (IncidentsError, GeodataError) as exc:
         components.domain_error(exc)
         st.stop()
+
+
+def load_analysis_page_data() -> PageData:
+    """:func:`load_page_data` for a page analysing the whole store (Risk levels, Outlook): on a
+    domain error, or with no incident stored, say so and stop the page."""
+    try:
+        data = load_page_data()
+    except (IncidentsError, GeodataError) as exc:
+        components.domain_error(exc)
+        st.stop()
+    if data.data_range is None:
+        st.info("The store holds no incidents yet: import a file on the Import page.", icon="ℹ️")
+        st.stop()
+    return data
 
 
 def load_page_data() -> PageData:

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import pandas as pd
 
 from dashboard.builders.maps import MapBuild, MapOptions, build_map
+from dashboard.builders.risk_map import UnitMapBase
 from dashboard.ui import caching, components
 from incidents.analytics.regions import unit_summary
 from incidents.query import IncidentFilter
 from incidents.risk.index import RiskConfig
 from incidents.settings import CORRIDOR_KM, MAP_MAX_POINTS
+
+if TYPE_CHECKING:
+    from dashboard.ui.context import PageData
 
 Level = Literal["admin1", "admin2"]
 #: Shading measures the map offers (``map_choropleth`` values other than "off").
@@ -143,3 +147,17 @@ def build_page_map(
         corridors=caching.map_corridors(db_url, data_version),
         options=replace(options, credits=components.credits_of(shown)),
     )
+
+
+def unit_map_base(data: PageData, frame: pd.DataFrame, level: str) -> UnitMapBase:
+    """The base of a map of units (Risk levels, Outlook): the chosen countries' boundaries (admin-2
+    only at that level), the active corridors, and the credits of ``frame``, the incidents the
+    units' figures come from."""
+    admin0, admin1 = caching.map_boundaries()
+    admin1 = admin1[admin1["iso3"].isin(data.filter.countries)]
+    admin2 = None
+    if level == "admin2":
+        all_admin2 = caching.map_admin2()
+        admin2 = all_admin2[all_admin2["iso3"].isin(data.filter.countries)]
+    corridors = caching.map_corridors(data.db_url, data.data_version)
+    return UnitMapBase(frame.iloc[0:0], admin0, admin1, admin2, corridors, components.credits_of(frame))

@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from dashboard.builders.maps import BASEMAPS
+from dashboard.builders.outlook_data import OUTLOOK_PARAM
 from dashboard.ui import caching, filters
 from dashboard.ui.auth import Pages, all_pages, current_user, may, requested_page
 from geodata.boundaries import DEFAULT_COUNTRIES
@@ -41,6 +42,8 @@ MAP_OPTION_DEFAULTS: Final[Mapping[str, str | bool]] = {
     "map_choropleth_level": "admin1",
     "map_admin2": False,
     "map_buffers": False,
+    # Not a layer: the view's briefing pack gets the Outlook section (the save control's checkbox).
+    OUTLOOK_PARAM: False,
 }
 _CHOICES: Final[Mapping[str, tuple[str, ...]]] = {
     "basemap": tuple(BASEMAPS),
@@ -380,6 +383,12 @@ def render_save_control() -> None:
         st.text_input("Name", key=KEY_NAME, max_chars=120, help="Short and unique; it appears in the link.")
         st.text_input("Title", key=KEY_TITLE, help="Shown large on the Briefing page (default: the name).")
         st.text_area("Speaker notes", key=KEY_NOTES, height=80)
+        st.checkbox(
+            "Include the outlook",
+            key=OUTLOOK_PARAM,
+            help="The view's PDF briefing pack gets an Outlook section: the regions most likely to see an "
+            "incident with fatalities next month (estimates; see the Outlook page).",
+        )
         st.button(
             "Save view",
             key=KEY_SAVE,

@@ -68,15 +68,26 @@ def gate_backtest(panel: Panel, origin: int, origins: int = DEFAULT_ORIGINS) -> 
 
 
 def build_outlook(
-    panel: Panel, origin: int, *, horizons: tuple[int, ...] = HORIZONS, gate_origins: int = DEFAULT_ORIGINS
+    panel: Panel,
+    origin: int,
+    *,
+    horizons: tuple[int, ...] = HORIZONS,
+    gate_origins: int = DEFAULT_ORIGINS,
+    backtest: Backtest | None = None,
 ) -> pd.DataFrame:
     """The outlook table (:data:`OUTLOOK_COLUMNS`) at ``origin`` (a column of ``panel``).
 
     Refuses (``OutlookDataError``) under 24 months of data up to the origin or under 30 units
-    with an incident.
+    with an incident. ``backtest``: :func:`gate_backtest` of this panel and origin when the
+    caller already has it (the dashboard shows it beside the outlook), so it is not run twice.
     """
     check_history(panel, origin)
-    return _served_table(panel, origin, horizons, gate_backtest(panel, origin, gate_origins))[0]
+    return _served_table(
+        panel,
+        origin,
+        horizons,
+        backtest if backtest is not None else gate_backtest(panel, origin, gate_origins),
+    )[0]
 
 
 def _served_table(

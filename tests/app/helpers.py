@@ -32,6 +32,7 @@ MAP_PAGE = "app_pages/map.py"
 TIMELINE = "app_pages/timeline.py"
 HEATMAP = "app_pages/risk_heatmap.py"
 RISK_PAGE = "app_pages/risk.py"
+OUTLOOK_PAGE = "app_pages/outlook.py"
 BEFORE_AFTER = "app_pages/before_after.py"
 CORRIDORS = "app_pages/corridors.py"
 EXPOSURE = "app_pages/exposure.py"
@@ -45,6 +46,7 @@ EVERY_PAGE = (
     TIMELINE,
     HEATMAP,
     RISK_PAGE,
+    OUTLOOK_PAGE,
     CORRIDORS,
     BEFORE_AFTER,
     EXPOSURE,

@@ -1,0 +1,269 @@
+"""Outlook figures and words: the fan chart of one unit, the backtest's reliability diagram and
+skill table, which model or baseline serves each tier and horizon, and each unit's sentence.
+
+Pure functions of the outlook table (:data:`incidents.outlook.forecast.OUTLOOK_COLUMNS`) and
+the backtest summary (:func:`incidents.outlook.backtest.summary`); no Streamlit. Unit names
+reach plotly (which renders HTML) escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.builders.charts import QUALITATIVE_COLOURS, _base_layout, count_axis
+
+#: What each forecaster of the backtest is, in words (models first, then the naive baselines).
+FORECASTER_LABELS: Final[Mapping[str, str]] = {
+    "M1": "M1 (per-unit negative binomial)",
+    "M2": "M2 (pooled gradient boosting)",
+    "M3": "M3 (average of M1 and M2)",
+    "zero": "the zero baseline (nothing happens)",
+    "last": "the last-month baseline",
+    "climatology": "the climatology baseline (the unit's last 12 months)",
+    "base_rate": "the base-rate baseline (share of months with a fatal incident)",
+    "served": "what the outlook serves",
+}
+MODELS: Final = ("M1", "M2", "M3")
+TIER_LABELS: Final[Mapping[str, str]] = {
+    "active": "Active units (an incident in the last 12 months)",
+    "quiet": "Quiet units (none in the last 12 months)",
+}
+BAND_90_COLOUR: Final = "rgba(0, 114, 178, 0.15)"
+BAND_50_COLOUR: Final = "rgba(0, 114, 178, 0.35)"
+HISTORY_MONTHS: Final = 24
+QUANTILES: Final = ("count_q05", "count_q25", "count_q50", "count_q75", "count_q95")
+
+
+#: Short names of the baselines for a table cell or a sentence's end ("base-rate baseline").
+SHORT_LABELS: Final[Mapping[str, str]] = {
+    name: f"{'last-month' if name == 'last' else name.replace('_', '-')} baseline"
+    for name in ("zero", "last", "climatology", "base_rate")
+}
+
+
+def forecaster_label(name: str) -> str:
+    return FORECASTER_LABELS.get(name, name)
+
+
+def served_words(served_by: str) -> str:
+    """``served_by`` of the outlook table in words: "M3 (p_fatal: M2)" -> "M3; chance of fatal
+    violence: M2", "zero" -> "zero baseline"."""
+    counts, _, rest = str(served_by).partition(" (p_fatal: ")
+    short = SHORT_LABELS.get(counts, counts)
+    if not rest:
+        return short
+    fatal = rest.removesuffix(")")
+    return f"{short}; chance of fatal violence: {SHORT_LABELS.get(fatal, fatal)}"
+
+
+def _month_start(months: Sequence[object]) -> list[pd.Timestamp]:
+    return [pd.Period(str(month), freq="M").to_timestamp() for month in months]
+
+
+def build_fan_chart(
+    history: pd.Series, forecast: pd.DataFrame, title: str, *, history_months: int = HISTORY_MONTHS
+) -> go.Figure:
+    """Incidents per month of one unit, observed, then the outlook's median and 50 % / 90 % ranges.
+
+    ``history``: incidents per month (index: ``YYYY-MM`` months or periods, up to the origin);
+    ``forecast``: the unit's outlook rows (``month``, ``count_q05`` .. ``count_q95``), any horizons.
+    The bands start at the last observed month so they fan out from what is known.
+    """
+    shown = history.iloc[-history_months:] if history_months else history
+    observed_x = _month_start(list(shown.index))
+    ahead = forecast.sort_values("month")
+    ahead_x = _month_start(list(ahead["month"]))
+    last_x = observed_x[-1:] if len(observed_x) else []
+    last_y = [float(shown.iloc[-1])] if len(shown) else []
+
+    def band(low: str, high: str) -> tuple[list[pd.Timestamp], list[float]]:
+        xs = last_x + ahead_x
+        upper = last_y + [float(v) for v in ahead[high]]
+        lower = last_y + [float(v) for v in ahead[low]]
+        return xs + xs[::-1], upper + lower[::-1]
+
+    fig = go.Figure()
+    for (low, high), name, colour in (
+        (("count_q05", "count_q95"), "90 % range (estimate)", BAND_90_COLOUR),
+        (("count_q25", "count_q75"), "50 % range (estimate)", BAND_50_COLOUR),
+    ):
+        xs, ys = band(low, high)
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            fill="toself",
+            fillcolor=colour,
+            line={"width": 0},
+            mode="lines",
+            name=name,
+            hoverinfo="skip",
+        )
+    fig.add_scatter(
+        x=last_x + ahead_x,
+        y=last_y + [float(v) for v in ahead["count_q50"]],
+        mode="lines+markers",
+        name="Median (estimate)",
+        line={"color": QUALITATIVE_COLOURS[0], "dash": "dash", "width": 2},
+        customdata=[[None, None]] * len(last_x)
+        + [[int(a), int(b)] for a, b in zip(ahead["count_q05"], ahead["count_q95"], strict=True)],
+        hovertemplate="%{x|%b %Y}: median %{y:,} incidents (90 %: %{customdata[0]}–%{customdata[1]})"
+        "<extra>estimate</extra>",
+    )
+    fig.add_scatter(
+        x=observed_x,
+        y=[float(v) for v in shown],
+        mode="lines+markers",
+        name="Observed incidents",
+        line={"color": QUALITATIVE_COLOURS[7], "width": 2},
+        hovertemplate="%{x|%b %Y}: %{y:,} incidents<extra>observed</extra>",
+    )
+    if last_x:
+        fig.add_vline(x=last_x[0], line={"color": "#888888", "dash": "dot", "width": 1})
+        fig.add_annotation(
+            x=last_x[0], y=1, yref="paper", text="last complete month", showarrow=False, xanchor="right"
+        )
+    _base_layout(fig, title)
+    fig.update_layout(margin={"t": 90})
+    largest = max([0.0, *[float(v) for v in shown], *[float(v) for v in ahead["count_q95"]]])
+    fig.update_yaxes(title="Incidents per month", **count_axis(largest))
+    fig.update_xaxes(type="date", tickformat="%b %Y")
+    return fig
+
+
+def build_reliability_figure(
+    reliability: Sequence[Mapping[str, Any]], forecaster: str = "served", title: str | None = None
+) -> go.Figure:
+    """Reliability diagram of ``p_fatal``: per tenth of forecast probability, how often a fatal
+    incident followed, one line per horizon; the diagonal is a perfectly reliable forecast.
+
+    ``reliability``: the ``reliability`` records of the backtest summary.
+    """
+    frame = pd.DataFrame(list(reliability))
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1],
+        y=[0, 1],
+        mode="lines",
+        name="Perfectly reliable",
+        line={"color": "#888888", "dash": "dot"},
+        hoverinfo="skip",
+    )
+    if len(frame):
+        frame = frame[(frame["forecaster"] == forecaster) & frame["observed"].notna()]
+        for i, (horizon, part) in enumerate(frame.groupby("horizon", sort=True)):
+            fig.add_scatter(
+                x=part["mean_p"],
+                y=part["observed"],
+                mode="lines+markers",
+                name=f"{int(horizon)} month{'s' if int(horizon) > 1 else ''} ahead",
+                marker={"color": QUALITATIVE_COLOURS[i], "size": 8},
+                line={"color": QUALITATIVE_COLOURS[i]},
+                customdata=part[["unit_months", "p_from", "p_to"]].to_numpy(),
+                hovertemplate="forecast %{x:.0%} → happened %{y:.0%}<br>%{customdata[0]:,} unit-months "
+                "forecast %{customdata[1]:.0%}–%{customdata[2]:.0%}<extra></extra>",
+            )
+    _base_layout(fig, title or f"Reliability of the chance of fatal violence: {forecaster_label(forecaster)}")
+    fig.update_xaxes(title="Forecast probability", range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title="How often it happened", range=[0, 1], tickformat=".0%")
+    return fig
+
+
+def skill_table(scores: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The backtest's scores of the models (and of what is served) by horizon and tier, with each
+    skill against each baseline (1 − score / baseline score: above 0 beats the baseline)."""
+    rows = []
+    for record in scores:
+        if record["forecaster"] not in (*MODELS, "served"):
+            continue
+        row: dict[str, Any] = {
+            "Months ahead": record["horizon"],
+            "Units": str(record["tier"]).capitalize(),
+            "Forecaster": "Served" if record["forecaster"] == "served" else record["forecaster"],
+            "Unit-months": record["unit_months"],
+            "CRPS": record["crps"],
+        }
+        for base, skill in record["crps_skill"].items():
+            row[f"CRPS skill vs {base.replace('_', ' ')}"] = skill
+        row["Brier"] = record["brier"]
+        for base, skill in record["brier_skill"].items():
+            row[f"Brier skill vs {base.replace('_', ' ')}"] = skill
+        row["50 % range coverage"] = record["coverage_50"]
+        row["90 % range coverage"] = record["coverage_90"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def gate_sentences(gate: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One plain sentence per tier and run of horizons served alike: what serves the counts and the
+    chance of fatal violence, and, where a baseline serves, that no model beat it in the backtest."""
+
+    def why(name: str) -> str:
+        if name in MODELS:
+            return f"{forecaster_label(name)}, which beat every baseline in the backtest"
+        return f"{forecaster_label(name)}, because no model beat it in the backtest"
+
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for decision in sorted(gate, key=lambda d: (d["tier"] != "active", d["horizon"])):
+        key = (str(decision["tier"]), str(decision["counts"]), str(decision["p_fatal"]))
+        groups.setdefault(key, []).append(int(decision["horizon"]))
+    out = []
+    for (tier, counts, p_fatal), horizons in groups.items():
+        if len(horizons) == 1:
+            ahead = f"{horizons[0]} month{'s' if horizons[0] > 1 else ''} ahead"
+        else:
+            ahead = ", ".join(str(h) for h in horizons[:-1]) + f" and {horizons[-1]} months ahead"
+        if counts == p_fatal:
+            served = f"both incident counts and the chance of fatal violence come from {why(counts)}"
+        else:
+            served = f"incident counts come from {why(counts)}; the chance of fatal violence comes from "
+            served += why(p_fatal)
+        out.append(f"{TIER_LABELS.get(tier, tier).split(' (')[0]}, {ahead}: {served}.")
+    return out
+
+
+def unit_sentence(row: Mapping[str, Any]) -> str:
+    """One unit's outlook for one month in words (plain text): ICD 203 word, number, 90 % range.
+
+    Seam: the engine's own per-unit sentence (with its backtest hit rate) replaces this once
+    incidents/outlook/ provides it.
+    """
+    month = pd.Period(str(row["month"]), freq="M").strftime("%B %Y")
+    return (
+        f"{row['unit_name']}, {month}: {row['likelihood']} ({float(row['p_fatal']):.0%}) that at least "
+        f"one incident with fatalities is recorded; about {int(row['count_q50'])} incident(s) expected "
+        f"(90 % range {int(row['count_q05'])} to {int(row['count_q95'])}). Estimate served by: "
+        f"{served_words(row['served_by'])}."
+    )
+
+
+def display_outlook(rows: pd.DataFrame, country_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The outlook rows of one horizon as the page's (and CSV download's) table, in human labels,
+    most likely first."""
+    names = country_names or {}
+    shown = rows.sort_values(["p_fatal", "count_q50"], ascending=False)
+    table = pd.DataFrame(
+        {
+            "Unit": shown["unit_name"].astype(str),
+            "Code": shown["unit_code"].astype(str),
+            "Country": shown["country_iso3"].map(lambda iso3: names.get(iso3, iso3))
+            if "country_iso3" in shown
+            else "",
+            "Month": shown["month"].astype(str),
+            "Chance of fatal violence": shown["likelihood"].astype(str),
+            "Probability": shown["p_fatal"].astype(float),
+            "Incidents, median": shown["count_q50"].astype(int),
+            "Incidents, 50 % range": [
+                f"{a}–{b}" for a, b in zip(shown["count_q25"], shown["count_q75"], strict=True)
+            ],
+            "Incidents, 90 % range": [
+                f"{a}–{b}" for a, b in zip(shown["count_q05"], shown["count_q95"], strict=True)
+            ],
+            "Chance of a surge": shown["p_surge"].astype(float),
+            "Served by": shown["served_by"].map(served_words),
+        }
+    )
+    return table.reset_index(drop=True)

@@ -1,0 +1,114 @@
+"""One outlook run for the dashboard and the briefing pack: the served outlook table, the
+backtest behind its skill gate (summarised), and each unit's monthly history for fan charts.
+
+The backtest is run once and handed to :func:`incidents.outlook.forecast.build_outlook`, so the
+page shows exactly the evidence its gate decided on. The engine (and scikit-learn with it) is
+imported only when an outlook is made, so the briefing pack loads fast. No Streamlit: the page
+caches :func:`run_outlook` in dashboard/ui/caching.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+
+from incidents.risk.units import unit_names
+
+#: The levels the dashboard offers (corridors stay in the command line for now).
+OUTLOOK_LEVELS: Final = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
+
+
+@dataclass(frozen=True)
+class OutlookRun:
+    """``table``: the outlook (OUTLOOK_COLUMNS plus ``country_iso3``) for horizons 1-3;
+    ``backtest``: :func:`incidents.outlook.backtest.summary` of the gate's backtest;
+    ``history``: incidents per unit (rows, ``unit_code``) and month (columns, ``YYYY-MM``) up to
+    the origin; ``origin``: the last complete month (``YYYY-MM``)."""
+
+    level: str
+    origin: str
+    table: pd.DataFrame
+    backtest: dict[str, Any]
+    history: pd.DataFrame
+
+    def unit_rows(self, unit_code: str) -> pd.DataFrame:
+        return self.table[self.table["unit_code"] == unit_code]
+
+    def unit_history(self, unit_code: str) -> pd.Series:
+        return self.history.loc[unit_code]
+
+
+def outlook_origin(frame: pd.DataFrame) -> str:
+    """The origin an outlook of ``frame`` takes: its last complete month, ``YYYY-MM``."""
+    from incidents.outlook.panel import last_complete_month  # the engine loads scikit-learn: on use
+
+    return str(last_complete_month(frame))
+
+
+def run_outlook(frame: pd.DataFrame, level: str, origin: str) -> OutlookRun:
+    """The outlook of ``frame`` (the analysis frame of the chosen sources) at ``origin``.
+
+    Raises ``OutlookDataError`` (one sentence: what is missing) under 24 months of data up to
+    the origin or under 30 units with an incident, before any model runs.
+    """
+    from incidents.outlook.backtest import summary  # the engine loads scikit-learn: on use
+    from incidents.outlook.forecast import build_outlook, gate_backtest
+    from incidents.outlook.panel import build_panel, check_history
+
+    panel = build_panel(frame, level)  # type: ignore[arg-type]
+    at = panel.month_index(pd.Period(origin, freq="M"))
+    check_history(panel, at)
+    backtest = gate_backtest(panel, at)
+    table = build_outlook(panel, at, backtest=backtest)
+    countries = unit_names(level).set_index("unit_code")["country_iso3"]  # type: ignore[arg-type]
+    table = table.assign(country_iso3=table["unit_code"].map(countries).fillna("").astype(str))
+    history = pd.DataFrame(
+        panel.counts[:, : at + 1],
+        index=panel.units["unit_code"].astype(str).to_numpy(),
+        columns=[str(month) for month in panel.months[: at + 1]],
+    )
+    return OutlookRun(level, origin, table, summary(backtest, level), history)
+
+
+#: The saved-view (and address) parameter that adds the Outlook section to the briefing pack.
+OUTLOOK_PARAM: Final = "outlook"
+#: Units listed in the briefing pack's Outlook section.
+MAX_PACK_ROWS: Final = 10
+
+
+def wants_outlook(params: Mapping[str, str | Sequence[str]]) -> bool:
+    """Whether a view's query (``outlook=1``) asks for the Outlook section."""
+    raw = params.get(OUTLOOK_PARAM)
+    values = [raw] if isinstance(raw, str) else list(raw or [])
+    return bool(values) and str(values[-1]).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class OutlookSection:
+    """The briefing pack's Outlook section: the most likely units of the chosen countries for the
+    month after the origin, in ICD 203 words, and what serves them; or why there is none."""
+
+    month: str  # "January 2026"; "" when refused
+    origin: str
+    rows: pd.DataFrame  # outlook rows (OUTLOOK_COLUMNS, country_iso3) of the listed units
+    served: tuple[str, ...]  # one sentence per tier and run of horizons (gate_sentences)
+    refused: str = ""
+
+
+def outlook_section(run: OutlookRun, countries: Sequence[str], *, top: int = MAX_PACK_ROWS) -> OutlookSection:
+    """The section from ``run`` (admin-1 expected): next month, units of ``countries``, most likely first."""
+    from dashboard.builders.outlook_charts import gate_sentences  # charts import plotly: only when used
+
+    next_month = run.table[(run.table["horizon"] == 1) & run.table["country_iso3"].isin(list(countries))]
+    rows = next_month.sort_values(["p_fatal", "count_q50"], ascending=False, kind="stable").head(top)
+    month = pd.Period(str(next_month["month"].iloc[0]), freq="M").strftime("%B %Y") if len(next_month) else ""
+    one_month = [d for d in run.backtest["gate"] if d["horizon"] == 1]
+    return OutlookSection(month, run.origin, rows.reset_index(drop=True), tuple(gate_sentences(one_month)))
+
+
+def refused_section(reason: str) -> OutlookSection:
+    """The section when no outlook can be made (too little history): the reason, no table."""
+    return OutlookSection("", "", pd.DataFrame(), (), refused=reason)

@@ -1,0 +1,72 @@
+"""The outlook pieces pages share: one unit's sentence and fan chart (Outlook, Timeline), the
+refusal message, the note that forecasts are estimates, and a saved view's briefing-pack section."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+from dashboard.builders.outlook_charts import build_fan_chart, served_words, unit_sentence
+from dashboard.builders.outlook_data import (
+    OutlookRun,
+    OutlookSection,
+    outlook_section,
+    refused_section,
+    wants_outlook,
+)
+from dashboard.ui import caching
+from dashboard.ui.filters import markdown_text
+from incidents.errors import OutlookDataError
+from incidents.outlook.panel import MIN_ACTIVE_UNITS, MIN_HISTORY_MONTHS
+from incidents.query import IncidentFilter
+from incidents.store.saved_views import SavedView
+
+METHOD_NOTE: Final = (
+    "These are **estimates**, not predictions of single events: statistical models fitted on the "
+    "stored incidents, checked against naive guesses in a backtest. Method and limits: "
+    "docs/methodology.md, section 'Outlook'."
+)
+
+
+def refusal(exc: Exception) -> None:
+    """Why there is no outlook, and what would make one (never a traceback)."""
+    st.warning(
+        f"No outlook can be made from these data: {markdown_text(str(exc))}.\n\n"
+        f"An outlook needs at least {MIN_HISTORY_MONTHS} months of incidents up to the last complete "
+        f"month and at least {MIN_ACTIVE_UNITS} units with an incident, so that the models can be "
+        "checked against naive guesses before they are shown. Import a longer history (or choose more "
+        "data sources in the sidebar) to get one.",
+        icon="⏳",
+    )
+
+
+def unit_outlook(run: OutlookRun, unit_code: str, horizon: int, *, key: str) -> None:
+    """One unit: its sentence for ``horizon`` months ahead and its fan chart for all three."""
+    rows = run.unit_rows(unit_code)
+    if rows.empty:
+        st.info("No outlook for this unit.", icon="ℹ️")
+        return
+    row = rows[rows["horizon"] == horizon].iloc[0]
+    st.markdown(markdown_text(unit_sentence(row.to_dict())))
+    title = f"{row['unit_name']}: incidents per month, observed and estimated"
+    st.plotly_chart(build_fan_chart(run.unit_history(unit_code), rows, title), width="stretch", key=key)
+    st.caption(
+        "Bands: the range the incident count should fall in with 50 % and 90 % chance, per the model "
+        f"or baseline that serves this unit ({markdown_text(served_words(row['served_by']))}). "
+        f"Estimates, from the data up to {run.origin}."
+    )
+
+
+def pack_section(
+    view: SavedView, db_url: str, data_version: int, chosen: IncidentFilter
+) -> OutlookSection | None:
+    """The briefing pack's Outlook section of ``view`` (admin-1, its countries and data sources),
+    or None when the view does not include the outlook. Too little history gives the reason."""
+    if not wants_outlook(view.query_params()):
+        return None
+    try:
+        run = caching.outlook_run(db_url, data_version, "admin1", chosen.sources)
+    except OutlookDataError as exc:
+        return refused_section(str(exc))
+    return outlook_section(run, chosen.countries)

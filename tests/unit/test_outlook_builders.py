@@ -1,0 +1,242 @@
+"""The Outlook page's pure builders: the ICD 203 map colours and legend, the fan chart's traces and
+bands, the reliability diagram, the skill table and the sentences that say what serves.
+
+Inputs are small hand-made outlook rows and backtest records (no model runs: fast)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from dashboard.builders.briefing_pack import build_briefing_pdf
+from dashboard.builders.map_elements import legend_of
+from dashboard.builders.outlook_charts import (
+    build_fan_chart,
+    build_reliability_figure,
+    display_outlook,
+    gate_sentences,
+    skill_table,
+    unit_sentence,
+)
+from dashboard.builders.outlook_data import OutlookRun, outlook_section, refused_section, wants_outlook
+from dashboard.builders.outlook_map import LIKELIHOOD_COLOURS, build_outlook_map, likelihood_legend_html
+from dashboard.builders.risk_map import NO_UNIT_FILL, UnitMapBase
+from geodata.boundaries import load_admin0, load_admin1
+from incidents.demo import generate_demo_incidents
+from incidents.model import empty_incidents
+from incidents.outlook.wording import ICD203_WORDS, likelihood_word
+from incidents.store.saved_views import SavedView
+from tests.unit.test_briefing_pack import _data, _pdf_text
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _row(code: str, name: str, p: float, horizon: int = 1, q: tuple[int, ...] = (0, 1, 2, 4, 8)) -> dict:
+    return {
+        "unit_code": code,
+        "unit_name": name,
+        "level": "admin1",
+        "origin": "2025-12",
+        "month": str(pd.Period("2025-12", freq="M") + horizon),
+        "horizon": horizon,
+        "p_fatal": p,
+        **{f"count_q{level}": value for level, value in zip(("05", "25", "50", "75", "95"), q, strict=True)},
+        "p_surge": 0.1,
+        "served_by": "M3 (p_fatal: M2)",
+        "likelihood": likelihood_word(p),
+        "country_iso3": "MLI",
+    }
+
+
+@pytest.fixture(scope="module")
+def base() -> UnitMapBase:
+    """Three real regions of Mali under an empty incident map."""
+    admin1 = load_admin1()
+    mali = admin1[admin1["admin1_code"].isin(["ML-6", "ML-7", "ML-8"])]
+    return UnitMapBase(empty_incidents(), load_admin0(), mali, None, None)
+
+
+def test_seven_distinct_colours_one_per_icd203_word_in_order() -> None:
+    assert tuple(LIKELIHOOD_COLOURS) == ICD203_WORDS
+    assert len(set(LIKELIHOOD_COLOURS.values())) == 7
+    assert NO_UNIT_FILL not in LIKELIHOOD_COLOURS.values()
+
+
+def test_legend_names_every_word_with_its_range_lowest_first() -> None:
+    legend = likelihood_legend_html("2026-01", not_forecast=True)
+    positions = [legend.index(f"</span>{word} <small>") for word in ICD203_WORDS]
+    assert positions == sorted(positions)
+    assert "5–20 %" in legend and "95–100 %" in legend and "no outlook" in legend
+    assert all(colour in legend for colour in LIKELIHOOD_COLOURS.values())
+
+
+def test_map_fills_each_unit_in_the_colour_of_its_word_and_greys_the_rest(base: UnitMapBase) -> None:
+    rows = pd.DataFrame([_row("ML-7", "Gao", 0.9), _row("ML-8", "Kidal", 0.03)])
+    build = build_outlook_map(rows, "admin1", base)
+    fills = {
+        feature["properties"]["unit_code"]: feature["properties"]["fill"]
+        for child in build.map._children.values()
+        if getattr(child, "layer_name", "") == "Chance of fatal violence"
+        for feature in child.data["features"]
+    }
+    assert fills == {
+        "ML-7": LIKELIHOOD_COLOURS["very likely"],
+        "ML-8": LIKELIHOOD_COLOURS["almost no chance"],
+        "ML-6": NO_UNIT_FILL,
+    }
+    panel = "".join(legend_of(build.map).sections)
+    assert "almost certain" in panel and "no outlook" in panel and "2026-01" in panel
+    with pytest.raises(ValueError, match="one horizon"):
+        build_outlook_map(pd.concat([rows, rows.assign(horizon=2)]), "admin1", base)
+
+
+def _fan() -> tuple[pd.Series, pd.DataFrame]:
+    months = [str(m) for m in pd.period_range("2023-01", "2025-12", freq="M")]
+    history = pd.Series(range(len(months)), index=months, dtype=float)
+    forecast = pd.DataFrame(
+        [_row("ML-7", "Gao", 0.5, h, (h, h + 2, h + 4, h + 6, h + 10)) for h in (3, 1, 2)]
+    )
+    return history, forecast
+
+
+def test_fan_chart_bands_start_at_the_last_observed_month_and_hold_the_quantiles() -> None:
+    history, forecast = _fan()
+    fig = build_fan_chart(history, forecast, f"{HOSTILE}: incidents")
+    names = [trace.name for trace in fig.data]
+    assert names == [
+        "90 % range (estimate)",
+        "50 % range (estimate)",
+        "Median (estimate)",
+        "Observed incidents",
+    ]
+    band90, band50, median, observed = fig.data
+    last = float(history.iloc[-1])
+    # The polygon runs upper edge forward (last observed, then months 1-3), lower edge back.
+    assert list(band90.y) == [last, 11, 12, 13, 3, 2, 1, last]
+    assert list(band50.y) == [last, 7, 8, 9, 5, 4, 3, last]
+    assert list(median.y) == [last, 5, 6, 7]
+    assert band90.x[0] == observed.x[-1] == pd.Timestamp("2025-12-01")
+    assert list(median.x[1:]) == [pd.Timestamp(m) for m in ("2026-01-01", "2026-02-01", "2026-03-01")]
+    assert len(observed.x) == 24  # the last two years
+    assert HOSTILE not in fig.layout.title.text and "&lt;img" in fig.layout.title.text
+
+
+def test_reliability_diagram_has_the_diagonal_and_one_line_per_horizon_of_the_forecaster() -> None:
+    records = [
+        {
+            "forecaster": f,
+            "horizon": h,
+            "p_from": 0.1 * b,
+            "p_to": 0.1 * (b + 1),
+            "unit_months": 50,
+            "mean_p": 0.1 * b + 0.05,
+            "observed": 0.1 * b,
+        }
+        for f in ("served", "M1")
+        for h in (1, 2)
+        for b in range(3)
+    ]
+    fig = build_reliability_figure(records)
+    assert [trace.name for trace in fig.data] == ["Perfectly reliable", "1 month ahead", "2 months ahead"]
+    assert list(fig.data[0].x) == [0, 1] and list(fig.data[0].y) == [0, 1]
+    assert list(fig.data[1].y) == pytest.approx([0.0, 0.1, 0.2])
+    assert tuple(fig.layout.xaxis.range) == (0, 1)
+    assert len(build_reliability_figure([]).data) == 1  # no backtest: the diagonal alone
+
+
+def _gate(tier: str, horizon: int, counts: str, p_fatal: str) -> dict:
+    return {"tier": tier, "horizon": horizon, "counts": counts, "p_fatal": p_fatal}
+
+
+def test_gate_sentences_say_when_a_baseline_serves_because_no_model_beat_it() -> None:
+    gate = [
+        _gate("quiet", 1, "zero", "base_rate"),
+        _gate("active", 1, "M3", "M2"),
+        _gate("active", 2, "climatology", "climatology"),
+        _gate("active", 3, "climatology", "climatology"),
+    ]
+    first, second, third = gate_sentences(gate)
+    assert (
+        first.startswith("Active units, 1 month ahead") and "M3" in first and "beat every baseline" in first
+    )
+    assert second.startswith("Active units, 2 and 3 months ahead") and "climatology" in second
+    assert "no model beat it" in second
+    assert third.startswith("Quiet units, 1 month ahead") and third.count("no model beat it") == 2
+
+
+def test_skill_table_lists_models_and_the_served_outlook_against_every_baseline() -> None:
+    record = {
+        "horizon": 1,
+        "tier": "active",
+        "unit_months": 10,
+        "crps": 1.0,
+        "crps_skill": {"zero": 0.5, "last": 0.1, "climatology": -0.1},
+        "brier": 0.1,
+        "brier_skill": {"zero": 0.5, "last": 0.1, "climatology": 0.0, "base_rate": 0.3},
+        "coverage_50": 0.6,
+        "coverage_90": 0.9,
+    }
+    table = skill_table([{**record, "forecaster": name} for name in ("M1", "zero", "served")])
+    assert table["Forecaster"].tolist() == ["M1", "Served"]
+    assert "CRPS skill vs climatology" in table and "Brier skill vs base rate" in table
+    assert not any("_" in column for column in table.columns)
+
+
+def test_unit_sentence_and_table_speak_in_words_most_likely_first() -> None:
+    rows = pd.DataFrame([_row("ML-8", "Kidal", 0.1), _row("ML-7", "Gao", 0.7)])
+    sentence = unit_sentence(rows.iloc[1].to_dict())
+    assert sentence.startswith("Gao, January 2026: likely (70%)") and "90 % range 0 to 8" in sentence
+    assert sentence.endswith("served by: M3; chance of fatal violence: M2.")
+    table = display_outlook(rows, {"MLI": "Mali"})
+    assert table["Unit"].tolist() == ["Gao", "Kidal"]
+    assert table.loc[0, "Country"] == "Mali" and table.loc[0, "Incidents, 90 % range"] == "0–8"
+    assert display_outlook(rows.assign(served_by="zero"))["Served by"].tolist() == ["zero baseline"] * 2
+
+
+def _run() -> OutlookRun:
+    table = pd.DataFrame(
+        [
+            _row("ML-7", "Gao", 0.9),
+            _row("ML-8", "<b>Kidal</b>", 0.3),
+            _row("ML-7", "Gao", 0.5, horizon=2),
+            {**_row("NE-1", "Agadez", 0.99), "country_iso3": "NER"},
+        ]
+    )
+    gate = [
+        _gate("active", 1, "M3", "M2"),
+        _gate("quiet", 1, "zero", "base_rate"),
+        _gate("active", 2, "M1", "M1"),
+    ]
+    backtest = {"gate": gate, "origins": [], "scores": [], "reliability": [], "likelihood_words": []}
+    return OutlookRun("admin1", "2025-12", table, backtest, pd.DataFrame())
+
+
+def test_pack_section_lists_next_month_of_the_chosen_countries_most_likely_first() -> None:
+    section = outlook_section(_run(), ["MLI"])
+    assert section.month == "January 2026" and section.origin == "2025-12"
+    assert section.rows["unit_name"].tolist() == ["Gao", "<b>Kidal</b>"]  # Agadez is in Niger
+    assert len(section.served) == 2 and all("1 month ahead" in sentence for sentence in section.served)
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [("country=MLI&outlook=1", True), ("outlook=true", True), ("outlook=0", False), ("country=MLI", False)],
+)
+def test_a_view_asks_for_the_outlook_with_outlook_1(query: str, wanted: bool) -> None:
+    assert wants_outlook(SavedView(name="v", query=query).query_params()) is wanted
+
+
+def test_pack_prints_the_outlook_section_with_words_and_what_serves_or_why_there_is_none() -> None:
+    frame = generate_demo_incidents(50)
+    with_outlook = replace(_data(frame, includes_demo=True), outlook=outlook_section(_run(), ["MLI"]))
+    text = " ".join(_pdf_text(build_briefing_pdf(with_outlook)).split())
+    assert "Outlook: chance of fatal violence, January 2026 (estimate)" in text
+    assert "very likely (90%)" in text and "<b>Kidal</b>" in text  # escaped, printed as text
+    assert "no model beat it in the backtest" in text and "docs/methodology.md, 'Outlook'" in text
+    refused = replace(with_outlook, outlook=refused_section("not enough history: 6 month(s) of data"))
+    assert "No outlook can be made from these data: not enough history" in _pdf_text(
+        build_briefing_pdf(refused)
+    )
+    assert "Outlook" not in _pdf_text(build_briefing_pdf(_data(frame, includes_demo=True)))
