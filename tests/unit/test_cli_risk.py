@@ -13,15 +13,15 @@ import pytest
 from shapely.geometry import LineString
 
 from geodata.crs import WGS84
-from incidents.admin_join import attach_admin_units
 from incidents.auth import Role, User
 from incidents.cli.args import moment
 from incidents.cli.main import main
 from incidents.export import neutralise_formulas
 from incidents.risk.index import INDEX_COLUMNS
 from incidents.risk.units import unit_names
-from incidents.store import BatchMeta, open_store
+from incidents.store import open_store
 from incidents.store.corridors import add_corridor_version, retire_corridor
+from tests.stored import store_frame
 
 REQUIRED = (*INDEX_COLUMNS, "trend_4w", "trend_52w", "surge")
 TRENDS = {"large_increase", "moderate_increase", "limited_change", "large_decrease"}
@@ -47,13 +47,7 @@ def filled(db_url: str) -> str:
             "location": ["Djibo", "Djibo", "Djibo", "Douentza", "Douentza"],
         }
     )
-    store = open_store(db_url)
-    try:
-        store.add_batch(
-            attach_admin_units(frame), BatchMeta("m.csv", "0" * 64, "generic", rows_read=len(frame))
-        )
-    finally:
-        store.close()
+    store_frame(db_url, frame)
     return db_url
 
 

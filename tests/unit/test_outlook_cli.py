@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from geodata.boundaries import load_admin2
-from incidents.admin_join import attach_admin_units
 from incidents.cli.main import main
 from incidents.outlook.forecast import OUTLOOK_COLUMNS
 from incidents.outlook.wording import percent
 from incidents.store import BatchMeta, open_store
+from tests.stored import store_frame
 
 EXACT_COLUMNS = (
     "unit_code,unit_name,level,origin,month,horizon,p_fatal,count_q05,count_q25,count_q50,"
@@ -56,13 +56,7 @@ def store_incidents(db_url: str, months: int, units: int = 35, seed: int = 0) ->
             "location": "somewhere",
         }
     )
-    store = open_store(db_url)
-    try:
-        store.add_batch(
-            attach_admin_units(frame), BatchMeta("m.csv", "0" * 64, "generic", rows_read=len(frame))
-        )
-    finally:
-        store.close()
+    store_frame(db_url, frame)
 
 
 @pytest.fixture
