@@ -8,8 +8,9 @@ from incidents.admin_join import attach_admin_units
 from incidents.store import BatchMeta, open_store
 
 
-def store_frame(db_url: str, frame: pd.DataFrame, file_name: str = "m.csv") -> None:
-    """Add ``frame`` (canonical columns, no admin units yet) to the store at ``db_url`` as one batch."""
+def store_frame(db_url: str, frame: pd.DataFrame, file_name: str = "m.csv") -> str:
+    """Add ``frame`` (canonical columns, no admin units yet) to the store at ``db_url`` as one batch;
+    returns ``db_url`` (a fixture can return the filled store's URL)."""
     store = open_store(db_url)
     try:
         store.add_batch(
@@ -17,3 +18,4 @@ def store_frame(db_url: str, frame: pd.DataFrame, file_name: str = "m.csv") -> N
         )
     finally:
         store.close()
+    return db_url

@@ -47,8 +47,7 @@ def filled(db_url: str) -> str:
             "location": ["Djibo", "Djibo", "Djibo", "Douentza", "Douentza"],
         }
     )
-    store_frame(db_url, frame)
-    return db_url
+    return store_frame(db_url, frame)
 
 
 def test_risk_admin2_defaults_to_last_event_date(
