@@ -21,6 +21,7 @@ from incidents.ingest.adapters import adapt_acled
 from incidents.ingest.detect import ACLED_API_COLUMNS, detect_format
 from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.pipeline import import_file, prepare_import
+from incidents.model import EVENT_TYPES
 from incidents.store import IncidentStore, open_store
 from incidents.vocabularies import (
     ACLED_PRE_2019_EVENT_TYPES,
@@ -146,18 +147,17 @@ def test_field_spreadsheets_with_a_few_acled_like_names_stay_generic(columns: li
 # --- pre-2019 event types and actor type codes ------------------------------------------------
 
 
-def test_pre_2019_event_type_crosswalk() -> None:
-    assert dict(ACLED_PRE_2019_EVENT_TYPES) == {
-        "Battle-No change of territory": "battle",
-        "Battle-Government regains territory": "battle",
-        "Battle-Non-state actor overtakes territory": "battle",
-        "Remote violence": "explosion_remote_violence",
-        "Riots/Protests": "protest_riot",
-        "Violence against civilians": "violence_against_civilians",
-        "Strategic development": "strategic_development",
-        "Headquarters or base established": "strategic_development",
-        "Non-violent transfer of territory": "strategic_development",
-    }
+def test_pre_2019_event_type_crosswalk_is_the_one_the_methodology_documents() -> None:
+    """The table in docs/methodology.md is what analysts read: it must be what the importer does."""
+    text = (ROOT / "docs" / "methodology.md").read_text(encoding="utf-8")
+    section = text.split("## ACLED event types before 2019", 1)[1].split("\n## ", 1)[0]
+    documented = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 2 and not cells[0].startswith("ACLED type"):
+            documented[cells[0]] = cells[1].split(" ", 1)[0]  # the canonical type, before any remark
+    assert documented == dict(ACLED_PRE_2019_EVENT_TYPES)
+    assert set(documented.values()) <= set(EVENT_TYPES)
     labels = pd.Series(list(ACLED_PRE_2019_EVENT_TYPES), dtype="string")
     mapped = map_acled_event_type(labels, pd.Series(pd.NA, index=labels.index, dtype="string"))
     assert mapped.tolist() == list(ACLED_PRE_2019_EVENT_TYPES.values())
