@@ -253,7 +253,8 @@ ANALYSIS_COLUMNS: Final = (
     "civilian_targeting",
     "batch_id",  # which import each row came from: the credits of the rows shown name it
 )
-_CATEGORY_COLUMNS: Final = (
+#: Analysis columns held as pandas categories (few distinct values, many rows).
+CATEGORY_COLUMNS: Final = (
     "source_dataset",
     "country_iso3",
     "admin1_code",
@@ -276,7 +277,7 @@ def analysis_frame_from_rows(rows: Sequence[Any]) -> pd.DataFrame:
     """Rows of :data:`ANALYSIS_COLUMNS` as a compact frame (categories, numpy numbers)."""
     frame = pd.DataFrame(rows, columns=list(ANALYSIS_COLUMNS))
     frame["incident_id"] = frame["incident_id"].astype("string")
-    for column in _CATEGORY_COLUMNS:
+    for column in CATEGORY_COLUMNS:
         frame[column] = frame[column].astype("category")
     frame["event_date"] = pd.to_datetime(frame["event_date"]).astype("datetime64[ns]")
     frame["latitude"] = frame["latitude"].astype("float64")
@@ -378,14 +379,14 @@ def _analysis_frame_from_codes(
     texts = label_texts(
         conn,
         distinct_ids(
-            *(columns[name] for name in names if name in _CATEGORY_COLUMNS and name in LABEL_COLUMNS)
+            *(columns[name] for name in names if name in CATEGORY_COLUMNS and name in LABEL_COLUMNS)
         ),
     )
     data: dict[str, Any] = {}
     for name in names:
         if name == "batch_id":
             data[name] = _batch_categorical(conn, columns["batch_key"])
-        elif name in _CATEGORY_COLUMNS:
+        elif name in CATEGORY_COLUMNS:
             data[name] = decode_categorical(columns[name], texts)
         elif name == "incident_id":
             data[name] = pd.array(columns[name], dtype="string")

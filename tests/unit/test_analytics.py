@@ -17,16 +17,8 @@ from incidents.analytics import (
     unit_summary,
     unit_trend,
 )
+from incidents.store.sql import CATEGORY_COLUMNS
 
-CATEGORIES = (
-    "country_iso3",
-    "admin1_code",
-    "admin1_name",
-    "admin2_code",
-    "admin2_name",
-    "event_type",
-    "actor_group",
-)
 AREAS = pd.Series({"ML-1": 10_000.0, "ML-2": 40_000.0, "BF-1": 5_000.0, "BF-2": 20_000.0})
 
 
@@ -50,7 +42,7 @@ def make_frame(rows: list[tuple], categorical: bool = True) -> pd.DataFrame:
     frame["admin2_name"] = frame["admin1_name"] + " district"
     frame["fatalities"] = frame["fatalities"].astype("int64")
     frame["civilian_targeting"] = frame["civilian_targeting"].astype(bool)
-    for column in CATEGORIES:
+    for column in (name for name in CATEGORY_COLUMNS if name in frame):  # as the store gives them
         frame[column] = frame[column].astype("category" if categorical else "string")
     return frame
 
