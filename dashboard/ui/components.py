@@ -6,7 +6,9 @@ demo rows are synthetic on every view that shows them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +23,7 @@ from incidents.freshness import Freshness, freshness
 from incidents.settings import DEFAULT_STALE_AFTER_DAYS, stale_after_days
 
 DomainError = IncidentsError | GeodataError
+Written = TypeVar("Written")
 
 
 def has_demo_rows(incidents: pd.DataFrame) -> bool:
@@ -146,6 +149,18 @@ def data_dates_header(today: date | None = None) -> Freshness | None:
 def domain_error(exc: DomainError) -> None:
     """One clear sentence for a data or store problem; never a traceback."""
     st.error(f"{exc}", icon="🚫")
+
+
+def write_then_rerun(write: Callable[[], Written], done: Callable[[Written], str], *, flash_key: str) -> None:
+    """Run a store write a form asked for: a domain error is shown where the form is; on success
+    the page reruns (fresh data) and shows ``done``'s sentence from ``st.session_state[flash_key]``."""
+    try:
+        written = write()
+    except IncidentsError as exc:
+        domain_error(exc)
+    else:
+        st.session_state[flash_key] = done(written)
+        st.rerun()
 
 
 def csv_download(label: str, table: pd.DataFrame, file_name: str, key: str) -> None:

@@ -101,3 +101,19 @@ def test_delete_needs_confirmation(page: AppTest, app_store: IncidentStore) -> N
     assert_clean(page)
     assert new_id not in set(list_developments(app_store)["development_id"])
     assert app_store.audit_log()["action"].iloc[-1] == "development_delete"
+
+
+def test_edit_saves_the_changed_fields(page: AppTest, app_store: IncidentStore) -> None:
+    new_id = add_development(
+        app_store, date="2025-11-02", date_precision="week", scope="MLI", title="Old title",
+        category="security", source="x", by=User("t", Role.ANALYST),
+    )  # fmt: skip
+    page.run()
+    page.selectbox(key="pivot_edit_pick").set_value(new_id).run()
+    assert page.selectbox(key=f"pivot_edit_{new_id}_precision").value == "week"  # the stored value shown
+    page.text_input(key=f"pivot_edit_{new_id}_title").set_value("New title")
+    page.button(key="pivot_edit_submit").click().run()
+    assert_clean(page)
+    saved = list_developments(app_store).set_index("development_id").loc[new_id]
+    assert (saved["title"], saved["date_precision"], saved["category"]) == ("New title", "week", "security")
+    assert any(f"Saved key development #{new_id}" in str(s.value) for s in page.success)
