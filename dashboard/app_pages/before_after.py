@@ -32,9 +32,12 @@ KEY_LEVEL: Final = "pivot_level"
 KEY_CORRIDOR_KM: Final = "pivot_corridor_km"
 KEY_DOWNLOAD: Final = "pivot_download"
 KEY_FLASH: Final = "pivot_dev_flash"
-#: The add form's inputs are keyed pivot_add_date, _precision, _scope, _title, _category, _source.
-KEY_ADD_PREFIX: Final = "pivot_add"
-KEY_EDIT_PREFIX: Final = "pivot_edit"
+KEY_ADD_DATE: Final = "pivot_add_date"
+KEY_ADD_PRECISION: Final = "pivot_add_precision"
+KEY_ADD_SCOPE: Final = "pivot_add_scope"
+KEY_ADD_TITLE: Final = "pivot_add_title"
+KEY_ADD_CATEGORY: Final = "pivot_add_category"
+KEY_ADD_SOURCE: Final = "pivot_add_source"
 KEY_ADD_SUBMIT: Final = "pivot_add_submit"
 KEY_EDIT_PICK: Final = "pivot_edit_pick"
 KEY_EDIT_SUBMIT: Final = "pivot_edit_submit"
@@ -60,44 +63,6 @@ def _default_index(developments: pd.DataFrame) -> int:
     return int(hits[0]) if len(hits) else len(developments) - 1
 
 
-def _development_inputs(key_prefix: str, current: pd.Series | None = None) -> dict[str, object]:
-    """The six fields of a key development as form inputs (``current``'s values when editing),
-    keyed ``{key_prefix}_date`` ...; returns them as keyword arguments of the store's writes."""
-    precisions: list[str] = list(DATE_PRECISIONS)
-    stated = _text(current, "date_precision", precisions[0])
-    cols = st.columns([1, 1, 1])
-    fields: dict[str, object] = {
-        "date": cols[0].date_input(
-            "Date",
-            value=current["date"].date() if current is not None else date.today(),
-            key=f"{key_prefix}_date",
-            format="YYYY-MM-DD",
-        ),
-        "date_precision": cols[1].selectbox(
-            "Date precision",
-            precisions,
-            index=precisions.index(stated) if stated in precisions else 0,
-            key=f"{key_prefix}_precision",
-        ),
-        "scope": cols[2].text_input(
-            "Scope (ISO3 or SAHEL)", value=_text(current, "scope", "MLI"), key=f"{key_prefix}_scope"
-        ),
-        "title": st.text_input("Title", value=_text(current, "title", ""), key=f"{key_prefix}_title"),
-    }
-    halves = st.columns(2)
-    fields["category"] = halves[0].text_input(
-        "Category", value=_text(current, "category", "political"), key=f"{key_prefix}_category"
-    )
-    fields["source"] = halves[1].text_input(
-        "Source", value=_text(current, "source", ""), key=f"{key_prefix}_source"
-    )
-    return fields
-
-
-def _text(current: pd.Series | None, column: str, default: str) -> str:
-    return default if current is None else str(current[column])
-
-
 def _render_editor(developments: pd.DataFrame, user: User) -> None:
     """Add, edit and delete key developments; every change is audited under the user's name."""
     store = caching.get_store()
@@ -110,10 +75,26 @@ def _render_editor(developments: pd.DataFrame, user: User) -> None:
     )
     add_tab, edit_tab = st.tabs(["Add", "Edit or delete"])
     with add_tab, st.form("pivot_add_form", clear_on_submit=False):
-        fields = _development_inputs(KEY_ADD_PREFIX)
+        cols = st.columns([1, 1, 1])
+        new_date = cols[0].date_input("Date", value=date.today(), key=KEY_ADD_DATE, format="YYYY-MM-DD")
+        precision = cols[1].selectbox("Date precision", list(DATE_PRECISIONS), key=KEY_ADD_PRECISION)
+        scope = cols[2].text_input("Scope (ISO3 or SAHEL)", value="MLI", key=KEY_ADD_SCOPE)
+        title = st.text_input("Title", key=KEY_ADD_TITLE)
+        halves = st.columns(2)
+        category = halves[0].text_input("Category", value="political", key=KEY_ADD_CATEGORY)
+        source = halves[1].text_input("Source", key=KEY_ADD_SOURCE)
         if st.form_submit_button("Add development", key=KEY_ADD_SUBMIT):
             components.write_then_rerun(
-                lambda: add_development(store, **fields, by=user),  # type: ignore[arg-type]
+                lambda: add_development(
+                    store,
+                    date=new_date,
+                    date_precision=precision,
+                    scope=scope,
+                    title=title,
+                    category=category,
+                    source=source,
+                    by=user,
+                ),
                 lambda new_id: f"Added key development #{new_id}.",
                 flash_key=KEY_FLASH,
             )
@@ -127,10 +108,34 @@ def _render_editor(developments: pd.DataFrame, user: User) -> None:
         row = developments.set_index("development_id").loc[picked]
         st.caption(f"Last changed by {row['updated_by']} on {row['updated_at']:%Y-%m-%d %H:%M} UTC.")
         with st.form(f"pivot_edit_form_{picked}"):
-            fields = _development_inputs(f"{KEY_EDIT_PREFIX}_{picked}", row)
+            cols = st.columns([1, 1, 1])
+            edit_date = cols[0].date_input("Date", value=row["date"].date(), format="YYYY-MM-DD")
+            precision_options = list(DATE_PRECISIONS)
+            edit_precision = cols[1].selectbox(
+                "Date precision",
+                precision_options,
+                index=precision_options.index(row["date_precision"])
+                if row["date_precision"] in precision_options
+                else 0,
+            )
+            edit_scope = cols[2].text_input("Scope (ISO3 or SAHEL)", value=str(row["scope"]))
+            edit_title = st.text_input("Title", value=str(row["title"]))
+            halves = st.columns(2)
+            edit_category = halves[0].text_input("Category", value=str(row["category"]))
+            edit_source = halves[1].text_input("Source", value=str(row["source"]))
             if st.form_submit_button("Save changes", key=KEY_EDIT_SUBMIT):
                 components.write_then_rerun(
-                    lambda: update_development(store, picked, **fields, by=user),  # type: ignore[arg-type]
+                    lambda: update_development(
+                        store,
+                        picked,
+                        date=edit_date,
+                        date_precision=edit_precision,
+                        scope=edit_scope,
+                        title=edit_title,
+                        category=edit_category,
+                        source=edit_source,
+                        by=user,
+                    ),
                     lambda _: f"Saved key development #{picked}.",
                     flash_key=KEY_FLASH,
                 )

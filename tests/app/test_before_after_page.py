@@ -88,13 +88,19 @@ def test_invalid_development_shows_an_error_and_writes_nothing(
     assert len(list_developments(app_store)) == count
 
 
-def test_delete_needs_confirmation(page: AppTest, app_store: IncidentStore) -> None:
+def _editing_a_new_development(page: AppTest, store: IncidentStore, title: str, date_precision: str) -> int:
+    """Store a development, open the page and pick it in "Edit or delete"; its id."""
     new_id = add_development(
-        app_store, date="2025-11-01", date_precision="day", scope="NER", title="To delete",
-        category="political", source="x", by=User("t", Role.ANALYST),
+        store, date="2025-11-01", date_precision=date_precision, scope="NER", title=title,
+        category="security", source="x", by=User("t", Role.ANALYST),
     )  # fmt: skip
     page.run()
     page.selectbox(key="pivot_edit_pick").set_value(new_id).run()
+    return new_id
+
+
+def test_delete_needs_confirmation(page: AppTest, app_store: IncidentStore) -> None:
+    new_id = _editing_a_new_development(page, app_store, "To delete", "day")
     assert page.button(key="pivot_delete").disabled
     page.checkbox(key=f"pivot_delete_confirm_{new_id}").check().run()
     page.button(key="pivot_delete").click().run()
@@ -104,14 +110,9 @@ def test_delete_needs_confirmation(page: AppTest, app_store: IncidentStore) -> N
 
 
 def test_edit_saves_the_changed_fields(page: AppTest, app_store: IncidentStore) -> None:
-    new_id = add_development(
-        app_store, date="2025-11-02", date_precision="week", scope="MLI", title="Old title",
-        category="security", source="x", by=User("t", Role.ANALYST),
-    )  # fmt: skip
-    page.run()
-    page.selectbox(key="pivot_edit_pick").set_value(new_id).run()
-    assert page.selectbox(key=f"pivot_edit_{new_id}_precision").value == "week"  # the stored value shown
-    page.text_input(key=f"pivot_edit_{new_id}_title").set_value("New title")
+    new_id = _editing_a_new_development(page, app_store, "Old title", "week")
+    assert [box.value for box in page.selectbox if box.label == "Date precision"][-1] == "week"  # as stored
+    [box for box in page.text_input if box.label == "Title"][-1].set_value("New title")
     page.button(key="pivot_edit_submit").click().run()
     assert_clean(page)
     saved = list_developments(app_store).set_index("development_id").loc[new_id]
