@@ -42,26 +42,24 @@ _V9 = MetaData()
 V9_WATCH_VERSIONS = Table(
     "watch_versions",
     _V9,
-    Column("version_id", Integer, primary_key=True, autoincrement=True),
-    Column("watch_name", String(120), nullable=False),
-    Column("version", Integer, nullable=False),
+    # One row per version of a watch: the pair is the key (two writers of one version collide).
+    Column("watch_name", String(120), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
     Column("status", String(16), nullable=False),  # active | paused | removed
     Column("owner", String(64), nullable=False),  # the account the watch belongs to
     Column("spec", Text, nullable=False),  # JSON: area, filters, recipients, delivery
     Column("webhook_secret", Text, nullable=False),  # "" when the watch has no webhook
-    Column("note", Text, nullable=False),
-    Column("created_by", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Index("ux_watch_versions", "watch_name", "version", unique=True),
 )
 V9_ALERT_MATCHES = Table(
     "alert_matches",
     _V9,
     Column("match_id", Integer, primary_key=True, autoincrement=True),
-    Column("watch_name", String(120), nullable=False),
-    Column("watch_version", Integer, nullable=False),
     Column("incident_id", String(200), nullable=False),
+    Column("watch_name", String(120), nullable=False),
     Column("batch_id", String(64), nullable=False),
+    Column("watch_version", Integer, nullable=False),
     Column("matched_at", DateTime(timezone=True), nullable=False),
     Column("distance_km", Float),  # to the watched site, route or corridor; NULL for units, polygons
     Column("incident", Text, nullable=False),  # JSON: the fields an alert shows

@@ -23,7 +23,12 @@ from sqlalchemy import (
 )
 
 from incidents.store.migration_v8 import V8_OUTLOOK_ADJUSTMENTS
-from incidents.store.migration_v9 import V9_ALERT_BATCHES, V9_ALERT_MATCHES, V9_ALERT_OUTBOX, V9_WATCH_VERSIONS
+from incidents.store.migration_v9 import (
+    V9_ALERT_BATCHES,
+    V9_ALERT_MATCHES,
+    V9_ALERT_OUTBOX,
+    V9_WATCH_VERSIONS,
+)
 
 metadata = MetaData()
 
