@@ -136,3 +136,21 @@ def test_polygons_come_from_geojson_features_and_nothing_else() -> None:
         polygon_from_geojson(json.dumps(point), "zone.geojson")
     with pytest.raises(WatchError, match="is not GeoJSON"):
         polygon_from_geojson("{not json", "zone.geojson")
+
+
+def test_the_smtp_url_is_parsed_and_its_password_never_shown() -> None:
+    from incidents.errors import SettingError
+    from incidents.settings import smtp_settings
+
+    parsed = smtp_settings({"SAHEL_SMTP_URL": "smtp://u%40x:p%2Fw@mail.example.org:2525?from=a@b.org"})
+    assert parsed is not None
+    assert (parsed.host, parsed.port, parsed.implicit_tls) == ("mail.example.org", 2525, False)
+    assert (parsed.user, parsed.password, parsed.sender) == ("u@x", "p/w", "a@b.org")
+    assert "p/w" not in repr(parsed) and parsed.describe() == "smtp://mail.example.org:2525"
+    implicit = smtp_settings({"SAHEL_SMTP_URL": "smtps://mail.example.org"})
+    assert implicit is not None and (implicit.port, implicit.implicit_tls) == (465, True)
+    assert smtp_settings({}) is None
+    for bad in ("http://u:hunter2@mail.example.org", "smtp://u:hunter2@mail.example.org:x", "smtp://"):
+        with pytest.raises(SettingError) as raised:
+            smtp_settings({"SAHEL_SMTP_URL": bad})
+        assert "hunter2" not in str(raised.value)
