@@ -7,6 +7,7 @@ Retries are driven by the ``now`` each pass is given, never by waiting.
 from __future__ import annotations
 
 import csv
+import hashlib
 import hmac
 import json
 from datetime import UTC, datetime, timedelta
@@ -101,9 +102,12 @@ def cli_on(store: IncidentStore, monkeypatch: pytest.MonkeyPatch) -> IncidentSto
 
 
 def verified(secret: str, item: object) -> dict[str, object]:
+    """The body, after checking its signature the way docs/deploy.md tells receivers to."""
     headers, body = item.headers, item.body  # type: ignore[attr-defined]
-    expected = sign(secret, int(headers[TIMESTAMP_HEADER]), body)
-    assert hmac.compare_digest(headers[SIGNATURE_HEADER], expected)
+    timestamp = headers[TIMESTAMP_HEADER]
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers[SIGNATURE_HEADER], f"sha256={digest}")
+    assert not hmac.compare_digest(headers[SIGNATURE_HEADER], sign("another secret", int(timestamp), body))
     return json.loads(body)
 
 
