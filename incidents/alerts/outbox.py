@@ -55,7 +55,6 @@ SENDING: Final = "sending"
 SENT: Final = "sent"
 FAILED: Final = "failed"
 READ: Final = "read"
-CHANNELS: Final = ("email", "webhook", "inapp")
 #: Messages claimed per transaction by one runner.
 CLAIM_BATCH: Final = 50
 

@@ -265,3 +265,30 @@ def _store_mopti(store: IncidentStore, prefix: str = "m") -> None:
     store.add_batch(
         around_mopti(prefix), BatchMeta(file_name="f.csv", sha256="0" * 64, format="acled", rows_read=5)
     )
+
+
+@pytest.mark.parametrize(
+    ("delivery", "due"),
+    [
+        ("daily@07:00", datetime(2026, 3, 3, 7, 0, tzinfo=UTC)),  # T0 is Monday 08:00: tomorrow at 07:00
+        ("daily@09:30", datetime(2026, 3, 2, 9, 30, tzinfo=UTC)),  # later the same day
+        ("weekly@MON,07:00", datetime(2026, 3, 9, 7, 0, tzinfo=UTC)),  # next Monday
+        ("weekly@WED,18:00", datetime(2026, 3, 4, 18, 0, tzinfo=UTC)),
+    ],
+)
+def test_digests_collect_matches_until_their_time(store: IncidentStore, delivery: str, due: datetime) -> None:
+    watch = Watch(
+        name="digest",
+        area=mopti_watch("http://x.example").area,
+        recipients=Recipients(users=("local",)),
+        delivery=delivery,
+    )
+    add_watch(store, watch, by=LOCAL_ADMIN)
+    _store_mopti(store)
+    assert run_pass(store, smtp=None, now=T0).queued == 0
+    _store_mopti(store, "later")  # matched later, before the digest's time: the same digest
+    assert run_pass(store, smtp=None, now=due - timedelta(minutes=1)).queued == 0
+    at_time = run_pass(store, smtp=None, now=due)
+    assert (at_time.queued, at_time.delivery.sent) == (1, 1)
+    assert len(inbox(store, "local")[0]["payload"]["incidents"]) == 6
+    assert run_pass(store, smtp=None, now=due + timedelta(days=8)).queued == 0
