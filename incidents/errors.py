@@ -144,3 +144,15 @@ class AdjustmentError(OutlookError):
 
 class AdjustmentNotFoundError(StoreError):
     """A removal named a unit with no adjustment in force."""
+
+
+class WatchError(IncidentsError):
+    """A watch that cannot be made as asked (bad area, address, URL, schedule...)."""
+
+
+class WatchNotFoundError(StoreError):
+    """No watch of that name in the store."""
+
+
+class DeliveryError(IncidentsError):
+    """A message could not be delivered this time (the outbox retries it)."""

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from incidents.errors import SettingError
 
@@ -149,6 +151,56 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
         return None
 
 
+#: The mail server alerts are sent through: ``smtp://user:password@host:port`` (STARTTLS, always)
+#: or ``smtps://...`` (TLS from the first byte); ``?from=alerts@example.org`` sets the sender.
+SMTP_URL_ENV: Final = "SAHEL_SMTP_URL"
+SMTP_SCHEMES: Final = {"smtp": 587, "smtps": 465}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The parsed ``SAHEL_SMTP_URL``; its ``repr`` never shows the password."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    user: str
+    password: str = field(repr=False)
+    sender: str
+
+    def describe(self) -> str:
+        """``smtps://host:465`` (no user, no password): for messages and logs."""
+        return f"{'smtps' if self.implicit_tls else 'smtp'}://{self.host}:{self.port}"
+
+
+def smtp_settings(env: Mapping[str, str] | None = None) -> SmtpSettings | None:
+    """The mail server of ``SAHEL_SMTP_URL``, or ``None`` when unset (e-mails then wait in the outbox)."""
+    raw = _env(env).get(SMTP_URL_ENV, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if scheme not in SMTP_SCHEMES or not parts.hostname or port == -1:
+        # The value may hold a password: the message names the variable and the form, never the value.
+        raise SettingError(
+            f"{SMTP_URL_ENV} is not understood; use smtp://user:password@host:port (STARTTLS) "
+            "or smtps://user:password@host:port"
+        )
+    sender = parse_qs(parts.query).get("from", [""])[0].strip() or f"sahel-alerts@{parts.hostname}"
+    return SmtpSettings(
+        host=parts.hostname,
+        port=port or SMTP_SCHEMES[scheme],
+        implicit_tls=scheme == "smtps",
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        sender=sender,
+    )
+
+
 # ---- shared defaults (read by the code, the pages' help and the README) --------------------
 
 #: A corridor's buffer, km each side of its line: where an incident counts as "on" the route.
@@ -158,3 +210,15 @@ CORRIDOR_KM: Final = 25.0
 MAP_MAX_POINTS: Final = 10_000
 #: Boundaries are simplified to this many degrees (~1 km) for drawing only; joins use full shapes.
 DISPLAY_SIMPLIFY_DEG: Final = 0.01
+
+# ---- alerts: delivery of the outbox (incidents/alerts/outbox.py) ------------------------------
+
+#: A webhook receiver or mail server that has not answered in this many seconds has failed this attempt.
+DELIVERY_TIMEOUT_S: Final = 10.0
+#: First retry after a failed delivery; each further retry waits twice as long, up to the maximum.
+RETRY_FIRST_S: Final = 30.0
+RETRY_MAX_S: Final = 3600.0
+#: A message still undelivered this long after it was queued is given up ("failed", shown to admins).
+GIVE_UP_HOURS: Final = 24.0
+#: A message claimed by a runner that died mid-send is tried again after this many seconds.
+CLAIM_LEASE_S: Final = 300.0

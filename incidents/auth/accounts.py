@@ -481,3 +481,30 @@ def recent_signin_failures(store: IncidentStore, *, by: User, limit: int = 50) -
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [{"at": _utc(row.at), "user_name": row.user_name, "details": row.details} for row in rows]
+
+
+def set_email(store: IncidentStore, name: str, email: str, *, by: User = LOCAL_ADMIN) -> None:
+    """Record the account's own e-mail address ("" clears it); a viewer's watches may mail only it."""
+    from incidents.alerts.watches import check_email  # alerts is a layer above accounts
+
+    address = check_email(email) if email.strip() else None
+    _update(
+        store,
+        name,
+        {"email": address},
+        by=by,
+        action="user_email",
+        details="{name}: e-mail " + ("set" if address else "cleared"),
+        keeps_admin=True,
+        ends_sessions=False,
+    )
+
+
+def account_email(store: IncidentStore, name: str) -> str | None:
+    """The account's own e-mail address, or None (no such account, or none recorded)."""
+    table = schema.users
+    with store.engine.connect() as conn:
+        value = conn.execute(
+            select(table.c.email).where(table.c.name == normalise_name(name))
+        ).scalar_one_or_none()
+    return None if value is None else str(value)

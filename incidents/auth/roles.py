@@ -45,6 +45,8 @@ class Permission(StrEnum):
     EDIT_REFERENCE = "edit_reference"  # corridors, sites, key developments, saved views
     ADJUST_OUTLOOK = "adjust_outlook"  # analysts' what-if adjustments of the outlook
     MANAGE_ACCOUNTS = "manage_accounts"
+    WATCH_OWN = "watch_own"  # watches for oneself: own in-app inbox and own e-mail
+    WATCH_ANY = "watch_any"  # watches for anyone: any user, address or webhook
 
 
 #: The lowest role that holds each permission.
@@ -55,6 +57,8 @@ MINIMUM_ROLE: Final[dict[Permission, Role]] = {
     Permission.UNDO_OWN: Role.ANALYST,
     Permission.EDIT_REFERENCE: Role.ANALYST,
     Permission.ADJUST_OUTLOOK: Role.ANALYST,
+    Permission.WATCH_OWN: Role.VIEWER,
+    Permission.WATCH_ANY: Role.ANALYST,
     Permission.UNDO_ANY: Role.ADMIN,
     Permission.MANAGE_ACCOUNTS: Role.ADMIN,
 }
@@ -69,6 +73,8 @@ _ACTIONS: Final[dict[Permission, str]] = {
     Permission.EDIT_REFERENCE: "edit corridors, sites, key developments or saved views",
     Permission.ADJUST_OUTLOOK: "adjust the outlook",
     Permission.MANAGE_ACCOUNTS: "manage accounts",
+    Permission.WATCH_OWN: "keep watches",
+    Permission.WATCH_ANY: "make watches for others, e-mail addresses other than their own or webhooks",
 }
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from geodata.errors import GeodataError
 from incidents.auth.guarded import require_import, undo_batch_as, write_stream_as
 from incidents.cli import adjust as cli_adjust
+from incidents.cli import alerts as cli_alerts
 from incidents.cli import exposure as cli_exposure
 from incidents.cli import outlook as cli_outlook
 from incidents.cli import pivot as cli_pivot
@@ -293,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
     add_include_demo(export)
     export.set_defaults(handler=_cmd_export)
-    for module in (cli_risk, cli_pivot, cli_exposure, cli_outlook, cli_adjust, cli_users):
+    for module in (cli_risk, cli_pivot, cli_exposure, cli_outlook, cli_adjust, cli_users, cli_alerts):
         module.register(commands)
     return parser
 

@@ -13,7 +13,15 @@ import getpass
 import sys
 from typing import Any, Final
 
-from incidents.auth.accounts import create_user, disable_user, enable_user, list_users, set_password, set_role
+from incidents.auth.accounts import (
+    create_user,
+    disable_user,
+    enable_user,
+    list_users,
+    set_email,
+    set_password,
+    set_role,
+)
 from incidents.auth.roles import Role, User
 from incidents.errors import AccountError
 from incidents.store import IncidentStore
@@ -86,6 +94,13 @@ def _cmd_enable(store: IncidentStore, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_set_email(store: IncidentStore, args: argparse.Namespace) -> int:
+    set_email(store, args.name, args.address, by=_cli_user())
+    said = f"set to {args.address.strip()}" if args.address.strip() else "cleared"
+    print(f"e-mail of account {args.name.lower()!r} {said} (its watches may mail only this address)")
+    return EXIT_OK
+
+
 def _add_password_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
@@ -115,6 +130,11 @@ def register(commands: Any) -> None:
     password.add_argument("name", metavar="NAME")
     _add_password_option(password)
     password.set_defaults(handler=_cmd_set_password)
+
+    email = actions.add_parser("set-email", help='record the account\'s own e-mail address ("" clears it)')
+    email.add_argument("name", metavar="NAME")
+    email.add_argument("address", metavar="ADDRESS")
+    email.set_defaults(handler=_cmd_set_email)
 
     disable = actions.add_parser("disable", help="stop an account from signing in")
     disable.add_argument("name", metavar="NAME")

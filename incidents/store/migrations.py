@@ -42,6 +42,7 @@ from incidents.developments import load_key_developments
 from incidents.errors import StoreError
 from incidents.store.migration_v5 import compact_incident_rows
 from incidents.store.migration_v8 import create_outlook_adjustments
+from incidents.store.migration_v9 import create_alert_tables
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "incident rows without secondary indexes", _drop_incident_row_indexes),
     Migration(7, "reported event type and location uncertainty", _add_reported_type_and_uncertainty),
     Migration(8, "analysts' outlook adjustments (what-if)", create_outlook_adjustments),
+    Migration(9, "watches and alerts; account e-mail", create_alert_tables),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -23,6 +23,12 @@ from sqlalchemy import (
 )
 
 from incidents.store.migration_v8 import V8_OUTLOOK_ADJUSTMENTS
+from incidents.store.migration_v9 import (
+    V9_ALERT_BATCHES,
+    V9_ALERT_MATCHES,
+    V9_ALERT_OUTBOX,
+    V9_WATCH_VERSIONS,
+)
 
 metadata = MetaData()
 
@@ -213,6 +219,8 @@ users = Table(
     Column("disabled", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Schema version 9: the account's own e-mail address (a viewer's watches may mail only it).
+    Column("email", Text),
 )
 
 #: Recent sign-in attempts, for rate limiting only (pruned; the audit table keeps the history).
@@ -234,3 +242,12 @@ signin_attempts = Table(
 #: the frozen definition of migration 8 while it is the latest one: when this table changes, a
 #: new migration changes it and this module gets its own definition.
 outlook_adjustments = V8_OUTLOOK_ADJUSTMENTS.to_metadata(metadata)
+
+# ---- schema version 9: watches and alerts ---------------------------------------------
+
+#: Copied from the frozen definitions of migration 9 while they are the latest ones
+#: (incidents.alerts reads and writes them).
+watch_versions = V9_WATCH_VERSIONS.to_metadata(metadata)
+alert_matches = V9_ALERT_MATCHES.to_metadata(metadata)
+alert_batches = V9_ALERT_BATCHES.to_metadata(metadata)
+alert_outbox = V9_ALERT_OUTBOX.to_metadata(metadata)

@@ -755,6 +755,14 @@ class IncidentStore:
                 rows.extend(_fetch_rows(conn, query.where(table.c.incident_id.in_(chunk))))
             return _canonical_from_columns(conn, _column_arrays(rows, _ROW_COLUMNS))
 
+    def load_batch_incidents(self, batch_id: str) -> pd.DataFrame:
+        """Canonical incidents stored by one batch (none once it is undone), by date then id."""
+        batches = schema.batches
+        batch_key = select(batches.c.batch_key).where(batches.c.batch_id == batch_id).scalar_subquery()
+        query = select(*_stored(_ROW_COLUMNS)).where(schema.incident_rows.c.batch_key == batch_key)
+        with self._engine.connect() as conn:
+            return _canonical_from_columns(conn, _ordered_rows(conn, query, _ROW_COLUMNS))
+
     def list_batches(self) -> pd.DataFrame:
         """Every batch, newest first."""
         table = schema.batches

@@ -24,11 +24,21 @@ def test_roles_are_ordered_and_parse_from_names() -> None:
 @pytest.mark.parametrize(
     ("user", "allowed"),
     [
-        (VIEWER, {"view", "export"}),
-        (ANALYST, {"view", "export", "import", "edit_reference", "adjust_outlook"}),
+        (VIEWER, {"view", "export", "watch_own"}),
+        (ANALYST, {"view", "export", "import", "edit_reference", "adjust_outlook", "watch_own", "watch_any"}),
         (
             ADMIN,
-            {"view", "export", "import", "edit_reference", "adjust_outlook", "undo_any", "manage_accounts"},
+            {
+                "view",
+                "export",
+                "import",
+                "edit_reference",
+                "adjust_outlook",
+                "watch_own",
+                "watch_any",
+                "undo_any",
+                "manage_accounts",
+            },
         ),
     ],
 )

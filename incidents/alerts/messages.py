@@ -1,0 +1,104 @@
+"""What an alert says: the e-mail (plain text and HTML, every field escaped) and the webhook body.
+
+A message's ``payload`` (``alert_outbox.payload``) is JSON made when it is queued: the watch, its
+area in words, and the incidents with the fields of :data:`incidents.alerts.matching.ALERT_FIELDS`
+plus ``distance_km``. Rendering happens at delivery, from that payload only.
+"""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from html import escape
+from typing import Any, Final
+
+ALERT: Final = "alert"
+CORRECTION: Final = "correction"
+#: Columns of an incident in an alert, in order, with their headings.
+_COLUMNS: Final = (
+    ("event_date", "Date"),
+    ("location", "Place"),
+    ("admin2_name", "District"),
+    ("event_type", "Type"),
+    ("fatalities", "Fatalities"),
+    ("distance_km", "Distance (km)"),
+    ("actor1", "Actor"),
+    ("notes", "Notes"),
+    ("incident_id", "Incident"),
+)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def subject(payload: dict[str, Any]) -> str:
+    count = len(payload["incidents"])
+    noun = "incident" if count == 1 else "incidents"
+    if payload["kind"] == CORRECTION:
+        return f"[Sahel alerts] Correction, {payload['watch']}: {count} {noun} withdrawn"
+    return f"[Sahel alerts] {payload['watch']}: {count} new {noun}"
+
+
+def _lead(payload: dict[str, Any]) -> str:
+    if payload["kind"] == CORRECTION:
+        return (
+            f"The import that brought these incidents to the watch {payload['watch']} "
+            f"({payload['area']}) was undone: disregard them."
+        )
+    return f"New incidents in the watch {payload['watch']} ({payload['area']})."
+
+
+def plain_text(payload: dict[str, Any]) -> str:
+    lines = [_lead(payload), ""]
+    for incident in payload["incidents"]:
+        values = [
+            f"{heading}: {_text(incident.get(key))}"
+            for key, heading in _COLUMNS
+            if incident.get(key) is not None
+        ]
+        lines.append("- " + "\n  ".join(values))
+    lines += ["", "Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources."]
+    return "\n".join(lines) + "\n"
+
+
+def html_body(payload: dict[str, Any]) -> str:
+    """The HTML part: every value escaped (a note's ``<script>`` arrives as text)."""
+    head = "".join(f"<th>{escape(heading)}</th>" for _, heading in _COLUMNS)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{escape(_text(incident.get(key)))}</td>" for key, _ in _COLUMNS) + "</tr>"
+        for incident in payload["incidents"]
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+        f"<p>{escape(_lead(payload))}</p>"
+        f'<table border="1" cellpadding="4" cellspacing="0"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        "<p>Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources.</p>"
+        "</body></html>"
+    )
+
+
+def email_message(payload: dict[str, Any], *, sender: str, recipient: str, message_id: int) -> EmailMessage:
+    """The e-mail of one outbox message: plain text first, HTML as the alternative."""
+    message = EmailMessage()
+    message["Subject"] = subject(payload)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"sahel-alert-{message_id}")
+    message.set_content(plain_text(payload))
+    message.add_alternative(html_body(payload), subtype="html")
+    return message
+
+
+def webhook_body(payload: dict[str, Any], *, message_id: int) -> bytes:
+    """The JSON a webhook receives (``delivery_id`` lets a receiver drop a repeated delivery)."""
+    body = {key: value for key, value in payload.items() if key != "match_ids"}
+    body["delivery_id"] = message_id
+    return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")

@@ -1,0 +1,285 @@
+"""``python -m incidents watches ...`` and ``python -m incidents alerts ...``: watches and their alerts.
+
+Registered into the main parser by :func:`register`. ``alerts run`` is what cron or a systemd
+timer calls (one pass), or a service with ``--loop SECONDS``; see docs/deploy.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from datetime import time as day_time
+from pathlib import Path
+from typing import Any, Final
+
+from incidents.alerts.matching import list_matches
+from incidents.alerts.outbox import list_outbox
+from incidents.alerts.runner import run_pass
+from incidents.alerts.store import add_watch, list_watches, remove_watch
+from incidents.alerts.watches import (
+    WATCHABLE_SOURCES,
+    Area,
+    Filters,
+    Recipients,
+    Watch,
+    names,
+    polygon_from_geojson,
+)
+from incidents.cli.args import add_acting_user, iso_date, operator, positive_km
+from incidents.errors import WatchError
+from incidents.model import EVENT_TYPES
+from incidents.settings import smtp_settings
+from incidents.sites import read_sites
+from incidents.store import IncidentStore
+
+EXIT_OK: Final = 0
+#: Longest pause of ``alerts run --loop`` (a day: a longer one is a timer's job).
+MAX_LOOP_S: Final = 86_400
+#: Largest GeoJSON polygon file read for a watch.
+MAX_POLYGON_BYTES: Final = 20 * 2**20
+
+
+def _site_area(path: Path, radius_km: float | None) -> Area:
+    if radius_km is None:
+        raise WatchError(
+            "--site-file needs --radius-km KM (the distance around the site, or either side of a route)"
+        )
+    read = read_sites(path)
+    errors = [issue for issue in read.issues if issue.severity == "error"]
+    if errors:
+        first = errors[0]
+        raise WatchError(f"{read.file_name} line {first.line}: {first.message}; fix the file first")
+    if len(read.frame) != 1:
+        raise WatchError(
+            f"{read.file_name} holds {len(read.frame)} sites or routes; a watch watches exactly one"
+        )
+    site = read.frame.iloc[0]
+    return Area(
+        kind=str(site["kind"]),
+        label=str(site["name"]),
+        geometry_wkt=str(site["geometry_wkt"]),
+        radius_km=radius_km,
+    )
+
+
+def _polygon_area(path: Path) -> Area:
+    try:
+        if path.stat().st_size > MAX_POLYGON_BYTES:
+            raise WatchError(f"{path.name} is larger than {MAX_POLYGON_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WatchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return Area(kind="polygon", label=path.name, geometry_wkt=polygon_from_geojson(data, path.name))
+
+
+def _area(args: argparse.Namespace) -> Area:
+    if args.site_file is not None:
+        return _site_area(args.site_file, args.radius_km)
+    if args.radius_km is not None:
+        raise WatchError("--radius-km goes with --site-file; a corridor takes --buffer-km")
+    if args.corridor is not None:
+        if args.buffer_km is None:
+            raise WatchError("--corridor needs --buffer-km KM (the distance either side of the corridor)")
+        return Area(kind="corridor", corridor_id=args.corridor, radius_km=args.buffer_km)
+    if args.buffer_km is not None:
+        raise WatchError("--buffer-km goes with --corridor")
+    if args.polygon is not None:
+        return _polygon_area(args.polygon)
+    return Area(kind="admin", admin1=tuple(args.admin1 or ()), admin2=tuple(args.admin2 or ()))
+
+
+def _cmd_watches_add(store: IncidentStore, args: argparse.Namespace) -> int:
+    watch = Watch(
+        name=args.name,
+        area=_area(args),
+        filters=Filters(
+            event_types=tuple(args.types or ()),
+            min_fatalities=args.min_fatalities,
+            actor_text=args.actor or "",
+            sources=tuple(args.sources or ()),
+        ),
+        recipients=Recipients(
+            users=tuple(args.inbox or ()), emails=tuple(args.email or ()), webhooks=tuple(args.webhook or ())
+        ),
+        delivery=args.digest,
+    )
+    created = add_watch(store, watch, by=operator(store, args.user), owner=args.owner)
+    stored = created.stored
+    print(
+        f"watch {stored.name!r} added (version {stored.version}, owner {stored.owner}): "
+        f"{stored.watch.describe_area()}"
+    )
+    if created.webhook_secret:
+        print(
+            "webhook secret (shown this once; the receiver needs it to check signatures): "
+            + created.webhook_secret
+        )
+    return EXIT_OK
+
+
+def _cmd_watches_list(store: IncidentStore, args: argparse.Namespace) -> int:
+    watches = list_watches(store, include_removed=args.all)
+    if not watches:
+        print("no watches; add one with `python -m incidents watches add NAME ...`")
+        return EXIT_OK
+    for stored in watches:
+        watch = stored.watch
+        recipients, filters = watch.recipients, watch.filters
+        print(
+            f"{stored.name}  [{stored.status}, v{stored.version}, owner {stored.owner}, {watch.delivery}]\n"
+            f"  area: {watch.describe_area()}\n"
+            f"  filters: types {names(filters.event_types)}; fatalities >= {filters.min_fatalities}; "
+            f"actor {filters.actor_text or 'any'}; sources {names(filters.sources)}\n"
+            f"  recipients: in-app {_listed(recipients.users)}; e-mail {_listed(recipients.emails)}; "
+            f"webhooks {_listed(recipients.webhooks)}"
+        )
+    return EXIT_OK
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    return ", ".join(values) if values else "none"
+
+
+def _cmd_watches_remove(store: IncidentStore, args: argparse.Namespace) -> int:
+    version = remove_watch(store, args.name, by=operator(store, args.user))
+    print(f"watch {args.name!r} removed (version {version}; its history and alerts are kept)")
+    return EXIT_OK
+
+
+def _cmd_alerts_run(store: IncidentStore, args: argparse.Namespace) -> int:
+    if args.loop is not None and not 1 <= args.loop <= MAX_LOOP_S:
+        raise WatchError(f"--loop takes 1 to {MAX_LOOP_S} seconds between passes, not {args.loop:g}")
+    smtp = smtp_settings()  # a bad SAHEL_SMTP_URL stops here, before anything is taken from the outbox
+    while True:
+        report = run_pass(store, smtp=smtp)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        print(f"{stamp} alerts: {report.summary()}", flush=True)
+        if args.loop is None:
+            return EXIT_OK
+        try:
+            time.sleep(args.loop)
+        except KeyboardInterrupt:
+            print("stopped", file=sys.stderr)
+            return EXIT_OK
+
+
+def _cmd_alerts_list(store: IncidentStore, args: argparse.Namespace) -> int:
+    since = None if args.since is None else datetime.combine(args.since, day_time.min, tzinfo=UTC)
+    if args.watch is not None:
+        known = {stored.name for stored in list_watches(store, include_removed=True)}
+        if args.watch not in known:
+            raise WatchError(f"no watch named {args.watch!r}; see `python -m incidents watches list --all`")
+    matches = list_matches(store, watch_name=args.watch, since=since)
+    if matches.empty:
+        print(
+            "no alerts"
+            + (f" for {args.watch!r}" if args.watch else "")
+            + (f" since {args.since}" if since else "")
+        )
+        return EXIT_OK
+    for row in matches.itertuples(index=False):
+        distance = (
+            ""
+            if row.distance_km is None or row.distance_km != row.distance_km
+            else f"{row.distance_km:.1f} km"
+        )
+        print(
+            f"{row.matched_at:%Y-%m-%d %H:%M}  {row.watch_name}  {row.status:<9}  {row.event_date}  "
+            f"{row.event_type}  {row.fatalities} killed  {distance}  {row.location or ''}  {row.incident_id}"
+        )
+    return EXIT_OK
+
+
+def _cmd_alerts_outbox(store: IncidentStore, args: argparse.Namespace) -> int:
+    frame = list_outbox(store, status=args.status)
+    if frame.empty:
+        print("the outbox is empty" + (f" of {args.status} messages" if args.status else ""))
+        return EXIT_OK
+    for row in frame.itertuples(index=False):
+        error = f"  ({row.last_error})" if row.last_error else ""
+        print(
+            f"#{row.message_id}  {row.created_at:%Y-%m-%d %H:%M}  {row.status:<7}  {row.kind:<10}  "
+            f"{row.channel:<7}  {row.watch_name} -> {row.recipient}  attempts {row.attempts}{error}"
+        )
+    return EXIT_OK
+
+
+def _action(actions: Any, name: str, help_text: str, handler: Any, *, acting: bool = False) -> Any:
+    """One subcommand running ``handler`` (with ``--user`` when it changes the store)."""
+    parser = actions.add_parser(name, help=help_text)
+    parser.set_defaults(handler=handler)
+    if acting:
+        add_acting_user(parser)
+    return parser
+
+
+def register(commands: Any) -> None:
+    """Add the ``watches`` and ``alerts`` commands to the CLI's subparsers."""
+    watches = commands.add_parser("watches", help="watched sites, routes, units, corridors and polygons")
+    actions = watches.add_subparsers(dest="watches_command", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="watch an area for new incidents (one area option)")
+    add.add_argument("name", metavar="NAME")
+    area = add.add_mutually_exclusive_group(required=True)
+    area.add_argument(
+        "--site-file", type=Path, metavar="FILE", help="a site or route file holding one site or route"
+    )
+    area.add_argument("--admin2", nargs="+", metavar="CODE", help="admin-2 unit codes (e.g. ML.GA.AN)")
+    area.add_argument("--admin1", nargs="+", metavar="CODE", help="admin-1 unit codes")
+    area.add_argument("--corridor", metavar="ID", help="a store corridor's id (e.g. C1)")
+    area.add_argument("--polygon", type=Path, metavar="FILE.geojson", help="a GeoJSON (multi)polygon")
+    add.add_argument("--radius-km", type=positive_km, metavar="KM", help="with --site-file: km around it")
+    add.add_argument("--buffer-km", type=positive_km, metavar="KM", help="with --corridor: km either side")
+    add.add_argument(
+        "--types",
+        nargs="+",
+        choices=EVENT_TYPES,
+        metavar="TYPE",
+        help=f"only these: {', '.join(EVENT_TYPES)}",
+    )
+    add.add_argument("--min-fatalities", type=int, default=0, metavar="N")
+    add.add_argument("--actor", metavar="TEXT", help="only incidents whose actor 1 or 2 contains this text")
+    add.add_argument(
+        "--sources",
+        nargs="+",
+        choices=WATCHABLE_SOURCES,
+        metavar="SOURCE",
+        help=f"only these data sources: {', '.join(WATCHABLE_SOURCES)}",
+    )
+    add.add_argument("--email", nargs="+", metavar="ADDR", help="e-mail these addresses")
+    add.add_argument("--webhook", nargs="+", metavar="URL", help="POST signed JSON to these http(s) URLs")
+    add.add_argument("--inbox", nargs="+", metavar="USER", help="the in-app inbox of these accounts")
+    add.add_argument(
+        "--digest",
+        default="immediate",
+        metavar="MODE",
+        help="immediate (default), daily@HH:MM or weekly@DAY,HH:MM (UTC)",
+    )
+    add.add_argument(
+        "--owner", metavar="NAME", help="the account the watch belongs to (default: the acting user)"
+    )
+    add_acting_user(add)
+    add.set_defaults(handler=_cmd_watches_add)
+
+    list_ = _action(actions, "list", "list watches", _cmd_watches_list)
+    list_.add_argument("--all", action="store_true", help="removed watches too")
+    remove = _action(
+        actions, "remove", "stop a watch (history and alerts kept)", _cmd_watches_remove, acting=True
+    )
+    remove.add_argument("name", metavar="NAME")
+
+    alerts = commands.add_parser("alerts", help="run the alerts (match, queue, deliver) and list them")
+    alert_actions = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    run = _action(
+        alert_actions, "run", "one pass: match new batches, queue due alerts, deliver", _cmd_alerts_run
+    )
+    run.add_argument(
+        "--loop", type=float, metavar="SECONDS", help="keep running, a pass every SECONDS (1-86400)"
+    )
+    listed = _action(alert_actions, "list", "matched incidents, newest first", _cmd_alerts_list)
+    listed.add_argument("--watch", metavar="NAME", help="of this watch only")
+    listed.add_argument("--since", type=iso_date, metavar="DATE", help="matched on or after this day (UTC)")
+    outbox = _action(alert_actions, "outbox", "messages sent, waiting and failed (why)", _cmd_alerts_outbox)
+    outbox.add_argument("--status", choices=("pending", "sending", "sent", "failed", "read"))
