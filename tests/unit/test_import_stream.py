@@ -265,7 +265,7 @@ def random_row(kind: str, event_id: str, day: int) -> list[str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(st.tuples(ROW_KINDS, ROW_IDS, st.integers(1, 3)), min_size=1, max_size=10),
     chunk_rows=st.integers(1, 11),

@@ -249,7 +249,7 @@ QUOTE_PIECES = ["a", "é", ",", ";", "\t", "|", " ", '"', '"', '""', "\n", "\r\n
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)  # the grammar has few states: 1,000 strings visit them all
 @given(
     pieces=st.lists(st.sampled_from(QUOTE_PIECES), max_size=16),
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
