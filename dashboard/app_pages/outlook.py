@@ -1,5 +1,7 @@
 """Outlook page: how likely fatal violence is in each unit over the next 1-3 months, in ICD 203
 words, with each unit's fan chart and the backtest that says whether the models beat naive guesses.
+A scenario switch adds a what-if (trend continues, back to the 12-month mean, analysts'
+adjustments) beside the forecast, never instead of it; analysts adjust units from the page.
 
 Like the Risk page, the outlook is computed on every stored incident of the chosen data sources
 (real ones only, by default, once real data is stored); the sidebar's countries only choose which
@@ -16,20 +18,35 @@ from streamlit_folium import st_folium
 
 from dashboard.builders.outlook_charts import (
     TIER_LABELS,
+    WINDOW_COLUMN,
     build_reliability_figure,
     display_outlook,
     gate_sentences,
     skill_table,
 )
-from dashboard.builders.outlook_data import OUTLOOK_LEVELS
+from dashboard.builders.outlook_data import OUTLOOK_LEVELS, OutlookRun
 from dashboard.builders.outlook_map import build_outlook_map
+from dashboard.builders.outlook_whatif import (
+    ADJUSTED,
+    FORECAST_ONLY,
+    WHATIF_CAPTION,
+    adjustments_table,
+    scenario_choices,
+    whatif_of,
+    with_whatif,
+)
 from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
 from dashboard.ui.context import load_analysis_page_data
+from dashboard.ui.filters import markdown_text
 from dashboard.ui.incident_map import unit_map_base
 from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
+from incidents.auth import Permission
 from incidents.errors import IncidentsError, OutlookDataError
+from incidents.outlook.adjustments import MAX_PERCENT, MIN_PERCENT, adjust_unit, remove_unit_adjustment
 from incidents.outlook.wording import ICD203_SCALE
+from incidents.store.sql import IncidentStore
 
 MAP_HEIGHT: Final = 540
 
@@ -37,6 +54,12 @@ MAP_HEIGHT: Final = 540
 KEY_LEVEL: Final = "outlook_level"
 KEY_HORIZON: Final = "outlook_horizon"
 KEY_UNIT: Final = "outlook_unit"
+KEY_SCENARIO: Final = "outlook_scenario"
+KEY_ADJUST_PERCENT: Final = "outlook_adjust_percent"
+KEY_ADJUST_NOTE: Final = "outlook_adjust_note"
+KEY_ADJUST_SAVE: Final = "outlook_adjust_save"
+KEY_ADJUST_REMOVE: Final = "outlook_adjust_remove"
+KEY_MESSAGE: Final = "outlook_message"
 KEY_DOWNLOAD: Final = "outlook_download"
 MAP_KEY: Final = "outlook_map"
 FAN_KEY: Final = "outlook_fan"
@@ -50,12 +73,64 @@ def _in_view(table: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
     return table[table["country_iso3"].isin(countries)]
 
 
+def _adjustments(store: IncidentStore, run: OutlookRun, unit: str | None, adjustments: pd.DataFrame) -> None:
+    """The adjustments in force (who, when, why) and, for analysts and admins, the selected unit's form."""
+    names = dict(zip(run.table["unit_code"], run.table["unit_name"], strict=False))
+    st.markdown("**Analysts' adjustments in force** at this level")
+    if adjustments.empty:
+        st.caption("None yet.")
+    else:
+        st.dataframe(adjustments_table(adjustments, names), hide_index=True, width="stretch")
+    user = current_user()
+    if unit is None or user is None or not may(user, Permission.ADJUST_OUTLOOK, "Adjusting the outlook"):
+        return
+    current = adjustments[adjustments["unit_code"] == unit]
+    who = markdown_text(f"{names.get(unit, unit)} ({unit})")
+    st.markdown(f"**Adjust {who}**: a what-if beside the forecast, kept with its history")
+    cols = st.columns([1, 3])
+    percent = cols[0].number_input(
+        "Change in incidents (%)",
+        min_value=MIN_PERCENT,
+        max_value=MAX_PERCENT,
+        value=float(current["percent"].iloc[0]) if len(current) else 0.0,
+        step=5.0,
+        format="%+.0f",
+        key=KEY_ADJUST_PERCENT,
+        help="-90 leaves a tenth of the forecast count, +300 quadruples it. Only the counts are scaled; "
+        "the chance of fatal violence stays the forecast's.",
+    )
+    note = cols[1].text_input(
+        "Note (why; required)",
+        key=KEY_ADJUST_NOTE,
+        placeholder="e.g. convoy season starts; reports of a new armed group in the area",
+    )
+    buttons = st.columns([1, 1, 4])
+    message = ""
+    try:
+        if buttons[0].button("Save adjustment", key=KEY_ADJUST_SAVE, type="primary"):
+            saved = adjust_unit(store, unit, percent, note, level=run.level, by=user)
+            message = f"Saved the adjustment of {unit}: {percent:+g} % (version {saved.version})."
+        if len(current) and buttons[1].button("Remove adjustment", key=KEY_ADJUST_REMOVE):
+            removed = remove_unit_adjustment(store, unit, level=run.level, by=user, note=note)
+            message = f"Removed the adjustment of {unit} (version {removed.version}; its history is kept)."
+    except IncidentsError as exc:
+        st.error(str(exc), icon="🚫")
+        return
+    if message:
+        st.session_state.pop(KEY_ADJUST_NOTE, None)
+        st.session_state[KEY_MESSAGE] = message
+        st.rerun()  # the store's data_version moved: the adjustments are read again, no refit
+
+
 st.title("Outlook")
 st.caption(
     "What this shows: for each region or district, the estimated chance of at least one incident with "
     "fatalities in each of the next three months, in the words of the ICD 203 scale (almost no chance … "
     "almost certain), and how many incidents to expect. " + METHOD_NOTE
 )
+
+if message := st.session_state.pop(KEY_MESSAGE, None):
+    st.success(message)
 
 data = load_analysis_page_data()
 frame = data.analysis  # every country, the selected data sources (real only by default)
@@ -96,6 +171,26 @@ horizon = int(
     )
 )
 
+choices = scenario_choices(run)
+scenario = str(
+    st.radio(
+        "Scenario",
+        options=list(choices),
+        format_func=choices.__getitem__,
+        key=KEY_SCENARIO,
+        horizontal=True,
+        help="A what-if shows what the incident count would be if its assumption held, beside the "
+        "forecast (a dashed line in the unit's chart, extra columns in the table), never instead of it. "
+        "Trend: the last three months' trend extended (capped at ×1.5 a month). Mean: the unit's average "
+        "of the last 12 months. Analysts' adjustments: the forecast counts scaled by an analyst's "
+        "percentage, with their note.",
+    )
+)
+adjustments = (
+    caching.outlook_adjustments(data.db_url, data.data_version, level) if scenario == ADJUSTED else None
+)
+whatif = whatif_of(run, scenario, adjustments)
+
 table = _in_view(run.table, data.filter.countries)
 rows = table[table["horizon"] == horizon]
 if rows.empty:
@@ -121,7 +216,12 @@ st.caption(
 )
 
 st.subheader("Outlook by unit")
-shown = display_outlook(rows, data.country_names)
+shown = display_outlook(rows, data.country_names, run.window)
+if whatif is not None:
+    shown = with_whatif(shown, whatif, horizon)
+    st.caption(f"Columns headed 'What if …' are what-ifs beside the forecast. {WHATIF_CAPTION}")
+first_month, last_month = (pd.Period(months[h], freq="M") for h in (min(months), max(months)))
+window_months = f"{first_month:%B} to {last_month:%B %Y}"
 st.dataframe(
     shown,
     hide_index=True,
@@ -129,6 +229,21 @@ st.dataframe(
     column_order=[column for column in shown.columns if column != "Month"],  # the month is above
     column_config={
         "Probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+        WINDOW_COLUMN: st.column_config.NumberColumn(
+            format="percent",
+            help=f"Chance of at least one incident with fatalities in any of the three months ahead "
+            f"({window_months}); the same whichever month is chosen.",
+        ),
+        **(
+            {
+                column: st.column_config.NumberColumn(
+                    format="%.1f",
+                    help="What-if, not a forecast: incidents in the month if the assumption held.",
+                )
+                for column in shown.columns
+                if column.startswith("What if") and column.endswith(": incidents")
+            }
+        ),
         "Chance of a surge": st.column_config.NumberColumn(
             format="percent",
             help="Chance the month's incidents reach twice the unit's average of the last 4 months "
@@ -158,9 +273,11 @@ unit = st.selectbox(
     help="Listed most likely first. The chart shows all three months ahead.",
 )
 if unit is not None:
-    unit_outlook(run, str(unit), horizon, key=FAN_KEY)
-
-# Seam: scenarios (what if violence rises or falls; incidents/outlook, in progress) go here.
+    unit_outlook(run, str(unit), horizon, key=FAN_KEY, whatif=whatif)
+if scenario == ADJUSTED and adjustments is not None:
+    _adjustments(data.store, run, None if unit is None else str(unit), adjustments)
+elif scenario == FORECAST_ONLY:
+    st.caption("Choose a scenario above to see a what-if beside the forecast.")
 
 st.subheader("Does the outlook beat naive guesses? (backtest)")
 backtest = run.backtest
