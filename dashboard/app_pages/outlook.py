@@ -10,10 +10,12 @@ units are listed and drawn. Engine: incidents/outlook/; method: docs/methodology
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
 from dashboard.builders.outlook_charts import (
@@ -42,7 +44,7 @@ from dashboard.ui.filters import markdown_text
 from dashboard.ui.incident_map import unit_map_base
 from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
-from incidents.auth import Permission
+from incidents.auth import Permission, User
 from incidents.errors import IncidentsError, OutlookDataError
 from incidents.outlook.adjustments import MAX_PERCENT, MIN_PERCENT, adjust_unit, remove_unit_adjustment
 from incidents.outlook.wording import ICD203_SCALE
@@ -60,6 +62,7 @@ KEY_ADJUST_NOTE: Final = "outlook_adjust_note"
 KEY_ADJUST_SAVE: Final = "outlook_adjust_save"
 KEY_ADJUST_REMOVE: Final = "outlook_adjust_remove"
 KEY_MESSAGE: Final = "outlook_message"
+KEY_ERROR: Final = "outlook_adjust_error"
 KEY_DOWNLOAD: Final = "outlook_download"
 MAP_KEY: Final = "outlook_map"
 FAN_KEY: Final = "outlook_fan"
@@ -73,10 +76,21 @@ def _in_view(table: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
     return table[table["country_iso3"].isin(countries)]
 
 
+def _choice(where: DeltaGenerator, label: str, choices: Mapping[str, str], key: str, help: str) -> str:
+    """A horizontal radio of ``choices`` (key -> label) in ``where``; the chosen key."""
+    return str(
+        where.radio(
+            label, options=list(choices), format_func=choices.__getitem__, key=key, horizontal=True, help=help
+        )
+    )
+
+
 def _adjustments(store: IncidentStore, run: OutlookRun, unit: str | None, adjustments: pd.DataFrame) -> None:
     """The adjustments in force (who, when, why) and, for analysts and admins, the selected unit's form."""
     names = dict(zip(run.table["unit_code"], run.table["unit_name"], strict=False))
     st.markdown("**Analysts' adjustments in force** at this level")
+    if message := st.session_state.pop(KEY_MESSAGE, None):
+        st.success(message)
     if adjustments.empty:
         st.caption("None yet.")
     else:
@@ -87,39 +101,51 @@ def _adjustments(store: IncidentStore, run: OutlookRun, unit: str | None, adjust
     current = adjustments[adjustments["unit_code"] == unit]
     who = markdown_text(f"{names.get(unit, unit)} ({unit})")
     st.markdown(f"**Adjust {who}**: a what-if beside the forecast, kept with its history")
+    if problem := st.session_state.pop(KEY_ERROR, None):
+        st.error(problem, icon="🚫")
     cols = st.columns([1, 3])
-    percent = cols[0].number_input(
+    cols[0].number_input(
         "Change in incidents (%)",
         min_value=MIN_PERCENT,
         max_value=MAX_PERCENT,
         value=float(current["percent"].iloc[0]) if len(current) else 0.0,
         step=5.0,
-        format="%+.0f",
+        format="%.0f",
         key=KEY_ADJUST_PERCENT,
         help="-90 leaves a tenth of the forecast count, +300 quadruples it. Only the counts are scaled; "
         "the chance of fatal violence stays the forecast's.",
     )
-    note = cols[1].text_input(
+    cols[1].text_input(
         "Note (why; required)",
         key=KEY_ADJUST_NOTE,
         placeholder="e.g. convoy season starts; reports of a new armed group in the area",
     )
     buttons = st.columns([1, 1, 4])
-    message = ""
+    args = (store, run.level, unit, user)
+    buttons[0].button(
+        "Save adjustment", key=KEY_ADJUST_SAVE, type="primary", on_click=_write, args=(*args, True)
+    )
+    if len(current):
+        buttons[1].button("Remove adjustment", key=KEY_ADJUST_REMOVE, on_click=_write, args=(*args, False))
+
+
+def _write(store: IncidentStore, level: str, unit: str, user: User, save: bool) -> None:
+    """Save (or remove) the unit's adjustment from the form's values, before the page runs again: the
+    store's data_version moves, so the adjustments are read again (no refit); the note is cleared."""
+    note = str(st.session_state.get(KEY_ADJUST_NOTE, ""))
     try:
-        if buttons[0].button("Save adjustment", key=KEY_ADJUST_SAVE, type="primary"):
-            saved = adjust_unit(store, unit, percent, note, level=run.level, by=user)
+        if save:
+            percent = float(st.session_state[KEY_ADJUST_PERCENT])
+            saved = adjust_unit(store, unit, percent, note, level=level, by=user)
             message = f"Saved the adjustment of {unit}: {percent:+g} % (version {saved.version})."
-        if len(current) and buttons[1].button("Remove adjustment", key=KEY_ADJUST_REMOVE):
-            removed = remove_unit_adjustment(store, unit, level=run.level, by=user, note=note)
+        else:
+            removed = remove_unit_adjustment(store, unit, level=level, by=user, note=note)
             message = f"Removed the adjustment of {unit} (version {removed.version}; its history is kept)."
     except IncidentsError as exc:
-        st.error(str(exc), icon="🚫")
+        st.session_state[KEY_ERROR] = str(exc)
         return
-    if message:
-        st.session_state.pop(KEY_ADJUST_NOTE, None)
-        st.session_state[KEY_MESSAGE] = message
-        st.rerun()  # the store's data_version moved: the adjustments are read again, no refit
+    st.session_state[KEY_ADJUST_NOTE] = ""
+    st.session_state[KEY_MESSAGE] = message
 
 
 st.title("Outlook")
@@ -129,24 +155,18 @@ st.caption(
     "almost certain), and how many incidents to expect. " + METHOD_NOTE
 )
 
-if message := st.session_state.pop(KEY_MESSAGE, None):
-    st.success(message)
-
 data = load_analysis_page_data()
 frame = data.analysis  # every country, the selected data sources (real only by default)
 
 components.demo_banner(frame, demo_hidden=data.demo_hidden)
 controls = st.columns([2, 3])
-level = str(
-    controls[0].radio(
-        "Units",
-        options=list(OUTLOOK_LEVELS),
-        format_func=OUTLOOK_LEVELS.__getitem__,
-        key=KEY_LEVEL,
-        horizontal=True,
-        help="Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
-        "backtested on its own, the first time it is shown (up to a minute).",
-    )
+level = _choice(
+    controls[0],
+    "Units",
+    OUTLOOK_LEVELS,
+    KEY_LEVEL,
+    "Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
+    "backtested on its own, the first time it is shown (up to a minute).",
 )
 try:
     run = caching.outlook_run(data.db_url, data.data_version, level, data.filter.sources)
@@ -172,19 +192,16 @@ horizon = int(
 )
 
 choices = scenario_choices(run)
-scenario = str(
-    st.radio(
-        "Scenario",
-        options=list(choices),
-        format_func=choices.__getitem__,
-        key=KEY_SCENARIO,
-        horizontal=True,
-        help="A what-if shows what the incident count would be if its assumption held, beside the "
-        "forecast (a dashed line in the unit's chart, extra columns in the table), never instead of it. "
-        "Trend: the last three months' trend extended (capped at ×1.5 a month). Mean: the unit's average "
-        "of the last 12 months. Analysts' adjustments: the forecast counts scaled by an analyst's "
-        "percentage, with their note.",
-    )
+scenario = _choice(
+    st.container(),
+    "Scenario",
+    choices,
+    KEY_SCENARIO,
+    "A what-if shows what the incident count would be if its assumption held, beside the "
+    "forecast (a dashed line in the unit's chart, extra columns in the table), never instead of it. "
+    "Trend: the last three months' trend extended (capped at ×1.5 a month). Mean: the unit's average "
+    "of the last 12 months. Analysts' adjustments: the forecast counts scaled by an analyst's "
+    "percentage, with their note.",
 )
 adjustments = (
     caching.outlook_adjustments(data.db_url, data.data_version, level) if scenario == ADJUSTED else None
@@ -241,7 +258,7 @@ st.dataframe(
                     help="What-if, not a forecast: incidents in the month if the assumption held.",
                 )
                 for column in shown.columns
-                if column.startswith("What if") and column.endswith(": incidents")
+                if column.startswith("What if") and pd.api.types.is_numeric_dtype(shown[column])
             }
         ),
         "Chance of a surge": st.column_config.NumberColumn(

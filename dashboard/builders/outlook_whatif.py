@@ -18,10 +18,11 @@ import pandas as pd
 
 from dashboard.builders.outlook_data import OutlookRun
 
-FORECAST_ONLY: Final = "forecast"
-ADJUSTED: Final = "adjusted"
-FORECAST_ONLY_LABEL: Final = "Forecast only"
-ADJUSTED_LABEL: Final = "Analysts' adjustments"
+#: The switch's choices besides the run's scenarios: (key, label).
+FORECAST_ONLY, ADJUSTED = "forecast", "adjusted"
+SWITCH_ENDS: Final = ((FORECAST_ONLY, "Forecast only"), (ADJUSTED, "Analysts' adjustments"))
+#: The forecast column of the page's table the what-if columns follow.
+BESIDE: Final = "Incidents, median"
 #: Columns of :attr:`WhatIf.lines`: one row per unit and month ahead.
 LINE_COLUMNS: Final = ("unit_code", "month", "horizon", "expected", "range_90")
 WHATIF_CAPTION: Final = (
@@ -57,12 +58,12 @@ class WhatIf:
 
 def scenario_choices(run: OutlookRun) -> dict[str, str]:
     """The page's scenario switch: key -> label, "Forecast only" first, the analysts' adjustments last."""
-    choices = {FORECAST_ONLY: FORECAST_ONLY_LABEL}
+    first, last = SWITCH_ENDS
+    choices = dict([first])
     if len(run.scenarios):
         pairs = run.scenarios[["scenario", "label"]].drop_duplicates()
         choices.update(dict(zip(pairs["scenario"].astype(str), pairs["label"].astype(str), strict=True)))
-    choices[ADJUSTED] = ADJUSTED_LABEL
-    return choices
+    return {**choices, last[0]: last[1]}
 
 
 def whatif_of(run: OutlookRun, key: str, adjustments: pd.DataFrame | None = None) -> WhatIf | None:
@@ -111,14 +112,20 @@ def whatif_of(run: OutlookRun, key: str, adjustments: pd.DataFrame | None = None
 
 def with_whatif(shown: pd.DataFrame, whatif: WhatIf, horizon: int) -> pd.DataFrame:
     """The page's table (:func:`~dashboard.builders.outlook_charts.display_outlook`) with the
-    what-if's columns after the forecast's: its expected incidents ("What if …: incidents") and,
-    for adjustments, the adjusted 90 % range. Units without a what-if get empty cells."""
+    what-if's columns beside the forecast's median (:data:`BESIDE`), where they are read together:
+    its expected incidents ("What if …: incidents") and, for adjustments, the adjusted 90 % range,
+    as text: units without an adjustment get blank cells."""
     month = whatif.lines[whatif.lines["horizon"] == horizon].set_index("unit_code")
     out = shown.copy()
-    out[whatif.column] = out["Code"].map(month["expected"]).astype(float)
-    if whatif.key == ADJUSTED:
-        ranges = month["range_90"].to_dict()
-        out[f"{whatif.label}: 90 % range"] = [str(ranges.get(code, "")) for code in out["Code"]]
+    at = out.columns.get_loc(BESIDE) + 1 if BESIDE in out else len(out.columns)
+    expected = out["Code"].map(month["expected"]).astype(float)
+    if whatif.key != ADJUSTED:
+        out.insert(at, whatif.column, expected)
+        return out
+    # Few units are adjusted: the others' cells say nothing (blank text, not "None").
+    out.insert(at, whatif.column, ["" if pd.isna(v) else f"{v:,.0f}" for v in expected])
+    ranges = month["range_90"].to_dict()
+    out.insert(at + 1, f"{whatif.label}: 90 % range", [str(ranges.get(code, "")) for code in out["Code"]])
     return out
 
 

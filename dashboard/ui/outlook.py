@@ -68,7 +68,8 @@ def unit_outlook(
     )
     if whatif is not None:
         if line is None:
-            st.caption(f"{markdown_text(whatif.label)}: nothing for this unit.")
+            place = markdown_text(str(row["unit_name"]))
+            st.caption(f"{markdown_text(whatif.label)}: none for {place}; the chart shows the forecast only.")
         else:
             st.caption(f"Dashed orange line: {markdown_text(whatif.line_name)}. {WHATIF_CAPTION}")
 

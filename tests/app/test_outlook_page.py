@@ -106,7 +106,8 @@ def test_outlook_page_shows_map_table_fan_chart_and_backtest_then_timeline_fan_c
     assert listed[["Code", "Adjustment", "Note"]].values.tolist() == [[unit, "+25 %", "convoy season starts"]]
     adjusted = at.dataframe[0].value.set_index("Code")["What if analysts' adjustments hold: incidents"]
     median = int(table["Incidents, median"].iloc[0])
-    assert adjusted.notna().sum() == 1 and adjusted[unit] == int(median * 1.25 + 0.5)  # halves up
+    assert (adjusted != "").sum() == 1 and adjusted[unit] == str(int(median * 1.25 + 0.5))  # halves up
+    assert at.text_input(key="outlook_adjust_note").value == ""  # cleared for the next one
     assert "What if: analysts' adjustments hold" in [t.get("name") for t in figures(at)[0]["data"]]
 
     at.switch_page(TIMELINE).run()

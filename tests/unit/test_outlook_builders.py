@@ -25,6 +25,7 @@ from dashboard.builders.outlook_data import OutlookRun, outlook_section, refused
 from dashboard.builders.outlook_map import LIKELIHOOD_COLOURS, build_outlook_map, likelihood_legend_html
 from dashboard.builders.outlook_whatif import (
     ADJUSTED,
+    BESIDE,
     FORECAST_ONLY,
     adjustments_table,
     scenario_choices,
@@ -261,6 +262,8 @@ def test_scenario_choices_put_forecast_only_first_and_what_ifs_become_labelled_c
         "ML-8": 0.0,
     }
     assert "Probability" in shown  # beside the forecast, never instead
+    columns = list(shown.columns)
+    assert columns.index("What if the last 90 days' trend continues: incidents") == columns.index(BESIDE) + 1
 
 
 def test_analysts_adjustments_scale_the_median_for_adjusted_units_only() -> None:
@@ -282,7 +285,7 @@ def test_analysts_adjustments_scale_the_median_for_adjusted_units_only() -> None
     assert adjusted.unit_lines("ML-7")[["expected", "range_90"]].values.tolist() == [[6.0, "2–15"]] * 2
     assert adjusted.unit_lines("ML-8").empty
     shown = with_whatif(display_outlook(run.table[run.table["horizon"] == 1]), adjusted, 1).set_index("Code")
-    assert shown.loc["ML-7", adjusted.column] == 6.0 and pd.isna(shown.loc["ML-8", adjusted.column])
+    assert shown.loc["ML-7", adjusted.column] == "6" and shown.loc["ML-8", adjusted.column] == ""
     assert shown.loc["ML-8", f"{adjusted.label}: 90 % range"] == ""
     listed = adjustments_table(adjustments, {"ML-7": "Gao"})
     assert listed.iloc[0].to_dict() == {
