@@ -1,5 +1,7 @@
 """Outlook page: how likely fatal violence is in each unit over the next 1-3 months, in ICD 203
 words, with each unit's fan chart and the backtest that says whether the models beat naive guesses.
+A scenario switch adds a what-if (trend continues, back to the 12-month mean, analysts'
+adjustments) beside the forecast, never instead of it; analysts adjust units from the page.
 
 Like the Risk page, the outlook is computed on every stored incident of the chosen data sources
 (real ones only, by default, once real data is stored); the sidebar's countries only choose which
@@ -8,28 +10,45 @@ units are listed and drawn. Engine: incidents/outlook/; method: docs/methodology
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
 from dashboard.builders.outlook_charts import (
     TIER_LABELS,
+    WINDOW_COLUMN,
     build_reliability_figure,
     display_outlook,
     gate_sentences,
     skill_table,
 )
-from dashboard.builders.outlook_data import OUTLOOK_LEVELS
+from dashboard.builders.outlook_data import OUTLOOK_LEVELS, OutlookRun
 from dashboard.builders.outlook_map import build_outlook_map
+from dashboard.builders.outlook_whatif import (
+    ADJUSTED,
+    FORECAST_ONLY,
+    WHATIF_CAPTION,
+    adjustments_table,
+    scenario_choices,
+    whatif_of,
+    with_whatif,
+)
 from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
 from dashboard.ui.context import load_analysis_page_data
+from dashboard.ui.filters import markdown_text
 from dashboard.ui.incident_map import unit_map_base
 from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
+from incidents.auth import Permission, User
 from incidents.errors import IncidentsError, OutlookDataError
+from incidents.outlook.adjustments import MAX_PERCENT, MIN_PERCENT, adjust_unit, remove_unit_adjustment
 from incidents.outlook.wording import ICD203_SCALE
+from incidents.store.sql import IncidentStore
 
 MAP_HEIGHT: Final = 540
 
@@ -37,6 +56,13 @@ MAP_HEIGHT: Final = 540
 KEY_LEVEL: Final = "outlook_level"
 KEY_HORIZON: Final = "outlook_horizon"
 KEY_UNIT: Final = "outlook_unit"
+KEY_SCENARIO: Final = "outlook_scenario"
+KEY_ADJUST_PERCENT: Final = "outlook_adjust_percent"
+KEY_ADJUST_NOTE: Final = "outlook_adjust_note"
+KEY_ADJUST_SAVE: Final = "outlook_adjust_save"
+KEY_ADJUST_REMOVE: Final = "outlook_adjust_remove"
+KEY_MESSAGE: Final = "outlook_message"
+KEY_ERROR: Final = "outlook_adjust_error"
 KEY_DOWNLOAD: Final = "outlook_download"
 MAP_KEY: Final = "outlook_map"
 FAN_KEY: Final = "outlook_fan"
@@ -48,6 +74,78 @@ LIKELY_FROM: Final = dict((word, edge) for edge, word in ICD203_SCALE)["likely"]
 
 def _in_view(table: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
     return table[table["country_iso3"].isin(countries)]
+
+
+def _choice(where: DeltaGenerator, label: str, choices: Mapping[str, str], key: str, help: str) -> str:
+    """A horizontal radio of ``choices`` (key -> label) in ``where``; the chosen key."""
+    return str(
+        where.radio(
+            label, options=list(choices), format_func=choices.__getitem__, key=key, horizontal=True, help=help
+        )
+    )
+
+
+def _adjustments(store: IncidentStore, run: OutlookRun, unit: str | None, adjustments: pd.DataFrame) -> None:
+    """The adjustments in force (who, when, why) and, for analysts and admins, the selected unit's form."""
+    names = dict(zip(run.table["unit_code"], run.table["unit_name"], strict=False))
+    st.markdown("**Analysts' adjustments in force** at this level")
+    if message := st.session_state.pop(KEY_MESSAGE, None):
+        st.success(message)
+    if adjustments.empty:
+        st.caption("None yet.")
+    else:
+        st.dataframe(adjustments_table(adjustments, names), hide_index=True, width="stretch")
+    user = current_user()
+    if unit is None or user is None or not may(user, Permission.ADJUST_OUTLOOK, "Adjusting the outlook"):
+        return
+    current = adjustments[adjustments["unit_code"] == unit]
+    who = markdown_text(f"{names.get(unit, unit)} ({unit})")
+    st.markdown(f"**Adjust {who}**: a what-if beside the forecast, kept with its history")
+    if problem := st.session_state.pop(KEY_ERROR, None):
+        st.error(problem, icon="🚫")
+    cols = st.columns([1, 3])
+    cols[0].number_input(
+        "Change in incidents (%)",
+        min_value=MIN_PERCENT,
+        max_value=MAX_PERCENT,
+        value=float(current["percent"].iloc[0]) if len(current) else 0.0,
+        step=5.0,
+        format="%.0f",
+        key=KEY_ADJUST_PERCENT,
+        help="-90 leaves a tenth of the forecast count, +300 quadruples it. Only the counts are scaled; "
+        "the chance of fatal violence stays the forecast's.",
+    )
+    cols[1].text_input(
+        "Note (why; required)",
+        key=KEY_ADJUST_NOTE,
+        placeholder="e.g. convoy season starts; reports of a new armed group in the area",
+    )
+    buttons = st.columns([1, 1, 4])
+    args = (store, run.level, unit, user)
+    buttons[0].button(
+        "Save adjustment", key=KEY_ADJUST_SAVE, type="primary", on_click=_write, args=(*args, True)
+    )
+    if len(current):
+        buttons[1].button("Remove adjustment", key=KEY_ADJUST_REMOVE, on_click=_write, args=(*args, False))
+
+
+def _write(store: IncidentStore, level: str, unit: str, user: User, save: bool) -> None:
+    """Save (or remove) the unit's adjustment from the form's values, before the page runs again: the
+    store's data_version moves, so the adjustments are read again (no refit); the note is cleared."""
+    note = str(st.session_state.get(KEY_ADJUST_NOTE, ""))
+    try:
+        if save:
+            percent = float(st.session_state[KEY_ADJUST_PERCENT])
+            saved = adjust_unit(store, unit, percent, note, level=level, by=user)
+            message = f"Saved the adjustment of {unit}: {percent:+g} % (version {saved.version})."
+        else:
+            removed = remove_unit_adjustment(store, unit, level=level, by=user, note=note)
+            message = f"Removed the adjustment of {unit} (version {removed.version}; its history is kept)."
+    except IncidentsError as exc:
+        st.session_state[KEY_ERROR] = str(exc)
+        return
+    st.session_state[KEY_ADJUST_NOTE] = ""
+    st.session_state[KEY_MESSAGE] = message
 
 
 st.title("Outlook")
@@ -62,16 +160,13 @@ frame = data.analysis  # every country, the selected data sources (real only by 
 
 components.demo_banner(frame, demo_hidden=data.demo_hidden)
 controls = st.columns([2, 3])
-level = str(
-    controls[0].radio(
-        "Units",
-        options=list(OUTLOOK_LEVELS),
-        format_func=OUTLOOK_LEVELS.__getitem__,
-        key=KEY_LEVEL,
-        horizontal=True,
-        help="Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
-        "backtested on its own, the first time it is shown (up to a minute).",
-    )
+level = _choice(
+    controls[0],
+    "Units",
+    OUTLOOK_LEVELS,
+    KEY_LEVEL,
+    "Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
+    "backtested on its own, the first time it is shown (up to a minute).",
 )
 try:
     run = caching.outlook_run(data.db_url, data.data_version, level, data.filter.sources)
@@ -95,6 +190,23 @@ horizon = int(
         "being filled would read as a fall in violence). Each option is one calendar month.",
     )
 )
+
+choices = scenario_choices(run)
+scenario = _choice(
+    st.container(),
+    "Scenario",
+    choices,
+    KEY_SCENARIO,
+    "A what-if shows what the incident count would be if its assumption held, beside the "
+    "forecast (a dashed line in the unit's chart, extra columns in the table), never instead of it. "
+    "Trend: the last three months' trend extended (capped at ×1.5 a month). Mean: the unit's average "
+    "of the last 12 months. Analysts' adjustments: the forecast counts scaled by an analyst's "
+    "percentage, with their note.",
+)
+adjustments = (
+    caching.outlook_adjustments(data.db_url, data.data_version, level) if scenario == ADJUSTED else None
+)
+whatif = whatif_of(run, scenario, adjustments)
 
 table = _in_view(run.table, data.filter.countries)
 rows = table[table["horizon"] == horizon]
@@ -121,7 +233,12 @@ st.caption(
 )
 
 st.subheader("Outlook by unit")
-shown = display_outlook(rows, data.country_names)
+shown = display_outlook(rows, data.country_names, run.window)
+if whatif is not None:
+    shown = with_whatif(shown, whatif, horizon)
+    st.caption(f"Columns headed 'What if …' are what-ifs beside the forecast. {WHATIF_CAPTION}")
+first_month, last_month = (pd.Period(months[h], freq="M") for h in (min(months), max(months)))
+window_months = f"{first_month:%B} to {last_month:%B %Y}"
 st.dataframe(
     shown,
     hide_index=True,
@@ -129,6 +246,21 @@ st.dataframe(
     column_order=[column for column in shown.columns if column != "Month"],  # the month is above
     column_config={
         "Probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+        WINDOW_COLUMN: st.column_config.NumberColumn(
+            format="percent",
+            help=f"Chance of at least one incident with fatalities in any of the three months ahead "
+            f"({window_months}); the same whichever month is chosen.",
+        ),
+        **(
+            {
+                column: st.column_config.NumberColumn(
+                    format="%.1f",
+                    help="What-if, not a forecast: incidents in the month if the assumption held.",
+                )
+                for column in shown.columns
+                if column.startswith("What if") and pd.api.types.is_numeric_dtype(shown[column])
+            }
+        ),
         "Chance of a surge": st.column_config.NumberColumn(
             format="percent",
             help="Chance the month's incidents reach twice the unit's average of the last 4 months "
@@ -158,9 +290,11 @@ unit = st.selectbox(
     help="Listed most likely first. The chart shows all three months ahead.",
 )
 if unit is not None:
-    unit_outlook(run, str(unit), horizon, key=FAN_KEY)
-
-# Seam: scenarios (what if violence rises or falls; incidents/outlook, in progress) go here.
+    unit_outlook(run, str(unit), horizon, key=FAN_KEY, whatif=whatif)
+if scenario == ADJUSTED and adjustments is not None:
+    _adjustments(data.store, run, None if unit is None else str(unit), adjustments)
+elif scenario == FORECAST_ONLY:
+    st.caption("Choose a scenario above to see a what-if beside the forecast.")
 
 st.subheader("Does the outlook beat naive guesses? (backtest)")
 backtest = run.backtest

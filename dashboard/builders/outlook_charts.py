@@ -1,5 +1,5 @@
 """Outlook figures and words: the fan chart of one unit, the backtest's reliability diagram and
-skill table, which model or baseline serves each tier and horizon, and each unit's sentence.
+skill table, which model or baseline serves each tier and horizon, and the outlook as a table.
 
 Pure functions of the outlook table (:data:`incidents.outlook.forecast.OUTLOOK_COLUMNS`) and
 the backtest summary (:func:`incidents.outlook.backtest.summary`); no Streamlit. Unit names
@@ -8,6 +8,7 @@ reach plotly (which renders HTML) escaped.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -34,6 +35,8 @@ TIER_LABELS: Final[Mapping[str, str]] = {
 }
 BAND_90_COLOUR: Final = "rgba(0, 114, 178, 0.15)"
 BAND_50_COLOUR: Final = "rgba(0, 114, 178, 0.35)"
+#: The what-if line: orange and dashed, apart from the blue forecast and the grey observed line.
+WHATIF_COLOUR: Final = QUALITATIVE_COLOURS[1]
 HISTORY_MONTHS: Final = 24
 QUANTILES: Final = ("count_q05", "count_q25", "count_q50", "count_q75", "count_q95")
 
@@ -65,13 +68,20 @@ def _month_start(months: Sequence[object]) -> list[pd.Timestamp]:
 
 
 def build_fan_chart(
-    history: pd.Series, forecast: pd.DataFrame, title: str, *, history_months: int = HISTORY_MONTHS
+    history: pd.Series,
+    forecast: pd.DataFrame,
+    title: str,
+    *,
+    history_months: int = HISTORY_MONTHS,
+    whatif: tuple[str, pd.DataFrame] | None = None,
 ) -> go.Figure:
     """Incidents per month of one unit, observed, then the outlook's median and 50 % / 90 % ranges.
 
     ``history``: incidents per month (index: ``YYYY-MM`` months or periods, up to the origin);
     ``forecast``: the unit's outlook rows (``month``, ``count_q05`` .. ``count_q95``), any horizons.
     The bands start at the last observed month so they fan out from what is known.
+    ``whatif``: (line name, rows with ``month`` and ``expected``) of a what-if, drawn beside the
+    forecast as a dashed line from the last observed month; the name should say "What if".
     """
     shown = history.iloc[-history_months:] if history_months else history
     observed_x = _month_start(list(shown.index))
@@ -113,6 +123,20 @@ def build_fan_chart(
         hovertemplate="%{x|%b %Y}: median %{y:,} incidents (90 %: %{customdata[0]}–%{customdata[1]})"
         "<extra>estimate</extra>",
     )
+    whatif_top = 0.0
+    if whatif is not None and len(whatif[1]):
+        name, lines = whatif[0], whatif[1].sort_values("month")
+        values = [float(v) for v in lines["expected"]]
+        whatif_top = max(values)
+        fig.add_scatter(
+            x=last_x + _month_start(list(lines["month"])),
+            y=last_y + values,
+            mode="lines+markers",
+            name=html.escape(name, quote=False),
+            line={"color": WHATIF_COLOUR, "dash": "dash", "width": 2},
+            marker={"symbol": "diamond-open", "size": 9},
+            hovertemplate="%{x|%b %Y}: %{y:,.1f} incidents<extra>what-if, not a forecast</extra>",
+        )
     fig.add_scatter(
         x=observed_x,
         y=[float(v) for v in shown],
@@ -128,7 +152,7 @@ def build_fan_chart(
         )
     _base_layout(fig, title)
     fig.update_layout(margin={"t": 90})
-    largest = max([0.0, *[float(v) for v in shown], *[float(v) for v in ahead["count_q95"]]])
+    largest = max([whatif_top, *[float(v) for v in shown], *[float(v) for v in ahead["count_q95"]]])
     fig.update_yaxes(title="Incidents per month", **count_axis(largest))
     fig.update_xaxes(type="date", tickformat="%b %Y")
     return fig
@@ -225,24 +249,16 @@ def gate_sentences(gate: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-def unit_sentence(row: Mapping[str, Any]) -> str:
-    """One unit's outlook for one month in words (plain text): ICD 203 word, number, 90 % range.
-
-    Seam: the engine's own per-unit sentence (with its backtest hit rate) replaces this once
-    incidents/outlook/ provides it.
-    """
-    month = pd.Period(str(row["month"]), freq="M").strftime("%B %Y")
-    return (
-        f"{row['unit_name']}, {month}: {row['likelihood']} ({float(row['p_fatal']):.0%}) that at least "
-        f"one incident with fatalities is recorded; about {int(row['count_q50'])} incident(s) expected "
-        f"(90 % range {int(row['count_q05'])} to {int(row['count_q95'])}). Estimate served by: "
-        f"{served_words(row['served_by'])}."
-    )
+#: The table's column of the 3-month window probability (a unit-level value, the same every month).
+WINDOW_COLUMN: Final = "Next 3 months"
 
 
-def display_outlook(rows: pd.DataFrame, country_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+def display_outlook(
+    rows: pd.DataFrame, country_names: Mapping[str, str] | None = None, window: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The outlook rows of one horizon as the page's (and CSV download's) table, in human labels,
-    most likely first."""
+    most likely first. ``window`` (:data:`incidents.outlook.forecast.WINDOW_COLUMNS`): adds
+    :data:`WINDOW_COLUMN`, each unit's chance of fatal violence over the three months ahead."""
     names = country_names or {}
     shown = rows.sort_values(["p_fatal", "count_q50"], ascending=False)
     table = pd.DataFrame(
@@ -266,4 +282,11 @@ def display_outlook(rows: pd.DataFrame, country_names: Mapping[str, str] | None 
             "Served by": shown["served_by"].map(served_words),
         }
     )
+    if window is not None and len(window):
+        by_unit = window.set_index("unit_code")["p_fatal_window"]
+        table.insert(
+            table.columns.get_loc("Probability") + 1,
+            WINDOW_COLUMN,
+            table["Code"].map(by_unit).astype(float),
+        )
     return table.reset_index(drop=True)

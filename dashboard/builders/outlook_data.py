@@ -1,8 +1,10 @@
-"""One outlook run for the dashboard and the briefing pack: the served outlook table, the
-backtest behind its skill gate (summarised), and each unit's monthly history for fan charts.
+"""One outlook run for the dashboard and the briefing pack: the served outlook table, its 3-month
+window, the backtest behind its skill gate (summarised, with how often each ICD 203 word came
+true), the what-if scenarios, and each unit's monthly history for fan charts.
 
-The backtest is run once and handed to :func:`incidents.outlook.forecast.build_outlook`, so the
-page shows exactly the evidence its gate decided on. The engine (and scikit-learn with it) is
+:func:`incidents.outlook.forecast.served_outlook` runs the backtest once for all of them, so the
+page shows exactly the evidence its gate decided on. Analysts' adjustments are not part of a run
+(they change without a refit): the page reads them separately. The engine (and scikit-learn with it) is
 imported only when an outlook is made, so the briefing pack loads fast. No Streamlit: the page
 caches :func:`run_outlook` in dashboard/ui/caching.py.
 """
@@ -10,12 +12,15 @@ caches :func:`run_outlook` in dashboard/ui/caching.py.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from incidents.risk.units import unit_names
+
+if TYPE_CHECKING:
+    from incidents.outlook.backtest import WordHits
 
 #: The levels the dashboard offers (corridors stay in the command line for now).
 OUTLOOK_LEVELS: Final = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
@@ -26,16 +31,35 @@ class OutlookRun:
     """``table``: the outlook (OUTLOOK_COLUMNS plus ``country_iso3``) for horizons 1-3;
     ``backtest``: :func:`incidents.outlook.backtest.summary` of the gate's backtest;
     ``history``: incidents per unit (rows, ``unit_code``) and month (columns, ``YYYY-MM``) up to
-    the origin; ``origin``: the last complete month (``YYYY-MM``)."""
+    the origin; ``origin``: the last complete month (``YYYY-MM``); ``window``: the 3-month
+    window per unit (WINDOW_COLUMNS); ``hits`` / ``window_hits``: how often each ICD 203 word
+    came true in the backtest (monthly, window); ``scenarios``: the what-ifs
+    (SCENARIO_COLUMNS of :mod:`incidents.outlook.scenarios`)."""
 
     level: str
     origin: str
     table: pd.DataFrame
     backtest: dict[str, Any]
     history: pd.DataFrame
+    window: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hits: dict[str, WordHits] = field(default_factory=dict)
+    window_hits: dict[str, WordHits] = field(default_factory=dict)
+    scenarios: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def unit_rows(self, unit_code: str) -> pd.DataFrame:
         return self.table[self.table["unit_code"] == unit_code]
+
+    def sentence(self, unit_code: str, horizon: int) -> str:
+        """The engine's sentence of one unit and month, with the word's backtest hit rate (plain text)."""
+        from incidents.outlook.forecast import month_sentence
+
+        return month_sentence(self.table, self.hits, unit_code, horizon)
+
+    def window_sentence(self, unit_code: str) -> str:
+        """The engine's sentence of one unit's 3-month window (plain text)."""
+        from incidents.outlook.forecast import window_sentence
+
+        return window_sentence(self.window, self.window_hits, unit_code)
 
     def unit_history(self, unit_code: str) -> pd.Series:
         return self.history.loc[unit_code]
@@ -55,14 +79,14 @@ def run_outlook(frame: pd.DataFrame, level: str, origin: str) -> OutlookRun:
     the origin or under 30 units with an incident, before any model runs.
     """
     from incidents.outlook.backtest import summary  # the engine loads scikit-learn: on use
-    from incidents.outlook.forecast import build_outlook, gate_backtest
-    from incidents.outlook.panel import build_panel, check_history
+    from incidents.outlook.forecast import served_outlook
+    from incidents.outlook.panel import build_panel
+    from incidents.outlook.scenarios import build_scenarios
 
     panel = build_panel(frame, level)  # type: ignore[arg-type]
     at = panel.month_index(pd.Period(origin, freq="M"))
-    check_history(panel, at)
-    backtest = gate_backtest(panel, at)
-    table = build_outlook(panel, at, backtest=backtest)
+    served = served_outlook(panel, at)  # refuses too little history before any model runs
+    table = served.table
     countries = unit_names(level).set_index("unit_code")["country_iso3"]  # type: ignore[arg-type]
     table = table.assign(country_iso3=table["unit_code"].map(countries).fillna("").astype(str))
     history = pd.DataFrame(
@@ -70,7 +94,17 @@ def run_outlook(frame: pd.DataFrame, level: str, origin: str) -> OutlookRun:
         index=panel.units["unit_code"].astype(str).to_numpy(),
         columns=[str(month) for month in panel.months[: at + 1]],
     )
-    return OutlookRun(level, origin, table, summary(backtest, level), history)
+    return OutlookRun(
+        level,
+        origin,
+        table,
+        summary(served.backtest, level),
+        history,
+        window=served.window,
+        hits=served.hits,
+        window_hits=served.window_hits,
+        scenarios=build_scenarios(panel, at),
+    )
 
 
 #: The saved-view (and address) parameter that adds the Outlook section to the briefing pack.

@@ -417,3 +417,15 @@ def outlook_run(db_url: str, data_version: int, level: str, sources: tuple[str, 
     version = _open_store(db_url).incidents_version()
     origin, fingerprint = _outlook_key(db_url, version, tuple(sources))
     return _outlook_run(fingerprint, level, origin, db_url, version, tuple(sources))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def outlook_adjustments(db_url: str, data_version: int, level: str) -> pd.DataFrame:
+    """The analysts' outlook adjustments in force at ``level``.
+
+    Keyed on ``data_version``, which every adjustment bumps: a change shows at the next run. Not
+    part of :func:`outlook_run` (keyed on the incidents only), so an adjustment never refits a model.
+    """
+    from incidents.outlook.adjustments import list_adjustments  # local: append-only addition
+
+    return list_adjustments(_open_store(db_url), level)

@@ -7,7 +7,7 @@ from typing import Final
 
 import streamlit as st
 
-from dashboard.builders.outlook_charts import build_fan_chart, served_words, unit_sentence
+from dashboard.builders.outlook_charts import build_fan_chart, served_words
 from dashboard.builders.outlook_data import (
     OutlookRun,
     OutlookSection,
@@ -15,6 +15,7 @@ from dashboard.builders.outlook_data import (
     refused_section,
     wants_outlook,
 )
+from dashboard.builders.outlook_whatif import WHATIF_CAPTION, WhatIf
 from dashboard.ui import caching
 from dashboard.ui.filters import markdown_text
 from incidents.errors import OutlookDataError
@@ -41,21 +42,36 @@ def refusal(exc: Exception) -> None:
     )
 
 
-def unit_outlook(run: OutlookRun, unit_code: str, horizon: int, *, key: str) -> None:
-    """One unit: its sentence for ``horizon`` months ahead and its fan chart for all three."""
+def unit_outlook(
+    run: OutlookRun, unit_code: str, horizon: int, *, key: str, whatif: WhatIf | None = None
+) -> None:
+    """One unit: the engine's sentences for ``horizon`` months ahead and for the three months, and
+    its fan chart for all three, with ``whatif``'s line beside the forecast when given."""
     rows = run.unit_rows(unit_code)
     if rows.empty:
         st.info("No outlook for this unit.", icon="ℹ️")
         return
     row = rows[rows["horizon"] == horizon].iloc[0]
-    st.markdown(markdown_text(unit_sentence(row.to_dict())))
+    sentences = [run.sentence(unit_code, horizon)]
+    if len(run.window):
+        sentences.append(f"Over the next three months: {run.window_sentence(unit_code)}")
+    st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in sentences))
     title = f"{row['unit_name']}: incidents per month, observed and estimated"
-    st.plotly_chart(build_fan_chart(run.unit_history(unit_code), rows, title), width="stretch", key=key)
+    lines = whatif.unit_lines(unit_code) if whatif is not None else None
+    line = (whatif.line_name, lines) if whatif is not None and lines is not None and len(lines) else None
+    figure = build_fan_chart(run.unit_history(unit_code), rows, title, whatif=line)
+    st.plotly_chart(figure, width="stretch", key=key)
     st.caption(
         "Bands: the range the incident count should fall in with 50 % and 90 % chance, per the model "
         f"or baseline that serves this unit ({markdown_text(served_words(row['served_by']))}). "
         f"Estimates, from the data up to {run.origin}."
     )
+    if whatif is not None:
+        if line is None:
+            place = markdown_text(str(row["unit_name"]))
+            st.caption(f"{markdown_text(whatif.label)}: none for {place}; the chart shows the forecast only.")
+        else:
+            st.caption(f"Dashed orange line: {markdown_text(whatif.line_name)}. {WHATIF_CAPTION}")
 
 
 def pack_section(

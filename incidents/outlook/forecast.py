@@ -200,26 +200,35 @@ class ServedOutlook:
     window_hits: dict[str, WordHits]
 
     def sentence(self, unit_code: str, horizon: int) -> str:
-        """One unit's outlook for one month in words (:func:`~incidents.outlook.wording.outlook_sentence`).
-
-        Plain text: escape it before putting it into HTML.
-        """
-        table = self.table
-        row = _only_row(
-            table[(table["unit_code"] == unit_code) & (table["horizon"] == horizon)],
-            f"unit {unit_code!r} at horizon {horizon}",
-        )
-        when = f"in {month_text(str(row['month']))}"
-        spread = (float(row["count_q05"]), float(row["count_q95"]))
-        return _in_words(row, when, float(row["p_fatal"]), self.hits, spread)
+        """One unit's outlook for one month in words (:func:`month_sentence`). Plain text: escape it
+        before putting it into HTML."""
+        return month_sentence(self.table, self.hits, unit_code, horizon)
 
     def window_sentence(self, unit_code: str) -> str:
-        """One unit's 3-month window in words: "Likely (70 %): at least one fatal incident in
-        Douentza between January and March 2027. In the backtest, 'likely' came true ..." (the
-        window's word, scored on the backtest's windows). Plain text: escape it for HTML."""
-        row = _only_row(self.window[self.window["unit_code"] == unit_code], f"unit {unit_code!r}")
-        when = window_text(str(row["first_month"]), str(row["last_month"]))
-        return _in_words(row, when, float(row["p_fatal_window"]), self.window_hits, None)
+        """One unit's 3-month window in words (:func:`window_sentence`). Plain text: escape it for HTML."""
+        return window_sentence(self.window, self.window_hits, unit_code)
+
+
+def month_sentence(table: pd.DataFrame, hits: dict[str, WordHits], unit_code: str, horizon: int) -> str:
+    """One unit's outlook for one month in words (:func:`~incidents.outlook.wording.outlook_sentence`),
+    from an outlook table and the word hit rates of its backtest (:class:`ServedOutlook`'s, or a
+    cached copy of them). Plain text: escape it before putting it into HTML."""
+    row = _only_row(
+        table[(table["unit_code"] == unit_code) & (table["horizon"] == horizon)],
+        f"unit {unit_code!r} at horizon {horizon}",
+    )
+    when = f"in {month_text(str(row['month']))}"
+    spread = (float(row["count_q05"]), float(row["count_q95"]))
+    return _in_words(row, when, float(row["p_fatal"]), hits, spread)
+
+
+def window_sentence(window: pd.DataFrame, window_hits: dict[str, WordHits], unit_code: str) -> str:
+    """One unit's 3-month window in words: "Likely (70 %): at least one fatal incident in
+    Douentza between January and March 2027. In the backtest, 'likely' came true ..." (the
+    window's word, scored on the backtest's windows). Plain text: escape it for HTML."""
+    row = _only_row(window[window["unit_code"] == unit_code], f"unit {unit_code!r}")
+    when = window_text(str(row["first_month"]), str(row["last_month"]))
+    return _in_words(row, when, float(row["p_fatal_window"]), window_hits, None)
 
 
 def _only_row(rows: pd.DataFrame, what: str) -> pd.Series:

@@ -10,7 +10,9 @@ from datetime import date
 import pytest
 
 from dashboard.builders.outlook_data import OUTLOOK_PARAM, wants_outlook
+from incidents.auth.accounts import create_user
 from incidents.demo import generate_demo_incidents
+from incidents.outlook.adjustments import list_adjustments
 from incidents.outlook.wording import ICD203_WORDS
 from incidents.store import BatchMeta, IncidentStore
 from incidents.store.saved_views import get_view
@@ -22,10 +24,12 @@ from tests.app.helpers import (
     figures,
     new_app,
     opened_store,
+    sign_in,
     start_app,
     texts,
 )
 
+PASSWORD = "a password for tests"
 #: Fitting and backtesting the models on the demo: most of a minute on a quiet machine.
 SLOW_S = 400
 
@@ -33,12 +37,21 @@ SLOW_S = 400
 def test_outlook_page_shows_map_table_fan_chart_and_backtest_then_timeline_fan_chart(app_db_url: str) -> None:
     at = start_app(OUTLOOK_PAGE, timeout=SLOW_S)
     assert_clean(at)
-    assert [radio.key for radio in at.radio] == ["outlook_level", "outlook_horizon"]
+    assert [radio.key for radio in at.radio] == ["outlook_level", "outlook_horizon", "outlook_scenario"]
     assert len(at.radio(key="outlook_horizon").options) == 3
+    assert at.radio(key="outlook_scenario").value == "forecast"
     table = at.dataframe[0].value
-    assert {"Unit", "Chance of fatal violence", "Probability", "Incidents, 90 % range", "Served by"} <= set(
-        table
-    )
+    assert {
+        "Unit",
+        "Chance of fatal violence",
+        "Probability",
+        "Next 3 months",
+        "Incidents, 90 % range",
+        "Served by",
+    } <= set(table)
+    assert not any(column.startswith("What if") for column in table)
+    assert table["Next 3 months"].between(0, 1).all()
+    assert (table["Next 3 months"] >= table["Probability"] - 0.001).all()  # 3 months hold the first
     assert set(table["Chance of fatal violence"]) <= set(ICD203_WORDS)
     assert table["Probability"].is_monotonic_decreasing
     assert any("synthetic" in text.lower() for text in texts(at.warning))  # demo rows say so
@@ -48,6 +61,54 @@ def test_outlook_page_shows_map_table_fan_chart_and_backtest_then_timeline_fan_c
     names = [[trace.get("name") for trace in figure["data"]] for figure in figures(at)]
     assert names[0][:3] == ["90 % range (estimate)", "50 % range (estimate)", "Median (estimate)"]
     assert names[1][0] == "Perfectly reliable"
+    assert not any(str(name).startswith("What if") for name in names[0])
+    unit = str(at.selectbox(key="outlook_unit").value)
+    assert unit == table["Code"].iloc[0]
+    plain = sentences.replace("\\", "")  # the sentences are escaped for markdown
+    assert "In the backtest, '" in plain and "Over the next three months: " in plain
+
+    at.radio(key="outlook_scenario").set_value("trend_continues").run()
+    assert_clean(at)
+    column = "What if the last 90 days' trend continues: incidents"
+    shown = at.dataframe[0].value
+    assert column in shown and "Probability" in shown  # beside the forecast, never instead
+    assert shown[column].notna().all() and (shown[column] >= 0).all()
+    assert "What if: the last 90 days' trend continues" in [t.get("name") for t in figures(at)[0]["data"]]
+    assert any("not forecasts" in text for text in texts(at.caption))
+
+    # An analyst signs in (an account makes sign-in required) and adjusts the selected unit.
+    with opened_store(app_db_url) as store:
+        create_user(store, "adam", "admin", PASSWORD)  # sign-in needs an admin to exist
+        create_user(store, "ana", "analyst", PASSWORD)
+    at = sign_in(start_app(), "ana", PASSWORD)  # a new session: the cached outlook serves it
+    at.switch_page(OUTLOOK_PAGE).run()
+    at.radio(key="outlook_scenario").set_value("adjusted").run()
+    assert_clean(at)
+    assert at.selectbox(key="outlook_unit").value == unit  # the most likely unit, as before
+    at.number_input(key="outlook_adjust_percent").set_value(25.0)
+    at.text_input(key="outlook_adjust_note").input("convoy season starts")
+    at.button(key="outlook_adjust_save").click().run()
+    assert_clean(at)
+    assert any(f"Saved the adjustment of {unit}: +25 %" in text for text in texts(at.success))
+    with opened_store(app_db_url) as store:
+        (stored,) = list_adjustments(store, "admin1").to_dict("records")
+        audit = store.audit_log()
+    assert (stored["unit_code"], stored["percent"], stored["note"], stored["version"]) == (
+        unit,
+        25.0,
+        "convoy season starts",
+        1,
+    )
+    (audited,) = audit[audit["action"] == "outlook_adjust"].to_dict("records")
+    assert stored["created_by"] == audited["user_name"] == "ana"
+    assert f"admin1 {unit} version 1: active +25 %: convoy season starts" in audited["details"]
+    (listed,) = [frame.value for frame in at.dataframe if "Adjustment" in frame.value]
+    assert listed[["Code", "Adjustment", "Note"]].values.tolist() == [[unit, "+25 %", "convoy season starts"]]
+    adjusted = at.dataframe[0].value.set_index("Code")["What if analysts' adjustments hold: incidents"]
+    median = int(table["Incidents, median"].iloc[0])
+    assert (adjusted != "").sum() == 1 and adjusted[unit] == str(int(median * 1.25 + 0.5))  # halves up
+    assert at.text_input(key="outlook_adjust_note").value == ""  # cleared for the next one
+    assert "What if: analysts' adjustments hold" in [t.get("name") for t in figures(at)[0]["data"]]
 
     at.switch_page(TIMELINE).run()
     assert_clean(at)

@@ -13,15 +13,25 @@ import pytest
 from dashboard.builders.briefing_pack import build_briefing_pdf
 from dashboard.builders.map_elements import legend_of
 from dashboard.builders.outlook_charts import (
+    WHATIF_COLOUR,
+    WINDOW_COLUMN,
     build_fan_chart,
     build_reliability_figure,
     display_outlook,
     gate_sentences,
     skill_table,
-    unit_sentence,
 )
 from dashboard.builders.outlook_data import OutlookRun, outlook_section, refused_section, wants_outlook
 from dashboard.builders.outlook_map import LIKELIHOOD_COLOURS, build_outlook_map, likelihood_legend_html
+from dashboard.builders.outlook_whatif import (
+    ADJUSTED,
+    BESIDE,
+    FORECAST_ONLY,
+    adjustments_table,
+    scenario_choices,
+    whatif_of,
+    with_whatif,
+)
 from dashboard.builders.risk_map import NO_UNIT_FILL, UnitMapBase
 from geodata.boundaries import load_admin0, load_admin1
 from incidents.demo import generate_demo_incidents
@@ -184,15 +194,111 @@ def test_skill_table_lists_models_and_the_served_outlook_against_every_baseline(
     assert not any("_" in column for column in table.columns)
 
 
-def test_unit_sentence_and_table_speak_in_words_most_likely_first() -> None:
+def test_table_speaks_in_words_most_likely_first_with_the_3_month_window_beside() -> None:
     rows = pd.DataFrame([_row("ML-8", "Kidal", 0.1), _row("ML-7", "Gao", 0.7)])
-    sentence = unit_sentence(rows.iloc[1].to_dict())
-    assert sentence.startswith("Gao, January 2026: likely (70%)") and "90 % range 0 to 8" in sentence
-    assert sentence.endswith("served by: M3; chance of fatal violence: M2.")
     table = display_outlook(rows, {"MLI": "Mali"})
     assert table["Unit"].tolist() == ["Gao", "Kidal"]
     assert table.loc[0, "Country"] == "Mali" and table.loc[0, "Incidents, 90 % range"] == "0–8"
+    assert WINDOW_COLUMN not in table
     assert display_outlook(rows.assign(served_by="zero"))["Served by"].tolist() == ["zero baseline"] * 2
+    window = pd.DataFrame({"unit_code": ["ML-8", "ML-7"], "p_fatal_window": [0.25, 0.9]})
+    with_window = display_outlook(rows, window=window)
+    assert (
+        list(with_window.columns).index(WINDOW_COLUMN) == list(with_window.columns).index("Probability") + 1
+    )
+    assert with_window[WINDOW_COLUMN].tolist() == [0.9, 0.25]  # Gao first, each unit its own window
+
+
+def test_the_fan_chart_draws_a_what_if_beside_the_forecast_as_a_dashed_line_from_the_last_month() -> None:
+    history = pd.Series([2.0, 3.0, 4.0], index=["2025-10", "2025-11", "2025-12"])
+    forecast = pd.DataFrame([_row("ML-7", "Gao", 0.5, horizon=h) for h in (1, 2, 3)])
+    lines = pd.DataFrame({"month": ["2026-03", "2026-01", "2026-02"], "expected": [40.0, 6.0, 9.0]})
+    plain = build_fan_chart(history, forecast, "Gao")
+    fig = build_fan_chart(history, forecast, "Gao", whatif=("What if: <the trend> continues", lines))
+    assert len(fig.data) == len(plain.data) + 1
+    (line,) = [trace for trace in fig.data if trace.name and trace.name.startswith("What if")]
+    assert line.name == "What if: &lt;the trend&gt; continues"  # plotly renders HTML: escaped
+    assert line.line.dash == "dash" and line.line.color == WHATIF_COLOUR
+    assert [pd.Timestamp(x).strftime("%Y-%m") for x in line.x] == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    assert list(line.y) == [4.0, 6.0, 9.0, 40.0]  # from the last observed month, months in order
+    assert fig.layout.yaxis.range is None or fig.layout.yaxis.range[1] >= 40  # the axis shows the what-if
+    assert [t.name for t in fig.data if t.name != line.name] == [t.name for t in plain.data]  # forecast kept
+    empty = build_fan_chart(history, forecast, "Gao", whatif=("What if: x", lines.iloc[0:0]))
+    assert len(empty.data) == len(plain.data)
+
+
+def _scenario_run() -> OutlookRun:
+    table = pd.DataFrame(
+        [_row("ML-7", "Gao", 0.9, horizon=h, q=(1, 2, 4, 6, 10)) for h in (1, 2)]
+        + [_row("ML-8", "Kidal", 0.3, horizon=h) for h in (1, 2)]
+    )
+    scenarios = pd.DataFrame(
+        {
+            "unit_code": ["ML-7", "ML-8", "ML-7", "ML-8"],
+            "month": ["2026-01", "2026-01", "2026-02", "2026-02"],
+            "horizon": [1, 1, 2, 2],
+            "scenario": "trend_continues",
+            "label": "What if the last 90 days' trend continues",
+            "expected_count": [5.26, 0.0, 7.5, 0.0],
+        }
+    )
+    return OutlookRun("admin1", "2025-12", table, {}, pd.DataFrame(), scenarios=scenarios)
+
+
+def test_scenario_choices_put_forecast_only_first_and_what_ifs_become_labelled_columns() -> None:
+    run = _scenario_run()
+    assert scenario_choices(run) == {
+        FORECAST_ONLY: "Forecast only",
+        "trend_continues": "What if the last 90 days' trend continues",
+        ADJUSTED: "Analysts' adjustments",
+    }
+    assert whatif_of(run, FORECAST_ONLY) is None
+    trend = whatif_of(run, "trend_continues")
+    assert trend is not None and trend.line_name == "What if: the last 90 days' trend continues"
+    assert trend.unit_lines("ML-7")["expected"].tolist() == [5.3, 7.5]
+    shown = with_whatif(display_outlook(run.table[run.table["horizon"] == 2]), trend, 2)
+    assert shown.set_index("Code")["What if the last 90 days' trend continues: incidents"].to_dict() == {
+        "ML-7": 7.5,
+        "ML-8": 0.0,
+    }
+    assert "Probability" in shown  # beside the forecast, never instead
+    columns = list(shown.columns)
+    assert columns.index("What if the last 90 days' trend continues: incidents") == columns.index(BESIDE) + 1
+
+
+def test_analysts_adjustments_scale_the_median_for_adjusted_units_only() -> None:
+    run = _scenario_run()
+    adjustments = pd.DataFrame(
+        {
+            "level": ["admin1"],
+            "unit_code": ["ML-7"],
+            "version": [2],
+            "status": ["active"],
+            "percent": [50.0],
+            "note": ["<b>convoys</b>"],
+            "created_by": ["ana"],
+            "created_at": [pd.Timestamp("2026-01-05 10:30", tz="UTC")],
+        }
+    )
+    adjusted = whatif_of(run, ADJUSTED, adjustments)
+    assert adjusted is not None and adjusted.line_name.startswith("What if: ")
+    assert adjusted.unit_lines("ML-7")[["expected", "range_90"]].values.tolist() == [[6.0, "2–15"]] * 2
+    assert adjusted.unit_lines("ML-8").empty
+    shown = with_whatif(display_outlook(run.table[run.table["horizon"] == 1]), adjusted, 1).set_index("Code")
+    assert shown.loc["ML-7", adjusted.column] == "6" and shown.loc["ML-8", adjusted.column] == ""
+    assert shown.loc["ML-8", f"{adjusted.label}: 90 % range"] == ""
+    listed = adjustments_table(adjustments, {"ML-7": "Gao"})
+    assert listed.iloc[0].to_dict() == {
+        "Unit": "Gao",
+        "Code": "ML-7",
+        "Adjustment": "+50 %",
+        "Note": "<b>convoys</b>",
+        "By": "ana",
+        "When (UTC)": "2026-01-05 10:30",
+        "Version": 2,
+    }
+    none = whatif_of(run, ADJUSTED, adjustments.iloc[0:0])
+    assert none is not None and none.lines.empty
 
 
 def _run() -> OutlookRun:
