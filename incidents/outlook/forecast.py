@@ -53,6 +53,15 @@ WINDOW_COLUMNS: Final = (
 FIRST_GATE_ORIGIN: Final = WINDOW_MONTHS - 1
 
 
+def rounded_probability(p: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Probabilities to 3 decimals, but never rounded to 0 or 1 when they are not: 0.9996 is
+    0.999, so the table and its words never say "certain" of what the model is not."""
+    exact = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    rounded = np.round(exact, 3)
+    rounded = np.where((rounded == 1.0) & (exact < 1.0), 0.999, rounded)
+    return np.where((rounded == 0.0) & (exact > 0.0), 0.001, rounded)
+
+
 def history_until(panel: Panel, origin: int) -> PanelHistory:
     """The panel cut after ``origin``: what every outlook at that origin may read."""
     return PanelHistory.of(
@@ -121,12 +130,12 @@ def _served_table(
                 "origin": str(panel.months[origin]),
                 "month": str(panel.months[origin] + horizon),
                 "horizon": horizon,
-                "p_fatal": np.round(p_fatal, 3),
+                "p_fatal": rounded_probability(p_fatal),
                 **{
                     f"count_q{int(level * 100):02d}": quantiles[:, i].astype(np.int64)
                     for i, level in enumerate((0.05, 0.25, 0.50, 0.75, 0.95))
                 },
-                "p_surge": np.round(p_surge, 3),
+                "p_surge": rounded_probability(p_surge),
                 "served_by": served_by,
                 "likelihood": likelihood_words(p_fatal),
             }
@@ -176,7 +185,7 @@ def _window_frame(
             "origin": str(origin),
             "first_month": str(origin + 1),
             "last_month": str(origin + len(HORIZONS)),
-            "p_fatal_window": np.round(p, 3),
+            "p_fatal_window": rounded_probability(p),
             "likelihood": likelihood_words(p),
         }
     )[list(WINDOW_COLUMNS)]

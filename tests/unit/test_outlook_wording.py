@@ -124,3 +124,10 @@ def test_quantiles_are_scipys_discrete_ppf(levels: tuple[float, ...]) -> None:
         poisson[:, None], stats.poisson.ppf(q, mean[:, None]), stats.nbinom.ppf(q, n[:, None], p[:, None])
     )
     assert NegBinForecast(mean, size).quantiles(levels).tolist() == expected.tolist()
+
+
+def test_rounded_probabilities_never_read_as_certain_or_impossible() -> None:
+    from incidents.outlook.forecast import rounded_probability
+
+    assert rounded_probability([0.9996, 1.0, 0.0, 0.0004, 0.6234]).tolist() == [0.999, 1.0, 0.0, 0.001, 0.623]
+    assert percent(float(rounded_probability([0.9996])[0])) == "> 99 %"
