@@ -64,11 +64,13 @@ MONTH_NAMES: Final = (
 
 
 def percent(probability: float) -> str:
-    """A probability as a whole percentage ("62 %"); never "0 %" or "100 %" for what is neither."""
+    """A probability as a whole percentage ("62 %"). Never "0 %" or "100 %": an estimate of the
+    future is never certain, even where a baseline's share of past months is 0 or 12 of 12
+    (the ICD 203 scale itself stops at 1 % and 99 %)."""
     p = min(max(float(probability), 0.0), 1.0)
-    if 0.0 < p < 0.005:
+    if p < 0.005:
         return "< 1 %"
-    if 0.995 <= p < 1.0:
+    if p >= 0.995:
         return "> 99 %"
     return f"{math.floor(p * 100 + 0.5)} %"  # half up: 0.5 % is "1 %", not banker's "0 %"
 
@@ -95,7 +97,9 @@ def hit_rate_sentence(word: str, came_true: float | None, unit_months: int) -> s
     if came_true is None or unit_months <= 0:
         return f"In the backtest, '{word}' was never said, so how often it comes true is not known."
     cases = f"{unit_months:,} forecast{'s' if unit_months != 1 else ''}"
-    return f"In the backtest, '{word}' came true {percent(came_true)} of the time ({cases})."
+    # An observed share may be all or none (12 of 12); only in between is it kept off the ends.
+    share = f"{round(came_true * 100)} %" if came_true in (0.0, 1.0) else percent(came_true)
+    return f"In the backtest, '{word}' came true {share} of the time ({cases})."
 
 
 def expected_text(low: float, high: float) -> str:

@@ -124,7 +124,8 @@ def test_backtest_scores_the_three_month_window_and_says_how_each_word_fared(
     assert len(words) == 7 and sum(row["unit_months"] for row in words) > 0
     for row in words:
         if row["unit_months"]:
-            assert f"came true {percent(row['came_true'])} of the time" in row["sentence"]
+            share = {0.0: "0 %", 1.0: "100 %"}.get(row["came_true"]) or percent(row["came_true"])
+            assert f"came true {share} of the time ({row['unit_months']:,} forecast" in row["sentence"]
         else:
             assert row["came_true"] is None and "never said" in row["sentence"]
     assert len(document["window_likelihood_words"]) == 7

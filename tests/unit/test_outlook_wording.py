@@ -93,7 +93,7 @@ def test_a_word_the_backtest_never_said_has_no_made_up_rate() -> None:
 
 
 def test_percentages_never_round_to_an_impossible_zero_or_hundred() -> None:
-    texts = {0.0: "0 %", 0.004: "< 1 %", 0.005: "1 %", 0.625: "63 %", 0.996: "> 99 %", 1.0: "100 %"}
+    texts = {0.0: "< 1 %", 0.004: "< 1 %", 0.005: "1 %", 0.625: "63 %", 0.996: "> 99 %", 1.0: "> 99 %"}
     assert {probability: percent(probability) for probability in texts} == texts
 
 
@@ -131,3 +131,9 @@ def test_rounded_probabilities_never_read_as_certain_or_impossible() -> None:
 
     assert rounded_probability([0.9996, 1.0, 0.0, 0.0004, 0.6234]).tolist() == [0.999, 1.0, 0.0, 0.001, 0.623]
     assert percent(float(rounded_probability([0.9996])[0])) == "> 99 %"
+
+
+def test_a_word_that_always_came_true_says_100_percent_of_the_time() -> None:
+    assert "came true 100 % of the time (12 forecasts)" in hit_rate_sentence("almost certain", 1.0, 12)
+    assert "came true 0 % of the time" in hit_rate_sentence("almost no chance", 0.0, 40)
+    assert "came true > 99 %" in hit_rate_sentence("almost certain", 0.998, 603)
