@@ -346,3 +346,17 @@ def test_pack_prints_the_outlook_section_with_words_and_what_serves_or_why_there
         build_briefing_pdf(refused)
     )
     assert "Outlook" not in _pdf_text(build_briefing_pdf(_data(frame, includes_demo=True)))
+
+
+def test_with_no_signal_the_page_says_a_baseline_serves_because_no_model_beat_it() -> None:
+    """Independent Poisson counts with constant rates: nothing for a model to find, and the words
+    the Outlook page shows (``gate_sentences`` of the gate's backtest) say so for every tier."""
+    from incidents.outlook.backtest import summary
+    from incidents.outlook.forecast import gate_backtest
+    from tests.unit.outlook_synthetic import synthetic_panel
+
+    panel = synthetic_panel(seed=0, signal=False).panel
+    gate = summary(gate_backtest(panel, len(panel.months) - 4, 12), "admin2")["gate"]
+    sentences = gate_sentences(gate)
+    assert sentences and all("because no model beat it in the backtest" in s for s in sentences)
+    assert not any("beat every baseline" in s for s in sentences)
