@@ -30,7 +30,8 @@ ATTACK_LINKS = {
     "dates": {"period": "custom", "from": "0001-01-01", "to": "9999-12-31"},
     "corridor_km": {"corridor": "C1", "corridor_km": "1e-300"},
 }
-EXAMPLES_PER_PAGE = 8  # x 12 pages; each example is a whole page run
+#: x every page; each example is a whole page run (the parsing alone: test_query_links.py, 300 examples).
+EXAMPLES_PER_PAGE = 5
 
 _BAD_NUMBERS = (
     "99999999999999999999",
