@@ -222,3 +222,21 @@ RETRY_MAX_S: Final = 3600.0
 GIVE_UP_HOURS: Final = 24.0
 #: A message claimed by a runner that died mid-send is tried again after this many seconds.
 CLAIM_LEASE_S: Final = 300.0
+
+
+#: Where people open the dashboard (scheme, host, port, path prefix): alerts link back to it, and a
+#: runner (cron, a timer) cannot know the address users reach the app at.
+PUBLIC_URL_ENV: Final = "SAHEL_PUBLIC_URL"
+DEFAULT_PUBLIC_URL: Final = "http://localhost:8501"
+
+
+def public_url(env: Mapping[str, str] | None = None) -> str:
+    """The dashboard's address for links in alerts (``SAHEL_PUBLIC_URL``), without a trailing ``/``."""
+    raw = _env(env).get(PUBLIC_URL_ENV, "").strip() or DEFAULT_PUBLIC_URL
+    parts = urlsplit(raw)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingError(
+            f"{PUBLIC_URL_ENV}={raw!r} is not understood; use the address people open the dashboard at, "
+            "e.g. https://sahel.example.org or https://example.org/sahel"
+        )
+    return raw.rstrip("/")

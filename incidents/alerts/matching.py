@@ -44,13 +44,16 @@ DELIVERED: Final = "delivered"
 WITHDRAWN: Final = "withdrawn"
 RETRACTED: Final = "retracted"
 CORRECTED: Final = "corrected"
-MATCH_STATUSES: Final = (PENDING, QUEUED, DELIVERED, WITHDRAWN, RETRACTED, CORRECTED)
+#: Never sent because its watch was removed first (:func:`incidents.alerts.outbox.drop_removed`).
+DROPPED: Final = "dropped"
+MATCH_STATUSES: Final = (PENDING, QUEUED, DELIVERED, WITHDRAWN, RETRACTED, CORRECTED, DROPPED)
 #: Incidents whose existing match rows are looked up per statement.
 _LOOKUP_CHUNK: Final = 500
 #: What an alert shows of an incident, kept with the match (the incident rows go with an undo).
 ALERT_FIELDS: Final = (
     "incident_id",
     "event_date",
+    "country_iso3",
     "country",
     "admin1_name",
     "admin2_name",
@@ -224,8 +227,8 @@ def _write_matches(conn: Connection, batch_id: str, rows: list[dict[str, Any]], 
 
 def _revived_status(before: dict[str, Any]) -> str | None:
     """The status of a match whose incident comes back in a new batch (None: leave it as it is)."""
-    if before["status"] in (WITHDRAWN, CORRECTED):
-        return PENDING
+    if before["status"] in (WITHDRAWN, CORRECTED, DROPPED):
+        return PENDING  # recipients never heard of it, or were told to disregard it
     if before["status"] == RETRACTED and before["correction_id"] is None:
         return DELIVERED  # its correction was never sent: nothing to correct any more
     return None

@@ -2,19 +2,25 @@
 
 A message's ``payload`` (``alert_outbox.payload``) is JSON made when it is queued: the watch, its
 area in words, and the incidents with the fields of :data:`incidents.alerts.matching.ALERT_FIELDS`
-plus ``distance_km``. Rendering happens at delivery, from that payload only.
+plus ``distance_km``, and for an alert ``link``: the dashboard's Map page filtered on the alert's
+dates and countries (:func:`dashboard_link`, under ``SAHEL_PUBLIC_URL``). Rendering happens at
+delivery, from that payload only.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
 from typing import Any, Final
+from urllib.parse import urlencode
 
 ALERT: Final = "alert"
 CORRECTION: Final = "correction"
+#: The dashboard page an alert's link opens (Streamlit's path of ``dashboard/app_pages/map.py``).
+MAP_PATH: Final = "/map"
 #: Columns of an incident in an alert, in order, with their headings.
 _COLUMNS: Final = (
     ("event_date", "Date"),
@@ -27,6 +33,23 @@ _COLUMNS: Final = (
     ("notes", "Notes"),
     ("incident_id", "Incident"),
 )
+
+
+def dashboard_link(incidents: Sequence[dict[str, Any]], base_url: str) -> str:
+    """The Map page at ``base_url`` filtered on the incidents' dates and countries.
+
+    The query is the dashboard's own filter link (:meth:`incidents.query.IncidentFilter.to_query_params`):
+    ``period=custom&from=&to=`` spanning the earliest and latest incident, and ``country=`` for
+    each country they fall in (ISO3, as the sidebar filters). Incidents of a payload made before
+    the link existed carry no ``country_iso3``: the link then keeps the user's countries.
+    """
+    dates = sorted(str(item["event_date"]) for item in incidents if item.get("event_date"))
+    countries = sorted({str(item["country_iso3"]) for item in incidents if item.get("country_iso3")})
+    pairs: list[tuple[str, str]] = []
+    if dates:
+        pairs += [("period", "custom"), ("from", dates[0]), ("to", dates[-1])]
+    pairs += [("country", code) for code in countries]
+    return base_url.rstrip("/") + MAP_PATH + (f"?{urlencode(pairs)}" if pairs else "")
 
 
 def _text(value: Any) -> str:
@@ -63,6 +86,8 @@ def plain_text(payload: dict[str, Any]) -> str:
             if incident.get(key) is not None
         ]
         lines.append("- " + "\n  ".join(values))
+    if payload.get("link"):
+        lines += ["", f"Open them on the map: {payload['link']}"]
     lines += ["", "Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources."]
     return "\n".join(lines) + "\n"
 
@@ -79,9 +104,17 @@ def html_body(payload: dict[str, Any]) -> str:
         f"<p>{escape(_lead(payload))}</p>"
         f'<table border="1" cellpadding="4" cellspacing="0"><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table>"
+        f"{_html_link(payload)}"
         "<p>Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources.</p>"
         "</body></html>"
     )
+
+
+def _html_link(payload: dict[str, Any]) -> str:
+    link = payload.get("link")
+    if not link:
+        return ""
+    return f'<p><a href="{escape(str(link))}">Open them on the map</a> ({escape(str(link))})</p>'
 
 
 def email_message(payload: dict[str, Any], *, sender: str, recipient: str, message_id: int) -> EmailMessage:

@@ -12,6 +12,12 @@
   :data:`~incidents.settings.GIVE_UP_HOURS` after queueing, then ``failed``. A runner killed
   mid-send leaves its claim to expire: the message is sent again then (at least once; receivers
   may drop a repeat by its ``X-Sahel-Delivery`` id).
+* Paused and removed watches: a paused watch gets no new matches, and its alerts not yet sent
+  (``pending`` matches, messages not claimed) wait, unclaimed, until it is resumed. A removed
+  watch's unsent alerts are dropped (:func:`drop_removed`: messages and matches ``dropped``), at
+  removal and again by every claim, in the claim's own transaction, so a runner never sends an
+  alert of a watch removed before the claim. Corrections still go: they withdraw what recipients
+  were already told.
 
 In-app messages are "delivered" by being there: the inbox shows them until they are read.
 """
@@ -25,18 +31,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from incidents.alerts.matching import (
     CORRECTED,
     DELIVERED,
+    DROPPED,
     PENDING,
     QUEUED,
     RETRACTED,
     write_transaction,
 )
-from incidents.alerts.messages import ALERT, CORRECTION, email_message, webhook_body
-from incidents.alerts.store import StoredWatch, active_watches, list_watches, watch_secret
+from incidents.alerts.messages import ALERT, CORRECTION, dashboard_link, email_message, webhook_body
+from incidents.alerts.store import ACTIVE, REMOVED, StoredWatch, active_watches, list_watches, watch_secret
 from incidents.alerts.transport import post_webhook, send_email
 from incidents.alerts.watches import Schedule, parse_delivery
 from incidents.errors import DeliveryError
@@ -47,6 +54,7 @@ from incidents.settings import (
     RETRY_MAX_S,
     SMTP_URL_ENV,
     SmtpSettings,
+    public_url,
 )
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
@@ -55,6 +63,8 @@ SENDING: Final = "sending"
 SENT: Final = "sent"
 FAILED: Final = "failed"
 READ: Final = "read"
+#: ``DROPPED`` (from matching, the same word): an alert of a watch removed before it was sent.
+OUTBOX_STATUSES: Final = (PENDING, SENDING, SENT, FAILED, READ, DROPPED)
 #: Messages claimed per transaction by one runner.
 CLAIM_BATCH: Final = 50
 
@@ -183,14 +193,17 @@ def _queue(
 ) -> int | None:
     """Insert one message per recipient; returns the first message's id (None: no recipient)."""
     incidents = [{**json.loads(row["incident"]), "distance_km": row["distance_km"]} for row in rows]
+    content: dict[str, Any] = {
+        "kind": kind,
+        "watch": stored.name,
+        "area": stored.watch.describe_area(),
+        "incidents": incidents,
+        "match_ids": [int(row["match_id"]) for row in rows],
+    }
+    if kind == ALERT:  # a correction's incidents were undone: the dashboard no longer shows them
+        content["link"] = dashboard_link(incidents, public_url())
     payload = json.dumps(
-        {
-            "kind": kind,
-            "watch": stored.name,
-            "area": stored.watch.describe_area(),
-            "incidents": incidents,
-            "match_ids": [int(row["match_id"]) for row in rows],
-        },
+        content,
         ensure_ascii=False,
         sort_keys=True,
     )
@@ -205,19 +218,82 @@ def _queue(
     return min(conn.execute(outbox.insert().returning(outbox.c.message_id), rows).scalars())
 
 
+# ---- paused and removed watches ------------------------------------------------------------------
+
+
+def _watch_statuses(conn: Connection) -> dict[str, str]:
+    """The status of every watch's latest version, read in ``conn``'s transaction."""
+    versions = schema.watch_versions
+    latest = (
+        select(versions.c.watch_name, func.max(versions.c.version).label("version"))
+        .group_by(versions.c.watch_name)
+        .subquery()
+    )
+    query = select(versions.c.watch_name, versions.c.status).join(
+        latest, and_(versions.c.watch_name == latest.c.watch_name, versions.c.version == latest.c.version)
+    )
+    return {str(name): str(status) for name, status in conn.execute(query)}
+
+
+def drop_removed(store: IncidentStore, *, now: datetime | None = None) -> int:
+    """Drop the unsent alerts of removed watches (see the module docstring); returns the messages dropped."""
+    moment = now or datetime.now(UTC)
+    with write_transaction(store) as conn:
+        removed = [name for name, status in _watch_statuses(conn).items() if status == REMOVED]
+        return _drop_removed(conn, removed, moment)
+
+
+def _drop_removed(conn: Connection, removed: Sequence[str], now: datetime) -> int:
+    if not removed:
+        return 0
+    outbox, matches = schema.alert_outbox, schema.alert_matches
+    # Alerts not sent and not being sent (a live claim is another runner's, mid-send: it finishes).
+    unsent = and_(
+        outbox.c.watch_name.in_(list(removed)),
+        outbox.c.kind == ALERT,
+        or_(
+            outbox.c.status == PENDING,
+            and_(outbox.c.status == SENDING, outbox.c.next_attempt_at <= now),
+        ),
+    )
+    dropped = conn.execute(
+        update(outbox)
+        .where(unsent)
+        .values(status=DROPPED, last_error="its watch was removed before it was sent")
+    ).rowcount
+    of_removed = matches.c.watch_name.in_(list(removed))
+    conn.execute(update(matches).where(of_removed, matches.c.status == PENDING).values(status=DROPPED))
+    queued = set(
+        conn.execute(select(matches.c.match_id).where(of_removed, matches.c.status == QUEUED)).scalars()
+    )
+    if queued:
+        in_flight = select(outbox.c.payload).where(
+            outbox.c.watch_name.in_(list(removed)), outbox.c.kind == ALERT, outbox.c.status == SENDING
+        )
+        for payload in conn.execute(in_flight).scalars():
+            queued -= set(json.loads(payload)["match_ids"])
+        if queued:
+            conn.execute(update(matches).where(matches.c.match_id.in_(sorted(queued))).values(status=DROPPED))
+    return int(dropped)
+
+
 # ---- delivering ----------------------------------------------------------------------------------
 
 
 def _claim(store: IncidentStore, now: datetime) -> list[dict[str, Any]]:
-    """Take up to :data:`CLAIM_BATCH` due messages (pending, or a dead runner's expired claim)."""
+    """Take up to :data:`CLAIM_BATCH` due messages (pending, or a dead runner's expired claim).
+
+    Alerts of a paused watch are left where they are; those of a removed watch are dropped first.
+    """
     outbox = schema.alert_outbox
     with write_transaction(store) as conn:
-        query = (
-            select(outbox)
-            .where(outbox.c.status.in_((PENDING, SENDING)), outbox.c.next_attempt_at <= now)
-            .order_by(outbox.c.message_id)
-            .limit(CLAIM_BATCH)
-        )
+        statuses = _watch_statuses(conn)
+        _drop_removed(conn, [name for name, status in statuses.items() if status == REMOVED], now)
+        held = [name for name, status in statuses.items() if status != ACTIVE]
+        due = and_(outbox.c.status.in_((PENDING, SENDING)), outbox.c.next_attempt_at <= now)
+        if held:
+            due = and_(due, or_(outbox.c.kind == CORRECTION, outbox.c.watch_name.not_in(held)))
+        query = select(outbox).where(due).order_by(outbox.c.message_id).limit(CLAIM_BATCH)
         rows = [dict(row) for row in conn.execute(_locked(conn, query)).mappings()]
         if rows:
             lease = now + timedelta(seconds=CLAIM_LEASE_S)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from incidents.alerts.matching import list_matches
-from incidents.alerts.outbox import list_outbox
+from incidents.alerts.outbox import OUTBOX_STATUSES, drop_removed, list_outbox
 from incidents.alerts.runner import run_pass
-from incidents.alerts.store import add_watch, list_watches, remove_watch
+from incidents.alerts.store import ACTIVE, PAUSED, REMOVED, add_watch, list_watches, set_watch_status
 from incidents.alerts.watches import (
     WATCHABLE_SOURCES,
     Area,
@@ -30,7 +30,7 @@ from incidents.alerts.watches import (
 from incidents.cli.args import add_acting_user, iso_date, operator, positive_km
 from incidents.errors import WatchError
 from incidents.model import EVENT_TYPES
-from incidents.settings import smtp_settings
+from incidents.settings import public_url, smtp_settings
 from incidents.sites import read_sites
 from incidents.store import IncidentStore
 
@@ -142,9 +142,26 @@ def _listed(values: tuple[str, ...]) -> str:
     return ", ".join(values) if values else "none"
 
 
-def _cmd_watches_remove(store: IncidentStore, args: argparse.Namespace) -> int:
-    version = remove_watch(store, args.name, by=operator(store, args.user))
-    print(f"watch {args.name!r} removed (version {version}; its history and alerts are kept)")
+#: ``watches pause|resume|remove``: the status each sets, and what it tells the user (after the name).
+_STATUS_CHANGES: Final = {
+    "pause": (
+        PAUSED,
+        "paused (version {}): no new matches, and its alerts not yet sent wait until it is resumed",
+    ),
+    "resume": (ACTIVE, "resumed (version {}); the next `alerts run` sends what waited"),
+    "remove": (
+        REMOVED,
+        "removed (version {}; its history and sent alerts are kept, alerts not yet sent are dropped)",
+    ),
+}
+
+
+def _cmd_watches_status(store: IncidentStore, args: argparse.Namespace) -> int:
+    status, said = _STATUS_CHANGES[args.watches_command]
+    version = set_watch_status(store, args.name, status, by=operator(store, args.user))
+    if status == REMOVED:
+        drop_removed(store)  # at once; every claim of a runner drops them too, whoever removed the watch
+    print(f"watch {args.name!r} " + said.format(version))
     return EXIT_OK
 
 
@@ -152,6 +169,7 @@ def _cmd_alerts_run(store: IncidentStore, args: argparse.Namespace) -> int:
     if args.loop is not None and not 1 <= args.loop <= MAX_LOOP_S:
         raise WatchError(f"--loop takes 1 to {MAX_LOOP_S} seconds between passes, not {args.loop:g}")
     smtp = smtp_settings()  # a bad SAHEL_SMTP_URL stops here, before anything is taken from the outbox
+    public_url()  # so does a bad SAHEL_PUBLIC_URL, before anything is queued
     while True:
         report = run_pass(store, smtp=smtp)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
@@ -265,10 +283,13 @@ def register(commands: Any) -> None:
 
     list_ = _action(actions, "list", "list watches", _cmd_watches_list)
     list_.add_argument("--all", action="store_true", help="removed watches too")
-    remove = _action(
-        actions, "remove", "stop a watch (history and alerts kept)", _cmd_watches_remove, acting=True
-    )
-    remove.add_argument("name", metavar="NAME")
+    for action, help_text in (
+        ("pause", "hold a watch: no new matches, its unsent alerts wait"),
+        ("resume", "start a paused watch again"),
+        ("remove", "stop a watch (history and sent alerts kept, unsent ones dropped)"),
+    ):
+        changed = _action(actions, action, help_text, _cmd_watches_status, acting=True)
+        changed.add_argument("name", metavar="NAME")
 
     alerts = commands.add_parser("alerts", help="run the alerts (match, queue, deliver) and list them")
     alert_actions = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
@@ -282,4 +303,4 @@ def register(commands: Any) -> None:
     listed.add_argument("--watch", metavar="NAME", help="of this watch only")
     listed.add_argument("--since", type=iso_date, metavar="DATE", help="matched on or after this day (UTC)")
     outbox = _action(alert_actions, "outbox", "messages sent, waiting and failed (why)", _cmd_alerts_outbox)
-    outbox.add_argument("--status", choices=("pending", "sending", "sent", "failed", "read"))
+    outbox.add_argument("--status", choices=OUTBOX_STATUSES)

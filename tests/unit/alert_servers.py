@@ -127,17 +127,37 @@ class Received:
     status: int
 
 
-class WebhookReceiver:
-    """An HTTP server in a thread recording every POST; answers 503 to the first ``fail_first``."""
+#: How long a held POST waits to be released at most (a bound, never a timing the tests rely on).
+HOLD_S = 60
+#: The status recorded for a POST held and never answered.
+UNANSWERED = 0
 
-    def __init__(self, fail_first: int = 0) -> None:
+
+class WebhookReceiver:
+    """An HTTP server in a thread recording every POST; answers 503 to the first ``fail_first``.
+
+    With ``hold_first``, the first POST is recorded (status :data:`UNANSWERED`), ``holding`` is
+    set, and the request is held open until ``release`` is set, then closed without an answer:
+    the sender is inside delivery meanwhile.
+    """
+
+    def __init__(self, fail_first: int = 0, *, hold_first: bool = False) -> None:
         self.fail_first = fail_first
+        self.hold_first = hold_first
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self.received: list[Received] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if receiver.hold_first and not receiver.holding.is_set():
+                    receiver.received.append(Received(dict(self.headers.items()), body, UNANSWERED))
+                    receiver.holding.set()
+                    receiver.release.wait(HOLD_S)
+                    self.close_connection = True
+                    return
                 status = 503 if len(receiver.received) < receiver.fail_first else 200
                 receiver.received.append(Received(dict(self.headers.items()), body, status))
                 self.send_response(status)
@@ -160,6 +180,7 @@ class WebhookReceiver:
         return [item for item in self.received if item.status == 200]
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
