@@ -77,6 +77,7 @@ from incidents.analytics import KeyFigures, developments_in_range, incident_seri
 from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
+from incidents.outlook.wording import percent
 from incidents.query import IncidentFilter
 from incidents.risk.index import RISK_LEVEL_LABELS, compute_risk_index
 from incidents.selection import apply_filter, inactive_corridor_note
@@ -713,7 +714,7 @@ def _outlook_story(section: OutlookSection, styles: dict[str, ParagraphStyle], w
         [
             r.unit_name,
             r.country_iso3,
-            f"{r.likelihood} ({r.p_fatal:.0%})",
+            f"{r.likelihood} ({percent(r.p_fatal)})",
             f"{r.count_q50:,}",
             f"{r.count_q05:,}–{r.count_q95:,}",
         ]

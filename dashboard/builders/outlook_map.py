@@ -15,7 +15,7 @@ import pandas as pd
 from dashboard.builders.map_elements import esc
 from dashboard.builders.maps import MapBuild
 from dashboard.builders.risk_map import NO_UNIT_FILL, UnitFill, UnitMapBase, map_with_layer, unit_fill_layer
-from incidents.outlook.wording import ICD203_SCALE, ICD203_WORDS
+from incidents.outlook.wording import ICD203_SCALE, ICD203_WORDS, percent
 
 #: ICD 203 word -> fill colour: ColorBrewer YlOrRd in 7 classes (sequential, colour-blind safe,
 #: readable in greyscale print), the lightest for "almost no chance".
@@ -60,7 +60,7 @@ def likelihood_legend_html(month: str, *, not_forecast: bool = False) -> str:
 def outlook_tooltip(row: pd.Series) -> str:
     """Escaped tooltip of one unit's outlook row (one horizon)."""
     return (
-        f"{esc(row['likelihood'])} ({float(row['p_fatal']):.0%}) of an incident with fatalities in "
+        f"{esc(row['likelihood'])} ({percent(float(row['p_fatal']))}) of an incident with fatalities in "
         f"{esc(row['month'])}<br>incidents: median {int(row['count_q50'])}, 90 % range "
         f"{int(row['count_q05'])}–{int(row['count_q95'])}<br><small>estimate; served by "
         f"{esc(row['served_by'])}</small>"

@@ -339,7 +339,7 @@ def test_pack_prints_the_outlook_section_with_words_and_what_serves_or_why_there
     with_outlook = replace(_data(frame, includes_demo=True), outlook=outlook_section(_run(), ["MLI"]))
     text = " ".join(_pdf_text(build_briefing_pdf(with_outlook)).split())
     assert "Outlook: chance of fatal violence, January 2026 (estimate)" in text
-    assert "very likely (90%)" in text and "<b>Kidal</b>" in text  # escaped, printed as text
+    assert "very likely (90 %)" in text and "<b>Kidal</b>" in text  # escaped, printed as text
     assert "no model beat it in the backtest" in text and "docs/methodology.md, 'Outlook'" in text
     refused = replace(with_outlook, outlook=refused_section("not enough history: 6 month(s) of data"))
     assert "No outlook can be made from these data: not enough history" in _pdf_text(
