@@ -381,3 +381,34 @@ def mark_read(store: IncidentStore, user_name: str, message_ids: Sequence[int]) 
                 .values(status=READ)
             ).rowcount
         )
+
+
+def deliver_inapp(store: IncidentStore, *, now: datetime | None = None) -> int:
+    """Mark due in-app messages sent (being stored is their delivery); returns how many.
+
+    For the app right after its own import: the inbox shows the alerts at once, while e-mails and
+    webhooks (network, retries) wait for the runner. Locked like :func:`deliver`'s claim.
+    """
+    moment = now or datetime.now(UTC)
+    outbox, matches = schema.alert_outbox, schema.alert_matches
+    with write_transaction(store) as conn:
+        query = select(outbox.c.message_id, outbox.c.kind, outbox.c.payload).where(
+            outbox.c.channel == "inapp", outbox.c.status == PENDING, outbox.c.next_attempt_at <= moment
+        )
+        rows = conn.execute(_locked(conn, query)).mappings().all()
+        for row in rows:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.message_id == row["message_id"])
+                .values(status=SENT, sent_at=moment, attempts=outbox.c.attempts + 1, last_error="")
+            )
+            before, after = (QUEUED, DELIVERED) if row["kind"] == ALERT else (RETRACTED, CORRECTED)
+            conn.execute(
+                update(matches)
+                .where(
+                    matches.c.match_id.in_(json.loads(row["payload"])["match_ids"]),
+                    matches.c.status == before,
+                )
+                .values(status=after)
+            )
+    return len(rows)

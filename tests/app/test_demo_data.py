@@ -42,10 +42,12 @@ from tests.app.helpers import (
     EXPOSURE,
     IMPORT_FIXTURES,
     IMPORT_PAGE,
+    INBOX_PAGE,
     MAP_PAGE,
     OVERVIEW,
     RISK_PAGE,
     TIMELINE,
+    WATCHES_PAGE,
     assert_clean,
     figures,
     metric_number,
@@ -62,7 +64,8 @@ REAL_FILE = IMPORT_FIXTURES / "acled_bfa_2022_export.csv"
 #: Every page but Admin.
 ALL_PAGES = tuple(page for page in EVERY_PAGE if page != ADMIN_PAGE)
 #: Pages that analyse incidents: with demo rows hidden, each says so (once).
-ANALYSIS_PAGES = tuple(page for page in ALL_PAGES if page not in (IMPORT_PAGE, ABOUT))
+NOT_ANALYSIS = (IMPORT_PAGE, ABOUT, WATCHES_PAGE, INBOX_PAGE)
+ANALYSIS_PAGES = tuple(page for page in ALL_PAGES if page not in NOT_ANALYSIS)
 PASSWORD = "a password for tests"
 
 

@@ -1,0 +1,84 @@
+"""The pure helpers behind the Watches and Inbox pages (dashboard/builders/watches.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from dashboard.builders import watches as wb
+from incidents.alerts.watches import Filters, check_delivery
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://hooks.example.org/services/T000/B000/XXXXSECRET", "https://hooks.example.org/…"),
+        ("https://user:pass@example.org:8443/hook?token=abc", "https://example.org:8443/…"),
+        ("http://10.0.0.5:9000", "http://10.0.0.5:9000"),
+        ("http://example.org/", "http://example.org"),
+    ],
+)
+def test_a_webhook_url_is_shown_without_its_secrets(url: str, shown: str) -> None:
+    assert wb.safe_url(url) == shown
+    assert "SECRET" not in wb.safe_url(url) and "pass" not in wb.safe_url(url)
+
+
+@pytest.mark.parametrize(
+    ("mode", "time", "day", "expected"),
+    [
+        ("immediate", "07:00", "MON", "immediate"),
+        ("daily", "06:30", "MON", "daily@06:30"),
+        ("weekly", "18:05", "FRI", "weekly@FRI,18:05"),
+    ],
+)
+def test_the_form_delivery_is_the_domain_spelling(mode: str, time: str, day: str, expected: str) -> None:
+    text = wb.delivery_text(mode, time, day)
+    assert text == expected == check_delivery(text)
+
+
+def test_lists_and_filters_read_as_words() -> None:
+    assert wb.split_list(" a@x.org, b@y.org;\nc@z.org ,, ") == ("a@x.org", "b@y.org", "c@z.org")
+    assert wb.describe_filters(Filters()) == "any incident"
+    words = wb.describe_filters(Filters(event_types=("Battles",), min_fatalities=3, actor_text="JNIM"))
+    assert words == "types: Battles; ≥ 3 fatalities; actor contains “JNIM”"
+
+
+def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> None:
+    payload = {
+        "incidents": [
+            {
+                "incident_id": "a:1",
+                "event_date": "2024-01-02",
+                "location": "Sofara",
+                "admin2_name": "Djenne",
+                "country": "Mali",
+                "event_type": "Battles",
+                "fatalities": 2,
+                "distance_km": 3.14159,
+            },
+            {
+                "incident_id": "a:2",
+                "event_date": "2024-03-01",
+                "location": "Mopti",
+                "admin2_name": None,
+                "country": "Mali",
+                "event_type": "Riots",
+                "fatalities": None,
+                "distance_km": None,
+            },
+        ]
+    }
+    frame = wb.inbox_incidents(payload)
+    assert frame["Date"].tolist() == ["2024-03-01", "2024-01-02"]
+    assert frame["Place"].tolist() == ["Mopti, Mali", "Sofara, Djenne, Mali"]
+    assert frame["Fatalities"].tolist() == [0, 2]
+    assert pd.isna(frame["Distance (km)"].iloc[0]) and frame["Distance (km)"].iloc[1] == 3.1
+    when = datetime(2026, 12, 2, 14, 5, tzinfo=UTC)
+    unread = {"kind": "alert", "watch_name": "W", "created_at": when, "read": False, "payload": payload}
+    again = {**unread, "payload": {"incidents": payload["incidents"][:1]}}
+    read = {**unread, "read": True, "payload": {"incidents": [{"incident_id": "b:9"}]}}
+    correction = {**unread, "kind": "correction", "payload": {"incidents": [{"incident_id": "c:1"}]}}
+    assert wb.unread_incidents([unread, again, read, correction]) == 2
+    assert wb.inbox_title(unread) == "Alert · W · 2 incidents · 02 Dec 2026 14:05 UTC · new"
