@@ -46,7 +46,12 @@ for message in messages[:SHOWN]:
         st.caption(f"Area: {payload.get('area', '')}")
         if message["kind"] == "correction":
             st.warning("Correction: the import that brought these incidents was undone.", icon="↩️")
-        st.dataframe(wb.inbox_incidents(payload), hide_index=True, width="stretch")
+        st.dataframe(
+            wb.inbox_incidents(payload),
+            hide_index=True,
+            width="stretch",
+            column_config={"Distance (km)": st.column_config.NumberColumn(format="%.1f")},
+        )
         if not message["read"] and st.button("Mark read", key=f"inbox_read_{message['message_id']}"):
             mark_read(store, user.name, [message["message_id"]])
             st.rerun()

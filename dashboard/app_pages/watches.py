@@ -55,14 +55,24 @@ def _area(kind: str, db_url: str, version: int) -> Area | None:
         return wb.site_area(sites, str(site_id), float(radius))
     if kind == "admin":
         admin1 = caching.admin1_options()
-        prefill = [code for code in st.query_params.get_all(wb.PREFILL_ADMIN1) if code in admin1]
+        admin2 = caching.admin2_options()
+        # "Watch this region" links (Risk page) pre-fill the units; unknown codes are dropped.
+        prefill1 = [code for code in st.query_params.get_all(wb.PREFILL_ADMIN1) if code in admin1]
+        prefill2 = [code for code in st.query_params.get_all(wb.PREFILL_ADMIN2) if code in admin2]
         left, right = st.columns(2)
         chosen1 = left.multiselect(
-            "Admin-1 units", list(admin1), default=prefill, format_func=admin1.__getitem__, key="watch_admin1"
+            "Admin-1 units",
+            list(admin1),
+            default=prefill1,
+            format_func=admin1.__getitem__,
+            key="watch_admin1",
         )
-        admin2 = caching.admin2_options()
         chosen2 = right.multiselect(
-            "Admin-2 units", list(admin2), format_func=admin2.__getitem__, key="watch_admin2"
+            "Admin-2 units",
+            list(admin2),
+            default=prefill2,
+            format_func=admin2.__getitem__,
+            key="watch_admin2",
         )
         return Area(kind="admin", admin1=tuple(chosen1), admin2=tuple(chosen2))
     if kind == "corridor":
@@ -99,7 +109,8 @@ def _create_section(user: User, db_url: str, version: int) -> None:
             f"As a {user.role} you may watch for yourself: your own inbox and your account's e-mail address."
         )
     name = st.text_input("Name", key="watch_name", max_chars=120, placeholder="Mopti office, 25 km")
-    default_kind = "admin" if st.query_params.get(wb.PREFILL_ADMIN1) else "site"
+    prefilled = st.query_params.get(wb.PREFILL_ADMIN1) or st.query_params.get(wb.PREFILL_ADMIN2)
+    default_kind = "admin" if prefilled else "site"
     kind = st.radio(
         "Area",
         list(wb.AREA_CHOICES),
@@ -115,7 +126,9 @@ def _create_section(user: User, db_url: str, version: int) -> None:
         area = None
     with st.expander("Filters (empty: every incident in the area)"):
         left, right = st.columns(2)
-        types = left.multiselect("Event types", list(EVENT_TYPES), key="watch_types")
+        types = left.multiselect(
+            "Event types", list(EVENT_TYPES), format_func=wb.event_type_label, key="watch_types"
+        )
         sources = right.multiselect("Data sources", list(WATCHABLE_SOURCES), key="watch_sources")
         minimum = left.number_input(
             "Minimum fatalities", min_value=0, value=0, step=1, key="watch_min_fatalities"

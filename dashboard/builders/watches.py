@@ -16,6 +16,7 @@ import pandas as pd
 
 from incidents.alerts.store import StoredWatch
 from incidents.alerts.watches import Area, Filters, names
+from incidents.model import EVENT_TYPE_LABELS
 
 WATCH_TABLE_COLUMNS: Final = ("Name", "Area", "Filters", "Recipients", "Delivery", "Status", "Owner")
 INBOX_COLUMNS: Final = ("Date", "Place", "Type", "Fatalities", "Distance (km)")
@@ -29,6 +30,7 @@ AREA_CHOICES: Final = {
 }
 #: Query parameters of the "Watch this region" shortcut.
 PREFILL_ADMIN1: Final = "watch_admin1"
+PREFILL_ADMIN2: Final = "watch_admin2"
 
 
 def safe_url(url: str) -> str:
@@ -43,10 +45,15 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{hidden}"
 
 
+def event_type_label(code: str) -> str:
+    """``violence_against_civilians`` -> "Violence against civilians" (an unknown code as it is)."""
+    return EVENT_TYPE_LABELS.get(code, code)
+
+
 def describe_filters(filters: Filters) -> str:
     parts = []
     if filters.event_types:
-        parts.append("types: " + names(filters.event_types))
+        parts.append("types: " + names([event_type_label(code) for code in filters.event_types]))
     if filters.min_fatalities:
         parts.append(f"≥ {filters.min_fatalities} fatalities")
     if filters.actor_text:
@@ -131,7 +138,7 @@ def inbox_incidents(payload: Mapping[str, Any]) -> pd.DataFrame:
             (
                 str(incident.get("event_date", ""))[:10],
                 place,
-                str(incident.get("event_type", "")),
+                event_type_label(str(incident.get("event_type", ""))),
                 int(incident.get("fatalities") or 0),
                 None if distance is None or pd.isna(distance) else round(float(distance), 1),
             )

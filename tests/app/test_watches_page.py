@@ -13,6 +13,8 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from dashboard.builders import importing as imp
+from dashboard.builders.watches import PREFILL_ADMIN1
+from geodata.boundaries import load_admin1
 from geodata.crs import geodesic_km
 from incidents.alerts.outbox import inbox, list_outbox
 from incidents.alerts.store import add_watch, list_watches
@@ -30,6 +32,7 @@ from tests.app.helpers import (
     INBOX_PAGE,
     WATCHES_PAGE,
     assert_clean,
+    new_app,
     sign_in,
     start_app,
     texts,
@@ -58,9 +61,16 @@ def test_a_site_watch_made_on_the_page_alerts_the_inbox_after_an_import(
     app_store: IncidentStore, tmp_path: Path
 ) -> None:
     _store_site(app_store, tmp_path)
-    at = start_app(WATCHES_PAGE)
+    region = str(load_admin1()["admin1_code"].iloc[0])
+    at = new_app()  # opened as the Risk page's "Watch this region" link opens it
+    at.query_params[PREFILL_ADMIN1] = region
+    at.run()
+    at.switch_page(WATCHES_PAGE).run()
     assert_clean(at)
     assert "No unread alerts" in _sidebar(at)
+    assert at.radio(key="watch_kind").value == "admin"
+    assert at.multiselect(key="watch_admin1").value == [region]
+    at.radio(key="watch_kind").set_value("site").run()
     at.text_input(key="watch_name").set_value("Sofara 25 km")
     at.button(key="watch_create").click().run()
     assert_clean(at)
@@ -87,12 +97,13 @@ def test_a_site_watch_made_on_the_page_alerts_the_inbox_after_an_import(
 
     at.switch_page(INBOX_PAGE).run()
     assert_clean(at)
-    [alert] = at.expander
+    [alert] = [element for element in at.expander if element.label.startswith("Alert")]
     assert "Sofara 25 km" in alert.label and f"{len(near)} incident" in alert.label
     shown = at.dataframe[0].value
     assert sorted(shown["Date"]) == sorted(str(day)[:10] for day in near["event_date"])
     assert (shown["Distance (km)"] <= RADIUS_KM).all()
-    at.button(key=next(b.key for b in at.button if str(b.key).startswith("inbox_read_"))).click().run()
+    [read] = [b for b in at.button if str(b.key).startswith("inbox_read_") and b.key != "inbox_read_all"]
+    read.click().run()
     assert_clean(at)
     assert "No unread alerts" in _sidebar(at)
 

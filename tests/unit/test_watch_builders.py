@@ -41,8 +41,10 @@ def test_the_form_delivery_is_the_domain_spelling(mode: str, time: str, day: str
 def test_lists_and_filters_read_as_words() -> None:
     assert wb.split_list(" a@x.org, b@y.org;\nc@z.org ,, ") == ("a@x.org", "b@y.org", "c@z.org")
     assert wb.describe_filters(Filters()) == "any incident"
-    words = wb.describe_filters(Filters(event_types=("Battles",), min_fatalities=3, actor_text="JNIM"))
-    assert words == "types: Battles; ≥ 3 fatalities; actor contains “JNIM”"
+    words = wb.describe_filters(
+        Filters(event_types=("battle", "protest_riot"), min_fatalities=3, actor_text="JNIM")
+    )
+    assert words == "types: Battle, Protest / riot; ≥ 3 fatalities; actor contains “JNIM”"
 
 
 def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> None:
@@ -54,7 +56,7 @@ def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> 
                 "location": "Sofara",
                 "admin2_name": "Djenne",
                 "country": "Mali",
-                "event_type": "Battles",
+                "event_type": "battle",
                 "fatalities": 2,
                 "distance_km": 3.14159,
             },
@@ -64,7 +66,7 @@ def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> 
                 "location": "Mopti",
                 "admin2_name": None,
                 "country": "Mali",
-                "event_type": "Riots",
+                "event_type": "protest_riot",
                 "fatalities": None,
                 "distance_km": None,
             },
@@ -74,6 +76,7 @@ def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> 
     assert frame["Date"].tolist() == ["2024-03-01", "2024-01-02"]
     assert frame["Place"].tolist() == ["Mopti, Mali", "Sofara, Djenne, Mali"]
     assert frame["Fatalities"].tolist() == [0, 2]
+    assert frame["Type"].tolist() == ["Protest / riot", "Battle"]
     assert pd.isna(frame["Distance (km)"].iloc[0]) and frame["Distance (km)"].iloc[1] == 3.1
     when = datetime(2026, 12, 2, 14, 5, tzinfo=UTC)
     unread = {"kind": "alert", "watch_name": "W", "created_at": when, "read": False, "payload": payload}
