@@ -54,27 +54,19 @@ def _area(kind: str, db_url: str, version: int) -> Area | None:
         radius = st.number_input(what, min_value=0.0, value=25.0, step=5.0, key="watch_radius")
         return wb.site_area(sites, str(site_id), float(radius))
     if kind == "admin":
-        admin1 = caching.admin1_options()
-        admin2 = caching.admin2_options()
-        # "Watch this region" links (Risk page) pre-fill the units; unknown codes are dropped.
-        prefill1 = [code for code in st.query_params.get_all(wb.PREFILL_ADMIN1) if code in admin1]
-        prefill2 = [code for code in st.query_params.get_all(wb.PREFILL_ADMIN2) if code in admin2]
-        left, right = st.columns(2)
-        chosen1 = left.multiselect(
-            "Admin-1 units",
-            list(admin1),
-            default=prefill1,
-            format_func=admin1.__getitem__,
-            key="watch_admin1",
+        chosen: dict[str, tuple[str, ...]] = {}
+        units = (
+            ("admin1", "Admin-1 units", caching.admin1_options(), wb.PREFILL_ADMIN1),
+            ("admin2", "Admin-2 units", caching.admin2_options(), wb.PREFILL_ADMIN2),
         )
-        chosen2 = right.multiselect(
-            "Admin-2 units",
-            list(admin2),
-            default=prefill2,
-            format_func=admin2.__getitem__,
-            key="watch_admin2",
-        )
-        return Area(kind="admin", admin1=tuple(chosen1), admin2=tuple(chosen2))
+        for column, (level, label, options, param) in zip(st.columns(2), units, strict=True):
+            # "Watch this region" links (Risk page) pre-fill the units; unknown codes are dropped.
+            prefill = [code for code in st.query_params.get_all(param) if code in options]
+            picked = column.multiselect(
+                label, list(options), default=prefill, format_func=options.__getitem__, key=f"watch_{level}"
+            )
+            chosen[level] = tuple(picked)
+        return Area(kind="admin", admin1=chosen["admin1"], admin2=chosen["admin2"])
     if kind == "corridor":
         corridors = caching.corridor_names(db_url, version)
         if not corridors:

@@ -208,8 +208,9 @@ def _queue(
 # ---- delivering ----------------------------------------------------------------------------------
 
 
-def _claim(store: IncidentStore, now: datetime) -> list[dict[str, Any]]:
-    """Take up to :data:`CLAIM_BATCH` due messages (pending, or a dead runner's expired claim)."""
+def _claim(store: IncidentStore, now: datetime, channel: str | None = None) -> list[dict[str, Any]]:
+    """Take up to :data:`CLAIM_BATCH` due messages (pending, or a dead runner's expired claim),
+    of one ``channel`` when given."""
     outbox = schema.alert_outbox
     with write_transaction(store) as conn:
         query = (
@@ -218,6 +219,8 @@ def _claim(store: IncidentStore, now: datetime) -> list[dict[str, Any]]:
             .order_by(outbox.c.message_id)
             .limit(CLAIM_BATCH)
         )
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
         rows = [dict(row) for row in conn.execute(_locked(conn, query)).mappings()]
         if rows:
             lease = now + timedelta(seconds=CLAIM_LEASE_S)
@@ -387,28 +390,13 @@ def deliver_inapp(store: IncidentStore, *, now: datetime | None = None) -> int:
     """Mark due in-app messages sent (being stored is their delivery); returns how many.
 
     For the app right after its own import: the inbox shows the alerts at once, while e-mails and
-    webhooks (network, retries) wait for the runner. Locked like :func:`deliver`'s claim.
+    webhooks (network, retries) wait for the runner. Claimed as :func:`deliver` claims (locked,
+    with a lease), so a runner at the same time never takes the same message.
     """
     moment = now or datetime.now(UTC)
-    outbox, matches = schema.alert_outbox, schema.alert_matches
-    with write_transaction(store) as conn:
-        query = select(outbox.c.message_id, outbox.c.kind, outbox.c.payload).where(
-            outbox.c.channel == "inapp", outbox.c.status == PENDING, outbox.c.next_attempt_at <= moment
-        )
-        rows = conn.execute(_locked(conn, query)).mappings().all()
-        for row in rows:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.message_id == row["message_id"])
-                .values(status=SENT, sent_at=moment, attempts=outbox.c.attempts + 1, last_error="")
-            )
-            before, after = (QUEUED, DELIVERED) if row["kind"] == ALERT else (RETRACTED, CORRECTED)
-            conn.execute(
-                update(matches)
-                .where(
-                    matches.c.match_id.in_(json.loads(row["payload"])["match_ids"]),
-                    matches.c.status == before,
-                )
-                .values(status=after)
-            )
-    return len(rows)
+    delivered = 0
+    while claimed := _claim(store, moment, channel="inapp"):
+        for message in claimed:
+            _sent(store, message, moment)
+        delivered += len(claimed)
+    return delivered

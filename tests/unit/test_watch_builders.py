@@ -10,19 +10,19 @@ import pytest
 from dashboard.builders import watches as wb
 from incidents.alerts.watches import Filters, check_delivery
 
+#: A webhook URL -> as the Watches page shows it (tokens sit in paths and queries, passwords before the host).
+SHOWN_URLS = {
+    "https://hooks.example.org/services/T000/B000/XXXXSECRET": "https://hooks.example.org/…",
+    "https://user:pass@example.org:8443/hook?token=abc": "https://example.org:8443/…",
+    "http://10.0.0.5:9000": "http://10.0.0.5:9000",
+    "http://example.org/": "http://example.org",
+}
 
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("https://hooks.example.org/services/T000/B000/XXXXSECRET", "https://hooks.example.org/…"),
-        ("https://user:pass@example.org:8443/hook?token=abc", "https://example.org:8443/…"),
-        ("http://10.0.0.5:9000", "http://10.0.0.5:9000"),
-        ("http://example.org/", "http://example.org"),
-    ],
-)
-def test_a_webhook_url_is_shown_without_its_secrets(url: str, shown: str) -> None:
-    assert wb.safe_url(url) == shown
-    assert "SECRET" not in wb.safe_url(url) and "pass" not in wb.safe_url(url)
+
+def test_a_webhook_url_is_shown_without_its_secrets() -> None:
+    shown = {url: wb.safe_url(url) for url in SHOWN_URLS}
+    assert shown == SHOWN_URLS
+    assert not [text for text in shown.values() if "SECRET" in text or "pass" in text or "token" in text]
 
 
 @pytest.mark.parametrize(
