@@ -238,26 +238,11 @@ def _delivery_section(user: User) -> None:
         st.caption("No failed messages.")
         return
     st.markdown(f"**Failed messages** ({len(failed)}): given up after retries")
-    shown = failed.assign(
-        recipient=[
-            wb.safe_url(r) if c == "webhook" else r
-            for c, r in zip(failed["channel"], failed["recipient"], strict=True)
-        ]
-    )[["message_id", "watch_name", "channel", "recipient", "attempts", "created_at", "last_error"]]
     st.dataframe(
-        shown.rename(
-            columns={
-                "message_id": "Message",
-                "watch_name": "Watch",
-                "channel": "Channel",
-                "recipient": "Recipient",
-                "attempts": "Attempts",
-                "created_at": "Queued",
-                "last_error": "Reason",
-            }
-        ),
+        wb.failed_table(failed),
         hide_index=True,
         width="stretch",
+        column_config={"Queued": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm [UTC]")},
     )
 
 

@@ -50,6 +50,29 @@ def event_type_label(code: str) -> str:
     return EVENT_TYPE_LABELS.get(code, code)
 
 
+FAILED_COLUMNS: Final = {
+    "message_id": "Message",
+    "watch_name": "Watch",
+    "channel": "Channel",
+    "recipient": "Recipient",
+    "attempts": "Attempts",
+    "created_at": "Queued",
+    "last_error": "Reason",
+}
+
+
+def failed_table(outbox: pd.DataFrame) -> pd.DataFrame:
+    """Failed outbox messages (:func:`incidents.alerts.outbox.list_outbox`) for admins: a webhook's
+    URL shown by :func:`safe_url`, in the recipient column and wherever the error text repeats it."""
+    rows = outbox[list(FAILED_COLUMNS)].copy()
+    for index, channel, recipient in zip(rows.index, rows["channel"], rows["recipient"], strict=True):
+        if channel == "webhook":
+            shown = safe_url(str(recipient))
+            rows.at[index, "recipient"] = shown
+            rows.at[index, "last_error"] = str(rows.at[index, "last_error"]).replace(str(recipient), shown)
+    return rows.rename(columns=FAILED_COLUMNS)
+
+
 def describe_filters(filters: Filters) -> str:
     parts = []
     if filters.event_types:

@@ -162,11 +162,12 @@ def inbox_badge(user: User | None) -> int:
     except IncidentsError:
         return 0  # the page itself reports a store problem
     if unread:
-        st.sidebar.caption(
-            f":material/notifications: **{unread} unread alert{'s' * (unread != 1)}** in your Inbox"
+        plural = "s" * (unread != 1)
+        st.sidebar.markdown(
+            f":small[:material/notifications: **{unread} unread alert{plural}** in your Inbox]"
         )
-    else:
-        st.sidebar.caption(":material/notifications_none: No unread alerts")
+    else:  # markdown, not a caption: a page's last caption is its attribution footer
+        st.sidebar.markdown(":small[:gray[:material/notifications_none: No unread alerts]]")
     return unread
 
 

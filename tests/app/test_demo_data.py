@@ -212,8 +212,9 @@ def test_ticking_the_demo_in_the_sidebar_shows_it(app_store: IncidentStore, tmp_
 def test_a_store_with_only_the_demo_shows_it_with_one_banner(app_db_url: str, page: str) -> None:
     at = start_app(page if page != OVERVIEW else None)
     assert_clean(at)
-    # Import shows no incidents, and Briefing none until a view is saved; every other page warns once.
-    assert _demo_banners(at) == (0 if page in (IMPORT_PAGE, BRIEFING) else 1)
+    # Import, Watches and Inbox show no incidents, and Briefing none until a view is saved; every other
+    # page warns once.
+    assert _demo_banners(at) == (0 if page in (IMPORT_PAGE, BRIEFING, WATCHES_PAGE, INBOX_PAGE) else 1)
     assert _hidden_captions(at) == 0
     if page == MAP_PAGE:
         assert metric_number(at, "Of which synthetic demo") > 0

@@ -54,7 +54,7 @@ def _store_site(store: IncidentStore, tmp_path: Path) -> None:
 
 
 def _sidebar(at: AppTest) -> str:
-    return " ".join(texts(at.sidebar.caption))
+    return " ".join(texts(at.sidebar.markdown))
 
 
 def test_a_site_watch_made_on_the_page_alerts_the_inbox_after_an_import(

@@ -85,3 +85,25 @@ def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> 
     correction = {**unread, "kind": "correction", "payload": {"incidents": [{"incident_id": "c:1"}]}}
     assert wb.unread_incidents([unread, again, read, correction]) == 2
     assert wb.inbox_title(unread) == "Alert · W · 2 incidents · 02 Dec 2026 14:05 UTC · new"
+
+
+def test_failed_messages_hide_a_webhook_token_in_the_reason_too() -> None:
+    url = "https://hooks.example.org/T000/SECRET"
+    outbox = pd.DataFrame(
+        {
+            "message_id": [7, 8],
+            "watch_name": ["W", "W"],
+            "channel": ["webhook", "email"],
+            "recipient": [url, "ops@example.org"],
+            "attempts": [5, 5],
+            "created_at": pd.to_datetime(["2026-12-01T10:00Z"] * 2),
+            "last_error": [f"the webhook {url} answered 500", "SAHEL_SMTP_URL is not set"],
+        }
+    )
+    table = wb.failed_table(outbox)
+    assert table["Recipient"].tolist() == ["https://hooks.example.org/…", "ops@example.org"]
+    assert table["Reason"].tolist() == [
+        "the webhook https://hooks.example.org/… answered 500",
+        "SAHEL_SMTP_URL is not set",
+    ]
+    assert not table.map(lambda value: "SECRET" in str(value)).any().any()
