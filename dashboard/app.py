@@ -16,7 +16,7 @@ enforce_settings()
 
 from dashboard.builders.assets import AssetError, ensure_static_assets  # noqa: E402
 from dashboard.ui.auth import current_user, gate_navigation, signin_only  # noqa: E402
-from dashboard.ui.components import data_dates_header  # noqa: E402
+from dashboard.ui.components import data_dates_header, inbox_badge  # noqa: E402
 from dashboard.ui.saved_views import apply_view_link, show_link_problem  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
 
@@ -45,6 +45,10 @@ PAGES = {
     "Data": [
         st.Page("app_pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
     ],
+    "Alerts": [
+        st.Page("app_pages/watches.py", title="Watches", icon=":material/notifications_active:"),
+        st.Page("app_pages/inbox.py", title="Inbox", icon=":material/inbox:"),
+    ],
     "Present": [
         st.Page("app_pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
@@ -68,6 +72,7 @@ page = st.navigation(allowed, position="hidden" if signing_in else "sidebar")
 # only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
 apply_view_link(allowed)
 show_link_problem()  # on whichever page the link opened
-if not signing_in:  # every page but sign-in says how old the data are
+if not signing_in:  # every page but sign-in says how old the data are, and the user's unread alerts
     data_dates_header()
+    inbox_badge(current_user())
 page.run()

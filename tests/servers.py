@@ -244,6 +244,8 @@ PAGES: Final = (
     "before_after",
     "exposure",
     "import_data",
+    "watches",
+    "inbox",
     "briefing",
     "about",
     "admin",

@@ -17,6 +17,8 @@ from dashboard.builders import importing as imp
 from dashboard.builders import tables
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user
+from incidents.alerts.matching import match_pending
+from incidents.alerts.outbox import deliver_inapp, queue_alerts
 from incidents.auth import Permission, User, can
 from incidents.auth.guarded import undo_batch_as
 from incidents.demo import demo_batch_ids, remove_demo
@@ -313,12 +315,30 @@ def _prepared(prepared: PreparedImport, store: IncidentStore, user: User) -> Non
             components.domain_error(exc)
             return
         st.session_state.pop(PREPARED, None)
-        st.session_state[RESULT] = imp.import_message(final)
+        st.session_state[RESULT] = imp.import_message(final) + _alert_new_batch(store)
         if final.batch_id is not None:
             # Offer the new batch for undo (the selectbox is drawn later in this run, so this is allowed).
             st.session_state["undo_batch"] = final.batch_id
             st.session_state["undo_confirm"] = False
         st.rerun()
+
+
+def _alert_new_batch(store: IncidentStore) -> str:
+    """Match the new batch against the watches now, queue immediate alerts and put in-app ones in
+    inboxes (e-mails and webhooks wait for the runner); a sentence to add to the import message.
+
+    The import is committed either way: a failure here leaves the batch to the next runner pass.
+    """
+    try:
+        report = match_pending(store)
+        queue_alerts(store)
+        shown = deliver_inapp(store)
+    except IncidentsError as exc:
+        return f" Alerts were not matched yet ({exc}); the alerts runner will match this import."
+    if not report.matches:
+        return ""
+    inboxes = f"; {shown} in-app alert(s) delivered" if shown else ""
+    return f" {report.matches} incident(s) matched watches{inboxes}."
 
 
 def _history(store: IncidentStore, user: User) -> None:

@@ -55,6 +55,7 @@ st.caption(
     f"changes compare with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}."
 )
 components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
+components.since_last_visit()
 
 
 cols = st.columns(3)

@@ -15,6 +15,7 @@ from streamlit_folium import st_folium
 
 from dashboard.builders import tables
 from dashboard.builders.risk_map import risk_map_on
+from dashboard.builders.watches import PREFILL_ADMIN1, PREFILL_ADMIN2
 from dashboard.ui import caching, components
 from dashboard.ui.context import load_analysis_page_data
 from dashboard.ui.incident_map import unit_map_base
@@ -234,6 +235,15 @@ chosen_unit = st.selectbox(
 if chosen_unit is not None:
     row = view[view["unit_code"].astype(str) == chosen_unit].iloc[0]
     _badges(row)
+    # "Watch this region": the Watches page opens with this unit chosen (it checks the code again).
+    prefill = {"admin1": PREFILL_ADMIN1, "admin2": PREFILL_ADMIN2}.get(str(level))
+    if prefill is not None:
+        st.page_link(
+            "app_pages/watches.py",
+            label=f"Watch this {'region' if level == 'admin1' else 'district'}",
+            icon=":material/notifications_active:",
+            query_params={prefill: chosen_unit},
+        )
     st.dataframe(_breakdown(row, config), hide_index=True, width="stretch")
     st.caption(
         f"Index {float(row['index']):.3f} = sum of contributions; levels start at "

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from geodata.areas import unit_areas_km2
-from geodata.boundaries import country_names, load_admin0, load_admin1
+from geodata.boundaries import country_names, load_admin0, load_admin1, load_admin2
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
@@ -178,6 +178,18 @@ def admin1_options() -> dict[str, str]:
     return {
         str(code): f"{name} ({iso3})"
         for code, name, iso3 in zip(admin1["admin1_code"], admin1["admin1_name"], admin1["iso3"], strict=True)
+    }
+
+
+@st.cache_data(show_spinner=False)
+def admin2_options() -> dict[str, str]:
+    """admin2_code -> "Name, admin-1 (ISO3)" for the Watches form."""
+    admin2 = load_admin2().sort_values(["iso3", "admin1_name", "admin2_name"])
+    return {
+        str(code): f"{name}, {region} ({iso3})"
+        for code, name, region, iso3 in zip(
+            admin2["admin2_code"], admin2["admin2_name"], admin2["admin1_name"], admin2["iso3"], strict=True
+        )
     }
 
 

@@ -17,6 +17,8 @@ from dashboard.builders.attribution import DEMO_NOTICE, footer_text, shown_credi
 from dashboard.builders.charts import build_unit_trend_figure
 from dashboard.builders.tables import to_csv_bytes
 from geodata.errors import GeodataError
+from incidents.alerts.outbox import inbox, unread_count
+from incidents.auth import User
 from incidents.credits import SourceCredit
 from incidents.errors import IncidentsError, SettingError
 from incidents.freshness import Freshness, freshness
@@ -144,6 +146,56 @@ def data_dates_header(today: date | None = None) -> Freshness | None:
     if warning:
         st.warning(warning, icon="⏳")
     return fresh
+
+
+def inbox_badge(user: User | None) -> int:
+    """Sidebar line on every page: the user's unread in-app alerts.
+
+    One count query per run, on the outbox's status index: cheap enough to need no cache.
+    """
+    if user is None:
+        return 0
+    from dashboard.ui import caching  # local: components stays importable without a store
+
+    try:
+        unread = unread_count(caching.get_store(), user.name)
+    except IncidentsError:
+        return 0  # the page itself reports a store problem
+    if unread:
+        plural = "s" * (unread != 1)
+        st.sidebar.markdown(
+            f":small[:material/notifications: **{unread} unread alert{plural}** in your Inbox]"
+        )
+    else:  # markdown, not a caption: a page's last caption is its attribution footer
+        st.sidebar.markdown(":small[:gray[:material/notifications_none: No unread alerts]]")
+    return unread
+
+
+def since_last_visit() -> int:
+    """Overview: "Since your last visit: N new incidents in your watches".
+
+    "Your last visit" is when you last read your inbox: N counts the distinct incidents of your
+    unread in-app alerts (kept in the store, so it survives sign-out and works across browsers).
+    """
+    from dashboard.builders.watches import unread_incidents
+    from dashboard.ui import caching
+    from dashboard.ui.auth import current_user
+
+    user = current_user()
+    if user is None:
+        return 0
+    try:
+        messages = inbox(caching.get_store(), user.name)
+    except IncidentsError:
+        return 0
+    count = unread_incidents(messages)
+    if count:
+        st.info(
+            f"Since your last visit: **{count} new incident{'s' * (count != 1)}** in your watches "
+            "(see the Inbox).",
+            icon=":material/notifications_active:",
+        )
+    return count
 
 
 def domain_error(exc: DomainError) -> None:

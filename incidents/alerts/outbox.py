@@ -280,8 +280,9 @@ def _drop_removed(conn: Connection, removed: Sequence[str], now: datetime) -> in
 # ---- delivering ----------------------------------------------------------------------------------
 
 
-def _claim(store: IncidentStore, now: datetime) -> list[dict[str, Any]]:
-    """Take up to :data:`CLAIM_BATCH` due messages (pending, or a dead runner's expired claim).
+def _claim(store: IncidentStore, now: datetime, channel: str | None = None) -> list[dict[str, Any]]:
+    """Take up to :data:`CLAIM_BATCH` due messages (pending, or a dead runner's expired claim),
+    of one ``channel`` when given.
 
     Alerts of a paused watch are left where they are; those of a removed watch are dropped first.
     """
@@ -293,6 +294,8 @@ def _claim(store: IncidentStore, now: datetime) -> list[dict[str, Any]]:
         due = and_(outbox.c.status.in_((PENDING, SENDING)), outbox.c.next_attempt_at <= now)
         if held:
             due = and_(due, or_(outbox.c.kind == CORRECTION, outbox.c.watch_name.not_in(held)))
+        if channel is not None:
+            due = and_(due, outbox.c.channel == channel)
         query = select(outbox).where(due).order_by(outbox.c.message_id).limit(CLAIM_BATCH)
         rows = [dict(row) for row in conn.execute(_locked(conn, query)).mappings()]
         if rows:
@@ -457,3 +460,19 @@ def mark_read(store: IncidentStore, user_name: str, message_ids: Sequence[int]) 
                 .values(status=READ)
             ).rowcount
         )
+
+
+def deliver_inapp(store: IncidentStore, *, now: datetime | None = None) -> int:
+    """Mark due in-app messages sent (being stored is their delivery); returns how many.
+
+    For the app right after its own import: the inbox shows the alerts at once, while e-mails and
+    webhooks (network, retries) wait for the runner. Claimed as :func:`deliver` claims (locked,
+    with a lease), so a runner at the same time never takes the same message.
+    """
+    moment = now or datetime.now(UTC)
+    delivered = 0
+    while claimed := _claim(store, moment, channel="inapp"):
+        for message in claimed:
+            _sent(store, message, moment)
+        delivered += len(claimed)
+    return delivered

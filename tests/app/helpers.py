@@ -37,6 +37,8 @@ BEFORE_AFTER = "app_pages/before_after.py"
 CORRIDORS = "app_pages/corridors.py"
 EXPOSURE = "app_pages/exposure.py"
 IMPORT_PAGE = "app_pages/import_data.py"
+WATCHES_PAGE = "app_pages/watches.py"
+INBOX_PAGE = "app_pages/inbox.py"
 BRIEFING = "app_pages/briefing.py"
 ABOUT = "app_pages/about.py"
 ADMIN_PAGE = "app_pages/admin.py"
@@ -51,6 +53,8 @@ EVERY_PAGE = (
     BEFORE_AFTER,
     EXPOSURE,
     IMPORT_PAGE,
+    WATCHES_PAGE,
+    INBOX_PAGE,
     BRIEFING,
     ABOUT,
     ADMIN_PAGE,

@@ -42,10 +42,12 @@ from tests.app.helpers import (
     EXPOSURE,
     IMPORT_FIXTURES,
     IMPORT_PAGE,
+    INBOX_PAGE,
     MAP_PAGE,
     OVERVIEW,
     RISK_PAGE,
     TIMELINE,
+    WATCHES_PAGE,
     assert_clean,
     figures,
     metric_number,
@@ -62,7 +64,8 @@ REAL_FILE = IMPORT_FIXTURES / "acled_bfa_2022_export.csv"
 #: Every page but Admin.
 ALL_PAGES = tuple(page for page in EVERY_PAGE if page != ADMIN_PAGE)
 #: Pages that analyse incidents: with demo rows hidden, each says so (once).
-ANALYSIS_PAGES = tuple(page for page in ALL_PAGES if page not in (IMPORT_PAGE, ABOUT))
+NOT_ANALYSIS = (IMPORT_PAGE, ABOUT, WATCHES_PAGE, INBOX_PAGE)
+ANALYSIS_PAGES = tuple(page for page in ALL_PAGES if page not in NOT_ANALYSIS)
 PASSWORD = "a password for tests"
 
 
@@ -209,8 +212,9 @@ def test_ticking_the_demo_in_the_sidebar_shows_it(app_store: IncidentStore, tmp_
 def test_a_store_with_only_the_demo_shows_it_with_one_banner(app_db_url: str, page: str) -> None:
     at = start_app(page if page != OVERVIEW else None)
     assert_clean(at)
-    # Import shows no incidents, and Briefing none until a view is saved; every other page warns once.
-    assert _demo_banners(at) == (0 if page in (IMPORT_PAGE, BRIEFING) else 1)
+    # Import, Watches and Inbox show no incidents, and Briefing none until a view is saved; every other
+    # page warns once.
+    assert _demo_banners(at) == (0 if page in (IMPORT_PAGE, BRIEFING, WATCHES_PAGE, INBOX_PAGE) else 1)
     assert _hidden_captions(at) == 0
     if page == MAP_PAGE:
         assert metric_number(at, "Of which synthetic demo") > 0

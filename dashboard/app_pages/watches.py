@@ -1,0 +1,275 @@
+"""Watches page: list, create, pause/resume/remove watches; test delivery; failed messages (admins).
+
+The domain (:mod:`incidents.alerts`) checks every watch and who may make it; this page only
+gathers the choices and shows the domain's one-sentence refusals with ``st.error``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+from dashboard.builders import watches as wb
+from dashboard.ui import caching, components
+from dashboard.ui.auth import current_user, may
+from incidents.alerts.outbox import FAILED, list_outbox
+from incidents.alerts.runner import run_pass
+from incidents.alerts.store import ACTIVE, PAUSED, add_watch, list_watches, remove_watch, set_watch_status
+from incidents.alerts.watches import (
+    WATCHABLE_SOURCES,
+    WEEKDAYS,
+    Area,
+    Filters,
+    Recipients,
+    Watch,
+    polygon_from_geojson,
+)
+from incidents.auth import Permission, User, can
+from incidents.errors import IncidentsError, WatchError
+from incidents.model import EVENT_TYPES
+from incidents.settings import smtp_settings
+from incidents.store.sites import list_sites
+
+FLASH: Final = "watch_flash"
+DELIVERY: Final = "watch_delivery_report"  # (all sent, summary) of the last Test delivery
+SECRET: Final = "watch_secret_once"  # (watch name, secret), shown on the next run only
+MAX_GEOJSON_BYTES: Final = 20 * 2**20
+
+
+def _area(kind: str, db_url: str, version: int) -> Area | None:
+    """The area the form describes; None (with a note shown) when it cannot be chosen."""
+    store = caching.get_store()
+    if kind in ("site", "route"):
+        sites = list_sites(store)
+        sites = sites[sites["kind"] == kind]
+        if sites.empty:
+            st.info(f"No {kind}s are stored yet: add them on the Site exposure page.", icon="ℹ️")
+            return None
+        labels = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
+        site_id = st.selectbox(
+            kind.capitalize(), list(labels), format_func=labels.__getitem__, key="watch_site"
+        )
+        what = "Radius (km)" if kind == "site" else "Buffer either side (km)"
+        radius = st.number_input(what, min_value=0.0, value=25.0, step=5.0, key="watch_radius")
+        return wb.site_area(sites, str(site_id), float(radius))
+    if kind == "admin":
+        chosen: dict[str, tuple[str, ...]] = {}
+        units = (
+            ("admin1", "Admin-1 units", caching.admin1_options(), wb.PREFILL_ADMIN1),
+            ("admin2", "Admin-2 units", caching.admin2_options(), wb.PREFILL_ADMIN2),
+        )
+        for column, (level, label, options, param) in zip(st.columns(2), units, strict=True):
+            # "Watch this region" links (Risk page) pre-fill the units; unknown codes are dropped.
+            prefill = [code for code in st.query_params.get_all(param) if code in options]
+            picked = column.multiselect(
+                label, list(options), default=prefill, format_func=options.__getitem__, key=f"watch_{level}"
+            )
+            chosen[level] = tuple(picked)
+        return Area(kind="admin", admin1=chosen["admin1"], admin2=chosen["admin2"])
+    if kind == "corridor":
+        corridors = caching.corridor_names(db_url, version)
+        if not corridors:
+            st.info("No active corridors are stored: add them on the Corridors page.", icon="ℹ️")
+            return None
+        corridor = st.selectbox(
+            "Corridor",
+            list(corridors),
+            format_func=lambda cid: f"{corridors[cid]} ({cid})",
+            key="watch_corridor",
+        )
+        buffer = st.number_input(
+            "Buffer either side (km)", min_value=0.0, value=10.0, step=5.0, key="watch_buffer"
+        )
+        return Area(kind="corridor", corridor_id=str(corridor), radius_km=float(buffer))
+    upload = st.file_uploader("GeoJSON polygon", type=["geojson", "json"], key="watch_polygon")
+    if upload is None:
+        st.caption("Upload a GeoJSON file of one or more polygons (WGS84 longitude/latitude).")
+        return None
+    if upload.size > MAX_GEOJSON_BYTES:
+        raise WatchError(f"{upload.name} is larger than {MAX_GEOJSON_BYTES // 2**20} MB")
+    return Area(
+        kind="polygon", label=upload.name, geometry_wkt=polygon_from_geojson(upload.getvalue(), upload.name)
+    )
+
+
+def _create_section(user: User, db_url: str, version: int) -> None:
+    st.subheader("New watch")
+    for_others = can(user, Permission.WATCH_ANY)
+    if not for_others:
+        st.caption(
+            f"As a {user.role} you may watch for yourself: your own inbox and your account's e-mail address."
+        )
+    name = st.text_input("Name", key="watch_name", max_chars=120, placeholder="Mopti office, 25 km")
+    prefilled = st.query_params.get(wb.PREFILL_ADMIN1) or st.query_params.get(wb.PREFILL_ADMIN2)
+    default_kind = "admin" if prefilled else "site"
+    kind = st.radio(
+        "Area",
+        list(wb.AREA_CHOICES),
+        index=list(wb.AREA_CHOICES).index(default_kind),
+        format_func=wb.AREA_CHOICES.__getitem__,
+        horizontal=True,
+        key="watch_kind",
+    )
+    try:
+        area = _area(str(kind), db_url, version)
+    except WatchError as exc:
+        components.domain_error(exc)
+        area = None
+    with st.expander("Filters (empty: every incident in the area)"):
+        left, right = st.columns(2)
+        types = left.multiselect(
+            "Event types", list(EVENT_TYPES), format_func=wb.event_type_label, key="watch_types"
+        )
+        sources = right.multiselect("Data sources", list(WATCHABLE_SOURCES), key="watch_sources")
+        minimum = left.number_input(
+            "Minimum fatalities", min_value=0, value=0, step=1, key="watch_min_fatalities"
+        )
+        actor = right.text_input("Actor name contains", key="watch_actor", max_chars=200)
+    st.markdown("**Recipients**")
+    left, right = st.columns(2)
+    inbox_users = left.text_input(
+        "In-app inboxes (account names, comma-separated)",
+        value=user.name,
+        key="watch_users",
+        disabled=not for_others,
+    )
+    emails = right.text_input("E-mail addresses (comma-separated)", key="watch_emails")
+    webhooks = (
+        st.text_area("Webhook URLs (one per line, http:// or https://)", key="watch_webhooks", height=68)
+        if for_others
+        else ""
+    )
+    left, middle, right = st.columns(3)
+    mode = left.selectbox(
+        "Delivery",
+        ["immediate", "daily", "weekly"],
+        format_func={
+            "immediate": "Immediately",
+            "daily": "Daily digest",
+            "weekly": "Weekly digest",
+        }.__getitem__,
+        key="watch_mode",
+    )
+    time = middle.text_input(
+        "Time (HH:MM, UTC)", value="07:00", key="watch_time", disabled=mode == "immediate"
+    )
+    weekday = right.selectbox("Day", list(WEEKDAYS), key="watch_day", disabled=mode != "weekly")
+    if not st.button("Create watch", key="watch_create", type="primary", disabled=area is None):
+        return
+    assert area is not None
+    watch = Watch(
+        name=name,
+        area=area,
+        filters=Filters(
+            event_types=tuple(types), min_fatalities=int(minimum), actor_text=actor, sources=tuple(sources)
+        ),
+        recipients=Recipients(
+            users=wb.split_list(inbox_users if for_others else user.name),
+            emails=wb.split_list(emails),
+            webhooks=wb.split_list(webhooks),
+        ),
+        delivery=wb.delivery_text(str(mode), time.strip(), str(weekday)),
+    )
+    try:
+        created = add_watch(caching.get_store(), watch, by=user)
+    except IncidentsError as exc:
+        st.error(f"The watch was not created: {exc}.", icon="🚫")
+        return
+    st.session_state[FLASH] = (
+        f"Watch “{created.stored.name}” created: {created.stored.watch.describe_area()}."
+    )
+    if created.webhook_secret:
+        st.session_state[SECRET] = (created.stored.name, created.webhook_secret)
+    st.rerun()
+
+
+def _list_section(user: User) -> None:
+    st.subheader("Watches")
+    watches = list_watches(caching.get_store())
+    if not watches:
+        st.info("No watches yet: create one below.", icon="ℹ️")
+        return
+    st.dataframe(wb.watch_table(watches), hide_index=True, width="stretch")
+    mine = [w for w in watches if can(user, Permission.WATCH_ANY) or w.owner == user.name]
+    if not mine:
+        return
+    left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("Watch", [w.name for w in mine], key="watch_pick")
+    stored = next(w for w in mine if w.name == chosen)
+    toggle = PAUSED if stored.status == ACTIVE else ACTIVE
+    label = "Pause" if toggle == PAUSED else "Resume"
+    if middle.button(label, key="watch_toggle", width="stretch"):
+        components.write_then_rerun(
+            lambda: set_watch_status(caching.get_store(), stored.name, toggle, by=user),
+            lambda _v: f"Watch “{stored.name}” {'paused' if toggle == PAUSED else 'resumed'}.",
+            flash_key=FLASH,
+        )
+    if right.button("Remove", key="watch_remove", width="stretch"):
+        components.write_then_rerun(
+            lambda: remove_watch(caching.get_store(), stored.name, by=user),
+            lambda _v: f"Watch “{stored.name}” removed (its history stays in the audit log).",
+            flash_key=FLASH,
+        )
+
+
+def _delivery_section(user: User) -> None:
+    st.subheader("Delivery")
+    st.caption(
+        "Alerts are matched and delivered by `python -m incidents alerts run` (a timer; see docs/deploy.md). "
+        "Test delivery runs one such pass now: match new imports, queue due alerts, send the outbox."
+    )
+    if st.button("Test delivery", key="watch_test_delivery", icon=":material/send:"):
+        try:
+            report = run_pass(caching.get_store(), smtp=smtp_settings())
+        except IncidentsError as exc:
+            components.domain_error(exc)
+        else:  # rerun: the sidebar's unread count, drawn before the page, then includes this pass
+            clean = not report.delivery.failed and not report.delivery.retried
+            st.session_state[DELIVERY] = (clean, f"One pass done: {report.summary()}.")
+            st.rerun()
+    if DELIVERY in st.session_state:
+        clean, text = st.session_state.pop(DELIVERY)
+        (st.success if clean else st.warning)(text)
+    if not can(user, Permission.MANAGE_ACCOUNTS):
+        return
+    failed = list_outbox(caching.get_store(), status=FAILED)
+    if failed.empty:
+        st.caption("No failed messages.")
+        return
+    st.markdown(f"**Failed messages** ({len(failed)}): given up after retries")
+    st.dataframe(
+        wb.failed_table(failed),
+        hide_index=True,
+        width="stretch",
+        column_config={"Queued": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm [UTC]")},
+    )
+
+
+st.title("Watches")
+st.caption(
+    "What this shows: the areas watched for new incidents and who is told (in-app inbox, e-mail, webhook), "
+    "how, and when. Every import is matched against every active watch."
+)
+user = current_user()
+if user is None:
+    st.stop()
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+if SECRET in st.session_state:
+    watch_name, secret = st.session_state.pop(SECRET)
+    st.warning(
+        f"Webhook signing secret of “{watch_name}”. Copy it to the receiver now: it will not be shown again.",
+        icon="🔑",
+    )
+    st.code(secret, language=None)
+_, db_url, version = caching.store_and_version()
+try:
+    _list_section(user)
+    st.divider()
+    if may(user, Permission.WATCH_OWN, "Creating a watch"):
+        _create_section(user, db_url, version)
+    st.divider()
+    _delivery_section(user)
+except IncidentsError as exc:
+    components.domain_error(exc)
