@@ -7,6 +7,7 @@ from typing import Final
 import streamlit as st
 
 from dashboard.builders import watches as wb
+from dashboard.builders.markdown import escape_markdown
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user
 from incidents.alerts.outbox import inbox, mark_read
@@ -43,7 +44,7 @@ if unread and right.button("Mark all read", key="inbox_read_all", width="stretch
 for message in messages[:SHOWN]:
     with st.expander(wb.inbox_title(message), expanded=not message["read"]):
         payload = message["payload"]
-        st.caption(f"Area: {payload.get('area', '')}")
+        st.caption(f"Area: {escape_markdown(str(payload.get('area', '')))}")
         if message["kind"] == "correction":
             st.warning("Correction: the import that brought these incidents was undone.", icon="↩️")
         st.dataframe(

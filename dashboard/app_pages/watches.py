@@ -11,6 +11,7 @@ from typing import Final
 import streamlit as st
 
 from dashboard.builders import watches as wb
+from dashboard.builders.markdown import escape_markdown
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
 from incidents.alerts.outbox import FAILED, list_outbox
@@ -174,10 +175,11 @@ def _create_section(user: User, db_url: str, version: int) -> None:
     try:
         created = add_watch(caching.get_store(), watch, by=user)
     except IncidentsError as exc:
-        st.error(f"The watch was not created: {exc}.", icon="🚫")
+        st.error(f"The watch was not created: {escape_markdown(str(exc))}.", icon="🚫")
         return
     st.session_state[FLASH] = (
-        f"Watch “{created.stored.name}” created: {created.stored.watch.describe_area()}."
+        f"Watch “{escape_markdown(created.stored.name)}” created: "
+        f"{escape_markdown(created.stored.watch.describe_area())}."
     )
     if created.webhook_secret:
         st.session_state[SECRET] = (created.stored.name, created.webhook_secret)
@@ -198,17 +200,18 @@ def _list_section(user: User) -> None:
     chosen = left.selectbox("Watch", [w.name for w in mine], key="watch_pick")
     stored = next(w for w in mine if w.name == chosen)
     toggle = PAUSED if stored.status == ACTIVE else ACTIVE
+    shown_name = escape_markdown(stored.name)
     label = "Pause" if toggle == PAUSED else "Resume"
     if middle.button(label, key="watch_toggle", width="stretch"):
         components.write_then_rerun(
             lambda: set_watch_status(caching.get_store(), stored.name, toggle, by=user),
-            lambda _v: f"Watch “{stored.name}” {'paused' if toggle == PAUSED else 'resumed'}.",
+            lambda _v: f"Watch “{shown_name}” {'paused' if toggle == PAUSED else 'resumed'}.",
             flash_key=FLASH,
         )
     if right.button("Remove", key="watch_remove", width="stretch"):
         components.write_then_rerun(
             lambda: remove_watch(caching.get_store(), stored.name, by=user),
-            lambda _v: f"Watch “{stored.name}” removed (its history stays in the audit log).",
+            lambda _v: f"Watch “{shown_name}” removed (its history stays in the audit log).",
             flash_key=FLASH,
         )
 
@@ -259,7 +262,8 @@ if FLASH in st.session_state:
 if SECRET in st.session_state:
     watch_name, secret = st.session_state.pop(SECRET)
     st.warning(
-        f"Webhook signing secret of “{watch_name}”. Copy it to the receiver now: it will not be shown again.",
+        f"Webhook signing secret of “{escape_markdown(watch_name)}”. Copy it to the receiver now: "
+        "it will not be shown again.",
         icon="🔑",
     )
     st.code(secret, language=None)

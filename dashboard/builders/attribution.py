@@ -14,6 +14,7 @@ from typing import Final
 
 import pandas as pd
 
+from dashboard.builders.markdown import escape_markdown
 from incidents.credits import ACLED_ATTRIBUTION, ACLED_URL, SourceCredit, incident_credits
 from incidents.credits import DEMO_CREDIT as _DEMO_CREDIT
 
@@ -196,17 +197,9 @@ def footer_text(credits: Sequence[SourceCredit] = ()) -> str:
     """The one-paragraph attribution shown under every page (Markdown): incidents shown, then the rest."""
     incidents = " ".join(c.text for c in credits) if credits else "none shown."
     return (
-        f"Incidents: {_markdown_escape(incidents)} "
+        f"Incidents: {escape_markdown(incidents)} "  # file names in credits are user-supplied
         "Boundaries: Natural Earth (public domain); OCHA COD-AB (CC BY-IGO) via "
         "[Who's On First](https://whosonfirst.org/docs/licenses/) (CC0); Quattroshapes (CC BY 2.0). "
         "Places: GeoNames (CC BY 4.0), © OpenStreetMap contributors (ODbL). "
         "Corridors: compiled from public reporting (see About); analytic aids, not observed tracks."
     )
-
-
-def _markdown_escape(text: str) -> str:
-    """File names in credits are user-supplied: no Markdown or HTML of theirs may render."""
-    escaped = text
-    for char in "\\`*_[]<>#|~$":
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from dashboard.builders.markdown import escape_markdown
 from incidents.alerts.store import StoredWatch
 from incidents.alerts.watches import Area, Filters, names
 from incidents.model import EVENT_TYPE_LABELS
@@ -177,7 +178,8 @@ def inbox_title(message: Mapping[str, Any]) -> str:
     kind = "Correction" if message["kind"] == "correction" else "Alert"
     when = pd.Timestamp(message["created_at"]).strftime("%d %b %Y %H:%M UTC")
     unread = "" if message["read"] else " · new"
-    return f"{kind} · {message['watch_name']} · {count} incident{'s' * (count != 1)} · {when}{unread}"
+    name = escape_markdown(str(message["watch_name"]))  # an expander label is Markdown
+    return f"{kind} · {name} · {count} incident{'s' * (count != 1)} · {when}{unread}"
 
 
 def unread_incidents(messages: Iterable[Mapping[str, Any]]) -> int:

@@ -107,3 +107,21 @@ def test_failed_messages_hide_a_webhook_token_in_the_reason_too() -> None:
         "SAHEL_SMTP_URL is not set",
     ]
     assert not table.map(lambda value: "SECRET" in str(value)).any().any()
+
+
+def test_a_watch_name_with_markup_reads_as_typed_in_the_inbox_title() -> None:
+    from dashboard.builders.markdown import escape_markdown
+
+    hostile = "![x](http://evil.example/t.png) :red[**boss**] <b>"
+    title = wb.inbox_title(
+        {
+            "kind": "alert",
+            "watch_name": hostile,
+            "payload": {"incidents": [{}]},
+            "created_at": "2026-12-02T14:05:00Z",
+            "read": True,
+        }
+    )
+    assert escape_markdown(hostile) in title
+    assert "](" not in title.replace("\\](", "") and "[**" not in title  # no link, image or directive left
+    assert escape_markdown("a_b*c") == "a\\_b\\*c"
