@@ -19,6 +19,7 @@ from streamlit_folium import st_folium
 from dashboard.builders import tables
 from dashboard.builders.map_sites import add_site_layers
 from dashboard.builders.maps import build_incident_map_with_info
+from dashboard.builders.watches import PREFILL_SITE
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user, may
 from dashboard.ui.context import demo_hidden, selected_sources
@@ -44,6 +45,7 @@ KEY_LON = "exposure_lon"
 KEY_ADD = "exposure_add"
 KEY_MESSAGE = "exposure_message"
 KEY_DOWNLOAD = "exposure_download"
+KEY_WATCH_SITE = "exposure_watch_site"
 KEY_MAP = "exposure_map"
 MAP_HEIGHT = 560
 #: Incidents drawn on the map: within this many degrees of the sites' bounding box.
@@ -241,6 +243,24 @@ else:
         file_name=f"site_exposure_{as_of.isoformat()}.csv",
         key=KEY_DOWNLOAD,
     )
+    # "Watch this site / route": the Watches page opens on it (alerts when new incidents come near).
+    watch_labels = dict(zip(table["site_id"].astype(str), table["name"].astype(str), strict=True))
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    to_watch = left.selectbox(
+        "Watch a site or route",
+        list(watch_labels),
+        format_func=watch_labels.__getitem__,
+        key=KEY_WATCH_SITE,
+        help="Opens the Watches page with this site or route chosen: you set the distance and who is told "
+        "when new incidents are imported near it.",
+    )
+    if to_watch is not None:
+        right.page_link(
+            "app_pages/watches.py",
+            label="Watch this site / route",
+            icon=":material/notifications_active:",
+            query_params={PREFILL_SITE: str(to_watch)},
+        )
     try:
         _map(sites, table, frame, as_of, db_url, version)
     except (IncidentsError, GeodataError) as exc:

@@ -48,8 +48,14 @@ def _area(kind: str, db_url: str, version: int) -> Area | None:
             st.info(f"No {kind}s are stored yet: add them on the Site exposure page.", icon="ℹ️")
             return None
         labels = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
+        # "Watch this site / route" links (Site exposure page) choose it; an unknown id is ignored.
+        wanted = st.query_params.get(wb.PREFILL_SITE, "")
         site_id = st.selectbox(
-            kind.capitalize(), list(labels), format_func=labels.__getitem__, key="watch_site"
+            kind.capitalize(),
+            list(labels),
+            index=list(labels).index(wanted) if wanted in labels else 0,
+            format_func=labels.__getitem__,
+            key="watch_site",
         )
         what = "Radius (km)" if kind == "site" else "Buffer either side (km)"
         radius = st.number_input(what, min_value=0.0, value=25.0, step=5.0, key="watch_radius")
@@ -94,6 +100,16 @@ def _area(kind: str, db_url: str, version: int) -> Area | None:
     )
 
 
+def _prefilled_site_kind() -> str | None:
+    """ "site" or "route" when a "Watch this site / route" link names a stored one."""
+    wanted = st.query_params.get(wb.PREFILL_SITE)
+    if not wanted:
+        return None
+    sites = list_sites(caching.get_store())
+    kinds = sites.loc[sites["site_id"].astype(str) == wanted, "kind"]
+    return str(kinds.iloc[0]) if len(kinds) else None
+
+
 def _create_section(user: User, db_url: str, version: int) -> None:
     st.subheader("New watch")
     for_others = can(user, Permission.WATCH_ANY)
@@ -103,7 +119,7 @@ def _create_section(user: User, db_url: str, version: int) -> None:
         )
     name = st.text_input("Name", key="watch_name", max_chars=120, placeholder="Mopti office, 25 km")
     prefilled = st.query_params.get(wb.PREFILL_ADMIN1) or st.query_params.get(wb.PREFILL_ADMIN2)
-    default_kind = "admin" if prefilled else "site"
+    default_kind = "admin" if prefilled else _prefilled_site_kind() or "site"
     kind = st.radio(
         "Area",
         list(wb.AREA_CHOICES),

@@ -32,6 +32,8 @@ AREA_CHOICES: Final = {
 #: Query parameters of the "Watch this region" shortcut.
 PREFILL_ADMIN1: Final = "watch_admin1"
 PREFILL_ADMIN2: Final = "watch_admin2"
+#: "Watch this site / route" (Site exposure page): the stored site_id the form starts on.
+PREFILL_SITE: Final = "watch_site_id"
 
 
 def safe_url(url: str) -> str:

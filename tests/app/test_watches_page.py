@@ -25,7 +25,7 @@ from incidents.auth.guarded import commit_import_as
 from incidents.ingest.pipeline import prepare_import
 from incidents.sites import read_sites
 from incidents.store import IncidentStore
-from incidents.store.sites import add_sites_batch
+from incidents.store.sites import add_sites_batch, list_sites
 from tests.app.helpers import (
     IMPORT_FIXTURES,
     IMPORT_PAGE,
@@ -168,3 +168,51 @@ def test_an_import_in_the_app_puts_the_alert_in_the_inbox_without_the_runner(
     assert any(f"{count} incident(s) matched watches; 1 in-app alert(s)" in t for t in texts(at.success))
     assert "1 unread alert" in _sidebar(at)
     assert list_outbox(app_store)["status"].tolist() == ["sent"]  # in-app only: nothing waits
+
+
+def test_watch_this_site_opens_the_form_on_it_and_admins_see_failed_messages(
+    app_store: IncidentStore, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from incidents.alerts.runner import run_pass
+    from incidents.store import BatchMeta
+    from tests.unit.alert_servers import free_port
+    from tests.unit.alerts_fixtures import MOPTI, around_mopti
+
+    # Two stored sites; the Site exposure page's link names the second one.
+    sites = tmp_path / "two_sites.csv"
+    sites.write_text("name,lat,lon\nSofara office,14.0102,-4.2431\nDjenné depot,13.9061,-4.5550\n", "utf-8")
+    add_sites_batch(
+        app_store, read_sites(sites, file_name=sites.name).frame, file_name=sites.name, sha256="t" * 64,
+        by=LOCAL_ADMIN,
+    )  # fmt: skip
+    at = new_app()
+    at.run()
+    at.switch_page("app_pages/exposure.py").run()
+    assert_clean(at)
+    assert len(at.selectbox(key="exposure_watch_site").options) == 2  # "Watch a site or route"
+    site_id = str(list_sites(app_store).set_index("name").loc["Djenné depot", "site_id"])
+    at = new_app()
+    at.query_params["watch_site_id"] = site_id
+    at.run()
+    at.switch_page(WATCHES_PAGE).run()
+    assert_clean(at)
+    assert at.radio(key="watch_kind").value == "site" and at.selectbox(key="watch_site").value == site_id
+
+    # A webhook nobody answers: after the give-up time its message is failed, and the admin sees why.
+    url = f"http://127.0.0.1:{free_port()}/hook/secret-token"
+    mopti = Area(kind="site", label="Mopti", geometry_wkt=f"POINT ({MOPTI[0]} {MOPTI[1]})", radius_km=25)
+    add_watch(
+        app_store, Watch(name="hook", area=mopti, recipients=Recipients(webhooks=(url,))), by=LOCAL_ADMIN
+    )
+    app_store.add_batch(around_mopti("w"), BatchMeta("f.csv", "0" * 64, "acled", rows_read=5))
+    moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    while run_pass(app_store, smtp=None, now=moment, give_up=timedelta(hours=1)).delivery.failed == 0:
+        moment += timedelta(minutes=30)
+    at.switch_page(WATCHES_PAGE).run()
+    assert_clean(at)
+    assert any("Failed messages** (1)" in text for text in texts(at.markdown)), texts(at.markdown)
+    failed = at.dataframe[-1].value.astype(str)
+    shown = " ".join(failed.to_numpy().ravel())
+    assert "could not be reached" in shown and "secret-token" not in shown  # no path: tokens hide there
