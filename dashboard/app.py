@@ -67,7 +67,8 @@ if allowed is PAGES and (user := current_user()) is not None and can(user, Permi
         ],
     }
 signing_in = signin_only(allowed)
-page = st.navigation(allowed, position="hidden" if signing_in else "sidebar")
+# Every page listed: collapsed after ten, Briefing, Watches and Inbox hid behind "View 5 more".
+page = st.navigation(allowed, position="hidden" if signing_in else "sidebar", expanded=True)
 # A ``?view=<name>`` link applies the saved view's filters and map options before any widget is drawn;
 # only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
 apply_view_link(allowed)
