@@ -9,6 +9,7 @@ can never outlive the data it was built from: any committed import or undo bumps
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -388,8 +389,6 @@ _OUTLOOK_COLUMNS = ("event_date", "admin1_code", "admin2_code", "fatalities")
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _outlook_key(db_url: str, incidents_version: int, sources: tuple[str, ...]) -> tuple[str, str]:
     """(origin, fingerprint of the columns an outlook reads) of the selected sources' frame."""
-    import hashlib  # local: append-only addition
-
     from dashboard.builders.outlook_data import outlook_origin
 
     frame = _source_frame(db_url, incidents_version, sources)
@@ -410,7 +409,7 @@ def _outlook_run(
 ) -> OutlookRun:
     """Keyed on the content it reads (``fingerprint``), level and origin; the ``_`` arguments say
     where that content is and are not part of the key, so identical data share one run."""
-    from dashboard.builders.outlook_data import run_outlook  # local: append-only addition
+    from dashboard.builders.outlook_data import run_outlook  # the engine (scikit-learn) loads on first use
 
     del fingerprint
     return run_outlook(_source_frame(_db_url, _incidents_version, _sources), level, origin)
@@ -438,6 +437,6 @@ def outlook_adjustments(db_url: str, data_version: int, level: str) -> pd.DataFr
     Keyed on ``data_version``, which every adjustment bumps: a change shows at the next run. Not
     part of :func:`outlook_run` (keyed on the incidents only), so an adjustment never refits a model.
     """
-    from incidents.outlook.adjustments import list_adjustments  # local: append-only addition
+    from incidents.outlook.adjustments import list_adjustments  # only the Outlook page needs it
 
     return list_adjustments(_open_store(db_url), level)
