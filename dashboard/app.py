@@ -17,41 +17,44 @@ enforce_settings()
 from dashboard.builders.assets import AssetError, ensure_static_assets  # noqa: E402
 from dashboard.ui.auth import current_user, gate_navigation, signin_only  # noqa: E402
 from dashboard.ui.components import data_dates_header, inbox_badge  # noqa: E402
+from dashboard.ui.language import choose_language, language_selector  # noqa: E402
 from dashboard.ui.saved_views import apply_view_link, show_link_problem  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
+from incidents.i18n import _  # noqa: E402
 
+# Before any text: ?lang=, this session's choice, the account's, the browser's (dashboard/ui/language.py).
+choose_language(current_user())
 # The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.
-st.set_page_config(layout="wide", page_title="Sahel Security Dashboard", page_icon="🗺️")
-
+st.set_page_config(layout="wide", page_title=_("Sahel Security Dashboard"), page_icon="🗺️")
 try:
     ensure_static_assets()
 except AssetError as exc:
-    st.error(f"The offline map files could not be prepared: {exc}", icon="🚫")
+    st.error(_("The offline map files could not be prepared: {problem}").format(problem=exc), icon="🚫")
 
 PAGES = {
-    "Situation": [
-        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("app_pages/map.py", title="Map", icon=":material/map:"),
-        st.Page("app_pages/timeline.py", title="Timeline", icon=":material/timeline:"),
-        st.Page("app_pages/risk_heatmap.py", title="Risk heatmap", icon=":material/grid_on:"),
+    _("Situation"): [
+        st.Page("app_pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True),
+        st.Page("app_pages/map.py", title=_("Map"), icon=":material/map:"),
+        st.Page("app_pages/timeline.py", title=_("Timeline"), icon=":material/timeline:"),
+        st.Page("app_pages/risk_heatmap.py", title=_("Risk heatmap"), icon=":material/grid_on:"),
     ],
-    "Risk analysis": [
-        st.Page("app_pages/risk.py", title="Risk levels", icon=":material/warning:"),
-        st.Page("app_pages/outlook.py", title="Outlook", icon=":material/trending_up:"),
-        st.Page("app_pages/corridors.py", title="Corridors", icon=":material/route:"),
-        st.Page("app_pages/before_after.py", title="Before / after", icon=":material/compare_arrows:"),
-        st.Page("app_pages/exposure.py", title="Site exposure", icon=":material/location_on:"),
+    _("Risk analysis"): [
+        st.Page("app_pages/risk.py", title=_("Risk levels"), icon=":material/warning:"),
+        st.Page("app_pages/outlook.py", title=_("Outlook"), icon=":material/trending_up:"),
+        st.Page("app_pages/corridors.py", title=_("Corridors"), icon=":material/route:"),
+        st.Page("app_pages/before_after.py", title=_("Before / after"), icon=":material/compare_arrows:"),
+        st.Page("app_pages/exposure.py", title=_("Site exposure"), icon=":material/location_on:"),
     ],
-    "Data": [
-        st.Page("app_pages/import_data.py", title="Import incidents", icon=":material/upload_file:"),
+    _("Data"): [
+        st.Page("app_pages/import_data.py", title=_("Import incidents"), icon=":material/upload_file:"),
     ],
-    "Alerts": [
-        st.Page("app_pages/watches.py", title="Watches", icon=":material/notifications_active:"),
-        st.Page("app_pages/inbox.py", title="Inbox", icon=":material/inbox:"),
+    _("Alerts"): [
+        st.Page("app_pages/watches.py", title=_("Watches"), icon=":material/notifications_active:"),
+        st.Page("app_pages/inbox.py", title=_("Inbox"), icon=":material/inbox:"),
     ],
-    "Present": [
-        st.Page("app_pages/briefing.py", title="Briefing", icon=":material/slideshow:"),
-        st.Page("app_pages/about.py", title="About", icon=":material/info:"),
+    _("Present"): [
+        st.Page("app_pages/briefing.py", title=_("Briefing"), icon=":material/slideshow:"),
+        st.Page("app_pages/about.py", title=_("About"), icon=":material/info:"),
     ],
 }
 # gate_navigation: in required mode a session without a user gets only the sign-in page.
@@ -60,9 +63,9 @@ if allowed is PAGES and (user := current_user()) is not None and can(user, Permi
     # Only admins get the section; the page and incidents.auth.accounts refuse anyone else as well.
     allowed = {
         **PAGES,
-        "Admin": [
+        _("Admin"): [
             st.Page(
-                "app_pages/admin.py", title="Accounts", icon=":material/manage_accounts:", url_path="admin"
+                "app_pages/admin.py", title=_("Accounts"), icon=":material/manage_accounts:", url_path="admin"
             )
         ],
     }
@@ -73,6 +76,7 @@ page = st.navigation(allowed, position="hidden" if signing_in else "sidebar", ex
 # only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
 apply_view_link(allowed)
 show_link_problem()  # on whichever page the link opened
+language_selector(current_user())
 if not signing_in:  # every page but sign-in says how old the data are, and the user's unread alerts
     data_dates_header()
     inbox_badge(current_user())

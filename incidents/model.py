@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from incidents.errors import SchemaError
+from incidents.i18n import N_, Labels
 
 SOURCE_DATASETS: Final = ("acled", "ucdp", "generic", "manual", "demo")
 DATE_PRECISIONS: Final = ("day", "week", "month")
@@ -39,15 +40,31 @@ ACTOR_GROUPS: Final = (
 )
 GEO_PRECISIONS: Final = (1, 2, 3)
 
-EVENT_TYPE_LABELS: Final[Mapping[str, str]] = {
-    "battle": "Battle",
-    "explosion_remote_violence": "Explosion / remote violence",
-    "violence_against_civilians": "Violence against civilians",
-    "abduction": "Abduction",
-    "protest_riot": "Protest / riot",
-    "strategic_development": "Strategic development",
-    "other": "Other",
-}
+#: What pages, charts and packs call each event type, in the reader's language (incidents.i18n.Labels).
+EVENT_TYPE_LABELS: Final[Labels] = Labels(
+    {
+        "battle": N_("Battle"),
+        "explosion_remote_violence": N_("Explosion / remote violence"),
+        "violence_against_civilians": N_("Violence against civilians"),
+        "abduction": N_("Abduction"),
+        "protest_riot": N_("Protest / riot"),
+        "strategic_development": N_("Strategic development"),
+        "other": N_("Other"),
+    }
+)
+#: What pages call each actor group (the armed groups' own names stay as they are).
+ACTOR_GROUP_LABELS: Final[Labels] = Labels(
+    {
+        "JNIM": "JNIM",
+        "IS Sahel": "IS Sahel",
+        "state forces": N_("state forces"),
+        "foreign forces": N_("foreign forces"),
+        "militia": N_("militia"),
+        "rebels": N_("rebels"),
+        "civilians": N_("civilians"),
+        "unidentified": N_("unidentified"),
+    }
+)
 
 STRING = "string"
 

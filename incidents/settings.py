@@ -240,3 +240,23 @@ def public_url(env: Mapping[str, str] | None = None) -> str:
             "e.g. https://sahel.example.org or https://example.org/sahel"
         )
     return raw.rstrip("/")
+
+
+#: The command lines' language when ``--lang`` is not given: the POSIX locale variables, in the
+#: order the C library reads them (``LC_ALL`` overrides ``LC_MESSAGES``, which overrides ``LANG``).
+LANGUAGE_ENVS: Final = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def interface_language(env: Mapping[str, str] | None = None) -> str | None:
+    """The interface language the environment asks for (``fr_FR.UTF-8`` -> ``fr``), or None.
+
+    The first locale variable that is set decides: ``LANG=fr_FR.UTF-8`` speaks French unless
+    ``LC_ALL=C`` says otherwise; an unsupported language (or ``C``/``POSIX``) gives None (English).
+    """
+    from incidents.i18n import supported  # i18n reads no setting; imported here to keep settings first
+
+    values = _env(env)
+    for name in LANGUAGE_ENVS:
+        if values.get(name, "").strip():
+            return supported(values[name])
+    return None

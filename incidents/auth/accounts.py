@@ -508,3 +508,25 @@ def account_email(store: IncidentStore, name: str) -> str | None:
             select(table.c.email).where(table.c.name == normalise_name(name))
         ).scalar_one_or_none()
     return None if value is None else str(value)
+
+
+def set_account_language(store: IncidentStore, name: str, language: str) -> None:
+    """Remember the interface language an account chose (its own preference: no permission, no audit)."""
+    from incidents.i18n import supported  # i18n is independent of accounts; imported where used
+
+    code = supported(language)
+    if code is None:
+        raise AccountError(f"unknown language {language!r}")
+    table = schema.users
+    with store.engine.begin() as conn:
+        conn.execute(update(table).where(table.c.name == normalise_name(name)).values(language=code))
+
+
+def account_language(store: IncidentStore, name: str) -> str | None:
+    """The interface language the account chose last, or None (no account, or never chosen)."""
+    table = schema.users
+    with store.engine.connect() as conn:
+        value = conn.execute(
+            select(table.c.language).where(table.c.name == normalise_name(name))
+        ).scalar_one_or_none()
+    return None if value is None else str(value)

@@ -395,6 +395,11 @@ def _add_reported_type_and_uncertainty(conn: Connection) -> None:
     conn.exec_driver_sql(_v7_view_sql(dialect))
 
 
+def _add_account_language(conn: Connection) -> None:
+    """Migration 10: ``users.language``, the interface language an account chose (NULL until chosen)."""
+    conn.exec_driver_sql("ALTER TABLE users ADD COLUMN language VARCHAR(8)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
@@ -409,6 +414,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "reported event type and location uncertainty", _add_reported_type_and_uncertainty),
     Migration(8, "analysts' outlook adjustments (what-if)", create_outlook_adjustments),
     Migration(9, "watches and alerts; account e-mail", create_alert_tables),
+    Migration(10, "account interface language", _add_account_language),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -221,6 +221,8 @@ users = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Schema version 9: the account's own e-mail address (a viewer's watches may mail only it).
     Column("email", Text),
+    # Schema version 10: the interface language the account chose (en, fr); NULL until chosen.
+    Column("language", String(8)),
 )
 
 #: Recent sign-in attempts, for rate limiting only (pruned; the audit table keeps the history).

@@ -1,0 +1,143 @@
+"""The interface's language: gettext catalogues (English source, French first translation).
+
+Every user-facing sentence of the dashboard, the import report, the command lines and the
+briefing pack goes through :func:`_` or :func:`ngettext`; strings defined at import time (labels
+of canonical codes, page titles) are marked with :func:`N_` and translated where they are shown.
+The language is a context variable, set once per Streamlit run or CLI call
+(:func:`set_language`, :func:`use_language`), so pure builders and domain code translate without
+a parameter on every function. Catalogues: :mod:`incidents.i18n.catalogues`; formats of dates
+and numbers: :mod:`incidents.i18n.formats`; how to add a string or a language:
+docs/architecture.md, 'Languages'.
+
+Placeholders are named ``str.format`` fields written inside the message (``_("{n} rows")
+.format(n=...)``), never f-strings: the extractor must see the whole sentence, and a translator
+may move the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Final
+
+from incidents.i18n.catalogues import translations
+
+#: The interface languages, English (the source) first; a new one is a catalogue folder.
+LANGUAGES: Final = ("en", "fr")
+DEFAULT_LANGUAGE: Final = "en"
+#: How each language names itself in the selector.
+LANGUAGE_NAMES: Final = {"en": "English", "fr": "Français"}
+
+_current: ContextVar[str] = ContextVar("sahel_language", default=DEFAULT_LANGUAGE)
+
+
+def supported(code: str | None) -> str | None:
+    """The supported language a code such as ``fr``, ``fr-FR`` or ``fr_FR.UTF-8`` names, else None."""
+    if not code:
+        return None
+    base = code.strip().replace("-", "_").split(".")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best supported language of an HTTP ``Accept-Language`` header, or None."""
+    if not accept_language:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if (language := supported(tag)) is not None and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def current_language() -> str:
+    """The language of this run (a Streamlit script run, a CLI call, a test's block)."""
+    return _current.get()
+
+
+def set_language(code: str | None) -> str:
+    """Make ``code`` (or English when it is not supported) this run's language; return it."""
+    language = supported(code) or DEFAULT_LANGUAGE
+    _current.set(language)
+    return language
+
+
+@contextmanager
+def use_language(code: str | None) -> Iterator[str]:
+    """Within the block, speak ``code``; the language before is restored after it."""
+    token = _current.set(supported(code) or DEFAULT_LANGUAGE)
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    """``message`` in the current language (itself when the catalogue has no translation)."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural form for ``count`` in the current language's plural rules."""
+    return translations(_current.get()).ngettext(singular, plural, count)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated in ``context`` (one English word, two meanings: "Level" of risk or of map)."""
+    return str(translations(_current.get()).pgettext(context, message))
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue without translating it now (module-level labels)."""
+    return message
+
+
+class Labels(Mapping[str, str]):
+    """Labels of canonical codes, read in the current language at each lookup.
+
+    Module-level tables (``EVENT_TYPE_LABELS``) are built at import, before any language is
+    chosen; this mapping keeps the English (marked with :func:`N_`) and translates when a page,
+    chart or pack reads it, so every existing ``LABELS[code]`` and ``LABELS.get(code, code)``
+    speaks the reader's language.
+    """
+
+    def __init__(self, english: Mapping[str, str]) -> None:
+        self._english = dict(english)
+
+    def __getitem__(self, code: str) -> str:
+        return _(self._english[code])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._english)
+
+    def __len__(self) -> int:
+        return len(self._english)
+
+    def english(self, code: str) -> str:
+        """The English label (data files and contracts stay in English)."""
+        return self._english[code]
+
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "N_",
+    "Labels",
+    "_",
+    "current_language",
+    "negotiate",
+    "ngettext",
+    "pgettext",
+    "set_language",
+    "supported",
+    "use_language",
+]

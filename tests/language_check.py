@@ -1,0 +1,64 @@
+"""Finding sentences of the wrong language in a page's visible text (the French interface's check).
+
+A line of text is "English" when, once the names that stay as they are (places, actors, datasets,
+licences: the allow-list) are taken out, it still has two words or more and one of them is a word
+French never uses (``the``, ``with``, ``fatalities``, ``download``...). "French" likewise with words
+English never uses (``les``, ``avec``, ``décès``, ``télécharger``...). Function words catch sentences,
+the content words catch labels and headers ("Risk levels", « Niveaux de risque »).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+ENGLISH_ONLY: Final = frozenset(
+    """the and of with from this that these those which is are was were has have had been will would can
+    could should your you our not for to by or its than there their they each every after before since
+    between when where what how here only all any none per into about over under within without show shows
+    shown hide select choose download open see more less new in at one two three no yes
+    data risk level levels events event fatalities fatal region regions map maps timeline outlook heatmap
+    exposure inbox watch watches filter filters period country countries week weeks month months year years
+    days day trend rising falling likely unlikely almost certain even sign password name
+    latest last next first total share rate source sources analysis overview briefing settings""".split()  # noqa: SIM905 - a word list reads better as text
+)
+FRENCH_ONLY: Final = frozenset(
+    """le la les des du une est sont avec pour dans aux cette ces sur pas qui que depuis entre où sans sous
+    selon vers chez très déjà être été aucun aucune niveau niveaux risque carte données télécharger afficher
+    semaine semaines mois année années jours décès région régions tendance hausse baisse veille veilles
+    connecter période pays quasi""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_WORD: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _without(text: str, allowed: Iterable[str]) -> str:
+    for name in allowed:
+        if name:
+            text = text.replace(name, " ")
+    return text
+
+
+def _words(text: str) -> list[str]:
+    return [word.casefold() for word in _WORD.findall(text)]
+
+
+def _lines_with(texts: Iterable[str], markers: frozenset[str], allowed: Iterable[str]) -> list[str]:
+    names = sorted({name for name in allowed if name and len(name) > 1}, key=len, reverse=True)
+    found: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            words = _words(_without(line, names))
+            if len(words) >= 2 and any(word in markers for word in words) and line.strip() not in found:
+                found.append(line.strip())
+    return found
+
+
+def english_lines(texts: Iterable[str], allowed: Iterable[str] = ()) -> list[str]:
+    """The lines of ``texts`` that read as English once ``allowed`` names are taken out."""
+    return _lines_with(texts, ENGLISH_ONLY, allowed)
+
+
+def french_lines(texts: Iterable[str], allowed: Iterable[str] = ()) -> list[str]:
+    """The lines of ``texts`` that read as French once ``allowed`` names are taken out."""
+    return _lines_with(texts, FRENCH_ONLY, allowed)
