@@ -19,11 +19,17 @@ from dashboard.ui.auth import current_user, gate_navigation, signin_only  # noqa
 from dashboard.ui.components import data_dates_header, inbox_badge  # noqa: E402
 from dashboard.ui.language import choose_language, language_selector  # noqa: E402
 from dashboard.ui.saved_views import apply_view_link, show_link_problem  # noqa: E402
+from geodata.errors import GeodataError  # noqa: E402
 from incidents.auth import Permission, can  # noqa: E402
+from incidents.errors import IncidentsError  # noqa: E402
 from incidents.i18n import _  # noqa: E402
 
 # Before any text: ?lang=, this session's choice, the account's, the browser's (dashboard/ui/language.py).
-choose_language(current_user())
+try:
+    early_user = current_user()
+except (IncidentsError, GeodataError):
+    early_user = None  # gate_navigation below says what is wrong with the store, in the chosen language
+choose_language(early_user)
 # The favicon is an emoji on purpose: a ":material/...:" page icon is fetched from Google.
 st.set_page_config(layout="wide", page_title=_("Sahel Security Dashboard"), page_icon="🗺️")
 try:

@@ -62,3 +62,61 @@ def english_lines(texts: Iterable[str], allowed: Iterable[str] = ()) -> list[str
 def french_lines(texts: Iterable[str], allowed: Iterable[str] = ()) -> list[str]:
     """The lines of ``texts`` that read as French once ``allowed`` names are taken out."""
     return _lines_with(texts, FRENCH_ONLY, allowed)
+
+
+#: Names that stay as they are in every language: datasets, publishers, licences, software.
+NAMES_THAT_STAY: Final = (
+    "Armed Conflict Location & Event Data",
+    "ACLED",
+    "Uppsala Conflict Data Program",
+    "UCDP Georeferenced Event Dataset",
+    "UCDP GED",
+    "Creative Commons Attribution",
+    "Open Database License",
+    "OpenStreetMap contributors",
+    "OpenStreetMap",
+    "geoBoundaries",
+    "GeoNames",
+    "Natural Earth",
+    "Leaflet",
+    "Streamlit",
+)
+
+
+def stored_names(db_url: str) -> set[str]:
+    """Every name the store at ``db_url`` holds that a page may show as it is: places, actors,
+    key developments and their sources, corridors, sites, saved views, towns of the map."""
+    from geodata.boundaries import load_admin0, load_admin1, load_admin2
+    from geodata.towns import label_towns
+    from incidents.store import open_store
+    from incidents.store.corridors import list_corridor_versions
+    from incidents.store.developments import list_developments
+    from incidents.store.saved_views import list_views
+    from incidents.store.sites import list_sites
+
+    store = open_store(db_url)
+    try:
+        frame = store.load_analysis_frame()
+        names: set[str] = set()
+        for column in ("actor1", "actor2", "location", "admin1_name", "admin2_name", "country", "source"):
+            if column in frame:
+                names.update(str(value) for value in frame[column].dropna().unique())
+        for table, columns in (
+            (list_developments(store), ("title", "source")),
+            (list_corridor_versions(store), ("corridor_id", "name", "note", "sources")),
+            (list_sites(store), ("name", "site_id")),
+            (list_views(store), ("name", "title", "notes")),
+        ):
+            for column in columns:
+                if column in table:
+                    names.update(str(value) for value in table[column].dropna().unique())
+    finally:
+        store.close()
+    for boundaries in (load_admin0(), load_admin1(), load_admin2()):
+        for column in boundaries.columns:
+            if "name" in column:
+                names.update(str(value) for value in boundaries[column].dropna().unique())
+    towns = label_towns(["MLI", "BFA", "NER"])
+    names.update(str(value) for value in towns["name"].dropna().unique())
+    names.update(NAMES_THAT_STAY)
+    return names

@@ -51,6 +51,7 @@ class AppServer:
     host: str
     port: int
     log: Path
+    db_url: str = ""  # the store it serves ("" when the test did not say)
 
 
 def free_port() -> int:
@@ -145,7 +146,7 @@ def app_servers(
             with log.open("wb") as sink:
                 proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
             url = f"http://127.0.0.1:{port}"
-            started.append((proc, AppServer(url=url, host="127.0.0.1", port=port, log=log)))
+            started.append((proc, AppServer(url=url, host="127.0.0.1", port=port, log=log, db_url=db_url)))
         for proc, server in started:
             wait_healthy(server.url, proc, server.log)
         yield [server for _, server in started]
@@ -278,3 +279,14 @@ def settle(page: Any, *, expect_map: bool) -> int:
             frame.wait_for_selector(".leaflet-container", state="attached", timeout=SETTLE_TIMEOUT_MS)
             maps += 1
     return maps
+
+
+def visible_texts(page: Any) -> list[str]:
+    """What a reader sees: the sidebar's and the page's text, and the text of every map or chart
+    frame (folium maps are iframes: their legends, layer names and control labels)."""
+    texts = page.locator("[data-testid=stSidebar], [data-testid=stMain]").all_inner_texts()
+    for element in page.locator("iframe").element_handles():
+        frame = element.content_frame()
+        if frame is not None:
+            texts.append(frame.locator("body").inner_text())
+    return texts

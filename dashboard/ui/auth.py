@@ -38,12 +38,15 @@ from incidents.auth.sessions import (
 )
 from incidents.auth.sessions import sign_out as end_account_sessions
 from incidents.errors import IncidentsError
+from incidents.i18n import N_, Labels, _
 from incidents.settings import client_ip_header
 
 SESSION_KEY: Final = "auth_user"
 GENERATION_KEY: Final = "auth_generation"  # the account's session generation at sign-in
 SSO_KEY: Final = "auth_sso"  # set when the session came from the identity provider
-LOCAL_BADGE: Final = "Local mode — no sign-in"
+LOCAL_BADGE: Final = N_("Local mode — no sign-in")
+#: How each role is called on the page (the codes stay: viewer, analyst, admin).
+ROLE_LABELS: Final = Labels({"viewer": N_("viewer"), "analyst": N_("analyst"), "admin": N_("admin")})
 
 Pages = Mapping[str, Sequence[StreamlitPage]] | Sequence[StreamlitPage]
 
@@ -120,7 +123,12 @@ def may(user: User | None, permission: Permission, what: str) -> bool:
     """
     if user is not None and can(user, permission):
         return True
-    st.caption(f"{what} needs the {MINIMUM_ROLE[permission]} role; ask an admin.")
+    role = MINIMUM_ROLE[permission]
+    st.caption(
+        _("{what} needs the {role} role; ask an admin.").format(
+            what=what, role=ROLE_LABELS.get(str(role), str(role))
+        )
+    )
     return False
 
 
@@ -190,7 +198,7 @@ def _signin_page(url_path: str = "signin") -> StreamlitPage:
     from dashboard.app_pages.signin import render
 
     default = url_path == "signin"
-    return st.Page(render, title="Sign in", icon=":material/login:", url_path=url_path, default=default)
+    return st.Page(render, title=_("Sign in"), icon=":material/login:", url_path=url_path, default=default)
 
 
 def all_pages(pages: Pages) -> list[StreamlitPage]:
@@ -200,7 +208,7 @@ def all_pages(pages: Pages) -> list[StreamlitPage]:
 
 def signin_only(pages: Pages) -> bool:
     """Whether ``pages`` is the sign-in navigation (shown without a page menu)."""
-    return all(page.title == "Sign in" for page in all_pages(pages))
+    return all(page.title == _("Sign in") for page in all_pages(pages))
 
 
 def requested_page() -> str:
@@ -225,10 +233,14 @@ def _signin_pages(pages_by_section: Pages) -> list[StreamlitPage]:
 def show_user_badge(user: User, mode: AuthMode) -> None:
     """Sidebar: the local-mode badge, or who is signed in with a Sign out button."""
     if mode == "local":
-        st.sidebar.info(LOCAL_BADGE, icon=":material/lock_open:")
+        st.sidebar.info(_(LOCAL_BADGE), icon=":material/lock_open:")
         return
-    st.sidebar.caption(f"Signed in as `{user.name}` ({user.role})")
-    if st.sidebar.button("Sign out", key="signout", icon=":material/logout:"):
+    st.sidebar.caption(
+        _("Signed in as `{name}` ({role})").format(
+            name=user.name, role=ROLE_LABELS.get(str(user.role), user.role)
+        )
+    )
+    if st.sidebar.button(_("Sign out"), key="signout", icon=":material/logout:"):
         sign_out()
         st.rerun()
 
@@ -249,10 +261,10 @@ def gate_navigation(pages_by_section: Pages) -> Pages:
     try:
         mode = current_mode()
     except AuthError as exc:
-        _refuse(f"The dashboard cannot decide how to sign users in: {exc}.")
+        _refuse(_("The dashboard cannot decide how to sign users in: {problem}.").format(problem=exc))
         raise  # unreachable: st.stop() ends the run
     except IncidentsError as exc:  # the store cannot be opened: nobody can be signed in
-        _refuse(f"The incident store cannot be opened: {exc}.")
+        _refuse(_("The incident store cannot be opened: {problem}.").format(problem=exc))
         raise
     if mode == "local":
         show_user_badge(LOCAL_ADMIN, mode)

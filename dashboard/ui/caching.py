@@ -9,9 +9,11 @@ can never outlive the data it was built from: any committed import or undo bumps
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +22,7 @@ import streamlit as st
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1, load_admin2
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
+from incidents.i18n import N_, _
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
@@ -28,21 +31,47 @@ from incidents.store.developments import list_developments
 if TYPE_CHECKING:
     from dashboard.builders.outlook_data import OutlookRun
 
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def spinning(message: str) -> Callable[[Callable[Params, Result]], Callable[Params, Result]]:
+    """Show ``message`` in the reader's language while a cached call runs (over 0.5 s: a cache miss).
+
+    Streamlit's ``show_spinner="..."`` is fixed when the module is imported, in English; this
+    translates at each call. The cache's own ``clear()`` stays reachable.
+    """
+
+    def wrap(function: Callable[Params, Result]) -> Callable[Params, Result]:
+        @functools.wraps(function)
+        def run(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+            with st.spinner(_(message)):
+                return function(*args, **kwargs)
+
+        run.clear = function.clear  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
 
 def current_db_url() -> str:
     """The store URL in force (``SAHEL_DB_URL`` or the default), password included: a cache key."""
     return resolve_db_url().render_as_string(hide_password=False)
 
 
-@st.cache_resource(
-    show_spinner="Opening the incident store (a store from an older version is upgraded once, about "
-    "15 s per million incidents)…"
+@spinning(
+    N_(
+        "Opening the incident store (a store from an older version is upgraded once, about "
+        "15 s per million incidents)…"
+    )
 )
+@st.cache_resource(show_spinner=False)
 def _open_store(db_url: str) -> IncidentStore:
     return open_store(db_url)
 
 
-@st.cache_resource(show_spinner="First start: loading the synthetic demo data…")
+@spinning(N_("First start: loading the synthetic demo data…"))
+@st.cache_resource(show_spinner=False)
 def _demo_on_first_start(db_url: str, allowed: bool) -> bool:
     """Load the demo into a never-used store, once per server process (when ``allowed``)."""
     return ensure_demo_loaded(_open_store(db_url)) if allowed else False
@@ -117,7 +146,8 @@ def key_developments() -> pd.DataFrame:
     return key_developments_cached(db_url, _open_store(db_url).data_version())
 
 
-@st.cache_resource(show_spinner="Loading incidents…", max_entries=2)
+@spinning(N_("Loading incidents…"))
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _analysis_frame(db_url: str, incidents_version: int) -> pd.DataFrame:
     del incidents_version  # part of the key: only an import or undo loads a fresh frame
     return _open_store(db_url).load_analysis_frame()
@@ -261,7 +291,8 @@ def corridor_versions_table(db_url: str, data_version: int) -> pd.DataFrame:
     return list_corridor_versions(_open_store(db_url))
 
 
-@st.cache_resource(show_spinner="Finding incidents near corridors…", max_entries=4)
+@spinning(N_("Finding incidents near corridors…"))
+@st.cache_resource(show_spinner=False, max_entries=4)
 def corridor_hits_cached(
     db_url: str, data_version: int, km: float, sources: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -281,7 +312,8 @@ def corridor_units_cached(db_url: str, data_version: int) -> pd.DataFrame:
     return corridor_units(active_corridors(db_url, data_version))
 
 
-@st.cache_data(show_spinner="Computing the conflict index…", max_entries=16)
+@spinning(N_("Computing the conflict index…"))
+@st.cache_data(show_spinner=False, max_entries=16)
 def risk_table_cached(
     db_url: str,
     data_version: int,
@@ -323,7 +355,8 @@ def sites_table(db_url: str, data_version: int) -> pd.DataFrame:
     return list_sites(_open_store(db_url))
 
 
-@st.cache_data(show_spinner="Rating site exposure…", max_entries=8)
+@spinning(N_("Rating site exposure…"))
+@st.cache_data(show_spinner=False, max_entries=8)
 def site_exposure_cached(
     db_url: str, data_version: int, as_of: date, sources: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -396,9 +429,8 @@ def _outlook_key(db_url: str, incidents_version: int, sources: tuple[str, ...]) 
     return outlook_origin(frame), hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-@st.cache_data(
-    show_spinner="Computing the outlook: fitting and backtesting the models (up to a minute)…", max_entries=6
-)
+@spinning(N_("Computing the outlook: fitting and backtesting the models (up to a minute)…"))
+@st.cache_data(show_spinner=False, max_entries=6)
 def _outlook_run(
     fingerprint: str,
     level: str,

@@ -22,6 +22,7 @@ from incidents.auth import User
 from incidents.credits import SourceCredit
 from incidents.errors import IncidentsError, SettingError
 from incidents.freshness import Freshness, freshness
+from incidents.i18n import N_, _, ngettext
 from incidents.settings import DEFAULT_STALE_AFTER_DAYS, stale_after_days
 
 DomainError = IncidentsError | GeodataError
@@ -33,14 +34,14 @@ def has_demo_rows(incidents: pd.DataFrame) -> bool:
     return bool(len(incidents)) and bool((incidents["source_dataset"] == "demo").any())
 
 
-#: How to get rid of the demo, the same words on every page and in the docs.
-DEMO_REMOVE_HOW = (
+#: How to get rid of the demo, the same words on every page and in the docs (translated where shown).
+DEMO_REMOVE_HOW = N_(
     "Remove them with `python -m incidents demo --remove` or, as an admin, the *Remove the demo data* "
     "button on the Import incidents page."
 )
-DEMO_HIDDEN_CAPTION = (
+DEMO_HIDDEN_CAPTION = N_(
     "Synthetic demo rows are hidden: this view counts real data only. To show them, add "
-    "*Synthetic demo* under *Data sources* in the sidebar (More filters). " + DEMO_REMOVE_HOW
+    "*Synthetic demo* under *Data sources* in the sidebar (More filters)."
 )
 
 
@@ -53,18 +54,20 @@ def demo_banner(incidents: pd.DataFrame, *, demo_hidden: bool = False) -> bool:
     """
     if has_demo_rows(incidents):
         st.warning(
-            f"**{DEMO_NOTICE}.** The incidents marked *demo* were generated to show how the dashboard "
-            "works; they are not real events. Import real data (ACLED, UCDP or your own): once it is "
-            f"stored, demo rows are left out by default. {DEMO_REMOVE_HOW}",
+            _(
+                "**{notice}.** The incidents marked *demo* were generated to show how the dashboard "
+                "works; they are not real events. Import real data (ACLED, UCDP or your own): once it is "
+                "stored, demo rows are left out by default. {remove_how}"
+            ).format(notice=_(DEMO_NOTICE), remove_how=_(DEMO_REMOVE_HOW)),
             icon="⚠️",
         )
         return True
     if demo_hidden:
-        st.caption(DEMO_HIDDEN_CAPTION)
+        st.caption(f"{_(DEMO_HIDDEN_CAPTION)} {_(DEMO_REMOVE_HOW)}")
     return False
 
 
-MAP_EMPTY_NOTE = "the map shows the boundaries only."
+MAP_EMPTY_NOTE = N_("the map shows the boundaries only.")
 
 
 def empty_state(
@@ -72,18 +75,24 @@ def empty_state(
 ) -> None:
     """Explain why nothing is shown and what to change, instead of an empty or broken view.
 
-    ``note`` ends the message with what the page still shows (pages without a map pass "").
+    ``note`` ends the message with what the page still shows (pages without a map pass ""); it
+    is translated here, so pages may pass an ``N_``-marked constant.
     """
     if not countries:
-        st.info("Choose at least one country in the sidebar to show incidents.", icon="ℹ️")
+        st.info(_("Choose at least one country in the sidebar to show incidents."), icon="ℹ️")
         return
     names = ", ".join(country_names.get(c, c) for c in countries)
-    ending = f"; {note}" if note else "."
-    st.info(
-        f"No incidents match these filters ({names}, in the chosen dates). "
-        f"Widen the date range or pick other countries in the sidebar{ending}",
-        icon="ℹ️",
-    )
+    if note:
+        message = _(
+            "No incidents match these filters ({countries}, in the chosen dates). "
+            "Widen the date range or pick other countries in the sidebar; {note}"
+        ).format(countries=names, note=_(note))
+    else:
+        message = _(
+            "No incidents match these filters ({countries}, in the chosen dates). "
+            "Widen the date range or pick other countries in the sidebar."
+        ).format(countries=names)
+    st.info(message, icon="ℹ️")
 
 
 def attribution_footer(shown: pd.DataFrame | None = None) -> None:
@@ -162,12 +171,12 @@ def inbox_badge(user: User | None) -> int:
     except IncidentsError:
         return 0  # the page itself reports a store problem
     if unread:
-        plural = "s" * (unread != 1)
-        st.sidebar.markdown(
-            f":small[:material/notifications: **{unread} unread alert{plural}** in your Inbox]"
-        )
+        line = ngettext(
+            "**{count} unread alert** in your Inbox", "**{count} unread alerts** in your Inbox", unread
+        ).format(count=unread)
+        st.sidebar.markdown(f":small[:material/notifications: {line}]")
     else:  # markdown, not a caption: a page's last caption is its attribution footer
-        st.sidebar.markdown(":small[:gray[:material/notifications_none: No unread alerts]]")
+        st.sidebar.markdown(f":small[:gray[:material/notifications_none: {_('No unread alerts')}]]")
     return unread
 
 
@@ -191,8 +200,11 @@ def since_last_visit() -> int:
     count = unread_incidents(messages)
     if count:
         st.info(
-            f"Since your last visit: **{count} new incident{'s' * (count != 1)}** in your watches "
-            "(see the Inbox).",
+            ngettext(
+                "Since your last visit: **{count} new incident** in your watches (see the Inbox).",
+                "Since your last visit: **{count} new incidents** in your watches (see the Inbox).",
+                count,
+            ).format(count=count),
             icon=":material/notifications_active:",
         )
     return count

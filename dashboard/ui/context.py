@@ -18,6 +18,7 @@ from dashboard.ui.filters import FilterOptions, current_filter, render_filters
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
+from incidents.i18n import _
 from incidents.query import IncidentFilter
 from incidents.selection import apply_filter
 from incidents.sources import SourceStatus
@@ -79,7 +80,7 @@ def load_analysis_page_data() -> PageData:
         components.domain_error(exc)
         st.stop()
     if data.data_range is None:
-        st.info("The store holds no incidents yet: import a file on the Import page.", icon="ℹ️")
+        st.info(_("The store holds no incidents yet: import a file on the Import page."), icon="ℹ️")
         st.stop()
     return data
 

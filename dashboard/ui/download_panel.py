@@ -17,6 +17,8 @@ from dashboard.builders.attribution import DEMO_NOTICE
 from dashboard.builders.downloads import PreparedDownloads
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
+from incidents.i18n import _
+from incidents.i18n.formats import format_number
 
 
 def prepared_key(key: str) -> str:
@@ -37,16 +39,16 @@ def render_download_panel(
         st.session_state.pop(state_key, None)  # another selection: free the old bytes
         held = None
     if st.button(
-        "Prepare downloads" if held is None else "Prepare again",
+        _("Prepare downloads") if held is None else _("Prepare again"),
         key=prepare_button_key(key),
         icon=":material/download:",
-        help="Builds the files for the current selection; they stay ready until the selection changes.",
+        help=_("Builds the files for the current selection; they stay ready until the selection changes."),
     ):
         try:
-            with st.spinner("Preparing the files…"):
+            with st.spinner(_("Preparing the files…")):
                 held = (signature, build())
         except (IncidentsError, GeodataError, AssetError) as exc:
-            st.error(f"The downloads could not be prepared: {exc}", icon="🚫")
+            st.error(_("The downloads could not be prepared: {problem}").format(problem=exc), icon="🚫")
             return
         st.session_state[state_key] = held
     if held is None:
@@ -55,8 +57,10 @@ def render_download_panel(
     if prepared.includes_demo:
         # A caption, not a second banner: the page's demo banner already warns once.
         st.caption(
-            f"**{DEMO_NOTICE}.** These files include synthetic demo rows; each file says so in its "
-            "provenance footer."
+            _(
+                "**{notice}.** These files include synthetic demo rows; each file says so in its "
+                "provenance footer."
+            ).format(notice=_(DEMO_NOTICE))
         )
     for note in prepared.notes:
         st.warning(note, icon="ℹ️")
@@ -70,5 +74,7 @@ def render_download_panel(
             key=f"{key}_dl_{item.kind}",
             on_click="ignore",  # a download must not rerun the page (or a live briefing)
             width="stretch",
-            help=f"{item.file_name} ({len(item.data) / 1024:,.0f} KB)",
+            help=_("{file} ({size} KB)").format(
+                file=item.file_name, size=format_number(len(item.data) / 1024)
+            ),
         )

@@ -18,7 +18,8 @@ from typing import Final
 import streamlit as st
 
 from incidents.freshness import anchored_period
-from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS, EVENT_TYPES, SOURCE_DATASETS
+from incidents.i18n import N_, Labels, _
+from incidents.model import ACTOR_GROUP_LABELS, ACTOR_GROUPS, EVENT_TYPE_LABELS, EVENT_TYPES, SOURCE_DATASETS
 from incidents.query import DATE_PRESETS, MAX_CORRIDOR_KM, IncidentFilter
 from incidents.query_links import MAX_MIN_FATALITIES, MIN_CORRIDOR_KM, bound_query_params
 
@@ -36,20 +37,24 @@ KEY_SOURCES: Final = "filter_sources"
 #: The default data sources the session's filter started from (to follow a change of default).
 KEY_DEFAULT_SOURCES: Final = "filter_default_sources"
 
-PRESET_LABELS: Final[Mapping[str, str]] = {
-    "last_30": "Last 30 days",
-    "last_90": "Last 90 days",
-    "last_365": "Last 365 days",
-    "all": "All dates",
-    "custom": "Custom range…",
-}
-SOURCE_LABELS: Final[Mapping[str, str]] = {
-    "acled": "ACLED",
-    "ucdp": "UCDP GED",
-    "generic": "Own spreadsheets",
-    "manual": "Manual entries",
-    "demo": "Synthetic demo",
-}
+PRESET_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "last_30": N_("Last 30 days"),
+        "last_90": N_("Last 90 days"),
+        "last_365": N_("Last 365 days"),
+        "all": N_("All dates"),
+        "custom": N_("Custom range…"),
+    }
+)
+SOURCE_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "acled": "ACLED",
+        "ucdp": "UCDP GED",
+        "generic": N_("Own spreadsheets"),
+        "manual": N_("Manual entries"),
+        "demo": N_("Synthetic demo"),
+    }
+)
 #: Query-string keys owned by the filters; any other key (a page's own) is preserved.
 FILTER_PARAM_KEYS: Final = frozenset(
     {
@@ -125,42 +130,43 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
     """Draw the sidebar widgets, store and mirror the result, and return it with dates resolved."""
     stored = current_filter(default_countries, options.default_sources)
     sidebar = st.sidebar
-    sidebar.header("Filters")
+    sidebar.header(_("Filters"))
     countries = sidebar.multiselect(
-        "Countries",
+        _("Countries"),
         options=list(options.country_names),
         default=[c for c in stored.countries if c in options.country_names],
         format_func=lambda iso3: f"{options.country_names.get(iso3, iso3)} ({iso3})",
         key=KEY_COUNTRIES,
     )
     preset = sidebar.selectbox(
-        "Period",
+        _("Period"),
         options=list(DATE_PRESETS),
         index=list(DATE_PRESETS).index(stored.preset),
         format_func=lambda value: preset_label(str(value), options.data_range),
         key=KEY_PERIOD,
-        help="Presets count back from the latest incident in the store, not from today.",
+        help=_("Presets count back from the latest incident in the store, not from today."),
     )
     since, until = _custom_dates(sidebar, preset, stored, options.data_range)
-    with sidebar.expander("More filters", expanded=_has_more(stored, options.default_sources)):
+    with sidebar.expander(_("More filters"), expanded=_has_more(stored, options.default_sources)):
         event_types = st.multiselect(
-            "Event types",
+            _("Event types"),
             options=list(EVENT_TYPES),
             default=list(stored.event_types),
             format_func=EVENT_TYPE_LABELS.__getitem__,
             key=KEY_TYPES,
-            placeholder="All event types",
+            placeholder=_("All event types"),
         )
         actor_groups = st.multiselect(
-            "Actor groups",
+            _("Actor groups"),
             options=list(ACTOR_GROUPS),
             default=list(stored.actor_groups),
+            format_func=ACTOR_GROUP_LABELS.__getitem__,
             key=KEY_ACTORS,
-            placeholder="All actor groups",
-            help="The armed group involved; an army-versus-JNIM battle counts as JNIM.",
+            placeholder=_("All actor groups"),
+            help=_("The armed group involved; an army-versus-JNIM battle counts as JNIM."),
         )
         min_fatalities = st.number_input(
-            "Minimum fatalities",
+            _("Minimum fatalities"),
             min_value=0,
             max_value=MAX_MIN_FATALITIES,
             value=min(stored.min_fatalities, MAX_MIN_FATALITIES),
@@ -173,24 +179,24 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             if any(name.endswith(f"({iso3})") for iso3 in countries)
         }
         admin1_codes = st.multiselect(
-            "Regions (admin-1)",
+            _("Regions (admin-1)"),
             options=list(admin1_options),
             default=[c for c in stored.admin1_codes if c in admin1_options],
             format_func=lambda code: admin1_options.get(code, code),
             key=KEY_ADMIN1,
-            placeholder="All regions",
+            placeholder=_("All regions"),
         )
         corridor_ids = ["", *options.corridor_names]
         corridor = st.selectbox(
-            "Near a corridor",
+            _("Near a corridor"),
             options=corridor_ids,
             index=corridor_ids.index(stored.corridor_id) if stored.corridor_id in corridor_ids else 0,
-            format_func=lambda cid: "Anywhere" if not cid else f"{cid} — {options.corridor_names[cid]}",
+            format_func=lambda cid: _("Anywhere") if not cid else f"{cid} — {options.corridor_names[cid]}",
             key=KEY_CORRIDOR,
-            help="Incidents within the distance below of the corridor line (an aid, not a track).",
+            help=_("Incidents within the distance below of the corridor line (an aid, not a track)."),
         )
         corridor_km = st.slider(
-            "Distance from the corridor (km)",
+            _("Distance from the corridor (km)"),
             min_value=int(MIN_CORRIDOR_KM),
             max_value=int(MAX_CORRIDOR_KM),
             value=min(max(int(stored.corridor_km), int(MIN_CORRIDOR_KM)), int(MAX_CORRIDOR_KM)),
@@ -199,13 +205,15 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             disabled=not corridor,
         )
         sources = st.multiselect(
-            "Data sources",
+            _("Data sources"),
             options=list(SOURCE_DATASETS),
             default=list(stored.sources),
             format_func=SOURCE_LABELS.__getitem__,
             key=KEY_SOURCES,
-            placeholder="All sources (synthetic demo included)" if options.default_sources else "All sources",
-            help="Once real data is stored, the synthetic demo is left out unless you add it here.",
+            placeholder=_("All sources (synthetic demo included)")
+            if options.default_sources
+            else _("All sources"),
+            help=_("Once real data is stored, the synthetic demo is left out unless you add it here."),
         )
     if not sources and options.default_sources:
         # Cleared on purpose: every source, the demo included. Said explicitly, so the link keeps it.
@@ -268,12 +276,12 @@ def _custom_dates(
     lowest = min(start, data_range[0]) if data_range else start
     highest = max(end, data_range[1] if data_range else end, date.today())
     picked = sidebar.date_input(
-        "Dates",
+        _("Dates"),
         value=(start, end),
         min_value=lowest,
         max_value=highest,
         key=KEY_DATES,
-        help="Inclusive start and end dates.",
+        help=_("Inclusive start and end dates."),
     )
     return date_pair(picked, start, end)
 

@@ -18,11 +18,22 @@ from dashboard.ui.caching import get_store
 from incidents.auth import LOCAL_ADMIN, User
 from incidents.auth.accounts import account_language, set_account_language
 from incidents.errors import IncidentsError
-from incidents.i18n import LANGUAGE_NAMES, LANGUAGES, negotiate, set_language, supported
+from incidents.i18n import LANGUAGE_NAMES, LANGUAGES, negotiate, set_fallback, set_language, supported
 
 LANG_PARAM = "lang"
 STATE_KEY = "_language"
 SELECT_KEY = "_language_select"
+
+
+def _session_language() -> str | None:
+    try:
+        return st.session_state.get(STATE_KEY)
+    except Exception:  # noqa: BLE001 - no session (a thread of its own, a bare script): English
+        return None
+
+
+# Widget callbacks run before the script sets the language: they read the session's choice.
+set_fallback(_session_language)
 
 
 def _has_account(user: User | None) -> bool:

@@ -19,6 +19,8 @@ from typing import Any, Final
 
 import streamlit as st
 
+from incidents.i18n import _
+
 ERROR_DETAILS: Final = ("client.showErrorDetails", "none")
 #: Server options a script cannot set: option -> (required value, why).
 REQUIRED: Final[dict[str, tuple[bool, str]]] = {
@@ -43,8 +45,10 @@ def enforce_settings() -> None:
     if problems:
         flags = " ".join(f"--{name} {str(wanted).lower()}" for name, (wanted, _why) in REQUIRED.items())
         st.error(
-            f"The dashboard will not run with these server settings: {'; '.join(problems)}. "
-            f"Start it with `streamlit run dashboard/app.py` without overriding them, or add {flags}.",
+            _(
+                "The dashboard will not run with these server settings: {problems}. "
+                "Start it with `streamlit run dashboard/app.py` without overriding them, or add {flags}."
+            ).format(problems="; ".join(problems), flags=flags),
             icon="🚫",
         )
         st.stop()

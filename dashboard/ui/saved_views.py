@@ -28,6 +28,7 @@ from dashboard.ui.auth import Pages, all_pages, current_user, may, requested_pag
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
+from incidents.i18n import _
 from incidents.query import IncidentFilter
 from incidents.query_links import quoted
 from incidents.store.saved_views import SavedView, get_view, save_view
@@ -119,9 +120,11 @@ def checked_map_options(params: Mapping[str, str | Sequence[str]]) -> tuple[dict
             continue
         ok = value.lower() in _TRUE | _FALSE if isinstance(default, bool) else value in _CHOICES[key]
         if not ok:
-            shown = ("on" if default else "off") if isinstance(default, bool) else default
+            shown = (_("on") if default else _("off")) if isinstance(default, bool) else default
             notices.append(
-                f"Link parameter {key}={quoted(value)} is not a map layer choice; {shown} is used."
+                _("Link parameter {key}={value} is not a map layer choice; {shown} is used.").format(
+                    key=key, value=quoted(value), shown=shown
+                )
             )
     return options, notices
 
@@ -186,13 +189,13 @@ def options_of_layers(layers: Sequence[str]) -> dict[str, str | bool]:
     """Inverse of :func:`layers_of`: Map options from a layer list (unknown names ignored)."""
     params: dict[str, str] = {}
     for layer in layers:
-        kind, _, rest = layer.partition(":")
+        kind, _sep, rest = layer.partition(":")
         if kind == "basemap":
             params["basemap"] = rest
         elif kind == "heat":
             params["map_heat"] = rest
         elif kind == "choropleth":
-            measure, _, level = rest.partition(":")
+            measure, _sep, level = rest.partition(":")
             params["map_choropleth"] = measure
             params["map_choropleth_level"] = level or "admin1"
         elif kind in ("hexagons", "admin2", "buffers"):
@@ -332,7 +335,8 @@ def show_link_problem() -> None:
     problem = st.session_state.pop(KEY_MISSING, None)
     if problem:
         # The name comes from the address bar: shown literally, never as a link or markup.
-        st.warning(filters.markdown_text(f"The link could not be opened: {problem}."), icon="⚠️")
+        message = _("The link could not be opened: {problem}.").format(problem=problem)
+        st.warning(filters.markdown_text(message), icon="⚠️")
 
 
 # ---- the Map page's save control ----------------------------------------------------------
@@ -363,38 +367,46 @@ def _save_current_view() -> None:
     )
     user = current_user()
     if user is None:
-        st.session_state[KEY_MESSAGE] = ("error", "The view was not saved: sign in first.")
+        st.session_state[KEY_MESSAGE] = ("error", _("The view was not saved: sign in first."))
         return
     try:
         existed = get_view(caching.get_store(), name) is not None if name else False
         save_view(caching.get_store(), view, by=user)  # refuses a viewer (PermissionDenied)
     except IncidentsError as exc:
-        st.session_state[KEY_MESSAGE] = ("error", f"The view was not saved: {exc}.")
+        st.session_state[KEY_MESSAGE] = ("error", _("The view was not saved: {problem}.").format(problem=exc))
         return
-    verb = "updated" if existed else "saved"
-    st.session_state[KEY_MESSAGE] = ("success", f"View {name!r} {verb}. Link: {view_link(name)}")
+    done = _("View {name} updated. Link: {link}") if existed else _("View {name} saved. Link: {link}")
+    st.session_state[KEY_MESSAGE] = ("success", done.format(name=repr(name), link=view_link(name)))
 
 
 def render_save_control() -> None:
     """Sidebar expander that saves the current filter, Map options and map position."""
-    with st.sidebar.expander("Save this view", expanded=KEY_MESSAGE in st.session_state):
-        if not may(current_user(), Permission.EDIT_REFERENCE, "Saving views"):
+    with st.sidebar.expander(_("Save this view"), expanded=KEY_MESSAGE in st.session_state):
+        if not may(current_user(), Permission.EDIT_REFERENCE, _("Saving views")):
             return
-        st.text_input("Name", key=KEY_NAME, max_chars=120, help="Short and unique; it appears in the link.")
-        st.text_input("Title", key=KEY_TITLE, help="Shown large on the Briefing page (default: the name).")
-        st.text_area("Speaker notes", key=KEY_NOTES, height=80)
+        st.text_input(
+            _("Name"), key=KEY_NAME, max_chars=120, help=_("Short and unique; it appears in the link.")
+        )
+        st.text_input(
+            _("Title"), key=KEY_TITLE, help=_("Shown large on the Briefing page (default: the name).")
+        )
+        st.text_area(_("Speaker notes"), key=KEY_NOTES, height=80)
         st.checkbox(
-            "Include the outlook",
+            _("Include the outlook"),
             key=OUTLOOK_PARAM,
-            help="The view's PDF briefing pack gets an Outlook section: the regions most likely to see an "
-            "incident with fatalities next month (estimates; see the Outlook page).",
+            help=_(
+                "The view's PDF briefing pack gets an Outlook section: the regions most likely to see an "
+                "incident with fatalities next month (estimates; see the Outlook page)."
+            ),
         )
         st.button(
-            "Save view",
+            _("Save view"),
             key=KEY_SAVE,
             on_click=_save_current_view,
-            help="Saves the filters, map layers and the map's current centre and zoom. "
-            "Saving under an existing name updates that view.",
+            help=_(
+                "Saves the filters, map layers and the map's current centre and zoom. "
+                "Saving under an existing name updates that view."
+            ),
         )
         message = st.session_state.pop(KEY_MESSAGE, None)
         if message:

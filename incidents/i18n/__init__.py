@@ -16,7 +16,7 @@ may move the field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Final
@@ -29,7 +29,15 @@ DEFAULT_LANGUAGE: Final = "en"
 #: How each language names itself in the selector.
 LANGUAGE_NAMES: Final = {"en": "English", "fr": "Français"}
 
-_current: ContextVar[str] = ContextVar("sahel_language", default=DEFAULT_LANGUAGE)
+_current: ContextVar[str | None] = ContextVar("sahel_language", default=None)
+#: Where to look when no run has set the language in this context: the dashboard points it at the
+#: session's choice (Streamlit runs widget callbacks before the script sets the language).
+_fallback: list[Callable[[], str | None]] = []
+
+
+def set_fallback(read: Callable[[], str | None] | None) -> None:
+    """Read the language from ``read()`` when no run has set one (``None`` removes the hook)."""
+    _fallback[:] = [read] if read is not None else []
 
 
 def supported(code: str | None) -> str | None:
@@ -60,7 +68,10 @@ def negotiate(accept_language: str | None) -> str | None:
 
 def current_language() -> str:
     """The language of this run (a Streamlit script run, a CLI call, a test's block)."""
-    return _current.get()
+    language = _current.get()
+    if language is None and _fallback:
+        language = supported(_fallback[0]())
+    return language or DEFAULT_LANGUAGE
 
 
 def set_language(code: str | None) -> str:
@@ -73,26 +84,27 @@ def set_language(code: str | None) -> str:
 @contextmanager
 def use_language(code: str | None) -> Iterator[str]:
     """Within the block, speak ``code``; the language before is restored after it."""
-    token = _current.set(supported(code) or DEFAULT_LANGUAGE)
+    language = supported(code) or DEFAULT_LANGUAGE
+    token = _current.set(language)
     try:
-        yield _current.get()
+        yield language
     finally:
         _current.reset(token)
 
 
 def _(message: str) -> str:
     """``message`` in the current language (itself when the catalogue has no translation)."""
-    return translations(_current.get()).gettext(message)
+    return translations(current_language()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for ``count`` in the current language's plural rules."""
-    return translations(_current.get()).ngettext(singular, plural, count)
+    return translations(current_language()).ngettext(singular, plural, count)
 
 
 def pgettext(context: str, message: str) -> str:
     """``message`` translated in ``context`` (one English word, two meanings: "Level" of risk or of map)."""
-    return str(translations(_current.get()).pgettext(context, message))
+    return str(translations(current_language()).pgettext(context, message))
 
 
 def N_(message: str) -> str:
@@ -137,6 +149,7 @@ __all__ = [
     "negotiate",
     "ngettext",
     "pgettext",
+    "set_fallback",
     "set_language",
     "supported",
     "use_language",

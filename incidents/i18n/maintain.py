@@ -151,7 +151,12 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text.replace("{{", "").replace("}}", "")))
 
 
-def _message_problems(message: Message, where: str) -> list[str]:
+def message_problems(message: Message, where: str) -> list[str]:
+    """What is wrong with one translated entry: missing, fuzzy, or placeholders that differ.
+
+    A plain message keeps exactly the English placeholders. A plural form may leave the count
+    out ("une ligne" for 1) but may not bring a placeholder the English lacks.
+    """
     name = _singular(message.id)
     if message.fuzzy:
         return [f"{where}: fuzzy (check and remove the flag): {name!r}"]
@@ -159,13 +164,15 @@ def _message_problems(message: Message, where: str) -> list[str]:
     if not all(strings):
         return [f"{where}: no translation for {name!r}"]
     sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
-    expected = [placeholders(str(source)) for source in sources]
+    expected = set().union(*(placeholders(str(source)) for source in sources))
+    plural = len(sources) > 1
     problems = []
     for translated in strings:
-        if placeholders(str(translated)) not in expected:
+        found = placeholders(str(translated))
+        if (found - expected) if plural else (found != expected):
             problems.append(
                 f"{where}: placeholders {sorted(placeholders(str(translated)))} differ from the English "
-                f"{sorted(expected[-1])} in {name!r}"
+                f"{sorted(expected)} in {name!r}"
             )
     return problems
 
@@ -179,7 +186,7 @@ def check(language: str) -> list[str]:
             if not message.id:
                 continue
             translated.add(_key(message))
-            problems.extend(_message_problems(message, f"{language}/{path.name}"))
+            problems.extend(message_problems(message, f"{language}/{path.name}"))
     for found in extract():
         if found.key not in translated:
             problems.append(f"{found.path}:{found.line}: not in any {language} catalogue: {found.key!r}")

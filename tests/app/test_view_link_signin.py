@@ -47,7 +47,7 @@ def test_a_view_link_before_sign_in_tells_nothing_about_the_view(auth_required: 
         assert not at.warning
     # the same page and the same address whether or not the view exists: nothing was resolved
     assert _shown(existing) == _shown(missing)
-    assert dict(existing.query_params) == dict(missing.query_params) == {}
+    assert dict(existing.query_params) == dict(missing.query_params) == {"lang": "en"}  # only the language
     assert saved_views.KEY_APPLIED not in existing.session_state
     assert saved_views.KEY_MISSING not in missing.session_state
 
