@@ -176,7 +176,8 @@ def inbox_badge(user: User | None) -> int:
         ).format(count=unread)
         st.sidebar.markdown(f":small[:material/notifications: {line}]")
     else:  # markdown, not a caption: a page's last caption is its attribution footer
-        st.sidebar.markdown(f":small[:gray[:material/notifications_none: {_('No unread alerts')}]]")
+        none = _("No unread alerts")
+        st.sidebar.markdown(f":small[:gray[:material/notifications_none: {none}]]")
     return unread
 
 

@@ -18,7 +18,7 @@ from typing import Final
 import streamlit as st
 
 from incidents.freshness import anchored_period
-from incidents.i18n import N_, Labels, _
+from incidents.i18n import N_, Labels, _, bound
 from incidents.model import ACTOR_GROUP_LABELS, ACTOR_GROUPS, EVENT_TYPE_LABELS, EVENT_TYPES, SOURCE_DATASETS
 from incidents.query import DATE_PRESETS, MAX_CORRIDOR_KM, IncidentFilter
 from incidents.query_links import MAX_MIN_FATALITIES, MIN_CORRIDOR_KM, bound_query_params
@@ -142,7 +142,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
         _("Period"),
         options=list(DATE_PRESETS),
         index=list(DATE_PRESETS).index(stored.preset),
-        format_func=lambda value: preset_label(str(value), options.data_range),
+        format_func=bound(lambda value: preset_label(str(value), options.data_range)),
         key=KEY_PERIOD,
         help=_("Presets count back from the latest incident in the store, not from today."),
     )
@@ -152,7 +152,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             _("Event types"),
             options=list(EVENT_TYPES),
             default=list(stored.event_types),
-            format_func=EVENT_TYPE_LABELS.__getitem__,
+            format_func=bound(EVENT_TYPE_LABELS.__getitem__),
             key=KEY_TYPES,
             placeholder=_("All event types"),
         )
@@ -160,7 +160,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             _("Actor groups"),
             options=list(ACTOR_GROUPS),
             default=list(stored.actor_groups),
-            format_func=ACTOR_GROUP_LABELS.__getitem__,
+            format_func=bound(ACTOR_GROUP_LABELS.__getitem__),
             key=KEY_ACTORS,
             placeholder=_("All actor groups"),
             help=_("The armed group involved; an army-versus-JNIM battle counts as JNIM."),
@@ -191,7 +191,9 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             _("Near a corridor"),
             options=corridor_ids,
             index=corridor_ids.index(stored.corridor_id) if stored.corridor_id in corridor_ids else 0,
-            format_func=lambda cid: _("Anywhere") if not cid else f"{cid} — {options.corridor_names[cid]}",
+            format_func=bound(
+                lambda cid: _("Anywhere") if not cid else f"{cid} — {options.corridor_names[cid]}"
+            ),
             key=KEY_CORRIDOR,
             help=_("Incidents within the distance below of the corridor line (an aid, not a track)."),
         )
@@ -208,7 +210,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             _("Data sources"),
             options=list(SOURCE_DATASETS),
             default=list(stored.sources),
-            format_func=SOURCE_LABELS.__getitem__,
+            format_func=bound(SOURCE_LABELS.__getitem__),
             key=KEY_SOURCES,
             placeholder=_("All sources (synthetic demo included)")
             if options.default_sources

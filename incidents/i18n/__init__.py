@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Final
+from typing import Final, TypeVar
 
 from incidents.i18n.catalogues import translations
 
@@ -112,6 +112,24 @@ def N_(message: str) -> str:
     return message
 
 
+Formatted = TypeVar("Formatted")
+
+
+def bound(format_option: Callable[[Formatted], str]) -> Callable[[Formatted], str]:
+    """``format_option`` that always speaks the language current now, wherever it is called later.
+
+    Streamlit keeps a widget's ``format_func`` and may call it outside the run that drew the
+    widget (its test harness formats options from the test's own thread).
+    """
+    language = current_language()
+
+    def formatted(option: Formatted) -> str:
+        with use_language(language):
+            return format_option(option)
+
+    return formatted
+
+
 class Labels(Mapping[str, str]):
     """Labels of canonical codes, read in the current language at each lookup.
 
@@ -145,6 +163,7 @@ __all__ = [
     "N_",
     "Labels",
     "_",
+    "bound",
     "current_language",
     "negotiate",
     "ngettext",
