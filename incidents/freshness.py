@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from incidents.i18n import _, ngettext
+from incidents.i18n import _, ngettext, pgettext
 from incidents.i18n.formats import format_day, format_number, format_timestamp
 from incidents.settings import DEFAULT_STALE_AFTER_DAYS
 
@@ -74,7 +74,7 @@ class Freshness:
     def last_import_text(self) -> str:
         """When the newest batch was imported, "1 Dec 2026 08:00 UTC", or "never"."""
         if self.last_import is None:
-            return _("never")
+            return pgettext("last import", "never")
         return _stamp_text(self.last_import)
 
     def summary(self) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import AdjustmentNotFoundError
-from incidents.i18n import _
+from incidents.i18n import _, pgettext
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
 from incidents.store.versioned import append_version
@@ -88,7 +88,9 @@ def remove_adjustment(store: IncidentStore, level: str, unit_code: str, *, by: U
                 "no {level} adjustment of {unit} is in force, so none was removed; "
                 "in force at {level}: {in_force}"
             ).format(
-                level=level, unit=repr(unit_code), in_force=", ".join(in_force) if in_force else _("none")
+                level=level,
+                unit=repr(unit_code),
+                in_force=", ".join(in_force) if in_force else pgettext("adjustments in force", "none"),
             )
         )
     latest = versions.iloc[-1]
