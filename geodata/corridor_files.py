@@ -38,6 +38,7 @@ from shapely.geometry import LineString, shape
 from geodata.corridors import SEGMENT_COLUMNS, build_corridor_segments
 from geodata.crs import WGS84, WGS84_GEOD
 from geodata.errors import CorridorFileError, DataFileError
+from geodata.messages import _
 
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 FORMATS: Final = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".csv": "waypoints"}
@@ -55,11 +56,21 @@ def read_corridor_file(name: str, content: bytes) -> gpd.GeoDataFrame:
     """
     suffix = PurePath(name).suffix.lower()
     if suffix not in FORMATS:
-        raise CorridorFileError(name, f"extension {suffix or '(none)'!r} not in {sorted(FORMATS)}")
+        raise CorridorFileError(
+            name,
+            _("extension {extension} not in {allowed}").format(
+                extension=repr(suffix or _("(none)")), allowed=sorted(FORMATS)
+            ),
+        )
     if len(content) > MAX_FILE_BYTES:
-        raise CorridorFileError(name, f"file is {len(content):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        raise CorridorFileError(
+            name,
+            _("file is {size} bytes; the limit is {limit}").format(
+                size=f"{len(content):,}", limit=f"{MAX_FILE_BYTES:,}"
+            ),
+        )
     if not content.strip():
-        raise CorridorFileError(name, "file is empty")
+        raise CorridorFileError(name, _("file is empty"))
     kind = FORMATS[suffix]
     if kind == "geojson":
         return parse_geojson(content, name)
@@ -76,37 +87,48 @@ def parse_geojson(content: bytes | str, name: str = "upload.geojson") -> gpd.Geo
     try:
         document = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CorridorFileError(name, f"not valid JSON ({exc})") from exc
+        raise CorridorFileError(name, _("not valid JSON ({error})").format(error=exc)) from exc
     if not isinstance(document, dict):
-        raise CorridorFileError(name, f"top level is a JSON {type(document).__name__}, not an object")
+        raise CorridorFileError(
+            name, _("top level is a JSON {kind}, not an object").format(kind=type(document).__name__)
+        )
     kind = document.get("type")
     if kind == "FeatureCollection":
         features = document.get("features")
         if not isinstance(features, list):
-            raise CorridorFileError(name, "FeatureCollection has no 'features' list")
+            raise CorridorFileError(name, _("FeatureCollection has no 'features' list"))
     elif kind == "Feature":
         features = [document]
     elif kind in LINE_TYPES:
         features = [{"type": "Feature", "geometry": document, "properties": {}}]
     else:
         raise CorridorFileError(
-            name, f"GeoJSON type {kind!r} not in ['FeatureCollection', 'Feature', *{list(LINE_TYPES)}]"
+            name,
+            _("GeoJSON type {kind} not in {allowed}").format(
+                kind=repr(kind), allowed=f"['FeatureCollection', 'Feature', *{list(LINE_TYPES)}]"
+            ),
         )
     pieces: list[tuple[LineString, Mapping[str, Any]]] = []
     problems: list[str] = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            problems.append(f"feature {number} is not an object")
+            problems.append(_("feature {number} is not an object").format(number=number))
             continue
         geometry = feature.get("geometry")
         geom_type = geometry.get("type") if isinstance(geometry, dict) else None
         if geom_type not in LINE_TYPES:
-            problems.append(f"feature {number}: geometry type {geom_type!r} not in {list(LINE_TYPES)}")
+            problems.append(
+                _("feature {number}: geometry type {kind} not in {allowed}").format(
+                    number=number, kind=repr(geom_type), allowed=list(LINE_TYPES)
+                )
+            )
             continue
         try:
             geom = shape(geometry)
         except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
-            problems.append(f"feature {number}: unreadable coordinates ({exc})")
+            problems.append(
+                _("feature {number}: unreadable coordinates ({error})").format(number=number, error=exc)
+            )
             continue
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
@@ -125,17 +147,20 @@ def parse_kml(content: bytes | str, name: str = "upload.kml") -> gpd.GeoDataFram
     """Segments from the LineStrings of KML placemarks; DOCTYPE/ENTITY declarations are refused."""
     raw = content.encode("utf-8") if isinstance(content, str) else content
     if b"\x00" in raw:  # UTF-16/32 would hide a declaration from the check below
-        raise CorridorFileError(name, "the KML is not UTF-8 text (found NUL bytes)")
+        raise CorridorFileError(name, _("the KML is not UTF-8 text (found NUL bytes)"))
     if _DECLARATION.search(raw):
         raise CorridorFileError(
             name,
-            "the KML declares a DOCTYPE or ENTITY, which is refused (entity expansion can exhaust a server)",
-            hint="Export the KML again without a DOCTYPE; Google Earth and QGIS never write one.",
+            _(
+                "the KML declares a DOCTYPE or ENTITY, which is refused "
+                "(entity expansion can exhaust a server)"
+            ),
+            hint=_("Export the KML again without a DOCTYPE; Google Earth and QGIS never write one."),
         )
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:
-        raise CorridorFileError(name, f"not well-formed XML ({exc})") from exc
+        raise CorridorFileError(name, _("not well-formed XML ({error})").format(error=exc)) from exc
     pieces: list[tuple[LineString, Mapping[str, Any]]] = []
     problems: list[str] = []
     for number, placemark in enumerate(_elements(root, "Placemark"), start=1):
@@ -150,14 +175,14 @@ def parse_kml(content: bytes | str, name: str = "upload.kml") -> gpd.GeoDataFram
             try:
                 coords = _kml_coordinates(text)
             except ValueError as exc:
-                problems.append(f"{label!r}: {exc}")
+                problems.append(_("{placemark}: {error}").format(placemark=repr(label), error=exc))
                 continue
             pieces.append((LineString(coords), properties))
     if problems:
         raise CorridorFileError(name, _summarise(problems))
     if not pieces:
         raise CorridorFileError(
-            name, "no Placemark with a LineString found (points and polygons are ignored)"
+            name, _("no Placemark with a LineString found (points and polygons are ignored)")
         )
     return _segments_from_lines(name, pieces)
 
@@ -182,13 +207,15 @@ def _kml_coordinates(text: str) -> list[tuple[float, float]]:
     for token in text.split():
         parts = token.split(",")
         if len(parts) not in (2, 3):
-            raise ValueError(f"coordinate {token!r} is not 'lon,lat[,alt]'")
+            raise ValueError(_("coordinate {token} is not 'lon,lat[,alt]'").format(token=repr(token)))
         try:
             coords.append((float(parts[0]), float(parts[1])))
         except ValueError as exc:
-            raise ValueError(f"coordinate {token!r} is not numeric") from exc
+            raise ValueError(_("coordinate {token} is not numeric").format(token=repr(token))) from exc
     if len(coords) < 2:
-        raise ValueError(f"a LineString needs at least 2 coordinates, found {len(coords)}")
+        raise ValueError(
+            _("a LineString needs at least 2 coordinates, found {count}").format(count=len(coords))
+        )
     return coords
 
 
@@ -219,18 +246,22 @@ def _parts(geometry: shapely.Geometry) -> list[LineString]:
 def _segments_from_lines(name: str, pieces: list[tuple[LineString, Mapping[str, Any]]]) -> gpd.GeoDataFrame:
     """Check each line (two distinct points, lon/lat in range) and build the segment rows."""
     if not pieces:
-        raise CorridorFileError(name, "no LineString or MultiLineString features found")
+        raise CorridorFileError(name, _("no LineString or MultiLineString features found"))
     problems = []
     rows = []
     for number, (line, properties) in enumerate(pieces, start=1):
         coords = shapely.get_coordinates(line)
         if len(coords) < 2 or line.length == 0:
-            problems.append(f"line {number} has fewer than 2 distinct points")
+            problems.append(_("line {number} has fewer than 2 distinct points").format(number=number))
             continue
         bad = (abs(coords[:, 0]) > 180) | (abs(coords[:, 1]) > 90)
         if bad.any():
             x, y = coords[bad][0]
-            problems.append(f"line {number}: coordinate ({x}, {y}) outside lon -180..180 / lat -90..90")
+            problems.append(
+                _("line {number}: coordinate ({x}, {y}) outside lon -180..180 / lat -90..90").format(
+                    number=number, x=x, y=y
+                )
+            )
             continue
         line2d = LineString(coords[:, :2])
         text = {key: _text(properties.get(key)) for key in _TEXT_PROPERTIES}
@@ -265,4 +296,5 @@ def _flag(value: object) -> bool:
 
 def _summarise(problems: list[str], limit: int = 10) -> str:
     shown = "; ".join(problems[:limit])
-    return shown + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
+    more = len(problems) - limit
+    return shown + (_("; and {n} more").format(n=more) if more > 0 else "")

@@ -45,6 +45,7 @@ from shapely.geometry import LineString, MultiLineString
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84, WGS84_GEOD
 from geodata.errors import DataFileError
 from geodata.io import read_table, read_vector
+from geodata.messages import _, ngettext
 from geodata.paths import DATA_DIR
 
 WAYPOINTS_PATH: Path = DATA_DIR / "corridors_waypoints.csv"
@@ -131,7 +132,7 @@ def _validate_waypoints(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.assign(line=frame.index + 2)  # header is line 1
     for column in ("corridor_id", "corridor_name", "seq", "role", "place_id", "name", "lat", "lon"):
         for line in frame.loc[frame[column].isna(), "line"]:
-            problems.append(f"line {line}: {column} is empty")
+            problems.append(_("line {line}: {column} is empty").format(line=line, column=column))
     parsed = {}
     for column, low, high in (("lat", -90, 90), ("lon", -180, 180), ("seq", -math.inf, math.inf)):
         values = pd.to_numeric(frame[column], errors="coerce")
@@ -139,16 +140,28 @@ def _validate_waypoints(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         if column == "seq":
             bad |= values.notna() & (values != values.round())
         for line, value in zip(frame.loc[bad, "line"], frame.loc[bad, column], strict=True):
-            allowed = "an integer" if column == "seq" else f"a number in {low}..{high}"
-            problems.append(f"line {line}: {column} {value!r} is not {allowed}")
+            message = (
+                _("line {line}: {column} {value} is not an integer")
+                if column == "seq"
+                else _("line {line}: {column} {value} is not a number in {low}..{high}")
+            )
+            problems.append(message.format(line=line, column=column, value=repr(value), low=low, high=high))
         parsed[column] = values
     bad_role = frame["role"].notna() & ~frame["role"].isin(ROLES)
     for line, value in zip(frame.loc[bad_role, "line"], frame.loc[bad_role, "role"], strict=True):
-        problems.append(f"line {line}: role {value!r} not in {list(ROLES)}")
+        problems.append(
+            _("line {line}: role {value} not in {allowed}").format(
+                line=line, value=repr(value), allowed=list(ROLES)
+            )
+        )
     flag = frame["connector"].fillna("0").str.strip()
     bad_flag = ~flag.isin(["0", "1"])
     for line, value in zip(frame.loc[bad_flag, "line"], flag[bad_flag], strict=True):
-        problems.append(f"line {line}: connector {value!r} not in ['0', '1'] (or empty)")
+        problems.append(
+            _("line {line}: connector {value} not in ['0', '1'] (or empty)").format(
+                line=line, value=repr(value)
+            )
+        )
     if problems:
         raise DataFileError(path, _summarise(problems))
 
@@ -172,24 +185,41 @@ def _validate_waypoints(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
 def _check_corridor(corridor_id: str, corridor: pd.DataFrame) -> list[str]:
     problems = []
     if len(corridor) < 2:
-        problems.append(f"corridor {corridor_id!r} has {len(corridor)} waypoint(s); at least 2 are needed")
+        problems.append(
+            ngettext(
+                "corridor {corridor} has {n} waypoint; at least 2 are needed",
+                "corridor {corridor} has {n} waypoints; at least 2 are needed",
+                len(corridor),
+            ).format(corridor=repr(corridor_id), n=len(corridor))
+        )
     duplicated = corridor["seq"][corridor["seq"].duplicated()]
     if len(duplicated):
-        problems.append(f"corridor {corridor_id!r}: seq {sorted(set(duplicated))} used more than once")
+        problems.append(
+            _("corridor {corridor}: seq {seq} used more than once").format(
+                corridor=repr(corridor_id), seq=sorted(set(duplicated))
+            )
+        )
     first = corridor.sort_values("seq").iloc[0]
     if first["role"] != "waypoint":
-        problems.append(f"corridor {corridor_id!r}: the first row (seq {first['seq']}) must be a waypoint")
+        problems.append(
+            _("corridor {corridor}: the first row (seq {seq}) must be a waypoint").format(
+                corridor=repr(corridor_id), seq=first["seq"]
+            )
+        )
     for column in ("corridor_name", "armed_groups"):
         if corridor[column].nunique() > 1:
             problems.append(
-                f"corridor {corridor_id!r}: {column} differs between rows {sorted(corridor[column].unique())}"
+                _("corridor {corridor}: {column} differs between rows {values}").format(
+                    corridor=repr(corridor_id), column=column, values=sorted(corridor[column].unique())
+                )
             )
     return problems
 
 
 def _summarise(problems: list[str], limit: int = 15) -> str:
     shown = "; ".join(problems[:limit])
-    return shown + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
+    more = len(problems) - limit
+    return shown + (_("; and {n} more").format(n=more) if more > 0 else "")
 
 
 def _corridor_segments(
@@ -212,7 +242,10 @@ def _corridor_segments(
         start, end = corridor.iloc[parents[child]], corridor.iloc[child]
         if (start["lon"], start["lat"]) == (end["lon"], end["lat"]):
             raise DataFileError(
-                path, f"line {end['line']}: {end['name']!r} repeats the coordinates of {start['name']!r}"
+                path,
+                _("line {line}: {name} repeats the coordinates of {other}").format(
+                    line=end["line"], name=repr(end["name"]), other=repr(start["name"])
+                ),
             )
         geometry, length_m = _geodesic_line(start["lon"], start["lat"], end["lon"], end["lat"])
         named = _split_sources(start["named_in_sources"]) | _split_sources(end["named_in_sources"])
@@ -252,12 +285,15 @@ def _parent_rows(path: Path, corridor: pd.DataFrame) -> list[int]:
             matches = corridor.index[corridor["seq"].astype(str) == str(row["branch_from"]).strip()]
             if len(matches) == 0 or matches[0] >= child:
                 raise DataFileError(
-                    path, f"line {row['line']}: branch_from {row['branch_from']!r} is not an earlier seq"
+                    path,
+                    _("line {line}: branch_from {value} is not an earlier seq").format(
+                        line=row["line"], value=repr(row["branch_from"])
+                    ),
                 )
             parents.append(int(matches[0]))
             continue
         earlier = corridor.iloc[:child]
-        _, _, distance = _GEOD.inv(
+        _forward, _back, distance = _GEOD.inv(
             earlier["lon"].to_numpy(),
             earlier["lat"].to_numpy(),
             np.full(child, row["lon"]),
@@ -297,7 +333,7 @@ _SOURCE_ITEM = re.compile(r"^- \*\*(S\d+)\*\* — (.+?)\.? <(\S+)>\s*$", re.MULT
 def _parse_references(path: Path) -> dict[str, _CorridorReferences]:
     """Corridor id -> its source ids and "S# — publisher — title <url>" texts."""
     if not path.is_file():
-        raise DataFileError(path, "file not found")
+        raise DataFileError(path, _("file not found"))
     text = path.read_text(encoding="utf-8")
     refs = {sid: f"{sid} — {body} <{url}>" for sid, body, url in _SOURCE_ITEM.findall(text)}
     headings = list(_SECTION.finditer(text))
@@ -310,8 +346,8 @@ def _parse_references(path: Path) -> dict[str, _CorridorReferences]:
     if not corridors or not refs:
         raise DataFileError(
             path,
-            "no '## C#.' corridor sections or '- **S#** — ... <url>' source items found",
-            hint="Keep the layout of corridors_REFERENCES.md (see its first corridor).",
+            _("no '## C#.' corridor sections or '- **S#** — ... <url>' source items found"),
+            hint=_("Keep the layout of corridors_REFERENCES.md (see its first corridor)."),
         )
     return corridors
 
@@ -340,7 +376,7 @@ def load_corridors(path: Path | None = None) -> gpd.GeoDataFrame:
 def _segments_cached(path: Path) -> gpd.GeoDataFrame:
     segments = read_vector(path, SEGMENT_COLUMNS)
     if segments["connector"].dtype != bool or segments["branch"].dtype != bool:
-        raise DataFileError(path, "properties 'connector' and 'branch' must be JSON booleans")
+        raise DataFileError(path, _("properties 'connector' and 'branch' must be JSON booleans"))
     segments["segment"] = segments["segment"].astype("int64")
     return segments.sort_values(["corridor_id", "segment"], key=_natural_key, kind="stable").reset_index(
         drop=True

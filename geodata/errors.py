@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geodata.messages import _
+
 
 class GeodataError(Exception):
     """Base class for every error raised by :mod:`geodata`."""
@@ -21,11 +23,13 @@ class DataFileError(GeodataError):
     def __init__(self, path: Path | str, problem: str, hint: str = "") -> None:
         self.path = Path(path)
         self.problem = problem
-        self.hint = hint or (
+        self.hint = hint or _(
             "Restore the file from the repository (git checkout -- geodata/data) "
             "or rebuild it with `python -m geodata.build_data`."
         )
-        super().__init__(f"{self.path}: {problem}. {self.hint}")
+        super().__init__(
+            _("{path}: {problem}. {hint}").format(path=self.path, problem=problem, hint=self.hint)
+        )
 
 
 class CorridorFileError(DataFileError):
@@ -40,7 +44,7 @@ class CorridorFileError(DataFileError):
             path,
             problem,
             hint
-            or (
+            or _(
                 "Upload GeoJSON with LineString/MultiLineString features, KML with LineString "
                 "placemarks, or a CSV in the layout of geodata/data/corridors_waypoints.csv."
             ),

@@ -15,13 +15,14 @@ import pandas as pd
 import pyogrio.errors
 
 from geodata.errors import DataFileError
+from geodata.messages import _
 
 
 def _check_exists(path: Path) -> None:
     if not path.is_file():
-        raise DataFileError(path, "file not found")
+        raise DataFileError(path, _("file not found"))
     if path.stat().st_size == 0:
-        raise DataFileError(path, "file is empty")
+        raise DataFileError(path, _("file is empty"))
 
 
 def _check_columns(path: Path, frame: pd.DataFrame, required: Iterable[str]) -> None:
@@ -29,7 +30,9 @@ def _check_columns(path: Path, frame: pd.DataFrame, required: Iterable[str]) -> 
     if missing:
         raise DataFileError(
             path,
-            f"required column(s) {missing} missing; found {sorted(map(str, frame.columns))}",
+            _("required column(s) {missing} missing; found {found}").format(
+                missing=missing, found=sorted(map(str, frame.columns))
+            ),
         )
 
 
@@ -39,16 +42,16 @@ def read_vector(path: Path, required_columns: Iterable[str] = ()) -> gpd.GeoData
     try:
         frame = gpd.read_file(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise DataFileError(path, f"not a readable vector file ({exc})") from exc
+        raise DataFileError(path, _("not a readable vector file ({error})").format(error=exc)) from exc
     if frame.empty:
-        raise DataFileError(path, "file holds no features")
+        raise DataFileError(path, _("file holds no features"))
     if frame.crs is None:
         frame = frame.set_crs(4326)
     elif frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
     _check_columns(path, frame, required_columns)
     if frame.geometry.isna().any() or frame.geometry.is_empty.any():
-        raise DataFileError(path, "some features have no geometry")
+        raise DataFileError(path, _("some features have no geometry"))
     return frame
 
 
@@ -60,8 +63,8 @@ def read_table(
     try:
         frame = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise DataFileError(path, f"not a readable UTF-8 CSV ({exc})") from exc
+        raise DataFileError(path, _("not a readable UTF-8 CSV ({error})").format(error=exc)) from exc
     if frame.empty:
-        raise DataFileError(path, "file holds no rows")
+        raise DataFileError(path, _("file holds no rows"))
     _check_columns(path, frame, required_columns)
     return frame

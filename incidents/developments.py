@@ -17,6 +17,7 @@ import pandas as pd
 from geodata.errors import DataFileError
 from geodata.io import read_table
 from incidents.errors import FileLevelError
+from incidents.i18n import _
 from incidents.model import DATE_PRECISIONS
 
 KEY_DEVELOPMENTS_FILE: Final = Path(__file__).resolve().parent / "data" / "key_developments.csv"
@@ -45,7 +46,7 @@ def _record_lines(path: Path) -> list[int]:
 
 def _fail(path: Path, lines: list[int], position: int, problem: str) -> FileLevelError:
     line = lines[position] if position < len(lines) else position + 2
-    return FileLevelError(f"{path}, line {line}: {problem}")
+    return FileLevelError(_("{path}, line {line}: {problem}").format(path=path, line=line, problem=problem))
 
 
 def load_key_developments(path: Path = KEY_DEVELOPMENTS_FILE) -> pd.DataFrame:
@@ -68,7 +69,12 @@ def load_key_developments(path: Path = KEY_DEVELOPMENTS_FILE) -> pd.DataFrame:
     bad_dates = dates.isna().to_numpy().nonzero()[0]
     if len(bad_dates):
         first = int(bad_dates[0])
-        raise _fail(path, lines, first, f"date {frame['date'].iloc[first]!r} is not a YYYY-MM-DD date")
+        raise _fail(
+            path,
+            lines,
+            first,
+            _("date {value} is not a YYYY-MM-DD date").format(value=repr(frame["date"].iloc[first])),
+        )
     frame["date_precision"] = frame["date_precision"].fillna("day")
     bad_precision = (~frame["date_precision"].isin(DATE_PRECISIONS)).to_numpy().nonzero()[0]
     if len(bad_precision):
@@ -77,11 +83,13 @@ def load_key_developments(path: Path = KEY_DEVELOPMENTS_FILE) -> pd.DataFrame:
             path,
             lines,
             first,
-            f"date_precision {frame['date_precision'].iloc[first]!r} is not one of {list(DATE_PRECISIONS)}",
+            _("date_precision {value} is not one of {allowed}").format(
+                value=repr(frame["date_precision"].iloc[first]), allowed=list(DATE_PRECISIONS)
+            ),
         )
     empty_titles = frame["title"].fillna("").eq("").to_numpy().nonzero()[0]
     if len(empty_titles):
-        raise _fail(path, lines, int(empty_titles[0]), "title is empty")
+        raise _fail(path, lines, int(empty_titles[0]), _("title is empty"))
 
     frame["date"] = dates.astype("datetime64[ns]")
     frame["scope"] = frame["scope"].str.upper()

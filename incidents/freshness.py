@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from incidents.i18n import _, ngettext, pgettext
+from incidents.i18n.formats import format_day, format_number, format_timestamp
 from incidents.settings import DEFAULT_STALE_AFTER_DAYS
 
 
@@ -21,12 +23,18 @@ def age_text(days: int) -> str:
     if days < 0:
         raise ValueError(f"an age cannot be negative: {days} days")
     if days <= 60:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("{n} day", "{n} days", days).format(n=format_number(days))
     if days < 548:  # up to about 18 months: months read better than "1 year"
         months = round(days / 30.4375)
-        return f"{months} months"
+        return ngettext("{n} month", "{n} months", months).format(n=format_number(months))
     years = round(days / 365.25)
-    return f"{years} year{'s' if years != 1 else ''}"
+    return ngettext("{n} year", "{n} years", years).format(n=format_number(years))
+
+
+def _stamp_text(stamp: datetime) -> str:
+    """A moment as written in the language, in UTC: "1 Dec 2026 08:00 UTC"."""
+    utc = stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
+    return f"{format_timestamp(utc)} UTC"
 
 
 @dataclass(frozen=True)
@@ -57,31 +65,36 @@ class Freshness:
 
     @property
     def data_as_of_text(self) -> str:
+        """The newest incident's day, "30 Dec 2022 (newest incident)", in the run's language."""
         if self.newest_incident is None:
-            return "no incidents stored"
-        return f"{self.newest_incident.isoformat()} (newest incident)"
+            return _("no incidents stored")
+        return _("{day} (newest incident)").format(day=format_day(self.newest_incident))
 
     @property
     def last_import_text(self) -> str:
+        """When the newest batch was imported, "1 Dec 2026 08:00 UTC", or "never"."""
         if self.last_import is None:
-            return "never"
-        stamp = self.last_import
-        stamp = stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
-        return f"{stamp:%Y-%m-%d %H:%M} UTC"
+            return pgettext("last import", "never")
+        return _stamp_text(self.last_import)
 
     def summary(self) -> str:
-        """One line: "Data as of 2022-12-30 (newest incident) · last import 2026-12-01 08:00 UTC"."""
-        return f"Data as of {self.data_as_of_text} · last import {self.last_import_text}"
+        """One line: "Data as of 30 Dec 2022 (newest incident) · last import 1 Dec 2026 08:00 UTC"."""
+        if self.newest_incident is None:
+            return _("Data as of no incidents stored · last import {last_import}").format(
+                last_import=self.last_import_text
+            )
+        return _("Data as of {day} (newest incident) · last import {last_import}").format(
+            day=format_day(self.newest_incident), last_import=self.last_import_text
+        )
 
     def warning(self) -> str | None:
         """The staleness warning, or ``None`` when the data are recent enough (or absent)."""
         age = self.age_days
         if not self.stale or age is None or self.newest_incident is None:
             return None
-        return (
-            f"The newest incident is from {self.newest_incident.isoformat()}, {age_text(age)} before "
-            "today: figures describe that time, not now."
-        )
+        return _(
+            "The newest incident is from {day}, {age} before today: figures describe that time, not now."
+        ).format(day=format_day(self.newest_incident), age=age_text(age))
 
 
 def newest_import(batches: pd.DataFrame) -> datetime | None:
@@ -112,7 +125,10 @@ def freshness(
 
 
 def anchored_period(label: str, newest_incident: date | None) -> str:
-    """A relative period's label with its anchor: "Last 365 days to 2022-12-30, the newest incident"."""
+    """A relative period's label with its anchor: "Last 365 days to 30 Dec 2022, the newest incident".
+
+    ``label`` is already in the reader's language (the caller translates it).
+    """
     if newest_incident is None:
         return label
-    return f"{label} to {newest_incident.isoformat()}, the newest incident"
+    return _("{period} to {day}, the newest incident").format(period=label, day=format_day(newest_incident))

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
+from incidents.i18n import _, ngettext
+from incidents.i18n.formats import format_number
 from incidents.model import ACTOR_GROUPS, EVENT_TYPES, SOURCE_DATASETS
 
 #: Earliest date a link may ask for: UCDP GED, the oldest source the product reads, starts in 1989.
@@ -89,12 +91,12 @@ def parse_link_date(text: str, today: date | None = None) -> tuple[date | None, 
     try:
         value = date.fromisoformat(text.strip())
     except ValueError:
-        return None, "is not a date (use YYYY-MM-DD)"
+        return None, _("is not a date (use YYYY-MM-DD)")
     earliest, latest = link_date_range(today)
     if value < earliest:
-        return earliest, f"is before {earliest.isoformat()}; {earliest.isoformat()} is used"
+        return earliest, _("is before {day}; {day} is used").format(day=earliest.isoformat())
     if value > latest:
-        return latest, f"is after {latest.isoformat()}; {latest.isoformat()} is used"
+        return latest, _("is after {day}; {day} is used").format(day=latest.isoformat())
     return value, None
 
 
@@ -154,7 +156,9 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
     notices: list[str] = []
 
     def note(key: str, raw: str, problem: str) -> None:
-        notices.append(f"Link parameter {key}={quoted(raw)} {problem}.")
+        notices.append(
+            _("Link parameter {key}={value} {problem}.").format(key=key, value=quoted(raw), problem=problem)
+        )
 
     def keep_list(key: str, accept: Callable[[str], str | None], what: str) -> None:
         kept: list[str] = []
@@ -164,14 +168,23 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
             if accepted is None:
                 rejected += 1
                 if rejected <= _NAMED_PER_KEY:
-                    note(key, value, f"is not {what}; it was ignored")
+                    note(key, value, _("is not {what}; it was ignored").format(what=what))
             elif accepted not in kept:
                 kept.append(accepted)
         if rejected > _NAMED_PER_KEY:
-            notices.append(f"Link parameter {key}: {rejected - _NAMED_PER_KEY} more values were ignored.")
+            more = rejected - _NAMED_PER_KEY
+            notices.append(
+                ngettext(
+                    "Link parameter {key}: {n} more value was ignored.",
+                    "Link parameter {key}: {n} more values were ignored.",
+                    more,
+                ).format(key=key, n=format_number(more))
+            )
         if len(kept) > MAX_LINK_VALUES:
             notices.append(
-                f"Link parameter {key} has more than {MAX_LINK_VALUES} values; the rest were ignored."
+                _("Link parameter {key} has more than {limit} values; the rest were ignored.").format(
+                    key=key, limit=MAX_LINK_VALUES
+                )
             )
             kept = kept[:MAX_LINK_VALUES]
         if kept:
@@ -183,30 +196,38 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
 
     for key in params:
         if key == "country":
-            keep_list(key, _country, "a three-letter country code")
+            keep_list(key, _country, _("a three-letter country code"))
         elif key in _CHOICES:
-            keep_list(key, _one_of(_CHOICES[key]), f"one of {', '.join(_CHOICES[key])}")
+            keep_list(
+                key, _one_of(_CHOICES[key]), _("one of {choices}").format(choices=", ".join(_CHOICES[key]))
+            )
         elif key in _CODE_LISTS:
-            keep_list(key, _code, "a region code")
+            keep_list(key, _code, _("a region code"))
         elif key == "corridor":
             value = first(key)
             if value is not None and _is_code(value):
                 result[key] = [value]
             elif value is not None:
-                note(key, value, "is not a corridor id; it was ignored")
+                note(key, value, _("is not a corridor id; it was ignored"))
         elif key == "period":
             value = first(key)
             if value in _PRESETS:
                 result[key] = [value]
             elif value is not None:
-                note(key, value, f"is not one of {', '.join(_PRESETS)}; it was ignored")
+                note(
+                    key,
+                    value,
+                    _("is not one of {choices}; it was ignored").format(choices=", ".join(_PRESETS)),
+                )
         elif key in ("from", "to"):
             value = first(key)
             if value is None:
                 continue
             parsed, problem = parse_link_date(value, today)
             if problem is not None:
-                note(key, value, problem if parsed else f"{problem}; it was ignored")
+                note(
+                    key, value, problem if parsed else _("{problem}; it was ignored").format(problem=problem)
+                )
             if parsed is not None:
                 result[key] = [parsed.isoformat()]
         elif key == "min_fatalities":
@@ -215,7 +236,13 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
                 continue
             number = parse_bounded_int(value, 0, MAX_MIN_FATALITIES)
             if number is None:
-                note(key, value, f"is not a whole number from 0 to {MAX_MIN_FATALITIES:,}; it was ignored")
+                note(
+                    key,
+                    value,
+                    _("is not a whole number from 0 to {limit}; it was ignored").format(
+                        limit=format_number(MAX_MIN_FATALITIES)
+                    ),
+                )
             else:
                 result[key] = [str(number)]
         elif key == "corridor_km":
@@ -224,8 +251,13 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
                 continue
             km = parse_bounded_float(value, MIN_CORRIDOR_KM, MAX_LINK_CORRIDOR_KM)
             if km is None:
-                span = f"{MIN_CORRIDOR_KM:g} to {MAX_LINK_CORRIDOR_KM:g} km"
-                note(key, value, f"is not a distance from {span}; it was ignored")
+                note(
+                    key,
+                    value,
+                    _("is not a distance from {low} to {high} km; it was ignored").format(
+                        low=format_number(MIN_CORRIDOR_KM), high=format_number(MAX_LINK_CORRIDOR_KM)
+                    ),
+                )
             else:
                 result[key] = [f"{km:g}"]
         else:
@@ -234,10 +266,18 @@ def bound_query_params(params: Mapping[str, str | Sequence[str]], today: date | 
     since, until = result.get("from"), result.get("to")
     if since and until and since[0] > until[0]:
         notices.append(
-            f"Link parameters from={since[0]} and to={until[0]} are in the wrong order; they were ignored."
+            _(
+                "Link parameters from={since} and to={until} are in the wrong order; they were ignored."
+            ).format(since=since[0], until=until[0])
         )
         del result["from"], result["to"]
     if len(notices) > MAX_NOTICES:
         hidden = len(notices) - (MAX_NOTICES - 1)
-        notices[MAX_NOTICES - 1 :] = [f"{hidden} more link parameters were changed or ignored."]
+        notices[MAX_NOTICES - 1 :] = [
+            ngettext(
+                "{n} more link parameter was changed or ignored.",
+                "{n} more link parameters were changed or ignored.",
+                hidden,
+            ).format(n=format_number(hidden))
+        ]
     return BoundedParams(result, tuple(notices))

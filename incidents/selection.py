@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.corridors import CorridorsLike, corridor_set
+from incidents.i18n import _
 from incidents.query import IncidentFilter
 
 
@@ -36,7 +37,7 @@ def inactive_corridor_note(chosen: IncidentFilter, corridors: CorridorsLike) -> 
     """A sentence for a view or link whose corridor is not among ``corridors`` (retired since), else None."""
     if chosen.corridor_id is None or chosen.corridor_id in corridor_set(corridors).ids:
         return None
-    return (
-        f"Corridor {chosen.corridor_id} is not active in the store (retired since this view was made): "
+    return _(
+        "Corridor {corridor} is not active in the store (retired since this view was made): "
         "its corridor filter matches no incident."
-    )
+    ).format(corridor=chosen.corridor_id)

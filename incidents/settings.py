@@ -23,6 +23,7 @@ from typing import Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from incidents.errors import SettingError
+from incidents.i18n import _
 
 #: ``off`` keeps the synthetic demo out of the embedded store (a laptop that only holds real data).
 DEMO_ENV: Final = "SAHEL_DEMO"
@@ -44,7 +45,11 @@ def demo_enabled(env: Mapping[str, str] | None = None) -> bool:
         return False
     if raw in ("on", "1", "true", "yes"):
         return True
-    raise SettingError(f"{DEMO_ENV}={raw!r} is not understood; use one of {list(DEMO_VALUES)}")
+    raise SettingError(
+        _("{variable}={value} is not understood; use one of {allowed}").format(
+            variable=DEMO_ENV, value=repr(raw), allowed=list(DEMO_VALUES)
+        )
+    )
 
 
 def stale_after_days(env: Mapping[str, str] | None = None) -> int:
@@ -57,7 +62,11 @@ def stale_after_days(env: Mapping[str, str] | None = None) -> int:
     except ValueError:
         days = -1
     if days < 1 or days > 3650:
-        raise SettingError(f"{STALE_AFTER_DAYS_ENV}={raw!r} must be a whole number of days from 1 to 3650")
+        raise SettingError(
+            _("{variable}={value} must be a whole number of days from 1 to 3650").format(
+                variable=STALE_AFTER_DAYS_ENV, value=repr(raw)
+            )
+        )
     return days
 
 
@@ -79,7 +88,11 @@ def session_hours(env: Mapping[str, str] | None = None) -> int:
     except ValueError:
         hours = -1
     if hours < 1 or hours > 720:
-        raise SettingError(f"{SESSION_HOURS_ENV}={raw!r} must be a whole number of hours from 1 to 720")
+        raise SettingError(
+            _("{variable}={value} must be a whole number of hours from 1 to 720").format(
+                variable=SESSION_HOURS_ENV, value=repr(raw)
+            )
+        )
     return hours
 
 
@@ -90,8 +103,10 @@ def session_secret(env: Mapping[str, str] | None = None) -> str | None:
         return None
     if len(raw) < MIN_SESSION_SECRET_LENGTH:
         raise SettingError(
-            f"{SESSION_SECRET_ENV} must be at least {MIN_SESSION_SECRET_LENGTH} characters "
-            '(e.g. the output of `python -c "import secrets; print(secrets.token_hex(32))"`)'
+            _(
+                "{variable} must be at least {length} characters "
+                '(e.g. the output of `python -c "import secrets; print(secrets.token_hex(32))"`)'
+            ).format(variable=SESSION_SECRET_ENV, length=MIN_SESSION_SECRET_LENGTH)
         )
     return raw
 
@@ -187,8 +202,10 @@ def smtp_settings(env: Mapping[str, str] | None = None) -> SmtpSettings | None:
     if scheme not in SMTP_SCHEMES or not parts.hostname or port == -1:
         # The value may hold a password: the message names the variable and the form, never the value.
         raise SettingError(
-            f"{SMTP_URL_ENV} is not understood; use smtp://user:password@host:port (STARTTLS) "
-            "or smtps://user:password@host:port"
+            _(
+                "{variable} is not understood; use smtp://user:password@host:port (STARTTLS) "
+                "or smtps://user:password@host:port"
+            ).format(variable=SMTP_URL_ENV)
         )
     sender = parse_qs(parts.query).get("from", [""])[0].strip() or f"sahel-alerts@{parts.hostname}"
     return SmtpSettings(
@@ -236,8 +253,10 @@ def public_url(env: Mapping[str, str] | None = None) -> str:
     parts = urlsplit(raw)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise SettingError(
-            f"{PUBLIC_URL_ENV}={raw!r} is not understood; use the address people open the dashboard at, "
-            "e.g. https://sahel.example.org or https://example.org/sahel"
+            _(
+                "{variable}={value} is not understood; use the address people open the dashboard at, "
+                "e.g. https://sahel.example.org or https://example.org/sahel"
+            ).format(variable=PUBLIC_URL_ENV, value=repr(raw))
         )
     return raw.rstrip("/")
 

@@ -34,6 +34,7 @@ from shapely.geometry import Point
 
 from geodata.text import fold_accents
 from incidents.errors import FileLevelError, SiteFileError, SiteValueError
+from incidents.i18n import _, ngettext
 from incidents.ingest.file_reader import read_raw_table
 from incidents.ingest.issues import ForFlagged, IssueCollector
 from incidents.ingest.load import DEFAULT_MAX_BYTES, load_bytes
@@ -97,12 +98,12 @@ def read_sites(source: Path | bytes, *, file_name: str = "", max_bytes: int = DE
     Raises :class:`~incidents.errors.SiteFileError` when the file as a whole is unusable
     (unreadable, no name/latitude/longitude columns, not a GeoJSON FeatureCollection...).
     """
-    label = file_name or (source.name if isinstance(source, Path) else "the file")
+    label = file_name or (source.name if isinstance(source, Path) else _("the file"))
     data = load_bytes(
         source,
         label,
         max_bytes,
-        empty_hint="expected a CSV/XLSX table or a GeoJSON file",
+        empty_hint=_("expected a CSV/XLSX table or a GeoJSON file"),
         error=SiteFileError,
     )
     sha256 = hashlib.sha256(data).hexdigest()
@@ -137,16 +138,20 @@ def site_from_values(name: str, site_type: str, latitude: float, longitude: floa
     """
     clean_name = " ".join(str(name).split())
     if not clean_name:
-        raise SiteValueError("the site needs a name")
+        raise SiteValueError(_("the site needs a name"))
     if len(clean_name) > MAX_NAME_CHARS:
         raise SiteValueError(
-            f"the name has {len(clean_name)} characters; at most {MAX_NAME_CHARS} are allowed"
+            _("the name has {count} characters; at most {limit} are allowed").format(
+                count=len(clean_name), limit=MAX_NAME_CHARS
+            )
         )
     lat, lon = float(latitude), float(longitude)
     if not (np.isfinite(lat) and -90 <= lat <= 90):
-        raise SiteValueError(f"latitude {latitude!r} is not a number in -90..90")
+        raise SiteValueError(_("latitude {value} is not a number in -90..90").format(value=repr(latitude)))
     if not (np.isfinite(lon) and -180 <= lon <= 180):
-        raise SiteValueError(f"longitude {longitude!r} is not a number in -180..180")
+        raise SiteValueError(
+            _("longitude {value} is not a number in -180..180").format(value=repr(longitude))
+        )
     clean_type = " ".join(str(site_type).split()) or DEFAULT_SITE_TYPE
     return pd.DataFrame(
         {
@@ -192,10 +197,18 @@ def _require(table: pd.DataFrame, required: tuple[str, ...], label: str, what: s
             column: sorted(alias for alias, target in HEADER_ALIASES.items() if target == column)
             for column in missing
         }
-        raise SiteFileError(
-            f"{label} has no {', '.join(missing)} column(s) for a {what} table; "
-            f"accepted header names (case, accents and spaces ignored): {accepted}"
+        message = (
+            _(
+                "{file} has no {columns} column(s) for a routes table; "
+                "accepted header names (case, accents and spaces ignored): {accepted}"
+            )
+            if what == "routes"
+            else _(
+                "{file} has no {columns} column(s) for a sites table; "
+                "accepted header names (case, accents and spaces ignored): {accepted}"
+            )
         )
+        raise SiteFileError(message.format(file=label, columns=", ".join(missing), accepted=accepted))
 
 
 def _decimal(values: pd.Series, at: np.ndarray) -> pd.Series:
@@ -203,8 +216,9 @@ def _decimal(values: pd.Series, at: np.ndarray) -> pd.Series:
     return pd.Series([repr(float(value)) for value in values.to_numpy()[at]], dtype="object")
 
 
-def _around(raw: pd.Series, before: str, after: str) -> ForFlagged:
-    """A message quoting each flagged cell of ``raw`` between ``before`` and ``after``."""
+def _around(raw: pd.Series, message: str, **fields: object) -> ForFlagged:
+    """``message`` (translated, with a ``{value}`` field) quoting each flagged cell of ``raw``."""
+    before, _sep, after = message.format(value="\x00", **fields).partition("\x00")
     return ForFlagged(lambda at: before + raw.iloc[at] + after)
 
 
@@ -219,13 +233,13 @@ def _coordinates(table: pd.DataFrame, issues: IssueCollector) -> tuple[pd.Series
         empty = raw.isna().to_numpy()
         unreadable = bad.to_numpy(dtype=bool)
         out = (values.notna() & ~values.between(-limit, limit)).to_numpy(dtype=bool)
-        issues.add(empty, column, "missing_required", "error", f"{column} is empty")
+        issues.add(empty, column, "missing_required", "error", _("{column} is empty").format(column=column))
         issues.add(
             unreadable,
             column,
             "bad_coordinate",
             "error",
-            _around(raw, f"cannot read {column} '", "' as decimal degrees"),
+            _around(raw, _("cannot read {column} '{value}' as decimal degrees"), column=column),
             value=raw,
         )
         issues.add(
@@ -233,7 +247,7 @@ def _coordinates(table: pd.DataFrame, issues: IssueCollector) -> tuple[pd.Series
             column,
             "coordinate_out_of_range",
             "error",
-            _around(raw, f"{column} ", f" is outside -{limit}..{limit}"),
+            _around(raw, _("{column} {value} is outside -{limit}..{limit}"), column=column, limit=limit),
             value=raw,
         )
         error |= empty | unreadable | out
@@ -245,12 +259,14 @@ def _coordinates(table: pd.DataFrame, issues: IssueCollector) -> tuple[pd.Series
     def where(at: np.ndarray) -> pd.Series:
         return _decimal(lat, at) + ", " + _decimal(lon, at)
 
+    swapped = _("latitude and longitude look swapped ({point})")
+    outside = _("the point lies outside the Sahel region the dashboard covers ({point})")
     issues.add(
         away & swapped_inside,
         "latitude",
         "suspect_swapped_lat_lon",
         "warning",
-        ForFlagged(lambda at: "latitude and longitude look swapped (" + where(at) + ")"),
+        ForFlagged(lambda at: [swapped.format(point=point) for point in where(at)]),
         value=ForFlagged(where),
     )
     issues.add(
@@ -258,9 +274,7 @@ def _coordinates(table: pd.DataFrame, issues: IssueCollector) -> tuple[pd.Series
         "latitude",
         "outside_coverage",
         "warning",
-        ForFlagged(
-            lambda at: "the point lies outside the Sahel region the dashboard covers (" + where(at) + ")"
-        ),
+        ForFlagged(lambda at: [outside.format(point=point) for point in where(at)]),
         value=ForFlagged(where),
     )
     return lat, lon, error
@@ -278,7 +292,7 @@ def _sites_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) -
     lat, lon, error = _coordinates(table, issues)
     names = _text_column(table, "name", "")
     no_name = (names == "").to_numpy(dtype=bool)
-    issues.add(no_name, "name", "missing_required", "error", "name is empty")
+    issues.add(no_name, "name", "missing_required", "error", _("name is empty"))
     error |= no_name
     names = names.str.slice(0, MAX_NAME_CHARS)
     keys = pd.DataFrame({"name": names.str.casefold(), "lat": lat.round(6), "lon": lon.round(6)})
@@ -288,7 +302,7 @@ def _sites_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) -
         "name",
         "duplicate_in_file",
         "error",  # unlike an incident's repeat (a warning), a repeated site counts as rejected
-        ForFlagged(lambda at: "site '" + names.iloc[at] + "' at the same coordinates already appears above"),
+        _around(names, _("site '{value}' at the same coordinates already appears above")),
         value=names,
     )
     keep = ~(error | duplicate)
@@ -317,7 +331,7 @@ def _routes_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) 
     lat, lon, error = _coordinates(table, issues)
     names = _text_column(table, "route", "")
     no_name = (names == "").to_numpy(dtype=bool)
-    issues.add(no_name, "route", "missing_required", "error", "route name is empty")
+    issues.add(no_name, "route", "missing_required", "error", _("route name is empty"))
     error |= no_name
     seq_text = table["seq"].astype("string")
     seq = pd.to_numeric(seq_text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
@@ -327,7 +341,7 @@ def _routes_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) 
         "seq",
         "bad_sequence",
         "error",
-        ForFlagged(lambda at: "seq '" + seq_text.iloc[at].fillna("") + "' is not a whole number"),
+        _around(seq_text.fillna(""), _("seq '{value}' is not a whole number")),
         value=seq_text,
     )
     error |= bad_seq
@@ -349,19 +363,17 @@ def _routes_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) 
     def whole(at: np.ndarray) -> pd.Series:
         return pd.Series([str(int(value)) for value in seq.to_numpy()[at]], dtype="object")
 
+    twice = _("route '{route}' uses seq {seq} twice; the later row is left out")
     issues.add(
         repeated_at,
         "seq",
         "bad_sequence",
         "error",
         ForFlagged(
-            lambda at: (
-                "route '"
-                + names.iloc[at].reset_index(drop=True)
-                + "' uses seq "
-                + whole(at)
-                + " twice; the later row is left out"
-            )
+            lambda at: [
+                twice.format(route=route, seq=number)
+                for route, number in zip(names.iloc[at], whole(at), strict=True)
+            ]
         ),
         value=ForFlagged(whole),
     )
@@ -382,13 +394,14 @@ def _routes_from_table(table: pd.DataFrame, issues: IssueCollector, label: str) 
         "route_too_short",
         "error",
         ForFlagged(
-            lambda at: (
-                "route '"
-                + names.iloc[at]
-                + "' has "
-                + counts.iloc[at].astype("string")
-                + " distinct point(s); a route needs at least 2"
-            )
+            lambda at: [
+                ngettext(
+                    "route '{route}' has {n} distinct point; a route needs at least 2",
+                    "route '{route}' has {n} distinct points; a route needs at least 2",
+                    int(count),
+                ).format(route=route, n=int(count))
+                for route, count in zip(names.iloc[at], counts.iloc[at], strict=True)
+            ]
         ),
         value=names,
     )
@@ -437,22 +450,27 @@ def _read_geojson(data: bytes, label: str) -> tuple[pd.DataFrame, list[ImportIss
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SiteFileError(f"{label} is not valid GeoJSON: {exc}") from exc
+        raise SiteFileError(_("{file} is not valid GeoJSON: {error}").format(file=label, error=exc)) from exc
     if not isinstance(document, dict):
-        raise SiteFileError(f"{label} is not a GeoJSON object (found {type(document).__name__})")
+        raise SiteFileError(
+            _("{file} is not a GeoJSON object (found {found})").format(
+                file=label, found=type(document).__name__
+            )
+        )
     kind = document.get("type")
     if kind == "FeatureCollection":
         features = document.get("features")
         if not isinstance(features, list):
-            raise SiteFileError(f"{label}: the FeatureCollection has no 'features' list")
+            raise SiteFileError(_("{file}: the FeatureCollection has no 'features' list").format(file=label))
     elif kind == "Feature":
         features = [document]
     elif kind in ("LineString", "Point"):
         features = [{"type": "Feature", "geometry": document, "properties": {}}]
     else:
         raise SiteFileError(
-            f"{label}: GeoJSON type {kind!r} is not one of "
-            "['FeatureCollection', 'Feature', 'LineString', 'Point']"
+            _("{file}: GeoJSON type {kind} is not one of {allowed}").format(
+                file=label, kind=repr(kind), allowed="['FeatureCollection', 'Feature', 'LineString', 'Point']"
+            )
         )
     rows = []
     problems: list[_FeatureProblem | None] = []
@@ -512,16 +530,23 @@ def _geojson_row(number: int, feature: object) -> dict[str, Any] | _FeatureProbl
         else:
             return _FeatureProblem(
                 "unsupported_geometry",
-                f"feature {number}: geometry {kind!r} is not a LineString or Point",
+                _("feature {number}: geometry {kind} is not a LineString or Point").format(
+                    number=number, kind=repr(kind)
+                ),
                 str(kind),
             )
     except (TypeError, ValueError, IndexError):
-        return _FeatureProblem("bad_coordinate", f"feature {number}: coordinates are not [lon, lat] numbers")
+        return _FeatureProblem(
+            "bad_coordinate",
+            _("feature {number}: coordinates are not [lon, lat] numbers").format(number=number),
+        )
     finite = all(np.isfinite(x) and np.isfinite(y) for x, y in points)
     if not finite or any(abs(x) > 180 or abs(y) > 90 for x, y in points):
         return _FeatureProblem(
             "coordinate_out_of_range",
-            f"feature {number}: a coordinate lies outside lon -180..180 / lat -90..90",
+            _("feature {number}: a coordinate lies outside lon -180..180 / lat -90..90").format(
+                number=number
+            ),
         )
     if kind == "Point":
         lon, lat = points[0]
@@ -535,7 +560,11 @@ def _geojson_row(number: int, feature: object) -> dict[str, Any] | _FeatureProbl
         }
     if len(dict.fromkeys(points)) < 2:
         return _FeatureProblem(
-            "route_too_short", f"feature {number} ({name!r}) has fewer than 2 distinct points", name
+            "route_too_short",
+            _("feature {number} ({name}) has fewer than 2 distinct points").format(
+                number=number, name=repr(name)
+            ),
+            name,
         )
     return _route_row(name, site_type, points)
 

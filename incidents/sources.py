@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from incidents.demo import DEMO_FORMAT, UCDP_SAMPLE_FILE
+from incidents.i18n import ngettext
+from incidents.i18n.formats import format_number
 from incidents.model import SOURCE_DATASETS
 from incidents.store import IncidentStore
 
@@ -128,7 +130,11 @@ def demo_notes(counted: pd.DataFrame, stored: pd.DataFrame, sources: Sequence[st
     notes = []
     if synthetic := int((counted["source_dataset"] == DEMO_SOURCE).sum()) if len(counted) else 0:
         notes.append(
-            f"note: {synthetic:,} rows are synthetic demo events (source_dataset = demo), not real incidents"
+            ngettext(
+                "note: {n} row is a synthetic demo event (source_dataset = demo), not a real incident",
+                "note: {n} rows are synthetic demo events (source_dataset = demo), not real incidents",
+                synthetic,
+            ).format(n=format_number(synthetic))
         )
     if left_out := left_out_note(demo_rows_left_out(stored, sources)):
         notes.append(left_out)
@@ -139,7 +145,10 @@ def left_out_note(count: int) -> str | None:
     """The CLI's sentence for demo rows a report left out (None when it left out none)."""
     if not count:
         return None
-    return (
-        f"note: {count:,} synthetic demo rows left out (the store holds real data); "
-        "--include-demo counts them, `python -m incidents demo --remove` deletes them"
-    )
+    return ngettext(
+        "note: {n} synthetic demo row left out (the store holds real data); "
+        "--include-demo counts it, `python -m incidents demo --remove` deletes it",
+        "note: {n} synthetic demo rows left out (the store holds real data); "
+        "--include-demo counts them, `python -m incidents demo --remove` deletes them",
+        count,
+    ).format(n=format_number(count))

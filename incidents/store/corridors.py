@@ -25,6 +25,7 @@ from geodata.corridors import SEGMENT_COLUMNS
 from geodata.crs import WGS84
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import CorridorNotFoundError, StoreError
+from incidents.i18n import _
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
 from incidents.store.versioned import append_version
@@ -178,7 +179,7 @@ def add_corridor_version(
     _check_id(corridor_id)
     _check_confidence(confidence)
     if not str(name).strip():
-        raise ValueError("name must not be empty")
+        raise ValueError(_("name must not be empty"))
     clean = _clean_segments(corridor_id, segments)
     metadata = {
         "name": str(name).strip(),
@@ -208,7 +209,9 @@ def edit_corridor_metadata(
     latest = _latest(store, corridor_id)
     if latest["status"] != "active":
         raise StoreError(
-            f"corridor {corridor_id!r} is retired; upload its geometry again to bring it back before editing"
+            _(
+                "corridor {corridor} is retired; upload its geometry again to bring it back before editing"
+            ).format(corridor=repr(corridor_id))
         )
     changes = {
         "name": name,
@@ -220,11 +223,13 @@ def edit_corridor_metadata(
     metadata = {key: (str(latest[key]) if value is _UNSET else str(value)) for key, value in changes.items()}
     _check_confidence(metadata["confidence"])
     if not metadata["name"].strip():
-        raise ValueError("name must not be empty")
+        raise ValueError(_("name must not be empty"))
     changed = sorted(key for key in changes if metadata[key] != str(latest[key]))
     if not changed:
         raise ValueError(
-            f"nothing to change for corridor {corridor_id!r}: the values equal version {latest['version']}"
+            _("nothing to change for corridor {corridor}: the values equal version {version}").format(
+                corridor=repr(corridor_id), version=latest["version"]
+            )
         )
     note = note or f"edited {', '.join(changed)}"
     return _write_version(
@@ -244,7 +249,11 @@ def retire_corridor(store: IncidentStore, corridor_id: str, *, by: User, note: s
     require(by, Permission.EDIT_REFERENCE, target=f"corridor {corridor_id}")
     latest = _latest(store, corridor_id)
     if latest["status"] == "retired":
-        raise StoreError(f"corridor {corridor_id!r} is already retired (version {latest['version']})")
+        raise StoreError(
+            _("corridor {corridor} is already retired (version {version})").format(
+                corridor=repr(corridor_id), version=latest["version"]
+            )
+        )
     metadata = {
         key: str(latest[key]) for key in ("name", "armed_groups", "sources", "source_refs", "confidence")
     }
@@ -264,7 +273,11 @@ def _latest(store: IncidentStore, corridor_id: str) -> pd.Series:
     versions = _version_rows(store, corridor_id)
     if versions.empty:
         known = sorted(_version_rows(store)["corridor_id"].unique(), key=_natural_key)
-        raise CorridorNotFoundError(f"no corridor {corridor_id!r} in the store; known: {known}")
+        raise CorridorNotFoundError(
+            _("no corridor {corridor} in the store; known: {known}").format(
+                corridor=repr(corridor_id), known=known
+            )
+        )
     return versions.iloc[-1]
 
 
@@ -286,31 +299,41 @@ def _write_version(
         user_name=user_name,
         action=action,
         details=lambda version: f"corridor {corridor_id} version {version}: {note}",
-        busy=f"corridor {corridor_id!r} was changed by someone else at the same time; reload and try again",
+        busy=_(
+            "corridor {corridor} was changed by someone else at the same time; reload and try again"
+        ).format(corridor=repr(corridor_id)),
     )
 
 
 def _check_id(corridor_id: str) -> None:
     if not isinstance(corridor_id, str) or not CORRIDOR_ID_PATTERN.match(corridor_id):
         raise ValueError(
-            f"corridor_id {corridor_id!r} must be 1-32 letters, digits, '.', '_' or '-' (e.g. 'C10')"
+            _("corridor_id {corridor} must be 1-32 letters, digits, '.', '_' or '-' (e.g. 'C10')").format(
+                corridor=repr(corridor_id)
+            )
         )
 
 
 def _check_confidence(confidence: str) -> None:
     if confidence not in CONFIDENCE_LEVELS:
-        raise ValueError(f"confidence {confidence!r} not in {list(CONFIDENCE_LEVELS)}")
+        raise ValueError(
+            _("confidence {confidence} not in {allowed}").format(
+                confidence=repr(confidence), allowed=list(CONFIDENCE_LEVELS)
+            )
+        )
 
 
 def _clean_segments(corridor_id: str, segments: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Segments ready to store: lines only, EPSG:4326, numbered 1..n, lengths recomputed."""
     if segments is None or len(segments) == 0:
-        raise ValueError(f"corridor {corridor_id!r}: no segments to store")
+        raise ValueError(_("corridor {corridor}: no segments to store").format(corridor=repr(corridor_id)))
     frame = segments.to_crs(WGS84) if segments.crs is not None else segments.set_crs(WGS84)
     kinds = set(frame.geom_type.dropna())
     if frame.geometry.isna().any() or frame.geometry.is_empty.any() or not kinds <= {"LineString"}:
         raise ValueError(
-            f"corridor {corridor_id!r}: every segment must be a non-empty LineString; found {sorted(kinds)}"
+            _("corridor {corridor}: every segment must be a non-empty LineString; found {kinds}").format(
+                corridor=repr(corridor_id), kinds=sorted(kinds)
+            )
         )
     frame = frame.reset_index(drop=True).copy()
     for column in SEGMENT_COLUMNS:

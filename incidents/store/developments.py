@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import DevelopmentError, DevelopmentNotFoundError, StoreError
+from incidents.i18n import _
 from incidents.model import DATE_PRECISIONS
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
@@ -61,13 +62,17 @@ def _check_date(value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise DevelopmentError(f"date {value!r} is not a YYYY-MM-DD date")
+    raise DevelopmentError(_("date {value} is not a YYYY-MM-DD date").format(value=repr(value)))
 
 
 def _check_precision(value: object) -> str:
     text = str(value).strip().lower() if value is not None else ""
     if text not in DATE_PRECISIONS:
-        raise DevelopmentError(f"date_precision {value!r} is not one of {list(DATE_PRECISIONS)}")
+        raise DevelopmentError(
+            _("date_precision {value} is not one of {allowed}").format(
+                value=repr(value), allowed=list(DATE_PRECISIONS)
+            )
+        )
     return text
 
 
@@ -75,7 +80,9 @@ def _check_scope(value: object) -> str:
     text = str(value).strip().upper() if value is not None else ""
     if text != SAHEL_SCOPE and not _ISO3.fullmatch(text):
         raise DevelopmentError(
-            f"scope {value!r} must be a three-letter ISO3 country code (e.g. 'MLI') or {SAHEL_SCOPE!r}"
+            _("scope {value} must be a three-letter ISO3 country code (e.g. 'MLI') or {sahel}").format(
+                value=repr(value), sahel=repr(SAHEL_SCOPE)
+            )
         )
     return text
 
@@ -83,7 +90,7 @@ def _check_scope(value: object) -> str:
 def _check_title(value: object) -> str:
     text = str(value).strip() if value is not None else ""
     if not text:
-        raise DevelopmentError("title is empty; describe the development in a few words")
+        raise DevelopmentError(_("title is empty; describe the development in a few words"))
     return text
 
 
@@ -91,7 +98,11 @@ def _check_category(value: object) -> str:
     text = str(value).strip().lower() if value is not None else ""
     text = text or DEFAULT_CATEGORY
     if len(text) > MAX_CATEGORY_CHARS:
-        raise DevelopmentError(f"category {value!r} is longer than {MAX_CATEGORY_CHARS} characters")
+        raise DevelopmentError(
+            _("category {value} is longer than {limit} characters").format(
+                value=repr(value), limit=MAX_CATEGORY_CHARS
+            )
+        )
     return text
 
 
@@ -154,7 +165,7 @@ def add_development(
         )
         key = result.inserted_primary_key
         if key is None:  # pragma: no cover - every supported backend returns the new key
-            raise StoreError("the store did not return the new development's id")
+            raise StoreError(_("the store did not return the new development's id"))
         development_id = int(key[0])
         store._log(conn, user_name, "development_add", None, _describe(development_id, fields))
         store._bump_version(conn)
@@ -165,7 +176,11 @@ def _current(conn: Any, development_id: int) -> _Fields:
     table = schema.key_developments
     row = conn.execute(select(table).where(table.c.development_id == int(development_id))).mappings().first()
     if row is None:
-        raise DevelopmentNotFoundError(f"no key development with id {development_id!r} in the store")
+        raise DevelopmentNotFoundError(
+            _("no key development with id {development} in the store").format(
+                development=repr(development_id)
+            )
+        )
     return _Fields(
         date=pd.Timestamp(row["date"]).date(),
         date_precision=row["date_precision"],

@@ -9,6 +9,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from incidents.errors import StoreURLError
+from incidents.i18n import _
 from incidents.settings import DB_URL_ENV, db_url
 
 ENV_VAR: Final = DB_URL_ENV  # the old name, still exported by incidents.store
@@ -33,13 +34,17 @@ def resolve_db_url(url: str | None = None) -> URL:
         parsed = make_url(raw)
     except ArgumentError as exc:
         raise StoreURLError(
-            f"{ENV_VAR}={raw!r} is not a database URL; use e.g. "
-            "'sqlite:///var/sahel.db' or 'postgresql://user:password@host:5432/sahel'"
+            _(
+                "{variable}={value} is not a database URL; use e.g. "
+                "'sqlite:///var/sahel.db' or 'postgresql://user:password@host:5432/sahel'"
+            ).format(variable=ENV_VAR, value=repr(raw))
         ) from exc
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise StoreURLError(
-            f"{ENV_VAR} selects the {backend!r} backend; supported: {list(SUPPORTED_BACKENDS)}"
+            _("{variable} selects the {backend} backend; supported: {supported}").format(
+                variable=ENV_VAR, backend=repr(backend), supported=list(SUPPORTED_BACKENDS)
+            )
         )
     if backend == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 
 from incidents.errors import StoreError
+from incidents.i18n import _
 
 _V5 = MetaData()
 # Only here so incident_rows' foreign key resolves; never created by this migration.
@@ -213,8 +214,10 @@ def compact_incident_rows(conn: Connection) -> None:
     new = conn.exec_driver_sql("SELECT count(*) FROM incident_rows").scalar_one()
     if old != new:  # only if an incident named a batch that does not exist
         raise StoreError(
-            f"schema migration 5 copied {new} of {old} incidents (some name a batch that is not in "
-            "`batches`); nothing was changed. Repair the store or restore a backup, then reopen it"
+            _(
+                "schema migration 5 copied {new} of {old} incidents (some name a batch that is not in "
+                "`batches`); nothing was changed. Repair the store or restore a backup, then reopen it"
+            ).format(new=new, old=old)
         )
     conn.exec_driver_sql("DROP TABLE incidents")
     for create_index in _INDEXES:

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from geodata.corridors import load_corridor_segments
 from incidents.developments import load_key_developments
 from incidents.errors import StoreError
+from incidents.i18n import _
 from incidents.store.migration_v5 import compact_incident_rows
 from incidents.store.migration_v8 import create_outlook_adjustments
 from incidents.store.migration_v9 import create_alert_tables
@@ -446,8 +447,10 @@ def migrate(conn: Connection, on_upgrade: Callable[[int, int], None] | None = No
     version = current_version(conn)
     if version > LATEST_VERSION:
         raise StoreError(
-            f"the store has schema version {version}, newer than this program "
-            f"understands ({LATEST_VERSION}); upgrade the dashboard before using this store"
+            _(
+                "the store has schema version {version}, newer than this program "
+                "understands ({latest}); upgrade the dashboard before using this store"
+            ).format(version=version, latest=LATEST_VERSION)
         )
     if 0 < version < LATEST_VERSION and on_upgrade is not None:
         on_upgrade(version, LATEST_VERSION)

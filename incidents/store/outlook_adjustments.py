@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import AdjustmentNotFoundError
+from incidents.i18n import _, pgettext
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
 from incidents.store.versioned import append_version
@@ -83,8 +84,14 @@ def remove_adjustment(store: IncidentStore, level: str, unit_code: str, *, by: U
     if versions.empty or versions["status"].iloc[-1] != ACTIVE:
         in_force = adjustments_in_force(store, level)["unit_code"].tolist()
         raise AdjustmentNotFoundError(
-            f"no {level} adjustment of {unit_code!r} is in force, so none was removed; "
-            f"in force at {level}: {', '.join(in_force) if in_force else 'none'}"
+            _(
+                "no {level} adjustment of {unit} is in force, so none was removed; "
+                "in force at {level}: {in_force}"
+            ).format(
+                level=level,
+                unit=repr(unit_code),
+                in_force=", ".join(in_force) if in_force else pgettext("adjustments in force", "none"),
+            )
         )
     latest = versions.iloc[-1]
     return _write_version(
@@ -110,6 +117,8 @@ def _write_version(
         user_name=user_name,
         action=action,
         details=lambda version: f"{level} {unit_code} version {version}: {status} {percent:+g} %: {note}",
-        busy=f"the adjustment of {level} {unit_code!r} was changed by someone else at the same time; "
-        "reload and try again",
+        busy=_(
+            "the adjustment of {level} {unit} was changed by someone else at the same time; "
+            "reload and try again"
+        ).format(level=level, unit=repr(unit_code)),
     )

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import ViewError, ViewExistsError, ViewNotFoundError
+from incidents.i18n import _
 from incidents.query import IncidentFilter
 from incidents.store import schema
 from incidents.store.sql import IncidentStore
@@ -101,50 +102,71 @@ def check_name(value: object) -> str:
     """A view name: 1-120 printable characters, surrounding spaces removed."""
     text = str(value).strip() if value is not None else ""
     if not text:
-        raise ViewError("the view name is empty; give the view a short name such as 'mopti-weekly'")
+        raise ViewError(_("the view name is empty; give the view a short name such as 'mopti-weekly'"))
     if len(text) > MAX_NAME_CHARS:
-        raise ViewError(f"view name {text[:40]!r}… is longer than {MAX_NAME_CHARS} characters")
+        raise ViewError(
+            _("view name {name}… is longer than {limit} characters").format(
+                name=repr(text[:40]), limit=MAX_NAME_CHARS
+            )
+        )
     if not text.isprintable():
-        raise ViewError(f"view name {text!r} holds control characters (line breaks, tabs)")
+        raise ViewError(
+            _("view name {name} holds control characters (line breaks, tabs)").format(name=repr(text))
+        )
     return text
 
 
 def _check_query(value: object) -> str:
     text = str(value).strip().lstrip("?") if value is not None else ""
     if len(text) > MAX_QUERY_CHARS:
-        raise ViewError(f"the view's query string is longer than {MAX_QUERY_CHARS} characters")
+        raise ViewError(
+            _("the view's query string is longer than {limit} characters").format(limit=MAX_QUERY_CHARS)
+        )
     if not text.isprintable():
-        raise ViewError(f"the view's query string {text[:60]!r} holds control characters")
+        raise ViewError(
+            _("the view's query string {query} holds control characters").format(query=repr(text[:60]))
+        )
     try:
         parse_qs(text, strict_parsing=bool(text))
     except ValueError as exc:
         raise ViewError(
-            f"query {text[:60]!r} is not a URL query string like 'country=MLI&period=all'"
+            _("query {query} is not a URL query string like 'country=MLI&period=all'").format(
+                query=repr(text[:60])
+            )
         ) from exc
     return text
 
 
 def _check_position(lat: object, lon: object, zoom: object) -> tuple[float | None, float | None, int | None]:
     if (lat is None) != (lon is None):
-        raise ViewError(f"map centre needs both latitude and longitude, got {lat!r}, {lon!r}")
+        raise ViewError(
+            _("map centre needs both latitude and longitude, got {lat}, {lon}").format(
+                lat=repr(lat), lon=repr(lon)
+            )
+        )
     checked_lat = checked_lon = None
     if lat is not None and lon is not None:
         try:
             checked_lat, checked_lon = float(lat), float(lon)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
-            raise ViewError(f"map centre {lat!r}, {lon!r} is not a pair of numbers") from exc
+            raise ViewError(
+                _("map centre {lat}, {lon} is not a pair of numbers").format(lat=repr(lat), lon=repr(lon))
+            ) from exc
         if not (math.isfinite(checked_lat) and -90 <= checked_lat <= 90):
-            raise ViewError(f"map centre latitude {lat!r} is not in [-90, 90]")
+            raise ViewError(_("map centre latitude {lat} is not in [-90, 90]").format(lat=repr(lat)))
         if not (math.isfinite(checked_lon) and -180 <= checked_lon <= 180):
-            raise ViewError(f"map centre longitude {lon!r} is not in [-180, 180]")
+            raise ViewError(_("map centre longitude {lon} is not in [-180, 180]").format(lon=repr(lon)))
     checked_zoom = None
     if zoom is not None:
+        zoom_problem = _("zoom {zoom} is not a number between 0 and {limit}").format(
+            zoom=repr(zoom), limit=MAX_ZOOM
+        )
         try:
             raw_zoom = float(zoom)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
-            raise ViewError(f"zoom {zoom!r} is not a number between 0 and {MAX_ZOOM}") from exc
+            raise ViewError(zoom_problem) from exc
         if not (math.isfinite(raw_zoom) and 0 <= raw_zoom <= MAX_ZOOM):
-            raise ViewError(f"zoom {zoom!r} is not a number between 0 and {MAX_ZOOM}")
+            raise ViewError(zoom_problem)
         checked_zoom = round(raw_zoom)  # Leaflet may report fractional zooms; the column is whole
     return checked_lat, checked_lon, checked_zoom
 
@@ -153,10 +175,14 @@ def _check_layers(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise ViewError(f"layers {value!r} must be a list of layer names such as ['heat:count', 'hexagons']")
+        raise ViewError(
+            _("layers {layers} must be a list of layer names such as ['heat:count', 'hexagons']").format(
+                layers=repr(value)
+            )
+        )
     layers = tuple(str(item).strip() for item in value)
     if any(not item for item in layers):
-        raise ViewError(f"layers {list(value)!r} holds an empty layer name")
+        raise ViewError(_("layers {layers} holds an empty layer name").format(layers=repr(list(value))))
     return tuple(dict.fromkeys(layers))
 
 
@@ -254,7 +280,9 @@ def _require(conn: Any, name: str) -> SavedView:
     row = conn.execute(select(table).where(table.c.name == name)).mappings().first()
     if row is None:
         known = [view.name for view in _ordered(conn)]
-        raise ViewNotFoundError(f"no saved view named {name!r}; saved views: {known}")
+        raise ViewNotFoundError(
+            _("no saved view named {name}; saved views: {known}").format(name=repr(name), known=known)
+        )
     return _from_row(row)
 
 
@@ -296,7 +324,9 @@ def save_view(store: IncidentStore, view: SavedView, *, by: User) -> int:
             store._log(conn, user_name, action, None, f"{checked.name}: {checked.title}"[:500])
             store._bump_version(conn)
     except IntegrityError as exc:  # another session created the same name meanwhile
-        raise ViewExistsError(f"a view named {checked.name!r} was saved at the same time; try again") from exc
+        raise ViewExistsError(
+            _("a view named {name} was saved at the same time; try again").format(name=repr(checked.name))
+        ) from exc
     return view_id
 
 
@@ -312,7 +342,9 @@ def rename_view(store: IncidentStore, old: str, new: str, *, by: User) -> None:
         if new_name == old_name:
             return
         if conn.execute(select(table.c.view_id).where(table.c.name == new_name)).first() is not None:
-            raise ViewExistsError(f"a view named {new_name!r} already exists; choose another name")
+            raise ViewExistsError(
+                _("a view named {name} already exists; choose another name").format(name=repr(new_name))
+            )
         conn.execute(
             update(table).where(table.c.name == old_name).values(name=new_name, updated_at=datetime.now(UTC))
         )
@@ -325,7 +357,7 @@ def move_view(store: IncidentStore, name: str, new_position: int, *, by: User) -
     require(by, Permission.EDIT_REFERENCE, target="saved views")
     user_name = by.name
     if isinstance(new_position, bool) or not isinstance(new_position, int):
-        raise ViewError(f"position {new_position!r} is not a whole number")
+        raise ViewError(_("position {position} is not a whole number").format(position=repr(new_position)))
     view_name = str(name).strip()
     with store.engine.begin() as conn:
         _require(conn, view_name)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import StoreError
+from incidents.i18n import _
 from incidents.sites import KINDS, SITE_COLUMNS, empty_sites
 from incidents.store import schema
 from incidents.store.sql import IncidentStore, actor_details, new_batch_id
@@ -82,9 +83,13 @@ def add_sites_batch(
             IncidentStore._log(conn, user_name, "import_sites", batch_id, details)
             IncidentStore._bump_version(conn)
     except IntegrityError as exc:
-        raise StoreError(f"the sites of {file_name} could not be stored: {exc.orig}") from exc
+        raise StoreError(
+            _("the sites of {file} could not be stored: {error}").format(file=file_name, error=exc.orig)
+        ) from exc
     except OperationalError as exc:
-        raise StoreError(f"could not write to the store {store.describe()}: {exc.orig}") from exc
+        raise StoreError(
+            _("could not write to the store {store}: {error}").format(store=store.describe(), error=exc.orig)
+        ) from exc
     return batch_id
 
 
@@ -114,9 +119,15 @@ def list_sites(store: IncidentStore) -> pd.DataFrame:
 def _check_frame(frame: pd.DataFrame) -> None:
     missing = [column for column in SITE_COLUMNS if column != "site_id" and column not in frame.columns]
     if missing:
-        raise StoreError(f"the sites frame lacks columns {missing}; expected {list(SITE_COLUMNS)}")
+        raise StoreError(
+            _("the sites frame lacks columns {missing}; expected {expected}").format(
+                missing=missing, expected=list(SITE_COLUMNS)
+            )
+        )
     bad_kind = sorted(set(frame["kind"].astype(str)) - set(KINDS))
     if bad_kind:
-        raise StoreError(f"site kind {bad_kind[0]!r} is not one of {list(KINDS)}")
+        raise StoreError(
+            _("site kind {kind} is not one of {kinds}").format(kind=repr(bad_kind[0]), kinds=list(KINDS))
+        )
     if frame["name"].isna().any() or frame["geometry_wkt"].isna().any():
-        raise StoreError("every site needs a name and a geometry")
+        raise StoreError(_("every site needs a name and a geometry"))

@@ -34,6 +34,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from incidents.errors import BatchNotFoundError, StoreError
+from incidents.i18n import _
 from incidents.model import INCIDENT_COLUMNS, conform_incidents
 from incidents.store import schema
 from incidents.store.labels import (
@@ -833,11 +834,17 @@ class IncidentStore:
                         transaction.rollback()
         except duplicate_errors as exc:
             raise StoreError(
-                "the batch holds incident ids that are already stored; nothing was written. "
-                "Remove duplicates before committing"
+                _(
+                    "the batch holds incident ids that are already stored; nothing was written. "
+                    "Remove duplicates before committing"
+                )
             ) from exc
         except OperationalError as exc:
-            raise StoreError(f"could not write to the store {self.describe()}: {exc.orig}") from exc
+            raise StoreError(
+                _("could not write to the store {store}: {error}").format(
+                    store=self.describe(), error=exc.orig
+                )
+            ) from exc
 
     def _bulk_database(self, expected_rows: int) -> Path | None:
         """The SQLite file a child process should write this batch to, or None (write here)."""
@@ -859,10 +866,12 @@ class IncidentStore:
             ).scalar_one_or_none()
             if status is None:
                 raise BatchNotFoundError(
-                    f"no batch {batch_id!r} in the store; list batches with `python -m incidents batches`"
+                    _(
+                        "no batch {batch} in the store; list batches with `python -m incidents batches`"
+                    ).format(batch=repr(batch_id))
                 )
             if status == "undone":
-                raise StoreError(f"batch {batch_id!r} was already undone")
+                raise StoreError(_("batch {batch} was already undone").format(batch=repr(batch_id)))
             batches = schema.batches
             batch_key = select(batches.c.batch_key).where(batches.c.batch_id == batch_id).scalar_subquery()
             rows = schema.incident_rows
@@ -899,9 +908,15 @@ class IncidentStore:
                     select(batches.c.status).where(batches.c.batch_id == batch_id)
                 ).scalar_one_or_none()
                 if status is None:
-                    raise BatchNotFoundError(f"no batch {batch_id!r} in the store; nothing was removed")
+                    raise BatchNotFoundError(
+                        _("no batch {batch} in the store; nothing was removed").format(batch=repr(batch_id))
+                    )
                 if status == "undone":
-                    raise StoreError(f"batch {batch_id!r} was already undone; nothing was removed")
+                    raise StoreError(
+                        _("batch {batch} was already undone; nothing was removed").format(
+                            batch=repr(batch_id)
+                        )
+                    )
                 batch_key = (
                     select(batches.c.batch_key).where(batches.c.batch_id == batch_id).scalar_subquery()
                 )
@@ -1013,7 +1028,9 @@ def open_store(
             migrate(conn, on_upgrade)
     except SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot open the store {describe_url(resolved)}: {getattr(exc, 'orig', exc)}. "
-            "Check SAHEL_DB_URL and that the database server is running"
+            _(
+                "cannot open the store {store}: {error}. "
+                "Check SAHEL_DB_URL and that the database server is running"
+            ).format(store=describe_url(resolved), error=getattr(exc, "orig", exc))
         ) from exc
     return IncidentStore(engine)

@@ -58,6 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from incidents.errors import SchemaError, StoreError
+from incidents.i18n import _
 from incidents.model import conform_incidents
 from incidents.store import schema
 from incidents.store.labels import LABEL_COLUMNS, MISSING, encode_with
@@ -196,14 +197,20 @@ class SqliteBulkBatch:
         if not isinstance(reply, dict):
             code = self._process.wait()
             raise StoreError(
-                f"the batch writer process stopped (exit code {code}); nothing of this batch was "
-                "stored. Run the import again"
+                _(
+                    "the batch writer process stopped (exit code {code}); nothing of this batch was "
+                    "stored. Run the import again"
+                ).format(code=code)
             )
         return reply
 
     def _raise(self, reply: dict[str, Any]) -> None:
         if reply.get("op") != "error":
-            raise StoreError(f"the batch writer process answered {reply.get('op')!r}; nothing was stored")
+            raise StoreError(
+                _("the batch writer process answered {answer}; nothing was stored").format(
+                    answer=repr(reply.get("op"))
+                )
+            )
         if reply.get("kind") == "schema":
             raise SchemaError(str(reply.get("text")))
         raise StoreError(str(reply.get("text")))

@@ -14,6 +14,7 @@ import pytest
 from dashboard.ui.filters import KEY_PERIOD
 from incidents.credits import ACLED_ATTRIBUTION
 from incidents.freshness import age_text
+from incidents.i18n.formats import format_day
 from incidents.store import IncidentStore
 from tests.app.helpers import (
     EVERY_PAGE,
@@ -36,7 +37,7 @@ def test_every_page_says_data_as_of_and_warns_that_2022_data_are_old(
     import_acled(app_store, tmp_path, OLD_NEWEST)
     age = age_text((date.today() - OLD_NEWEST).days)
     warning = (
-        f"The newest incident is from 2022-12-30, {age} before today: figures describe that time, not now."
+        f"The newest incident is from 30 Dec 2022, {age} before today: figures describe that time, not now."
     )
     at = start_app()
     for page in EVERY_PAGE:
@@ -44,7 +45,7 @@ def test_every_page_says_data_as_of_and_warns_that_2022_data_are_old(
             at.switch_page(page).run()
         assert_clean(at)
         captions = " ".join(texts(at.caption))
-        assert "Data as of 2022-12-30 (newest incident) · last import " in captions, page
+        assert "Data as of 30 Dec 2022 (newest incident) · last import " in captions, page
         assert warning in texts(at.warning), page
 
 
@@ -57,7 +58,7 @@ def test_footer_and_period_name_what_the_view_shows(app_store: IncidentStore, tm
     assert ACLED_ATTRIBUTION in footer and "Uppsala" not in footer and "synthetic" not in footer
     assert "Natural Earth" in footer
     period = at.selectbox(key=KEY_PERIOD)
-    assert "Last 365 days to 2022-12-30, the newest incident" in period.options
+    assert "Last 365 days to 30 Dec 2022, the newest incident" in period.options
 
 
 def test_fresh_data_show_no_staleness_warning(app_store: IncidentStore, tmp_path: Path) -> None:
@@ -68,7 +69,9 @@ def test_fresh_data_show_no_staleness_warning(app_store: IncidentStore, tmp_path
         if page != OVERVIEW:
             at.switch_page(page).run()
         assert_clean(at)
-        assert f"Data as of {newest.isoformat()} (newest incident)" in " ".join(texts(at.caption))
+        assert f"Data as of {format_day(newest, language='en')} (newest incident)" in " ".join(
+            texts(at.caption)
+        )
         assert not any("newest incident is from" in text for text in texts(at.warning)), page
 
 
@@ -83,4 +86,4 @@ def test_the_sign_in_page_says_nothing_about_the_data(auth_required: str, tmp_pa
     assert_clean(at)
     assert [title.value for title in at.title] == ["Sign in"]
     shown = " ".join(texts(at.caption) + texts(at.warning) + texts(at.markdown))
-    assert "Data as of" not in shown and "2022-12-30" not in shown
+    assert "Data as of" not in shown and "30 Dec 2022" not in shown and "2022-12-30" not in shown

@@ -170,7 +170,7 @@ def test_pack_of_acled_rows_credits_acled_and_not_ucdp(sqlite_store, tmp_path) -
     assert "2022-acled-export-Mali.csv" in text  # the file the rows came from, with its import date
     assert "Uppsala" not in text and "UCDP" not in text and DEMO_NOTICE not in text
     assert "Natural Earth" in text and "GeoNames" in text
-    assert "Data as of 2022-12-30 (newest incident)" in text
+    assert "Data as of 30 Dec 2022 (newest incident)" in text
 
 
 def test_pack_credits_ucdp_with_its_version_only_when_ucdp_rows_are_shown(sqlite_store, tmp_path) -> None:
@@ -195,17 +195,17 @@ def test_pack_of_old_data_warns_how_old_they_are(sqlite_store, tmp_path) -> None
     data = collect_briefing_data(sqlite_store, ALL_MALI, title="t", generated_at=PACK_DAY)
     text = _flat(build_briefing_pdf(data))
     assert (
-        "The newest incident is from 2022-12-30, 4 years before today: figures describe that time, not now."
+        "The newest incident is from 30 Dec 2022, 4 years before today: figures describe that time, not now."
         in text
     )
-    assert "data as of 2022-12-30" in text  # every page's footer
+    assert "data as of 30 Dec 2022" in text  # every page's footer
 
 
 def test_pack_of_fresh_data_has_no_staleness_warning(sqlite_store, tmp_path) -> None:
     import_acled(sqlite_store, tmp_path, PACK_DAY.date() - timedelta(days=3), today=PACK_DAY.date())
     data = collect_briefing_data(sqlite_store, ALL_MALI, title="t", generated_at=PACK_DAY)
     text = _flat(build_briefing_pdf(data))
-    assert "Data as of 2026-11-29 (newest incident)" in text
+    assert "Data as of 29 Nov 2026 (newest incident)" in text
     assert "newest incident is from" not in text and "OLD DATA" not in text
 
 

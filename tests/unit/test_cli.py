@@ -180,12 +180,12 @@ def test_export_of_acled_rows_credits_acled_and_says_how_old_the_data_are(
     printed = capsys.readouterr().out
     assert "rows come from ACLED; credit them: Armed Conflict Location & Event Data (ACLED)" in printed
     assert "UCDP" not in printed
-    assert "note: The newest incident is from 2022-12-30" in printed
+    assert "note: The newest incident is from 30 Dec 2022" in printed
     sidecar = (tmp_path / "acled.provenance.txt").read_text(encoding="utf-8")
     assert "Armed Conflict Location & Event Data (ACLED); www.acleddata.com" in sidecar
     assert "2022-acled-export-Mali.csv" in sidecar and "Uppsala" not in sidecar
     assert "Natural Earth" in sidecar and "Countries: MLI" in sidecar
-    assert "Data as of: 2022-12-30 (newest incident)" in sidecar
+    assert "Data as of: 30 Dec 2022 (newest incident)" in sidecar
 
 
 def test_export_of_ucdp_rows_names_the_ged_version(

@@ -78,7 +78,7 @@ def test_acled_rows_get_acleds_credit_and_nothing_else() -> None:
     assert [c.source for c in credits] == ["acled"]
     text = credits[0].text
     assert text.startswith(ACLED_ATTRIBUTION)
-    assert "2026-11-30" in text and "2022-01-01-2022-12-31-Mali.csv" in text
+    assert "Accessed on or before 30 Nov 2026" in text and "2022-01-01-2022-12-31-Mali.csv" in text
     assert "acled_old.csv" not in text  # an undone batch's file is not named
 
 
@@ -98,7 +98,7 @@ def test_mixed_view_credits_each_source_once_in_a_fixed_order() -> None:
     credits = incident_credits(shown, BATCHES)
     assert [c.source for c in credits] == ["acled", "ucdp", "own", "demo"]
     own = credits[2].text
-    assert own == "Own data: patrol_log_<b>.csv (batch b-own, imported 2026-11-01)."
+    assert own == "Own data: patrol_log_<b>.csv (batch b-own, imported 1 Nov 2026)."
     assert credits[3].text == DEMO_CREDIT
     # Text columns (canonical rows of exports) give the same credits as categories (the pages' rows).
     assert incident_credits(shown.astype("string"), BATCHES) == credits
@@ -161,9 +161,9 @@ def test_old_data_are_flagged_with_their_age() -> None:
     fresh = freshness(date(2022, 12, 30), BATCHES, today=date(2026, 12, 2))
     assert fresh.stale
     assert fresh.warning() == (
-        "The newest incident is from 2022-12-30, 4 years before today: figures describe that time, not now."
+        "The newest incident is from 30 Dec 2022, 4 years before today: figures describe that time, not now."
     )
-    assert fresh.summary() == "Data as of 2022-12-30 (newest incident) · last import 2026-11-30 09:15 UTC"
+    assert fresh.summary() == "Data as of 30 Dec 2022 (newest incident) · last import 30 Nov 2026 09:15 UTC"
 
 
 def test_recent_data_have_no_warning() -> None:
@@ -194,8 +194,8 @@ def test_last_import_skips_undone_and_site_batches() -> None:
 
 def test_relative_periods_say_what_they_count_back_from() -> None:
     data_range = (date(2018, 1, 1), date(2022, 12, 30))
-    assert preset_label("last_365", data_range) == "Last 365 days to 2022-12-30, the newest incident"
-    assert preset_label("last_30", data_range).endswith("to 2022-12-30, the newest incident")
+    assert preset_label("last_365", data_range) == "Last 365 days to 30 Dec 2022, the newest incident"
+    assert preset_label("last_30", data_range).endswith("to 30 Dec 2022, the newest incident")
     assert preset_label("all", data_range) == "All dates"
     assert preset_label("last_90", None) == "Last 90 days"
     assert anchored_period("Last 30 days", None) == "Last 30 days"

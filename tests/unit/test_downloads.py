@@ -185,7 +185,7 @@ def test_every_export_of_acled_rows_credits_acled_and_says_how_old_the_data_are(
         sqlite_store, chosen, current, fmap=fmap, pack_title="ACLED", generated_at=day
     )
     files = {item.kind: item.data for item in prepared.downloads}
-    stale = "The newest incident is from 2022-12-30, 4 years before today"
+    stale = "The newest incident is from 30 Dec 2022, 4 years before today"
     with zipfile.ZipFile(io.BytesIO(files["csv"])) as archive:
         sidecar = archive.read(next(n for n in archive.namelist() if "provenance" in n)).decode("utf-8")
     geojson = json.loads(files["geojson"])["provenance"]
@@ -209,9 +209,9 @@ def test_every_export_of_acled_rows_credits_acled_and_says_how_old_the_data_are(
             "&amp;", "&"
         ), kind
         assert "Uppsala" not in text and "Demo incidents are synthetic" not in text, kind
-        assert "2022-12-30 (newest incident)" in text, kind
+        assert "30 Dec 2022 (newest incident)" in text, kind
         assert stale in text, kind
-    assert geojson["data_as_of"] == gpkg["data_as_of"] == "2022-12-30 (newest incident)"
+    assert geojson["data_as_of"] == gpkg["data_as_of"] == "30 Dec 2022 (newest incident)"
     assert "last 365 days to the newest incident" in sidecar  # the relative period says its anchor
     assert "acleddata.com" in page and "incidents: <a" in page.replace("\\u003c", "<")  # the map's own credit
 
@@ -225,6 +225,6 @@ def test_fresh_exports_carry_no_staleness_warning(sqlite_store: IncidentStore, t
     files = {item.kind: item.data for item in prepared.downloads}
     with zipfile.ZipFile(io.BytesIO(files["csv"])) as archive:
         sidecar = archive.read(next(n for n in archive.namelist() if "provenance" in n)).decode("utf-8")
-    assert "Data as of: 2026-11-30 (newest incident)" in sidecar
-    assert re.search(r"Last import: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", sidecar)
+    assert "Data as of: 30 Nov 2026 (newest incident)" in sidecar
+    assert re.search(r"Last import: \d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC", sidecar)
     assert "Stale data" not in sidecar and "newest incident is from" not in sidecar
