@@ -250,7 +250,14 @@ def build_timeline_figure(
         span = (wide.index.max() - wide.index.min()).days
         _month_ticks(fig, wide.index.min(), wide.index.max(), 1 if span <= 550 else 3 if span <= 1650 else 12)
     _base_layout(fig, title)
-    fig.update_layout(barmode="stack", bargap=0.1, yaxis_title=_esc(axis_title))
+    # Room for a legend on two rows (longer labels, other languages) under a title pinned to the top.
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.1,
+        yaxis_title=_esc(axis_title),
+        margin={"t": 110},
+        title={"y": 0.98, "yref": "container", "yanchor": "top"},
+    )
     fig.update_yaxes(**count_axis(largest))
     fig.update_xaxes(rangeslider={"visible": True}, type="date")
     return fig
