@@ -235,6 +235,7 @@ except (IncidentsError, GeodataError) as exc:
 
 components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 chosen = data.filter
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 if data.empty:
     components.empty_state(chosen.countries, data.country_names)
 else:

@@ -55,6 +55,7 @@ except (IncidentsError, GeodataError) as exc:
     st.stop()
 
 prev_start, prev_end = chosen.previous_period()
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 st.caption(
     _(
         "Period shown: {since} to {until} (inclusive); "

@@ -66,6 +66,7 @@ except (IncidentsError, GeodataError) as exc:
     st.stop()
 
 chosen = data.filter
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 controls = st.columns(3)
 level = controls[0].selectbox(
     _("Units"), list(LEVEL_LABELS), format_func=lambda code: _(LEVEL_LABELS[code]), key=KEY_LEVEL

@@ -64,6 +64,7 @@ st.caption(
 data, developments = load_page_data_and_developments()
 
 chosen = data.filter
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 controls = st.columns([1, 1, 1, 1.4, 1.2])
 freq = controls[0].selectbox(
     _("Per"), list(FREQ_LABELS), format_func=lambda code: _(FREQ_LABELS[code]), key=KEY_FREQ
