@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, cast
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -29,7 +30,7 @@ from incidents.analytics.regions import unit_trend
 from incidents.errors import IncidentsError
 from incidents.i18n import N_, _, pgettext
 from incidents.i18n.formats import format_day, format_number
-from incidents.model import ACTOR_GROUP_LABELS
+from incidents.model import ACTOR_GROUP_LABELS, EVENT_TYPE_LABELS
 
 MAP_HEIGHT = 640
 LATEST_INCIDENTS = 10
@@ -181,6 +182,15 @@ def _unit_name(level: str, code: str, fallback: str) -> str:
     return f"{row['admin1_name']} ({row['country']})"
 
 
+def _code_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its event types and actor groups (canonical codes) shown by their labels."""
+    for column, labels in (("event_type", EVENT_TYPE_LABELS), ("actor_group", ACTOR_GROUP_LABELS)):
+        if column in frame.columns:
+            words = frame[column].map(lambda code, labels=labels: labels.get(code, code))
+            frame = frame.assign(**{column: words})
+    return frame
+
+
 def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     """Trend, actor groups and latest incidents of the selected unit, under the map."""
     level, code = _level(selected["level"]), selected["unit_code"]
@@ -204,8 +214,7 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     )
     left, right = st.columns([1, 2])
     left.markdown("**" + _("Top actor groups") + "**")
-    groups = top_actor_groups(in_unit, TOP_ACTOR_GROUPS)
-    groups = groups.assign(actor_group=groups["actor_group"].map(lambda g: ACTOR_GROUP_LABELS.get(g, g)))
+    groups = _code_labels(top_actor_groups(in_unit, TOP_ACTOR_GROUPS))
     left.dataframe(tables.display_columns(groups), hide_index=True, width="stretch")
     latest = in_unit.sort_values("event_date", ascending=False, kind="stable").head(LATEST_INCIDENTS)
     details = caching.incident_details(data.db_url, data.data_version, tuple(latest["incident_id"]))
@@ -214,7 +223,7 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     right.markdown("**" + _("Latest {n} incidents").format(n=min(LATEST_INCIDENTS, len(in_unit))) + "**")
     # st.dataframe renders cell text as text: notes from imported files cannot inject HTML.
     right.dataframe(
-        tables.display_columns(details[[c for c in DETAIL_COLUMNS if c in details.columns]]),
+        tables.display_columns(_code_labels(details[[c for c in DETAIL_COLUMNS if c in details.columns]])),
         hide_index=True,
         width="stretch",
     )

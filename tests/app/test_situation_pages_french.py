@@ -73,3 +73,20 @@ def test_timeline_and_heatmap_in_french(app_db_url: str) -> None:
     assert_clean(at)
     assert at.title[0].value == "Carte de chaleur du risque"
     assert at.selectbox(key="heatmap_sort").label == "Trier les lignes par"
+
+
+def test_map_drill_down_in_french(app_db_url: str) -> None:
+    at = _french(MAP_PAGE)
+    at.session_state["map_selected_unit"] = {"level": "admin1", "unit_code": "ML-5", "label": "Mopti"}
+    with use_language("fr"):
+        at.run()
+    assert_clean(at)
+    assert any(str(header.value).startswith("Région : Mopti") for header in at.subheader)
+    assert at.button(key="map_clear_selection").label == "Effacer la sélection"
+    groups, latest = (frame.value for frame in at.dataframe)
+    assert list(groups.columns) == ["Groupe d'acteurs", "Incidents", "Décès"]
+    assert {"Date", "Type", "Décès", "Lieu"} <= set(latest.columns)
+    english = {"battle", "Battle", "Abduction", "Violence against civilians"}
+    assert not english & set(latest["Type"]), set(latest["Type"])  # codes shown by their French labels
+    captions = [str(caption.value) for caption in at.caption]
+    assert any("incidents et" in text and "décès sur la période filtrée" in text for text in captions)
