@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, cast
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -27,6 +28,9 @@ from geodata.errors import GeodataError
 from incidents.analytics.overview import top_actor_groups
 from incidents.analytics.regions import unit_trend
 from incidents.errors import IncidentsError
+from incidents.i18n import N_, _, pgettext
+from incidents.i18n.formats import format_day, format_number
+from incidents.model import ACTOR_GROUP_LABELS, EVENT_TYPE_LABELS
 
 MAP_HEIGHT = 640
 LATEST_INCIDENTS = 10
@@ -46,17 +50,17 @@ KEY_CLEAR = "map_clear_selection"
 MAP_KEY = "incident_map"
 KEY_DOWNLOADS = "map_downloads"
 
-HEAT_OPTIONS = {"off": "Off", "count": "Incident count", "fatalities": "Fatality-weighted"}
+HEAT_OPTIONS = {"off": N_("Off"), "count": N_("Incident count"), "fatalities": N_("Fatality-weighted")}
 CHOROPLETH_OPTIONS = {
-    "off": "Off",
-    "per_10k_km2": "Incidents per 10,000 km²",
-    "per_30_days": "Incidents per 30 days",
-    "risk_level": "Risk level",
+    "off": N_("Off"),
+    "per_10k_km2": N_("Incidents per 10,000 km²"),
+    "per_30_days": N_("Incidents per 30 days"),
+    "risk_level": N_("Risk level"),
 }
 Level = Literal["admin1", "admin2"]
-LEVEL_OPTIONS: dict[Level, str] = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
+LEVEL_OPTIONS: dict[Level, str] = {"admin1": N_("Regions (admin-1)"), "admin2": N_("Districts (admin-2)")}
 Choice = TypeVar("Choice", bound=str)
-UNIT_NOUNS = {"admin1": "Region", "admin2": "District"}
+UNIT_NOUNS = {"admin1": N_("Region"), "admin2": N_("District")}
 DETAIL_COLUMNS = (
     "event_date",
     "event_type",
@@ -73,52 +77,59 @@ DETAIL_COLUMNS = (
 
 
 def _radio(label: str, options: Mapping[Choice, str], key: str, help: str) -> Choice:
-    """A sidebar radio over the keys of ``options``, shown by their labels."""
-    return st.sidebar.radio(label, options=list(options), format_func=options.__getitem__, key=key, help=help)
+    """A sidebar radio over the keys of ``options``, shown by their labels (marked with N_)."""
+    return st.sidebar.radio(
+        label, options=list(options), format_func=lambda code: _(options[code]), key=key, help=help
+    )
 
 
 def _layer_controls() -> dict[str, str | bool]:
     """Draw the map's sidebar controls and return their values by widget key (the keys of a
     saved view's options, so the Briefing page builds the same map from a view)."""
     sidebar = st.sidebar
-    sidebar.subheader("Map layers")
+    sidebar.subheader(_("Map layers"))
     return {
         KEY_BASEMAP: sidebar.selectbox(
-            "Basemap",
+            _("Basemap"),
             options=list(BASEMAPS),
-            format_func=BASEMAPS.__getitem__,
+            format_func=lambda code: _(BASEMAPS[code]),
             key=KEY_BASEMAP,
-            help="'No basemap' works without internet. OpenStreetMap tiles need a connection.",
+            help=_("'No basemap' works without internet. OpenStreetMap tiles need a connection."),
         ),
         KEY_HEAT: _radio(
-            "Heat layer", HEAT_OPTIONS, KEY_HEAT, "Density of incidents, counted or weighted by fatalities."
+            _("Heat layer"),
+            HEAT_OPTIONS,
+            KEY_HEAT,
+            _("Density of incidents, counted or weighted by fatalities."),
         ),
         KEY_HEXAGONS: sidebar.checkbox(
-            "Hexagon counts",
+            _("Hexagon counts"),
             key=KEY_HEXAGONS,
-            help="Incidents counted in 25 km hexagons (always used above 20,000 incidents).",
+            help=_("Incidents counted in 25 km hexagons (always used above 20,000 incidents)."),
         ),
         KEY_CHOROPLETH: _radio(
-            "Shade areas by",
+            _("Shade areas by"),
             CHOROPLETH_OPTIONS,
             KEY_CHOROPLETH,
-            "Per area compares density; per 30 days compares pace over the chosen period.",
+            _("Per area compares density; per 30 days compares pace over the chosen period."),
         ),
         KEY_CHOROPLETH_LEVEL: _radio(
-            "Shading level",
+            _("Shading level"),
             LEVEL_OPTIONS,
             KEY_CHOROPLETH_LEVEL,
-            "Admin-2 districts exist for Mali, Burkina Faso and Niger only.",
+            _("Admin-2 districts exist for Mali, Burkina Faso and Niger only."),
         ),
         KEY_ADMIN2: sidebar.checkbox(
-            "Admin-2 boundaries",
+            _("Admin-2 boundaries"),
             key=KEY_ADMIN2,
-            help="Adds district boundaries, off at first: tick them in the map's layer control.",
+            help=_("Adds district boundaries, off at first: tick them in the map's layer control."),
         ),
         KEY_BUFFERS: sidebar.checkbox(
-            "Corridor buffer zones",
+            _("Corridor buffer zones"),
             key=KEY_BUFFERS,
-            help="Zones around each corridor, as wide as the corridor filter's distance (25 km by default).",
+            help=_(
+                "Zones around each corridor, as wide as the corridor filter's distance (25 km by default)."
+            ),
         ),
     }
 
@@ -171,40 +182,54 @@ def _unit_name(level: str, code: str, fallback: str) -> str:
     return f"{row['admin1_name']} ({row['country']})"
 
 
+def _code_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its event types and actor groups (canonical codes) shown by their labels."""
+    for column, labels in (("event_type", EVENT_TYPE_LABELS), ("actor_group", ACTOR_GROUP_LABELS)):
+        if column in frame.columns:
+            words = frame[column].map(lambda code, labels=labels: labels.get(code, code))
+            frame = frame.assign(**{column: words})
+    return frame
+
+
 def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     """Trend, actor groups and latest incidents of the selected unit, under the map."""
     level, code = _level(selected["level"]), selected["unit_code"]
     name = _unit_name(level, code, selected.get("label", code))
     head, button = st.columns([5, 1])
-    head.subheader(f"{UNIT_NOUNS[level]}: {name}")
-    button.button("Clear selection", key=KEY_CLEAR, on_click=_clear_selection, width="stretch")
+    head.subheader(_("{unit}: {name}").format(unit=_(UNIT_NOUNS[level]), name=name))
+    button.button(_("Clear selection"), key=KEY_CLEAR, on_click=_clear_selection, width="stretch")
     in_unit = data.incidents[data.incidents[f"{level}_code"].astype(str) == code]
     if in_unit.empty:
-        st.info(f"No incidents in {name} match the current filters.", icon="ℹ️")
+        st.info(_("No incidents in {place} match the current filters.").format(place=name), icon="ℹ️")
         return
     deaths = int(in_unit["fatalities"].sum())
-    st.caption(f"{len(in_unit):,} incidents and {deaths:,} fatalities in the filtered period.")
-    trend = unit_trend(data.incidents, level, code, "M")
-    components.trend_chart(trend, f"{name}: incidents and fatalities per month", "map_unit_trend")
-    left, right = st.columns([1, 2])
-    left.markdown("**Top actor groups**")
-    left.dataframe(
-        tables.display_columns(top_actor_groups(in_unit, TOP_ACTOR_GROUPS)), hide_index=True, width="stretch"
+    st.caption(
+        _("{incidents} incidents and {deaths} fatalities in the filtered period.").format(
+            incidents=format_number(len(in_unit)), deaths=format_number(deaths)
+        )
     )
+    trend = unit_trend(data.incidents, level, code, "M")
+    components.trend_chart(
+        trend, _("{place}: incidents and fatalities per month").format(place=name), "map_unit_trend"
+    )
+    left, right = st.columns([1, 2])
+    left.markdown("**" + _("Top actor groups") + "**")
+    groups = _code_labels(top_actor_groups(in_unit, TOP_ACTOR_GROUPS))
+    left.dataframe(tables.display_columns(groups), hide_index=True, width="stretch")
     latest = in_unit.sort_values("event_date", ascending=False, kind="stable").head(LATEST_INCIDENTS)
     details = caching.incident_details(data.db_url, data.data_version, tuple(latest["incident_id"]))
     if "event_date" in details.columns:
         details = details.sort_values("event_date", ascending=False, kind="stable")
-    right.markdown(f"**Latest {min(LATEST_INCIDENTS, len(in_unit))} incidents**")
+    right.markdown("**" + _("Latest {n} incidents").format(n=min(LATEST_INCIDENTS, len(in_unit))) + "**")
     # st.dataframe renders cell text as text: notes from imported files cannot inject HTML.
     right.dataframe(
-        tables.display_columns(details[[c for c in DETAIL_COLUMNS if c in details.columns]]),
+        tables.display_columns(_code_labels(details[[c for c in DETAIL_COLUMNS if c in details.columns]])),
         hide_index=True,
         width="stretch",
     )
 
 
-st.title("Incident map")
+st.title(_("Incident map"))
 
 try:
     data = load_page_data()
@@ -219,16 +244,21 @@ except (IncidentsError, GeodataError) as exc:
 
 components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 chosen = data.filter
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 if data.empty:
     components.empty_state(chosen.countries, data.country_names)
 else:
     demo_rows = int((data.incidents["source_dataset"] == "demo").sum())
     cols = st.columns(4)
-    cols[0].metric("Incidents", f"{len(data.incidents):,}")
-    cols[1].metric("Fatalities", f"{int(data.incidents['fatalities'].sum()):,}")
-    cols[2].metric("Of which synthetic demo", f"{demo_rows:,}")
-    cols[3].metric("Countries with incidents", f"{data.incidents['country_iso3'].nunique()}")
-    st.caption(f"From {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive).")
+    cols[0].metric(_("Incidents"), format_number(len(data.incidents)))
+    cols[1].metric(_("Fatalities"), format_number(int(data.incidents["fatalities"].sum())))
+    cols[2].metric(_("Of which synthetic demo"), format_number(demo_rows))
+    cols[3].metric(_("Countries with incidents"), format_number(data.incidents["country_iso3"].nunique()))
+    st.caption(
+        pgettext("period", "From {since} to {until} (inclusive).").format(
+            since=format_day(chosen.since), until=format_day(chosen.until)
+        )
+    )
 if build.note:
     st.info(build.note, icon="ℹ️")
 
@@ -245,13 +275,15 @@ result = st_folium(
 _remember_click(result)
 saved_views.remember_map_position(result)
 st.caption(
-    "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
-    "(or a district, with admin-2 boundaries on) for its trend below the map. "
-    "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names."
+    _(
+        "Click a marker for date, type, actors, fatalities, place, notes and source; click a region "
+        "(or a district, with admin-2 boundaries on) for its trend below the map. "
+        "Corridors are analytic aids, not observed tracks: dashed segments are connectors no source names."
+    )
 )
 
-with st.expander("Download", expanded=False, icon=":material/download:"):
-    st.caption("The filtered incidents and this map, each with sources, licences, filters and time.")
+with st.expander(_("Download"), expanded=False, icon=":material/download:"):
+    st.caption(_("The filtered incidents and this map, each with sources, licences, filters and time."))
     render_download_panel(
         KEY_DOWNLOADS,
         (data.data_version, chosen, tuple(sorted(controls.items()))),

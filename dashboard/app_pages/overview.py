@@ -12,6 +12,9 @@ from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
 from incidents.analytics import key_figures, top_actor_groups, top_units
 from incidents.errors import IncidentsError
+from incidents.i18n import _
+from incidents.i18n.formats import format_day, format_number
+from incidents.model import ACTOR_GROUP_LABELS
 
 TOP_N = 10
 
@@ -22,18 +25,20 @@ def _figure_metric(
     """A key figure with its change from the previous period (a rise shows red)."""
     column.metric(
         label,
-        f"{now:,}",
+        format_number(now),
         delta=tables.change_delta(now, before),
         delta_color="inverse",
-        delta_description=f"vs {before:,} in the previous period",
+        delta_description=_("vs {count} in the previous period").format(count=format_number(before)),
         help=help,
     )
 
 
-st.title("Overview")
+st.title(_("Overview"))
 st.caption(
-    "What this shows: how many incidents, deaths and attacks on civilians the filtered data holds, "
-    "how that compares with the period just before, where and by whom, and the latest reports."
+    _(
+        "What this shows: how many incidents, deaths and attacks on civilians the filtered data holds, "
+        "how that compares with the period just before, where and by whom, and the latest reports."
+    )
 )
 
 try:
@@ -50,23 +55,31 @@ except (IncidentsError, GeodataError) as exc:
     st.stop()
 
 prev_start, prev_end = chosen.previous_period()
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 st.caption(
-    f"Period shown: {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive); "
-    f"changes compare with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}."
+    _(
+        "Period shown: {since} to {until} (inclusive); "
+        "changes compare with {previous_since} to {previous_until}."
+    ).format(
+        since=format_day(chosen.since),
+        until=format_day(chosen.until),
+        previous_since=format_day(prev_start),
+        previous_until=format_day(prev_end),
+    )
 )
 components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 components.since_last_visit()
 
 
 cols = st.columns(3)
-_figure_metric(cols[0], "Incidents", figures.incidents, figures.previous_incidents)
-_figure_metric(cols[1], "Fatalities", figures.fatalities, figures.previous_fatalities)
+_figure_metric(cols[0], _("Incidents"), figures.incidents, figures.previous_incidents)
+_figure_metric(cols[1], _("Fatalities"), figures.fatalities, figures.previous_fatalities)
 _figure_metric(
     cols[2],
-    "Civilian-targeting events",
+    _("Civilian-targeting events"),
     figures.civilian_events,
     figures.previous_civilian_events,
-    help="Events in which civilians were the target (ACLED civilian_targeting; UCDP one-sided violence).",
+    help=_("Events in which civilians were the target (ACLED civilian_targeting; UCDP one-sided violence)."),
 )
 
 if data.empty:
@@ -77,26 +90,34 @@ else:
         region_bars = regions.assign(region=tables.unit_labels(regions))
         st.plotly_chart(
             build_bar_figure(
-                region_bars, x="incidents", y="region", title="Top regions (admin-1) by incidents"
+                region_bars, x="incidents", y="region", title=_("Top regions (admin-1) by incidents")
             ),
             key="overview_regions",
         )
     with right:
         st.plotly_chart(
-            build_bar_figure(actors, x="incidents", y="actor_group", title="Top actor groups by incidents"),
+            build_bar_figure(
+                actors.assign(actor_group=actors["actor_group"].map(lambda g: ACTOR_GROUP_LABELS.get(g, g))),
+                x="incidents",
+                y="actor_group",
+                title=_("Top actor groups by incidents"),
+            ),
             key="overview_actors",
         )
 
-    st.subheader("Latest incidents")
+    st.subheader(_("Latest incidents"))
+    date_header = _("Date")
     st.dataframe(
         tables.latest_incidents_table(details, data.country_names),
         hide_index=True,
         width="stretch",
-        column_config={"Date": st.column_config.DateColumn("Date", format="YYYY-MM-DD")},
+        column_config={date_header: st.column_config.DateColumn(date_header, format="YYYY-MM-DD")},
     )
     st.caption(
-        f"The {len(latest_ids)} most recent of {len(data.incidents):,} incidents. "
-        "Actor groups count the armed group involved: an army-versus-JNIM battle counts as JNIM."
+        _(
+            "The {shown} most recent of {total} incidents. "
+            "Actor groups count the armed group involved: an army-versus-JNIM battle counts as JNIM."
+        ).format(shown=len(latest_ids), total=format_number(len(data.incidents)))
     )
 
 components.attribution_footer(data.incidents)

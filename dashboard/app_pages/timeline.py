@@ -14,6 +14,8 @@ from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
 from incidents.analytics import developments_in_range, incident_series
 from incidents.errors import IncidentsError, OutlookDataError
+from incidents.i18n import N_, _
+from incidents.i18n.formats import format_day
 
 KEY_FREQ: Final = "timeline_freq"
 KEY_MEASURE: Final = "timeline_measure"
@@ -28,49 +30,71 @@ Freq = Literal["W", "M"]
 Measure = Literal["incidents", "fatalities"]
 StackBy = Literal["event_type", "actor_group", "country_iso3"]
 
-FREQ_LABELS: Final[dict[Freq, str]] = {"W": "Week", "M": "Month"}
-MEASURE_LABELS: Final[dict[Measure, str]] = {"incidents": "Incidents", "fatalities": "Fatalities"}
+FREQ_LABELS: Final[dict[Freq, str]] = {"W": N_("Week"), "M": N_("Month")}
+MEASURE_LABELS: Final[dict[Measure, str]] = {"incidents": N_("Incidents"), "fatalities": N_("Fatalities")}
 STACK_LABELS: Final[dict[StackBy, str]] = {
-    "event_type": "Event type",
-    "actor_group": "Actor group",
-    "country_iso3": "Country",
+    "event_type": N_("Event type"),
+    "actor_group": N_("Actor group"),
+    "country_iso3": N_("Country"),
+}
+#: The chart's title for each measure and period (whole sentences, so a translator can order them).
+CHART_TITLES: Final[dict[tuple[Measure, Freq], str]] = {
+    ("incidents", "W"): N_("Incidents per week by {stack}"),
+    ("incidents", "M"): N_("Incidents per month by {stack}"),
+    ("fatalities", "W"): N_("Fatalities per week by {stack}"),
+    ("fatalities", "M"): N_("Fatalities per month by {stack}"),
+}
+#: How the chart's title names the stacking, after "by".
+STACK_IN_TITLE: Final[dict[StackBy, str]] = {
+    "event_type": N_("event type"),
+    "actor_group": N_("actor group"),
+    "country_iso3": N_("country"),
 }
 DEFAULT_ROLLING: Final = 4
 MAX_ROLLING: Final = 12
 
-st.title("Timeline")
+st.title(_("Timeline"))
 st.caption(
-    "What this shows: incidents or fatalities per week or month for the filtered data, stacked by "
-    "event type, actor group or country, with a rolling average and dated key developments."
+    _(
+        "What this shows: incidents or fatalities per week or month for the filtered data, stacked by "
+        "event type, actor group or country, with a rolling average and dated key developments."
+    )
 )
 
 data, developments = load_page_data_and_developments()
 
 chosen = data.filter
+assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 controls = st.columns([1, 1, 1, 1.4, 1.2])
-freq = controls[0].selectbox("Per", list(FREQ_LABELS), format_func=FREQ_LABELS.__getitem__, key=KEY_FREQ)
+freq = controls[0].selectbox(
+    _("Per"), list(FREQ_LABELS), format_func=lambda code: _(FREQ_LABELS[code]), key=KEY_FREQ
+)
 measure = controls[1].selectbox(
-    "Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.__getitem__, key=KEY_MEASURE
+    _("Measure"), list(MEASURE_LABELS), format_func=lambda code: _(MEASURE_LABELS[code]), key=KEY_MEASURE
 )
 stack = controls[2].selectbox(
-    "Stack by", list(STACK_LABELS), format_func=STACK_LABELS.__getitem__, key=KEY_STACK
+    _("Stack by"), list(STACK_LABELS), format_func=lambda code: _(STACK_LABELS[code]), key=KEY_STACK
 )
 rolling = controls[3].slider(
-    "Rolling average (periods)",
+    _("Rolling average (periods)"),
     min_value=0,
     max_value=MAX_ROLLING,
     value=DEFAULT_ROLLING,
     key=KEY_ROLLING,
-    help="Trailing mean of the total over this many weeks or months; 0 hides the line.",
+    help=_("Trailing mean of the total over this many weeks or months; 0 hides the line."),
 )
 show_developments = controls[4].toggle(
-    "Key developments",
+    _("Key developments"),
     value=True,
     key=KEY_DEVELOPMENTS,
-    help="Political and security milestones (listed on the About page) for these countries and the Sahel.",
+    help=_("Political and security milestones (listed on the About page) for these countries and the Sahel."),
 )
 
-st.caption(f"Period shown: {chosen.since:%d %b %Y} to {chosen.until:%d %b %Y} (inclusive).")
+st.caption(
+    _("Period shown: {since} to {until} (inclusive).").format(
+        since=format_day(chosen.since), until=format_day(chosen.until)
+    )
+)
 components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
 
 if data.empty:
@@ -82,27 +106,29 @@ else:
         if show_developments
         else None
     )
-    period = FREQ_LABELS[freq].lower()
+    period = FREQ_LABELS[freq].lower()  # the CSV's file name: English words, as before
     figure = build_timeline_figure(
         series,
         measure=measure,
         rolling_window=int(rolling) or None,
         developments=shown,
-        title=f"{MEASURE_LABELS[measure]} per {period} by {STACK_LABELS[stack].lower()}",
+        title=_(CHART_TITLES[measure, freq]).format(stack=_(STACK_IN_TITLE[stack])),
     )
     st.plotly_chart(figure, key="timeline_chart")
     st.caption(
-        "Drag the slider under the chart to zoom in on a stretch of time. Dotted lines mark key "
-        "developments; hover a label for its full title. Weeks start on Monday."
+        _(
+            "Drag the slider under the chart to zoom in on a stretch of time. Dotted lines mark key "
+            "developments; hover a label for its full title. Weeks start on Monday."
+        )
     )
     components.csv_download(
-        "Download this series (CSV)",
+        _("Download this series (CSV)"),
         tables.series_table(series, stack, measure),
         file_name=f"timeline_{measure}_{period}_{stack}.csv",
         key=KEY_DOWNLOAD,
     )
     if shown is not None and not shown.empty:
-        with st.expander(f"Key developments in this period ({len(shown)})"):
+        with st.expander(_("Key developments in this period ({count})").format(count=len(shown))):
             st.dataframe(
                 tables.display_columns(
                     shown.assign(date=shown["date"].dt.date)[["date", "scope", "title", "category"]]
@@ -111,7 +137,7 @@ else:
                 width="stretch",
             )
 
-st.subheader("Outlook for the next three months")
+st.subheader(_("Outlook for the next three months"))
 if len(chosen.admin1_codes) == 1:
     region = chosen.admin1_codes[0]
     try:
@@ -123,13 +149,17 @@ if len(chosen.admin1_codes) == 1:
     else:
         unit_outlook(run, region, 1, key=KEY_FAN)
         st.caption(
-            "The outlook counts every incident of the region in the chosen data sources, whatever the "
-            "other filters (period, event types, actors). " + METHOD_NOTE + " All regions: the Outlook page."
+            _(
+                "The outlook counts every incident of the region in the chosen data sources, whatever the "
+                "other filters (period, event types, actors). {method} All regions: the Outlook page."
+            ).format(method=_(METHOD_NOTE))
         )
 else:
     st.caption(
-        "Choose a single region under *Regions (admin-1)* in the sidebar's *More filters* to see its "
-        "outlook here: observed incidents per month and the estimated range for the next three months."
+        _(
+            "Choose a single region under *Regions (admin-1)* in the sidebar's *More filters* to see its "
+            "outlook here: observed incidents per month and the estimated range for the next three months."
+        )
     )
 
 components.attribution_footer(data.incidents)

@@ -17,10 +17,13 @@ from typing import Final, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from dashboard.builders.maps import EVENT_TYPE_COLOURS
 from incidents.analytics.timeseries import rolling_mean, series_totals
-from incidents.model import ACTOR_GROUPS, EVENT_TYPE_LABELS
+from incidents.i18n import DEFAULT_LANGUAGE, N_, _, current_language
+from incidents.i18n.formats import format_day, format_month
+from incidents.model import ACTOR_GROUP_LABELS, ACTOR_GROUPS, EVENT_TYPE_LABELS
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 QUALITATIVE_COLOURS: Final = (
@@ -42,9 +45,9 @@ DEVELOPMENT_COLOUR: Final = "#555555"
 HEATMAP_COLOURSCALE: Final = "YlOrRd"
 DEVELOPMENT_LABEL_CHARS: Final = 40
 MEASURE_LABELS: Final[dict[str, str]] = {
-    "incidents": "Incidents",
-    "fatalities": "Fatalities",
-    "rate": "Incidents per 10,000 km²",
+    "incidents": N_("Incidents"),
+    "fatalities": N_("Fatalities"),
+    "rate": N_("Incidents per 10,000 km²"),
 }
 
 
@@ -89,7 +92,44 @@ def _esc(value: object) -> str:
 
 
 def _group_label(group: str) -> str:
-    return _esc(EVENT_TYPE_LABELS.get(group, group))
+    """An event type's or actor group's label in the current language; other groups as they are."""
+    if group in EVENT_TYPE_LABELS:
+        return _esc(EVENT_TYPE_LABELS[group])
+    return _esc(ACTOR_GROUP_LABELS.get(group, group))
+
+
+def measure_label(measure: str) -> str:
+    """The axis and colour-bar title of a measure, in the current language."""
+    return _(MEASURE_LABELS[measure]) if measure in MEASURE_LABELS else measure
+
+
+def _english() -> bool:
+    return current_language() == DEFAULT_LANGUAGE
+
+
+def _separators() -> str:
+    """Plotly's ``separators`` (decimal then thousands) of the current language: ",\u202f" in French."""
+    language = current_language()
+    return get_decimal_symbol(language) + get_group_symbol(language)
+
+
+def _days(values: object) -> list[str]:
+    """Each date as people write it in the current language (hover text)."""
+    return [format_day(pd.Timestamp(value)) for value in pd.DatetimeIndex(values)]
+
+
+def _months(values: object) -> list[str]:
+    return [format_month(pd.Timestamp(value)) for value in pd.DatetimeIndex(values)]
+
+
+def _month_ticks(fig: go.Figure, first: object, last: object, every: int) -> None:
+    """Month tick labels in the current language (plotly writes English month names): one tick
+    every ``every`` months from ``first``'s month to ``last``. English keeps plotly's own."""
+    if _english() or pd.isna(first) or pd.isna(last):
+        return
+    start = pd.Timestamp(first).to_period("M").to_timestamp()
+    ticks = pd.date_range(start, pd.Timestamp(last), freq=f"{every}MS")
+    fig.update_xaxes(tickmode="array", tickvals=list(ticks), ticktext=_months(ticks))
 
 
 def _group_colours(groups: list[str]) -> Mapping[str, str]:
@@ -102,6 +142,8 @@ def _group_colours(groups: list[str]) -> Mapping[str, str]:
 
 
 def _base_layout(fig: go.Figure, title: str) -> None:
+    if not _english():  # numbers as the language writes them: "1 234,5" in French
+        fig.update_layout(separators=_separators())
     fig.update_layout(
         title={"text": _esc(title)},
         template="plotly_white",
@@ -146,7 +188,9 @@ def _add_developments(
                 "y": 1,
                 "yref": "paper",
                 "text": _esc(short),
-                "hovertext": f"{_esc(pd.Timestamp(when).date())}: {_esc(text)}",
+                "hovertext": _("{day}: {title}").format(
+                    day=_esc(format_day(pd.Timestamp(when))), title=_esc(text)
+                ),
                 "showarrow": False,
                 "textangle": -90,
                 "xanchor": "left",
@@ -169,7 +213,7 @@ def build_timeline_figure(
     the total, key developments as vertical markers, and a range slider.
     """
     fig = go.Figure()
-    measure_label = MEASURE_LABELS.get(measure, measure)
+    axis_title = measure_label(measure)
     largest = 0.0
     if not series.empty:
         wide = series.pivot_table(
@@ -185,7 +229,11 @@ def build_timeline_figure(
                 y=wide[column].to_numpy(),
                 name=label,
                 marker_color=colours[group],
-                hovertemplate=f"{label}<br>%{{x|%d %b %Y}}: %{{y:,}}<extra></extra>",
+                customdata=_days(wide.index),
+                hovertemplate=_("{group}<br>{day}: {value}").format(
+                    group=label, day="%{customdata}", value="%{y:,}"
+                )
+                + "<extra></extra>",
             )
         if rolling_window:
             totals = series_totals(series)
@@ -193,14 +241,23 @@ def build_timeline_figure(
                 x=totals.index,
                 y=rolling_mean(totals, rolling_window).to_numpy(),
                 mode="lines",
-                name=f"{rolling_window}-period average (all)",
+                name=_esc(_("{window}-period average (all)").format(window=rolling_window)),
                 line={"color": ROLLING_COLOUR, "width": 2},
-                hovertemplate="average %{y:,.1f}<extra></extra>",
+                hovertemplate=_("average {value}").format(value="%{y:,.1f}") + "<extra></extra>",
             )
         if developments is not None and not developments.empty:
             _add_developments(fig, developments, wide.index.min(), wide.index.max())
+        span = (wide.index.max() - wide.index.min()).days
+        _month_ticks(fig, wide.index.min(), wide.index.max(), 1 if span <= 550 else 3 if span <= 1650 else 12)
     _base_layout(fig, title)
-    fig.update_layout(barmode="stack", bargap=0.1, yaxis_title=measure_label)
+    # Room for a legend on two rows (longer labels, other languages) under a title pinned to the top.
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.1,
+        yaxis_title=_esc(axis_title),
+        margin={"t": 110},
+        title={"y": 0.98, "yref": "container", "yanchor": "top"},
+    )
     fig.update_yaxes(**count_axis(largest))
     fig.update_xaxes(rangeslider={"visible": True}, type="date")
     return fig
@@ -213,25 +270,28 @@ def build_heatmap_figure(
     title: str,
 ) -> go.Figure:
     """Units (y) by month (x) heatmap of :func:`~incidents.analytics.region_month_matrix`."""
-    measure_label = MEASURE_LABELS.get(measure, measure)
+    value_title = measure_label(measure)
     labels = [_esc(label) for label in matrix.index]
+    months = list(matrix.columns)
     fig = go.Figure(
         go.Heatmap(
             z=matrix.to_numpy(dtype=float),
-            x=list(matrix.columns),
+            x=months,
             y=labels,
             colorscale=HEATMAP_COLOURSCALE,
             colorbar={
-                "title": {"text": _esc(measure_label)},
+                "title": {"text": _esc(value_title)},
                 **({} if measure == "rate" else _count_colorbar(matrix)),
             },
             hoverongaps=False,
-            hovertemplate=(
-                "%{y}<br>%{x|%b %Y}<br>"
-                + _esc(measure_label)
-                + (": %{z:,.2f}" if measure == "rate" else ": %{z:,}")
-                + "<extra></extra>"
-            ),
+            hovertemplate=_("{unit}<br>{month}<br>{measure}: {value}").format(
+                unit="%{y}",
+                month="%{customdata}",
+                measure=_esc(value_title),
+                value="%{z:,.2f}" if measure == "rate" else "%{z:,}",
+            )
+            + "<extra></extra>",
+            customdata=[_months(months)] * len(labels),
             xgap=1,
             ygap=1,
         )
@@ -240,6 +300,8 @@ def build_heatmap_figure(
     fig.update_layout(height=max(320, 22 * len(labels) + 140))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="date", dtick="M3" if matrix.shape[1] > 12 else "M1", tickformat="%b %Y")
+    if months:
+        _month_ticks(fig, months[0], months[-1], 3 if matrix.shape[1] > 12 else 1)
     return fig
 
 
@@ -270,11 +332,16 @@ def build_bar_figure(
     if orientation == "h":
         fig.update_yaxes(autorange="reversed", type="category")
         fig.update_layout(height=max(260, 26 * len(categories) + 120))
-        fig.update_xaxes(title=_esc(values), **count_axis(largest))
+        fig.update_xaxes(title=_esc(_value_title(values)), **count_axis(largest))
     else:
         fig.update_xaxes(type="category")
-        fig.update_yaxes(title=_esc(values), **count_axis(largest))
+        fig.update_yaxes(title=_esc(_value_title(values)), **count_axis(largest))
     return fig
+
+
+def _value_title(column: str) -> str:
+    """A bar chart's value axis: the measure's words in other languages, the column name in English."""
+    return column if _english() else measure_label(column)
 
 
 def build_unit_trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
@@ -283,24 +350,28 @@ def build_unit_trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
     fig.add_bar(
         x=trend["period_start"],
         y=trend["incidents"].to_numpy(),
-        name="Incidents",
+        name=_("Incidents"),
         marker_color=QUALITATIVE_COLOURS[0],
-        hovertemplate="%{x|%b %Y}: %{y:,} incidents<extra></extra>",
+        customdata=_months(trend["period_start"]),
+        hovertemplate=_("{month}: {n} incidents").format(month="%{customdata}", n="%{y:,}")
+        + "<extra></extra>",
     )
     fig.add_scatter(
         x=trend["period_start"],
         y=trend["fatalities"].to_numpy(),
-        name="Fatalities",
+        name=_("Fatalities"),
         mode="lines+markers",
         yaxis="y2",
         line={"color": QUALITATIVE_COLOURS[3], "width": 2},
-        hovertemplate="%{x|%b %Y}: %{y:,} fatalities<extra></extra>",
+        customdata=_months(trend["period_start"]),
+        hovertemplate=_("{month}: {n} fatalities").format(month="%{customdata}", n="%{y:,}")
+        + "<extra></extra>",
     )
     _base_layout(fig, title)
     fig.update_layout(
-        yaxis={"title": "Incidents", **count_axis(_largest(trend["incidents"]))},
+        yaxis={"title": _("Incidents"), **count_axis(_largest(trend["incidents"]))},
         yaxis2={
-            "title": "Fatalities",
+            "title": _("Fatalities"),
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
@@ -309,4 +380,7 @@ def build_unit_trend_figure(trend: pd.DataFrame, title: str) -> go.Figure:
     )
     # One tick per month (per quarter beyond a year and a half): the bars are months.
     fig.update_xaxes(type="date", dtick="M1" if len(trend) <= 18 else "M3", tickformat="%b %Y")
+    if len(trend):
+        first, last = trend["period_start"].min(), trend["period_start"].max()
+        _month_ticks(fig, first, last, 1 if len(trend) <= 18 else 3)
     return fig

@@ -15,6 +15,8 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from incidents.i18n import _
+
 
 def esc(value: object) -> str:
     """HTML-escaped text of a cell; missing values become the empty string."""
@@ -111,7 +113,7 @@ class Legend(MacroElement):
                         || size.y < {{ this.collapse_below[1] }};
                     box.open = !small;
                     var summary = L.DomUtil.create("summary", "sahel-legend-title", box);
-                    summary.textContent = "Legend";
+                    summary.textContent = {{ this.title|tojson }};
                     var body = L.DomUtil.create("div", "sahel-legend-body", box);
                     body.innerHTML = {{ this.sections|join("")|tojson }};
                     box.style.maxWidth = "{{ this.max_width_px }}px";
@@ -136,6 +138,7 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.sections: list[str] = [html_text] if html_text else []
+        self.title = _("Legend")  # set as text, not HTML: no escaping
         self.collapse_below = LEGEND_COLLAPSE_BELOW
         self.max_height = LEGEND_MAX_HEIGHT
         self.max_width_px = LEGEND_MAX_WIDTH_PX
@@ -181,9 +184,9 @@ class FullscreenControl(MacroElement):
                     var bar = L.DomUtil.create("div", "leaflet-bar sahel-fullscreen");
                     var link = L.DomUtil.create("a", "", bar);
                     link.href = "#";
-                    link.title = "Full screen";
+                    link.title = {{ this.label|tojson }};
                     link.setAttribute("role", "button");
-                    link.setAttribute("aria-label", "Full screen");
+                    link.setAttribute("aria-label", {{ this.label|tojson }});
                     link.innerHTML = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" '
                         + 'style="vertical-align:middle"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" '
                         + 'fill="none" stroke="#333" stroke-width="2"/></svg>';
@@ -205,6 +208,7 @@ class FullscreenControl(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "FullscreenControl"
+        self.label = _("Full screen")  # an attribute's text, set by the DOM: no escaping
 
 
 class MapStyle(MacroElement):

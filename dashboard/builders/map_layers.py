@@ -24,20 +24,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from babel.numbers import format_decimal
 from branca.element import MacroElement
 from folium.plugins import HeatMap
 from folium.template import Template
 
 from dashboard.builders.map_elements import esc
 from geodata.hexgrid import hex_corners, hexbin
+from incidents.i18n import N_, _, current_language, ngettext
+from incidents.i18n.formats import format_number
 from incidents.risk.index import RISK_LEVEL_LABELS
 
-LAYER_HEAT: Final = "Heat"
-LAYER_HEXAGONS: Final = "Incidents (hexagons)"
-LAYER_UNCERTAINTY: Final = "Location uncertainty"
-LAYER_ADMIN2: Final = "Districts (admin-2)"
-LAYER_BUFFERS: Final = "Corridor buffers"
-LAYER_CHOROPLETH_DEFAULT: Final = "Incidents per region"
+LAYER_HEAT: Final = N_("Heat")
+LAYER_HEXAGONS: Final = N_("Incidents (hexagons)")
+LAYER_UNCERTAINTY: Final = N_("Location uncertainty")
+LAYER_ADMIN2: Final = N_("Districts (admin-2)")
+LAYER_BUFFERS: Final = N_("Corridor buffers")
+LAYER_CHOROPLETH_DEFAULT: Final = N_("Incidents per region")
 
 #: ColorBrewer YlOrRd, every other step of its 9 (sequential, colour-blind safe). Picked for
 #: distinct neighbours, the top two above all: the 5-class YlOrRd's red and dark red (levels 4
@@ -60,7 +63,7 @@ CHOROPLETH_SCALES: Final = ("quantile", "risk_level")
 #: Risk level (docs/methodology.md: 1 Low ... 5 Extreme) -> fill colour. Tied to the level, never
 #: to quantiles of the units in view, so a unit keeps its colour whatever else the filters show.
 RISK_LEVEL_COLOURS: Final = dict(zip(sorted(RISK_LEVEL_LABELS), SEQUENTIAL, strict=True))
-RISK_NOT_RATED: Final = "Not rated"
+RISK_NOT_RATED: Final = N_("Not rated")
 _COORD_DECIMALS: Final = 4
 
 
@@ -93,7 +96,12 @@ def classify(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
 
 
 def _fmt(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.3g}"
+    """A legend number in the current language: whole numbers in full, others to 3 significant digits."""
+    if float(value).is_integer():
+        return format_number(int(value))
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(round(float(value), digits), format=pattern, locale=current_language())
 
 
 def class_labels(edges: Sequence[float]) -> list[str]:
@@ -201,14 +209,16 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     if mode == "fatalities":
         weights = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).to_numpy(dtype=float)
-        title = "Heat: fatalities"
+        title = _("Heat: fatalities")
+        name = _("{layer} (fatality-weighted)").format(layer=_(LAYER_HEAT))
     else:
         weights = np.ones(lon.size)
-        title = "Heat: incident density"
+        title = _("Heat: incident density")
+        name = _("{layer} (incident count)").format(layer=_(LAYER_HEAT))
     cells, cell = heat_cells(lon, lat, weights)
     layer = HeatMap(
         [],
-        name=f"{LAYER_HEAT} ({'fatality-weighted' if mode == 'fatalities' else 'incident count'})",
+        name=name,
         radius=14,
         blur=12,
         min_opacity=0.3,
@@ -218,11 +228,12 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
     )
     # Cells are finite by construction; folium would validate them one by one (0.1 s per 10k).
     layer.data = cells.tolist()
+    scale = _("low → high (binned on {size}° cells)").format(size=_fmt(round(cell, 6)))
     bar = "linear-gradient(to right, " + ", ".join(HEAT_GRADIENT.values()) + ")"
     legend = (
         f'<div style="margin-top:4px"><b>{esc(title)}</b>'
         f'<div style="width:120px;height:10px;background:{bar};border:1px solid #777"></div>'
-        f'<div style="font-size:11px">low → high (binned on {cell:g}° cells)</div></div>'
+        f'<div style="font-size:11px">{esc(scale)}</div></div>'
     )
     return layer, legend
 
@@ -258,9 +269,9 @@ def hexagon_layer(
     fats = np.round(cells["weight_sum"].to_numpy(dtype=float)).astype(np.int64).tolist()
     features = []
     for ring, count, fat, colour in zip(rings, counts.tolist(), fats, colours.tolist(), strict=True):
-        tip = f"<b>{count:,}</b> incident{'s' if count != 1 else ''}"
+        tip = esc(ngettext("{n} incident", "{n} incidents", count)).format(n=f"<b>{format_number(count)}</b>")
         if has_fatalities:
-            tip += f"<br>{fat:,} fatalities"
+            tip += "<br>" + esc(ngettext("{n} fatality", "{n} fatalities", fat).format(n=format_number(fat)))
         features.append(
             {
                 "type": "Feature",
@@ -270,7 +281,7 @@ def hexagon_layer(
         )
     layer = folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name=f"{LAYER_HEXAGONS}, {size_km:g} km",
+        name=_("{layer}, {size} km").format(layer=_(LAYER_HEXAGONS), size=_fmt(size_km)),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
             "fillOpacity": 0.7,
@@ -281,7 +292,7 @@ def hexagon_layer(
         zoom_on_click=False,
         show=show,
     )
-    legend = bins_legend_html(f"Incidents per {size_km:g} km hexagon", edges)
+    legend = bins_legend_html(_("Incidents per {size} km hexagon").format(size=_fmt(size_km)), edges)
     return layer, legend
 
 
@@ -331,11 +342,11 @@ class UncertaintyCircles(folium.FeatureGroup):
     def __init__(
         self,
         rows: list[list[float]],
-        name: str = LAYER_UNCERTAINTY,
+        name: str | None = None,
         show: bool = True,
         min_zoom: int = UNCERTAINTY_MIN_ZOOM,
     ) -> None:
-        super().__init__(name=name, show=show)
+        super().__init__(name=_(LAYER_UNCERTAINTY) if name is None else name, show=show)
         self._name = "UncertaintyCircles"
         self.rows = rows
         self.min_zoom = int(min_zoom)
@@ -362,12 +373,17 @@ def uncertainty_rows(frame: pd.DataFrame) -> list[list[float]]:
     ).tolist()
 
 
-UNCERTAINTY_LEGEND: Final = (
-    '<div style="margin-top:4px"><span style="display:inline-block;width:12px;height:12px;'
-    'border-radius:50%;border:1px dashed #555;margin-right:6px;vertical-align:-1px"></span>'
-    "Approximate location (hollow marker; when zoomed in, a circle: the area it was placed in, "
-    "else 10 km district, 50 km region)</div>"
-)
+def uncertainty_legend_html() -> str:
+    """Legend section of the approximate locations (hollow markers, circles when zoomed in)."""
+    text = _(
+        "Approximate location (hollow marker; when zoomed in, a circle: the area it was placed in, "
+        "else 10 km district, 50 km region)"
+    )
+    return (
+        '<div style="margin-top:4px"><span style="display:inline-block;width:12px;height:12px;'
+        'border-radius:50%;border:1px dashed #555;margin-right:6px;vertical-align:-1px"></span>'
+        f"{esc(text)}</div>"
+    )
 
 
 # ---- admin polygons, choropleth, drill-down --------------------------------------------------
@@ -480,15 +496,16 @@ def choropleth_layer(
     fill = np.full(len(features), NO_DATA_FILL, dtype=object)
     if has.any():
         fill[has] = _colours(value[has], edges)
+    none = esc(_("no incidents"))
     for feature, colour, lab, ok in zip(features, fill.tolist(), label, has.tolist(), strict=True):
         props = feature["properties"]
         props["fill"] = colour
-        props["tooltip"] = f"<b>{props['label']}</b><br>{esc(lab) if ok else 'no incidents'}"
-    return filled_units_layer(features, title), bins_legend_html(title, edges, no_data="No incidents")
+        props["tooltip"] = f"<b>{props['label']}</b><br>{esc(lab) if ok else none}"
+    return filled_units_layer(features, title), bins_legend_html(title, edges, no_data=_("No incidents"))
 
 
 def risk_level_layer(
-    units: gpd.GeoDataFrame, level: str, values: pd.DataFrame, title: str = "Risk level"
+    units: gpd.GeoDataFrame, level: str, values: pd.DataFrame, title: str | None = None
 ) -> tuple[folium.GeoJson, str]:
     """Admin units filled in the fixed colour of their risk level; units with no row are grey.
 
@@ -498,6 +515,7 @@ def risk_level_layer(
     level by name (plus "Not rated" when a unit has no row).
     """
     _check_choropleth_frame(values)
+    title = _("Risk level") if title is None else title
     present = values["value"].notna().to_numpy()
     levels = pd.to_numeric(values["value"], errors="coerce")
     unknown = values["value"][present & ~levels.isin(list(RISK_LEVEL_COLOURS)).to_numpy()]
@@ -515,15 +533,16 @@ def risk_level_layer(
         props = feature["properties"]
         if pd.isna(unit_level):
             props["fill"] = NO_DATA_FILL
-            props["tooltip"] = f"<b>{props['label']}</b><br>{esc(RISK_NOT_RATED)}"
+            props["tooltip"] = f"<b>{props['label']}</b><br>{esc(_(RISK_NOT_RATED))}"
             continue
         number = int(unit_level)
         detail = esc(lab)
         props["fill"] = RISK_LEVEL_COLOURS[number]
-        tooltip = f"<b>{props['label']}</b><br>Level {number} – {esc(RISK_LEVEL_LABELS[number])}"
+        level_text = _("Level {level} – {name}").format(level=number, name=RISK_LEVEL_LABELS[number])
+        tooltip = f"<b>{props['label']}</b><br>{esc(level_text)}"
         props["tooltip"] = f"{tooltip}<br>{detail}" if detail else tooltip
     not_rated = bool(unit_levels.isna().any())
-    legend = risk_levels_legend_html(title, not_rated=RISK_NOT_RATED if not_rated else None)
+    legend = risk_levels_legend_html(title, not_rated=_(RISK_NOT_RATED) if not_rated else None)
     return filled_units_layer(features, title), legend
 
 
@@ -532,8 +551,9 @@ def risk_level_legend_rows() -> list[tuple[str, str]]:
     return [(RISK_LEVEL_COLOURS[lvl], f"{lvl} {name}") for lvl, name in sorted(RISK_LEVEL_LABELS.items())]
 
 
-def risk_levels_legend_html(title: str = "Risk level", *, not_rated: str | None = None) -> str:
+def risk_levels_legend_html(title: str | None = None, *, not_rated: str | None = None) -> str:
     """Legend section: escaped title, one swatch per risk level named, optional "not rated" swatch."""
+    title = _("Risk level") if title is None else title
     rows = "".join(f"<div>{_swatch(colour)}{esc(name)}</div>" for colour, name in risk_level_legend_rows())
     if not_rated:
         rows += f"<div>{_swatch(NO_DATA_FILL)}{esc(not_rated)}</div>"
@@ -613,7 +633,9 @@ def buffer_layer(
             "fill": [colours.get(i, fallback) for i in ids],
             "hot": [highlight is not None and highlight in (i, n) for i, n in zip(ids, names, strict=True)],
             "tooltip": [
-                f"{esc(n)}: ±{_fmt(float(w))} km buffer" if pd.notna(w) else esc(n)
+                esc(_("{corridor}: ±{width} km buffer").format(corridor=n, width=_fmt(float(w))))
+                if pd.notna(w)
+                else esc(n)
                 for n, w in zip(names, width, strict=True)
             ],
         },
@@ -622,7 +644,7 @@ def buffer_layer(
     )
     layer = folium.GeoJson(
         data,
-        name=LAYER_BUFFERS,
+        name=_(LAYER_BUFFERS),
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
             "color": f["properties"]["fill"],
@@ -632,8 +654,6 @@ def buffer_layer(
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False) if len(data) else None,
         zoom_on_click=False,
     )
-    legend = (
-        f'<div style="margin-top:4px">{_swatch("rgba(0,66,157,0.2)")}'
-        "Corridor buffer (analytic distance band)</div>"
-    )
+    band = esc(_("Corridor buffer (analytic distance band)"))
+    legend = f'<div style="margin-top:4px">{_swatch("rgba(0,66,157,0.2)")}{band}</div>'
     return layer, legend

@@ -18,6 +18,8 @@ import pandas as pd
 from dashboard.builders.map_elements import esc
 from dashboard.builders.map_elements import js_literal as _js_literal
 from dashboard.builders.map_elements import text_of as _text
+from incidents.i18n import _
+from incidents.i18n.formats import format_day
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 
 NOTES_MAX_CHARS: Final = 500
@@ -104,7 +106,8 @@ def incident_marker_data(incidents: pd.DataFrame) -> MarkerData:
         return MarkerData(rows, list(strings))
     type_index = {t: i for i, t in enumerate(EVENT_TYPES)}
     other = type_index["other"]
-    dates = pd.to_datetime(frame["event_date"]).dt.strftime("%Y-%m-%d").fillna("").tolist()
+    day = _memo(lambda iso: esc(format_day(pd.Timestamp(iso))) if iso else "")
+    dates = [day(iso) for iso in pd.to_datetime(frame["event_date"]).dt.strftime("%Y-%m-%d").fillna("")]
     precision = (
         pd.to_numeric(frame["geo_precision"], errors="coerce").fillna(1)
         if "geo_precision" in frame.columns
@@ -190,27 +193,28 @@ _MARKER_CALLBACK: Final = """(function () {
     var COLOURS = %(colours)s;
     var LABELS = %(labels)s;
     var S = %(strings)s;
-    var DEMO = 'Synthetic demo row: not a real event';
-    var APPROX = {2: 'approximate location (district level, within ~10 km)',
-                  3: 'approximate location (region level, within ~50 km)'};
+    var T = %(text)s;
+    var APPROX = {2: T.district, 3: T.region};
     function approx(row) {
         if (row[11] > 0) {
-            return 'no exact coordinates: placed at the centre of ' + (S[row[12]] || 'its area')
-                + ', \u00b1 ' + row[11] + ' km';
+            var area = S[row[12]] || T.area;
+            // Replacer functions: a "$&" in a place name is text, not a replacement pattern.
+            return T.centre.replace('{area}', function () { return area; })
+                .replace('{km}', function () { return String(row[11]); });
         }
         return APPROX[row[10]];
     }
     function popup(row) {
         return '<table class="sahel-popup">'
-            + '<tr><th>Date</th><td>' + row[3] + '</td></tr>'
-            + '<tr><th>Type</th><td>' + LABELS[row[2]] + '</td></tr>'
-            + '<tr><th>Place</th><td>' + S[row[4]] + (row[10] ? ' <i>(' + approx(row) + ')</i>' : '')
-            + '</td></tr>'
-            + '<tr><th>Actors</th><td>' + S[row[5]] + '</td></tr>'
-            + '<tr><th>Fatalities</th><td>' + row[6] + '</td></tr>'
-            + (row[7] ? '<tr><th>Notes</th><td>' + S[row[7]] + '</td></tr>' : '')
-            + '<tr><th>Source</th><td>' + S[row[8]] + '</td></tr>'
-            + (row[9] ? '<tr><td colspan="2" class="demo">' + DEMO + '</td></tr>' : '')
+            + '<tr><th>' + T.date + '</th><td>' + row[3] + '</td></tr>'
+            + '<tr><th>' + T.type + '</th><td>' + LABELS[row[2]] + '</td></tr>'
+            + '<tr><th>' + T.place + '</th><td>' + S[row[4]]
+            + (row[10] ? ' <i>(' + approx(row) + ')</i>' : '') + '</td></tr>'
+            + '<tr><th>' + T.actors + '</th><td>' + S[row[5]] + '</td></tr>'
+            + '<tr><th>' + T.fatalities + '</th><td>' + row[6] + '</td></tr>'
+            + (row[7] ? '<tr><th>' + T.notes + '</th><td>' + S[row[7]] + '</td></tr>' : '')
+            + '<tr><th>' + T.source + '</th><td>' + S[row[8]] + '</td></tr>'
+            + (row[9] ? '<tr><td colspan="2" class="demo">' + T.demo + '</td></tr>' : '')
             + '</table>';
     }
     return function (row) {
@@ -222,11 +226,32 @@ _MARKER_CALLBACK: Final = """(function () {
             fillColor: COLOURS[row[2]], fillOpacity: approx ? 0.15 : 0.85
         });
         marker.bindTooltip(row[3] + ' · ' + LABELS[row[2]] + (row[4] ? ' · ' + S[row[4]] : '')
-            + (approx ? ' · approximate location' : ''));
+            + (approx ? ' · ' + T.approximate : ''));
         marker.bindPopup(function () { return popup(row); }, {maxWidth: 340});
         return marker;
     };
 })()"""
+
+
+def marker_text() -> dict[str, str]:
+    """The popup's and tooltip's words in the current language, HTML-escaped (``{area}`` and
+    ``{km}`` are filled in the browser with escaped text and a number)."""
+    words = {
+        "date": _("Date"),
+        "type": _("Type"),
+        "place": _("Place"),
+        "actors": _("Actors"),
+        "fatalities": _("Fatalities"),
+        "notes": _("Notes"),
+        "source": _("Source"),
+        "demo": _("Synthetic demo row: not a real event"),
+        "district": _("approximate location (district level, within ~10 km)"),
+        "region": _("approximate location (region level, within ~50 km)"),
+        "centre": _("no exact coordinates: placed at the centre of {area}, ± {km} km"),
+        "area": _("its area"),
+        "approximate": _("approximate location"),
+    }
+    return {key: esc(value) for key, value in words.items()}
 
 
 def marker_callback(strings: list[str]) -> str:
@@ -234,4 +259,5 @@ def marker_callback(strings: list[str]) -> str:
         "colours": _js_literal([EVENT_TYPE_COLOURS[t] for t in EVENT_TYPES]),
         "labels": _js_literal([esc(EVENT_TYPE_LABELS[t]) for t in EVENT_TYPES]),
         "strings": _js_literal(strings),
+        "text": _js_literal(marker_text()),
     }

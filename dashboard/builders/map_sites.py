@@ -20,30 +20,42 @@ from pyproj import Geod
 
 from dashboard.builders.map_elements import Bind, add_legend_section, esc, mark_raw_render
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
+from incidents.i18n import N_, _, pgettext
 
-LAYER_SITES: Final = "Sites and routes"
-LAYER_RINGS: Final = "Site rings (10 / 25 / 50 km)"
+LAYER_SITES: Final = N_("Sites and routes")
+LAYER_RINGS: Final = N_("Site rings (10 / 25 / 50 km)")
 RING_KM: Final = (50, 25, 10)  # drawn largest first, so the smaller rings stay on top
 RING_COLOURS: Final = {10: "#b10026", 25: "#e6550d", 50: "#fdae6b"}
 RATING_COLOURS: Final = {"Low": "#1a9850", "Moderate": "#fee08b", "High": "#f46d43", "Severe": "#a50026"}
 SITE_COLOUR: Final = "#222222"
 CIRCLE_VERTICES: Final = 72
 POPUP_FIELDS: Final = (
-    ("site_type", "Type"),
-    ("admin2_name", "District"),
-    ("admin1_name", "Region"),
-    ("exposure_rating", "Exposure"),
-    ("exposure_score", "Score (0-100)"),
-    ("inc_10km_30d", "Incidents ≤10 km, 30 days"),
-    ("inc_25km_30d", "Incidents ≤25 km, 30 days"),
-    ("inc_50km_90d", "Incidents ≤50 km, 90 days"),
-    ("fatalities_50km_90d", "Fatalities ≤50 km, 90 days"),
-    ("nearest_corridor", "Nearest corridor"),
-    ("corridor_distance_km", "Corridor distance (km)"),
-    ("admin2_risk_level", "District risk level"),
+    ("site_type", N_("Type")),
+    ("admin2_name", N_("District")),
+    ("admin1_name", N_("Region")),
+    ("exposure_rating", N_("Exposure")),
+    ("exposure_score", N_("Score (0-100)")),
+    ("inc_10km_30d", N_("Incidents ≤10 km, 30 days")),
+    ("inc_25km_30d", N_("Incidents ≤25 km, 30 days")),
+    ("inc_50km_90d", N_("Incidents ≤50 km, 90 days")),
+    ("fatalities_50km_90d", N_("Fatalities ≤50 km, 90 days")),
+    ("nearest_corridor", N_("Nearest corridor")),
+    ("corridor_distance_km", N_("Corridor distance (km)")),
+    ("admin2_risk_level", N_("District risk level")),
 )
 
 _GEOD: Final = Geod(ellps="WGS84")
+
+
+def rating_label(rating: object) -> str:
+    """An exposure rating (a code of ``incidents.risk.exposure``: Low ... Severe) in the current language."""
+    labels = {
+        "Low": pgettext("map legend, exposure", "Low"),
+        "Moderate": pgettext("map legend, exposure", "Moderate"),
+        "High": pgettext("map legend, exposure", "High"),
+        "Severe": pgettext("map legend, exposure", "Severe"),
+    }
+    return labels.get(str(rating), str(rating))
 
 
 def ring_geometries(geometries: np.ndarray, radius_km: float) -> np.ndarray:
@@ -53,7 +65,7 @@ def ring_geometries(geometries: np.ndarray, radius_km: float) -> np.ndarray:
     azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES, endpoint=False)
     for i in np.flatnonzero(is_point):
         x, y = geometries[i].x, geometries[i].y
-        lon, lat, _ = _GEOD.fwd(
+        lon, lat, _back_azimuth = _GEOD.fwd(
             np.full(CIRCLE_VERTICES, x),
             np.full(CIRCLE_VERTICES, y),
             azimuths,
@@ -69,12 +81,13 @@ def ring_geometries(geometries: np.ndarray, radius_km: float) -> np.ndarray:
 
 def site_popup_html(site: pd.Series, exposure: pd.Series | None) -> str:
     """Popup table of a site: escaped name and, when known, its exposure figures."""
-    rows = [("Kind", esc(site.get("kind", "")))]
+    rows = [(_("Kind"), esc(site.get("kind", "")))]
     source = exposure if exposure is not None else site
     for column, label in POPUP_FIELDS:
         if column in source.index:
-            rows.append((label, esc(source[column])))
-    body = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
+            value = rating_label(source[column]) if column == "exposure_rating" else source[column]
+            rows.append((_(label), esc(value)))
+    body = "".join(f"<tr><th>{esc(label)}</th><td>{value}</td></tr>" for label, value in rows)
     title = f'<div class="sahel-popup"><b>{esc(site.get("name", ""))}</b></div>'
     return f'{title}<table class="sahel-popup">{body}</table>'
 
@@ -94,8 +107,8 @@ def add_site_layers(
     by_id = exposure.set_index(exposure["site_id"].astype(str)) if exposure is not None else None
     names = [esc(name) for name in sites["name"]]
     _ring_layer(geometries, names).add_to(m)
-    group = folium.FeatureGroup(name=LAYER_SITES)
-    for position, (_, site) in enumerate(sites.iterrows()):
+    group = folium.FeatureGroup(name=_(LAYER_SITES))
+    for position, (_unused, site) in enumerate(sites.iterrows()):
         row = None
         if by_id is not None and str(site["site_id"]) in by_id.index:
             row = by_id.loc[str(site["site_id"])]
@@ -133,7 +146,10 @@ def _ring_layer(geometries: np.ndarray, names: list[str]) -> folium.GeoJson:
     for radius in RING_KM:
         frames.append(
             gpd.GeoDataFrame(
-                {"radius_km": radius, "tooltip": [f"{name}: {radius} km" for name in names]},
+                {
+                    "radius_km": radius,
+                    "tooltip": [_("{site}: {radius} km").format(site=name, radius=radius) for name in names],
+                },
                 geometry=ring_geometries(geometries, radius),
                 crs=WGS84,
             )
@@ -141,7 +157,7 @@ def _ring_layer(geometries: np.ndarray, names: list[str]) -> folium.GeoJson:
     rings = pd.concat(frames, ignore_index=True)
     return folium.GeoJson(
         rings,
-        name=LAYER_RINGS,
+        name=_(LAYER_RINGS),
         style_function=lambda f: {
             "color": RING_COLOURS[int(f["properties"]["radius_km"])],
             "weight": 1.5,
@@ -161,8 +177,10 @@ def _legend_html(*, with_ratings: bool = True) -> str:
     )
     ratings = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
-        f'background:{colour};margin-right:4px"></span>{label}</div>'
-        for label, colour in RATING_COLOURS.items()
+        f'background:{colour};margin-right:4px"></span>{esc(rating_label(rating))}</div>'
+        for rating, colour in RATING_COLOURS.items()
     )
-    exposure = f"<b>Site exposure</b>{ratings}" if with_ratings else ""
-    return f'<div style="margin-top:4px"><b>Site rings</b>{rings}{exposure}</div>'
+    exposure_title = esc(_("Site exposure"))
+    rings_title = esc(_("Site rings"))
+    exposure = f"<b>{exposure_title}</b>{ratings}" if with_ratings else ""
+    return f'<div style="margin-top:4px"><b>{rings_title}</b>{rings}{exposure}</div>'

@@ -22,8 +22,9 @@ from folium.template import Template
 from dashboard.builders.attribution import MAP_PLACES_ATTRIBUTION
 from dashboard.builders.map_elements import Attribution, esc, js_literal
 from geodata.towns import label_towns
+from incidents.i18n import N_, _
 
-LAYER_TOWNS: Final = "Place names"
+LAYER_TOWNS: Final = N_("Place names")
 #: Zoom the search box moves to (or the place's own label zoom, when higher).
 SEARCH_ZOOM: Final = 10
 TOWN_CSS: Final = (
@@ -104,8 +105,9 @@ class TownLabels(folium.map.Layer):
                     for (var i = 0; i < rows.length; i++) {
                         options += '<option value="' + rows[i][5] + '">';
                     }
-                    box.innerHTML = '<input type="search" placeholder="Go to place…" '
-                        + 'aria-label="Go to place" list="' + listId + '">'
+                    var prompt = {{ this.prompt|tojson }};
+                    box.innerHTML = '<input type="search" placeholder="' + prompt + '…" '
+                        + 'aria-label="' + prompt + '" list="' + listId + '">'
                         + '<datalist id="' + listId + '">' + options + "</datalist>";
                     var input = box.querySelector("input");
                     var list = box.querySelector("datalist").options;
@@ -137,12 +139,14 @@ class TownLabels(folium.map.Layer):
         """
     )
 
-    def __init__(self, towns: pd.DataFrame, *, name: str = LAYER_TOWNS, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(self, towns: pd.DataFrame, *, name: str | None = None, show: bool = True) -> None:
+        super().__init__(name=_(LAYER_TOWNS) if name is None else name, overlay=True, control=True, show=show)
         self._name = "TownLabels"
         self.rows_json = js_literal(town_rows(towns))
         self.css = TOWN_CSS
         self.search_zoom = SEARCH_ZOOM
+        # Escaped in Python: the browser pastes it into the input's attributes.
+        self.prompt = esc(_("Go to place"))
 
 
 def add_town_labels(m: folium.Map, countries: Iterable[str]) -> TownLabels:

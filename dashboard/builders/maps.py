@@ -46,7 +46,6 @@ from dashboard.builders.map_layers import (
     CHOROPLETH_SCALES,
     LAYER_ADMIN2,
     LAYER_CHOROPLETH_DEFAULT,
-    UNCERTAINTY_LEGEND,
     DrillDownHub,
     UncertaintyCircles,
     admin_boundary_layer,
@@ -58,6 +57,7 @@ from dashboard.builders.map_layers import (
     hexagon_aggregation,
     hexagon_layer,
     risk_level_layer,
+    uncertainty_legend_html,
     uncertainty_rows,
 )
 from dashboard.builders.map_markers import (
@@ -70,6 +70,8 @@ from dashboard.builders.map_markers import (
 )
 from dashboard.builders.map_towns import add_town_labels
 from incidents.credits import SourceCredit
+from incidents.i18n import N_, _, ngettext
+from incidents.i18n.formats import format_number
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.settings import DISPLAY_SIMPLIFY_DEG, MAP_MAX_POINTS
 
@@ -95,8 +97,8 @@ __all__ = [
 
 #: Basemap key -> label for the sidebar. "none" needs no internet and is the default.
 BASEMAPS: Final[dict[str, str]] = {
-    "none": "No basemap (offline)",
-    "OpenStreetMap": "OpenStreetMap (needs internet)",
+    "none": N_("No basemap (offline)"),
+    "OpenStreetMap": N_("OpenStreetMap (needs internet)"),
 }
 OSM_TILES_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # Without tiles Leaflet has no maxZoom and marker clustering throws
@@ -109,10 +111,10 @@ DEFAULT_CENTRE: Final = (17.5, -2.0)
 CORRIDOR_COLOURS: Final = ("#00429d", "#0f7a4a", "#a86b00", "#8b008b", "#007c80", "#a0522d", "#4b0082")
 CONNECTOR_DASH: Final = "6 8"
 
-LAYER_COUNTRIES: Final = "Countries"
-LAYER_REGIONS: Final = "Regions (admin-1)"
-LAYER_CORRIDORS: Final = "Corridors (analytic, not observed tracks)"
-LAYER_INCIDENTS: Final = "Incidents"
+LAYER_COUNTRIES: Final = N_("Countries")
+LAYER_REGIONS: Final = N_("Regions (admin-1)")
+LAYER_CORRIDORS: Final = N_("Corridors (analytic, not observed tracks)")
+LAYER_INCIDENTS: Final = N_("Incidents")
 
 LAND_FILL: Final = "#f4f1ea"
 SEA_BACKGROUND: Final = "#dfe7ec"
@@ -156,7 +158,7 @@ CLUSTER_COLOURS: Final[dict[str, tuple[str, str]]] = {
     "large": ("#33475b", "#ffffff"),
 }
 CLUSTER_RING: Final = "#5d7387"
-CLUSTER_LEGEND: Final = "Grey bubbles: number of incidents grouped"
+CLUSTER_LEGEND: Final = N_("Grey bubbles: number of incidents grouped")
 
 
 def cluster_css() -> str:
@@ -210,18 +212,23 @@ def event_type_legend_html(event_types: Sequence[str]) -> str:
         f'<div><i style="background:{EVENT_TYPE_COLOURS[t]}"></i>{esc(EVENT_TYPE_LABELS[t])}</div>'
         for t in event_types
     )
-    fill, _ = CLUSTER_COLOURS["medium"]
-    bubble = f'<div><i style="background:{fill};border-color:{CLUSTER_RING}"></i>{esc(CLUSTER_LEGEND)}</div>'
-    return f"<b>Event type</b>{items}{bubble}"
+    fill, _text_colour = CLUSTER_COLOURS["medium"]
+    bubble = (
+        f'<div><i style="background:{fill};border-color:{CLUSTER_RING}"></i>{esc(_(CLUSTER_LEGEND))}</div>'
+    )
+    title = esc(_("Event type"))
+    return f"<b>{title}</b>{items}{bubble}"
 
 
 def corridor_legend_html() -> str:
     """Legend section of the corridor lines (sourced and connector segments)."""
+    sourced = esc(_("Corridor (sourced)"))
+    connector = esc(_("Connector (no source)"))
     return (
         f'<div style="margin-top:4px"><span style="display:inline-block;width:18px;border-top:3px solid '
-        f'{CORRIDOR_COLOURS[0]};margin-right:6px;vertical-align:3px"></span>Corridor (sourced)</div>'
+        f'{CORRIDOR_COLOURS[0]};margin-right:6px;vertical-align:3px"></span>{sourced}</div>'
         f'<div><span style="display:inline-block;width:18px;border-top:3px dashed {CORRIDOR_COLOURS[0]};'
-        'margin-right:6px;vertical-align:3px"></span>Connector (no source)</div>'
+        f'margin-right:6px;vertical-align:3px"></span>{connector}</div>'
     )
 
 
@@ -246,7 +253,7 @@ def _new_map(basemap: str) -> folium.Map:
         folium.TileLayer(
             tiles=OSM_TILES_URL,
             attr=OSM_TILE_ATTRIBUTION,
-            name=BASEMAPS[basemap],
+            name=_(BASEMAPS[basemap]),
             max_zoom=MAX_ZOOM,
             control=False,
         ).add_to(m)
@@ -292,10 +299,10 @@ def _add_boundaries(
             "fillOpacity": (1.0 if focus else 0.75) if offline else 0.0,
         }
 
-    _boundary_layer(countries, LAYER_COUNTRIES, country_style, {"weight": 2.5}).add_to(m)
+    _boundary_layer(countries, _(LAYER_COUNTRIES), country_style, {"weight": 2.5}).add_to(m)
 
     region_style = {"color": "#8a8a8a", "weight": 0.8, "fillOpacity": 0.0, "fill": True}
-    regions = admin_boundary_layer(admin1, "admin1", LAYER_REGIONS, show=True, style=region_style)
+    regions = admin_boundary_layer(admin1, "admin1", _(LAYER_REGIONS), show=True, style=region_style)
     regions.add_to(m)
     drill = [regions]
     if admin2 is not None:
@@ -306,7 +313,7 @@ def _add_boundaries(
             "fill": True,
             "dashArray": "2 3",
         }
-        districts = admin_boundary_layer(admin2, "admin2", LAYER_ADMIN2, show=False, style=district_style)
+        districts = admin_boundary_layer(admin2, "admin2", _(LAYER_ADMIN2), show=False, style=district_style)
         districts.add_to(m)
         drill.append(districts)
     return drill
@@ -334,33 +341,33 @@ def _reference_html(line: str) -> str:
     if match is None:
         return esc(line)
     url = esc(match["url"])
-    return f'{esc(match["text"])} <a href="{url}" target="_blank" rel="noopener noreferrer">link</a>'
+    link = esc(_("link"))
+    return f'{esc(match["text"])} <a href="{url}" target="_blank" rel="noopener noreferrer">{link}</a>'
 
 
 def corridor_popup_html(row: pd.Series) -> str:
     """Popup of one corridor segment: route, connector status, armed groups and sources (escaped)."""
     connector = bool(row.get("connector", False))
     named_in = _text(row.get("segment_sources", ""))
-    status = (
-        "Connector: added to make a continuous line; no source names it for this corridor."
-        if connector
-        else "Sourced" + (f": ends named in {named_in}." if named_in else ".")
-    )
+    if connector:
+        status = _("Connector: added to make a continuous line; no source names it for this corridor.")
+    elif named_in:
+        status = _("Sourced: ends named in {sources}.").format(sources=named_in)
+    else:
+        status = _("Sourced.")
     rows = [
-        ("Corridor", esc(_text(row.get("corridor_name", "")))),
-        ("Segment", f"{esc(_text(row.get('from_name', '')))} → {esc(_text(row.get('to_name', '')))}"),
-        ("Status", esc(status)),
-        ("Armed groups", esc(_text(row.get("armed_groups", "")))),
-        ("Sources", esc(_text(row.get("sources", "")))),
+        (_("Corridor"), esc(_text(row.get("corridor_name", "")))),
+        (_("Segment"), f"{esc(_text(row.get('from_name', '')))} → {esc(_text(row.get('to_name', '')))}"),
+        (_("Status"), esc(status)),
+        (_("Armed groups"), esc(_text(row.get("armed_groups", "")))),
+        (_("Sources"), esc(_text(row.get("sources", "")))),
     ]
     refs = [line for line in _text(row.get("source_refs", "")).splitlines() if line.strip()]
     if refs:
-        rows.append(("References", "<br>".join(_reference_html(line) for line in refs)))
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return (
-        f'<table class="sahel-popup">{body}</table>'
-        '<div class="sahel-popup"><i>Corridors are analytic aids, not observed tracks.</i></div>'
-    )
+        rows.append((_("References"), "<br>".join(_reference_html(line) for line in refs)))
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    aid = esc(_("Corridors are analytic aids, not observed tracks."))
+    return f'<table class="sahel-popup">{body}</table><div class="sahel-popup"><i>{aid}</i></div>'
 
 
 def _line_parts(geometry: object) -> list[list[tuple[float, float]]]:
@@ -387,17 +394,23 @@ def _add_corridors(
     colours: dict[str, str],
     highlight: str | None = None,
 ) -> None:
-    group = folium.FeatureGroup(name=LAYER_CORRIDORS)
+    group = folium.FeatureGroup(name=_(LAYER_CORRIDORS))
     if corridors is not None and len(corridors):
-        for _, row in corridors.iterrows():
+        for _unused, row in corridors.iterrows():
             hot = highlight is not None and highlight in (
                 str(row["corridor_id"]),
                 _text(row.get("corridor_name", "")),
             )
             connector = bool(row.get("connector", False))
+            segment = _("{corridor}: {start} → {end}")
+            if connector:
+                segment = _("{corridor}: {start} → {end} (connector)")
             tooltip = esc(
-                f"{_text(row.get('corridor_name', ''))}: {_text(row.get('from_name', ''))} → "
-                f"{_text(row.get('to_name', ''))}" + (" (connector)" if connector else "")
+                segment.format(
+                    corridor=_text(row.get("corridor_name", "")),
+                    start=_text(row.get("from_name", "")),
+                    end=_text(row.get("to_name", "")),
+                )
             )
             popup_html = corridor_popup_html(row)
             for part in _line_parts(row.geometry):
@@ -419,7 +432,7 @@ def _add_incidents(m: folium.Map, incidents: pd.DataFrame) -> None:
     FastMarkerCluster(
         data.rows,
         callback=marker_callback(data.strings),
-        name=LAYER_INCIDENTS,
+        name=_(LAYER_INCIDENTS),
         options={"showCoverageOnHover": False, "chunkedLoading": True, "maxClusterRadius": 50},
     ).add_to(m)
 
@@ -585,7 +598,12 @@ def build_map(
         units = admin1 if o.choropleth_level == "admin1" else o.admin2
         assert units is not None
         shade = risk_level_layer if o.choropleth_scale == "risk_level" else choropleth_layer
-        layer, section = shade(units, o.choropleth_level, o.choropleth, o.choropleth_title)
+        title = (
+            _(LAYER_CHOROPLETH_DEFAULT)
+            if o.choropleth_title == LAYER_CHOROPLETH_DEFAULT
+            else o.choropleth_title
+        )
+        layer, section = shade(units, o.choropleth_level, o.choropleth, title)
         layer.add_to(m)
         drill.append(layer)
         legend.append(section)
@@ -610,10 +628,19 @@ def build_map(
     points: list[str] = []
     if aggregated:
         mode = "aggregated"
-        note = (
-            f"{n:,} incidents are shown as {len(cells):,} hexagons of {size:g} km (centre to corner): "
-            f"individual markers are drawn only up to {o.max_points:,} incidents. "
-            "Narrow the countries or dates to see each incident."
+        note = ngettext(
+            "{n} incidents are shown as {cells} hexagon of {size} km (centre to corner): "
+            "individual markers are drawn only up to {limit} incidents. "
+            "Narrow the countries or dates to see each incident.",
+            "{n} incidents are shown as {cells} hexagons of {size} km (centre to corner): "
+            "individual markers are drawn only up to {limit} incidents. "
+            "Narrow the countries or dates to see each incident.",
+            len(cells),
+        ).format(
+            n=format_number(n),
+            cells=format_number(len(cells)),
+            size=format_number(size, digits=0 if float(size).is_integer() else 1),
+            limit=format_number(o.max_points),
         )
     else:
         mode, note = "points", ""
@@ -622,7 +649,7 @@ def build_map(
         rows = uncertainty_rows(incidents) if o.uncertainty else []
         if rows:
             UncertaintyCircles(rows).add_to(m)
-            legend.append(UNCERTAINTY_LEGEND)
+            legend.append(uncertainty_legend_html())
     if corridors is not None and len(corridors):
         legend.insert(0, corridor_legend_html())
     legend.insert(0, event_type_legend_html(points))

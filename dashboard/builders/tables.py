@@ -24,11 +24,22 @@ import numpy as np
 import pandas as pd
 
 from incidents.export import neutralise_formulas
+from incidents.i18n import N_, Labels, _
+from incidents.i18n.formats import format_percent
 from incidents.model import EVENT_TYPE_LABELS
 
 LATEST_COUNT: Final = 15
 #: Columns of the latest-incidents table, in display order.
-LATEST_COLUMNS: Final = ("Date", "Country", "Region", "Place", "Type", "Actors", "Fatalities", "Source")
+LATEST_COLUMNS: Final = (
+    N_("Date"),
+    N_("Country"),
+    N_("Region"),
+    N_("Place"),
+    N_("Type"),
+    N_("Actors"),
+    N_("Fatalities"),
+    N_("Source"),
+)
 GROUP_HEADERS: Final[Mapping[str | None, str]] = {
     "event_type": "event_type",
     "actor_group": "actor_group",
@@ -39,94 +50,96 @@ GROUP_HEADERS: Final[Mapping[str | None, str]] = {
 #: Human label of each machine column name a page shows (units where relevant).
 COLUMN_LABELS: Final[Mapping[str, str]] = {
     # corridor ranking and segments
-    "corridor_id": "Corridor",
-    "name": "Name",
-    "events_365d": "Incidents, last 365 days",
-    "fatalities_365d": "Fatalities, last 365 days",
-    "events_30d": "Incidents, last 30 days",
-    "trend_4w": "4-week trend",
-    "surge": "Surge",
-    "top_actor_groups": "Main actor groups",
-    "segment": "Segment",
-    "from_name": "From",
-    "to_name": "To",
-    "connector": "Connector (no source)",
-    "length_km": "Length (km)",
-    "events": "Incidents",
-    "fatalities": "Fatalities",
-    "events_per_100km": "Incidents per 100 km",
+    "corridor_id": N_("Corridor"),
+    "name": N_("Name"),
+    "events_365d": N_("Incidents, last 365 days"),
+    "fatalities_365d": N_("Fatalities, last 365 days"),
+    "events_30d": N_("Incidents, last 30 days"),
+    "trend_4w": N_("4-week trend"),
+    "surge": N_("Surge"),
+    "top_actor_groups": N_("Main actor groups"),
+    "segment": N_("Segment"),
+    "from_name": N_("From"),
+    "to_name": N_("To"),
+    "connector": N_("Connector (no source)"),
+    "length_km": N_("Length (km)"),
+    "events": N_("Incidents"),
+    "fatalities": N_("Fatalities"),
+    "events_per_100km": N_("Incidents per 100 km"),
     # units crossed and corridor versions
-    "level": "Level",
-    "unit_code": "Code",
-    "unit_name": "Unit",
-    "unit": "Unit",
-    "country_iso3": "Country",
-    "version": "Version",
-    "status": "Status",
-    "armed_groups": "Armed groups",
-    "sources": "Sources",
-    "confidence": "Confidence",
-    "segments": "Segments",
-    "note": "Note",
-    "created_by": "Saved by",
-    "created_at": "Saved at",
+    "level": N_("Level"),
+    "unit_code": N_("Code"),
+    "unit_name": N_("Unit"),
+    "unit": N_("Unit"),
+    "country_iso3": N_("Country"),
+    "version": N_("Version"),
+    "status": N_("Status"),
+    "armed_groups": N_("Armed groups"),
+    "sources": N_("Sources"),
+    "confidence": N_("Confidence"),
+    "segments": N_("Segments"),
+    "note": N_("Note"),
+    "created_by": N_("Saved by"),
+    "created_at": N_("Saved at"),
     # site exposure
-    "site_id": "Site id",
-    "site_type": "Type",
-    "kind": "Site or route",
-    "admin1_name": "Region",
-    "admin2_name": "District",
-    "fatalities_50km_90d": "Fatalities within 50 km, last 90 days",
-    "nearest_corridor": "Nearest corridor",
-    "corridor_distance_km": "Distance to corridor (km)",
-    "admin2_risk_level": "District risk level",
-    "exposure_score": "Exposure score",
-    "exposure_rating": "Exposure rating",
+    "site_id": N_("Site id"),
+    "site_type": N_("Type"),
+    "kind": N_("Site or route"),
+    "admin1_name": N_("Region"),
+    "admin2_name": N_("District"),
+    "fatalities_50km_90d": N_("Fatalities within 50 km, last 90 days"),
+    "nearest_corridor": N_("Nearest corridor"),
+    "corridor_distance_km": N_("Distance to corridor (km)"),
+    "admin2_risk_level": N_("District risk level"),
+    "exposure_score": N_("Exposure score"),
+    "exposure_rating": N_("Exposure rating"),
     # import history and issues
-    "batch_id": "Batch",
-    "file_name": "File",
-    "sha256": "SHA-256",
-    "format": "Format",
-    "user_name": "Imported by",
-    "rows_read": "Rows read",
-    "rows_accepted": "Rows imported",
-    "rows_rejected": "Rows rejected",
-    "rows_duplicate": "Duplicates skipped",
-    "line": "Line",
-    "column": "Column",
-    "code": "Reason code",
-    "severity": "Severity",
-    "message": "Problem",
-    "value": "Value",
+    "batch_id": N_("Batch"),
+    "file_name": N_("File"),
+    "sha256": N_("SHA-256"),
+    "format": N_("Format"),
+    "user_name": N_("Imported by"),
+    "rows_read": N_("Rows read"),
+    "rows_accepted": N_("Rows imported"),
+    "rows_rejected": N_("Rows rejected"),
+    "rows_duplicate": N_("Duplicates skipped"),
+    "line": N_("Line"),
+    "column": N_("Column"),
+    "code": N_("Reason code"),
+    "severity": N_("Severity"),
+    "message": N_("Problem"),
+    "value": N_("Value"),
     # incident rows (the Map page's drill-down)
-    "event_date": "Date",
-    "event_type": "Type",
-    "sub_event_type": "Sub-type",
-    "actor1": "Actor 1",
-    "actor2": "Actor 2",
-    "actor_group": "Actor group",
-    "incidents": "Incidents",
-    "location": "Place",
-    "notes": "Notes",
-    "source_dataset": "Data set",
+    "event_date": N_("Date"),
+    "event_type": N_("Type"),
+    "sub_event_type": N_("Sub-type"),
+    "actor1": N_("Actor 1"),
+    "actor2": N_("Actor 2"),
+    "actor_group": N_("Actor group"),
+    "incidents": N_("Incidents"),
+    "location": N_("Place"),
+    "notes": N_("Notes"),
+    "source_dataset": N_("Data set"),
     # key developments, sign-in failures
-    "date": "Date",
-    "date_precision": "Date precision",
-    "scope": "Scope",
-    "title": "Title",
-    "category": "Category",
-    "source": "Source",
-    "updated_by": "Updated by",
-    "at": "When",
-    "details": "Details",
+    "date": N_("Date"),
+    "date_precision": N_("Date precision"),
+    "scope": N_("Scope"),
+    "title": N_("Title"),
+    "category": N_("Category"),
+    "source": N_("Source"),
+    "updated_by": N_("Updated by"),
+    "at": N_("When"),
+    "details": N_("Details"),
 }
 #: The four-week and 52-week trend classes (incidents.risk.trends) in words, as the Risk page shows them.
-TREND_TEXT: Final[Mapping[str, str]] = {
-    "large_increase": "▲▲ large increase",
-    "moderate_increase": "▲ moderate increase",
-    "limited_change": "● limited change",
-    "large_decrease": "▼ large decrease",
-}
+TREND_TEXT: Final[Mapping[str, str]] = Labels(
+    {
+        "large_increase": N_("▲▲ large increase"),
+        "moderate_increase": N_("▲ moderate increase"),
+        "limited_change": N_("● limited change"),
+        "large_decrease": N_("▼ large decrease"),
+    }
+)
 #: Columns whose values are machine words, and their display text.
 VALUE_LABELS: Final[Mapping[str, Mapping[str, str]]] = {"trend_4w": TREND_TEXT, "trend_52w": TREND_TEXT}
 _WITHIN = re.compile(r"^inc_(\d+)km_(\d+)d$")
@@ -137,9 +150,9 @@ def column_label(name: object) -> str:
     the name with spaces for underscores (so no page ever shows ``snake_case``)."""
     text = str(name)
     if text in COLUMN_LABELS:
-        return COLUMN_LABELS[text]
+        return _(COLUMN_LABELS[text])
     if match := _WITHIN.match(text):
-        return f"Within {match.group(1)} km, last {match.group(2)} days"
+        return _("Within {km} km, last {days} days").format(km=match.group(1), days=match.group(2))
     spaced = text.replace("_", " ").strip()
     return spaced[:1].upper() + spaced[1:]
 
@@ -168,14 +181,13 @@ def change_delta(current: int, previous: int) -> str | int | None:
     ``"new"`` when the previous period had none, ``None`` when both periods had none.
     """
     if previous == 0:
-        return "new" if current > 0 else None
+        return _("new") if current > 0 else None
     if current == previous:
         return 0
-    pct = (current - previous) / previous * 100.0
+    share = (current - previous) / previous
+    sign = "+" if share > 0 else "-"
     # Never round a real change to "+0%"/"-0%": that reads as "no change".
-    if abs(pct) < 1:
-        return f"{pct:+.1f}%"
-    return f"{pct:+.0f}%"
+    return sign + format_percent(abs(share), digits=1 if abs(share) < 0.01 else 0)
 
 
 def latest_incident_ids(frame: pd.DataFrame, n: int = LATEST_COUNT) -> tuple[str, ...]:
@@ -206,7 +218,7 @@ def latest_incidents_table(details: pd.DataFrame, country_names: Mapping[str, st
     Columns: :data:`LATEST_COLUMNS`. Synthetic demo rows always say so in the Source column.
     """
     if details.empty:
-        return pd.DataFrame({column: pd.Series(dtype="object") for column in LATEST_COLUMNS})
+        return pd.DataFrame({_(column): pd.Series(dtype="object") for column in LATEST_COLUMNS})
     ordered = details.sort_values(
         ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
     )
@@ -217,20 +229,20 @@ def latest_incidents_table(details: pd.DataFrame, country_names: Mapping[str, st
     source = _text(ordered["source"])
     # Demo sources already read "Synthetic: ..."; mark any that do not, so no demo row passes as real.
     unmarked = (_text(ordered["source_dataset"]) == "demo") & ~source.str.contains("synthetic", case=False)
-    source = source.where(~unmarked, ("synthetic demo · " + source).str.rstrip(" ·"))
+    source = source.where(~unmarked, (_("synthetic demo") + " · " + source).str.rstrip(" ·"))
     event_type = _text(ordered["event_type"])
-    table = pd.DataFrame(
-        {
-            "Date": pd.to_datetime(ordered["event_date"]).dt.date,
-            "Country": country,
-            "Region": _text(ordered["admin1_name"]),
-            "Place": _text(ordered["location"]),
-            "Type": event_type.map(lambda value: EVENT_TYPE_LABELS.get(value, value)),
-            "Actors": _actors(ordered),
-            "Fatalities": ordered["fatalities"].to_numpy(dtype=np.int64),
-            "Source": source,
-        }
+    cells = (
+        pd.to_datetime(ordered["event_date"]).dt.date,
+        country,
+        _text(ordered["admin1_name"]),
+        _text(ordered["location"]),
+        event_type.map(lambda value: EVENT_TYPE_LABELS.get(value, value)),
+        _actors(ordered),
+        ordered["fatalities"].to_numpy(dtype=np.int64),
+        source,
     )
+    # Headers in the reader's language (a display table; downloads keep machine names).
+    table = pd.DataFrame({_(column): values for column, values in zip(LATEST_COLUMNS, cells, strict=True)})
     return table.reset_index(drop=True)
 
 

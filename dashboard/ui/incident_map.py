@@ -23,6 +23,8 @@ from dashboard.builders.maps import MapBuild, MapOptions, build_map
 from dashboard.builders.risk_map import UnitMapBase
 from dashboard.ui import caching, components
 from incidents.analytics.regions import unit_summary
+from incidents.i18n import _, ngettext
+from incidents.i18n.formats import format_day, format_number
 from incidents.query import IncidentFilter
 from incidents.risk.index import RiskConfig
 from incidents.settings import CORRIDOR_KM, MAP_MAX_POINTS
@@ -42,7 +44,12 @@ def _risk_level_values(chosen: IncidentFilter, db_url: str, data_version: int, l
     window = RiskConfig().window_days
     table = caching.risk_table_cached(db_url, data_version, level, chosen.until, window, 25.0, chosen.sources)
     values = pd.DataFrame({"unit_code": table["unit_code"].astype(str), "value": table["risk_level"]})
-    values["label"] = [f"index {idx:.2f}; {window} days to {chosen.until}" for idx in table["index"]]
+    values["label"] = [
+        _("index {index}; {days} days to {day}").format(
+            index=format_number(idx, digits=2), days=window, day=format_day(chosen.until)
+        )
+        for idx in table["index"]
+    ]
     return values
 
 
@@ -52,10 +59,18 @@ def _rate_values(incidents: pd.DataFrame, chosen: IncidentFilter, level: Level, 
     period_days = (chosen.until - chosen.since).days + 1
     summary = unit_summary(incidents, level, caching.unit_areas(level), period_days)
     column = "incidents_per_10k_km2" if measure == "per_10k_km2" else "incidents_per_30_days"
-    unit = "per 10,000 km²" if measure == "per_10k_km2" else "per 30 days"
+    sentence = (
+        _("{rate} incidents per 10,000 km² ({count}, {deaths})")
+        if measure == "per_10k_km2"
+        else _("{rate} incidents per 30 days ({count}, {deaths})")
+    )
     summary = summary[summary[column].notna()]
     labels = [
-        f"{value:,.2f} incidents {unit} ({count:,} incidents, {deaths:,} fatalities)"
+        sentence.format(
+            rate=format_number(value, digits=2),
+            count=ngettext("{n} incident", "{n} incidents", count).format(n=format_number(count)),
+            deaths=ngettext("{n} fatality", "{n} fatalities", deaths).format(n=format_number(deaths)),
+        )
         for value, count, deaths in zip(
             summary[column], summary["incidents"], summary["fatalities"], strict=True
         )
@@ -68,8 +83,8 @@ def _rate_values(incidents: pd.DataFrame, chosen: IncidentFilter, level: Level, 
 def shading_title(measure: str) -> str:
     """The legend title of a shading measure."""
     if measure == "risk_level":
-        return "Risk level"
-    return "Incidents per 10,000 km²" if measure == "per_10k_km2" else "Incidents per 30 days"
+        return _("Risk level")
+    return _("Incidents per 10,000 km²") if measure == "per_10k_km2" else _("Incidents per 30 days")
 
 
 def map_options(

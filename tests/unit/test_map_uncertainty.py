@@ -44,8 +44,10 @@ def test_marker_rows_without_the_column_have_no_radius() -> None:
 
 def test_popup_says_where_the_row_was_placed() -> None:
     script = marker_callback(["", "Soum"])
-    assert "placed at the centre of ' + (S[row[12]]" in script
-    assert "row[11] + ' km'" in script
+    # The sentence travels in the words table (translated); the browser fills the unit and radius.
+    assert "placed at the centre of {area}, \\u00b1 {km} km" in script
+    assert "var area = S[row[12]] || T.area;" in script
+    assert ".replace('{km}', function () { return String(row[11]); })" in script
 
 
 def test_circles_use_the_rows_own_radius_else_the_precision_default() -> None:
