@@ -20,8 +20,8 @@ ENGLISH_ONLY: Final = frozenset(
     shown hide select choose download open see more less new in at one two three no yes
     data risk level levels events event fatalities fatal region regions map maps timeline outlook heatmap
     exposure inbox watch watches filter filters period country countries week weeks month months year years
-    days day trend rising falling likely unlikely almost certain even sign password name
-    latest last next first total share rate source sources analysis overview briefing settings""".split()  # noqa: SIM905 - a word list reads better as text
+    days day trend rising falling likely unlikely almost even sign password name
+    latest last next first share analysis overview settings""".split()  # noqa: SIM905 - a word list reads better as text
 )
 FRENCH_ONLY: Final = frozenset(
     """le la les des du une est sont avec pour dans aux cette ces sur pas qui que depuis entre où sans sous

@@ -31,6 +31,7 @@ from incidents.errors import IncidentsError
 from incidents.i18n import N_, _, pgettext
 from incidents.i18n.formats import format_day, format_number
 from incidents.model import ACTOR_GROUP_LABELS, EVENT_TYPE_LABELS
+from incidents.settings import MAP_MAX_POINTS
 
 MAP_HEIGHT = 640
 LATEST_INCIDENTS = 10
@@ -105,7 +106,9 @@ def _layer_controls() -> dict[str, str | bool]:
         KEY_HEXAGONS: sidebar.checkbox(
             _("Hexagon counts"),
             key=KEY_HEXAGONS,
-            help=_("Incidents counted in 25 km hexagons (always used above 20,000 incidents)."),
+            help=_("Incidents counted in 25 km hexagons (always used above {limit} incidents).").format(
+                limit=format_number(MAP_MAX_POINTS)
+            ),
         ),
         KEY_CHOROPLETH: _radio(
             _("Shade areas by"),
