@@ -18,6 +18,7 @@ import pandas as pd
 from incidents.cli.args import add_include_demo, positive_whole
 from incidents.errors import EmptyStoreError, OutlookError
 from incidents.export import neutralise_formulas, write_output
+from incidents.i18n import N_
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
 from incidents.sources import cli_rows, demo_notes
@@ -50,7 +51,7 @@ def horizon(text: str) -> int:
 
 
 #: A number of backtest origins, at least 1.
-positive_origins = positive_whole("origin")
+positive_origins = positive_whole(N_("origin"), N_("origins"))
 
 
 def _cmd_outlook(store: IncidentStore, args: argparse.Namespace) -> int:
