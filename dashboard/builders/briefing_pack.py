@@ -78,7 +78,7 @@ from geodata.towns import label_towns
 from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
 from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
-from incidents.i18n import N_, _, ngettext
+from incidents.i18n import N_, _, current_language, ngettext
 from incidents.i18n.formats import format_day, format_month, format_number, format_timestamp, plain_spaces
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.outlook.wording import percent
@@ -484,11 +484,15 @@ def timeline_chart(series: pd.DataFrame, freq: str) -> Figure | None:
     ax.set_ylabel(_("Incidents per month") if freq == "M" else _("Incidents per week"), fontsize=8)
     # Counts: whole-number ticks (never 0.5 incidents), from 0, with thousands separators.
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=1))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: plain_spaces(format_number(value))))
+    # The language of the run that made the chart, even if it is drawn later (matplotlib formats lazily).
+    language = current_language()
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _pos: plain_spaces(format_number(value, language=language)))
+    )
     # Dates on the axis in the reader's language ("janv. 2026"), not matplotlib's English names.
     locator = mdates.AutoDateLocator(maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _axis_date(value, locator)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _axis_date(value, locator, language)))
     ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=7)
     # Above the plot, never over the bars.
@@ -564,11 +568,13 @@ def _table(
     return table
 
 
-def _axis_date(value: float, locator: mdates.AutoDateLocator) -> str:
+def _axis_date(value: float, locator: mdates.AutoDateLocator, language: str) -> str:
     """A tick of the timeline: a month (``déc. 2026``) or, for ticks days apart, a day."""
     day = mdates.num2date(value).date()
     step_days = float(np.diff(locator()).min()) if len(locator()) > 1 else 31.0
-    return plain_spaces(format_month(day) if step_days >= 28 else format_day(day))
+    return plain_spaces(
+        format_month(day, language=language) if step_days >= 28 else format_day(day, language=language)
+    )
 
 
 def _n(value: float) -> str:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from geodata.boundaries import country_names
 from incidents.auth import Role, User, require
@@ -43,6 +43,13 @@ def choose_language(argv: Sequence[str] | None = None) -> str:
     return set_language(chosen or interface_language())
 
 
+class LanguageHelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with the "usage:" prefix in the run's language."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class LanguageParser(argparse.ArgumentParser):
     """An argument parser whose every (sub)command accepts ``--lang {en,fr}``.
 
@@ -52,7 +59,14 @@ class LanguageParser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", LanguageHelpFormatter)
         super().__init__(*args, **kwargs)
+        # argparse's own words (headings, -h) come from the standard library's English catalogue.
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
         if kwargs.get("add_help", True):
             self.add_argument(
                 LANGUAGE_OPTION,
@@ -60,6 +74,11 @@ class LanguageParser(argparse.ArgumentParser):
                 default=argparse.SUPPRESS,
                 help=_("language of the messages (default: LC_ALL, LC_MESSAGES or LANG, else English)"),
             )
+
+    def error(self, message: str) -> NoReturn:
+        """Usage and one line on stderr, exit 2 (argparse's behaviour, in the run's language)."""
+        self.print_usage(sys.stderr)
+        self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message) + "\n")
 
 
 def iso_date(text: str) -> date:
