@@ -18,9 +18,10 @@ from urllib.parse import parse_qs
 
 from geodata.boundaries import DEFAULT_COUNTRIES, country_names
 from geodata.errors import GeodataError
-from incidents.cli.args import iso_date
+from incidents.cli.args import LanguageParser, choose_language, iso_date
 from incidents.errors import IncidentsError, OutlookDataError
 from incidents.export import write_output
+from incidents.i18n import N_, _
 from incidents.query import IncidentFilter
 from incidents.sources import cli_sources, of_sources
 from incidents.store import IncidentStore, open_store
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 EXIT_OK: Final = 0
 EXIT_FAILURE: Final = 2
-DEFAULT_TITLE: Final = "Security briefing: Mali and the central Sahel"
+DEFAULT_TITLE: Final = N_("Security briefing: Mali and the central Sahel")
 VIEWS_MODULE: Final = "incidents.store.saved_views"
 
 
@@ -38,7 +39,7 @@ class UsageError(Exception):
     """A bad command line: one sentence for stderr."""
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(LanguageParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
@@ -47,7 +48,8 @@ def _suffix_path(suffix: str) -> type:
     def parse(text: str) -> Path:
         path = Path(text)
         if path.suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"{text!r} must end in {suffix}")
+            message = _("{text} must end in {suffix}").format(text=repr(text), suffix=suffix)
+            raise argparse.ArgumentTypeError(message)
         return path
 
     return parse  # type: ignore[return-value]
@@ -55,30 +57,32 @@ def _suffix_path(suffix: str) -> type:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m dashboard", description="Sahel Security Dashboard tools (no web server)."
+        prog="python -m dashboard", description=_("Sahel Security Dashboard tools (no web server).")
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    brief = commands.add_parser("brief", help="write a PDF briefing pack (and optionally a PNG map)")
+    brief = commands.add_parser("brief", help=_("write a PDF briefing pack (and optionally a PNG map)"))
     brief.add_argument("--out", required=True, type=_suffix_path(".pdf"), metavar="FILE.pdf")
     brief.add_argument(
-        "--png", type=_suffix_path(".png"), metavar="FILE.png", help="also write the map image"
+        "--png", type=_suffix_path(".png"), metavar="FILE.png", help=_("also write the map image")
     )
-    brief.add_argument("--view", metavar="NAME", help="start from this saved view's filters and title")
+    brief.add_argument("--view", metavar="NAME", help=_("start from this saved view's filters and title"))
     brief.add_argument(
         "--country",
         nargs="+",
         action="extend",
         metavar="ISO3",
-        help=f"countries (default: the view's, else {' '.join(DEFAULT_COUNTRIES)})",
+        help=_("countries (default: the view's, else {codes})").format(codes=" ".join(DEFAULT_COUNTRIES)),
     )
-    brief.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
-    brief.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
-    brief.add_argument("--title", help="title of the pack (default: the view's title, else a generic one)")
+    brief.add_argument("--since", type=iso_date, metavar="DATE", help=_("first event date, inclusive"))
+    brief.add_argument("--until", type=iso_date, metavar="DATE", help=_("last event date, inclusive"))
+    brief.add_argument("--title", help=_("title of the pack (default: the view's title, else a generic one)"))
     brief.add_argument(
         "--include-demo",
         action="store_true",
-        help="count the synthetic demo rows too (by default they are left out once the store holds "
-        "real data, unless the view chose them)",
+        help=_(
+            "count the synthetic demo rows too (by default they are left out once the store holds "
+            "real data, unless the view chose them)"
+        ),
     )
     return parser
 
@@ -93,13 +97,19 @@ def _load_view(
         if exc.name != VIEWS_MODULE:
             raise
         raise UsageError(
-            f"--view {name!r} cannot be used: saved views are not available in this installation "
-            f"({VIEWS_MODULE} is missing)"
+            _(
+                "--view {name} cannot be used: saved views are not available in this installation "
+                "({module} is missing)"
+            ).format(name=repr(name), module=VIEWS_MODULE)
         ) from None
     view = views.get_view(store, name)
     if view is None:
         saved = list(views.list_views(store)["name"])
-        raise UsageError(f"no saved view is called {name!r}; saved views: {saved or 'none'}")
+        raise UsageError(
+            _("no saved view is called {name}; saved views: {views}").format(
+                name=repr(name), views=saved or _("none")
+            )
+        )
     chosen = IncidentFilter.from_query_params(parse_qs(view.query), DEFAULT_COUNTRIES, default_sources)
     return chosen, (view.title or None)
 
@@ -121,18 +131,24 @@ def choose_filter(store: IncidentStore, args: argparse.Namespace) -> tuple[Incid
         countries = tuple(dict.fromkeys(code.strip().upper() for code in args.country))
         unknown = [c for c in countries if c not in known]
         if unknown:
-            raise UsageError(f"unknown country code(s) {unknown}; allowed: {sorted(known)}")
+            raise UsageError(
+                _("unknown country code(s) {codes}; allowed: {allowed}").format(
+                    codes=unknown, allowed=sorted(known)
+                )
+            )
         chosen = replace(chosen, countries=countries)
     if args.since or args.until:
         if args.since and args.until and args.since > args.until:
-            raise UsageError(f"--since {args.since} is after --until {args.until}")
+            raise UsageError(
+                _("--since {since} is after --until {until}").format(since=args.since, until=args.until)
+            )
         data_range = store.date_range()
         since = args.since or (data_range[0] if data_range else args.until)
         until = args.until or (data_range[1] if data_range else args.since)
         if since > until:  # one bound given outside the stored range
             since, until = (since, since) if args.since else (until, until)
         chosen = replace(chosen, preset="custom", since=since, until=until)
-    return chosen, args.title or title or DEFAULT_TITLE
+    return chosen, args.title or title or _(DEFAULT_TITLE)
 
 
 def _outlook_of_view(store: IncidentStore, name: str | None, chosen: IncidentFilter) -> OutlookSection | None:
@@ -166,23 +182,31 @@ def _cmd_brief(store: IncidentStore, args: argparse.Namespace) -> int:
     if args.png:
         write_output(args.png, lambda path: path.write_bytes(data.map_png))
     figures = data.key_figures
-    print(f"wrote {args.out} ({figures.incidents} incidents; {data.filter_summary})")
+    print(
+        _("wrote {path} ({count} incidents; {filters})").format(
+            path=args.out, count=figures.incidents, filters=data.filter_summary
+        )
+    )
     if args.png:
-        print(f"wrote {args.png}")
+        print(_("wrote {path}").format(path=args.png))
     if data.includes_demo:
-        print("note: the pack includes synthetic demo events (source_dataset = demo), not real incidents")
+        print(_("note: the pack includes synthetic demo events (source_dataset = demo), not real incidents"))
     stale = data.freshness.warning() if data.freshness is not None else None
     if stale:
-        print(f"note: {stale}")
+        print(_("note: {message}").format(message=stale))
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; 0 on success, 2 with one sentence on stderr otherwise."""
+    """Run one command; 0 on success, 2 with one sentence on stderr otherwise.
+
+    The language of its messages and of the pack: ``--lang``, else the environment, else English.
+    """
+    choose_language(argv)
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_FAILURE
     except SystemExit as exc:  # --help
         return int(exc.code) if isinstance(exc.code, int) else EXIT_FAILURE
@@ -193,5 +217,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             store.close()
     except (UsageError, ValueError, IncidentsError, GeodataError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_FAILURE

@@ -38,6 +38,7 @@ import pyogrio.errors
 
 from incidents.errors import ExportError
 from incidents.freshness import Freshness
+from incidents.i18n import N_, Labels, _
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -51,9 +52,23 @@ LATER_COLUMNS: Final = ("event_type_reported", "uncertainty_km")
 PROVENANCE_LAYER: Final = "provenance"
 PROVENANCE_MEMBER: Final = "provenance"
 PROVENANCE_SUFFIX: Final = ".provenance.txt"
-DEMO_WARNING: Final = (
+DEMO_WARNING: Final = N_(
     "WARNING: this export includes SYNTHETIC DEMO DATA (source_dataset = demo): "
     "generated events, not real incidents; do not use them for any decision."
+)
+#: What the plain-text sidecar calls each provenance key (the keys themselves, in the GeoJSON
+#: member and the GeoPackage layer, are a contract and stay English).
+PROVENANCE_LABELS: Final = Labels(
+    {
+        "warning": N_("Warning"),
+        "stale_data": N_("Stale data"),
+        "generated_at": N_("Generated at"),
+        "data_as_of": N_("Data as of"),
+        "last_import": N_("Last import"),
+        "filters": N_("Filters"),
+        "sources": N_("Sources"),
+        "includes_demo": N_("Includes demo"),
+    }
 )
 
 
@@ -101,8 +116,12 @@ class Provenance:
         return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
     def items(self) -> list[tuple[str, str]]:
-        """(key, value) pairs, in reading order; the warnings first (demo rows, old data)."""
-        pairs = [("warning", DEMO_WARNING)] if self.includes_demo else []
+        """(key, value) pairs, in reading order; the warnings first (demo rows, old data).
+
+        Keys are English (a contract); sentences are in the current language; ``includes_demo``
+        is ``yes``/``no`` (data).
+        """
+        pairs = [("warning", _(DEMO_WARNING))] if self.includes_demo else []
         stale = self.freshness.warning() if self.freshness is not None else None
         if stale:
             pairs.append(("stale_data", stale))
@@ -125,9 +144,18 @@ class Provenance:
         return data
 
     def to_text(self) -> str:
-        """Plain-text footer: one labelled paragraph per item."""
-        paragraphs = (f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in self.items())
+        """Plain-text footer: one labelled paragraph per item, labels in the current language."""
+        paragraphs = (
+            _("{label}: {value}").format(label=PROVENANCE_LABELS.get(key, key), value=self._shown(key, value))
+            for key, value in self.items()
+        )
         return "\n\n".join(paragraphs) + "\n"
+
+    @staticmethod
+    def _shown(key: str, value: str) -> str:
+        if key == "includes_demo":
+            return _("yes") if value == "yes" else _("no")
+        return value
 
 
 def provenance_path(path: Path) -> Path:
@@ -188,9 +216,15 @@ def check_output_path(path: Path) -> None:
     system file when run with more rights), so the link itself is never followed.
     """
     if path.is_symlink():
-        raise ExportError(f"refusing to write {path}: it is a symbolic link; give the path of a regular file")
+        raise ExportError(
+            _("refusing to write {path}: it is a symbolic link; give the path of a regular file").format(
+                path=path
+            )
+        )
     if path.exists() and not path.is_file():
-        raise ExportError(f"refusing to write {path}: it exists and is not a regular file")
+        raise ExportError(
+            _("refusing to write {path}: it exists and is not a regular file").format(path=path)
+        )
 
 
 @contextmanager
@@ -226,7 +260,9 @@ def write_output(path: Path, write: Callable[[Path], object]) -> None:
         with replaced_in_place(path) as (staged,):
             write(staged)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise ExportError(
+            _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from exc
 
 
 def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | None = None) -> int:
@@ -243,14 +279,16 @@ def export_incidents(frame: pd.DataFrame, path: Path, provenance: Provenance | N
     frame = _in_export_order(frame)
     if suffix not in EXPORT_DRIVERS:
         raise ExportError(
-            f"cannot export to {path.name!r}: the file name must end in one of {list(EXPORT_DRIVERS)}"
+            _("cannot export to {name}: the file name must end in one of {suffixes}").format(
+                name=repr(path.name), suffixes=list(EXPORT_DRIVERS)
+            )
         )
     targets = [path, provenance_path(path)] if suffix == ".csv" and provenance is not None else [path]
     try:
         with replaced_in_place(*targets) as staged:
             _write(frame, staged[0], suffix, provenance)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise ExportError(f"cannot write {path}: {exc}") from exc
+        raise ExportError(_("cannot write {path}: {reason}").format(path=path, reason=exc)) from exc
     return len(frame)
 
 

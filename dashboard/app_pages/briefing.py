@@ -33,6 +33,8 @@ from incidents.analytics import key_figures
 from incidents.analytics.timeseries import incident_series
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
+from incidents.i18n import N_, _, ngettext
+from incidents.i18n.formats import format_day, format_number, format_percent, format_timestamp
 from incidents.query import IncidentFilter
 from incidents.selection import inactive_corridor_note
 from incidents.store.saved_views import SavedView, delete_view, move_view, rename_view
@@ -75,7 +77,7 @@ div[data-testid="stMetric"] div[data-testid="stMetricDelta"] p { font-size: 1.2r
 h1 { font-size: 3rem !important; }
 </style>
 """
-CLIENT_REFRESH_NOTE = (
+CLIENT_REFRESH_NOTE = N_(
     "Figures and map refresh every {seconds} s without reloading the page; "
     "“new incidents” counts rows of imports committed (and not undone) since this briefing started."
 )
@@ -96,19 +98,23 @@ def _run_action(action: str) -> None:
             new = str(st.session_state.get(KEY_RENAME_TO, ""))
             rename_view(store, name, new, by=user)
             st.session_state[KEY_MANAGE_VIEW] = new.strip()
-            message = f"Renamed {name!r} to {new.strip()!r}; links to the old name no longer open it."
+            message = _("Renamed {old} to {new}; links to the old name no longer open it.").format(
+                old=repr(name), new=repr(new.strip())
+            )
         elif action in ("up", "down"):
             current = next((v.position for v in _views() if v.name == name), None) or 1
             moved = move_view(store, name, current + (-1 if action == "up" else 1), by=user)
-            message = f"{name!r} is now number {moved} in the briefing."
+            message = _("{name} is now number {position} in the briefing.").format(
+                name=repr(name), position=moved
+            )
         else:
             if not st.session_state.get(KEY_DELETE_CONFIRM):
-                st.session_state[KEY_MESSAGE] = ("error", "Tick the confirmation box first.")
+                st.session_state[KEY_MESSAGE] = ("error", _("Tick the confirmation box first."))
                 return
             delete_view(store, name, by=user)
             st.session_state[KEY_DELETE_CONFIRM] = False
             st.session_state.pop(KEY_MANAGE_VIEW, None)
-            message = f"Deleted the view {name!r}."
+            message = _("Deleted the view {name}.").format(name=repr(name))
     except IncidentsError as exc:
         st.session_state[KEY_MESSAGE] = ("error", str(exc))
         return
@@ -116,15 +122,16 @@ def _run_action(action: str) -> None:
 
 
 def _render_management(all_views: list[SavedView]) -> None:
+    link = _("Link")
     table = pd.DataFrame(
         {
             "#": [view.position for view in all_views],
-            "Name": [view.name for view in all_views],
-            "Title": [view.title for view in all_views],
-            "Link": [saved_views.view_link(view.name) for view in all_views],
-            "Layers": [", ".join(view.layers) for view in all_views],
-            "Saved by": [view.created_by for view in all_views],
-            "Updated": [view.updated_at for view in all_views],
+            _("Name"): [view.name for view in all_views],
+            _("Title"): [view.title for view in all_views],
+            link: [saved_views.view_link(view.name) for view in all_views],
+            _("Layers"): [", ".join(view.layers) for view in all_views],
+            _("Saved by"): [view.created_by for view in all_views],
+            _("Updated"): [view.updated_at for view in all_views],
         }
     )
     st.dataframe(
@@ -132,27 +139,33 @@ def _render_management(all_views: list[SavedView]) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Link": st.column_config.LinkColumn("Link", help="Opens the view's filters on this page"),
+            link: st.column_config.LinkColumn(link, help=_("Opens the view's filters on this page")),
         },
     )
-    if not may(current_user(), Permission.EDIT_REFERENCE, "Renaming, reordering or deleting views"):
+    if not may(current_user(), Permission.EDIT_REFERENCE, _("Renaming, reordering or deleting views")):
         return
     names = [view.name for view in all_views]
     if st.session_state.get(KEY_MANAGE_VIEW) not in names:
         st.session_state.pop(KEY_MANAGE_VIEW, None)
-    st.selectbox("View", options=names, key=KEY_MANAGE_VIEW)
+    st.selectbox(_("View"), options=names, key=KEY_MANAGE_VIEW)
     left, right = st.columns(2)
     with left:
-        st.text_input("New name", key=KEY_RENAME_TO)
-        st.button("Rename", key=KEY_RENAME, on_click=_run_action, args=("rename",))
+        st.text_input(_("New name"), key=KEY_RENAME_TO)
+        st.button(_("Rename"), key=KEY_RENAME, on_click=_run_action, args=("rename",))
         up, down = st.columns(2)
-        up.button("Move up", key=KEY_UP, on_click=_run_action, args=("up",), icon=":material/arrow_upward:")
+        up.button(
+            _("Move up"), key=KEY_UP, on_click=_run_action, args=("up",), icon=":material/arrow_upward:"
+        )
         down.button(
-            "Move down", key=KEY_DOWN, on_click=_run_action, args=("down",), icon=":material/arrow_downward:"
+            _("Move down"),
+            key=KEY_DOWN,
+            on_click=_run_action,
+            args=("down",),
+            icon=":material/arrow_downward:",
         )
     with right:
-        confirmed = st.checkbox("Yes, delete this view for everyone", key=KEY_DELETE_CONFIRM)
-        st.button("Delete", key=KEY_DELETE, on_click=_run_action, args=("delete",), disabled=not confirmed)
+        confirmed = st.checkbox(_("Yes, delete this view for everyone"), key=KEY_DELETE_CONFIRM)
+        st.button(_("Delete"), key=KEY_DELETE, on_click=_run_action, args=("delete",), disabled=not confirmed)
     message = st.session_state.pop(KEY_MESSAGE, None)
     if message:
         kind, text = message
@@ -198,7 +211,7 @@ def _view_filter(
 
 def _live(view: SavedView) -> None:
     """Figures, map and timeline of ``view``; rerun on the refresh interval."""
-    _, db_url, version = caching.store_and_version()
+    _unused, db_url, version = caching.store_and_version()
     chosen, data_range = _view_filter(view, db_url, version)
     assert chosen.since is not None and chosen.until is not None
     corridors = caching.active_corridors(db_url, version)
@@ -210,23 +223,32 @@ def _live(view: SavedView) -> None:
     batches = caching.committed_batches(db_url, version)
     now = datetime.now().astimezone()
     new = _new_since_start(db_url, version)
-    latest = f"{data_range[1]:%d %b %Y}" if data_range else "no incidents"
+    latest = format_day(data_range[1]) if data_range else _("no incidents")
     imported = (
-        f"{batches['created_at'].max().tz_convert(now.tzinfo):%d %b %Y %H:%M}" if len(batches) else "never"
+        format_timestamp(batches["created_at"].max().tz_convert(now.tzinfo).to_pydatetime())
+        if len(batches)
+        else _("never")
     )
     st.markdown(
-        f"**🕒 {now:%H:%M}** · Data as of **{latest}** (latest event) · last import **{imported}** · "
-        f"{chosen.since:%d %b %Y} – {chosen.until:%d %b %Y}"
+        f"**🕒 {now:%H:%M}** · "
+        + _("Data as of **{day}** (latest event) · last import **{imported}**").format(
+            day=latest, imported=imported
+        )
+        + f" · {format_day(chosen.since)} – {format_day(chosen.until)}"
     )
     st.caption(
-        f"Updated {now:%H:%M} — {new:,} new incident{'s' if new != 1 else ''} since the briefing started"
+        ngettext(
+            "Updated {time} — {n} new incident since the briefing started",
+            "Updated {time} — {n} new incidents since the briefing started",
+            new,
+        ).format(time=f"{now:%H:%M}", n=format_number(new))
     )
     cols = st.columns(3)
-    cols[0].metric("Incidents", f"{figures.incidents:,}", _delta(figures.incidents_change_pct))
-    cols[1].metric("Fatalities", f"{figures.fatalities:,}", _delta(figures.fatalities_change_pct))
+    cols[0].metric(_("Incidents"), format_number(figures.incidents), _delta(figures.incidents_change_pct))
+    cols[1].metric(_("Fatalities"), format_number(figures.fatalities), _delta(figures.fatalities_change_pct))
     cols[2].metric(
-        "Civilian-targeting events",
-        f"{figures.civilian_events:,}",
+        _("Civilian-targeting events"),
+        format_number(figures.civilian_events),
         _delta(figures.civilian_events_change_pct),
     )
     components.demo_banner(current, demo_hidden=demo_hidden(db_url, version, chosen.sources))
@@ -244,7 +266,7 @@ def _live(view: SavedView) -> None:
         st.caption(build.note)
     series = incident_series(current, freq="W", by=None, measure="incidents")
     figure = build_timeline_figure(
-        series, measure="incidents", rolling_window=None, developments=None, title="Incidents per week"
+        series, measure="incidents", rolling_window=None, developments=None, title=_("Incidents per week")
     )
     figure.update_layout(height=220, showlegend=False, margin={"t": 40, "b": 10, "l": 10, "r": 10})
     figure.update_xaxes(rangeslider_visible=False)
@@ -256,14 +278,18 @@ def _view_rows(view: SavedView) -> pd.DataFrame:
     db_url = caching.current_db_url()
     version = caching.get_store().data_version()
     chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(caching.incident_date_range(db_url, version))
-    current, _ = apply_filter(
+    current, _unused = apply_filter(
         caching.analysis_frame(db_url, version), chosen, caching.active_corridors(db_url, version)
     )
     return current
 
 
 def _delta(change: float | None) -> str | None:
-    return None if change is None else f"{change:+.0f}% vs previous period"
+    if change is None:
+        return None
+    share = format_percent(change / 100)
+    signed = share if share.startswith(("-", "\u2212")) else "+" + share
+    return _("{change} vs previous period").format(change=signed)
 
 
 def _step(delta: int, count: int) -> None:
@@ -273,11 +299,11 @@ def _step(delta: int, count: int) -> None:
 def _render_hand_out(view: SavedView) -> None:
     """PDF pack, PNG and HTML maps and the data files of this view, built on request."""
     store, db_url, version = caching.store_and_version()
-    chosen, _ = _view_filter(view, db_url, version)
+    chosen, _unused = _view_filter(view, db_url, version)
 
     def build() -> PreparedDownloads:
         corridors = caching.active_corridors(db_url, version)
-        current, _ = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
+        current, _previous = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
         fmap = _build_map(view, chosen, current, db_url, version).map
         return prepare_downloads(
             store,
@@ -303,10 +329,12 @@ except IncidentsError as exc:
 
 if not all_views:
     # No presentation mode here: the message sends the user to the sidebar, which must stay visible.
-    st.title("Briefing")
+    st.title(_("Briefing"))
     st.info(
-        "No saved views yet. On the Map page, choose filters and layers, move the map, then use "
-        "**Save this view** in the sidebar; each saved view becomes one slide here.",
+        _(
+            "No saved views yet. On the Map page, choose filters and layers, move the map, then use "
+            "**Save this view** in the sidebar; each saved view becomes one slide here."
+        ),
         icon="ℹ️",
     )
     st.stop()
@@ -320,7 +348,7 @@ st.session_state[KEY_INDEX] = index
 view = all_views[index]
 
 present = st.toggle(
-    "Presentation mode", value=True, key=KEY_PRESENT, help="Hides the sidebar; untick to navigate."
+    _("Presentation mode"), value=True, key=KEY_PRESENT, help=_("Hides the sidebar; untick to navigate.")
 )
 if present:
     st.html(PRESENTATION_CSS)
@@ -328,9 +356,9 @@ if present:
 # Wide enough for the label and its shortcut hint at 1600 px, with or without the sidebar.
 nav_prev, head, nav_next = st.columns([2, 7, 2], vertical_alignment="center")
 nav_prev.button(
-    "Previous",
+    _("Previous"),
     key=KEY_PREV,
-    help="Previous view (PageUp)",
+    help=_("Previous view (PageUp)"),
     icon=":material/chevron_left:",
     on_click=_step,
     args=(-1, len(all_views)),
@@ -339,9 +367,9 @@ nav_prev.button(
     width="stretch",
 )
 nav_next.button(
-    "Next",
+    _("Next"),
     key=KEY_NEXT,
-    help="Next view (PageDown)",
+    help=_("Next view (PageDown)"),
     icon=":material/chevron_right:",
     icon_position="right",
     on_click=_step,
@@ -352,7 +380,9 @@ nav_next.button(
 )
 with head:
     st.title(view.title)
-    st.caption(f"View {index + 1} of {len(all_views)} · {view.name}")
+    st.caption(
+        _("View {number} of {count} · {name}").format(number=index + 1, count=len(all_views), name=view.name)
+    )
 
 refresh_s = int(st.session_state.get(KEY_REFRESH, DEFAULT_REFRESH_S))
 try:
@@ -360,29 +390,31 @@ try:
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
 
-with st.expander("Speaker notes", expanded=False):
-    st.markdown(view.notes if view.notes else "_No notes for this view._")
+with st.expander(_("Speaker notes"), expanded=False):
+    st.markdown(view.notes if view.notes else _("_No notes for this view._"))
 
-with st.expander("Hand-out pack", expanded=False):
+with st.expander(_("Hand-out pack"), expanded=False):
     st.caption(
-        "This view's filter as files to hand out: the PDF briefing pack, the map as an image and as an "
-        "offline interactive page, and the incidents. Each carries sources, licences, filters and time."
+        _(
+            "This view's filter as files to hand out: the PDF briefing pack, the map as an image and as an "
+            "offline interactive page, and the incidents. Each carries sources, licences, filters and time."
+        )
     )
     try:
         _render_hand_out(view)
     except (IncidentsError, GeodataError) as exc:
         components.domain_error(exc)
 
-with st.expander("Briefing settings and saved views", expanded=False):
+with st.expander(_("Briefing settings and saved views"), expanded=False):
     st.number_input(
-        "Refresh every (seconds)",
+        _("Refresh every (seconds)"),
         min_value=MIN_REFRESH_S,
         max_value=3600,
         value=DEFAULT_REFRESH_S,
         step=10,
         key=KEY_REFRESH,
     )
-    st.caption(CLIENT_REFRESH_NOTE.format(seconds=max(refresh_s, MIN_REFRESH_S)))
+    st.caption(_(CLIENT_REFRESH_NOTE).format(seconds=max(refresh_s, MIN_REFRESH_S)))
     _render_management(all_views)
 
 try:

@@ -23,6 +23,7 @@ line (:mod:`dashboard.cli`), so it must work on a fresh machine from
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -34,11 +35,12 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -76,6 +78,8 @@ from geodata.towns import label_towns
 from incidents.analytics import KeyFigures, developments_in_range, incident_series, key_figures, top_units
 from incidents.credits import SourceCredit
 from incidents.freshness import Freshness
+from incidents.i18n import N_, _, current_language, ngettext
+from incidents.i18n.formats import format_day, format_month, format_number, format_timestamp, plain_spaces
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
 from incidents.outlook.wording import percent
 from incidents.query import IncidentFilter
@@ -86,12 +90,14 @@ from incidents.sources import date_span, of_sources
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 
-DEMO_WATERMARK: Final = "SYNTHETIC DEMO DATA"
+DEMO_WATERMARK: Final = N_("SYNTHETIC DEMO DATA")
 DPI: Final = 100
 #: The map's printed width (inches): the PDF's text width, A4 less two 15 mm margins.
 PRINT_WIDTH_IN: Final = 180 / 25.4
 #: Legend font size in printed points (legible: at least 8).
 LEGEND_PT: Final = 8.0
+#: Characters per legend line: longer labels (French runs ~20 % longer) wrap instead of leaving the image.
+LEGEND_WRAP: Final = 30
 MAX_TOP_REGIONS: Final = 10
 MAX_RISK_ROWS: Final = 12
 MAX_DEVELOPMENTS: Final = 40
@@ -218,7 +224,7 @@ def _draw_scale_and_north(ax: object, extent: tuple[float, float, float, float])
     ax.text(  # type: ignore[attr-defined]
         (x0 + x1) / 2,
         y + 1.6 * tick,
-        f"{length_km:,} km",
+        plain_spaces(_("{length} km").format(length=format_number(length_km))),
         ha="center",
         va="bottom",
         fontsize=8,
@@ -247,7 +253,7 @@ def _draw_corridors(ax: object, corridors: gpd.GeoDataFrame | None) -> bool:
     if corridors is None or not len(corridors):
         return False
     colours = corridor_colours(corridors)
-    for _, row in corridors.iterrows():
+    for _unused, row in corridors.iterrows():
         geometry = row.geometry
         parts = list(geometry.geoms) if geometry.geom_type == "MultiLineString" else [geometry]
         connector = bool(row.get("connector", False))
@@ -265,6 +271,17 @@ def _draw_corridors(ax: object, corridors: gpd.GeoDataFrame | None) -> bool:
                 zorder=3,
             )
     return True
+
+
+def _watermark_scale(watermark: str) -> float:
+    """1 for the English words; a longer translation smaller, with a margin, to stay on the image."""
+    ratio = len(DEMO_WATERMARK) / max(len(watermark), 1)
+    return 1.0 if ratio >= 1 else 0.9 * ratio
+
+
+def _legend_label(text: str) -> str:
+    """A legend entry on lines short enough to stay on the image (French labels run longer)."""
+    return plain_spaces("\n".join(textwrap.wrap(text, LEGEND_WRAP, break_long_words=False)))
 
 
 def map_figure(
@@ -324,10 +341,14 @@ def map_figure(
                 continue
             colour = EVENT_TYPE_COLOURS[event_type]
             ax.scatter(lon[mask], lat[mask], s=size, c=colour, edgecolors="none", alpha=0.75, zorder=4)
-            label = f"{EVENT_TYPE_LABELS[event_type]} ({int(mask.sum()):,})"
+            label = _legend_label(f"{EVENT_TYPE_LABELS[event_type]} ({format_number(int(mask.sum()))})")
             handles.append(Line2D([], [], marker="o", linestyle="", color=colour, label=label))
     if has_corridors:
-        handles.append(Line2D([], [], color=CORRIDOR_COLOURS[0], linewidth=1.6, label="Corridor (sourced)"))
+        handles.append(
+            Line2D(
+                [], [], color=CORRIDOR_COLOURS[0], linewidth=1.6, label=_legend_label(_("Corridor (sourced)"))
+            )
+        )
         handles.append(
             Line2D(
                 [],
@@ -335,12 +356,12 @@ def map_figure(
                 color=CORRIDOR_COLOURS[0],
                 linewidth=1.6,
                 linestyle=(0, (4, 3)),
-                label="Connector (no source)",
+                label=_legend_label(_("Connector (no source)")),
             )
         )
     if _draw_towns(ax, countries, extent):
         handles.append(
-            Line2D([], [], marker="o", markersize=2.2, linestyle="", color="#222222", label="Town")
+            Line2D([], [], marker="o", markersize=2.2, linestyle="", color="#222222", label=_("Town"))
         )
     if handles:
         ax.legend(
@@ -350,14 +371,14 @@ def map_figure(
             borderaxespad=0.0,
             fontsize=LEGEND_PT,
             framealpha=0.92,
-            title="Legend",
+            title=_("Legend"),
             title_fontsize=LEGEND_PT,
         )
     if not len(incidents):
         ax.text(
             0.5,
             0.5,
-            "No incidents match the filters",
+            _("No incidents match the filters"),
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -382,17 +403,22 @@ def map_figure(
         )
         newest = dates.max() if dates is not None and dates.notna().any() else None
         data_as_of = (
-            f"{newest:%Y-%m-%d} (newest incident shown)" if newest is not None else "no incidents shown"
+            _("{day} (newest incident shown)").format(day=format_day(newest))
+            if newest is not None
+            else _("no incidents shown")
         )
-    fig.text(0.01, 0.925, f"Data as of {data_as_of}", ha="left", va="bottom", fontsize=7.5, color="#333333")
+    data_line = plain_spaces(_("Data as of {day}").format(day=data_as_of))
+    fig.text(0.01, 0.925, data_line, ha="left", va="bottom", fontsize=7.5, color="#333333")
     shown = shown_credits(incidents) if credits is None else credits
     fig.text(0.01, 0.012, map_image_attribution(shown), fontsize=6, color="#333333", wrap=True)
     if includes_demo:
+        watermark = _(DEMO_WATERMARK)
         fig.text(
             0.5,
             0.5,
-            DEMO_WATERMARK,
-            fontsize=min(PRINT_WIDTH_IN, height_px / dpi) * 72 / 10,
+            watermark,
+            # As large as the English words; a longer translation is made smaller to stay on the map.
+            fontsize=min(PRINT_WIDTH_IN, height_px / dpi) * 72 / 10 * _watermark_scale(watermark),
             color="#c0392b",
             alpha=0.18,
             rotation=25,
@@ -455,10 +481,18 @@ def timeline_chart(series: pd.DataFrame, freq: str) -> Figure | None:
             color=EVENT_TYPE_COLOURS.get(group, "#7f7f7f"),
         )
         bottom += values
-    ax.set_ylabel("Incidents per " + ("month" if freq == "M" else "week"), fontsize=8)
+    ax.set_ylabel(_("Incidents per month") if freq == "M" else _("Incidents per week"), fontsize=8)
     # Counts: whole-number ticks (never 0.5 incidents), from 0, with thousands separators.
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=1))
-    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    # The language of the run that made the chart, even if it is drawn later (matplotlib formats lazily).
+    language = current_language()
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _pos: plain_spaces(format_number(value, language=language)))
+    )
+    # Dates on the axis in the reader's language ("janv. 2026"), not matplotlib's English names.
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _axis_date(value, locator, language)))
     ax.set_ylim(bottom=0)
     ax.tick_params(labelsize=7)
     # Above the plot, never over the bars.
@@ -534,8 +568,26 @@ def _table(
     return table
 
 
+def _axis_date(value: float, locator: mdates.AutoDateLocator, language: str) -> str:
+    """A tick of the timeline: a month (``déc. 2026``) or, for ticks days apart, a day."""
+    day = mdates.num2date(value).date()
+    step_days = float(np.diff(locator()).min()) if len(locator()) > 1 else 31.0
+    return plain_spaces(
+        format_month(day, language=language) if step_days >= 28 else format_day(day, language=language)
+    )
+
+
+def _n(value: float) -> str:
+    """A whole number in the reader's language, with spaces the PDF's font draws."""
+    return plain_spaces(format_number(value))
+
+
 def _change(value: float | None) -> str:
-    return "n/a (nothing before)" if value is None else f"{value:+.0f} %"
+    if value is None:
+        return _("n/a (nothing before)")
+    number = format_number(value)
+    signed = number if number.startswith(("-", "\u2212")) else "+" + number
+    return plain_spaces(_("{change} %").format(change=signed))
 
 
 def _image(png: bytes, max_width: float, max_height: float) -> Image:
@@ -565,43 +617,50 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
         subject=data.filter_summary,
     )
     width = A4[0] - 2 * margin
-    generated = data.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    generated = plain_spaces(
+        _("{moment} UTC").format(moment=format_timestamp(data.generated_at.astimezone(UTC)))
+    )
     story: list[object] = [_p(data.title, styles["title"])]
     if data.includes_demo:
-        story.append(_p(f"{DEMO_WATERMARK}: {DEMO_CREDIT}", styles["warning"]))
+        story.append(
+            _p(
+                _("{watermark}: {credit}").format(watermark=_(DEMO_WATERMARK), credit=DEMO_CREDIT),
+                styles["warning"],
+            )
+        )
     stale = data.freshness.warning() if data.freshness is not None else None
     if stale:
-        story.append(_p(f"OLD DATA: {stale}", styles["warning"]))
+        story.append(_p(_("OLD DATA: {warning}").format(warning=stale), styles["warning"]))
     story += [
-        _p(f"Generated: {generated}", styles["body"]),
+        _p(_("Generated: {moment}").format(moment=generated), styles["body"]),
         *([_p(f"{data.freshness.summary()}.", styles["body"])] if data.freshness is not None else []),
-        _p(f"Filters: {data.filter_summary}", styles["body"]),
+        _p(_("Filters: {filters}").format(filters=data.filter_summary), styles["body"]),
         *[_p(note, styles["body"]) for note in data.notes],
         Spacer(1, 4),
         _image(data.map_png, width, 120 * mm),
-        _p("Key figures (change against the equally long period just before)", styles["h2"]),
+        _p(_("Key figures (change against the equally long period just before)"), styles["h2"]),
     ]
     kf = data.key_figures
     story.append(
         _table(
-            ["", "This period", "Previous period", "Change"],
+            ["", _("This period"), _("Previous period"), _("Change")],
             [
                 [
-                    "Incidents",
-                    f"{kf.incidents:,}",
-                    f"{kf.previous_incidents:,}",
+                    _("Incidents"),
+                    _n(kf.incidents),
+                    _n(kf.previous_incidents),
                     _change(kf.incidents_change_pct),
                 ],
                 [
-                    "Fatalities",
-                    f"{kf.fatalities:,}",
-                    f"{kf.previous_fatalities:,}",
+                    _("Fatalities"),
+                    _n(kf.fatalities),
+                    _n(kf.previous_fatalities),
                     _change(kf.fatalities_change_pct),
                 ],
                 [
-                    "Civilian-targeting events",
-                    f"{kf.civilian_events:,}",
-                    f"{kf.previous_civilian_events:,}",
+                    _("Civilian-targeting events"),
+                    _n(kf.civilian_events),
+                    _n(kf.previous_civilian_events),
                     _change(kf.civilian_events_change_pct),
                 ],
             ],
@@ -610,71 +669,92 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
         )
     )
     chart = _timeline_png(data.series, data.series_freq)
-    timeline = _image(chart, width, 70 * mm) if chart else _p("No incidents in the period.", styles["body"])
-    story.append(KeepTogether([_p("Timeline", styles["h2"]), timeline]))  # no heading left alone
+    timeline = (
+        _image(chart, width, 70 * mm) if chart else _p(_("No incidents in the period."), styles["body"])
+    )
+    story.append(KeepTogether([_p(_("Timeline"), styles["h2"]), timeline]))  # no heading left alone
 
-    story.append(_p("Top regions (admin-1) by incidents", styles["h2"]))
+    story.append(_p(_("Top regions (admin-1) by incidents"), styles["h2"]))
     if data.top_regions.empty:
-        story.append(_p("No incidents in the period.", styles["body"]))
+        story.append(_p(_("No incidents in the period."), styles["body"]))
     else:
         rows = [
-            [r.unit_name, r.country_iso3, f"{r.incidents:,}", f"{r.fatalities:,}"]
+            [r.unit_name, r.country_iso3, _n(r.incidents), _n(r.fatalities)]
             for r in data.top_regions.itertuples()
         ]
         story.append(
             _table(
-                ["Region", "Country", "Incidents", "Fatalities"],
+                [_("Region"), _("Country"), _("Incidents"), _("Fatalities")],
                 rows,
                 styles,
                 [width * 0.46, width * 0.18, width * 0.18, width * 0.18],
             )
         )
 
-    story.append(_p("Risk levels (conflict index, admin-1)", styles["h2"]))
+    story.append(_p(_("Risk levels (conflict index, admin-1)"), styles["h2"]))
     if data.risk is None:
-        story.append(_p("Risk levels are not available in this installation.", styles["body"]))
+        story.append(_p(_("Risk levels are not available in this installation."), styles["body"]))
     elif data.risk.empty:
         story.append(
-            _p("No region of the selected countries has incidents in the risk window.", styles["body"])
+            _p(_("No region of the selected countries has incidents in the risk window."), styles["body"])
         )
     else:
         rows = [
-            [r.unit_name, r.country_iso3, r.risk_label, f"{r.index:.2f}", f"{r.events:,}"]
+            [
+                r.unit_name,
+                r.country_iso3,
+                r.risk_label,
+                plain_spaces(format_number(r.index, digits=2)),
+                _n(r.events),
+            ]
             for r in data.risk.itertuples()
         ]
         story.append(
             _table(
-                ["Region", "Country", "Risk level", "Index (0–1)", "Incidents"],
+                [_("Region"), _("Country"), _("Risk level"), _("Index (0–1)"), _("Incidents")],
                 rows,
                 styles,
                 [width * 0.36, width * 0.14, width * 0.2, width * 0.15, width * 0.15],
             )
         )
         story.append(
-            _p("Method: docs/methodology.md (window ending on the last day of the period).", styles["small"])
+            _p(
+                _("Method: docs/methodology.md (window ending on the last day of the period)."),
+                styles["small"],
+            )
         )
 
     if data.outlook is not None:
         story += _outlook_story(data.outlook, styles, width)
 
-    story.append(_p("Key developments in the period", styles["h2"]))
+    story.append(_p(_("Key developments in the period"), styles["h2"]))
     if data.developments.empty:
-        story.append(_p("None recorded for the selected countries and dates.", styles["body"]))
+        story.append(_p(_("None recorded for the selected countries and dates."), styles["body"]))
     else:
         shown = data.developments.head(MAX_DEVELOPMENTS)
-        rows = [[pd.Timestamp(r.date).strftime("%Y-%m-%d"), r.scope, r.title] for r in shown.itertuples()]
+        rows = [
+            [plain_spaces(format_day(pd.Timestamp(r.date))), r.scope, r.title] for r in shown.itertuples()
+        ]
         story.append(
-            _table(["Date", "Scope", "Development"], rows, styles, [width * 0.15, width * 0.12, width * 0.73])
+            _table(
+                [_("Date"), _("Scope"), _("Development")],
+                rows,
+                styles,
+                [width * 0.15, width * 0.12, width * 0.73],
+            )
         )
         if len(data.developments) > len(shown):
-            story.append(_p(f"… and {len(data.developments) - len(shown)} more.", styles["small"]))
+            more = len(data.developments) - len(shown)
+            story.append(
+                _p(ngettext("… and {n} more.", "… and {n} more.", more).format(n=_n(more)), styles["small"])
+            )
 
-    story.append(_p("Data sources and licences", styles["h2"]))
+    story.append(_p(_("Data sources and licences"), styles["h2"]))
     story += [_p(text, styles["small"]) for text in data.attributions]
 
-    footer = f"Sahel Security Dashboard briefing · generated {generated}"
+    footer = _("Sahel Security Dashboard briefing · generated {moment}").format(moment=generated)
     if data.freshness is not None:
-        footer += f" · data as of {data.freshness.data_as_of_text}"
+        footer += " · " + _("data as of {day}").format(day=data.freshness.data_as_of_text)
     if data.includes_demo:
         footer += f" · {DEMO_NOTICE}"
 
@@ -682,7 +762,7 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
         canvas.saveState()  # type: ignore[attr-defined]
         canvas.setFont(FONT_NAME, 7)  # type: ignore[attr-defined]
         canvas.setFillColor(colors.HexColor("#a93226" if data.includes_demo else "#555555"))  # type: ignore[attr-defined]
-        page_label = f"page {doc_.page}"
+        page_label = _("page {number}").format(number=doc_.page)
         room = A4[0] - 2 * margin - pdfmetrics.stringWidth(page_label, FONT_NAME, 7) - 4 * mm
         lines: list[str] = []  # the footer's parts, wrapped so none runs under the page number
         for part in footer.split(" · "):
@@ -704,24 +784,35 @@ def _outlook_story(section: OutlookSection, styles: dict[str, ParagraphStyle], w
     """Heading, top units in ICD 203 words, what serves them, and that these are estimates."""
     if section.refused:
         return [
-            _p("Outlook", styles["h2"]),
-            _p(f"No outlook can be made from these data: {section.refused}.", styles["body"]),
+            _p(_("Outlook"), styles["h2"]),
+            _p(
+                _("No outlook can be made from these data: {reason}.").format(reason=section.refused),
+                styles["body"],
+            ),
         ]
-    heading = _p(f"Outlook: chance of fatal violence, {section.month} (estimate)", styles["h2"])
+    heading = _p(
+        _("Outlook: chance of fatal violence, {month} (estimate)").format(month=section.month), styles["h2"]
+    )
     if section.rows.empty:
-        return [heading, _p("No region of the selected countries has an outlook.", styles["body"])]
+        return [heading, _p(_("No region of the selected countries has an outlook."), styles["body"])]
     rows = [
         [
             r.unit_name,
             r.country_iso3,
-            f"{r.likelihood} ({percent(r.p_fatal)})",
-            f"{r.count_q50:,}",
-            f"{r.count_q05:,}–{r.count_q95:,}",
+            f"{r.likelihood} ({plain_spaces(percent(r.p_fatal))})",
+            _n(r.count_q50),
+            f"{_n(r.count_q05)}–{_n(r.count_q95)}",
         ]
         for r in section.rows.itertuples()
     ]
     table = _table(
-        ["Region", "Country", "Chance of a fatal incident", "Incidents (median)", "90 % range"],
+        [
+            _("Region"),
+            _("Country"),
+            _("Chance of a fatal incident"),
+            _("Incidents (median)"),
+            _("90 % range"),
+        ],
         rows,
         styles,
         [width * 0.26, width * 0.12, width * 0.32, width * 0.14, width * 0.16],
@@ -730,8 +821,10 @@ def _outlook_story(section: OutlookSection, styles: dict[str, ParagraphStyle], w
     story += [_p(sentence, styles["small"]) for sentence in section.served]
     story.append(
         _p(
-            f"Estimates from the data up to {section.origin}, not predictions of single events; words after "
-            "the ICD 203 scale. Method: docs/methodology.md, 'Outlook'.",
+            _(
+                "Estimates from the data up to {origin}, not predictions of single events; words after "
+                "the ICD 203 scale. Method: docs/methodology.md, 'Outlook'."
+            ).format(origin=section.origin),
             styles["small"],
         )
     )
@@ -821,14 +914,14 @@ def collect_briefing_data(
     )
     notes: tuple[str, ...] = ()
     if not chosen.countries:
-        notes = ("No country is selected, so the pack shows no incidents.",)
+        notes = (_("No country is selected, so the pack shows no incidents."),)
     retired = inactive_corridor_note(chosen, corridors)
     if retired:
         notes = (*notes, retired)
     return BriefingData(
         title=title,
         generated_at=generated_at,
-        filter_summary=filter_summary(chosen, country_names(), corridors),
+        filter_summary=filter_summary(chosen, country_names(), corridors, readable_dates=True),
         key_figures=key_figures(current, previous),
         series=series,
         series_freq=freq,

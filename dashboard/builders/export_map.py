@@ -20,12 +20,14 @@ import folium
 
 from dashboard.builders.assets import ASSET_BASE_URL, AssetError, vendor_files
 from dashboard.builders.maps import localise_assets
+from incidents.i18n import _, current_language
 
 _TAG: Final = re.compile(
     r"<script\b[^>]*\bsrc=[\"'](?P<js>[^\"']+)[\"'][^>]*>\s*</script>"
     r"|<link\b[^>]*\bhref=[\"'](?P<css>[^\"']+)[\"'][^>]*/?>",
     re.IGNORECASE,
 )
+_HTML_TAG: Final = re.compile(r"<html(?![^>]*\blang=)", re.IGNORECASE)
 _CSS_URL: Final = re.compile(r"url\(\s*(?P<q>[\"']?)(?P<url>[^)\"']+)(?P=q)\s*\)")
 #: Font formats dropped from inlined stylesheets: every browser that runs Leaflet reads
 #: woff2, and inlining the .ttf copies as well would double the file for nothing.
@@ -62,7 +64,11 @@ def _inline_css(text: str, rel: str, files: dict[str, Path]) -> str:
             return "url(data:,)"  # an empty font: the browser falls through to the woff2 entry
         path = files.get(target)
         if path is None:
-            raise AssetError(f"stylesheet {rel!r} refers to {url!r}, which is not a vendored file")
+            raise AssetError(
+                _("stylesheet {name} refers to {url}, which is not a vendored file").format(
+                    name=repr(rel), url=repr(url)
+                )
+            )
         return f'url("{_data_uri(path)}")'
 
     return _CSS_URL.sub(replace, text)
@@ -79,7 +85,8 @@ def standalone_map_html(fmap: folium.Map, asset_base: str = ASSET_BASE_URL) -> s
     The map is first pointed at the vendored copies (:func:`dashboard.builders.maps.localise_assets`,
     idempotent), so a map built with folium's CDN defaults works too. Raises
     :class:`AssetError` when a script or stylesheet has no vendored copy, rather than
-    returning a page that would stay blank offline.
+    returning a page that would stay blank offline. The ``<html>`` element carries the current
+    language (``lang="fr"``); the map's texts are already in it (the map builders translate).
     """
     localise_assets(fmap, asset_base)
     page = fmap.get_root().render()
@@ -92,12 +99,15 @@ def standalone_map_html(fmap: folium.Map, asset_base: str = ASSET_BASE_URL) -> s
         rel = _relative_path(url, asset_base)
         if rel is None or rel not in files:
             raise AssetError(
-                f"the map loads {url!r}, which has no vendored copy to inline; "
-                f"vendored files: {sorted(files)}"
+                _(
+                    "the map loads {url}, which has no vendored copy to inline; vendored files: {files}"
+                ).format(url=repr(url), files=sorted(files))
             )
         text = files[rel].read_text(encoding="utf-8")
         if match.group("js"):
             return f"<script>/* {rel} */\n{_script_text(text)}\n</script>"
         return f"<style>/* {rel} */\n{_inline_css(text, rel, files)}\n</style>"
 
+    # The page says which language it speaks (screen readers, spell-checkers, translators).
+    page = _HTML_TAG.sub(f'<html lang="{current_language()}"', page, count=1)
     return _TAG.sub(replace, page)

@@ -16,6 +16,8 @@ from dashboard.builders.attribution import shown_credits, source_texts
 from incidents.credits import SourceCredit
 from incidents.export import Provenance
 from incidents.freshness import Freshness, freshness
+from incidents.i18n import _
+from incidents.i18n.formats import format_day
 from incidents.model import EVENT_TYPE_LABELS
 from incidents.query import DATE_PRESETS, IncidentFilter
 from incidents.settings import stale_after_days
@@ -40,8 +42,13 @@ def filter_summary(
     chosen: IncidentFilter,
     country_names: Mapping[str, str] | None = None,
     corridors: pd.DataFrame | None = None,
+    *,
+    readable_dates: bool = False,
 ) -> str:
     """The filter in one line a reader can check: countries, dates and every other restriction.
+
+    In the current language; dates are ISO (a file's provenance) unless ``readable_dates``
+    writes them as the language does (« 2 déc. 2026 », the briefing pack).
 
     With ``corridors`` (the corridor segments the selection used, e.g. the store's active
     ones), a corridor filter names the corridor's version, so a reader can tell which route
@@ -49,32 +56,40 @@ def filter_summary(
     """
     names = country_names or {}
     countries = ", ".join(f"{names.get(c, c)} ({c})" if c in names else c for c in chosen.countries)
-    parts = [f"Countries: {countries or 'none'}"]
+    parts = [_("Countries: {countries}").format(countries=countries or _("none"))]
     if chosen.since and chosen.until:
-        dates = f"Dates: {chosen.since.isoformat()} to {chosen.until.isoformat()}"
+        day = format_day if readable_dates else date.isoformat
+        dates = _("Dates: {since} to {until}").format(since=day(chosen.since), until=day(chosen.until))
         days = DATE_PRESETS.get(chosen.preset)
         if days is not None:  # a relative period: say what it counts back from
-            dates += f" (last {days} days to the newest incident)"
+            dates += " " + _("(last {days} days to the newest incident)").format(days=days)
         parts.append(dates)
     else:
-        parts.append(f"Dates: preset {chosen.preset}")
+        parts.append(_("Dates: preset {preset}").format(preset=chosen.preset))
     if chosen.event_types:
-        parts.append("Event types: " + ", ".join(EVENT_TYPE_LABELS.get(t, t) for t in chosen.event_types))
+        types = ", ".join(EVENT_TYPE_LABELS.get(t, t) for t in chosen.event_types)
+        parts.append(_("Event types: {types}").format(types=types))
     if chosen.actor_groups:
-        parts.append("Actor groups: " + ", ".join(chosen.actor_groups))
+        parts.append(_("Actor groups: {groups}").format(groups=", ".join(chosen.actor_groups)))
     if chosen.admin1_codes:
-        parts.append("Regions: " + ", ".join(chosen.admin1_codes))
+        parts.append(_("Regions: {regions}").format(regions=", ".join(chosen.admin1_codes)))
     if chosen.min_fatalities:
-        parts.append(f"At least {chosen.min_fatalities} fatalities")
+        parts.append(_("At least {count} fatalities").format(count=chosen.min_fatalities))
     if chosen.corridor_id:
-        corridor = f"Within {chosen.corridor_km:g} km of corridor {chosen.corridor_id}"
+        corridor = _("Within {km} km of corridor {corridor}").format(
+            km=f"{chosen.corridor_km:g}", corridor=chosen.corridor_id
+        )
         if corridors is not None:
             version = _corridor_version(corridors, chosen.corridor_id)
-            corridor += f" (version {version})" if version else " (not in force: matches no incident)"
+            corridor += " " + (
+                _("(version {version})").format(version=version)
+                if version
+                else _("(not in force: matches no incident)")
+            )
         parts.append(corridor)
     if chosen.sources:
-        parts.append("Data sources: " + ", ".join(chosen.sources))
-    return "; ".join(parts)
+        parts.append(_("Data sources: {sources}").format(sources=", ".join(chosen.sources)))
+    return _("; ").join(parts)
 
 
 def _corridor_version(corridors: pd.DataFrame, corridor_id: str) -> int | None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from incidents.cli.args import add_acting_user, operator
 from incidents.errors import AdjustmentError
+from incidents.i18n import _
 from incidents.outlook.adjustments import (
     DEFAULT_LEVEL,
     MAX_PERCENT,
@@ -37,7 +38,9 @@ def number(text: str) -> float:
     try:
         return float(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of percent (e.g. 25 or -10)") from exc
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a number of percent (e.g. 25 or -10)").format(text=repr(text))
+        ) from exc
 
 
 def _show(frame: pd.DataFrame) -> str:
@@ -51,31 +54,46 @@ def _cmd_adjust(store: IncidentStore, args: argparse.Namespace) -> int:
     level = args.level or DEFAULT_LEVEL
     if args.list:
         current = list_adjustments(store, args.level)
-        where = f"at {args.level}" if args.level else "at any level"
-        print(_show(current) if len(current) else f"no outlook adjustments in force {where}")
+        nothing = (
+            _("no outlook adjustments in force at {level}").format(level=args.level)
+            if args.level
+            else _("no outlook adjustments in force at any level")
+        )
+        print(_show(current) if len(current) else nothing)
         return EXIT_OK
     if args.history:
         versions = adjustment_history(store, args.history, level=level)
         print(
             _show(versions)
             if len(versions)
-            else f"no {level} adjustment of {args.history!r} was ever recorded"
+            else _("no {level} adjustment of {unit} was ever recorded").format(
+                level=level, unit=repr(args.history)
+            )
         )
         return EXIT_OK
     user = operator(store, args.user)
     if args.remove:
         removed = remove_unit_adjustment(store, args.remove, level=level, by=user, note=args.note or "")
         print(
-            f"{level} adjustment of {removed.unit_code} removed (version {removed.version}, by {user.name}); "
-            "its history stays"
+            _(
+                "{level} adjustment of {unit} removed (version {version}, by {user}); its history stays"
+            ).format(level=level, unit=removed.unit_code, version=removed.version, user=user.name)
         )
         return EXIT_OK
     if args.percent is None or args.note is None:
-        raise AdjustmentError("--unit needs --percent N and --note TEXT (say why)")
+        raise AdjustmentError(_("--unit needs --percent N and --note TEXT (say why)"))
     recorded = adjust_unit(store, args.unit, args.percent, args.note, level=level, by=user)
     print(
-        f"{level} {recorded.unit_code}: what-if {args.percent:+g} % recorded as version {recorded.version} "
-        f"by {user.name}; the outlook stays as forecast and shows the what-if beside it"
+        _(
+            "{level} {unit}: what-if {percent} % recorded as version {version} by {user}; "
+            "the outlook stays as forecast and shows the what-if beside it"
+        ).format(
+            level=level,
+            unit=recorded.unit_code,
+            percent=f"{args.percent:+g}",
+            version=recorded.version,
+            user=user.name,
+        )
     )
     return EXIT_OK
 
@@ -84,25 +102,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``outlook-adjust`` sub-command to the CLI's sub-parsers."""
     adjust = commands.add_parser(
         "outlook-adjust",
-        help="record an analyst's what-if adjustment of the outlook (± N %% for a unit, with a note), "
-        "list those in force, show a unit's history, or remove one",
+        help=_(
+            "record an analyst's what-if adjustment of the outlook (± N %% for a unit, with a note), "
+            "list those in force, show a unit's history, or remove one"
+        ),
     )
     action = adjust.add_mutually_exclusive_group(required=True)
-    action.add_argument("--unit", metavar="CODE", help="the unit to adjust (with --percent and --note)")
-    action.add_argument("--list", action="store_true", help="list the adjustments in force")
-    action.add_argument("--history", metavar="CODE", help="every version of one unit's adjustment")
-    action.add_argument("--remove", metavar="CODE", help="remove one unit's adjustment (a new version)")
+    action.add_argument("--unit", metavar="CODE", help=_("the unit to adjust (with --percent and --note)"))
+    action.add_argument("--list", action="store_true", help=_("list the adjustments in force"))
+    action.add_argument("--history", metavar="CODE", help=_("every version of one unit's adjustment"))
+    action.add_argument("--remove", metavar="CODE", help=_("remove one unit's adjustment (a new version)"))
     adjust.add_argument(
         "--percent",
         type=number,
         metavar="N",
-        help=f"change of the expected incident count, {MIN_PERCENT:+.0f} to {MAX_PERCENT:+.0f} (%%)",
+        help=_("change of the expected incident count, {low} to {high} (%%)").format(
+            low=f"{MIN_PERCENT:+.0f}", high=f"{MAX_PERCENT:+.0f}"
+        ),
     )
-    adjust.add_argument("--note", metavar="TEXT", help="why (required with --unit; optional with --remove)")
+    adjust.add_argument(
+        "--note", metavar="TEXT", help=_("why (required with --unit; optional with --remove)")
+    )
     adjust.add_argument(
         "--level",
         choices=RISK_LEVELS_OF_UNITS,
-        help=f"the unit's level (default {DEFAULT_LEVEL}; --list without it shows every level)",
+        help=_("the unit's level (default {level}; --list without it shows every level)").format(
+            level=DEFAULT_LEVEL
+        ),
     )
     add_acting_user(adjust)
     adjust.set_defaults(handler=_cmd_adjust)

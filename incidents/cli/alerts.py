@@ -29,6 +29,7 @@ from incidents.alerts.watches import (
 )
 from incidents.cli.args import add_acting_user, iso_date, operator, positive_km
 from incidents.errors import WatchError
+from incidents.i18n import N_, _
 from incidents.model import EVENT_TYPES
 from incidents.settings import public_url, smtp_settings
 from incidents.sites import read_sites
@@ -44,16 +45,22 @@ MAX_POLYGON_BYTES: Final = 20 * 2**20
 def _site_area(path: Path, radius_km: float | None) -> Area:
     if radius_km is None:
         raise WatchError(
-            "--site-file needs --radius-km KM (the distance around the site, or either side of a route)"
+            _("--site-file needs --radius-km KM (the distance around the site, or either side of a route)")
         )
     read = read_sites(path)
     errors = [issue for issue in read.issues if issue.severity == "error"]
     if errors:
         first = errors[0]
-        raise WatchError(f"{read.file_name} line {first.line}: {first.message}; fix the file first")
+        raise WatchError(
+            _("{name} line {line}: {message}; fix the file first").format(
+                name=read.file_name, line=first.line, message=first.message
+            )
+        )
     if len(read.frame) != 1:
         raise WatchError(
-            f"{read.file_name} holds {len(read.frame)} sites or routes; a watch watches exactly one"
+            _("{name} holds {count} sites or routes; a watch watches exactly one").format(
+                name=read.file_name, count=len(read.frame)
+            )
         )
     site = read.frame.iloc[0]
     return Area(
@@ -67,10 +74,14 @@ def _site_area(path: Path, radius_km: float | None) -> Area:
 def _polygon_area(path: Path) -> Area:
     try:
         if path.stat().st_size > MAX_POLYGON_BYTES:
-            raise WatchError(f"{path.name} is larger than {MAX_POLYGON_BYTES // 2**20} MB")
+            raise WatchError(
+                _("{name} is larger than {size} MB").format(name=path.name, size=MAX_POLYGON_BYTES // 2**20)
+            )
         data = path.read_bytes()
     except OSError as exc:
-        raise WatchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise WatchError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from exc
     return Area(kind="polygon", label=path.name, geometry_wkt=polygon_from_geojson(data, path.name))
 
 
@@ -78,13 +89,13 @@ def _area(args: argparse.Namespace) -> Area:
     if args.site_file is not None:
         return _site_area(args.site_file, args.radius_km)
     if args.radius_km is not None:
-        raise WatchError("--radius-km goes with --site-file; a corridor takes --buffer-km")
+        raise WatchError(_("--radius-km goes with --site-file; a corridor takes --buffer-km"))
     if args.corridor is not None:
         if args.buffer_km is None:
-            raise WatchError("--corridor needs --buffer-km KM (the distance either side of the corridor)")
+            raise WatchError(_("--corridor needs --buffer-km KM (the distance either side of the corridor)"))
         return Area(kind="corridor", corridor_id=args.corridor, radius_km=args.buffer_km)
     if args.buffer_km is not None:
-        raise WatchError("--buffer-km goes with --corridor")
+        raise WatchError(_("--buffer-km goes with --corridor"))
     if args.polygon is not None:
         return _polygon_area(args.polygon)
     return Area(kind="admin", admin1=tuple(args.admin1 or ()), admin2=tuple(args.admin2 or ()))
@@ -108,13 +119,18 @@ def _cmd_watches_add(store: IncidentStore, args: argparse.Namespace) -> int:
     created = add_watch(store, watch, by=operator(store, args.user), owner=args.owner)
     stored = created.stored
     print(
-        f"watch {stored.name!r} added (version {stored.version}, owner {stored.owner}): "
-        f"{stored.watch.describe_area()}"
+        _("watch {name} added (version {version}, owner {owner}): {area}").format(
+            name=repr(stored.name),
+            version=stored.version,
+            owner=stored.owner,
+            area=stored.watch.describe_area(),
+        )
     )
     if created.webhook_secret:
         print(
-            "webhook secret (shown this once; the receiver needs it to check signatures): "
-            + created.webhook_secret
+            _("webhook secret (shown this once; the receiver needs it to check signatures): {secret}").format(
+                secret=created.webhook_secret
+            )
         )
     return EXIT_OK
 
@@ -122,36 +138,66 @@ def _cmd_watches_add(store: IncidentStore, args: argparse.Namespace) -> int:
 def _cmd_watches_list(store: IncidentStore, args: argparse.Namespace) -> int:
     watches = list_watches(store, include_removed=args.all)
     if not watches:
-        print("no watches; add one with `python -m incidents watches add NAME ...`")
+        print(_("no watches; add one with `python -m incidents watches add NAME ...`"))
         return EXIT_OK
     for stored in watches:
         watch = stored.watch
         recipients, filters = watch.recipients, watch.filters
         print(
-            f"{stored.name}  [{stored.status}, v{stored.version}, owner {stored.owner}, {watch.delivery}]\n"
-            f"  area: {watch.describe_area()}\n"
-            f"  filters: types {names(filters.event_types)}; fatalities >= {filters.min_fatalities}; "
-            f"actor {filters.actor_text or 'any'}; sources {names(filters.sources)}\n"
-            f"  recipients: in-app {_listed(recipients.users)}; e-mail {_listed(recipients.emails)}; "
-            f"webhooks {_listed(recipients.webhooks)}"
+            _("{name}  [{status}, v{version}, owner {owner}, {delivery}]").format(
+                name=stored.name,
+                status=stored.status,
+                version=stored.version,
+                owner=stored.owner,
+                delivery=watch.delivery,
+            )
+        )
+        print("  " + _("area: {area}").format(area=watch.describe_area()))
+        print(
+            "  "
+            + _(
+                "filters: types {types}; fatalities >= {fatalities}; actor {actor}; sources {sources}"
+            ).format(
+                types=names(filters.event_types),
+                fatalities=filters.min_fatalities,
+                actor=filters.actor_text or _("any"),
+                sources=names(filters.sources),
+            )
+        )
+        print(
+            "  "
+            + _("recipients: in-app {users}; e-mail {emails}; webhooks {webhooks}").format(
+                users=_listed(recipients.users),
+                emails=_listed(recipients.emails),
+                webhooks=_listed(recipients.webhooks),
+            )
         )
     return EXIT_OK
 
 
 def _listed(values: tuple[str, ...]) -> str:
-    return ", ".join(values) if values else "none"
+    return ", ".join(values) if values else _("none")
 
 
 #: ``watches pause|resume|remove``: the status each sets, and what it tells the user (after the name).
 _STATUS_CHANGES: Final = {
     "pause": (
         PAUSED,
-        "paused (version {}): no new matches, and its alerts not yet sent wait until it is resumed",
+        N_(
+            "watch {name} paused (version {version}): no new matches, and its alerts not yet sent wait "
+            "until it is resumed"
+        ),
     ),
-    "resume": (ACTIVE, "resumed (version {}); the next `alerts run` sends what waited"),
+    "resume": (
+        ACTIVE,
+        N_("watch {name} resumed (version {version}); the next `alerts run` sends what waited"),
+    ),
     "remove": (
         REMOVED,
-        "removed (version {}; its history and sent alerts are kept, alerts not yet sent are dropped)",
+        N_(
+            "watch {name} removed (version {version}; its history and sent alerts are kept, alerts not "
+            "yet sent are dropped)"
+        ),
     ),
 }
 
@@ -161,25 +207,29 @@ def _cmd_watches_status(store: IncidentStore, args: argparse.Namespace) -> int:
     version = set_watch_status(store, args.name, status, by=operator(store, args.user))
     if status == REMOVED:
         drop_removed(store)  # at once; every claim of a runner drops them too, whoever removed the watch
-    print(f"watch {args.name!r} " + said.format(version))
+    print(_(said).format(name=repr(args.name), version=version))
     return EXIT_OK
 
 
 def _cmd_alerts_run(store: IncidentStore, args: argparse.Namespace) -> int:
     if args.loop is not None and not 1 <= args.loop <= MAX_LOOP_S:
-        raise WatchError(f"--loop takes 1 to {MAX_LOOP_S} seconds between passes, not {args.loop:g}")
+        raise WatchError(
+            _("--loop takes 1 to {most} seconds between passes, not {value}").format(
+                most=MAX_LOOP_S, value=f"{args.loop:g}"
+            )
+        )
     smtp = smtp_settings()  # a bad SAHEL_SMTP_URL stops here, before anything is taken from the outbox
     public_url()  # so does a bad SAHEL_PUBLIC_URL, before anything is queued
     while True:
         report = run_pass(store, smtp=smtp)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        print(f"{stamp} alerts: {report.summary()}", flush=True)
+        print(_("{stamp} alerts: {summary}").format(stamp=stamp, summary=report.summary()), flush=True)
         if args.loop is None:
             return EXIT_OK
         try:
             time.sleep(args.loop)
         except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
+            print(_("stopped"), file=sys.stderr)
             return EXIT_OK
 
 
@@ -188,15 +238,20 @@ def _cmd_alerts_list(store: IncidentStore, args: argparse.Namespace) -> int:
     if args.watch is not None:
         known = {stored.name for stored in list_watches(store, include_removed=True)}
         if args.watch not in known:
-            raise WatchError(f"no watch named {args.watch!r}; see `python -m incidents watches list --all`")
+            raise WatchError(
+                _("no watch named {name}; see `python -m incidents watches list --all`").format(
+                    name=repr(args.watch)
+                )
+            )
     matches = list_matches(store, watch_name=args.watch, since=since)
     if matches.empty:
         print(
-            "no alerts"
-            + (f" for {args.watch!r}" if args.watch else "")
-            + (f" since {args.since}" if since else "")
+            _("no alerts")
+            + (" " + _("for {name}").format(name=repr(args.watch)) if args.watch else "")
+            + (" " + _("since {day}").format(day=args.since) if since else "")
         )
         return EXIT_OK
+    killed = _("{n} killed")
     for row in matches.itertuples(index=False):
         distance = (
             ""
@@ -205,7 +260,8 @@ def _cmd_alerts_list(store: IncidentStore, args: argparse.Namespace) -> int:
         )
         print(
             f"{row.matched_at:%Y-%m-%d %H:%M}  {row.watch_name}  {row.status:<9}  {row.event_date}  "
-            f"{row.event_type}  {row.fatalities} killed  {distance}  {row.location or ''}  {row.incident_id}"
+            f"{row.event_type}  {killed.format(n=row.fatalities)}  {distance}  {row.location or ''}  "
+            f"{row.incident_id}"
         )
     return EXIT_OK
 
@@ -213,20 +269,26 @@ def _cmd_alerts_list(store: IncidentStore, args: argparse.Namespace) -> int:
 def _cmd_alerts_outbox(store: IncidentStore, args: argparse.Namespace) -> int:
     frame = list_outbox(store, status=args.status)
     if frame.empty:
-        print("the outbox is empty" + (f" of {args.status} messages" if args.status else ""))
+        print(
+            _("the outbox is empty of {status} messages").format(status=args.status)
+            if args.status
+            else _("the outbox is empty")
+        )
         return EXIT_OK
     for row in frame.itertuples(index=False):
         error = f"  ({row.last_error})" if row.last_error else ""
         print(
             f"#{row.message_id}  {row.created_at:%Y-%m-%d %H:%M}  {row.status:<7}  {row.kind:<10}  "
-            f"{row.channel:<7}  {row.watch_name} -> {row.recipient}  attempts {row.attempts}{error}"
+            f"{row.channel:<7}  {row.watch_name} -> {row.recipient}  "
+            + _("attempts {n}").format(n=row.attempts)
+            + error
         )
     return EXIT_OK
 
 
 def _action(actions: Any, name: str, help_text: str, handler: Any, *, acting: bool = False) -> Any:
     """One subcommand running ``handler`` (with ``--user`` when it changes the store)."""
-    parser = actions.add_parser(name, help=help_text)
+    parser = actions.add_parser(name, help=_(help_text))
     parser.set_defaults(handler=handler)
     if acting:
         add_acting_user(parser)
@@ -235,72 +297,78 @@ def _action(actions: Any, name: str, help_text: str, handler: Any, *, acting: bo
 
 def register(commands: Any) -> None:
     """Add the ``watches`` and ``alerts`` commands to the CLI's subparsers."""
-    watches = commands.add_parser("watches", help="watched sites, routes, units, corridors and polygons")
+    watches = commands.add_parser("watches", help=_("watched sites, routes, units, corridors and polygons"))
     actions = watches.add_subparsers(dest="watches_command", required=True, metavar="ACTION")
 
-    add = actions.add_parser("add", help="watch an area for new incidents (one area option)")
+    add = actions.add_parser("add", help=_("watch an area for new incidents (one area option)"))
     add.add_argument("name", metavar="NAME")
     area = add.add_mutually_exclusive_group(required=True)
     area.add_argument(
-        "--site-file", type=Path, metavar="FILE", help="a site or route file holding one site or route"
+        "--site-file", type=Path, metavar="FILE", help=_("a site or route file holding one site or route")
     )
-    area.add_argument("--admin2", nargs="+", metavar="CODE", help="admin-2 unit codes (e.g. ML.GA.AN)")
-    area.add_argument("--admin1", nargs="+", metavar="CODE", help="admin-1 unit codes")
-    area.add_argument("--corridor", metavar="ID", help="a store corridor's id (e.g. C1)")
-    area.add_argument("--polygon", type=Path, metavar="FILE.geojson", help="a GeoJSON (multi)polygon")
-    add.add_argument("--radius-km", type=positive_km, metavar="KM", help="with --site-file: km around it")
-    add.add_argument("--buffer-km", type=positive_km, metavar="KM", help="with --corridor: km either side")
+    area.add_argument("--admin2", nargs="+", metavar="CODE", help=_("admin-2 unit codes (e.g. ML.GA.AN)"))
+    area.add_argument("--admin1", nargs="+", metavar="CODE", help=_("admin-1 unit codes"))
+    area.add_argument("--corridor", metavar="ID", help=_("a store corridor's id (e.g. C1)"))
+    area.add_argument("--polygon", type=Path, metavar="FILE.geojson", help=_("a GeoJSON (multi)polygon"))
+    add.add_argument("--radius-km", type=positive_km, metavar="KM", help=_("with --site-file: km around it"))
+    add.add_argument("--buffer-km", type=positive_km, metavar="KM", help=_("with --corridor: km either side"))
     add.add_argument(
         "--types",
         nargs="+",
         choices=EVENT_TYPES,
         metavar="TYPE",
-        help=f"only these: {', '.join(EVENT_TYPES)}",
+        help=_("only these: {types}").format(types=", ".join(EVENT_TYPES)),
     )
     add.add_argument("--min-fatalities", type=int, default=0, metavar="N")
-    add.add_argument("--actor", metavar="TEXT", help="only incidents whose actor 1 or 2 contains this text")
+    add.add_argument(
+        "--actor", metavar="TEXT", help=_("only incidents whose actor 1 or 2 contains this text")
+    )
     add.add_argument(
         "--sources",
         nargs="+",
         choices=WATCHABLE_SOURCES,
         metavar="SOURCE",
-        help=f"only these data sources: {', '.join(WATCHABLE_SOURCES)}",
+        help=_("only these data sources: {sources}").format(sources=", ".join(WATCHABLE_SOURCES)),
     )
-    add.add_argument("--email", nargs="+", metavar="ADDR", help="e-mail these addresses")
-    add.add_argument("--webhook", nargs="+", metavar="URL", help="POST signed JSON to these http(s) URLs")
-    add.add_argument("--inbox", nargs="+", metavar="USER", help="the in-app inbox of these accounts")
+    add.add_argument("--email", nargs="+", metavar="ADDR", help=_("e-mail these addresses"))
+    add.add_argument("--webhook", nargs="+", metavar="URL", help=_("POST signed JSON to these http(s) URLs"))
+    add.add_argument("--inbox", nargs="+", metavar="USER", help=_("the in-app inbox of these accounts"))
     add.add_argument(
         "--digest",
         default="immediate",
         metavar="MODE",
-        help="immediate (default), daily@HH:MM or weekly@DAY,HH:MM (UTC)",
+        help=_("immediate (default), daily@HH:MM or weekly@DAY,HH:MM (UTC)"),
     )
     add.add_argument(
-        "--owner", metavar="NAME", help="the account the watch belongs to (default: the acting user)"
+        "--owner", metavar="NAME", help=_("the account the watch belongs to (default: the acting user)")
     )
     add_acting_user(add)
     add.set_defaults(handler=_cmd_watches_add)
 
-    list_ = _action(actions, "list", "list watches", _cmd_watches_list)
-    list_.add_argument("--all", action="store_true", help="removed watches too")
+    list_ = _action(actions, "list", N_("list watches"), _cmd_watches_list)
+    list_.add_argument("--all", action="store_true", help=_("removed watches too"))
     for action, help_text in (
-        ("pause", "hold a watch: no new matches, its unsent alerts wait"),
-        ("resume", "start a paused watch again"),
-        ("remove", "stop a watch (history and sent alerts kept, unsent ones dropped)"),
+        ("pause", N_("hold a watch: no new matches, its unsent alerts wait")),
+        ("resume", N_("start a paused watch again")),
+        ("remove", N_("stop a watch (history and sent alerts kept, unsent ones dropped)")),
     ):
         changed = _action(actions, action, help_text, _cmd_watches_status, acting=True)
         changed.add_argument("name", metavar="NAME")
 
-    alerts = commands.add_parser("alerts", help="run the alerts (match, queue, deliver) and list them")
+    alerts = commands.add_parser("alerts", help=_("run the alerts (match, queue, deliver) and list them"))
     alert_actions = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
     run = _action(
-        alert_actions, "run", "one pass: match new batches, queue due alerts, deliver", _cmd_alerts_run
+        alert_actions, "run", N_("one pass: match new batches, queue due alerts, deliver"), _cmd_alerts_run
     )
     run.add_argument(
-        "--loop", type=float, metavar="SECONDS", help="keep running, a pass every SECONDS (1-86400)"
+        "--loop", type=float, metavar="SECONDS", help=_("keep running, a pass every SECONDS (1-86400)")
     )
-    listed = _action(alert_actions, "list", "matched incidents, newest first", _cmd_alerts_list)
-    listed.add_argument("--watch", metavar="NAME", help="of this watch only")
-    listed.add_argument("--since", type=iso_date, metavar="DATE", help="matched on or after this day (UTC)")
-    outbox = _action(alert_actions, "outbox", "messages sent, waiting and failed (why)", _cmd_alerts_outbox)
+    listed = _action(alert_actions, "list", N_("matched incidents, newest first"), _cmd_alerts_list)
+    listed.add_argument("--watch", metavar="NAME", help=_("of this watch only"))
+    listed.add_argument(
+        "--since", type=iso_date, metavar="DATE", help=_("matched on or after this day (UTC)")
+    )
+    outbox = _action(
+        alert_actions, "outbox", N_("messages sent, waiting and failed (why)"), _cmd_alerts_outbox
+    )
     outbox.add_argument("--status", choices=OUTBOX_STATUSES)

@@ -8,16 +8,77 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from geodata.boundaries import country_names
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.errors import IncidentsError
+from incidents.i18n import LANGUAGES, N_, _, set_language, supported
+from incidents.settings import interface_language
 from incidents.store import IncidentStore
+
+LANGUAGE_OPTION = "--lang"
+
+
+def choose_language(argv: Sequence[str] | None = None) -> str:
+    """Set and return the language of a command line run: ``--lang``, else the environment, else English.
+
+    Read before the parser is built, so its help texts are already in that language;
+    ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG`` as :func:`incidents.settings.interface_language` reads them.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    chosen: str | None = None
+    for index, word in enumerate(words):
+        if word == "--":
+            break
+        if word == LANGUAGE_OPTION and index + 1 < len(words):
+            chosen = supported(words[index + 1]) or chosen
+        elif word.startswith(LANGUAGE_OPTION + "="):
+            chosen = supported(word.split("=", 1)[1]) or chosen
+    return set_language(chosen or interface_language())
+
+
+class LanguageHelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with the "usage:" prefix in the run's language."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class LanguageParser(argparse.ArgumentParser):
+    """An argument parser whose every (sub)command accepts ``--lang {en,fr}``.
+
+    Sub-parsers are made of the same class, so ``python -m incidents users add --lang fr`` and
+    ``python -m incidents --lang fr users add`` both work; the value was already applied by
+    :func:`choose_language` (``SUPPRESS``: a sub-command never overwrites it with a default).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", LanguageHelpFormatter)
+        super().__init__(*args, **kwargs)
+        # argparse's own words (headings, -h) come from the standard library's English catalogue.
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+        if kwargs.get("add_help", True):
+            self.add_argument(
+                LANGUAGE_OPTION,
+                choices=LANGUAGES,
+                default=argparse.SUPPRESS,
+                help=_("language of the messages (default: LC_ALL, LC_MESSAGES or LANG, else English)"),
+            )
+
+    def error(self, message: str) -> NoReturn:
+        """Usage and one line on stderr, exit 2 (argparse's behaviour, in the run's language)."""
+        self.print_usage(sys.stderr)
+        self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message) + "\n")
 
 
 def iso_date(text: str) -> date:
@@ -25,7 +86,9 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a YYYY-MM-DD date").format(text=repr(text))
+        ) from exc
 
 
 def moment(text: str) -> datetime:
@@ -36,7 +99,9 @@ def moment(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+            _("{text} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])").format(
+                text=repr(text)
+            )
         ) from exc
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -47,21 +112,31 @@ def add_corridors_as_of(parser: Any) -> None:
         "--corridors-as-of",
         type=moment,
         metavar="WHEN",
-        help="use the corridor versions in force at this moment (YYYY-MM-DD = end of that day, UTC), "
-        "to reproduce a past analysis (default: the corridors active now)",
+        help=_(
+            "use the corridor versions in force at this moment (YYYY-MM-DD = end of that day, UTC), "
+            "to reproduce a past analysis (default: the corridors active now)"
+        ),
     )
 
 
-def positive_whole(noun: str) -> Callable[[str], int]:
-    """A parser of a whole number of ``noun``s, at least 1 (its messages name the noun)."""
+def positive_whole(noun: str, noun_plural: str | None = None) -> Callable[[str], int]:
+    """A parser of a whole number of ``noun``s, at least 1 (its messages name the noun).
+
+    ``noun`` and ``noun_plural`` (default ``noun + "s"``) are marked with ``N_`` by the caller.
+    """
+    noun_plural = noun_plural or noun + "s"
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {noun}s") from exc
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a whole number of {unit}").format(text=repr(text), unit=_(noun_plural))
+            ) from exc
         if value < 1:
-            raise argparse.ArgumentTypeError(f"{text!r} must be at least 1 {noun}")
+            raise argparse.ArgumentTypeError(
+                _("{text} must be at least 1 {unit}").format(text=repr(text), unit=_(noun))
+            )
         return value
 
     parse.__name__ = f"positive_{noun}s"
@@ -69,7 +144,7 @@ def positive_whole(noun: str) -> Callable[[str], int]:
 
 
 #: A whole number of days, at least 1.
-positive_days = positive_whole("day")
+positive_days = positive_whole(N_("day"), N_("days"))
 
 
 def positive_km(text: str) -> float:
@@ -77,9 +152,9 @@ def positive_km(text: str) -> float:
     try:
         value = float(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a distance in km") from exc
+        raise argparse.ArgumentTypeError(_("{text} is not a distance in km").format(text=repr(text))) from exc
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 km")
+        raise argparse.ArgumentTypeError(_("{text} must be more than 0 km").format(text=repr(text)))
     return value
 
 
@@ -87,7 +162,9 @@ def csv_path(text: str) -> Path:
     """An output path ending in ``.csv``."""
     path = Path(text)
     if path.suffix.lower() != ".csv":
-        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv")
+        raise argparse.ArgumentTypeError(
+            _("{text} must end in {suffix}").format(text=repr(text), suffix=".csv")
+        )
     return path
 
 
@@ -99,7 +176,7 @@ def add_countries(parser: Any) -> None:
         action="extend",
         type=country_code,
         metavar="ISO3",
-        help="limit to these countries",
+        help=_("limit to these countries"),
     )
 
 
@@ -108,8 +185,10 @@ def add_acting_user(parser: Any) -> None:
     parser.add_argument(
         "--user",
         metavar="NAME",
-        help="act as this account, with its role (default: the shell operator, an admin, "
-        "recorded as cli:<system user>)",
+        help=_(
+            "act as this account, with its role (default: the shell operator, an admin, "
+            "recorded as cli:<system user>)"
+        ),
     )
 
 
@@ -125,8 +204,10 @@ def operator(store: IncidentStore, account: str | None) -> User:
     user = get_user(store, account)
     if user is None:
         raise IncidentsError(
-            f"--user {account!r} names no account; list them with `python -m incidents users list`, "
-            "or omit --user to act as the shell operator"
+            _(
+                "--user {account} names no account; list them with `python -m incidents users list`, "
+                "or omit --user to act as the shell operator"
+            ).format(account=repr(account))
         )
     if user.disabled:
         require(user, "view")  # raises PermissionDenied naming the disabled account
@@ -138,8 +219,10 @@ def add_include_demo(parser: Any) -> None:
     parser.add_argument(
         "--include-demo",
         action="store_true",
-        help="count the synthetic demo rows too (by default they are left out once the store holds "
-        "real data; a store with only the demo always counts it)",
+        help=_(
+            "count the synthetic demo rows too (by default they are left out once the store holds "
+            "real data; a store with only the demo always counts it)"
+        ),
     )
 
 
@@ -160,6 +243,8 @@ def country_code(text: str) -> str:
     known = country_names()
     if code not in known:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a known country code; known codes: {', '.join(sorted(known))}"
+            _("{text} is not a known country code; known codes: {codes}").format(
+                text=repr(text), codes=", ".join(sorted(known))
+            )
         )
     return code

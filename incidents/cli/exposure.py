@@ -15,6 +15,7 @@ from typing import Any, Final
 from incidents.cli.args import add_report_output, iso_date
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas, write_output
+from incidents.i18n import _, ngettext
 from incidents.risk.exposure import site_exposure
 from incidents.risk.index import compute_risk_index
 from incidents.sites import read_sites
@@ -29,11 +30,21 @@ MAX_ISSUES_PRINTED: Final = 20
 def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
     read = read_sites(args.sites, file_name=args.sites.name)
     for issue in read.issues[:MAX_ISSUES_PRINTED]:
-        print(f"  line {issue.line}: {issue.severity} {issue.code} [{issue.column}] {issue.message}")
+        line = _("line {line}: {severity} {code} [{column}] {message}").format(
+            line=issue.line,
+            severity=issue.severity,
+            code=issue.code,
+            column=issue.column,
+            message=issue.message,
+        )
+        print("  " + line)
     if len(read.issues) > MAX_ISSUES_PRINTED:
-        print(f"  ... {len(read.issues) - MAX_ISSUES_PRINTED} more issues")
+        rest = len(read.issues) - MAX_ISSUES_PRINTED
+        print("  " + ngettext("... {n} more issue", "... {n} more issues", rest).format(n=rest))
     if read.frame.empty:
-        raise FileLevelError(f"{args.sites.name} holds no usable site or route; nothing written")
+        raise FileLevelError(
+            _("{name} holds no usable site or route; nothing written").format(name=args.sites.name)
+        )
     stored, sources, incidents = cli_rows(store, args.include_demo)
     as_of = args.as_of
     if as_of is None:
@@ -53,10 +64,18 @@ def _cmd_exposure(store: IncidentStore, args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     safe = neutralise_formulas(table.astype({"exposure_rating": "string"}))
     write_output(args.out, lambda path: safe.to_csv(path, index=False))
-    print(f"wrote the exposure of {len(table)} sites/routes as of {as_of.isoformat()} to {args.out}")
-    print(f"corridors used: {versions_in_use(corridors)}")
+    print(
+        _("wrote the exposure of {count} sites/routes as of {day} to {path}").format(
+            count=len(table), day=as_of.isoformat(), path=args.out
+        )
+    )
+    print(_("corridors used: {versions}").format(versions=versions_in_use(corridors)))
     if len(read.issues):
-        print(f"note: {read.rows_rejected} rows of {args.sites.name} were left out (see the issues above)")
+        print(
+            _("note: {rows} rows of {name} were left out (see the issues above)").format(
+                rows=read.rows_rejected, name=args.sites.name
+            )
+        )
     for note in demo_notes(incidents, stored, sources):
         print(note)
     return EXIT_OK
@@ -66,14 +85,14 @@ def register(commands: Any) -> None:
     """Add the ``exposure`` command to the CLI's subparsers."""
     exposure = commands.add_parser(
         "exposure",
-        help="rate the exposure of sites/routes (CSV, XLSX or GeoJSON) to stored incidents; write a CSV",
+        help=_("rate the exposure of sites/routes (CSV, XLSX or GeoJSON) to stored incidents; write a CSV"),
     )
-    exposure.add_argument("--sites", required=True, type=Path, metavar="FILE", help="sites or routes file")
+    exposure.add_argument("--sites", required=True, type=Path, metavar="FILE", help=_("sites or routes file"))
     exposure.add_argument(
         "--as-of",
         type=iso_date,
         metavar="DATE",
-        help="last day of the 7/30/90-day windows (default: the latest event date in the store)",
+        help=_("last day of the 7/30/90-day windows (default: the latest event date in the store)"),
     )
     add_report_output(exposure)
     exposure.set_defaults(handler=_cmd_exposure)

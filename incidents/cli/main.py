@@ -27,12 +27,21 @@ from incidents.cli import outlook as cli_outlook
 from incidents.cli import pivot as cli_pivot
 from incidents.cli import risk as cli_risk
 from incidents.cli import users as cli_users
-from incidents.cli.args import add_acting_user, add_countries, add_include_demo, iso_date, operator
+from incidents.cli.args import (
+    LanguageParser,
+    add_acting_user,
+    add_countries,
+    add_include_demo,
+    choose_language,
+    iso_date,
+    operator,
+)
 from incidents.credits import REFERENCE_DATA_CREDIT, incident_credits
 from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError, SettingError
 from incidents.export import EXPORT_DRIVERS, PROVENANCE_SUFFIX, Provenance, export_incidents
 from incidents.freshness import freshness
+from incidents.i18n import _, ngettext
 from incidents.ingest.column_mapping import load_mapping
 from incidents.ingest.file_reader import check_encoding
 from incidents.ingest.pipeline import FORMATS, prepare_stream
@@ -91,14 +100,33 @@ def _cmd_import(store: IncidentStore, args: argparse.Namespace) -> int:
         report.write_json(args.report)
     print(report.summary())
     for warning in report.warnings:
-        print(f"note: {warning}")
+        print(_("note: {message}").format(message=warning))
     shown = report.issues[:MAX_ISSUES_PRINTED]
     for issue in shown:
-        print(f"  line {issue.line}: {issue.severity} {issue.code} [{issue.column}] {issue.message}")
+        # The line number, severity, reason code and column stay as the JSON report writes them.
+        print(
+            "  "
+            + _("line {line}: {severity} {code} [{column}] {message}").format(
+                line=issue.line,
+                severity=issue.severity,
+                code=issue.code,
+                column=issue.column,
+                message=issue.message,
+            )
+        )
     if len(report.issues) > len(shown):
         rest = len(report.issues) - len(shown)
-        where = f" in {args.report}" if args.report else " (use --report FILE.json)"
-        print(f"  ... {rest} more issues{where}")
+        if args.report:
+            more = ngettext("... {n} more issue in {path}", "... {n} more issues in {path}", rest).format(
+                n=rest, path=args.report
+            )
+        else:
+            more = ngettext(
+                "... {n} more issue (use --report FILE.json)",
+                "... {n} more issues (use --report FILE.json)",
+                rest,
+            ).format(n=rest)
+        print("  " + more)
     return EXIT_OK
 
 
@@ -119,36 +147,52 @@ def _cmd_demo(store: IncidentStore, args: argparse.Namespace) -> int:
         return _remove_demo(store, args)
     if not demo_enabled():
         raise SettingError(
-            f"{DEMO_ENV}=off keeps the synthetic demo out of this installation; nothing written. "
-            f"Unset {DEMO_ENV} (or set {DEMO_ENV}=on) to load it"
+            _(
+                "{name}=off keeps the synthetic demo out of this installation; nothing written. "
+                "Unset {name} (or set {name}=on) to load it"
+            ).format(name=DEMO_ENV)
         )
     result = load_demo(store, n=args.rows)
-    print(f"demo: {result.demo_added} synthetic rows added, {result.ucdp_added} UCDP rows added")
+    print(
+        _("demo: {demo} synthetic rows added, {ucdp} UCDP rows added").format(
+            demo=result.demo_added, ucdp=result.ucdp_added
+        )
+    )
     if result.total_added == 0:
-        print("demo data already loaded; nothing written")
-    print(f"store now holds {store.count_incidents()} incidents ({store.describe()})")
+        print(_("demo data already loaded; nothing written"))
+    print(
+        _("store now holds {count} incidents ({store})").format(
+            count=store.count_incidents(), store=store.describe()
+        )
+    )
     if result.demo_added:
-        print("remove the synthetic rows again with `python -m incidents demo --remove`")
+        print(_("remove the synthetic rows again with `python -m incidents demo --remove`"))
     return EXIT_OK
 
 
 def _remove_demo(store: IncidentStore, args: argparse.Namespace) -> int:
     removal = remove_demo(store, operator(store, args.user))
     if not removal.batch_ids:
-        print(f"no synthetic demo rows in the store; nothing removed ({store.describe()})")
+        print(
+            _("no synthetic demo rows in the store; nothing removed ({store})").format(store=store.describe())
+        )
     else:
         print(
-            f"demo removed: {removal.rows_removed} synthetic rows in {len(removal.batch_ids)} batch(es) "
-            f"undone ({', '.join(removal.batch_ids)}); the UCDP sample (real events) stays"
+            _(
+                "demo removed: {rows} synthetic rows in {batches} batch(es) undone ({ids}); "
+                "the UCDP sample (real events) stays"
+            ).format(
+                rows=removal.rows_removed, batches=len(removal.batch_ids), ids=", ".join(removal.batch_ids)
+            )
         )
-    print("the dashboard will not load the demo into this store again; `python -m incidents demo` does")
+    print(_("the dashboard will not load the demo into this store again; `python -m incidents demo` does"))
     return EXIT_OK
 
 
 def _cmd_batches(store: IncidentStore, _args: argparse.Namespace) -> int:
     batches = store.list_batches()
     if batches.empty:
-        print("no batches in the store")
+        print(_("no batches in the store"))
         return EXIT_OK
     table = batches[[column for column in BATCH_COLUMNS if column in batches.columns]].copy()
     table["created_at"] = pd.to_datetime(table["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M:%SZ")
@@ -158,7 +202,11 @@ def _cmd_batches(store: IncidentStore, _args: argparse.Namespace) -> int:
 
 def _cmd_undo(store: IncidentStore, args: argparse.Namespace) -> int:
     removed = undo_batch_as(store, args.batch_id, operator(store, args.user))
-    print(f"batch {args.batch_id} undone: {removed} rows removed (incidents or sites)")
+    print(
+        _("batch {batch} undone: {rows} rows removed (incidents or sites)").format(
+            batch=args.batch_id, rows=removed
+        )
+    )
     return EXIT_OK
 
 
@@ -183,22 +231,30 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
         freshness=fresh,
     )
     written = export_incidents(frame, args.out, provenance)
-    print(f"wrote {written} incidents to {args.out}")
+    print(_("wrote {count} incidents to {path}").format(count=written, path=args.out))
     for note in demo_notes(frame, stored, sources):
         print(note)
     counts = frame["source_dataset"].value_counts()
     for credit in credits:
         if credit.source in ("acled", "ucdp"):
-            print(f"note: {counts[credit.source]} rows come from {credit.label}; credit them: {credit.text}")
+            print(
+                _("note: {count} rows come from {source}; credit them: {credit}").format(
+                    count=counts[credit.source], source=credit.label, credit=credit.text
+                )
+            )
     stale = fresh.warning()
     if stale:
-        print(f"note: {stale}")
+        print(_("note: {message}").format(message=stale))
     where = {
-        ".csv": f"in {args.out.with_name(args.out.stem + PROVENANCE_SUFFIX)}",
-        ".geojson": "in the file's 'provenance' member",
-        ".gpkg": "in the file's 'provenance' layer",
+        ".csv": _("in {path}").format(path=args.out.with_name(args.out.stem + PROVENANCE_SUFFIX)),
+        ".geojson": _("in the file's 'provenance' member"),
+        ".gpkg": _("in the file's 'provenance' layer"),
     }[args.out.suffix.lower()]
-    print(f"provenance (sources, filters, data as of): {where}; every row keeps source_dataset and batch_id")
+    print(
+        _(
+            "provenance (sources, filters, data as of): {where}; every row keeps source_dataset and batch_id"
+        ).format(where=where)
+    )
     return EXIT_OK
 
 
@@ -219,79 +275,96 @@ def _export_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in EXPORT_DRIVERS:
         raise argparse.ArgumentTypeError(
-            f"{text!r} must end in one of {list(EXPORT_DRIVERS)} (the format follows the extension)"
+            _("{text} must end in one of {suffixes} (the format follows the extension)").format(
+                text=repr(text), suffixes=list(EXPORT_DRIVERS)
+            )
         )
     return path
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = LanguageParser(
         prog="python -m incidents",
-        description="Manage the incident store of the Sahel Security Dashboard "
-        "(store location: SAHEL_DB_URL, default var/sahel.db).",
+        description=_(
+            "Manage the incident store of the Sahel Security Dashboard "
+            "(store location: SAHEL_DB_URL, default var/sahel.db)."
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     import_ = commands.add_parser(
         "import",
-        help="validate an incident file (ACLED, UCDP GED, generic CSV/XLSX) and store it as one batch",
+        help=_("validate an incident file (ACLED, UCDP GED, generic CSV/XLSX) and store it as one batch"),
     )
     import_.add_argument("path", type=Path, metavar="PATH")
-    import_.add_argument("--format", choices=FORMATS, default="auto", help="default: detect from the header")
     import_.add_argument(
-        "--mapping", type=Path, metavar="FILE", help="column mapping (JSON) for generic files"
+        "--format", choices=FORMATS, default="auto", help=_("default: detect from the header")
     )
-    import_.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
-    import_.add_argument("--report", type=Path, metavar="FILE.json", help="write the import report here")
     import_.add_argument(
-        "--month-first", action="store_true", help="read 03/04/2024 as 4 March (default: day first, 3 April)"
+        "--mapping", type=Path, metavar="FILE", help=_("column mapping (JSON) for generic files")
     )
-    import_.add_argument("--max-mb", type=float, default=200.0, help="refuse larger files (default 200)")
+    import_.add_argument("--dry-run", action="store_true", help=_("validate and report; write nothing"))
+    import_.add_argument("--report", type=Path, metavar="FILE.json", help=_("write the import report here"))
+    import_.add_argument(
+        "--month-first",
+        action="store_true",
+        help=_("read 03/04/2024 as 4 March (default: day first, 3 April)"),
+    )
+    import_.add_argument("--max-mb", type=float, default=200.0, help=_("refuse larger files (default 200)"))
     import_.add_argument(
         "--keep-outside",
         action="store_true",
-        help="store rows whose point lies outside the covered countries (default: skip them, "
-        "reported as outside_coverage), with their reported country and no admin units",
+        help=_(
+            "store rows whose point lies outside the covered countries (default: skip them, "
+            "reported as outside_coverage), with their reported country and no admin units"
+        ),
     )
     import_.add_argument(
         "--encoding",
         type=_encoding_name,
         metavar="NAME",
-        help="the CSV's text encoding, e.g. shift_jis, mac_roman, cp850, latin-1 (default: recognise "
-        "UTF-8, UTF-16 or Windows-1252 and refuse any other)",
+        help=_(
+            "the CSV's text encoding, e.g. shift_jis, mac_roman, cp850, latin-1 (default: recognise "
+            "UTF-8, UTF-16 or Windows-1252 and refuse any other)"
+        ),
     )
     add_acting_user(import_)
     import_.set_defaults(handler=_cmd_import)
 
     demo = commands.add_parser(
         "demo",
-        help="load the synthetic demo data and the UCDP sample (idempotent), or remove it with --remove",
+        help=_("load the synthetic demo data and the UCDP sample (idempotent), or remove it with --remove"),
     )
     demo.add_argument(
-        "--rows", type=int, default=DEMO_ROWS, help=f"synthetic rows to generate (default {DEMO_ROWS})"
+        "--rows",
+        type=int,
+        default=DEMO_ROWS,
+        help=_("synthetic rows to generate (default {rows})").format(rows=DEMO_ROWS),
     )
     demo.add_argument(
         "--remove",
         action="store_true",
-        help="undo every synthetic demo batch (all or nothing, audited; admins only) and keep the "
-        "dashboard from loading the demo again",
+        help=_(
+            "undo every synthetic demo batch (all or nothing, audited; admins only) and keep the "
+            "dashboard from loading the demo again"
+        ),
     )
     add_acting_user(demo)
     demo.set_defaults(handler=_cmd_demo)
 
-    batches = commands.add_parser("batches", help="list import batches, newest first")
+    batches = commands.add_parser("batches", help=_("list import batches, newest first"))
     batches.set_defaults(handler=_cmd_batches)
 
-    undo = commands.add_parser("undo", help="remove exactly the incidents of one batch")
+    undo = commands.add_parser("undo", help=_("remove exactly the incidents of one batch"))
     undo.add_argument("batch_id", metavar="BATCH_ID")
     add_acting_user(undo)
     undo.set_defaults(handler=_cmd_undo)
 
-    export = commands.add_parser("export", help="write incidents to .csv, .geojson or .gpkg")
+    export = commands.add_parser("export", help=_("write incidents to .csv, .geojson or .gpkg"))
     export.add_argument("--out", required=True, type=_export_path, metavar="FILE")
     add_countries(export)
-    export.add_argument("--since", type=iso_date, metavar="DATE", help="first event date, inclusive")
-    export.add_argument("--until", type=iso_date, metavar="DATE", help="last event date, inclusive")
+    export.add_argument("--since", type=iso_date, metavar="DATE", help=_("first event date, inclusive"))
+    export.add_argument("--until", type=iso_date, metavar="DATE", help=_("last event date, inclusive"))
     add_include_demo(export)
     export.set_defaults(handler=_cmd_export)
     for module in (cli_risk, cli_pivot, cli_exposure, cli_outlook, cli_adjust, cli_users, cli_alerts):
@@ -301,14 +374,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _say_upgrading(old: int, new: int) -> None:
     print(
-        f"upgrading the store from schema version {old} to {new} (once; about 15 s per million incidents)…",
+        _(
+            "upgrading the store from schema version {old} to {new} (once; about 15 s per million incidents)…"
+        ).format(old=old, new=new),
         file=sys.stderr,
         flush=True,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0 success, 2 failure: nothing written)."""
+    """Run one command; return its exit code (0 success, 2 failure: nothing written).
+
+    The language of its messages: ``--lang``, else the environment, else English.
+    """
+    choose_language(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -322,5 +401,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             store.close()
     except (IncidentsError, GeodataError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_FAILURE

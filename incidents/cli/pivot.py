@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from incidents.cli.args import add_countries, add_report_output, iso_date, positive_days, positive_km
 from incidents.export import neutralise_formulas, write_output
+from incidents.i18n import _
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
 from incidents.settings import CORRIDOR_KM
@@ -46,17 +47,33 @@ def _cmd_pivot(store: IncidentStore, args: argparse.Namespace) -> int:
         args.out, lambda path: neutralise_formulas(table).to_csv(path, index=False, encoding="utf-8")
     )
     print(
-        f"wrote {len(table)} units to {args.out}: before {windows.before_start}..{windows.before_end} "
-        f"({windows.days_before} days), after {windows.after_start}..{windows.after_end} "
-        f"({windows.days_after} days)"
+        _(
+            "wrote {count} units to {path}: before {before_start}..{before_end} ({days_before} days), "
+            "after {after_start}..{after_end} ({days_after} days)"
+        ).format(
+            count=len(table),
+            path=args.out,
+            before_start=windows.before_start,
+            before_end=windows.before_end,
+            days_before=windows.days_before,
+            after_start=windows.after_start,
+            after_end=windows.after_end,
+            days_after=windows.days_after,
+        )
     )
     if corridors is not None:
-        print(f"corridors used: {versions_in_use(corridors)}")
+        print(_("corridors used: {versions}").format(versions=versions_in_use(corridors)))
     if windows.truncated:
-        print(f"note: the data end on {windows.after_end}; the after window is shorter, rates are per day")
+        print(
+            _("note: the data end on {day}; the after window is shorter, rates are per day").format(
+                day=windows.after_end
+            )
+        )
     print(
-        f"{int(table['significant'].sum())} units changed significantly (95% exact interval excludes 1). "
-        "This measures change after the date, not its cause."
+        _(
+            "{count} units changed significantly (95% exact interval excludes 1). "
+            "This measures change after the date, not its cause."
+        ).format(count=int(table["significant"].sum()))
     )
     for note in demo_notes(frame, stored, sources):
         print(note)
@@ -67,32 +84,36 @@ def register(commands: Any) -> None:
     """Add the ``pivot`` command to the subparsers ``commands`` of :func:`incidents.cli.main.build_parser`."""
     pivot = commands.add_parser(
         "pivot",
-        help="incidents per unit before and after a date (rate ratio with exact 95%% interval), as CSV",
-        description="Compare the incident rate of each unit in the window before DATE "
-        "[DATE-N, DATE-1] with the window from DATE on [DATE, DATE+N-1]. A significant change "
-        "is a change after the date, not evidence of what caused it.",
+        help=_("incidents per unit before and after a date (rate ratio with exact 95%% interval), as CSV"),
+        description=_(
+            "Compare the incident rate of each unit in the window before DATE "
+            "[DATE-N, DATE-1] with the window from DATE on [DATE, DATE+N-1]. A significant change "
+            "is a change after the date, not evidence of what caused it."
+        ),
     )
     pivot.add_argument(
         "--date",
         type=iso_date,
         default=DEFAULT_PIVOT,
         metavar="DATE",
-        help=f"pivot date, counted in the after window (default {DEFAULT_PIVOT.isoformat()})",
+        help=_("pivot date, counted in the after window (default {day})").format(
+            day=DEFAULT_PIVOT.isoformat()
+        ),
     )
     pivot.add_argument(
         "--window-days",
         type=positive_days,
         default=DEFAULT_WINDOW_DAYS,
         metavar="N",
-        help=f"days in each window (default {DEFAULT_WINDOW_DAYS})",
+        help=_("days in each window (default {days})").format(days=DEFAULT_WINDOW_DAYS),
     )
-    pivot.add_argument("--level", required=True, choices=RISK_LEVELS_OF_UNITS, help="units to compare")
+    pivot.add_argument("--level", required=True, choices=RISK_LEVELS_OF_UNITS, help=_("units to compare"))
     pivot.add_argument(
         "--corridor-km",
         type=positive_km,
         default=CORRIDOR_KM,
         metavar="KM",
-        help=f"corridor half-width for --level corridor (default {CORRIDOR_KM:g})",
+        help=_("corridor half-width for --level corridor (default {km})").format(km=f"{CORRIDOR_KM:g}"),
     )
     add_countries(pivot)
     add_report_output(pivot)

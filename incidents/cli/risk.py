@@ -11,6 +11,7 @@ from typing import Final
 from incidents.cli.args import add_report_output, iso_date, positive_days
 from incidents.errors import EmptyStoreError
 from incidents.export import neutralise_formulas, write_output
+from incidents.i18n import _
 from incidents.risk.index import RiskConfig
 from incidents.risk.table import build_risk_table
 from incidents.risk.units import RISK_LEVELS_OF_UNITS
@@ -27,7 +28,7 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
     span = date_span(frame)
     if span is None:
         raise EmptyStoreError(
-            "the store holds no incidents; import some (or run 'python -m incidents demo') first"
+            _("the store holds no incidents; import some (or run 'python -m incidents demo') first")
         )
     as_of = args.as_of or span[1]
     config = RiskConfig(window_days=args.window_days)
@@ -49,11 +50,19 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
     )
     rated = int((table["events"] > 0).sum())
     print(
-        f"wrote {len(table)} {args.level} units ({rated} with incidents) to {args.out}; "
-        f"window {config.window_days} days ending {as_of.isoformat()}"
+        _(
+            "wrote {count} {level} units ({rated} with incidents) to {path}; window {days} days ending {day}"
+        ).format(
+            count=len(table),
+            level=args.level,
+            rated=rated,
+            path=args.out,
+            days=config.window_days,
+            day=as_of.isoformat(),
+        )
     )
     if corridors is not None:
-        print(f"corridors used: {versions_in_use(corridors)}")
+        print(_("corridors used: {versions}").format(versions=versions_in_use(corridors)))
     for note in demo_notes(frame, stored, sources):
         print(note)
     return EXIT_OK
@@ -62,21 +71,26 @@ def _cmd_risk(store: IncidentStore, args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``risk`` sub-command to the CLI's sub-parsers."""
     risk = commands.add_parser(
-        "risk", help="conflict index, risk level and trend/surge flags per admin-1, admin-2 or corridor unit"
+        "risk",
+        help=_("conflict index, risk level and trend/surge flags per admin-1, admin-2 or corridor unit"),
     )
     risk.add_argument("--level", required=True, choices=RISK_LEVELS_OF_UNITS)
     risk.add_argument(
-        "--as-of", type=iso_date, metavar="DATE", help="last day of the window (default: last event)"
+        "--as-of", type=iso_date, metavar="DATE", help=_("last day of the window (default: last event)")
     )
     risk.add_argument(
-        "--window-days", type=positive_days, default=RiskConfig().window_days, metavar="N", help="default 365"
+        "--window-days",
+        type=positive_days,
+        default=RiskConfig().window_days,
+        metavar="N",
+        help=_("default 365"),
     )
     risk.add_argument(
         "--corridor-km",
         type=float,
         default=CORRIDOR_KM,
         metavar="KM",
-        help="corridor half-width (default 25)",
+        help=_("corridor half-width (default 25)"),
     )
     add_report_output(risk)
     risk.set_defaults(handler=_cmd_risk)

@@ -24,6 +24,7 @@ from incidents.auth.accounts import (
 )
 from incidents.auth.roles import Role, User
 from incidents.errors import AccountError
+from incidents.i18n import _
 from incidents.store import IncidentStore
 
 EXIT_OK: Final = 0
@@ -43,28 +44,29 @@ def _read_password(args: argparse.Namespace) -> str:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            raise AccountError("no password on stdin (expected one line)")
+            raise AccountError(_("no password on stdin (expected one line)"))
         return password
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat the password: ") != first:
-        raise AccountError("the two passwords differ; nothing was changed")
+    first = getpass.getpass(_("Password: "))
+    if getpass.getpass(_("Repeat the password: ")) != first:
+        raise AccountError(_("the two passwords differ; nothing was changed"))
     return first
 
 
 def _cmd_add(store: IncidentStore, args: argparse.Namespace) -> int:
     user = create_user(store, args.name, args.role, _read_password(args), by=_cli_user())
-    print(f"account {user.name!r} created with role {user.role}")
+    print(_("account {name} created with role {role}").format(name=repr(user.name), role=user.role))
     return EXIT_OK
 
 
 def _cmd_list(store: IncidentStore, _args: argparse.Namespace) -> int:
     accounts = list_users(store)
     if not accounts:
-        print("no accounts: the dashboard runs in local mode on localhost (see docs/deploy.md)")
+        print(_("no accounts: the dashboard runs in local mode on localhost (see docs/deploy.md)"))
         return EXIT_OK
-    print(f"{'name':<24} {'role':<8} {'status':<9} created")
+    name, role, status, created = _("name"), _("role"), _("status"), _("created")
+    print(f"{name:<24} {role:<8} {status:<9} {created}")
     for account in accounts:
-        status = "disabled" if account.disabled else "active"
+        status = _("disabled") if account.disabled else _("active")
         created = account.created_at.strftime("%Y-%m-%d %H:%M:%SZ")
         print(f"{account.name:<24} {account.role!s:<8} {status:<9} {created}")
     return EXIT_OK
@@ -72,74 +74,78 @@ def _cmd_list(store: IncidentStore, _args: argparse.Namespace) -> int:
 
 def _cmd_set_role(store: IncidentStore, args: argparse.Namespace) -> int:
     set_role(store, args.name, args.role, by=_cli_user())
-    print(f"account {args.name.lower()!r} now has role {args.role}")
+    print(_("account {name} now has role {role}").format(name=repr(args.name.lower()), role=args.role))
     return EXIT_OK
 
 
 def _cmd_set_password(store: IncidentStore, args: argparse.Namespace) -> int:
     set_password(store, args.name, _read_password(args), by=_cli_user())
-    print(f"password of account {args.name.lower()!r} changed")
+    print(_("password of account {name} changed").format(name=repr(args.name.lower())))
     return EXIT_OK
 
 
 def _cmd_disable(store: IncidentStore, args: argparse.Namespace) -> int:
     disable_user(store, args.name, by=_cli_user())
-    print(f"account {args.name.lower()!r} disabled")
+    print(_("account {name} disabled").format(name=repr(args.name.lower())))
     return EXIT_OK
 
 
 def _cmd_enable(store: IncidentStore, args: argparse.Namespace) -> int:
     enable_user(store, args.name, by=_cli_user())
-    print(f"account {args.name.lower()!r} enabled")
+    print(_("account {name} enabled").format(name=repr(args.name.lower())))
     return EXIT_OK
 
 
 def _cmd_set_email(store: IncidentStore, args: argparse.Namespace) -> int:
     set_email(store, args.name, args.address, by=_cli_user())
-    said = f"set to {args.address.strip()}" if args.address.strip() else "cleared"
-    print(f"e-mail of account {args.name.lower()!r} {said} (its watches may mail only this address)")
+    name = repr(args.name.lower())
+    if args.address.strip():
+        said = _("e-mail of account {name} set to {address} (its watches may mail only this address)")
+    else:
+        said = _("e-mail of account {name} cleared (its watches may mail only this address)")
+    print(said.format(name=name, address=args.address.strip()))
     return EXIT_OK
 
 
 def _add_password_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+        "--password-stdin", action="store_true", help=_("read the password from the first line of stdin")
     )
 
 
 def register(commands: Any) -> None:
     """Add the ``users`` command (with its own subcommands) to the CLI's subparsers."""
-    users = commands.add_parser("users", help="manage dashboard accounts (sign-in, roles)")
+    users = commands.add_parser("users", help=_("manage dashboard accounts (sign-in, roles)"))
     actions = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
 
-    add = actions.add_parser("add", help="create an account (password prompted)")
+    add = actions.add_parser("add", help=_("create an account (password prompted)"))
     add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", required=True, choices=ROLES, help="viewer, analyst or admin")
+    add.add_argument("--role", required=True, choices=ROLES, help=_("viewer, analyst or admin"))
     _add_password_option(add)
     add.set_defaults(handler=_cmd_add)
 
-    list_ = actions.add_parser("list", help="list accounts")
+    list_ = actions.add_parser("list", help=_("list accounts"))
     list_.set_defaults(handler=_cmd_list)
 
-    role = actions.add_parser("set-role", help="change an account's role")
+    role = actions.add_parser("set-role", help=_("change an account's role"))
     role.add_argument("name", metavar="NAME")
     role.add_argument("role", choices=ROLES, metavar="ROLE")
     role.set_defaults(handler=_cmd_set_role)
 
-    password = actions.add_parser("set-password", help="set a new password (prompted)")
+    password = actions.add_parser("set-password", help=_("set a new password (prompted)"))
     password.add_argument("name", metavar="NAME")
     _add_password_option(password)
     password.set_defaults(handler=_cmd_set_password)
 
-    email = actions.add_parser("set-email", help='record the account\'s own e-mail address ("" clears it)')
+    email = actions.add_parser("set-email", help=_('record the account\'s own e-mail address ("" clears it)'))
     email.add_argument("name", metavar="NAME")
     email.add_argument("address", metavar="ADDRESS")
     email.set_defaults(handler=_cmd_set_email)
 
-    disable = actions.add_parser("disable", help="stop an account from signing in")
+    disable = actions.add_parser("disable", help=_("stop an account from signing in"))
     disable.add_argument("name", metavar="NAME")
     disable.set_defaults(handler=_cmd_disable)
 
-    enable = actions.add_parser("enable", help="allow a disabled account to sign in again")
+    enable = actions.add_parser("enable", help=_("allow a disabled account to sign in again"))
     enable.add_argument("name", metavar="NAME")
     enable.set_defaults(handler=_cmd_enable)

@@ -255,7 +255,7 @@ def test_map_figure_has_towns_scale_north_and_date() -> None:
     assert "Timbuktu" not in texts
     assert any(re.fullmatch(r"[\d,]+ km", text) for text in texts), "no scale bar"
     assert "N" in texts  # north arrow
-    assert "Data as of 2025-02-28 (newest incident shown)" in texts
+    assert "Data as of 28 Feb 2025 (newest incident shown)" in texts
     fig2, _ = _mali_figure(data_as_of="2025-03-01 (newest incident)")
     assert "Data as of 2025-03-01 (newest incident)" in _texts(fig2)
 
