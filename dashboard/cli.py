@@ -21,7 +21,7 @@ from geodata.errors import GeodataError
 from incidents.cli.args import LanguageParser, choose_language, iso_date
 from incidents.errors import IncidentsError, OutlookDataError
 from incidents.export import write_output
-from incidents.i18n import N_, _
+from incidents.i18n import N_, _, use_language
 from incidents.query import IncidentFilter
 from incidents.sources import cli_sources, of_sources
 from incidents.store import IncidentStore, open_store
@@ -202,7 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     The language of its messages and of the pack: ``--lang``, else the environment, else English.
     """
-    choose_language(argv)
+    with use_language(choose_language(argv)):
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:

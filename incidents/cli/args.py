@@ -18,7 +18,7 @@ from geodata.boundaries import country_names
 from incidents.auth import Role, User, require
 from incidents.auth.accounts import get_user
 from incidents.errors import IncidentsError
-from incidents.i18n import LANGUAGES, N_, _, set_language, supported
+from incidents.i18n import LANGUAGES, N_, _, supported
 from incidents.settings import interface_language
 from incidents.store import IncidentStore
 
@@ -26,7 +26,10 @@ LANGUAGE_OPTION = "--lang"
 
 
 def choose_language(argv: Sequence[str] | None = None) -> str:
-    """Set and return the language of a command line run: ``--lang``, else the environment, else English.
+    """The language of a command line run: ``--lang``, else the environment, else English.
+
+    The caller speaks it with :func:`incidents.i18n.use_language` around the run (a block, not a
+    setting: a command run inside another program, a test, leaves that program's language as it was).
 
     Read before the parser is built, so its help texts are already in that language;
     ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG`` as :func:`incidents.settings.interface_language` reads them.
@@ -40,7 +43,7 @@ def choose_language(argv: Sequence[str] | None = None) -> str:
             chosen = supported(words[index + 1]) or chosen
         elif word.startswith(LANGUAGE_OPTION + "="):
             chosen = supported(word.split("=", 1)[1]) or chosen
-    return set_language(chosen or interface_language())
+    return supported(chosen) or interface_language() or LANGUAGES[0]
 
 
 class LanguageHelpFormatter(argparse.HelpFormatter):

@@ -41,7 +41,7 @@ from incidents.demo import DEMO_ROWS, load_demo, remove_demo
 from incidents.errors import FileLevelError, IncidentsError, SettingError
 from incidents.export import EXPORT_DRIVERS, PROVENANCE_SUFFIX, Provenance, export_incidents
 from incidents.freshness import freshness
-from incidents.i18n import _, ngettext
+from incidents.i18n import _, ngettext, use_language
 from incidents.ingest.column_mapping import load_mapping
 from incidents.ingest.file_reader import check_encoding
 from incidents.ingest.pipeline import FORMATS, prepare_stream
@@ -387,7 +387,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     The language of its messages: ``--lang``, else the environment, else English.
     """
-    choose_language(argv)
+    with use_language(choose_language(argv)):
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

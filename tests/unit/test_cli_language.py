@@ -56,17 +56,11 @@ def test_import_in_french_keeps_codes_and_line_numbers(
     with use_language("en"):
         assert cli_main(["import", str(bad_csv), "--dry-run", "--report", str(tmp_path / "en.json")]) == 0
     english = capsys.readouterr().out
-    with use_language("en"):
-        french_args = [
-            "import",
-            str(bad_csv),
-            "--dry-run",
-            "--report",
-            str(tmp_path / "fr.json"),
-            "--lang",
-            "fr",
-        ]
-        assert cli_main(french_args) == 0
+    french_args = ["import", str(bad_csv), "--dry-run", "--report", str(tmp_path / "fr.json"), "--lang", "fr"]
+    assert cli_main(french_args) == 0
+    assert (
+        current_language() == "en"
+    )  # the run spoke French in its own block: the caller still speaks English
     french = capsys.readouterr().out
 
     assert _issues(english), english  # the file really has issues
