@@ -1,5 +1,5 @@
 """Every page opens offline in a real browser with no Python exception and no script error,
-and looks as reviewed.
+shows no French line in English (tests/language_check.py), and looks as reviewed.
 
 AppTest runs the Python side of each page; only a browser runs the maps' JavaScript
 (a layer control naming a layer before it exists only fails there). Each page's screenshot at
@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import steady_screenshot
-from tests.servers import MAP_PAGES, PAGES, AppServer, refuse_outside, settle
+from tests.language_check import french_lines, stored_names
+from tests.servers import MAP_PAGES, PAGES, AppServer, refuse_outside, settle, visible_texts
 from tests.visual import compare
 
 
@@ -29,16 +30,21 @@ def test_every_page_opens_without_errors_and_looks_as_reviewed(
     problems: list[str] = []
     maps_seen = 0
     looks = []
+    allowed = stored_names(app_server.db_url)
+    french: dict[str, list[str]] = {}
     for name in PAGES:
         page.goto(f"{app_server.url}/{name}")
         maps_seen += settle(page, expect_map=name in MAP_PAGES)
         shot = steady_screenshot(page)
+        if found := french_lines(visible_texts(page), allowed):  # the English interface speaks English
+            french[f"/{name}"] = found
         looks.append(compare(f"page-{name or 'overview'}", shot, update=update_visual))
         exceptions = page.locator("[data-testid=stException]").count()
         errors = page.locator("[data-testid=stAlertContentError]").all_inner_texts()
         if exceptions or errors:
             problems.append(f"/{name}: {exceptions} exception(s), errors {errors}")
     assert problems == []
+    assert french == {}
     assert maps_seen >= len(MAP_PAGES), "every map page should have drawn its map"
     assert script_errors == []
     assert outside == [], "the app must work with no outside network"
