@@ -40,7 +40,9 @@ def _without(text: str, allowed: Iterable[str]) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [word.casefold() for word in _WORD.findall(text)]
+    # A word with an underscore is a code or an icon's ligature name ("notifications_none"): not language.
+    kept = " ".join(token for token in text.split() if "_" not in token)
+    return [word.casefold() for word in _WORD.findall(kept)]
 
 
 def _lines_with(texts: Iterable[str], markers: frozenset[str], allowed: Iterable[str]) -> list[str]:
@@ -102,7 +104,7 @@ def stored_names(db_url: str) -> set[str]:
             if column in frame:
                 names.update(str(value) for value in frame[column].dropna().unique())
         for table, columns in (
-            (list_developments(store), ("title", "source")),
+            (developments := list_developments(store), ("title", "source")),
             (list_corridor_versions(store), ("corridor_id", "name", "note", "sources")),
             (list_sites(store), ("name", "site_id")),
             (list_views(store), ("name", "title", "notes")),
@@ -110,6 +112,9 @@ def stored_names(db_url: str) -> set[str]:
             for column in columns:
                 if column in table:
                     names.update(str(value) for value in table[column].dropna().unique())
+        # Long titles are cut on charts ("Deadline for two Malian diplomats expel…"): their cut forms stay too.
+        for title in developments["title"].dropna().astype(str):
+            names.update(title[:end].rstrip() + "…" for end in range(8, len(title)))
     finally:
         store.close()
     for boundaries in (load_admin0(), load_admin1(), load_admin2()):
