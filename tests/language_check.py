@@ -112,7 +112,7 @@ def stored_names(db_url: str) -> set[str]:
             for column in columns:
                 if column in table:
                     names.update(str(value) for value in table[column].dropna().unique())
-        # Long titles are cut on charts ("Deadline for two Malian diplomats expel…"): their cut forms stay too.
+        # Long titles are cut on charts ("Deadline for two Malian diplomats expel…"): cut forms stay too.
         for title in developments["title"].dropna().astype(str):
             names.update(title[:end].rstrip() + "…" for end in range(8, len(title)))
     finally:
