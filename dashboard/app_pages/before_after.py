@@ -8,7 +8,7 @@ docs/methodology.md ("Before/after").
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pandas as pd
@@ -223,8 +223,11 @@ else:
         key=KEY_WINDOW,
         help=_("Days compared before the date and from the date on."),
     )
-    level: UnitLevel = controls[2].selectbox(
-        _("Units"), list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key=KEY_LEVEL
+    level = cast(
+        UnitLevel,
+        controls[2].selectbox(
+            _("Units"), list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key=KEY_LEVEL
+        ),
     )
     corridor_km = CORRIDOR_KM
     if level == "corridor":

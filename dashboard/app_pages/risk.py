@@ -144,18 +144,18 @@ def _badges(row: pd.Series) -> None:
     with cols[0]:
         st.badge(
             _("Level {level}: {name}").format(level=level, name=RISK_LEVEL_LABELS[level]),
-            color=LEVEL_BADGE_COLOURS[level],
-        )  # type: ignore[arg-type]
+            color=LEVEL_BADGE_COLOURS[level],  # type: ignore[arg-type]
+        )
     with cols[1]:
         st.badge(
             _("4 weeks: {trend}").format(trend=TREND_TEXT[row["trend_4w"]]),
-            color=TREND_COLOURS[row["trend_4w"]],
-        )  # type: ignore[arg-type]
+            color=TREND_COLOURS[row["trend_4w"]],  # type: ignore[arg-type]
+        )
     with cols[2]:
         st.badge(
             _("52 weeks: {trend}").format(trend=TREND_TEXT[row["trend_52w"]]),
-            color=TREND_COLOURS[row["trend_52w"]],
-        )  # type: ignore[arg-type]
+            color=TREND_COLOURS[row["trend_52w"]],  # type: ignore[arg-type]
+        )
     with cols[3]:
         if bool(row["surge"]):
             st.badge(_("⚡ Surge"), color="red")

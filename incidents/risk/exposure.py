@@ -291,13 +291,15 @@ def rating_label(rating: object) -> str:
         "High": pgettext("exposure rating", "High"),
         "Severe": pgettext("exposure rating", "Severe"),
     }
-    return words.get(str(rating), "" if rating is None or pd.isna(rating) else str(rating))  # type: ignore[arg-type]
+    return words.get(str(rating), "" if rating is None or bool(pd.isna(rating)) else str(rating))
 
 
 def risk_label(label: object) -> str:
     """A risk level's English name (the ``admin2_risk_level`` column) in the reader's language."""
     level = _level_number(label)
-    return RISK_LEVEL_LABELS[level] if level is not None else ("" if label is None else str(label))
+    if level is not None:
+        return RISK_LEVEL_LABELS[level]
+    return "" if label is None or (not isinstance(label, str) and bool(pd.isna(label))) else str(label)
 
 
 def display_exposure(table: pd.DataFrame) -> pd.DataFrame:
