@@ -8,7 +8,7 @@ docs/methodology.md ("Before/after").
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,8 @@ from dashboard.ui.auth import current_user, may
 from dashboard.ui.context import load_page_data_and_developments
 from incidents.auth import Permission, User
 from incidents.errors import PivotError
+from incidents.i18n import N_, Labels, _, ngettext
+from incidents.i18n.formats import format_day
 from incidents.model import DATE_PRECISIONS
 from incidents.risk.pivot import DEFAULT_PIVOT, DEFAULT_WINDOW_DAYS, before_after
 from incidents.risk.units import UnitLevel
@@ -46,11 +48,21 @@ KEY_DELETE: Final = "pivot_delete"
 
 MIN_WINDOW_DAYS: Final = 7
 MAX_WINDOW_DAYS: Final = 730
-LEVEL_LABELS: Final[dict[UnitLevel, str]] = {
-    "admin1": "Regions (admin-1)",
-    "admin2": "Cercles / départements (admin-2)",
-    "corridor": "Corridors",
-}
+LEVEL_LABELS: Final = Labels(
+    {
+        "admin1": N_("Regions (admin-1)"),
+        "admin2": N_("Cercles / départements (admin-2)"),
+        "corridor": N_("Corridors"),
+    }
+)
+
+
+#: How a development's date precision reads in a sentence ("dated to the month only").
+PRECISION_WORDS: Final = Labels({"day": N_("day"), "week": N_("week"), "month": N_("month")})
+
+
+def _precision_word(code: str) -> str:
+    return PRECISION_WORDS.get(code, code)
 
 
 def _development_label(row: pd.Series) -> str:
@@ -69,21 +81,25 @@ def _render_editor(developments: pd.DataFrame, user: User) -> None:
     if message := st.session_state.pop(KEY_FLASH, None):
         st.success(message, icon="✅")
     st.caption(
-        "Changes are saved in the incident store at once, for every user, and recorded in the "
-        f"audit log under the name “{user.name}”. Scope is a country ISO3 code (MLI, BFA, NER, ...) "
-        "or SAHEL for the whole region."
+        _(
+            "Changes are saved in the incident store at once, for every user, and recorded in the "
+            "audit log under the name “{name}”. Scope is a country ISO3 code (MLI, BFA, NER, ...) "
+            "or SAHEL for the whole region."
+        ).format(name=user.name)
     )
-    add_tab, edit_tab = st.tabs(["Add", "Edit or delete"])
+    add_tab, edit_tab = st.tabs([_("Add"), _("Edit or delete")])
     with add_tab, st.form("pivot_add_form", clear_on_submit=False):
         cols = st.columns([1, 1, 1])
-        new_date = cols[0].date_input("Date", value=date.today(), key=KEY_ADD_DATE, format="YYYY-MM-DD")
-        precision = cols[1].selectbox("Date precision", list(DATE_PRECISIONS), key=KEY_ADD_PRECISION)
-        scope = cols[2].text_input("Scope (ISO3 or SAHEL)", value="MLI", key=KEY_ADD_SCOPE)
-        title = st.text_input("Title", key=KEY_ADD_TITLE)
+        new_date = cols[0].date_input(_("Date"), value=date.today(), key=KEY_ADD_DATE, format="YYYY-MM-DD")
+        precision = cols[1].selectbox(
+            _("Date precision"), list(DATE_PRECISIONS), format_func=_precision_word, key=KEY_ADD_PRECISION
+        )
+        scope = cols[2].text_input(_("Scope (ISO3 or SAHEL)"), value="MLI", key=KEY_ADD_SCOPE)
+        title = st.text_input(_("Title"), key=KEY_ADD_TITLE)
         halves = st.columns(2)
-        category = halves[0].text_input("Category", value="political", key=KEY_ADD_CATEGORY)
-        source = halves[1].text_input("Source", key=KEY_ADD_SOURCE)
-        if st.form_submit_button("Add development", key=KEY_ADD_SUBMIT):
+        category = halves[0].text_input(_("Category"), value="political", key=KEY_ADD_CATEGORY)
+        source = halves[1].text_input(_("Source"), key=KEY_ADD_SOURCE)
+        if st.form_submit_button(_("Add development"), key=KEY_ADD_SUBMIT):
             components.write_then_rerun(
                 lambda: add_development(
                     store,
@@ -95,35 +111,53 @@ def _render_editor(developments: pd.DataFrame, user: User) -> None:
                     source=source,
                     by=user,
                 ),
-                lambda new_id: f"Added key development #{new_id}.",
+                lambda new_id: _("Added key development #{id}.").format(id=new_id),
                 flash_key=KEY_FLASH,
             )
 
     with edit_tab:
         if developments.empty:
-            st.info("There are no key developments to edit.", icon="ℹ️")
+            st.info(_("There are no key developments to edit."), icon="ℹ️")
             return
-        labels = {int(row["development_id"]): _development_label(row) for _, row in developments.iterrows()}
-        picked = st.selectbox("Development", list(labels), format_func=labels.__getitem__, key=KEY_EDIT_PICK)
+        labels = {
+            int(row["development_id"]): _development_label(row) for _index, row in developments.iterrows()
+        }
+        picked = st.selectbox(
+            _("Development"), list(labels), format_func=labels.__getitem__, key=KEY_EDIT_PICK
+        )
         row = developments.set_index("development_id").loc[picked]
-        st.caption(f"Last changed by {row['updated_by']} on {row['updated_at']:%Y-%m-%d %H:%M} UTC.")
+        st.caption(
+            _("Last changed by {name} on {when} UTC.").format(
+                name=row["updated_by"], when=f"{row['updated_at']:%Y-%m-%d %H:%M}"
+            )
+        )
         with st.form(f"pivot_edit_form_{picked}"):
             cols = st.columns([1, 1, 1])
-            edit_date = cols[0].date_input("Date", value=row["date"].date(), format="YYYY-MM-DD")
+            edit_date = cols[0].date_input(
+                _("Date"), value=row["date"].date(), format="YYYY-MM-DD", key=f"pivot_edit_date_{picked}"
+            )
             precision_options = list(DATE_PRECISIONS)
             edit_precision = cols[1].selectbox(
-                "Date precision",
+                _("Date precision"),
                 precision_options,
                 index=precision_options.index(row["date_precision"])
                 if row["date_precision"] in precision_options
                 else 0,
+                format_func=_precision_word,
+                key=f"pivot_edit_precision_{picked}",
             )
-            edit_scope = cols[2].text_input("Scope (ISO3 or SAHEL)", value=str(row["scope"]))
-            edit_title = st.text_input("Title", value=str(row["title"]))
+            edit_scope = cols[2].text_input(
+                _("Scope (ISO3 or SAHEL)"), value=str(row["scope"]), key=f"pivot_edit_scope_{picked}"
+            )
+            edit_title = st.text_input(_("Title"), value=str(row["title"]), key=f"pivot_edit_title_{picked}")
             halves = st.columns(2)
-            edit_category = halves[0].text_input("Category", value=str(row["category"]))
-            edit_source = halves[1].text_input("Source", value=str(row["source"]))
-            if st.form_submit_button("Save changes", key=KEY_EDIT_SUBMIT):
+            edit_category = halves[0].text_input(
+                _("Category"), value=str(row["category"]), key=f"pivot_edit_category_{picked}"
+            )
+            edit_source = halves[1].text_input(
+                _("Source"), value=str(row["source"]), key=f"pivot_edit_source_{picked}"
+            )
+            if st.form_submit_button(_("Save changes"), key=KEY_EDIT_SUBMIT):
                 components.write_then_rerun(
                     lambda: update_development(
                         store,
@@ -136,61 +170,70 @@ def _render_editor(developments: pd.DataFrame, user: User) -> None:
                         source=edit_source,
                         by=user,
                     ),
-                    lambda _: f"Saved key development #{picked}.",
+                    lambda _result: _("Saved key development #{id}.").format(id=picked),
                     flash_key=KEY_FLASH,
                 )
         confirmed = st.checkbox(
-            "Yes, delete this development for every user", key=f"{KEY_DELETE_CONFIRM}_{picked}"
+            _("Yes, delete this development for every user"), key=f"{KEY_DELETE_CONFIRM}_{picked}"
         )
-        if st.button("Delete development", key=KEY_DELETE, disabled=not confirmed, type="primary"):
+        if st.button(_("Delete development"), key=KEY_DELETE, disabled=not confirmed, type="primary"):
             components.write_then_rerun(
                 lambda: delete_development(store, picked, by=user),
-                lambda _: f"Deleted key development #{picked}: {row['title']}",
+                lambda _result: _("Deleted key development #{id}: {title}").format(
+                    id=picked, title=row["title"]
+                ),
                 flash_key=KEY_FLASH,
             )
 
 
-st.title("Before / after")
+st.title(_("Before / after"))
 st.caption(
-    "What this shows: for each unit, the incident rate in a window after a key development "
-    "compared with an equal window before it. A significant change is a change *after* the "
-    "date, not evidence that the development *caused* it: other events, the season, or "
-    "changes in reporting may explain it."
+    _(
+        "What this shows: for each unit, the incident rate in a window after a key development "
+        "compared with an equal window before it. A significant change is a change *after* the "
+        "date, not evidence that the development *caused* it: other events, the season, or "
+        "changes in reporting may explain it."
+    )
 )
 
 data, developments = load_page_data_and_developments()
 
 chosen = data.filter
 if developments.empty:
-    st.info("There are no key developments yet. Add one under “Edit key developments” below.", icon="ℹ️")
+    st.info(_("There are no key developments yet. Add one under “Edit key developments” below."), icon="ℹ️")
     pivot_row = None
 else:
-    dev_labels = {int(row["development_id"]): _development_label(row) for _, row in developments.iterrows()}
+    dev_labels = {
+        int(row["development_id"]): _development_label(row) for _index, row in developments.iterrows()
+    }
     controls = st.columns([2.4, 1, 1.2])
     picked_id = controls[0].selectbox(
-        "Key development",
+        _("Key development"),
         list(dev_labels),
         index=_default_index(developments),
         format_func=dev_labels.__getitem__,
         key=KEY_DEVELOPMENT,
     )
     window = controls[1].number_input(
-        "Window (days each side)",
+        _("Window (days each side)"),
         min_value=MIN_WINDOW_DAYS,
         max_value=MAX_WINDOW_DAYS,
         value=DEFAULT_WINDOW_DAYS,
         step=1,
         key=KEY_WINDOW,
-        help="Days compared before the date and from the date on.",
+        help=_("Days compared before the date and from the date on."),
     )
-    level: UnitLevel = controls[2].selectbox(
-        "Units", list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key=KEY_LEVEL
+    level = cast(
+        UnitLevel,
+        controls[2].selectbox(
+            _("Units"), list(LEVEL_LABELS), format_func=LEVEL_LABELS.__getitem__, key=KEY_LEVEL
+        ),
     )
     corridor_km = CORRIDOR_KM
     if level == "corridor":
         corridor_km = float(
             st.number_input(
-                "Corridor half-width (km)",
+                _("Corridor half-width (km)"),
                 min_value=1.0,
                 max_value=200.0,
                 value=CORRIDOR_KM,
@@ -218,26 +261,44 @@ if pivot_row is not None:
         )
     except PivotError as exc:
         components.demo_banner(selected.iloc[0:0], demo_hidden=data.demo_hidden)  # the caption only
-        st.info(f"{exc}. Pick an earlier development or import more recent incidents.", icon="ℹ️")
+        st.info(
+            _("{problem}. Pick an earlier development or import more recent incidents.").format(problem=exc),
+            icon="ℹ️",
+        )
     else:
         windows = table.attrs["windows"]
         st.caption(
-            f"Before: {windows.before_start:%d %b %Y} to {windows.before_end:%d %b %Y} "
-            f"({windows.days_before} days). After: {windows.after_start:%d %b %Y} to "
-            f"{windows.after_end:%d %b %Y} ({windows.days_after} days; the development's own day "
-            "counts as after). The sidebar's dates are not used here; its other filters are."
+            _(
+                "Before: {before_start} to {before_end} ({days_before} days). After: {after_start} to "
+                "{after_end} ({days_after} days; the development's own day counts as after). The sidebar's "
+                "dates are not used here; its other filters are."
+            ).format(
+                before_start=format_day(windows.before_start),
+                before_end=format_day(windows.before_end),
+                days_before=windows.days_before,
+                after_start=format_day(windows.after_start),
+                after_end=format_day(windows.after_end),
+                days_after=windows.days_after,
+            )
         )
         if windows.truncated:
             st.warning(
-                f"The data end on {windows.after_end:%d %b %Y}, so the after window is only "
-                f"{windows.days_after} days. Rates are compared per day, but a short window gives "
-                "wide intervals.",
+                _(
+                    "The data end on {day}, so the after window is only {days} days. Rates are compared per "
+                    "day, but a short window gives wide intervals."
+                ).format(day=format_day(windows.after_end), days=windows.days_after),
                 icon="⏳",
             )
         if pivot_row["date_precision"] != "day":
             st.caption(
-                f"This development is dated to the {pivot_row['date_precision']} only; the split "
-                "on its first day is approximate."
+                _(
+                    "This development is dated to the {precision} only; the split on its first day is "
+                    "approximate."
+                ).format(
+                    precision=PRECISION_WORDS.get(
+                        str(pivot_row["date_precision"]), pivot_row["date_precision"]
+                    )
+                )
             )
         dates = selected["event_date"]
         in_windows = selected[
@@ -249,8 +310,10 @@ if pivot_row is not None:
         if table.empty:
             if chosen.countries:
                 st.info(
-                    "No incidents in either window for these filters. Pick another development, a "
-                    "longer window, or other countries and event types in the sidebar.",
+                    _(
+                        "No incidents in either window for these filters. Pick another development, a "
+                        "longer window, or other countries and event types in the sidebar."
+                    ),
                     icon="ℹ️",
                 )
             else:
@@ -259,25 +322,34 @@ if pivot_row is not None:
             rises = int(((table["significant"]) & (table["ci_low"] > 1)).sum())
             falls = int(((table["significant"]) & (table["ci_high"] < 1)).sum())
             st.markdown(
-                f"**{rises}** units show a significant rise and **{falls}** a significant fall "
-                f"after this date, out of {len(table)} with incidents (95% exact interval excludes 1). "
-                "With many units, about 1 in 20 can be flagged by chance alone."
+                ngettext(
+                    "**{rises}** units show a significant rise and **{falls}** a significant fall after this "
+                    "date, out of {count} with incidents (95% exact interval excludes 1).",
+                    "**{rises}** units show a significant rise and **{falls}** a significant fall after this "
+                    "date, out of {count} with incidents (95% exact interval excludes 1).",
+                    len(table),
+                ).format(rises=rises, falls=falls, count=len(table))
+                + " "
+                + _("With many units, about 1 in 20 can be flagged by chance alone.")
             )
             figure = build_pivot_forest_figure(
-                table, title=f"Change in incident rate after {pivot:%d %b %Y} ({LEVEL_LABELS[level].lower()})"
+                table,
+                title=_("Change in incident rate after {day} ({units})").format(
+                    day=format_day(pivot), units=LEVEL_LABELS[level].lower()
+                ),
             )
             st.plotly_chart(figure, key="pivot_chart")
             st.dataframe(pivot_display_table(table), hide_index=True, width="stretch")
             components.csv_download(
-                "Download this table (CSV)",
+                _("Download this table (CSV)"),
                 table,
                 file_name=f"before_after_{pivot:%Y%m%d}_{int(window)}d_{level}.csv",
                 key=KEY_DOWNLOAD,
             )
 
-with st.expander("Edit key developments"):
+with st.expander(_("Edit key developments")):
     editor = current_user()
-    if editor is not None and may(editor, Permission.EDIT_REFERENCE, "Editing key developments"):
+    if editor is not None and may(editor, Permission.EDIT_REFERENCE, _("Editing key developments")):
         _render_editor(developments, editor)
 
 components.attribution_footer(selected if pivot_row is not None else data.incidents)

@@ -26,6 +26,8 @@ from geodata.corridor_files import read_corridor_file
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
+from incidents.i18n import N_, Labels, _, ngettext
+from incidents.i18n.formats import format_day, format_number
 from incidents.risk.corridor_activity import (
     corridor_monthly,
     corridor_ranking,
@@ -63,12 +65,20 @@ KEY_MESSAGE = "corridor_message"
 EDIT_KEYS = (KEY_EDIT_NAME, KEY_EDIT_GROUPS, KEY_EDIT_SOURCES, KEY_EDIT_CONFIDENCE, KEY_EDIT_NOTE)
 
 MAP_HEIGHT = 420
-DISCLAIMER = (
+DISCLAIMER = N_(
     "Corridors are analytic aids, not observed tracks: each line joins places that public sources "
     "name for a corridor, in our reading of their order; dashed segments are connectors no source names. "
     "Counts are incidents within the buffer of a line, not movements along it."
 )
-SEGMENT_HELP = "Each incident in the buffer is counted on its nearest segment only."
+SEGMENT_HELP = N_("Each incident in the buffer is counted on its nearest segment only.")
+
+
+#: The corridors' confidence codes in words (the codes are stored).
+CONFIDENCE_WORDS = Labels({"low": N_("low"), "medium": N_("medium"), "high": N_("high")})
+
+
+def _confidence_word(code: str) -> str:
+    return CONFIDENCE_WORDS.get(code, code)
 
 
 def _reset_edit_fields() -> None:
@@ -78,8 +88,8 @@ def _reset_edit_fields() -> None:
 
 def _controls() -> float:
     sidebar = st.sidebar
-    sidebar.subheader("Corridor activity")
-    km = sidebar.slider("Buffer (km each side)", 5, 100, int(CORRIDOR_KM), step=5, key=KEY_KM)
+    sidebar.subheader(_("Corridor activity"))
+    km = sidebar.slider(_("Buffer (km each side)"), 5, 100, int(CORRIDOR_KM), step=5, key=KEY_KM)
     return float(km)
 
 
@@ -96,13 +106,14 @@ def _filtered_hits(data: PageData, km: float) -> tuple[pd.DataFrame, pd.DataFram
 def _ranking(
     frame: pd.DataFrame, segments: gpd.GeoDataFrame, hits: pd.DataFrame, as_of: date, km: float
 ) -> None:
-    st.subheader("Ranking")
+    st.subheader(_("Ranking"))
     ranking = corridor_ranking(frame, as_of=as_of, km=km, segments=segments, hits=hits)
     st.dataframe(tables.display_columns(ranking), hide_index=True, width="stretch")
     st.caption(
-        f"Incidents within {km:g} km of each active corridor: the 365 and 30 days to {as_of:%d %b %Y} "
-        "(the end of the period in the sidebar); "
-        "4-week trend and surge by the rules of the Risk levels page."
+        _(
+            "Incidents within {km} km of each active corridor: the 365 and 30 days to {day} (the end of the "
+            "period in the sidebar); 4-week trend and surge by the rules of the Risk levels page."
+        ).format(km=f"{km:g}", day=format_day(as_of))
     )
 
 
@@ -119,27 +130,34 @@ def _detail(
     own = segments[segments["corridor_id"] == corridor_id]
     first = own.iloc[0]
     st.subheader(f"{corridor_id} — {first['corridor_name']}")
+    not_given = _("not given")
     st.caption(
-        f"Version {int(first['version'])}, confidence {first['confidence']}. "
-        f"Armed groups: {first['armed_groups'] or 'not given'}. Sources: {first['sources'] or 'not given'}."
+        _("Version {version}, confidence {confidence}. Armed groups: {groups}. Sources: {sources}.").format(
+            version=int(first["version"]),
+            confidence=CONFIDENCE_WORDS.get(str(first["confidence"]), first["confidence"]),
+            groups=first["armed_groups"] or not_given,
+            sources=first["sources"] or not_given,
+        )
     )
     since, as_of = period  # the chart follows the sidebar's period
     monthly = corridor_monthly(frame, hits, corridor_id, since=since, until=as_of)
     components.trend_chart(
         monthly,
-        f"{corridor_id}: incidents within {km:g} km, per month, {since:%d %b %Y} – {as_of:%d %b %Y}",
+        _("{corridor}: incidents within {km} km, per month, {since} – {until}").format(
+            corridor=corridor_id, km=f"{km:g}", since=format_day(since), until=format_day(as_of)
+        ),
         "corridor_monthly_chart",
     )
     left, right = st.columns([3, 2])
-    left.markdown("**Segments (last 365 days)**")
+    left.markdown(_("**Segments (last 365 days)**"))
     left.dataframe(
         tables.display_columns(segment_activity(frame, hits, segments, corridor_id, as_of=as_of)),
         hide_index=True,
         width="stretch",
     )
-    left.caption(SEGMENT_HELP)
+    left.caption(_(SEGMENT_HELP))
     units = caching.corridor_units_cached(db_url, version)
-    right.markdown("**Units crossed (km of line)**")
+    right.markdown(_("**Units crossed (km of line)**"))
     right.dataframe(
         tables.display_columns(units[units["corridor_id"] == corridor_id].drop(columns="corridor_id")),
         hide_index=True,
@@ -163,9 +181,9 @@ def _detail(
 
 
 def _upload(store: object, known_ids: list[str], user: User) -> None:
-    st.markdown("**Add or replace a corridor from a file**")
+    st.markdown(_("**Add or replace a corridor from a file**"))
     upload = st.file_uploader(
-        "GeoJSON, KML or waypoint CSV", type=["geojson", "json", "kml", "csv"], key=KEY_UPLOAD
+        _("GeoJSON, KML or waypoint CSV"), type=["geojson", "json", "kml", "csv"], key=KEY_UPLOAD
     )
     if upload is None:
         return
@@ -176,7 +194,7 @@ def _upload(store: object, known_ids: list[str], user: User) -> None:
         return
     file_ids = [cid for cid in dict.fromkeys(parsed["corridor_id"].astype(str)) if cid]
     if len(file_ids) > 1:
-        pick = st.selectbox("Corridor in the file", file_ids, key=KEY_UPLOAD_PICK)
+        pick = st.selectbox(_("Corridor in the file"), file_ids, key=KEY_UPLOAD_PICK)
         parsed = parsed[parsed["corridor_id"].astype(str) == pick]
     first = parsed.iloc[0]
     default_id = (
@@ -185,25 +203,31 @@ def _upload(store: object, known_ids: list[str], user: User) -> None:
     cols = st.columns(2)
     corridor_id = (
         cols[0]
-        .text_input("Corridor id (an existing id gets a new version)", value=default_id, key=KEY_NEW_ID)
+        .text_input(_("Corridor id (an existing id gets a new version)"), value=default_id, key=KEY_NEW_ID)
         .strip()
     )
-    name = cols[1].text_input("Name", value=str(first["corridor_name"] or ""), key=KEY_NEW_NAME)
-    groups = cols[0].text_input("Armed groups", value=str(first["armed_groups"] or ""), key=KEY_NEW_GROUPS)
-    sources = cols[1].text_input("Sources", value=str(first["sources"] or ""), key=KEY_NEW_SOURCES)
-    confidence = cols[0].selectbox("Confidence", CONFIDENCE_LEVELS, index=1, key=KEY_NEW_CONFIDENCE)
-    note = cols[1].text_input("Note", key=KEY_NEW_NOTE)
-    action = "replaces the geometry of" if corridor_id in known_ids else "adds"
+    name = cols[1].text_input(_("Name"), value=str(first["corridor_name"] or ""), key=KEY_NEW_NAME)
+    groups = cols[0].text_input(_("Armed groups"), value=str(first["armed_groups"] or ""), key=KEY_NEW_GROUPS)
+    sources = cols[1].text_input(_("Sources"), value=str(first["sources"] or ""), key=KEY_NEW_SOURCES)
+    confidence = cols[0].selectbox(
+        _("Confidence"), CONFIDENCE_LEVELS, index=1, format_func=_confidence_word, key=KEY_NEW_CONFIDENCE
+    )
+    note = cols[1].text_input(_("Note"), key=KEY_NEW_NOTE)
+    segments_text = ngettext("{count} segment", "{count} segments", len(parsed)).format(count=len(parsed))
+    km_text = format_number(float(parsed["length_km"].sum()), digits=1)
     st.caption(
-        f"Preview: {len(parsed)} segment(s), {parsed['length_km'].sum():,.1f} km; saving {action} "
-        f"corridor {corridor_id!r}."
+        (
+            _("Preview: {segments}, {km} km; saving replaces the geometry of corridor {corridor}.")
+            if corridor_id in known_ids
+            else _("Preview: {segments}, {km} km; saving adds corridor {corridor}.")
+        ).format(segments=segments_text, km=km_text, corridor=repr(corridor_id))
     )
     st.dataframe(
         tables.display_columns(parsed.drop(columns=["geometry", "source_refs"])),
         hide_index=True,
         width="stretch",
     )
-    admin0, _ = caching.map_boundaries()
+    admin0, _admin1 = caching.map_boundaries()
     preview = build_incident_map_with_info(
         pd.DataFrame(columns=["latitude", "longitude"]),
         admin0=admin0,
@@ -213,7 +237,7 @@ def _upload(store: object, known_ids: list[str], user: User) -> None:
     st_folium(
         preview.map, key="corridor_preview_map", height=320, use_container_width=True, returned_objects=[]
     )
-    if st.button("Save corridor", key=KEY_SAVE_UPLOAD, type="primary"):
+    if st.button(_("Save corridor"), key=KEY_SAVE_UPLOAD, type="primary"):
         try:
             version = add_corridor_version(
                 store,  # type: ignore[arg-type]
@@ -224,28 +248,32 @@ def _upload(store: object, known_ids: list[str], user: User) -> None:
                 sources=sources,
                 source_refs=str(first["source_refs"] or ""),
                 confidence=str(confidence),
-                note=note or f"uploaded from {upload.name}",
+                note=note or f"uploaded from {upload.name}",  # stored: the history's English
                 by=user,
             )
         except (IncidentsError, ValueError) as exc:
             st.error(str(exc), icon="🚫")
             return
-        st.session_state[KEY_MESSAGE] = f"Saved {corridor_id} version {version}."
+        st.session_state[KEY_MESSAGE] = _("Saved {corridor} version {version}.").format(
+            corridor=corridor_id, version=version
+        )
         st.rerun()
 
 
 def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str, user: User) -> None:
     first = segments[segments["corridor_id"] == corridor_id].iloc[0]
-    st.markdown(f"**Edit {corridor_id}** (a new version with the same line)")
+    st.markdown(_("**Edit {corridor}** (a new version with the same line)").format(corridor=corridor_id))
     cols = st.columns(2)
-    name = cols[0].text_input("Name", value=str(first["corridor_name"]), key=KEY_EDIT_NAME)
-    groups = cols[1].text_input("Armed groups", value=str(first["armed_groups"]), key=KEY_EDIT_GROUPS)
-    sources = cols[0].text_input("Sources", value=str(first["sources"]), key=KEY_EDIT_SOURCES)
+    name = cols[0].text_input(_("Name"), value=str(first["corridor_name"]), key=KEY_EDIT_NAME)
+    groups = cols[1].text_input(_("Armed groups"), value=str(first["armed_groups"]), key=KEY_EDIT_GROUPS)
+    sources = cols[0].text_input(_("Sources"), value=str(first["sources"]), key=KEY_EDIT_SOURCES)
     current = str(first["confidence"])
     index = CONFIDENCE_LEVELS.index(current) if current in CONFIDENCE_LEVELS else 1
-    confidence = cols[1].selectbox("Confidence", CONFIDENCE_LEVELS, index=index, key=KEY_EDIT_CONFIDENCE)
-    note = st.text_input("Note (why)", key=KEY_EDIT_NOTE)
-    if st.button("Save changes", key=KEY_EDIT_SAVE):
+    confidence = cols[1].selectbox(
+        _("Confidence"), CONFIDENCE_LEVELS, index=index, format_func=_confidence_word, key=KEY_EDIT_CONFIDENCE
+    )
+    note = st.text_input(_("Note (why)"), key=KEY_EDIT_NOTE)
+    if st.button(_("Save changes"), key=KEY_EDIT_SAVE):
         try:
             version = edit_corridor_metadata(
                 store,  # type: ignore[arg-type]
@@ -261,11 +289,17 @@ def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str, user: Use
             st.error(str(exc), icon="🚫")
             return
         _reset_edit_fields()
-        st.session_state[KEY_MESSAGE] = f"Saved {corridor_id} version {version}."
+        st.session_state[KEY_MESSAGE] = _("Saved {corridor} version {version}.").format(
+            corridor=corridor_id, version=version
+        )
         st.rerun()
-    st.markdown(f"**Retire {corridor_id}** (hidden from maps and analysis; kept in the history)")
-    confirm = st.checkbox(f"Yes, retire {corridor_id}", key=KEY_RETIRE_CONFIRM)
-    if st.button("Retire corridor", key=KEY_RETIRE, disabled=not confirm):
+    st.markdown(
+        _("**Retire {corridor}** (hidden from maps and analysis; kept in the history)").format(
+            corridor=corridor_id
+        )
+    )
+    confirm = st.checkbox(_("Yes, retire {corridor}").format(corridor=corridor_id), key=KEY_RETIRE_CONFIRM)
+    if st.button(_("Retire corridor"), key=KEY_RETIRE, disabled=not confirm):
         try:
             version = retire_corridor(store, corridor_id, by=user)  # type: ignore[arg-type]
         except IncidentsError as exc:
@@ -273,12 +307,14 @@ def _edit(store: object, segments: gpd.GeoDataFrame, corridor_id: str, user: Use
             return
         st.session_state.pop(KEY_SELECTED, None)
         st.session_state.pop(KEY_RETIRE_CONFIRM, None)
-        st.session_state[KEY_MESSAGE] = f"Retired {corridor_id} (version {version})."
+        st.session_state[KEY_MESSAGE] = _("Retired {corridor} (version {version}).").format(
+            corridor=corridor_id, version=version
+        )
         st.rerun()
 
 
-st.title("Corridors")
-st.info(DISCLAIMER, icon="ℹ️")
+st.title(_("Corridors"))
+st.info(_(DISCLAIMER), icon="ℹ️")
 if message := st.session_state.pop(KEY_MESSAGE, None):
     st.success(message)
 
@@ -299,11 +335,11 @@ as_of = period[1]
 components.demo_banner(frame.iloc[hits["row"].to_numpy()], demo_hidden=data.demo_hidden)
 active_ids = list(dict.fromkeys(segments["corridor_id"].astype(str)))
 if not active_ids:
-    st.warning("No active corridors in the store: upload one below.")
+    st.warning(_("No active corridors in the store: upload one below."))
 else:
     _ranking(frame, segments, hits, as_of, km)
     selected = st.selectbox(
-        "Corridor",
+        _("Corridor"),
         active_ids,
         format_func=lambda cid: (
             f"{cid} — {segments.loc[segments['corridor_id'] == cid, 'corridor_name'].iloc[0]}"
@@ -314,18 +350,18 @@ else:
     _detail(frame, segments, hits, selected, period, km, db_url, version)
 
 st.divider()
-st.subheader("Maintain corridors")
+st.subheader(_("Maintain corridors"))
 user = current_user()
 history_tab: DeltaGenerator  # a tab for editors, a plain container for readers
-if user is not None and may(user, Permission.EDIT_REFERENCE, "Editing corridors"):
-    upload_tab, edit_tab, history_tab = st.tabs(["Upload", "Edit or retire", "Version history"])
+if user is not None and may(user, Permission.EDIT_REFERENCE, _("Editing corridors")):
+    upload_tab, edit_tab, history_tab = st.tabs([_("Upload"), _("Edit or retire"), _("Version history")])
     with upload_tab:
         _upload(store, active_ids, user)
     with edit_tab:
         if active_ids:
             _edit(store, segments, str(st.session_state.get(KEY_SELECTED) or active_ids[0]), user)
         else:
-            st.caption("No active corridor to edit.")
+            st.caption(_("No active corridor to edit."))
 else:
     history_tab = st.container()
 with history_tab:
@@ -335,6 +371,6 @@ with history_tab:
         hide_index=True,
         width="stretch",
     )
-    st.caption("Every change is a new version; analyses name the version in force (`as_of`).")
+    st.caption(_("Every change is a new version; analyses name the version in force (`as_of`)."))
 
 components.attribution_footer(frame)

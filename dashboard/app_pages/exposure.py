@@ -26,7 +26,9 @@ from dashboard.ui.context import demo_hidden, selected_sources
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError
-from incidents.risk.exposure import EXPOSURE_RATINGS, RADII_KM, WINDOWS_DAYS
+from incidents.i18n import N_, _, ngettext
+from incidents.i18n.formats import format_day
+from incidents.risk.exposure import EXPOSURE_RATINGS, RADII_KM, WINDOWS_DAYS, display_exposure, rating_label
 from incidents.settings import MAP_MAX_POINTS
 from incidents.sites import SiteRead, read_sites, site_from_values
 from incidents.store.sites import add_sites_batch
@@ -50,16 +52,16 @@ KEY_MAP = "exposure_map"
 MAP_HEIGHT = 560
 #: Incidents drawn on the map: within this many degrees of the sites' bounding box.
 MAP_MARGIN_DEG = 1.0
-EMPTY_MESSAGE = "No sites yet: upload a sites or routes file, or add a site by hand above."
+EMPTY_MESSAGE = N_("No sites yet: upload a sites or routes file, or add a site by hand above.")
 
 
 def _as_of(data_range: tuple[date, date] | None) -> date:
     default = data_range[1] if data_range is not None else date.today()
     return st.date_input(
-        "As of (last day of the 7 / 30 / 90-day windows)",
+        _("As of (last day of the 7 / 30 / 90-day windows)"),
         value=default,
         key=KEY_AS_OF,
-        help="Defaults to the latest event date in the store: counts then reflect the newest data.",
+        help=_("Defaults to the latest event date in the store: counts then reflect the newest data."),
     )
 
 
@@ -80,16 +82,19 @@ def _store_sites(
     except IncidentsError as exc:
         components.domain_error(exc)
         return False
-    st.session_state[KEY_MESSAGE] = (
-        f"Stored {len(frame)} site(s)/route(s) from {file_name} as batch {batch_id} "
-        "(undo it from the Import page or with `python -m incidents undo`)."
-    )
+    st.session_state[KEY_MESSAGE] = ngettext(
+        "Stored {count} site/route from {file} as batch {batch} "
+        "(undo it from the Import page or with `python -m incidents undo`).",
+        "Stored {count} sites/routes from {file} as batch {batch} "
+        "(undo it from the Import page or with `python -m incidents undo`).",
+        len(frame),
+    ).format(count=len(frame), file=file_name, batch=batch_id)
     return True
 
 
 def _upload_section(user: User) -> None:
     uploaded = st.file_uploader(
-        "Sites (CSV/XLSX: name, type, lat, lon), routes (CSV: route, seq, lat, lon) or GeoJSON lines",
+        _("Sites (CSV/XLSX: name, type, lat, lon), routes (CSV: route, seq, lat, lon) or GeoJSON lines"),
         type=["csv", "xlsx", "geojson", "json"],
         key=KEY_UPLOAD,
     )
@@ -105,20 +110,25 @@ def _upload_section(user: User) -> None:
     if not isinstance(pending, SiteRead):
         return
     st.markdown(
-        f"**{pending.file_name}** ({pending.layout}): {len(pending.frame)} accepted, "
-        f"{pending.rows_rejected} rejected of {pending.rows_read} read."
+        _("**{file}** ({layout}): {accepted} accepted, {rejected} rejected of {read} read.").format(
+            file=pending.file_name,
+            layout=pending.layout,
+            accepted=len(pending.frame),
+            rejected=pending.rows_rejected,
+            read=pending.rows_read,
+        )
     )
     st.dataframe(
         tables.display_columns(pending.frame.drop(columns=["geometry_wkt"])), hide_index=True, width="stretch"
     )
     if pending.issues:
-        st.markdown("**Issues** (rows with an error are left out; warnings keep the row)")
+        st.markdown(_("**Issues** (rows with an error are left out; warnings keep the row)"))
         st.dataframe(tables.display_columns(pending.issues_frame()), hide_index=True, width="stretch")
     left, right = st.columns(2)
     confirm = left.button(
-        "Store these sites", key=KEY_CONFIRM, type="primary", disabled=pending.frame.empty, width="stretch"
+        _("Store these sites"), key=KEY_CONFIRM, type="primary", disabled=pending.frame.empty, width="stretch"
     )
-    if right.button("Discard", key=KEY_DISCARD, width="stretch"):
+    if right.button(_("Discard"), key=KEY_DISCARD, width="stretch"):
         st.session_state.pop(KEY_PENDING, None)
         st.rerun()
     if confirm and _store_sites(
@@ -130,25 +140,27 @@ def _upload_section(user: User) -> None:
 
 def _form_section(user: User) -> None:
     with st.form(KEY_FORM, clear_on_submit=True):
-        name = st.text_input("Name", key=KEY_NAME, max_chars=200)
-        site_type = st.text_input("Type (office, camp, mine, warehouse…)", key=KEY_TYPE, max_chars=100)
+        name = st.text_input(_("Name"), key=KEY_NAME, max_chars=200)
+        site_type = st.text_input(_("Type (office, camp, mine, warehouse…)"), key=KEY_TYPE, max_chars=100)
         left, right = st.columns(2)
         lat = left.number_input(
-            "Latitude", min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=KEY_LAT
+            _("Latitude"), min_value=-90.0, max_value=90.0, value=None, format="%.5f", key=KEY_LAT
         )
         lon = right.number_input(
-            "Longitude", min_value=-180.0, max_value=180.0, value=None, format="%.5f", key=KEY_LON
+            _("Longitude"), min_value=-180.0, max_value=180.0, value=None, format="%.5f", key=KEY_LON
         )
-        submitted = st.form_submit_button("Add site", key=KEY_ADD)
+        submitted = st.form_submit_button(_("Add site"), key=KEY_ADD)
     if not submitted:
         return
     if lat is None or lon is None:
-        st.error("Enter both a latitude and a longitude (decimal degrees, e.g. 14.49 and -4.19).", icon="🚫")
+        st.error(
+            _("Enter both a latitude and a longitude (decimal degrees, e.g. 14.49 and -4.19)."), icon="🚫"
+        )
         return
     try:
         frame = site_from_values(name, site_type, lat, lon)
     except ValueError as exc:
-        st.error(f"The site was not added: {exc}.", icon="🚫")
+        st.error(_("The site was not added: {problem}.").format(problem=exc), icon="🚫")
         return
     digest = hashlib.sha256(
         f"{frame.at[0, 'name']}|{frame.at[0, 'site_type']}|{lat}|{lon}".encode()
@@ -184,22 +196,26 @@ def _map(
     )
     st_folium(build.map, key=KEY_MAP, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(
-        f"Incidents of the {max(WINDOWS_DAYS)} days to {as_of:%d %b %Y} near the sites; dashed rings at "
-        f"{' / '.join(str(r) for r in RADII_KM)} km (bands along routes). Click a site for its figures."
+        _(
+            "Incidents of the {days} days to {day} near the sites; dashed rings at {radii} km (bands along "
+            "routes). Click a site for its figures."
+        ).format(days=max(WINDOWS_DAYS), day=format_day(as_of), radii=" / ".join(str(r) for r in RADII_KM))
     )
     if build.note:
         st.info(build.note, icon="ℹ️")
 
 
-st.title("Site exposure")
+st.title(_("Site exposure"))
 st.caption(
-    "How exposed each of your sites and routes is: incidents within 10 / 25 / 50 km over the last "
-    "7 / 30 / 90 days, the nearest corridor, the risk level of its district (admin-2), and an "
-    f"exposure rating ({' / '.join(EXPOSURE_RATINGS)}); see docs/methodology.md, “Site exposure”."
+    _(
+        "How exposed each of your sites and routes is: incidents within 10 / 25 / 50 km over the last "
+        "7 / 30 / 90 days, the nearest corridor, the risk level of its district (admin-2), and an "
+        "exposure rating ({ratings}); see docs/methodology.md, “Site exposure”."
+    ).format(ratings=" / ".join(rating_label(rating) for rating in EXPOSURE_RATINGS))
 )
 
 try:
-    _, db_url, version = caching.store_and_version()
+    _store, db_url, version = caching.store_and_version()
     sources = selected_sources(db_url, version)  # the sidebar's data sources: real only by default
     data_range = caching.source_date_range(db_url, version, sources)
     frame = caching.source_frame(db_url, version, sources)
@@ -214,8 +230,8 @@ if message:
     st.success(message, icon="✅")
 
 user = current_user()
-if user is not None and may(user, Permission.EDIT_REFERENCE, "Adding sites and routes"):
-    upload_tab, form_tab = st.tabs(["Upload sites or routes", "Add a site by hand"])
+if user is not None and may(user, Permission.EDIT_REFERENCE, _("Adding sites and routes")):
+    upload_tab, form_tab = st.tabs([_("Upload sites or routes"), _("Add a site by hand")])
     with upload_tab:
         _upload_section(user)
     with form_tab:
@@ -228,17 +244,20 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
-st.subheader("Exposure")
+st.subheader(_("Exposure"))
 if table is None:
-    st.info(EMPTY_MESSAGE, icon="ℹ️")
+    st.info(_(EMPTY_MESSAGE), icon="ℹ️")
 else:
     st.caption(
-        f"{len(table)} site(s)/route(s), as of {as_of:%d %b %Y}, against every stored incident of the "
-        "chosen data sources."
+        ngettext(
+            "{count} site/route, as of {day}, against every stored incident of the chosen data sources.",
+            "{count} sites/routes, as of {day}, against every stored incident of the chosen data sources.",
+            len(table),
+        ).format(count=len(table), day=format_day(as_of))
     )
-    st.dataframe(tables.display_columns(table), hide_index=True, width="stretch")
+    st.dataframe(tables.display_columns(display_exposure(table)), hide_index=True, width="stretch")
     components.csv_download(
-        "Download the exposure table (CSV)",
+        _("Download the exposure table (CSV)"),
         table.astype({"exposure_rating": "string"}),
         file_name=f"site_exposure_{as_of.isoformat()}.csv",
         key=KEY_DOWNLOAD,
@@ -247,17 +266,19 @@ else:
     watch_labels = dict(zip(table["site_id"].astype(str), table["name"].astype(str), strict=True))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     to_watch = left.selectbox(
-        "Watch a site or route",
+        _("Watch a site or route"),
         list(watch_labels),
         format_func=watch_labels.__getitem__,
         key=KEY_WATCH_SITE,
-        help="Opens the Watches page with this site or route chosen: you set the distance and who is told "
-        "when new incidents are imported near it.",
+        help=_(
+            "Opens the Watches page with this site or route chosen: you set the distance and who is told "
+            "when new incidents are imported near it."
+        ),
     )
     if to_watch is not None:
         right.page_link(
             "app_pages/watches.py",
-            label="Watch this site / route",
+            label=_("Watch this site / route"),
             icon=":material/notifications_active:",
             query_params={PREFILL_SITE: str(to_watch)},
         )

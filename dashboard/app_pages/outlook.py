@@ -24,7 +24,9 @@ from dashboard.builders.outlook_charts import (
     build_reliability_figure,
     display_outlook,
     gate_sentences,
+    header,
     skill_table,
+    translated_headers,
 )
 from dashboard.builders.outlook_data import OUTLOOK_LEVELS, OutlookRun
 from dashboard.builders.outlook_map import build_outlook_map
@@ -46,8 +48,10 @@ from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
 from incidents.auth import Permission, User
 from incidents.errors import IncidentsError, OutlookDataError
+from incidents.i18n import _, ngettext
+from incidents.i18n.formats import format_number, format_percent
 from incidents.outlook.adjustments import MAX_PERCENT, MIN_PERCENT, adjust_unit, remove_unit_adjustment
-from incidents.outlook.wording import ICD203_SCALE
+from incidents.outlook.wording import ICD203_SCALE, likelihood_label, month_text
 from incidents.store.sql import IncidentStore
 
 MAP_HEIGHT: Final = 540
@@ -72,6 +76,15 @@ HORIZONS: Final = (1, 2, 3)
 LIKELY_FROM: Final = dict((word, edge) for edge, word in ICD203_SCALE)["likely"]
 
 
+def _window_months(months: Mapping[int, str]) -> str:
+    """'January to March 2027' ('janvier à mars 2027'): the three months ahead."""
+    first, last = months[min(months)], months[max(months)]
+    return _("{first} to {last}").format(
+        first=month_text(first).rsplit(" ", 1)[0] if first[:4] == last[:4] else month_text(first),
+        last=month_text(last),
+    )
+
+
 def _in_view(table: pd.DataFrame, countries: tuple[str, ...]) -> pd.DataFrame:
     return table[table["country_iso3"].isin(countries)]
 
@@ -88,45 +101,49 @@ def _choice(where: DeltaGenerator, label: str, choices: Mapping[str, str], key: 
 def _adjustments(store: IncidentStore, run: OutlookRun, unit: str | None, adjustments: pd.DataFrame) -> None:
     """The adjustments in force (who, when, why) and, for analysts and admins, the selected unit's form."""
     names = dict(zip(run.table["unit_code"], run.table["unit_name"], strict=False))
-    st.markdown("**Analysts' adjustments in force** at this level")
+    st.markdown(_("**Analysts' adjustments in force** at this level"))
     if message := st.session_state.pop(KEY_MESSAGE, None):
         st.success(message)
     if adjustments.empty:
-        st.caption("None yet.")
+        st.caption(_("None yet."))
     else:
-        st.dataframe(adjustments_table(adjustments, names), hide_index=True, width="stretch")
+        st.dataframe(
+            translated_headers(adjustments_table(adjustments, names)), hide_index=True, width="stretch"
+        )
     user = current_user()
-    if unit is None or user is None or not may(user, Permission.ADJUST_OUTLOOK, "Adjusting the outlook"):
+    if unit is None or user is None or not may(user, Permission.ADJUST_OUTLOOK, _("Adjusting the outlook")):
         return
     current = adjustments[adjustments["unit_code"] == unit]
     who = markdown_text(f"{names.get(unit, unit)} ({unit})")
-    st.markdown(f"**Adjust {who}**: a what-if beside the forecast, kept with its history")
+    st.markdown(_("**Adjust {unit}**: a what-if beside the forecast, kept with its history").format(unit=who))
     if problem := st.session_state.pop(KEY_ERROR, None):
         st.error(problem, icon="🚫")
     cols = st.columns([1, 3])
     cols[0].number_input(
-        "Change in incidents (%)",
+        _("Change in incidents (%)"),
         min_value=MIN_PERCENT,
         max_value=MAX_PERCENT,
         value=float(current["percent"].iloc[0]) if len(current) else 0.0,
         step=5.0,
         format="%.0f",
         key=KEY_ADJUST_PERCENT,
-        help="-90 leaves a tenth of the forecast count, +300 quadruples it. Only the counts are scaled; "
-        "the chance of fatal violence stays the forecast's.",
+        help=_(
+            "-90 leaves a tenth of the forecast count, +300 quadruples it. Only the counts are scaled; "
+            "the chance of fatal violence stays the forecast's."
+        ),
     )
     cols[1].text_input(
-        "Note (why; required)",
+        _("Note (why; required)"),
         key=KEY_ADJUST_NOTE,
-        placeholder="e.g. convoy season starts; reports of a new armed group in the area",
+        placeholder=_("e.g. convoy season starts; reports of a new armed group in the area"),
     )
     buttons = st.columns([1, 1, 4])
     args = (store, run.level, unit, user)
     buttons[0].button(
-        "Save adjustment", key=KEY_ADJUST_SAVE, type="primary", on_click=_write, args=(*args, True)
+        _("Save adjustment"), key=KEY_ADJUST_SAVE, type="primary", on_click=_write, args=(*args, True)
     )
     if len(current):
-        buttons[1].button("Remove adjustment", key=KEY_ADJUST_REMOVE, on_click=_write, args=(*args, False))
+        buttons[1].button(_("Remove adjustment"), key=KEY_ADJUST_REMOVE, on_click=_write, args=(*args, False))
 
 
 def _write(store: IncidentStore, level: str, unit: str, user: User, save: bool) -> None:
@@ -137,10 +154,14 @@ def _write(store: IncidentStore, level: str, unit: str, user: User, save: bool) 
         if save:
             percent = float(st.session_state[KEY_ADJUST_PERCENT])
             saved = adjust_unit(store, unit, percent, note, level=level, by=user)
-            message = f"Saved the adjustment of {unit}: {percent:+g} % (version {saved.version})."
+            message = _("Saved the adjustment of {unit}: {percent} % (version {version}).").format(
+                unit=unit, percent=f"{percent:+g}", version=saved.version
+            )
         else:
             removed = remove_unit_adjustment(store, unit, level=level, by=user, note=note)
-            message = f"Removed the adjustment of {unit} (version {removed.version}; its history is kept)."
+            message = _("Removed the adjustment of {unit} (version {version}; its history is kept).").format(
+                unit=unit, version=removed.version
+            )
     except IncidentsError as exc:
         st.session_state[KEY_ERROR] = str(exc)
         return
@@ -148,11 +169,15 @@ def _write(store: IncidentStore, level: str, unit: str, user: User, save: bool) 
     st.session_state[KEY_MESSAGE] = message
 
 
-st.title("Outlook")
+st.title(_("Outlook"))
 st.caption(
-    "What this shows: for each region or district, the estimated chance of at least one incident with "
-    "fatalities in each of the next three months, in the words of the ICD 203 scale (almost no chance … "
-    "almost certain), and how many incidents to expect. " + METHOD_NOTE
+    _(
+        "What this shows: for each region or district, the estimated chance of at least one incident with "
+        "fatalities in each of the next three months, in the words of the ICD 203 scale (almost no chance … "
+        "almost certain), and how many incidents to expect."
+    )
+    + " "
+    + _(METHOD_NOTE)
 )
 
 data = load_analysis_page_data()
@@ -162,11 +187,13 @@ components.demo_banner(frame, demo_hidden=data.demo_hidden)
 controls = st.columns([2, 3])
 level = _choice(
     controls[0],
-    "Units",
+    _("Units"),
     OUTLOOK_LEVELS,
     KEY_LEVEL,
-    "Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
-    "backtested on its own, the first time it is shown (up to a minute).",
+    _(
+        "Districts (admin-2) are shipped for Mali, Burkina Faso and Niger. Each level is fitted and "
+        "backtested on its own, the first time it is shown (up to a minute)."
+    ),
 )
 try:
     run = caching.outlook_run(data.db_url, data.data_version, level, data.filter.sources)
@@ -181,27 +208,31 @@ except (IncidentsError, GeodataError) as exc:
 months = {int(h): str(m) for h, m in run.table[["horizon", "month"]].drop_duplicates().to_numpy()}
 horizon = int(
     controls[1].radio(
-        "Month",
+        _("Month"),
         options=[h for h in HORIZONS if h in months],
-        format_func=lambda h: f"{pd.Period(months[h], freq='M'):%B %Y}",
+        format_func=lambda h: month_text(months[h]),
         key=KEY_HORIZON,
         horizontal=True,
-        help=f"The outlook starts after {run.origin}, the last complete month of the data (a month still "
-        "being filled would read as a fall in violence). Each option is one calendar month.",
+        help=_(
+            "The outlook starts after {origin}, the last complete month of the data (a month still "
+            "being filled would read as a fall in violence). Each option is one calendar month."
+        ).format(origin=run.origin),
     )
 )
 
 choices = scenario_choices(run)
 scenario = _choice(
     st.container(),
-    "Scenario",
+    _("Scenario"),
     choices,
     KEY_SCENARIO,
-    "A what-if shows what the incident count would be if its assumption held, beside the "
-    "forecast (a dashed line in the unit's chart, extra columns in the table), never instead of it. "
-    "Trend: the last three months' trend extended (capped at ×1.5 a month). Mean: the unit's average "
-    "of the last 12 months. Analysts' adjustments: the forecast counts scaled by an analyst's "
-    "percentage, with their note.",
+    _(
+        "A what-if shows what the incident count would be if its assumption held, beside the "
+        "forecast (a dashed line in the unit's chart, extra columns in the table), never instead of it. "
+        "Trend: the last three months' trend extended (capped at ×1.5 a month). Mean: the unit's average "
+        "of the last 12 months. Analysts' adjustments: the forecast counts scaled by an analyst's "
+        "percentage, with their note."
+    ),
 )
 adjustments = (
     caching.outlook_adjustments(data.db_url, data.data_version, level) if scenario == ADJUSTED else None
@@ -216,123 +247,147 @@ if rows.empty:
 
 likely = int((rows["p_fatal"] >= LIKELY_FROM).sum())
 metrics = st.columns(4)
-metrics[0].metric("Units listed", f"{len(rows):,}")
+metrics[0].metric(_("Units listed"), format_number(len(rows)))
 metrics[1].metric(
-    "Likely or more",
-    f"{likely:,}",
-    help=f"Chance of an incident with fatalities of {LIKELY_FROM:.0%} or more.",
+    _("{likelihood} or more").format(likelihood=likelihood_label("likely").capitalize()),
+    format_number(likely),
+    help=_("Chance of an incident with fatalities of {percent} or more.").format(
+        percent=format_percent(LIKELY_FROM)
+    ),
 )
-metrics[2].metric("Month", f"{pd.Period(months[horizon], freq='M'):%B %Y}")
-metrics[3].metric("Data up to", f"{pd.Period(run.origin, freq='M'):%B %Y}", help="The last complete month.")
+metrics[2].metric(_("Month"), month_text(months[horizon]))
+metrics[3].metric(_("Data up to"), month_text(run.origin), help=_("The last complete month."))
 
 build = build_outlook_map(rows, level, unit_map_base(data, frame, level))
 st_folium(build.map, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
 st.caption(
-    "Colours: the chance of at least one incident with fatalities in the month, in the seven ICD 203 "
-    "classes (legend on the map). Grey units have no outlook."
+    _(
+        "Colours: the chance of at least one incident with fatalities in the month, in the seven ICD 203 "
+        "classes (legend on the map). Grey units have no outlook."
+    )
 )
 
-st.subheader("Outlook by unit")
+st.subheader(_("Outlook by unit"))
 shown = display_outlook(rows, data.country_names, run.window)
 if whatif is not None:
     shown = with_whatif(shown, whatif, horizon)
-    st.caption(f"Columns headed 'What if …' are what-ifs beside the forecast. {WHATIF_CAPTION}")
-first_month, last_month = (pd.Period(months[h], freq="M") for h in (min(months), max(months)))
-window_months = f"{first_month:%B} to {last_month:%B %Y}"
+    st.caption(_("Columns headed 'What if …' are what-ifs beside the forecast.") + " " + _(WHATIF_CAPTION))
+window_months = _window_months(months)
+whatif_columns = [
+    column
+    for column in shown.columns
+    if whatif is not None and column.startswith(whatif.title) and pd.api.types.is_numeric_dtype(shown[column])
+]
+shown_table = translated_headers(shown)
 st.dataframe(
-    shown,
+    shown_table,
     hide_index=True,
     width="stretch",
-    column_order=[column for column in shown.columns if column != "Month"],  # the month is above
+    column_order=[
+        column for column in shown_table.columns if column != header("Month")
+    ],  # the month is above
     column_config={
-        "Probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-        WINDOW_COLUMN: st.column_config.NumberColumn(
+        header("Probability"): st.column_config.ProgressColumn(
+            min_value=0.0, max_value=1.0, format="percent"
+        ),
+        header(WINDOW_COLUMN): st.column_config.NumberColumn(
             format="percent",
-            help=f"Chance of at least one incident with fatalities in any of the three months ahead "
-            f"({window_months}); the same whichever month is chosen.",
+            help=_(
+                "Chance of at least one incident with fatalities in any of the three months ahead "
+                "({months}); the same whichever month is chosen."
+            ).format(months=window_months),
         ),
         **(
             {
                 column: st.column_config.NumberColumn(
                     format="%.1f",
-                    help="What-if, not a forecast: incidents in the month if the assumption held.",
+                    help=_("What-if, not a forecast: incidents in the month if the assumption held."),
                 )
-                for column in shown.columns
-                if column.startswith("What if") and pd.api.types.is_numeric_dtype(shown[column])
+                for column in whatif_columns
             }
         ),
-        "Chance of a surge": st.column_config.NumberColumn(
+        header("Chance of a surge"): st.column_config.NumberColumn(
             format="percent",
-            help="Chance the month's incidents reach twice the unit's average of the last 4 months "
-            "(only where that average is at least 1).",
+            help=_(
+                "Chance the month's incidents reach twice the unit's average of the last 4 months "
+                "(only where that average is at least 1)."
+            ),
         ),
-        "Served by": st.column_config.TextColumn(
-            help="The model or naive baseline whose numbers this unit gets: the one that scored best in the "
-            "backtest for its tier (active or quiet) and month ahead."
+        header("Served by"): st.column_config.TextColumn(
+            help=_(
+                "The model or naive baseline whose numbers this unit gets: the one that scored best in the "
+                "backtest for its tier (active or quiet) and month ahead."
+            )
         ),
     },
 )
 components.csv_download(
-    "Download this outlook (CSV)",
-    shown,
+    _("Download this outlook (CSV)"),
+    shown_table,
     file_name=f"outlook_{level}_{months[horizon]}.csv",
     key=KEY_DOWNLOAD,
 )
 
-st.subheader("One unit")
+st.subheader(_("One unit"))
 codes = shown["Code"].tolist()
 names = dict(zip(codes, shown["Unit"], strict=True))
 unit = st.selectbox(
-    "Unit",
+    _("Unit"),
     options=codes,
     format_func=lambda code: f"{names[code]} ({code})",
     key=KEY_UNIT,
-    help="Listed most likely first. The chart shows all three months ahead.",
+    help=_("Listed most likely first. The chart shows all three months ahead."),
 )
 if unit is not None:
     unit_outlook(run, str(unit), horizon, key=FAN_KEY, whatif=whatif)
 if scenario == ADJUSTED and adjustments is not None:
     _adjustments(data.store, run, None if unit is None else str(unit), adjustments)
 elif scenario == FORECAST_ONLY:
-    st.caption("Choose a scenario above to see a what-if beside the forecast.")
+    st.caption(_("Choose a scenario above to see a what-if beside the forecast."))
 
-st.subheader("Does the outlook beat naive guesses? (backtest)")
+st.subheader(_("Does the outlook beat naive guesses? (backtest)"))
 backtest = run.backtest
 origins = backtest["origins"]
 st.caption(
-    f"Each month from {origins[0]} to {origins[-1]} ({len(origins)} months) every model and naive baseline "
-    "was fitted on the data up to that month only and scored on the months that followed. A model is "
-    "served only where it beat the best baseline clearly; elsewhere the baseline serves."
+    ngettext(
+        "Each month from {first} to {last} ({count} month) every model and naive baseline "
+        "was fitted on the data up to that month only and scored on the months that followed. A model is "
+        "served only where it beat the best baseline clearly; elsewhere the baseline serves.",
+        "Each month from {first} to {last} ({count} months) every model and naive baseline "
+        "was fitted on the data up to that month only and scored on the months that followed. A model is "
+        "served only where it beat the best baseline clearly; elsewhere the baseline serves.",
+        len(origins),
+    ).format(first=origins[0], last=origins[-1], count=len(origins))
     if origins
-    else "No month before the origin could be scored: baselines serve everywhere."
+    else _("No month before the origin could be scored: baselines serve everywhere.")
 )
 st.markdown("\n".join(f"- {sentence}" for sentence in gate_sentences(backtest["gate"])))
 skills = skill_table(backtest["scores"])
 if len(skills):
     st.dataframe(
-        skills,
+        translated_headers(skills),
         hide_index=True,
         width="stretch",
         column_config={
-            "CRPS": st.column_config.NumberColumn(
+            header("CRPS"): st.column_config.NumberColumn(
                 format="%.3f",
-                help="Continuous ranked probability score of the incident count: lower is better.",
+                help=_("Continuous ranked probability score of the incident count: lower is better."),
             ),
-            "Brier": st.column_config.NumberColumn(
-                format="%.3f", help="Brier score of the chance of fatal violence: lower is better."
+            header("Brier"): st.column_config.NumberColumn(
+                format="%.3f", help=_("Brier score of the chance of fatal violence: lower is better.")
             ),
             **{
-                column: st.column_config.NumberColumn(
+                header(column): st.column_config.NumberColumn(
                     format="%.2f",
-                    help="1 − score ÷ the baseline's score: above 0 the model beats that baseline.",
+                    help=_("1 − score ÷ the baseline's score: above 0 the model beats that baseline."),
                 )
                 for column in skills.columns
                 if "skill" in column
             },
             **{
-                column: st.column_config.NumberColumn(
+                header(column): st.column_config.NumberColumn(
                     format="percent",
-                    help="Share of outcomes inside the range: close to its nominal share is good.",
+                    help=_("Share of outcomes inside the range: close to its nominal share is good."),
                 )
                 for column in skills.columns
                 if "coverage" in column
@@ -342,20 +397,23 @@ if len(skills):
     st.caption(" · ".join(f"{label}" for label in TIER_LABELS.values()))
 st.plotly_chart(build_reliability_figure(backtest["reliability"]), width="stretch", key=RELIABILITY_KEY)
 st.caption(
-    "Reliability: forecasts grouped by tenths of probability; a reliable forecast lies on the diagonal "
-    "(of the months forecast at 30 %, about 30 % had an incident with fatalities)."
+    _(
+        "Reliability: forecasts grouped by tenths of probability; a reliable forecast lies on the diagonal "
+        "(of the months forecast at {percent}, about {percent} had an incident with fatalities)."
+    ).format(percent=format_percent(0.3))
 )
 if words := backtest["likelihood_words"]:
-    st.markdown("**Did the words come true?** In the backtest, for what the outlook serves:")
+    st.markdown(_("**Did the words come true?** In the backtest, for what the outlook serves:"))
+    happened = _("How often it happened")
     st.dataframe(
         pd.DataFrame(
             {
-                "Chance of fatal violence": [w["likelihood"] for w in words],
-                "Unit-months forecast": [w["unit_months"] for w in words],
-                "How often it happened": [w["came_true"] for w in words],
+                _("Chance of fatal violence"): [likelihood_label(w["likelihood"]) for w in words],
+                _("Unit-months forecast"): [w["unit_months"] for w in words],
+                happened: [w["came_true"] for w in words],
             }
         ),
         hide_index=True,
-        column_config={"How often it happened": st.column_config.NumberColumn(format="percent")},
+        column_config={happened: st.column_config.NumberColumn(format="percent")},
     )
 components.attribution_footer(frame)

@@ -15,14 +15,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from incidents.i18n import N_, _
+from incidents.i18n.formats import format_number
+
 RISE_COLOUR: Final = "#D55E00"  # Okabe-Ito vermillion
 FALL_COLOUR: Final = "#0072B2"  # Okabe-Ito blue
 NEUTRAL_COLOUR: Final = "#7F7F7F"
 MAX_FOREST_UNITS: Final = 40
-BADGE_RISE: Final = "▲ significant rise"
-BADGE_FALL: Final = "▼ significant fall"
-BADGE_NONE: Final = "no clear change"
-BADGE_NO_DATA: Final = "no events"
+BADGE_RISE: Final = N_("▲ significant rise")
+BADGE_FALL: Final = N_("▼ significant fall")
+BADGE_NONE: Final = N_("no clear change")
+BADGE_NO_DATA: Final = N_("no events")
 
 
 def format_ratio(value: float) -> str:
@@ -31,33 +34,33 @@ def format_ratio(value: float) -> str:
         return "–"
     if math.isinf(value):
         return "∞"
-    return f"{value:.2f}"
+    return format_number(round(value, 2), digits=2)  # round as f"{:.2f}" does, then the language's separators
 
 
 def change_badge(row: pd.Series) -> str:
-    """Plain-words significance badge for one unit."""
+    """Plain-words significance badge for one unit, in the reader's language."""
     if row["events_before"] + row["events_after"] == 0:
-        return BADGE_NO_DATA
+        return _(BADGE_NO_DATA)
     if not row["significant"]:
-        return BADGE_NONE
-    return BADGE_RISE if row["ci_low"] > 1 else BADGE_FALL
+        return _(BADGE_NONE)
+    return _(BADGE_RISE) if row["ci_low"] > 1 else _(BADGE_FALL)
 
 
 def pivot_display_table(table: pd.DataFrame) -> pd.DataFrame:
     """The before/after table with readable ratios, the interval as text and a change badge."""
     return pd.DataFrame(
         {
-            "Unit": table["unit_name"].astype("string"),
-            "Country": table["country_iso3"].astype("string"),
-            "Change": [change_badge(row) for _, row in table.iterrows()],
-            "Before": table["events_before"].astype("int64"),
-            "After": table["events_after"].astype("int64"),
-            "Rate ratio": [format_ratio(v) for v in table["rate_ratio"]],
-            "95% interval": [
+            _("Unit"): table["unit_name"].astype("string"),
+            _("Country"): table["country_iso3"].astype("string"),
+            _("Change"): [change_badge(row) for _index, row in table.iterrows()],
+            _("Before"): table["events_before"].astype("int64"),
+            _("After"): table["events_after"].astype("int64"),
+            _("Rate ratio"): [format_ratio(v) for v in table["rate_ratio"]],
+            _("95% interval"): [
                 f"{format_ratio(low)} – {format_ratio(high)}"
                 for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
-            "Code": table["unit_code"].astype("string"),
+            _("Code"): table["unit_code"].astype("string"),
         }
     )
 
@@ -104,8 +107,14 @@ def build_pivot_forest_figure(
         for name, iso3 in zip(shown["unit_name"], shown["country_iso3"].fillna(""), strict=True)
     ]
     hover = [
-        f"<b>{label}</b><br>before: {int(b)} events, after: {int(a)}<br>"
-        f"rate ratio {format_ratio(r)} (95% interval {format_ratio(cl)} – {format_ratio(ch)})"
+        f"<b>{label}</b><br>"
+        + html.escape(_("before: {before} events, after: {after}").format(before=int(b), after=int(a)))
+        + "<br>"
+        + html.escape(
+            _("rate ratio {ratio} (95% interval {low} – {high})").format(
+                ratio=format_ratio(r), low=format_ratio(cl), high=format_ratio(ch)
+            )
+        )
         for label, b, a, r, cl, ch in zip(
             labels,
             shown["events_before"],
@@ -122,7 +131,7 @@ def build_pivot_forest_figure(
             y=labels,
             mode="markers",
             marker={
-                "color": [_colour(row) for _, row in shown.iterrows()],
+                "color": [_colour(row) for _index, row in shown.iterrows()],
                 "size": 10,
                 "symbol": ["circle-open" if flag else "circle" for flag in edge],
                 "line": {"width": 2},
@@ -138,14 +147,14 @@ def build_pivot_forest_figure(
             hovertext=hover,
             hoverinfo="text",
             showlegend=False,
-            name="rate ratio",
+            name=_("rate ratio"),
         )
     )
     fig.add_vline(x=1.0, line_dash="dash", line_color="#222222")
     fig.update_xaxes(
         type="log",
         range=[math.log10(lo), math.log10(hi)],
-        title_text="Incident rate after ÷ before (log scale; 1 = no change)",
+        title_text=_("Incident rate after ÷ before (log scale; 1 = no change)"),
     )
     fig.update_yaxes(title_text="", automargin=True)
     fig.update_layout(

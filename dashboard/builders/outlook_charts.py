@@ -16,23 +16,36 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.builders.charts import QUALITATIVE_COLOURS, _base_layout, count_axis
+from incidents.i18n import N_, Labels, _, ngettext
+from incidents.outlook.wording import likelihood_label
 
 #: What each forecaster of the backtest is, in words (models first, then the naive baselines).
-FORECASTER_LABELS: Final[Mapping[str, str]] = {
-    "M1": "M1 (per-unit negative binomial)",
-    "M2": "M2 (pooled gradient boosting)",
-    "M3": "M3 (average of M1 and M2)",
-    "zero": "the zero baseline (nothing happens)",
-    "last": "the last-month baseline",
-    "climatology": "the climatology baseline (the unit's last 12 months)",
-    "base_rate": "the base-rate baseline (share of months with a fatal incident)",
-    "served": "what the outlook serves",
-}
+FORECASTER_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "M1": N_("M1 (per-unit negative binomial)"),
+        "M2": N_("M2 (pooled gradient boosting)"),
+        "M3": N_("M3 (average of M1 and M2)"),
+        "zero": N_("the zero baseline (nothing happens)"),
+        "last": N_("the last-month baseline"),
+        "climatology": N_("the climatology baseline (the unit's last 12 months)"),
+        "base_rate": N_("the base-rate baseline (share of months with a fatal incident)"),
+        "served": N_("what the outlook serves"),
+    }
+)
 MODELS: Final = ("M1", "M2", "M3")
-TIER_LABELS: Final[Mapping[str, str]] = {
-    "active": "Active units (an incident in the last 12 months)",
-    "quiet": "Quiet units (none in the last 12 months)",
-}
+TIER_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "active": N_("Active units (an incident in the last 12 months)"),
+        "quiet": N_("Quiet units (none in the last 12 months)"),
+    }
+)
+#: A tier in a sentence ("Active units, 1 month ahead: ...") and in the skill table's cells.
+TIER_SHORT: Final[Mapping[str, str]] = Labels({"active": N_("Active units"), "quiet": N_("Quiet units")})
+TIER_CELLS: Final[Mapping[str, str]] = Labels({"active": N_("Active"), "quiet": N_("Quiet")})
+#: The baselines as the skill table's headers name them ("CRPS skill vs base rate").
+BASELINE_NAMES: Final = Labels(
+    {"zero": N_("zero"), "last": N_("last"), "climatology": N_("climatology"), "base_rate": N_("base rate")}
+)
 BAND_90_COLOUR: Final = "rgba(0, 114, 178, 0.15)"
 BAND_50_COLOUR: Final = "rgba(0, 114, 178, 0.35)"
 #: The what-if line: orange and dashed, apart from the blue forecast and the grey observed line.
@@ -42,10 +55,14 @@ QUANTILES: Final = ("count_q05", "count_q25", "count_q50", "count_q75", "count_q
 
 
 #: Short names of the baselines for a table cell or a sentence's end ("base-rate baseline").
-SHORT_LABELS: Final[Mapping[str, str]] = {
-    name: f"{'last-month' if name == 'last' else name.replace('_', '-')} baseline"
-    for name in ("zero", "last", "climatology", "base_rate")
-}
+SHORT_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "zero": N_("zero baseline"),
+        "last": N_("last-month baseline"),
+        "climatology": N_("climatology baseline"),
+        "base_rate": N_("base-rate baseline"),
+    }
+)
 
 
 def forecaster_label(name: str) -> str:
@@ -55,12 +72,14 @@ def forecaster_label(name: str) -> str:
 def served_words(served_by: str) -> str:
     """``served_by`` of the outlook table in words: "M3 (p_fatal: M2)" -> "M3; chance of fatal
     violence: M2", "zero" -> "zero baseline"."""
-    counts, _, rest = str(served_by).partition(" (p_fatal: ")
+    counts, _sep, rest = str(served_by).partition(" (p_fatal: ")
     short = SHORT_LABELS.get(counts, counts)
     if not rest:
         return short
     fatal = rest.removesuffix(")")
-    return f"{short}; chance of fatal violence: {SHORT_LABELS.get(fatal, fatal)}"
+    return _("{counts}; chance of fatal violence: {p_fatal}").format(
+        counts=short, p_fatal=SHORT_LABELS.get(fatal, fatal)
+    )
 
 
 def _month_start(months: Sequence[object]) -> list[pd.Timestamp]:
@@ -98,8 +117,8 @@ def build_fan_chart(
 
     fig = go.Figure()
     for (low, high), name, colour in (
-        (("count_q05", "count_q95"), "90 % range (estimate)", BAND_90_COLOUR),
-        (("count_q25", "count_q75"), "50 % range (estimate)", BAND_50_COLOUR),
+        (("count_q05", "count_q95"), _("90 % range (estimate)"), BAND_90_COLOUR),
+        (("count_q25", "count_q75"), _("50 % range (estimate)"), BAND_50_COLOUR),
     ):
         xs, ys = band(low, high)
         fig.add_scatter(
@@ -116,12 +135,14 @@ def build_fan_chart(
         x=last_x + ahead_x,
         y=last_y + [float(v) for v in ahead["count_q50"]],
         mode="lines+markers",
-        name="Median (estimate)",
+        name=_("Median (estimate)"),
         line={"color": QUALITATIVE_COLOURS[0], "dash": "dash", "width": 2},
         customdata=[[None, None]] * len(last_x)
         + [[int(a), int(b)] for a, b in zip(ahead["count_q05"], ahead["count_q95"], strict=True)],
-        hovertemplate="%{x|%b %Y}: median %{y:,} incidents (90 %: %{customdata[0]}–%{customdata[1]})"
-        "<extra>estimate</extra>",
+        hovertemplate=_("%{x|%b %Y}: median %{y:,} incidents (90 %: %{customdata[0]}–%{customdata[1]})")
+        + "<extra>"
+        + _("estimate")
+        + "</extra>",
     )
     whatif_top = 0.0
     if whatif is not None and len(whatif[1]):
@@ -135,25 +156,28 @@ def build_fan_chart(
             name=html.escape(name, quote=False),
             line={"color": WHATIF_COLOUR, "dash": "dash", "width": 2},
             marker={"symbol": "diamond-open", "size": 9},
-            hovertemplate="%{x|%b %Y}: %{y:,.1f} incidents<extra>what-if, not a forecast</extra>",
+            hovertemplate=_("%{x|%b %Y}: %{y:,.1f} incidents")
+            + "<extra>"
+            + _("what-if, not a forecast")
+            + "</extra>",
         )
     fig.add_scatter(
         x=observed_x,
         y=[float(v) for v in shown],
         mode="lines+markers",
-        name="Observed incidents",
+        name=_("Observed incidents"),
         line={"color": QUALITATIVE_COLOURS[7], "width": 2},
-        hovertemplate="%{x|%b %Y}: %{y:,} incidents<extra>observed</extra>",
+        hovertemplate=_("%{x|%b %Y}: %{y:,} incidents") + "<extra>" + _("observed") + "</extra>",
     )
     if last_x:
         fig.add_vline(x=last_x[0], line={"color": "#888888", "dash": "dot", "width": 1})
         fig.add_annotation(
-            x=last_x[0], y=1, yref="paper", text="last complete month", showarrow=False, xanchor="right"
+            x=last_x[0], y=1, yref="paper", text=_("last complete month"), showarrow=False, xanchor="right"
         )
     _base_layout(fig, title)
     fig.update_layout(margin={"t": 90})
     largest = max([whatif_top, *[float(v) for v in shown], *[float(v) for v in ahead["count_q95"]]])
-    fig.update_yaxes(title="Incidents per month", **count_axis(largest))
+    fig.update_yaxes(title=_("Incidents per month"), **count_axis(largest))
     fig.update_xaxes(type="date", tickformat="%b %Y")
     return fig
 
@@ -172,7 +196,7 @@ def build_reliability_figure(
         x=[0, 1],
         y=[0, 1],
         mode="lines",
-        name="Perfectly reliable",
+        name=_("Perfectly reliable"),
         line={"color": "#888888", "dash": "dot"},
         hoverinfo="skip",
     )
@@ -183,16 +207,25 @@ def build_reliability_figure(
                 x=part["mean_p"],
                 y=part["observed"],
                 mode="lines+markers",
-                name=f"{int(horizon)} month{'s' if int(horizon) > 1 else ''} ahead",
+                name=ngettext("{n} month ahead", "{n} months ahead", int(horizon)).format(n=int(horizon)),
                 marker={"color": QUALITATIVE_COLOURS[i], "size": 8},
                 line={"color": QUALITATIVE_COLOURS[i]},
                 customdata=part[["unit_months", "p_from", "p_to"]].to_numpy(),
-                hovertemplate="forecast %{x:.0%} → happened %{y:.0%}<br>%{customdata[0]:,} unit-months "
-                "forecast %{customdata[1]:.0%}–%{customdata[2]:.0%}<extra></extra>",
+                hovertemplate=_(
+                    "forecast %{x:.0%} → happened %{y:.0%}<br>%{customdata[0]:,} unit-months "
+                    "forecast %{customdata[1]:.0%}–%{customdata[2]:.0%}"
+                )
+                + "<extra></extra>",
             )
-    _base_layout(fig, title or f"Reliability of the chance of fatal violence: {forecaster_label(forecaster)}")
-    fig.update_xaxes(title="Forecast probability", range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(title="How often it happened", range=[0, 1], tickformat=".0%")
+    _base_layout(
+        fig,
+        title
+        or _("Reliability of the chance of fatal violence: {forecaster}").format(
+            forecaster=forecaster_label(forecaster)
+        ),
+    )
+    fig.update_xaxes(title=_("Forecast probability"), range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title=_("How often it happened"), range=[0, 1], tickformat=".0%")
     return fig
 
 
@@ -205,8 +238,8 @@ def skill_table(scores: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             continue
         row: dict[str, Any] = {
             "Months ahead": record["horizon"],
-            "Units": str(record["tier"]).capitalize(),
-            "Forecaster": "Served" if record["forecaster"] == "served" else record["forecaster"],
+            "Units": TIER_CELLS.get(str(record["tier"]), str(record["tier"]).capitalize()),
+            "Forecaster": _("Served") if record["forecaster"] == "served" else record["forecaster"],
             "Unit-months": record["unit_months"],
             "CRPS": record["crps"],
         }
@@ -227,8 +260,12 @@ def gate_sentences(gate: Sequence[Mapping[str, Any]]) -> list[str]:
 
     def why(name: str) -> str:
         if name in MODELS:
-            return f"{forecaster_label(name)}, which beat every baseline in the backtest"
-        return f"{forecaster_label(name)}, because no model beat it in the backtest"
+            return _("{forecaster}, which beat every baseline in the backtest").format(
+                forecaster=forecaster_label(name)
+            )
+        return _("{forecaster}, because no model beat it in the backtest").format(
+            forecaster=forecaster_label(name)
+        )
 
     groups: dict[tuple[str, str, str], list[int]] = {}
     for decision in sorted(gate, key=lambda d: (d["tier"] != "active", d["horizon"])):
@@ -237,20 +274,82 @@ def gate_sentences(gate: Sequence[Mapping[str, Any]]) -> list[str]:
     out = []
     for (tier, counts, p_fatal), horizons in groups.items():
         if len(horizons) == 1:
-            ahead = f"{horizons[0]} month{'s' if horizons[0] > 1 else ''} ahead"
+            ahead = ngettext("{n} month ahead", "{n} months ahead", horizons[0]).format(n=horizons[0])
         else:
-            ahead = ", ".join(str(h) for h in horizons[:-1]) + f" and {horizons[-1]} months ahead"
+            ahead = _("{months} and {last} months ahead").format(
+                months=", ".join(str(h) for h in horizons[:-1]), last=horizons[-1]
+            )
         if counts == p_fatal:
-            served = f"both incident counts and the chance of fatal violence come from {why(counts)}"
+            served = _("both incident counts and the chance of fatal violence come from {source}").format(
+                source=why(counts)
+            )
         else:
-            served = f"incident counts come from {why(counts)}; the chance of fatal violence comes from "
-            served += why(p_fatal)
-        out.append(f"{TIER_LABELS.get(tier, tier).split(' (')[0]}, {ahead}: {served}.")
+            served = _(
+                "incident counts come from {counts}; the chance of fatal violence comes from {p_fatal}"
+            ).format(counts=why(counts), p_fatal=why(p_fatal))
+        out.append(
+            _("{tier}, {ahead}: {served}.").format(
+                tier=TIER_SHORT.get(tier, tier), ahead=ahead, served=served
+            )
+        )
     return out
 
 
 #: The table's column of the 3-month window probability (a unit-level value, the same every month).
-WINDOW_COLUMN: Final = "Next 3 months"
+WINDOW_COLUMN: Final = N_("Next 3 months")
+#: The English headers of the outlook's tables (:func:`display_outlook`, :func:`skill_table`,
+#: the adjustments) as a page shows them: :func:`translated_headers`.
+HEADERS: Final = {
+    name: name
+    for name in (
+        N_("Unit"),
+        N_("Code"),
+        N_("Country"),
+        N_("Month"),
+        N_("Chance of fatal violence"),
+        N_("Probability"),
+        N_("Next 3 months"),
+        N_("Incidents, median"),
+        N_("Incidents, 50 % range"),
+        N_("Incidents, 90 % range"),
+        N_("Chance of a surge"),
+        N_("Served by"),
+        N_("Months ahead"),
+        N_("Units"),
+        N_("Forecaster"),
+        N_("Unit-months"),
+        N_("CRPS"),
+        N_("Brier"),
+        N_("50 % range coverage"),
+        N_("90 % range coverage"),
+        N_("Adjustment"),
+        N_("Note"),
+        N_("By"),
+        N_("When (UTC)"),
+        N_("Version"),
+    )
+}
+SKILL_PREFIXES: Final = {
+    "CRPS skill vs ": N_("CRPS skill vs {baseline}"),
+    "Brier skill vs ": N_("Brier skill vs {baseline}"),
+}
+
+
+def header(name: str) -> str:
+    """One English header of the outlook's tables in the reader's language (others unchanged)."""
+    if name in HEADERS:
+        return _(HEADERS[name])
+    for prefix, message in SKILL_PREFIXES.items():
+        if name.startswith(prefix):
+            english = name.removeprefix(prefix)
+            code = next((c for c in BASELINE_NAMES if BASELINE_NAMES.english(c) == english), None)
+            return _(message).format(baseline=BASELINE_NAMES[code] if code else english)
+    return name
+
+
+def translated_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """A display copy of one of the outlook's tables with its headers in the reader's language."""
+    return table.rename(columns={column: header(str(column)) for column in table.columns})
 
 
 def display_outlook(
@@ -269,7 +368,7 @@ def display_outlook(
             if "country_iso3" in shown
             else "",
             "Month": shown["month"].astype(str),
-            "Chance of fatal violence": shown["likelihood"].astype(str),
+            "Chance of fatal violence": shown["likelihood"].astype(str).map(likelihood_label),
             "Probability": shown["p_fatal"].astype(float),
             "Incidents, median": shown["count_q50"].astype(int),
             "Incidents, 50 % range": [

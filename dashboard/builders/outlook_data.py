@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from incidents.i18n import N_, Labels
 from incidents.risk.units import unit_names
 
 if TYPE_CHECKING:
     from incidents.outlook.backtest import WordHits
 
 #: The levels the dashboard offers (corridors stay in the command line for now).
-OUTLOOK_LEVELS: Final = {"admin1": "Regions (admin-1)", "admin2": "Districts (admin-2)"}
+OUTLOOK_LEVELS: Final = Labels({"admin1": N_("Regions (admin-1)"), "admin2": N_("Districts (admin-2)")})
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def outlook_section(run: OutlookRun, countries: Sequence[str], *, top: int = MAX
 
     next_month = run.table[(run.table["horizon"] == 1) & run.table["country_iso3"].isin(list(countries))]
     rows = next_month.sort_values(["p_fatal", "count_q50"], ascending=False, kind="stable").head(top)
-    month = pd.Period(str(next_month["month"].iloc[0]), freq="M").strftime("%B %Y") if len(next_month) else ""
+    from incidents.outlook.wording import month_text  # the engine's words: light, but only when used
+
+    month = month_text(str(next_month["month"].iloc[0])) if len(next_month) else ""
     one_month = [d for d in run.backtest["gate"] if d["horizon"] == 1]
     return OutlookSection(month, run.origin, rows.reset_index(drop=True), tuple(gate_sentences(one_month)))
 

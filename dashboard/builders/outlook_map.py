@@ -15,7 +15,9 @@ import pandas as pd
 from dashboard.builders.map_elements import esc
 from dashboard.builders.maps import MapBuild
 from dashboard.builders.risk_map import NO_UNIT_FILL, UnitFill, UnitMapBase, map_with_layer, unit_fill_layer
-from incidents.outlook.wording import ICD203_SCALE, ICD203_WORDS, percent
+from incidents.i18n import N_, _
+from incidents.i18n.formats import format_number
+from incidents.outlook.wording import ICD203_SCALE, ICD203_WORDS, likelihood_label, percent
 
 #: ICD 203 word -> fill colour: ColorBrewer YlOrRd in 7 classes (sequential, colour-blind safe,
 #: readable in greyscale print), the lightest for "almost no chance".
@@ -26,15 +28,21 @@ LIKELIHOOD_COLOURS: Final = dict(
         strict=True,
     )
 )
-LAYER_NAME: Final = "Chance of fatal violence"
-NOT_FORECAST: Final = "no outlook"
+LAYER_NAME: Final = N_("Chance of fatal violence")
+NOT_FORECAST: Final = N_("no outlook")
 
 
 def likelihood_ranges() -> list[tuple[str, str]]:
     """``(word, "5–20 %")`` for every ICD 203 class, lowest first (the legend's rows)."""
     edges = [edge for edge, _ in ICD203_SCALE] + [1.0]
     return [
-        (word, f"{edges[i] * 100:g}–{edges[i + 1] * 100:g} %") for i, (_, word) in enumerate(ICD203_SCALE)
+        (
+            word,
+            _("{low}–{high} %").format(
+                low=format_number(edges[i] * 100), high=format_number(edges[i + 1] * 100)
+            ),
+        )
+        for i, (_edge, word) in enumerate(ICD203_SCALE)
     ]
 
 
@@ -48,23 +56,28 @@ def _swatch(colour: str) -> str:
 def likelihood_legend_html(month: str, *, not_forecast: bool = False) -> str:
     """Legend section: the seven ICD 203 words with their colour and range, for ``month``."""
     rows = "".join(
-        f"<div>{_swatch(LIKELIHOOD_COLOURS[word])}{esc(word)} <small>({esc(span)})</small></div>"
+        f"<div>{_swatch(LIKELIHOOD_COLOURS[word])}{esc(likelihood_label(word))} "
+        f"<small>({esc(span)})</small></div>"
         for word, span in likelihood_ranges()
     )
     if not_forecast:
-        rows += f"<div>{_swatch(NO_UNIT_FILL)}{esc(NOT_FORECAST)}</div>"
-    title = f"Chance of an incident with fatalities, {month}"
+        rows += f"<div>{_swatch(NO_UNIT_FILL)}{esc(_(NOT_FORECAST))}</div>"
+    title = _("Chance of an incident with fatalities, {month}").format(month=month)
     return f'<div class="sahel-legend-outlook" style="margin-top:4px"><b>{esc(title)}</b>{rows}</div>'
 
 
 def outlook_tooltip(row: pd.Series) -> str:
     """Escaped tooltip of one unit's outlook row (one horizon)."""
-    return (
-        f"{esc(row['likelihood'])} ({percent(float(row['p_fatal']))}) of an incident with fatalities in "
-        f"{esc(row['month'])}<br>incidents: median {int(row['count_q50'])}, 90 % range "
-        f"{int(row['count_q05'])}–{int(row['count_q95'])}<br><small>estimate; served by "
-        f"{esc(row['served_by'])}</small>"
+    chance = _("{likelihood} ({percent}) of an incident with fatalities in {month}").format(
+        likelihood=likelihood_label(str(row["likelihood"])),
+        percent=percent(float(row["p_fatal"])),
+        month=row["month"],
     )
+    counts = _("incidents: median {median}, 90 % range {low}–{high}").format(
+        median=int(row["count_q50"]), low=int(row["count_q05"]), high=int(row["count_q95"])
+    )
+    served = _("estimate; served by {served_by}").format(served_by=row["served_by"])
+    return f"{esc(chance)}<br>{esc(counts)}<br><small>{esc(served)}</small>"
 
 
 def _likelihood_fill(row: pd.Series) -> str:
@@ -81,7 +94,7 @@ def build_outlook_map(rows: pd.DataFrame, level: str, base: UnitMapBase) -> MapB
         raise ValueError("the outlook map shows one horizon: filter the table to one month first")
     by_code = rows.assign(unit_code=rows["unit_code"].astype(str)).set_index("unit_code")
     units = base.units(level)
-    style = UnitFill(_likelihood_fill, outlook_tooltip, NOT_FORECAST, LAYER_NAME)
+    style = UnitFill(_likelihood_fill, outlook_tooltip, _(NOT_FORECAST), _(LAYER_NAME))
     layer = unit_fill_layer(by_code, level, units, style)
     shown = set() if units is None else set(units[f"{level}_code"].astype(str))
     month = str(rows["month"].iloc[0]) if len(rows) else ""

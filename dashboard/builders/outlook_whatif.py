@@ -17,15 +17,24 @@ from typing import Final
 import pandas as pd
 
 from dashboard.builders.outlook_data import OutlookRun
+from incidents.i18n import N_, _
 
 #: The switch's choices besides the run's scenarios: (key, label).
 FORECAST_ONLY, ADJUSTED = "forecast", "adjusted"
-SWITCH_ENDS: Final = ((FORECAST_ONLY, "Forecast only"), (ADJUSTED, "Analysts' adjustments"))
+SWITCH_ENDS: Final = ((FORECAST_ONLY, N_("Forecast only")), (ADJUSTED, N_("Analysts' adjustments")))
+ADJUSTED_LABEL: Final = N_("What if analysts' adjustments hold")
+#: The fan chart's line of each what-if (English label -> line name, both marked for the catalogue;
+#: the scenarios' labels are :data:`incidents.outlook.scenarios.SCENARIO_LABELS`).
+LINE_NAMES: Final = {
+    "What if the last 90 days' trend continues": N_("What if: the last 90 days' trend continues"),
+    "What if activity returns to its 12-month mean": N_("What if: activity returns to its 12-month mean"),
+    ADJUSTED_LABEL: N_("What if: analysts' adjustments hold"),
+}
 #: The forecast column of the page's table the what-if columns follow.
 BESIDE: Final = "Incidents, median"
 #: Columns of :attr:`WhatIf.lines`: one row per unit and month ahead.
 LINE_COLUMNS: Final = ("unit_code", "month", "horizon", "expected", "range_90")
-WHATIF_CAPTION: Final = (
+WHATIF_CAPTION: Final = N_(
     "What-ifs are **not forecasts**: each shows what the incident count would be *if* its assumption "
     "held. Nothing scores them in the backtest; the forecast beside them is the estimate to plan on."
 )
@@ -33,24 +42,32 @@ WHATIF_CAPTION: Final = (
 
 @dataclass(frozen=True)
 class WhatIf:
-    """One what-if of a run: ``label`` ("What if the last 90 days' trend continues"), the name of
-    its fan-chart line (``line_name``: "What if: the last 90 days' trend continues") and its
-    expected incidents per unit and month (``lines``, :data:`LINE_COLUMNS`; ``range_90``: the
-    adjusted 90 % range, "" for the scenarios)."""
+    """One what-if of a run: ``label`` ("What if the last 90 days' trend continues", English as
+    the run stores it; :attr:`title` in the reader's language), the name of its fan-chart line
+    (``line_name``: "What if: the last 90 days' trend continues") and its expected incidents per
+    unit and month (``lines``, :data:`LINE_COLUMNS`; ``range_90``: the adjusted 90 % range, ""
+    for the scenarios)."""
 
     key: str
     label: str
     lines: pd.DataFrame
 
     @property
+    def title(self) -> str:
+        """The label in the reader's language."""
+        return _(self.label)
+
+    @property
     def line_name(self) -> str:
+        if self.label in LINE_NAMES:
+            return _(LINE_NAMES[self.label])
         rest = self.label.removeprefix("What if").strip()
-        return f"What if: {rest}"
+        return _("What if: {assumption}").format(assumption=rest)
 
     @property
     def column(self) -> str:
         """The table column of the expected incidents."""
-        return f"{self.label}: incidents"
+        return _("{what_if}: incidents").format(what_if=self.title)
 
     def unit_lines(self, unit_code: str) -> pd.DataFrame:
         return self.lines[self.lines["unit_code"] == unit_code].sort_values("horizon")
@@ -59,11 +76,12 @@ class WhatIf:
 def scenario_choices(run: OutlookRun) -> dict[str, str]:
     """The page's scenario switch: key -> label, "Forecast only" first, the analysts' adjustments last."""
     first, last = SWITCH_ENDS
-    choices = dict([first])
+    choices = {first[0]: _(first[1])}
     if len(run.scenarios):
         pairs = run.scenarios[["scenario", "label"]].drop_duplicates()
-        choices.update(dict(zip(pairs["scenario"].astype(str), pairs["label"].astype(str), strict=True)))
-    return {**choices, last[0]: last[1]}
+        labels = [_(label) for label in pairs["label"].astype(str)]  # SCENARIO_LABELS, marked there
+        choices.update(dict(zip(pairs["scenario"].astype(str), labels, strict=True)))
+    return {**choices, last[0]: _(last[1])}
 
 
 def whatif_of(run: OutlookRun, key: str, adjustments: pd.DataFrame | None = None) -> WhatIf | None:
@@ -80,7 +98,7 @@ def whatif_of(run: OutlookRun, key: str, adjustments: pd.DataFrame | None = None
 
         chosen = adjustments if adjustments is not None else pd.DataFrame()
         if chosen.empty:
-            return WhatIf(key, "What if analysts' adjustments hold", pd.DataFrame(columns=list(LINE_COLUMNS)))
+            return WhatIf(key, ADJUSTED_LABEL, pd.DataFrame(columns=list(LINE_COLUMNS)))
         scaled = apply_adjustments(run.table, chosen)
         lines = pd.DataFrame(
             {
@@ -94,7 +112,7 @@ def whatif_of(run: OutlookRun, key: str, adjustments: pd.DataFrame | None = None
                 ],
             }
         )
-        return WhatIf(key, "What if analysts' adjustments hold", lines)
+        return WhatIf(key, ADJUSTED_LABEL, lines)
     rows = run.scenarios[run.scenarios["scenario"] == key]
     if rows.empty:
         raise KeyError(f"no scenario {key!r} in this outlook")
@@ -125,12 +143,17 @@ def with_whatif(shown: pd.DataFrame, whatif: WhatIf, horizon: int) -> pd.DataFra
     # Few units are adjusted: the others' cells say nothing (blank text, not "None").
     out.insert(at, whatif.column, ["" if pd.isna(v) else f"{v:,.0f}" for v in expected])
     ranges = month["range_90"].to_dict()
-    out.insert(at + 1, f"{whatif.label}: 90 % range", [str(ranges.get(code, "")) for code in out["Code"]])
+    out.insert(
+        at + 1,
+        _("{what_if}: 90 % range").format(what_if=whatif.title),
+        [str(ranges.get(code, "")) for code in out["Code"]],
+    )
     return out
 
 
 def adjustments_table(adjustments: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The adjustments in force for people: unit, percentage, note, who and when, newest first."""
+    """The adjustments in force for people: unit, percentage, note, who and when, newest first
+    (English headers; :func:`~dashboard.builders.outlook_charts.translated_headers` for a page)."""
     names = names or {}
     ordered = adjustments.sort_values("created_at", ascending=False, kind="stable")
     return pd.DataFrame(

@@ -26,6 +26,8 @@ from dashboard.builders.map_layers import (
 )
 from dashboard.builders.maps import MapBuild, build_incident_map_with_info
 from incidents.credits import SourceCredit
+from incidents.i18n import _
+from incidents.i18n.formats import format_number
 from incidents.risk.index import RISK_LEVEL_LABELS
 
 #: Level -> fill colour (ColorBrewer YlOrRd, 5 of its 9 steps); the Map page's "risk level"
@@ -36,14 +38,21 @@ NO_UNIT_FILL: Final = NO_DATA_FILL
 
 def risk_tooltip(row: pd.Series) -> str:
     """Escaped tooltip text of one unit's risk row."""
-    return (
-        f"Level {int(row['risk_level'])} – {esc(RISK_LEVEL_LABELS[int(row['risk_level'])])} "
-        f"(index {float(row['index']):.2f})<br>{int(row['events']):,} events, "
-        f"{int(row['fatalities']):,} fatalities, {int(row['civilian_events']):,} civilian-targeting events"
+    level = int(row["risk_level"])
+    rating = _("Level {level} – {name} (index {index})").format(
+        level=level, name=RISK_LEVEL_LABELS[level], index=format_number(float(row["index"]), digits=2)
     )
+    counts = _("{events} events, {fatalities} fatalities, {civilian} civilian-targeting events").format(
+        events=format_number(int(row["events"])),
+        fatalities=format_number(int(row["fatalities"])),
+        civilian=format_number(int(row["civilian_events"])),
+    )
+    return f"{esc(rating)}<br>{esc(counts)}"
 
 
-def risk_legend_html(title: str = "Risk level") -> str:
+def risk_legend_html(title: str | None = None) -> str:
+    """Legend section: the five risk levels in their colours, under ``title`` (default "Risk level")."""
+    title = _("Risk level") if title is None else title
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:4px;'
         f'background:{colour};border:1px solid #666"></span>{esc(name)}</div>'
@@ -87,7 +96,7 @@ def risk_map_on(
     if level == "corridor":
         layer = _corridor_layer(by_code, corridor_lines)
     else:
-        style = UnitFill(_risk_fill, risk_tooltip, "not rated", "Risk level")
+        style = UnitFill(_risk_fill, risk_tooltip, _("not rated"), _("Risk level"))
         layer = unit_fill_layer(by_code, level, base.units(level), style)
     return map_with_layer(layer, risk_legend_html(), base)
 
@@ -174,7 +183,7 @@ def _corridor_layer(by_code: pd.DataFrame, lines: gpd.GeoDataFrame | None) -> fo
             "colour": [LEVEL_COLOURS[int(level)] for level in rows["risk_level"]],
             "tooltip": [
                 f"<b>{esc(code)} {esc(name)}</b><br>{risk_tooltip(row)}"
-                for code, name, (_, row) in zip(
+                for code, name, (_index, row) in zip(
                     shown["corridor_id"], shown["corridor_name"], rows.iterrows(), strict=True
                 )
             ],
@@ -184,7 +193,7 @@ def _corridor_layer(by_code: pd.DataFrame, lines: gpd.GeoDataFrame | None) -> fo
     )
     return folium.GeoJson(
         frame.__geo_interface__,
-        name="Corridor risk level",
+        name=_("Corridor risk level"),
         style_function=lambda f: {"color": f["properties"]["colour"], "weight": 7, "opacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
     )

@@ -19,11 +19,12 @@ from dashboard.builders.outlook_whatif import WHATIF_CAPTION, WhatIf
 from dashboard.ui import caching
 from dashboard.ui.filters import markdown_text
 from incidents.errors import OutlookDataError
+from incidents.i18n import N_, _
 from incidents.outlook.panel import MIN_ACTIVE_UNITS, MIN_HISTORY_MONTHS
 from incidents.query import IncidentFilter
 from incidents.store.saved_views import SavedView
 
-METHOD_NOTE: Final = (
+METHOD_NOTE: Final = N_(
     "These are **estimates**, not predictions of single events: statistical models fitted on the "
     "stored incidents, checked against naive guesses in a backtest. Method and limits: "
     "docs/methodology.md, section 'Outlook'."
@@ -33,11 +34,14 @@ METHOD_NOTE: Final = (
 def refusal(exc: Exception) -> None:
     """Why there is no outlook, and what would make one (never a traceback)."""
     st.warning(
-        f"No outlook can be made from these data: {markdown_text(str(exc))}.\n\n"
-        f"An outlook needs at least {MIN_HISTORY_MONTHS} months of incidents up to the last complete "
-        f"month and at least {MIN_ACTIVE_UNITS} units with an incident, so that the models can be "
-        "checked against naive guesses before they are shown. Import a longer history (or choose more "
-        "data sources in the sidebar) to get one.",
+        _("No outlook can be made from these data: {reason}.").format(reason=markdown_text(str(exc)))
+        + "\n\n"
+        + _(
+            "An outlook needs at least {months} months of incidents up to the last complete "
+            "month and at least {units} units with an incident, so that the models can be "
+            "checked against naive guesses before they are shown. Import a longer history (or choose more "
+            "data sources in the sidebar) to get one."
+        ).format(months=MIN_HISTORY_MONTHS, units=MIN_ACTIVE_UNITS),
         icon="⏳",
     )
 
@@ -49,29 +53,40 @@ def unit_outlook(
     its fan chart for all three, with ``whatif``'s line beside the forecast when given."""
     rows = run.unit_rows(unit_code)
     if rows.empty:
-        st.info("No outlook for this unit.", icon="ℹ️")
+        st.info(_("No outlook for this unit."), icon="ℹ️")
         return
     row = rows[rows["horizon"] == horizon].iloc[0]
     sentences = [run.sentence(unit_code, horizon)]
     if len(run.window):
-        sentences.append(f"Over the next three months: {run.window_sentence(unit_code)}")
+        sentences.append(
+            _("Over the next three months: {sentence}").format(sentence=run.window_sentence(unit_code))
+        )
     st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in sentences))
-    title = f"{row['unit_name']}: incidents per month, observed and estimated"
+    title = _("{unit}: incidents per month, observed and estimated").format(unit=row["unit_name"])
     lines = whatif.unit_lines(unit_code) if whatif is not None else None
     line = (whatif.line_name, lines) if whatif is not None and lines is not None and len(lines) else None
     figure = build_fan_chart(run.unit_history(unit_code), rows, title, whatif=line)
     st.plotly_chart(figure, width="stretch", key=key)
     st.caption(
-        "Bands: the range the incident count should fall in with 50 % and 90 % chance, per the model "
-        f"or baseline that serves this unit ({markdown_text(served_words(row['served_by']))}). "
-        f"Estimates, from the data up to {run.origin}."
+        _(
+            "Bands: the range the incident count should fall in with 50 % and 90 % chance, per the model "
+            "or baseline that serves this unit ({served}). Estimates, from the data up to {origin}."
+        ).format(served=markdown_text(served_words(row["served_by"])), origin=run.origin)
     )
     if whatif is not None:
         if line is None:
             place = markdown_text(str(row["unit_name"]))
-            st.caption(f"{markdown_text(whatif.label)}: none for {place}; the chart shows the forecast only.")
+            st.caption(
+                _("{what_if}: none for {place}; the chart shows the forecast only.").format(
+                    what_if=markdown_text(whatif.title), place=place
+                )
+            )
         else:
-            st.caption(f"Dashed orange line: {markdown_text(whatif.line_name)}. {WHATIF_CAPTION}")
+            st.caption(
+                _("Dashed orange line: {line}.").format(line=markdown_text(whatif.line_name))
+                + " "
+                + _(WHATIF_CAPTION)
+            )
 
 
 def pack_section(

@@ -30,6 +30,7 @@ import pandas as pd
 from geodata.corridors import CorridorsLike
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import AdjustmentError
+from incidents.i18n import _
 from incidents.risk.units import RISK_LEVELS_OF_UNITS, UnitLevel, unit_names
 from incidents.store.corridors import active_corridor_segments
 from incidents.store.outlook_adjustments import (
@@ -179,11 +180,13 @@ def _check_percent(percent: float) -> float:
     try:
         value = float(percent)
     except (TypeError, ValueError):
-        raise AdjustmentError(f"percent {percent!r} is not a number") from None
+        raise AdjustmentError(_("percent {value} is not a number").format(value=repr(percent))) from None
     if not math.isfinite(value) or not MIN_PERCENT <= value <= MAX_PERCENT:
         raise AdjustmentError(
-            f"percent {value:g} is outside {MIN_PERCENT:+.0f} .. {MAX_PERCENT:+.0f} "
-            "(-90 leaves a tenth of the forecast count, +300 quadruples it)"
+            _(
+                "percent {value} is outside {low} .. {high} (-90 leaves a tenth of the forecast count, "
+                "+300 quadruples it)"
+            ).format(value=f"{value:g}", low=f"{MIN_PERCENT:+.0f}", high=f"{MAX_PERCENT:+.0f}")
         )
     return value
 
@@ -191,9 +194,11 @@ def _check_percent(percent: float) -> float:
 def _check_note(note: str) -> str:
     text = str(note or "").strip()
     if not text:
-        raise AdjustmentError("a note is required: say why the outlook should be adjusted")
+        raise AdjustmentError(_("a note is required: say why the outlook should be adjusted"))
     if len(text) > MAX_NOTE_CHARS:
-        raise AdjustmentError(f"the note has {len(text)} characters; at most {MAX_NOTE_CHARS}")
+        raise AdjustmentError(
+            _("the note has {count} characters; at most {most}").format(count=len(text), most=MAX_NOTE_CHARS)
+        )
     return text
 
 

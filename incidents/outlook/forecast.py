@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from incidents.errors import OutlookDataError
+from incidents.i18n import _
 from incidents.outlook.backtest import DEFAULT_ORIGINS, Backtest, WordHits, run_backtest, word_hits
 from incidents.outlook.distributions import at_least_once
 from incidents.outlook.features import WINDOW_MONTHS
@@ -226,7 +227,7 @@ def month_sentence(table: pd.DataFrame, hits: dict[str, WordHits], unit_code: st
         table[(table["unit_code"] == unit_code) & (table["horizon"] == horizon)],
         f"unit {unit_code!r} at horizon {horizon}",
     )
-    when = f"in {month_text(str(row['month']))}"
+    when = _("in {month}").format(month=month_text(str(row["month"])))
     spread = (float(row["count_q05"]), float(row["count_q95"]))
     return _in_words(row, when, float(row["p_fatal"]), hits, spread)
 
@@ -297,5 +298,5 @@ def backtest_origins(panel: Panel, last: int, origins: int) -> range:
             f"to the first origin, at least {MIN_HISTORY_MONTHS} are needed "
             f"(data from {panel.months[0]} to {panel.months[last]}; ask for fewer origins)"
         )
-    check_history(panel, first, what="the first backtest origin")
+    check_history(panel, first, what=_("the first backtest origin"))
     return range(first, last)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geodata.corridors import CorridorsLike, corridor_set
 from incidents.errors import OutlookDataError
+from incidents.i18n import _
 from incidents.risk.units import UnitLevel, unit_columns, unit_keys, unit_names
 from incidents.settings import CORRIDOR_KM
 
@@ -101,17 +102,30 @@ def last_complete_month(frame: pd.DataFrame) -> pd.Period:
     return month if last.normalize() == month.end_time.normalize() else month - 1
 
 
-def check_history(panel: Panel, origin: int, *, what: str = "the origin") -> None:
-    """Refuse (``OutlookDataError``, one sentence) too short a history or too few active units."""
+def check_history(panel: Panel, origin: int, *, what: str | None = None) -> None:
+    """Refuse (``OutlookDataError``, one sentence) too short a history or too few active units.
+
+    ``what``: the month checked in words (default "the origin", in the reader's language)."""
     months = origin + 1
+    what = _("the origin") if what is None else what
     if months < MIN_HISTORY_MONTHS:
         raise OutlookDataError(
-            f"not enough history: {months} month(s) of data up to {what} "
-            f"({panel.months[origin]}), at least {MIN_HISTORY_MONTHS} are needed"
+            _(
+                "not enough history: {months} month(s) of data up to {what} ({month}), at least {needed} "
+                "are needed"
+            ).format(months=months, what=what, month=panel.months[origin], needed=MIN_HISTORY_MONTHS)
         )
     active = int((panel.counts[:, : origin + 1].sum(axis=1) > 0).sum())
     if active < MIN_ACTIVE_UNITS:
         raise OutlookDataError(
-            f"too few units with incidents: {active} {panel.level} unit(s) had any incident up to "
-            f"{what} ({panel.months[origin]}), at least {MIN_ACTIVE_UNITS} are needed"
+            _(
+                "too few units with incidents: {active} {level} unit(s) had any incident up to {what} "
+                "({month}), at least {needed} are needed"
+            ).format(
+                active=active,
+                level=panel.level,
+                what=what,
+                month=panel.months[origin],
+                needed=MIN_ACTIVE_UNITS,
+            )
         )

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from incidents.errors import OutlookDataError
+from incidents.i18n import N_
 from incidents.outlook.distributions import FloatArray
 from incidents.outlook.features import WINDOW_MONTHS
 from incidents.outlook.forecast import UNIT_MONTH_COLUMNS
@@ -34,10 +35,11 @@ TREND_MONTHS: Final = 3
 TREND_MAX_MONTHLY_FACTOR: Final = 1.5
 SCENARIO_TREND: Final = "trend_continues"
 SCENARIO_MEAN: Final = "back_to_mean"
-#: What each scenario assumes, worded as the question it answers.
+#: What each scenario assumes, worded as the question it answers (English in the tables; pages
+#: translate the label where they show it).
 SCENARIO_LABELS: Final = {
-    SCENARIO_TREND: "What if the last 90 days' trend continues",
-    SCENARIO_MEAN: "What if activity returns to its 12-month mean",
+    SCENARIO_TREND: N_("What if the last 90 days' trend continues"),
+    SCENARIO_MEAN: N_("What if activity returns to its 12-month mean"),
 }
 SCENARIO_COLUMNS: Final = (*UNIT_MONTH_COLUMNS, "scenario", "label", "expected_count")
 

@@ -18,6 +18,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from babel.dates import format_date
+
+from incidents.i18n import N_, Labels, _, current_language, ngettext
+from incidents.i18n.formats import format_number, format_percent
 
 #: (lower edge, word), ascending; a class runs from its edge up to the next one.
 ICD203_SCALE: Final = (
@@ -29,13 +33,30 @@ ICD203_SCALE: Final = (
     (0.80, "very likely"),
     (0.95, "almost certain"),
 )
-ICD203_WORDS: Final = tuple(word for _, word in ICD203_SCALE)
+ICD203_WORDS: Final = tuple(word for _edge, word in ICD203_SCALE)
+#: The words as a reader sees them (the words themselves are codes in tables and CSV files).
+LIKELIHOOD_LABELS: Final = Labels(
+    {
+        "almost no chance": N_("almost no chance"),
+        "very unlikely": N_("very unlikely"),
+        "unlikely": N_("unlikely"),
+        "roughly even chance": N_("roughly even chance"),
+        "likely": N_("likely"),
+        "very likely": N_("very likely"),
+        "almost certain": N_("almost certain"),
+    }
+)
+
+
+def likelihood_label(word: str) -> str:
+    """An ICD 203 word in the reader's language (itself when it is not one of the seven)."""
+    return LIKELIHOOD_LABELS.get(word, word)
 
 
 def likelihood_words(probability: npt.ArrayLike) -> npt.NDArray[np.object_]:
     """The ICD 203 word of each probability (values outside 0..1 are clipped first)."""
     p = np.clip(np.asarray(probability, dtype=np.float64), 0.0, 1.0)
-    edges = np.array([edge for edge, _ in ICD203_SCALE[1:]])
+    edges = np.array([edge for edge, _word in ICD203_SCALE[1:]])
     # Round so that 0.2 computed in floating point (0.19999999999999998) sits on its edge.
     classes = np.searchsorted(edges, np.round(p, 12), side="right")
     return np.asarray(ICD203_WORDS, dtype=object)[classes]
@@ -46,21 +67,12 @@ def likelihood_word(probability: float) -> str:
     return str(likelihood_words([probability])[0])
 
 
-#: English month names, so the sentences do not depend on the process's locale.
-MONTH_NAMES: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+def _whole_percent(value: int) -> str:
+    """``value`` % as the language writes it: the outlook's English "62 %" (its sentences, CSV
+    files and briefing pack have always spaced it so), CLDR's "62 %" elsewhere."""
+    if current_language() == "en":
+        return f"{value} %"
+    return format_percent(value / 100)
 
 
 def percent(probability: float) -> str:
@@ -69,16 +81,19 @@ def percent(probability: float) -> str:
     (the ICD 203 scale itself stops at 1 % and 99 %)."""
     p = min(max(float(probability), 0.0), 1.0)
     if p < 0.005:
-        return "< 1 %"
+        return _("< {percent}").format(percent=_whole_percent(1))
     if p >= 0.995:
-        return "> 99 %"
-    return f"{math.floor(p * 100 + 0.5)} %"  # half up: 0.5 % is "1 %", not banker's "0 %"
+        return _("> {percent}").format(percent=_whole_percent(99))
+    return _whole_percent(math.floor(p * 100 + 0.5))  # half up: 0.5 % is "1 %", not banker's "0 %"
+
+
+def _month_name(period: pd.Period, pattern: str) -> str:
+    return str(format_date(period.to_timestamp().date(), pattern, locale=current_language()))
 
 
 def month_text(month: pd.Period | str) -> str:
-    """'January 2027' for the month ``2027-01``."""
-    period = pd.Period(month, freq="M")
-    return f"{MONTH_NAMES[period.month - 1]} {period.year}"
+    """'January 2027' for the month ``2027-01`` ('janvier 2027' in French)."""
+    return _month_name(pd.Period(month, freq="M"), "MMMM y")
 
 
 def window_text(first: pd.Period | str, last: pd.Period | str) -> str:
@@ -86,28 +101,35 @@ def window_text(first: pd.Period | str, last: pd.Period | str) -> str:
     year; 'in January 2027' for one month)."""
     start, end = pd.Period(first, freq="M"), pd.Period(last, freq="M")
     if start == end:
-        return f"in {month_text(start)}"
+        return _("in {month}").format(month=month_text(start))
     if start.year == end.year:
-        return f"between {MONTH_NAMES[start.month - 1]} and {month_text(end)}"
-    return f"between {month_text(start)} and {month_text(end)}"
+        return _("between {first} and {last}").format(first=_month_name(start, "MMMM"), last=month_text(end))
+    return _("between {first} and {last}").format(first=month_text(start), last=month_text(end))
 
 
 def hit_rate_sentence(word: str, came_true: float | None, unit_months: int) -> str:
     """How often ``word`` came true in the backtest, or that the backtest never said it."""
+    label = likelihood_label(word)
     if came_true is None or unit_months <= 0:
-        return f"In the backtest, '{word}' was never said, so how often it comes true is not known."
-    cases = f"{unit_months:,} forecast{'s' if unit_months != 1 else ''}"
+        return _("In the backtest, '{word}' was never said, so how often it comes true is not known.").format(
+            word=label
+        )
     # An observed share may be all or none (12 of 12); only in between is it kept off the ends.
-    share = f"{round(came_true * 100)} %" if came_true in (0.0, 1.0) else percent(came_true)
-    return f"In the backtest, '{word}' came true {share} of the time ({cases})."
+    share = _whole_percent(round(came_true * 100)) if came_true in (0.0, 1.0) else percent(came_true)
+    return ngettext(
+        "In the backtest, '{word}' came true {share} of the time ({count} forecast).",
+        "In the backtest, '{word}' came true {share} of the time ({count} forecasts).",
+        unit_months,
+    ).format(word=label, share=share, count=format_number(unit_months))
 
 
 def expected_text(low: float, high: float) -> str:
     """'Expected 3–11 incidents (90 % range).' from the 5 % and 95 % quantiles."""
     lo, hi = int(low), int(high)
-    noun = "incident" if hi == 1 else "incidents"
     span = f"{lo}" if lo == hi else f"{lo}–{hi}"
-    return f"Expected {span} {noun} (90 % range)."
+    return ngettext(
+        "Expected {span} incident (90 % range).", "Expected {span} incidents (90 % range).", hi
+    ).format(span=span)
 
 
 def outlook_sentence(
@@ -130,8 +152,11 @@ def outlook_sentence(
     (None: never said). Plain text: escape it before putting it into HTML.
     """
     word = likelihood_word(p_fatal)
+    label = likelihood_label(word)
     parts = [
-        f"{word[0].upper()}{word[1:]} ({percent(p_fatal)}): at least one fatal incident in {place} {when}."
+        _("{likelihood} ({percent}): at least one fatal incident in {place} {when}.").format(
+            likelihood=label[:1].upper() + label[1:], percent=percent(p_fatal), place=place, when=when
+        )
     ]
     if count_range is not None:
         parts.append(expected_text(*count_range))

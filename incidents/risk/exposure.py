@@ -35,6 +35,7 @@ from geodata.assign import assign_admin_units
 from geodata.boundaries import load_admin2
 from geodata.corridors import CorridorSet, CorridorsLike, corridor_set
 from geodata.crs import SAHEL_METRIC_PROJ, WGS84
+from incidents.i18n import pgettext
 from incidents.risk.index import RISK_LEVEL_LABELS
 
 RADII_KM: Final = (10, 25, 50)
@@ -281,12 +282,43 @@ def _nearest_corridors(
     return best_name, np.where(np.isfinite(best), best, np.nan)
 
 
+def rating_label(rating: object) -> str:
+    """An exposure rating (``Low`` .. ``Severe``, English in tables and CSV files) in the reader's
+    language; anything else as it is."""
+    words = {
+        "Low": pgettext("exposure rating", "Low"),
+        "Moderate": pgettext("exposure rating", "Moderate"),
+        "High": pgettext("exposure rating", "High"),
+        "Severe": pgettext("exposure rating", "Severe"),
+    }
+    return words.get(str(rating), "" if rating is None or bool(pd.isna(rating)) else str(rating))
+
+
+def risk_label(label: object) -> str:
+    """A risk level's English name (the ``admin2_risk_level`` column) in the reader's language."""
+    level = _level_number(label)
+    if level is not None:
+        return RISK_LEVEL_LABELS[level]
+    return "" if label is None or (not isinstance(label, str) and bool(pd.isna(label))) else str(label)
+
+
+def display_exposure(table: pd.DataFrame) -> pd.DataFrame:
+    """A display copy of :func:`site_exposure`'s table with its ratings and risk levels in words of
+    the reader's language (the table itself, cached and downloaded, keeps the English codes)."""
+    shown = table.copy()
+    if "exposure_rating" in shown:
+        shown["exposure_rating"] = [rating_label(value) for value in shown["exposure_rating"]]
+    if "admin2_risk_level" in shown:
+        shown["admin2_risk_level"] = [risk_label(value) for value in shown["admin2_risk_level"]]
+    return shown
+
+
 def _level_number(value: object) -> int | None:
     """Risk level 1-5 from a number or its label (``RISK_LEVEL_LABELS``); None when unknown."""
     if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return None
     if isinstance(value, str):
-        by_label = {label.casefold(): level for level, label in RISK_LEVEL_LABELS.items()}
+        by_label = {RISK_LEVEL_LABELS.english(level).casefold(): level for level in RISK_LEVEL_LABELS}
         return by_label.get(value.strip().casefold())
     level = int(value)  # type: ignore[call-overload]
     return level if level in RISK_LEVEL_LABELS else None
@@ -324,7 +356,7 @@ def _admin2_risk(
             known = [level for level in crossed if level is not None]
             if known:
                 levels[route] = max(known)
-    return [None if level is None else RISK_LEVEL_LABELS[level] for level in levels]
+    return [None if level is None else RISK_LEVEL_LABELS.english(level) for level in levels]
 
 
 @lru_cache(maxsize=1)

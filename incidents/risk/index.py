@@ -18,6 +18,7 @@ risk levels 1-5 come from fixed thresholds on the index.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -32,11 +33,45 @@ from geodata.corridors import CorridorSet, CorridorsLike, corridor_set
 from geodata.gazetteer import POPULATED_PLACE, load_gazetteer
 from geodata.hexgrid import project_metric
 from incidents.analytics._common import encode
+from incidents.i18n import pgettext
 from incidents.risk.units import UnitLevel, unit_keys, unit_membership, unit_names
 from incidents.settings import CORRIDOR_KM
 from incidents.vocabularies import normalise_actor_group
 
-RISK_LEVEL_LABELS: Final = {1: "Low", 2: "Moderate", 3: "High", 4: "Very high", 5: "Extreme"}
+
+def _translated_level_names() -> dict[int, str]:
+    """The risk levels' names in the current language (context "risk level": the "High" of a
+    risk, not of a precision or an exposure rating)."""
+    return {
+        1: pgettext("risk level", "Low"),
+        2: pgettext("risk level", "Moderate"),
+        3: pgettext("risk level", "High"),
+        4: pgettext("risk level", "Very high"),
+        5: pgettext("risk level", "Extreme"),
+    }
+
+
+class RiskLevelLabels(Mapping[int, str]):
+    """The names of the risk levels 1-5 (1 Low .. 5 Extreme), read in the current language at each
+    lookup; :meth:`english` for data files and stored tables."""
+
+    _english: Final = {1: "Low", 2: "Moderate", 3: "High", 4: "Very high", 5: "Extreme"}
+
+    def __getitem__(self, level: int) -> str:
+        return _translated_level_names()[level] if level in self._english else self._english[level]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._english)
+
+    def __len__(self) -> int:
+        return len(self._english)
+
+    def english(self, level: int) -> str:
+        """The English name (CSV cells, stored and cached tables)."""
+        return self._english[level]
+
+
+RISK_LEVEL_LABELS: Final = RiskLevelLabels()
 #: Actor families counted by the fragmentation indicator (non-state armed groups).
 NON_STATE_ARMED: Final = frozenset({"JNIM", "IS Sahel", "rebels", "militia"})
 INDEX_COLUMNS: Final = (

@@ -29,6 +29,7 @@ import pandas as pd
 
 from geodata.corridors import CorridorsLike, corridor_set
 from incidents.errors import PivotError
+from incidents.i18n import _
 from incidents.risk.units import UnitLevel, unit_membership, unit_names
 from incidents.settings import CORRIDOR_KM
 
@@ -90,8 +91,10 @@ def pivot_windows(
         data_until = pd.Timestamp(data_until).date()
         if data_until < pivot:
             raise PivotError(
-                f"the data end on {data_until.isoformat()}, before the pivot date {pivot.isoformat()}: "
-                "there is no 'after' window to compare"
+                _(
+                    "the data end on {data_until}, before the pivot date {pivot}: there is no 'after' "
+                    "window to compare"
+                ).format(data_until=data_until.isoformat(), pivot=pivot.isoformat())
             )
         after_end = min(after_end, data_until)
     return PivotWindows(
