@@ -81,7 +81,7 @@ from incidents.freshness import Freshness
 from incidents.i18n import N_, _, current_language, ngettext
 from incidents.i18n.formats import format_day, format_month, format_number, format_timestamp, plain_spaces
 from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES
-from incidents.outlook.wording import percent
+from incidents.outlook.wording import likelihood_label, percent
 from incidents.query import IncidentFilter
 from incidents.risk.index import RISK_LEVEL_LABELS, compute_risk_index
 from incidents.selection import apply_filter, inactive_corridor_note
@@ -799,7 +799,7 @@ def _outlook_story(section: OutlookSection, styles: dict[str, ParagraphStyle], w
         [
             r.unit_name,
             r.country_iso3,
-            f"{r.likelihood} ({plain_spaces(percent(r.p_fatal))})",
+            f"{likelihood_label(str(r.likelihood))} ({plain_spaces(percent(r.p_fatal))})",
             _n(r.count_q50),
             f"{_n(r.count_q05)}–{_n(r.count_q95)}",
         ]
