@@ -142,7 +142,9 @@ def _exact_duplicates(
         "duplicate_in_store",
         "warning",
         ForFlagged(
-            lambda at: fill(_("incident {incident} is already stored; row skipped"), incident=ids.iloc[at].fillna(""))
+            lambda at: fill(
+                _("incident {incident} is already stored; row skipped"), incident=ids.iloc[at].fillna("")
+            )
         ),
         value=ids,
     )
@@ -361,7 +363,10 @@ def _possible_duplicates(kept: pd.DataFrame, nearby: _StoredNearby, issues: Issu
     mask[listed.index.to_numpy()] = True
     messages = pd.Series("", index=range(len(kept)), dtype="string")
     messages.iloc[listed.index.to_numpy()] = (
-        fill(_("same event type within 1 day and 5 km of stored incident(s) from another source: {matches}"), matches=listed)  # type: ignore[union-attr]
+        fill(
+            _("same event type within 1 day and 5 km of stored incident(s) from another source: {matches}"),
+            matches=listed,
+        )  # type: ignore[union-attr]
     ).to_numpy()
     issues.add(
         mask,

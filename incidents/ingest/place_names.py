@@ -45,10 +45,10 @@ import pandas as pd
 
 from geodata.admin_units import NamedUnits, Unit, match_named_units
 from geodata.assign import locate_admin_units
-from incidents.i18n import _
 from geodata.boundaries import load_admin0
 from geodata.crs import geodesic_km
 from geodata.gazetteer import POPULATED_PLACE, normalise_place_name
+from incidents.i18n import _
 
 PlaceLookup = Callable[..., pd.DataFrame]
 
@@ -340,9 +340,9 @@ def place_row(
                 name=repr(name), where=where, detail=resolution.detail
             )
         elif set_aside:
-            note = _("place {name} is in the gazetteer{where} only outside the named unit ({set_aside})").format(
-                name=repr(name), where=where, set_aside=set_aside
-            )
+            note = _(
+                "place {name} is in the gazetteer{where} only outside the named unit ({set_aside})"
+            ).format(name=repr(name), where=where, set_aside=set_aside)
         else:
             note = _("place {name} is not in the gazetteer{where}").format(name=repr(name), where=where)
     else:
@@ -355,7 +355,9 @@ def place_row(
                 latitude=seat.latitude,
                 longitude=seat.longitude,
                 geo_precision=2,
-                detail=_("the seat of commune {commune}, {detail}").format(commune=repr(admin3), detail=seat.detail),
+                detail=_("the seat of commune {commune}, {detail}").format(
+                    commune=repr(admin3), detail=seat.detail
+                ),
                 uncertainty_km=ADMIN3_UNCERTAINTY_KM,
                 column="reported_admin3",
                 admin1=-1,

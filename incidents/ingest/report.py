@@ -69,10 +69,14 @@ class ImportReport:
         if self.dry_run:
             head = _("dry run")
         else:
-            head = _("batch {batch}").format(batch=self.batch_id) if self.batch_id else _("nothing new written")
+            head = (
+                _("batch {batch}").format(batch=self.batch_id) if self.batch_id else _("nothing new written")
+            )
         outside = ""
         if self.rows_outside_coverage:
-            template = _(", {n} outside coverage kept") if self.keep_outside else _(", {n} outside coverage skipped")
+            template = (
+                _(", {n} outside coverage kept") if self.keep_outside else _(", {n} outside coverage skipped")
+            )
             outside = template.format(n=self.rows_outside_coverage)
         return _(
             "{head}: {read} rows read, {accepted} accepted, {rejected} rejected, "

@@ -222,7 +222,8 @@ def _check_dates(rows: _Rows, bad: np.ndarray, today: date, issues: IssueCollect
         "error",
         ForFlagged(
             lambda at: fill(
-                _("cannot read date '{value}'; use e.g. 2022-09-12 or 12/09/2022"), value=raw.iloc[at].fillna("")
+                _("cannot read date '{value}'; use e.g. 2022-09-12 or 12/09/2022"),
+                value=raw.iloc[at].fillna(""),
             )
         ),
         value=raw,
@@ -263,8 +264,20 @@ def _check_coordinates(
     for column, raw, bad in (("latitude", raw_lat, bad_lat), ("longitude", raw_lon, bad_lon)):
         issues.add(bad, column, "bad_coordinate", "error", unreadable(column, raw), value=raw)
     no_lat, no_lon = rows.missing["latitude"], rows.missing["longitude"]
-    issues.add(~no_lat & no_lon, "longitude", "missing_required", "error", lambda: _("latitude given without longitude"))
-    issues.add(~no_lon & no_lat, "latitude", "missing_required", "error", lambda: _("longitude given without latitude"))
+    issues.add(
+        ~no_lat & no_lon,
+        "longitude",
+        "missing_required",
+        "error",
+        lambda: _("latitude given without longitude"),
+    )
+    issues.add(
+        ~no_lon & no_lat,
+        "latitude",
+        "missing_required",
+        "error",
+        lambda: _("longitude given without latitude"),
+    )
     both = ~np.isnan(lat) & ~np.isnan(lon)
     null_island = both & (lat == 0) & (lon == 0)
     issues.add(
@@ -308,9 +321,9 @@ def _check_places(
     admin = pd.DataFrame({name: rows.text[name].iloc[todo] for name in admin_columns})
     found = resolve_places(location.iloc[todo], scope, lookup, places, admin)  # labelled by row position
     in_country = _(" in {iso3}")
-    scope_note = scope.map(
-        lambda iso3: in_country.format(iso3=iso3) if isinstance(iso3, str) else ""
-    ).astype("string")
+    scope_note = scope.map(lambda iso3: in_country.format(iso3=iso3) if isinstance(iso3, str) else "").astype(
+        "string"
+    )
     status = found["status"].to_numpy(dtype=object)
     detail = found["detail"].astype("string")
     note = found["note"].astype("string")
@@ -381,7 +394,9 @@ def _check_places(
             "warning",
             ForFlagged(
                 lambda at: fill(
-                    _("no coordinates; {note}; placed at {detail}, ± {radius} km (geo_precision {precision})"),
+                    _(
+                        "no coordinates; {note}; placed at {detail}, ± {radius} km (geo_precision {precision})"
+                    ),
                     note=note.loc[at].fillna(""),
                     detail=detail.loc[at],
                     radius=radius.loc[at],
@@ -625,7 +640,9 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
         found = units.take(at)
         beyond = _(", more than {tolerance} km from it").format(tolerance=f"{BORDER_TOLERANCE_KM:g}")
         return fill(
-            _("file says '{stated}' but the coordinates lie in {country} ({iso3}){beyond}; the coordinates win"),
+            _(
+                "file says '{stated}' but the coordinates lie in {country} ({iso3}){beyond}; the coordinates win"
+            ),
             stated=reported.iloc[at].fillna(""),
             country=found.column("country").set_axis(at).fillna(""),
             iso3=found.column("country_iso3").set_axis(at).fillna(""),
