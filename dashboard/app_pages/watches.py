@@ -250,8 +250,9 @@ def _delivery_section(user: User) -> None:
     st.subheader(_("Delivery"))
     st.caption(
         _(
-            "Alerts are matched and delivered by `python -m incidents alerts run` (a timer; see docs/deploy.md). "
-            "Test delivery runs one such pass now: match new imports, queue due alerts, send the outbox."
+            "Alerts are matched and delivered by `python -m incidents alerts run` (a timer; see "
+            "docs/deploy.md). Test delivery runs one such pass now: match new imports, queue due alerts, "
+            "send the outbox."
         )
     )
     if st.button(_("Test delivery"), key="watch_test_delivery", icon=":material/send:"):
@@ -287,8 +288,8 @@ def _delivery_section(user: User) -> None:
 st.title(_("Watches"))
 st.caption(
     _(
-        "What this shows: the areas watched for new incidents and who is told (in-app inbox, e-mail, webhook), "
-        "how, and when. Every import is matched against every active watch."
+        "What this shows: the areas watched for new incidents and who is told (in-app inbox, e-mail, "
+        "webhook), how, and when. Every import is matched against every active watch."
     )
 )
 user = current_user()

@@ -81,7 +81,8 @@ def subject(payload: dict[str, Any]) -> str:
 def _lead(payload: dict[str, Any]) -> str:
     if payload["kind"] == CORRECTION:
         return _(
-            "The import that brought these incidents to the watch {watch} ({area}) was undone: disregard them."
+            "The import that brought these incidents to the watch {watch} ({area}) was undone: "
+            "disregard them."
         ).format(watch=payload["watch"], area=payload["area"])
     return _("New incidents in the watch {watch} ({area}).").format(
         watch=payload["watch"], area=payload["area"]

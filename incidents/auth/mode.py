@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from incidents.errors import AuthError
+from incidents.i18n import _
 from incidents.settings import AUTH_ENV, AUTH_VALUES, auth_setting
 
 AuthMode = Literal["local", "required"]
@@ -39,8 +40,8 @@ def auth_mode(server_address: str | None, env: Mapping[str, str] | None, has_acc
 
 def no_admin_message() -> str:
     """What to do when sign-in is required but nobody could sign in as admin."""
-    return (
+    return _(
         "Sign-in is required here (the server listens beyond this machine, SAHEL_AUTH=required, or accounts "
         "exist), but there is no enabled admin account yet. On the server, create one with "
-        f"`{ADD_ADMIN_COMMAND}` and reload this page."
-    )
+        "`{command}` and reload this page."
+    ).format(command=ADD_ADMIN_COMMAND)

@@ -143,7 +143,8 @@ def require(user: User, permission: str, *, owner: str | None = None, target: st
     if wanted is Permission.UNDO_OWN and user.role >= MINIMUM_ROLE[Permission.UNDO_OWN]:
         raise PermissionDenied(
             _(
-                "{who} may not undo {target} imported by {owner}; only its importer or an admin may; ask an admin"
+                "{who} may not undo {target} imported by {owner}; only its importer or an admin may; "
+                "ask an admin"
             ).format(who=who, target=target or _("a batch"), owner=repr(owner))
         )
     needed = MINIMUM_ROLE[wanted]

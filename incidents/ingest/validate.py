@@ -395,7 +395,8 @@ def _check_places(
             ForFlagged(
                 lambda at: fill(
                     _(
-                        "no coordinates; {note}; placed at {detail}, ± {radius} km (geo_precision {precision})"
+                        "no coordinates; {note}; placed at {detail}, ± {radius} km "
+                        "(geo_precision {precision})"
                     ),
                     note=note.loc[at].fillna(""),
                     detail=detail.loc[at],
@@ -641,7 +642,8 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
         beyond = _(", more than {tolerance} km from it").format(tolerance=f"{BORDER_TOLERANCE_KM:g}")
         return fill(
             _(
-                "file says '{stated}' but the coordinates lie in {country} ({iso3}){beyond}; the coordinates win"
+                "file says '{stated}' but the coordinates lie in {country} ({iso3}){beyond}; "
+                "the coordinates win"
             ),
             stated=reported.iloc[at].fillna(""),
             country=found.column("country").set_axis(at).fillna(""),
