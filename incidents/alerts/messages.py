@@ -128,9 +128,8 @@ def _html_link(payload: dict[str, Any]) -> str:
     link = payload.get("link")
     if not link:
         return ""
-    return (
-        f'<p><a href="{escape(str(link))}">{escape(_("Open them on the map"))}</a> ({escape(str(link))})</p>'
-    )
+    label = _("Open them on the map")
+    return f'<p><a href="{escape(str(link))}">{escape(label)}</a> ({escape(str(link))})</p>'
 
 
 def email_message(

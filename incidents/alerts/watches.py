@@ -244,7 +244,10 @@ def check_area(area: Area) -> Area:
         if not corridor_id:
             raise WatchError(_("a corridor watch needs a corridor id"))
         return Area(
-            kind="corridor", label=label, corridor_id=corridor_id, radius_km=_radius(area.radius_km, "buffer")
+            kind="corridor",
+            label=label,
+            corridor_id=corridor_id,
+            radius_km=_radius(area.radius_km, _("buffer")),
         )
     try:
         geometry = shapely.from_wkt(area.geometry_wkt)
@@ -272,7 +275,7 @@ def check_area(area: Area) -> Area:
         if geometry.area == 0:
             raise WatchError(_("the polygon has no area"))
         return Area(kind="polygon", label=label, geometry_wkt=geometry.wkt)
-    what = "radius" if area.kind == "site" else "buffer"
+    what = _("radius") if area.kind == "site" else _("buffer")
     return Area(
         kind=area.kind, label=label, geometry_wkt=geometry.wkt, radius_km=_radius(area.radius_km, what)
     )
