@@ -1118,7 +1118,7 @@ def _skip_hxl_row(rows: Iterator[Record]) -> Iterator[Record]:
 
 def _text_columns(chunk: list[Sequence[str | None]], width: int) -> list[pd.Series]:
     """One chunk of rows -> stripped string columns with empty cells as <NA>."""
-    columns = zip(*chunk, strict=True) if chunk else ([] for _ in range(width))
+    columns = zip(*chunk, strict=True) if chunk else ([] for _unused in range(width))
     return [_stripped_text(values) for values in columns]
 
 
