@@ -177,7 +177,7 @@ def _mapping_editor(raw: RawTable, file_id: str, dayfirst: bool) -> ColumnMappin
     for index, field_name in enumerate(MAPPABLE_FIELDS):
         on_change = (lambda: st.session_state.pop(EDITOR, None)) if field_name == "event_type" else None
         selections[field_name] = grid[index % 4].selectbox(
-            field_name.replace("_", " "),
+            imp.field_label(field_name),
             options,
             key=imp.field_key(field_name),
             format_func=lambda column: column or _("— not mapped —"),

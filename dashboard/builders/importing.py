@@ -77,6 +77,35 @@ FORMAT_LABELS: Final[Mapping[str, str]] = Labels(
 )
 
 
+#: How each mappable field is named above its column selectbox (the field names stay the mapping's keys).
+FIELD_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "event_date": N_("event date"),
+        "latitude": N_("latitude"),
+        "longitude": N_("longitude"),
+        "location": N_("location"),
+        "country": N_("country"),
+        "admin1": N_("admin1"),
+        "admin2": N_("admin2"),
+        "admin3": N_("admin3"),
+        "event_type": N_("event type"),
+        "sub_event_type": N_("sub event type"),
+        "actor1": N_("actor1"),
+        "actor2": N_("actor2"),
+        "fatalities": N_("fatalities"),
+        "notes": N_("notes"),
+        "source": N_("source"),
+        "source_event_id": N_("source event id"),
+        "civilian_targeting": N_("civilian targeting"),
+    }
+)
+
+
+def field_label(field_name: str) -> str:
+    """``event_date`` -> "event date" in the reader's language (an unknown field with spaces)."""
+    return FIELD_LABELS.get(field_name) or field_name.replace("_", " ")
+
+
 def field_key(field_name: str) -> str:
     """Widget key of a field's column selectbox, e.g. ``map_event_date``."""
     return f"map_{field_name}"
