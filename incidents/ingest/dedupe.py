@@ -159,7 +159,7 @@ def _exact_duplicates(
 
     def message(at: np.ndarray) -> pd.Series:
         line = pd.Series(first_line[codes[at]], index=at).astype("string")
-        return fill(_("incident {incident} already appears at line {line}"), incident=ids.iloc[at], line=line)  # type: ignore[return-value]
+        return fill(_("incident {incident} already appears at line {line}"), incident=ids.iloc[at], line=line)
 
     issues.add(repeat, "source_event_id", "duplicate_in_file", "warning", ForFlagged(message), value=ids)
     return in_store | repeat

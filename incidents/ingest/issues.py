@@ -75,7 +75,7 @@ def fill(template: str, **fields: object) -> pd.Series | str:
     total: object = ""
     for piece in pieces:
         total = total + piece  # type: ignore[operator]
-    return total  # type: ignore[return-value]
+    return total
 
 
 def _as_text(items: pd.Series) -> list[str | None]:
