@@ -292,8 +292,15 @@ def _issues(prepared: PreparedImport) -> None:
         key="issues_severity",
         format_func=lambda code: imp.STATUS_LABELS.get(code, code),
         help=_("Empty shows all."),
+        placeholder=_("Choose options"),
     )
-    chosen_codes = right.multiselect(_("Reason code"), codes, key="issues_code", help=_("Empty shows all."))
+    chosen_codes = right.multiselect(
+        _("Reason code"),
+        codes,
+        key="issues_code",
+        help=_("Empty shows all."),
+        placeholder=_("Choose options"),
+    )
     shown = imp.filter_issues(issues, chosen_severities, chosen_codes)
     st.dataframe(imp.shown_issues(shown), hide_index=True, width="stretch")
     st.download_button(

@@ -77,7 +77,12 @@ def _area(kind: str, db_url: str, version: int) -> Area | None:
             # "Watch this region" links (Risk page) pre-fill the units; unknown codes are dropped.
             prefill = [code for code in st.query_params.get_all(param) if code in options]
             picked = column.multiselect(
-                label, list(options), default=prefill, format_func=options.__getitem__, key=f"watch_{level}"
+                label,
+                list(options),
+                default=prefill,
+                format_func=options.__getitem__,
+                key=f"watch_{level}",
+                placeholder=_("Choose options"),
             )
             chosen[level] = tuple(picked)
         return Area(kind="admin", admin1=chosen["admin1"], admin2=chosen["admin2"])
@@ -147,9 +152,15 @@ def _create_section(user: User, db_url: str, version: int) -> None:
     with st.expander(_("Filters (empty: every incident in the area)"), key="watch_filters"):
         left, right = st.columns(2)
         types = left.multiselect(
-            _("Event types"), list(EVENT_TYPES), format_func=wb.event_type_label, key="watch_types"
+            _("Event types"),
+            list(EVENT_TYPES),
+            format_func=wb.event_type_label,
+            key="watch_types",
+            placeholder=_("Choose options"),
         )
-        sources = right.multiselect(_("Data sources"), list(WATCHABLE_SOURCES), key="watch_sources")
+        sources = right.multiselect(
+            _("Data sources"), list(WATCHABLE_SOURCES), key="watch_sources", placeholder=_("Choose options")
+        )
         minimum = left.number_input(
             _("Minimum fatalities"), min_value=0, value=0, step=1, key="watch_min_fatalities"
         )
