@@ -31,7 +31,11 @@ def auth_mode(server_address: str | None, env: Mapping[str, str] | None, has_acc
     """
     setting = auth_setting(env)
     if setting not in ENV_VALUES:
-        raise AuthError(f"{ENV_VAR}={setting!r} is not understood; use one of {list(ENV_VALUES)}")
+        raise AuthError(
+            _("{variable}={setting} is not understood; use one of {allowed}").format(
+                variable=ENV_VAR, setting=repr(setting), allowed=list(ENV_VALUES)
+            )
+        )
     address = (server_address or "").strip().lower()
     if setting == "required" or has_accounts or address not in LOOPBACK_ADDRESSES:
         return "required"

@@ -219,7 +219,9 @@ def _stage(
 ) -> tuple[str, RawTable, StagedTable, str, bool]:
     """Read, detect and adapt the whole file: (sha256, raw, staged, format, dayfirst)."""
     if fmt not in FORMATS:
-        raise FileLevelError(f"unknown format {fmt!r}; use one of {list(FORMATS)}")
+        raise FileLevelError(
+            _("unknown format {fmt}; use one of {formats}").format(fmt=repr(fmt), formats=list(FORMATS))
+        )
     if encoding is not None:
         check_encoding(encoding)  # an unknown codec is refused before the file is read
     data = load_bytes(source, name, max_bytes)  # refuses a huge file before reading it into memory
