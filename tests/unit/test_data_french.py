@@ -221,3 +221,14 @@ def test_the_report_json_stays_english_keyed(store: IncidentStore, tmp_path: Pat
     loaded = json.loads(path.read_text(encoding="utf-8"))
     assert set(loaded["issues"][0]) == {"line", "column", "code", "severity", "message", "value"}
     assert any("illisible" in issue["message"] for issue in loaded["issues"])
+
+
+def test_a_file_level_refusal_reads_in_french() -> None:
+    from incidents.errors import FileLevelError
+    from incidents.ingest.file_reader import read_raw_table
+
+    with use_language("fr"), pytest.raises(FileLevelError) as refused:
+        read_raw_table(b"%PDF-1.7 not a table", file_name="rapport.pdf")
+    assert str(refused.value).startswith("rapport.pdf est un document PDF, pas un tableau\u00a0; exportez")
+    with pytest.raises(FileLevelError, match=r"^rapport\.pdf is a PDF document, not a table; export"):
+        read_raw_table(b"%PDF-1.7 not a table", file_name="rapport.pdf")
