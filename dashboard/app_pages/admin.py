@@ -27,11 +27,14 @@ from incidents.auth.accounts import (
     set_password,
     set_role,
 )
+from incidents.auth.roles import role_label
 from incidents.errors import IncidentsError
+from incidents.i18n import N_, _
 from incidents.store import IncidentStore
 
 KEY_MESSAGE: Final = "admin_message"
 ROLES: Final = [str(role) for role in Role]
+PASSWORDS_DIFFER: Final = N_("The two passwords differ; nothing was changed.")
 
 
 def _flash(text: str) -> None:
@@ -40,71 +43,87 @@ def _flash(text: str) -> None:
 
 
 def _add_user(store: IncidentStore, user: User, first: bool) -> None:
-    st.subheader("Add an account")
+    st.subheader(_("Add an account"))
     if first:
         st.caption(
-            "The first account ends local mode: from then on everyone signs in. It must be an admin, "
-            "or nobody could manage accounts afterwards."
+            _(
+                "The first account ends local mode: from then on everyone signs in. It must be an admin, "
+                "or nobody could manage accounts afterwards."
+            )
         )
     with st.form("admin_add_form", clear_on_submit=True):
         left, right = st.columns(2)
-        name = left.text_input("Name", key="admin_new_name", help="Lower case letters, digits and . _ @ + -")
-        role = right.selectbox("Role", [str(Role.ADMIN)] if first else ROLES, key="admin_new_role")
+        name = left.text_input(
+            _("Name"), key="admin_new_name", help=_("Lower case letters, digits and . _ @ + -")
+        )
+        role = right.selectbox(
+            _("Role"), [str(Role.ADMIN)] if first else ROLES, key="admin_new_role", format_func=role_label
+        )
         password = left.text_input(
-            "Password",
+            _("Password"),
             type="password",
             key="admin_new_password",
             autocomplete="new-password",
-            help=f"At least {MIN_PASSWORD_LENGTH} characters.",
+            help=_("At least {n} characters.").format(n=MIN_PASSWORD_LENGTH),
         )
         again = right.text_input(
-            "Password again", type="password", key="admin_new_password2", autocomplete="new-password"
+            _("Password again"), type="password", key="admin_new_password2", autocomplete="new-password"
         )
-        submitted = st.form_submit_button("Add account", key="admin_add", type="primary")
+        submitted = st.form_submit_button(_("Add account"), key="admin_add", type="primary")
     if not submitted:
         return
     if password != again:
-        st.error("The two passwords differ; nothing was changed.", icon="🚫")
+        st.error(_(PASSWORDS_DIFFER), icon="🚫")
         return
     try:
         created = create_user(store, name, role, password, by=user)
     except IncidentsError as exc:
         components.domain_error(exc)
         return
-    _flash(f"Account {created.name!r} added with role {created.role}.")
+    _flash(
+        _("Account {name} added with role {role}.").format(
+            name=repr(created.name), role=role_label(created.role)
+        )
+    )
 
 
 def _change_user(store: IncidentStore, user: User, names: list[str]) -> None:
-    st.subheader("Change an account")
-    picked = st.selectbox("Account", names, key="admin_pick")
+    st.subheader(_("Change an account"))
+    picked = st.selectbox(_("Account"), names, key="admin_pick")
     if not picked:
         return
     left, right = st.columns(2)
     with left:
-        role = st.selectbox("New role", ROLES, key="admin_role")
-        if st.button("Change role", key="admin_set_role"):
-            _run(lambda: set_role(store, picked, role, by=user), f"{picked!r} now has role {role}.")
+        role = st.selectbox(_("New role"), ROLES, key="admin_role", format_func=role_label)
+        if st.button(_("Change role"), key="admin_set_role"):
+            _run(
+                lambda: set_role(store, picked, role, by=user),
+                _("{name} now has role {role}.").format(name=repr(picked), role=role_label(role)),
+            )
         toggle_left, toggle_right = st.columns(2)
-        if toggle_left.button("Disable", key="admin_disable"):
+        if toggle_left.button(_("Disable"), key="admin_disable"):
             _run(
                 lambda: disable_user(store, picked, by=user),
-                f"{picked!r} disabled; it can no longer sign in.",
+                _("{name} disabled; it can no longer sign in.").format(name=repr(picked)),
             )
-        if toggle_right.button("Enable", key="admin_enable"):
-            _run(lambda: enable_user(store, picked, by=user), f"{picked!r} enabled.")
+        if toggle_right.button(_("Enable"), key="admin_enable"):
+            _run(lambda: enable_user(store, picked, by=user), _("{name} enabled.").format(name=repr(picked)))
     with right, st.form("admin_reset_form", clear_on_submit=True):
         password = st.text_input(
-            "New password", type="password", key="admin_reset_password", autocomplete="new-password"
+            _("New password"), type="password", key="admin_reset_password", autocomplete="new-password"
         )
         again = st.text_input(
-            "New password again", type="password", key="admin_reset_password2", autocomplete="new-password"
+            _("New password again"), type="password", key="admin_reset_password2", autocomplete="new-password"
         )
-        submitted = st.form_submit_button("Reset password", key="admin_reset")
+        submitted = st.form_submit_button(_("Reset password"), key="admin_reset")
     if submitted:
         if password != again:
-            st.error("The two passwords differ; nothing was changed.", icon="🚫")
+            st.error(_(PASSWORDS_DIFFER), icon="🚫")
             return
-        _run(lambda: set_password(store, picked, password, by=user), f"Password of {picked!r} reset.")
+        _run(
+            lambda: set_password(store, picked, password, by=user),
+            _("Password of {name} reset.").format(name=repr(picked)),
+        )
 
 
 def _run(change: object, message: str) -> None:
@@ -117,17 +136,18 @@ def _run(change: object, message: str) -> None:
 
 
 def _failures(store: IncidentStore, user: User) -> None:
-    st.subheader("Recent sign-in failures")
+    st.subheader(_("Recent sign-in failures"))
     rows = recent_signin_failures(store, by=user)
     if not rows:
-        st.caption("No failed sign-ins recorded.")
+        st.caption(_("No failed sign-ins recorded."))
         return
-    st.dataframe(tables.display_columns(pd.DataFrame(rows)), hide_index=True, width="stretch")
+    headers = {"at": _("When"), "user_name": _("Name"), "details": _("Details")}
+    st.dataframe(tables.display_columns(pd.DataFrame(rows), headers), hide_index=True, width="stretch")
 
 
-st.title("Accounts")
+st.title(_("Accounts"))
 user = current_user()
-if user is None or not may(user, Permission.MANAGE_ACCOUNTS, "Managing accounts"):
+if user is None or not may(user, Permission.MANAGE_ACCOUNTS, _("Managing accounts")):
     st.stop()
 assert user is not None
 try:
@@ -141,19 +161,21 @@ if message := st.session_state.pop(KEY_MESSAGE, None):
 st.dataframe(
     pd.DataFrame(
         {
-            "Name": [account.name for account in accounts],
-            "Role": [str(account.role) for account in accounts],
-            "Disabled": [account.disabled for account in accounts],
-            "Created": [account.created_at for account in accounts],
-            "Updated": [account.updated_at for account in accounts],
+            _("Name"): [account.name for account in accounts],
+            _("Role"): [role_label(account.role) for account in accounts],
+            _("Disabled"): [account.disabled for account in accounts],
+            _("Created"): [account.created_at for account in accounts],
+            _("Updated"): [account.updated_at for account in accounts],
         }
     ),
     hide_index=True,
     width="stretch",
 )
 st.caption(
-    "Role changes and disabling take effect at the user's next click. The last enabled admin cannot "
-    "be demoted or disabled."
+    _(
+        "Role changes and disabling take effect at the user's next click. The last enabled admin cannot "
+        "be demoted or disabled."
+    )
 )
 _add_user(store, user, first=not accounts)
 st.divider()

@@ -14,15 +14,17 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.builders import importing as imp
-from dashboard.builders import tables
 from dashboard.ui import caching, components
 from dashboard.ui.auth import current_user
 from incidents.alerts.matching import match_pending
 from incidents.alerts.outbox import deliver_inapp, queue_alerts
 from incidents.auth import Permission, User, can
 from incidents.auth.guarded import undo_batch_as
+from incidents.auth.roles import role_label
 from incidents.demo import demo_batch_ids, remove_demo
 from incidents.errors import IncidentsError
+from incidents.i18n import _, ngettext
+from incidents.i18n.formats import format_number
 from incidents.ingest.column_mapping import MAPPABLE_FIELDS, ColumnMapping, suggest_mapping
 from incidents.ingest.pipeline import FORMATS, PreparedImport
 from incidents.ingest.staged import RawTable
@@ -65,11 +67,14 @@ def _load_mapping(columns: list[str]) -> None:
         else:
             st.session_state["mapping_message"] = (
                 "info",
-                "Choose a saved mapping or upload a JSON file first.",
+                _("Choose a saved mapping or upload a JSON file first."),
             )
             return
     except OSError as exc:
-        st.session_state["mapping_message"] = ("error", f"Cannot read the mapping: {exc.strerror or exc}")
+        st.session_state["mapping_message"] = (
+            "error",
+            _("Cannot read the mapping: {reason}").format(reason=exc.strerror or exc),
+        )
         return
     except IncidentsError as exc:
         st.session_state["mapping_message"] = ("error", str(exc))
@@ -77,10 +82,14 @@ def _load_mapping(columns: list[str]) -> None:
     _apply_mapping(mapping, columns)
     st.session_state["import_dayfirst"] = mapping.date_dayfirst
     missing = imp.missing_columns(mapping, columns)
-    note = f" This file lacks column(s) {missing}: those fields are left unmapped." if missing else ""
+    note = (
+        _(" This file lacks column(s) {columns}: those fields are left unmapped.").format(columns=missing)
+        if missing
+        else ""
+    )
     st.session_state["mapping_message"] = (
         "success" if not missing else "warning",
-        f"Loaded mapping “{mapping.name}”.{note}",
+        _("Loaded mapping “{name}”.{note}").format(name=mapping.name, note=note),
     )
 
 
@@ -94,7 +103,10 @@ def _undo(store: IncidentStore, user: User) -> None:
     except IncidentsError as exc:
         st.session_state[UNDO_MESSAGE] = ("error", str(exc))
         return
-    st.session_state[UNDO_MESSAGE] = ("success", f"Batch `{batch_id}` undone: {removed:,} incidents removed.")
+    st.session_state[UNDO_MESSAGE] = (
+        "success",
+        _("Batch `{batch}` undone: {n} incidents removed.").format(batch=batch_id, n=format_number(removed)),
+    )
 
 
 def _remove_demo(store: IncidentStore, user: User) -> None:
@@ -106,8 +118,10 @@ def _remove_demo(store: IncidentStore, user: User) -> None:
         return
     st.session_state[DEMO_MESSAGE] = (
         "success",
-        f"Demo data removed: {removal.rows_removed:,} synthetic incidents in {len(removal.batch_ids)} "
-        "batch(es) undone. The dashboard will not load it again; `python -m incidents demo` brings it back.",
+        _(
+            "Demo data removed: {n} synthetic incidents in {batches} batch(es) undone. The dashboard will "
+            "not load it again; `python -m incidents demo` brings it back."
+        ).format(n=format_number(removal.rows_removed), batches=len(removal.batch_ids)),
     )
 
 
@@ -134,25 +148,27 @@ def _mapping_editor(raw: RawTable, file_id: str, dayfirst: bool) -> ColumnMappin
     columns = [str(column) for column in raw.frame.columns]
     # Streamlit drops the state of widgets not drawn in a run (format switched away and back).
     if st.session_state.get(MAPPING_FOR) != file_id or imp.field_key("event_date") not in st.session_state:
-        _apply_mapping(suggest_mapping(columns, name="My spreadsheet"), columns)
+        _apply_mapping(suggest_mapping(columns, name=_("My spreadsheet")), columns)
         st.session_state[MAPPING_FOR] = file_id
 
-    st.subheader("Map your columns")
+    st.subheader(_("Map your columns"))
     st.caption(
-        "Tell the dashboard which of your columns holds each field. Suggestions come from the header "
-        "names; date, latitude and longitude (or a place name) are needed for a row to be accepted."
+        _(
+            "Tell the dashboard which of your columns holds each field. Suggestions come from the header "
+            "names; date, latitude and longitude (or a place name) are needed for a row to be accepted."
+        )
     )
-    with st.expander("Load a saved mapping"):
+    with st.expander(_("Load a saved mapping"), key="mapping_expander"):
         saved = [path.name for path in imp.saved_mappings()]
         st.selectbox(
-            "Saved mappings",
+            _("Saved mappings"),
             ["", *saved],
             key="mapping_saved",
-            format_func=lambda name: name or "— choose —",
-            help=f"Mappings saved with “Save mapping”, kept in {imp.MAPPINGS_DIR}.",
+            format_func=lambda name: name or _("— choose —"),
+            help=_("Mappings saved with “Save mapping”, kept in {folder}.").format(folder=imp.MAPPINGS_DIR),
         )
-        st.file_uploader("…or upload a mapping JSON", type=["json"], key="mapping_upload")
-        st.button("Load mapping", key="mapping_load", on_click=_load_mapping, args=(columns,))
+        st.file_uploader(_("…or upload a mapping JSON"), type=["json"], key="mapping_upload")
+        st.button(_("Load mapping"), key="mapping_load", on_click=_load_mapping, args=(columns,))
     _show(st.session_state.pop("mapping_message", None))
 
     options = [imp.NOT_MAPPED, *columns]
@@ -161,46 +177,52 @@ def _mapping_editor(raw: RawTable, file_id: str, dayfirst: bool) -> ColumnMappin
     for index, field_name in enumerate(MAPPABLE_FIELDS):
         on_change = (lambda: st.session_state.pop(EDITOR, None)) if field_name == "event_type" else None
         selections[field_name] = grid[index % 4].selectbox(
-            field_name.replace("_", " "),
+            imp.field_label(field_name),
             options,
             key=imp.field_key(field_name),
-            format_func=lambda column: column or "— not mapped —",
+            format_func=lambda column: column or _("— not mapped —"),
             on_change=on_change,
         )
 
     labels = imp.distinct_values(raw.frame, selections["event_type"])
     edited = pd.DataFrame(columns=list(imp.EVENT_TYPE_EDITOR_COLUMNS))
     if labels:
-        st.markdown("**Event types** — choose the canonical type for each label in your file.")
+        st.markdown(_("**Event types** — choose the canonical type for each label in your file."))
         edited = st.data_editor(
             imp.event_type_table(labels, st.session_state.get(TYPE_VALUES, {})),
             key=EDITOR,
             hide_index=True,
             disabled=["value"],
             column_config={
-                "value": st.column_config.TextColumn("Label in your file"),
+                "value": st.column_config.TextColumn(_("Label in your file")),
                 "event_type": st.column_config.SelectboxColumn(
-                    "Canonical event type",
+                    _("Canonical event type"),
                     options=list(EVENT_TYPES),
-                    help="Labels left blank are imported as 'other' with an unknown_event_type warning.",
+                    help=_("Labels left blank are imported as 'other' with an unknown_event_type warning."),
                 ),
             },
         )
         if len(labels) >= imp.MAX_TYPE_VALUES:
-            st.caption(f"Only the first {imp.MAX_TYPE_VALUES} distinct labels are listed.")
+            st.caption(_("Only the first {n} distinct labels are listed.").format(n=imp.MAX_TYPE_VALUES))
 
-    name = st.text_input("Mapping name", key="mapping_name", help="Used as the file name when saved.")
+    name = st.text_input(_("Mapping name"), key="mapping_name", help=_("Used as the file name when saved."))
     mapping = imp.build_mapping(name, selections, imp.event_type_values_from_table(edited), dayfirst=dayfirst)
     left, right = st.columns(2)
-    if left.button("Save mapping", key="mapping_save", help=f"Saves to {imp.MAPPINGS_DIR} for re-use."):
+    if left.button(
+        _("Save mapping"),
+        key="mapping_save",
+        help=_("Saves to {folder} for re-use.").format(folder=imp.MAPPINGS_DIR),
+    ):
         try:
             path = imp.save_named_mapping(mapping)
-            st.success(f"Saved as {path.name}; load it next time from “Load a saved mapping”.")
+            st.success(
+                _("Saved as {file}; load it next time from “Load a saved mapping”.").format(file=path.name)
+            )
         except IncidentsError as exc:
             components.domain_error(exc)
     try:
         right.download_button(
-            "Download mapping JSON",
+            _("Download mapping JSON"),
             imp.mapping_json(mapping),
             file_name=imp.mapping_file_name(mapping.name),
             mime="application/json",
@@ -229,7 +251,7 @@ def _validate(
     keep_outside: bool = False,
     encoding: str = "",
 ) -> None:
-    bar = st.progress(0.0, text="Validating…")
+    bar = st.progress(0.0, text=_("Validating…"))
     try:
         prepared = imp.run_validation(
             upload.getvalue(),
@@ -254,55 +276,74 @@ def _validate(
 def _issues(prepared: PreparedImport) -> None:
     issues = prepared.report.issues_frame()
     if issues.empty:
-        st.success("No problems found in the rows.")
+        st.success(_("No problems found in the rows."))
         return
     st.markdown(
-        f"**Issues** ({len(issues):,}) — rejected rows are not imported; warnings are, except rows "
-        "outside the covered countries (`outside_coverage`), which are skipped unless you keep them."
+        _(
+            "**Issues** ({n}) — rejected rows are not imported; warnings are, except rows "
+            "outside the covered countries (`outside_coverage`), which are skipped unless you keep them."
+        ).format(n=format_number(len(issues)))
     )
     severities, codes = imp.issue_options(issues)
     left, right = st.columns(2)
     chosen_severities = left.multiselect(
-        "Severity", severities, key="issues_severity", help="Empty shows all."
+        _("Severity"),
+        severities,
+        key="issues_severity",
+        format_func=lambda code: imp.STATUS_LABELS.get(code, code),
+        help=_("Empty shows all."),
+        placeholder=_("Choose options"),
     )
-    chosen_codes = right.multiselect("Reason code", codes, key="issues_code", help="Empty shows all.")
+    chosen_codes = right.multiselect(
+        _("Reason code"),
+        codes,
+        key="issues_code",
+        help=_("Empty shows all."),
+        placeholder=_("Choose options"),
+    )
     shown = imp.filter_issues(issues, chosen_severities, chosen_codes)
-    st.dataframe(tables.display_columns(shown), hide_index=True, width="stretch")
+    st.dataframe(imp.shown_issues(shown), hide_index=True, width="stretch")
     st.download_button(
-        "Download issues (CSV)",
+        _("Download issues (CSV)"),
         imp.issues_csv(shown),
         file_name=imp.issues_file_name(prepared.report),
         mime="text/csv",
         key="issues_download",
-        help="Line numbers count the header as line 1, as in a spreadsheet. Text that could run as a "
-        "formula in a spreadsheet is prefixed with '.",
+        help=_(
+            "Line numbers count the header as line 1, as in a spreadsheet. Text that could run as a "
+            "formula in a spreadsheet is prefixed with '."
+        ),
     )
 
 
 def _prepared(prepared: PreparedImport, store: IncidentStore, user: User) -> None:
     report = prepared.report
-    st.subheader("Check before importing")
-    st.caption(f"File {report.file} · format **{report.format}** · SHA-256 {report.sha256[:12]}…")
+    st.subheader(_("Check before importing"))
+    st.caption(
+        _("File {file} · format **{format}** · SHA-256 {sha}…").format(
+            file=report.file, format=report.format, sha=report.sha256[:12]
+        )
+    )
     figures = imp.summary_figures(report)
     for column, (label, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
-        column.metric(label, f"{value:,}")
+        column.metric(label, format_number(value))
     for warning in report.warnings:
         st.warning(warning)
-    st.markdown("**Preview** (first 20 rows as read)")
+    st.markdown(_("**Preview** (first 20 rows as read)"))
     st.dataframe(prepared.preview, width="stretch")
     _issues(prepared)
 
     rows = 0 if prepared.rows.empty else report.rows_accepted
     if rows == 0:
-        st.info("Nothing to import: every row was rejected or is already in the store.")
+        st.info(_("Nothing to import: every row was rejected or is already in the store."))
     if st.button(
-        f"Import {rows:,} rows",
+        ngettext("Import {n} row", "Import {n} rows", rows).format(n=format_number(rows)),
         key="import_confirm",
         type="primary",
         disabled=rows == 0,
-        help="Writes the accepted rows as one batch, all or nothing. You can undo it below.",
+        help=_("Writes the accepted rows as one batch, all or nothing. You can undo it below."),
     ):
-        bar = st.progress(0.8, text="Writing to the store…")
+        bar = st.progress(0.8, text=_("Writing to the store…"))
         try:
             final = imp.run_commit(
                 prepared,
@@ -334,48 +375,56 @@ def _alert_new_batch(store: IncidentStore) -> str:
         queue_alerts(store)
         shown = deliver_inapp(store)
     except IncidentsError as exc:
-        return f" Alerts were not matched yet ({exc}); the alerts runner will match this import."
+        return _(" Alerts were not matched yet ({reason}); the alerts runner will match this import.").format(
+            reason=exc
+        )
     if not report.matches:
         return ""
-    inboxes = f"; {shown} in-app alert(s) delivered" if shown else ""
-    return f" {report.matches} incident(s) matched watches{inboxes}."
+    inboxes = _("; {n} in-app alert(s) delivered").format(n=shown) if shown else ""
+    return _(" {n} incident(s) matched watches{inboxes}.").format(n=report.matches, inboxes=inboxes)
 
 
 def _history(store: IncidentStore, user: User) -> None:
-    st.subheader("Import history")
+    st.subheader(_("Import history"))
     _show(st.session_state.pop(UNDO_MESSAGE, None))
     batches = store.list_batches()
     if batches.empty:
-        st.info("No imports yet. Batches appear here once you import a file.")
+        st.info(_("No imports yet. Batches appear here once you import a file."))
         return
-    st.dataframe(
-        tables.display_columns(batches, {"created_at": "Imported at"}), hide_index=True, width="stretch"
-    )
+    st.dataframe(imp.shown_batches(batches), hide_index=True, width="stretch")
     if not can(user, Permission.UNDO_OWN, owner=user.name):
-        st.caption("Undoing a batch needs the analyst role (your own batches) or the admin role (any batch).")
+        st.caption(
+            _("Undoing a batch needs the analyst role (your own batches) or the admin role (any batch).")
+        )
         return
     if imp.undoable_batches(batches).empty:
-        st.caption("Every batch has been undone; nothing left to undo.")
+        st.caption(_("Every batch has been undone; nothing left to undo."))
         return
     committed = imp.batches_undoable_by(batches, user)
     if committed.empty:
-        st.caption("None of the remaining batches is yours; only an admin may undo other people's batches.")
+        st.caption(
+            _("None of the remaining batches is yours; only an admin may undo other people's batches.")
+        )
         return
     if not can(user, Permission.UNDO_ANY):
-        st.caption("You can undo the batches you imported; an admin can undo any batch.")
+        st.caption(_("You can undo the batches you imported; an admin can undo any batch."))
     labels = {row["batch_id"]: imp.batch_label(row) for row in committed.to_dict("records")}
-    with st.expander("Undo a batch"):
+    with st.expander(_("Undo a batch"), key="undo_expander"):
         batch_id = st.selectbox(
-            "Batch",
+            _("Batch"),
             list(labels),
             key="undo_batch",
             format_func=labels.__getitem__,
             on_change=lambda: st.session_state.update(undo_confirm=False),
-            help="Removes exactly the incidents this batch added; the batch stays listed as 'undone'.",
+            help=_("Removes exactly the incidents this batch added; the batch stays listed as 'undone'."),
         )
         count = imp.batch_rows(committed, batch_id)
-        confirmed = st.checkbox(f"I understand this removes {count:,} incidents", key="undo_confirm")
-        st.button("Undo batch", key="undo_button", disabled=not confirmed, on_click=_undo, args=(store, user))
+        confirmed = st.checkbox(
+            _("I understand this removes {n} incidents").format(n=format_number(count)), key="undo_confirm"
+        )
+        st.button(
+            _("Undo batch"), key="undo_button", disabled=not confirmed, on_click=_undo, args=(store, user)
+        )
 
 
 def _demo_section(store: IncidentStore, user: User) -> None:
@@ -384,16 +433,21 @@ def _demo_section(store: IncidentStore, user: User) -> None:
     if not can(user, Permission.UNDO_ANY) or not demo_batch_ids(store):
         return
     rows = store.count_incidents(DEMO_SOURCE)
-    st.subheader("Synthetic demo data")
+    st.subheader(_("Synthetic demo data"))
     st.caption(
-        f"The store holds {rows:,} synthetic demo incidents (not real events). Once real data is stored "
-        "they are hidden by default; removing them deletes them (their batches stay listed as undone, "
-        "and the audit log records who removed them). The 19 real UCDP sample events stay, and the "
-        "dashboard does not load the demo again; `python -m incidents demo` brings it back."
+        _(
+            "The store holds {n} synthetic demo incidents (not real events). Once real data is stored "
+            "they are hidden by default; removing them deletes them (their batches stay listed as undone, "
+            "and the audit log records who removed them). The 19 real UCDP sample events stay, and the "
+            "dashboard does not load the demo again; `python -m incidents demo` brings it back."
+        ).format(n=format_number(rows))
     )
-    confirmed = st.checkbox(f"I understand this removes {rows:,} synthetic demo incidents", key=DEMO_CONFIRM)
+    confirmed = st.checkbox(
+        _("I understand this removes {n} synthetic demo incidents").format(n=format_number(rows)),
+        key=DEMO_CONFIRM,
+    )
     st.button(
-        "Remove the demo data",
+        _("Remove the demo data"),
         key=DEMO_REMOVE,
         disabled=not confirmed,
         on_click=_remove_demo,
@@ -404,49 +458,60 @@ def _demo_section(store: IncidentStore, user: User) -> None:
 
 def _upload_section(store: IncidentStore) -> None:
     upload = st.file_uploader(
-        "Incident file",
+        _("Incident file"),
         type=list(imp.UPLOAD_TYPES),
         key="import_file",
-        help=f"CSV, TSV, TXT or XLSX, up to {imp.MAX_UPLOAD_MB} MB (server.maxUploadSize in "
-        ".streamlit/config.toml). Encoding and delimiter are detected.",
+        help=_(
+            "CSV, TSV, TXT or XLSX, up to {mb} MB (server.maxUploadSize in "
+            ".streamlit/config.toml). Encoding and delimiter are detected."
+        ).format(mb=imp.MAX_UPLOAD_MB),
     )
     left, right = st.columns(2)
     fmt = left.selectbox(
-        "Format",
+        _("Format"),
         FORMATS,
         key="import_format",
         format_func=imp.FORMAT_LABELS.__getitem__,
-        help="'Detect automatically' recognises ACLED and UCDP headers; anything else is "
-        "treated as your own spreadsheet.",
+        help=_(
+            "'Detect automatically' recognises ACLED and UCDP headers; anything else is "
+            "treated as your own spreadsheet."
+        ),
     )
     dayfirst = right.radio(
-        "Dates like 03/04/2023 mean",
+        _("Dates like 03/04/2023 mean"),
         [True, False],
         key="import_dayfirst",
         horizontal=True,
-        format_func=lambda first: "3 April (day first)" if first else "March 4 (month first)",
-        help="Only ambiguous numeric dates depend on this; ISO dates (2023-04-03) are always read "
-        "as written.",
+        format_func=lambda first: _("3 April (day first)") if first else _("March 4 (month first)"),
+        help=_(
+            "Only ambiguous numeric dates depend on this; ISO dates (2023-04-03) are always read as written."
+        ),
     )
     encoding = st.selectbox(
-        "Text encoding (CSV)",
+        _("Text encoding (CSV)"),
         list(imp.ENCODING_LABELS),
         key="import_encoding",
         format_func=imp.ENCODING_LABELS.__getitem__,
         on_change=lambda: st.session_state.pop(PREPARED, None),  # validated with another encoding
-        help="UTF-8, UTF-16 and Windows-1252 (Excel on Windows) are recognised; a file in another "
-        "encoding is refused until you choose it here. XLSX workbooks ignore this.",
+        help=_(
+            "UTF-8, UTF-16 and Windows-1252 (Excel on Windows) are recognised; a file in another "
+            "encoding is refused until you choose it here. XLSX workbooks ignore this."
+        ),
     )
 
     keep_outside = st.checkbox(
-        "Keep rows outside the covered countries", key="import_keep_outside", help=imp.KEEP_OUTSIDE_HELP
+        _("Keep rows outside the covered countries"),
+        key="import_keep_outside",
+        help=_(imp.KEEP_OUTSIDE_HELP),
     )
 
     if upload is None:
         st.session_state.pop(RAW, None)  # free the last file's table
         st.info(
-            "Upload a file to start. Supported: ACLED exports, UCDP GED downloads and your own "
-            "CSV/XLSX spreadsheets (you map their columns once and can save the mapping)."
+            _(
+                "Upload a file to start. Supported: ACLED exports, UCDP GED downloads and your own "
+                "CSV/XLSX spreadsheets (you map their columns once and can save the mapping)."
+            )
         )
         return
     if st.session_state.get(PREPARED_FOR) not in (None, upload.file_id):
@@ -459,21 +524,23 @@ def _upload_section(store: IncidentStore) -> None:
         return
     mapping = _mapping_editor(raw, upload.file_id, dayfirst) if used == "generic" else None
     if fmt == "auto":
-        st.caption(f"Detected format: **{used}**.")
+        st.caption(_("Detected format: **{format}**.").format(format=used))
     if st.button(
-        "Validate",
+        _("Validate"),
         key="import_validate",
-        help="Reads and checks every row against the store; writes nothing.",
+        help=_("Reads and checks every row against the store; writes nothing."),
     ):
         _validate(upload, store, fmt, mapping, dayfirst, keep_outside, encoding)
 
 
 # --- page -------------------------------------------------------------------------------------
 
-st.title("Import incidents")
+st.title(_("Import incidents"))
 st.caption(
-    "Add an ACLED export, a UCDP GED download or your own spreadsheet. Validate first: nothing is "
-    "written until you confirm, and each import can be undone."
+    _(
+        "Add an ACLED export, a UCDP GED download or your own spreadsheet. Validate first: nothing is "
+        "written until you confirm, and each import can be undone."
+    )
 )
 
 try:
@@ -498,8 +565,10 @@ if can(user, Permission.IMPORT):
 else:
     st.session_state.pop(PREPARED, None)
     st.caption(
-        f"Importing needs the analyst role; you are signed in as {user.role}. "
-        "Ask an admin if you need to import files. The import history below is read-only."
+        _(
+            "Importing needs the analyst role; you are signed in as {role}. "
+            "Ask an admin if you need to import files. The import history below is read-only."
+        ).format(role=role_label(user.role))
     )
 
 st.divider()

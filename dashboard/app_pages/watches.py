@@ -27,7 +27,9 @@ from incidents.alerts.watches import (
     polygon_from_geojson,
 )
 from incidents.auth import Permission, User, can
+from incidents.auth.roles import role_label
 from incidents.errors import IncidentsError, WatchError
+from incidents.i18n import _
 from incidents.model import EVENT_TYPES
 from incidents.settings import smtp_settings
 from incidents.store.sites import list_sites
@@ -45,56 +47,68 @@ def _area(kind: str, db_url: str, version: int) -> Area | None:
         sites = list_sites(store)
         sites = sites[sites["kind"] == kind]
         if sites.empty:
-            st.info(f"No {kind}s are stored yet: add them on the Site exposure page.", icon="ℹ️")
+            empty = (
+                _("No sites are stored yet: add them on the Site exposure page.")
+                if kind == "site"
+                else _("No routes are stored yet: add them on the Site exposure page.")
+            )
+            st.info(empty, icon="ℹ️")
             return None
         labels = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
         # "Watch this site / route" links (Site exposure page) choose it; an unknown id is ignored.
         wanted = st.query_params.get(wb.PREFILL_SITE, "")
         site_id = st.selectbox(
-            kind.capitalize(),
+            _("Site") if kind == "site" else _("Route"),
             list(labels),
             index=list(labels).index(wanted) if wanted in labels else 0,
             format_func=labels.__getitem__,
             key="watch_site",
         )
-        what = "Radius (km)" if kind == "site" else "Buffer either side (km)"
+        what = _("Radius (km)") if kind == "site" else _("Buffer either side (km)")
         radius = st.number_input(what, min_value=0.0, value=25.0, step=5.0, key="watch_radius")
         return wb.site_area(sites, str(site_id), float(radius))
     if kind == "admin":
         chosen: dict[str, tuple[str, ...]] = {}
         units = (
-            ("admin1", "Admin-1 units", caching.admin1_options(), wb.PREFILL_ADMIN1),
-            ("admin2", "Admin-2 units", caching.admin2_options(), wb.PREFILL_ADMIN2),
+            ("admin1", _("Admin-1 units"), caching.admin1_options(), wb.PREFILL_ADMIN1),
+            ("admin2", _("Admin-2 units"), caching.admin2_options(), wb.PREFILL_ADMIN2),
         )
         for column, (level, label, options, param) in zip(st.columns(2), units, strict=True):
             # "Watch this region" links (Risk page) pre-fill the units; unknown codes are dropped.
             prefill = [code for code in st.query_params.get_all(param) if code in options]
             picked = column.multiselect(
-                label, list(options), default=prefill, format_func=options.__getitem__, key=f"watch_{level}"
+                label,
+                list(options),
+                default=prefill,
+                format_func=options.__getitem__,
+                key=f"watch_{level}",
+                placeholder=_("Choose options"),
             )
             chosen[level] = tuple(picked)
         return Area(kind="admin", admin1=chosen["admin1"], admin2=chosen["admin2"])
     if kind == "corridor":
         corridors = caching.corridor_names(db_url, version)
         if not corridors:
-            st.info("No active corridors are stored: add them on the Corridors page.", icon="ℹ️")
+            st.info(_("No active corridors are stored: add them on the Corridors page."), icon="ℹ️")
             return None
         corridor = st.selectbox(
-            "Corridor",
+            _("Corridor"),
             list(corridors),
             format_func=lambda cid: f"{corridors[cid]} ({cid})",
             key="watch_corridor",
         )
         buffer = st.number_input(
-            "Buffer either side (km)", min_value=0.0, value=10.0, step=5.0, key="watch_buffer"
+            _("Buffer either side (km)"), min_value=0.0, value=10.0, step=5.0, key="watch_buffer"
         )
         return Area(kind="corridor", corridor_id=str(corridor), radius_km=float(buffer))
-    upload = st.file_uploader("GeoJSON polygon", type=["geojson", "json"], key="watch_polygon")
+    upload = st.file_uploader(_("GeoJSON polygon"), type=["geojson", "json"], key="watch_polygon")
     if upload is None:
-        st.caption("Upload a GeoJSON file of one or more polygons (WGS84 longitude/latitude).")
+        st.caption(_("Upload a GeoJSON file of one or more polygons (WGS84 longitude/latitude)."))
         return None
     if upload.size > MAX_GEOJSON_BYTES:
-        raise WatchError(f"{upload.name} is larger than {MAX_GEOJSON_BYTES // 2**20} MB")
+        raise WatchError(
+            _("{file} is larger than {mb} MB").format(file=upload.name, mb=MAX_GEOJSON_BYTES // 2**20)
+        )
     return Area(
         kind="polygon", label=upload.name, geometry_wkt=polygon_from_geojson(upload.getvalue(), upload.name)
     )
@@ -111,17 +125,19 @@ def _prefilled_site_kind() -> str | None:
 
 
 def _create_section(user: User, db_url: str, version: int) -> None:
-    st.subheader("New watch")
+    st.subheader(_("New watch"))
     for_others = can(user, Permission.WATCH_ANY)
     if not for_others:
         st.caption(
-            f"As a {user.role} you may watch for yourself: your own inbox and your account's e-mail address."
+            _(
+                "As a {role} you may watch for yourself: your own inbox and your account's e-mail address."
+            ).format(role=role_label(user.role))
         )
-    name = st.text_input("Name", key="watch_name", max_chars=120, placeholder="Mopti office, 25 km")
+    name = st.text_input(_("Name"), key="watch_name", max_chars=120, placeholder=_("Mopti office, 25 km"))
     prefilled = st.query_params.get(wb.PREFILL_ADMIN1) or st.query_params.get(wb.PREFILL_ADMIN2)
     default_kind = "admin" if prefilled else _prefilled_site_kind() or "site"
     kind = st.radio(
-        "Area",
+        _("Area"),
         list(wb.AREA_CHOICES),
         index=list(wb.AREA_CHOICES).index(default_kind),
         format_func=wb.AREA_CHOICES.__getitem__,
@@ -133,46 +149,50 @@ def _create_section(user: User, db_url: str, version: int) -> None:
     except WatchError as exc:
         components.domain_error(exc)
         area = None
-    with st.expander("Filters (empty: every incident in the area)"):
+    with st.expander(_("Filters (empty: every incident in the area)"), key="watch_filters"):
         left, right = st.columns(2)
         types = left.multiselect(
-            "Event types", list(EVENT_TYPES), format_func=wb.event_type_label, key="watch_types"
+            _("Event types"),
+            list(EVENT_TYPES),
+            format_func=wb.event_type_label,
+            key="watch_types",
+            placeholder=_("Choose options"),
         )
-        sources = right.multiselect("Data sources", list(WATCHABLE_SOURCES), key="watch_sources")
+        sources = right.multiselect(
+            _("Data sources"), list(WATCHABLE_SOURCES), key="watch_sources", placeholder=_("Choose options")
+        )
         minimum = left.number_input(
-            "Minimum fatalities", min_value=0, value=0, step=1, key="watch_min_fatalities"
+            _("Minimum fatalities"), min_value=0, value=0, step=1, key="watch_min_fatalities"
         )
-        actor = right.text_input("Actor name contains", key="watch_actor", max_chars=200)
-    st.markdown("**Recipients**")
+        actor = right.text_input(_("Actor name contains"), key="watch_actor", max_chars=200)
+    st.markdown(_("**Recipients**"))
     left, right = st.columns(2)
     inbox_users = left.text_input(
-        "In-app inboxes (account names, comma-separated)",
+        _("In-app inboxes (account names, comma-separated)"),
         value=user.name,
         key="watch_users",
         disabled=not for_others,
     )
-    emails = right.text_input("E-mail addresses (comma-separated)", key="watch_emails")
+    emails = right.text_input(_("E-mail addresses (comma-separated)"), key="watch_emails")
     webhooks = (
-        st.text_area("Webhook URLs (one per line, http:// or https://)", key="watch_webhooks", height=68)
+        st.text_area(_("Webhook URLs (one per line, http:// or https://)"), key="watch_webhooks", height=68)
         if for_others
         else ""
     )
     left, middle, right = st.columns(3)
     mode = left.selectbox(
-        "Delivery",
+        _("Delivery"),
         ["immediate", "daily", "weekly"],
-        format_func={
-            "immediate": "Immediately",
-            "daily": "Daily digest",
-            "weekly": "Weekly digest",
-        }.__getitem__,
+        format_func=wb.DELIVERY_CHOICES.__getitem__,
         key="watch_mode",
     )
     time = middle.text_input(
-        "Time (HH:MM, UTC)", value="07:00", key="watch_time", disabled=mode == "immediate"
+        _("Time (HH:MM, UTC)"), value="07:00", key="watch_time", disabled=mode == "immediate"
     )
-    weekday = right.selectbox("Day", list(WEEKDAYS), key="watch_day", disabled=mode != "weekly")
-    if not st.button("Create watch", key="watch_create", type="primary", disabled=area is None):
+    weekday = right.selectbox(
+        _("Day"), list(WEEKDAYS), format_func=wb.weekday_label, key="watch_day", disabled=mode != "weekly"
+    )
+    if not st.button(_("Create watch"), key="watch_create", type="primary", disabled=area is None):
         return
     assert area is not None
     watch = Watch(
@@ -191,11 +211,12 @@ def _create_section(user: User, db_url: str, version: int) -> None:
     try:
         created = add_watch(caching.get_store(), watch, by=user)
     except IncidentsError as exc:
-        st.error(f"The watch was not created: {escape_markdown(str(exc))}.", icon="🚫")
+        st.error(
+            _("The watch was not created: {reason}.").format(reason=escape_markdown(str(exc))), icon="🚫"
+        )
         return
-    st.session_state[FLASH] = (
-        f"Watch “{escape_markdown(created.stored.name)}” created: "
-        f"{escape_markdown(created.stored.watch.describe_area())}."
+    st.session_state[FLASH] = _("Watch “{name}” created: {area}.").format(
+        name=escape_markdown(created.stored.name), area=escape_markdown(created.stored.watch.describe_area())
     )
     if created.webhook_secret:
         st.session_state[SECRET] = (created.stored.name, created.webhook_secret)
@@ -203,49 +224,59 @@ def _create_section(user: User, db_url: str, version: int) -> None:
 
 
 def _list_section(user: User) -> None:
-    st.subheader("Watches")
+    st.subheader(_("Watches"))
     watches = list_watches(caching.get_store())
     if not watches:
-        st.info("No watches yet: create one below.", icon="ℹ️")
+        st.info(_("No watches yet: create one below."), icon="ℹ️")
         return
     st.dataframe(wb.watch_table(watches), hide_index=True, width="stretch")
     mine = [w for w in watches if can(user, Permission.WATCH_ANY) or w.owner == user.name]
     if not mine:
         return
     left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
-    chosen = left.selectbox("Watch", [w.name for w in mine], key="watch_pick")
+    chosen = left.selectbox(_("Watch"), [w.name for w in mine], key="watch_pick")
     stored = next(w for w in mine if w.name == chosen)
     toggle = PAUSED if stored.status == ACTIVE else ACTIVE
     shown_name = escape_markdown(stored.name)
-    label = "Pause" if toggle == PAUSED else "Resume"
+    label = _("Pause") if toggle == PAUSED else _("Resume")
     if middle.button(label, key="watch_toggle", width="stretch"):
         components.write_then_rerun(
             lambda: set_watch_status(caching.get_store(), stored.name, toggle, by=user),
-            lambda _v: f"Watch “{shown_name}” {'paused' if toggle == PAUSED else 'resumed'}.",
+            lambda _v: (
+                _("Watch “{name}” paused.") if toggle == PAUSED else _("Watch “{name}” resumed.")
+            ).format(name=shown_name),
             flash_key=FLASH,
         )
-    if right.button("Remove", key="watch_remove", width="stretch"):
+    if right.button(_("Remove"), key="watch_remove", width="stretch"):
         components.write_then_rerun(
             lambda: remove_watch(caching.get_store(), stored.name, by=user),
-            lambda _v: f"Watch “{shown_name}” removed (its history stays in the audit log).",
+            lambda _v: _("Watch “{name}” removed (its history stays in the audit log).").format(
+                name=shown_name
+            ),
             flash_key=FLASH,
         )
 
 
 def _delivery_section(user: User) -> None:
-    st.subheader("Delivery")
+    st.subheader(_("Delivery"))
     st.caption(
-        "Alerts are matched and delivered by `python -m incidents alerts run` (a timer; see docs/deploy.md). "
-        "Test delivery runs one such pass now: match new imports, queue due alerts, send the outbox."
+        _(
+            "Alerts are matched and delivered by `python -m incidents alerts run` (a timer; see "
+            "docs/deploy.md). Test delivery runs one such pass now: match new imports, queue due alerts, "
+            "send the outbox."
+        )
     )
-    if st.button("Test delivery", key="watch_test_delivery", icon=":material/send:"):
+    if st.button(_("Test delivery"), key="watch_test_delivery", icon=":material/send:"):
         try:
             report = run_pass(caching.get_store(), smtp=smtp_settings())
         except IncidentsError as exc:
             components.domain_error(exc)
         else:  # rerun: the sidebar's unread count, drawn before the page, then includes this pass
             clean = not report.delivery.failed and not report.delivery.retried
-            st.session_state[DELIVERY] = (clean, f"One pass done: {report.summary()}.")
+            st.session_state[DELIVERY] = (
+                clean,
+                _("One pass done: {summary}.").format(summary=report.summary()),
+            )
             st.rerun()
     if DELIVERY in st.session_state:
         clean, text = st.session_state.pop(DELIVERY)
@@ -254,21 +285,23 @@ def _delivery_section(user: User) -> None:
         return
     failed = list_outbox(caching.get_store(), status=FAILED)
     if failed.empty:
-        st.caption("No failed messages.")
+        st.caption(_("No failed messages."))
         return
-    st.markdown(f"**Failed messages** ({len(failed)}): given up after retries")
+    st.markdown(_("**Failed messages** ({n}): given up after retries").format(n=len(failed)))
     st.dataframe(
         wb.failed_table(failed),
         hide_index=True,
         width="stretch",
-        column_config={"Queued": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm [UTC]")},
+        column_config={_("Queued"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm [UTC]")},
     )
 
 
-st.title("Watches")
+st.title(_("Watches"))
 st.caption(
-    "What this shows: the areas watched for new incidents and who is told (in-app inbox, e-mail, webhook), "
-    "how, and when. Every import is matched against every active watch."
+    _(
+        "What this shows: the areas watched for new incidents and who is told (in-app inbox, e-mail, "
+        "webhook), how, and when. Every import is matched against every active watch."
+    )
 )
 user = current_user()
 if user is None:
@@ -278,16 +311,17 @@ if FLASH in st.session_state:
 if SECRET in st.session_state:
     watch_name, secret = st.session_state.pop(SECRET)
     st.warning(
-        f"Webhook signing secret of “{escape_markdown(watch_name)}”. Copy it to the receiver now: "
-        "it will not be shown again.",
+        _(
+            "Webhook signing secret of “{name}”. Copy it to the receiver now: it will not be shown again."
+        ).format(name=escape_markdown(watch_name)),
         icon="🔑",
     )
     st.code(secret, language=None)
-_, db_url, version = caching.store_and_version()
+_store, db_url, version = caching.store_and_version()
 try:
     _list_section(user)
     st.divider()
-    if may(user, Permission.WATCH_OWN, "Creating a watch"):
+    if may(user, Permission.WATCH_OWN, _("Creating a watch")):
         _create_section(user, db_url, version)
     st.divider()
     _delivery_section(user)

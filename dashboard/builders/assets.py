@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from incidents.i18n import _
+
 STATIC_DIR: Final = Path(__file__).resolve().parents[1] / "static"
 VENDOR_SUBDIR: Final = "vendor"
 #: URL under which Streamlit serves ``STATIC_DIR / "vendor"``.
@@ -88,11 +90,15 @@ def _package_dir(package: str) -> Path:
         module = importlib.import_module(package)
     except ImportError as exc:
         raise AssetError(
-            f"package {package!r} is not installed; it provides offline map assets. "
-            "Install the requirements: pip install -r requirements.txt"
+            _(
+                "package {package} is not installed; it provides offline map assets. Install the "
+                "requirements: pip install -r requirements.txt"
+            ).format(package=repr(package))
         ) from exc
     if module.__file__ is None:
-        raise AssetError(f"package {package!r} has no folder on disk to copy map assets from")
+        raise AssetError(
+            _("package {package} has no folder on disk to copy map assets from").format(package=repr(package))
+        )
     return Path(module.__file__).resolve().parent
 
 
@@ -113,8 +119,10 @@ def _expand(source: _Source) -> Iterator[tuple[Path, str]]:
             yield path, f"{source.target}/{name}"
         else:
             raise AssetError(
-                f"{path} is missing from the installed package {source.package!r}; "
-                "reinstall it: pip install --force-reinstall -r requirements.txt"
+                _(
+                    "{path} is missing from the installed package {package}; reinstall it: pip install "
+                    "--force-reinstall -r requirements.txt"
+                ).format(path=path, package=repr(source.package))
             )
 
 
@@ -159,7 +167,9 @@ def ensure_static_assets(static_dir: Path = STATIC_DIR, *, force: bool = False) 
         stamp_path.write_text(json.dumps(wanted, indent=1, sort_keys=True), encoding="utf-8")
     except OSError as exc:
         raise AssetError(
-            f"cannot copy map assets into {vendor}: {exc}. The folder must be writable by the app"
+            _("cannot copy map assets into {vendor}: {exc}. The folder must be writable by the app").format(
+                vendor=vendor, exc=exc
+            )
         ) from exc
     return vendor
 
@@ -179,7 +189,9 @@ def asset_url(name: str, base: str = ASSET_BASE_URL) -> str:
         return f"{base.rstrip('/')}/{LOCAL_RESOURCES[name]}"
     except KeyError:
         raise AssetError(
-            f"no offline copy of map resource {name!r}; available: {sorted(LOCAL_RESOURCES)}"
+            _("no offline copy of map resource {name}; available: {available}").format(
+                name=repr(name), available=sorted(LOCAL_RESOURCES)
+            )
         ) from None
 
 

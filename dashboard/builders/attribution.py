@@ -17,11 +17,17 @@ import pandas as pd
 from dashboard.builders.markdown import escape_markdown
 from incidents.credits import ACLED_ATTRIBUTION, ACLED_URL, SourceCredit, incident_credits
 from incidents.credits import DEMO_CREDIT as _DEMO_CREDIT
+from incidents.i18n import N_
 
 
 @dataclass(frozen=True)
 class Credit:
-    """One data source: what it provides, its licence, the required wording and a link."""
+    """One data source: what it provides, its licence, the required wording and a link.
+
+    ``provides`` (and the name of the project's own corridor references) are marked for the
+    catalogue and translated where shown (``_(credit.provides)``); licence names and the wording a
+    licence asks for (``text``) stay as the licensor wrote them.
+    """
 
     name: str
     provides: str
@@ -32,14 +38,14 @@ class Credit:
 
 NATURAL_EARTH: Final = Credit(
     name="Natural Earth",
-    provides="country and admin-1 boundaries; Burkina Faso provinces",
+    provides=N_("country and admin-1 boundaries; Burkina Faso provinces"),
     licence="public domain",
     text="Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com.",
     url="https://www.naturalearthdata.com/",
 )
 OCHA_COD_AB: Final = Credit(
     name="OCHA COD-AB",
-    provides="admin-2 geometry of Mali and Niger (via Who's On First Mesoshapes)",
+    provides=N_("admin-2 geometry of Mali and Niger (via Who's On First Mesoshapes)"),
     licence="CC BY-IGO",
     text=(
         "Administrative boundaries: UN OCHA COD-AB (CC BY-IGO), via Who's On First. The boundaries "
@@ -49,35 +55,35 @@ OCHA_COD_AB: Final = Credit(
 )
 WHOS_ON_FIRST: Final = Credit(
     name="Who's On First",
-    provides="admin-2 units of Mali and Niger",
+    provides=N_("admin-2 units of Mali and Niger"),
     licence="CC0 (credit requested)",
     text="Data from Who's On First — https://whosonfirst.org/docs/licenses/",
     url="https://whosonfirst.org/docs/licenses/",
 )
 QUATTROSHAPES: Final = Credit(
     name="Quattroshapes",
-    provides="geometry of three Niger départements (Tchirozérine, Kollo, Niamey)",
+    provides=N_("geometry of three Niger départements (Tchirozérine, Kollo, Niamey)"),
     licence="CC BY 2.0",
     text="Quattroshapes, Foursquare (CC BY 2.0).",
     url="https://github.com/foursquare/quattroshapes",
 )
 GEONAMES: Final = Credit(
     name="GeoNames",
-    provides="place names and coordinates (gazetteer, corridor waypoints)",
+    provides=N_("place names and coordinates (gazetteer, corridor waypoints)"),
     licence="CC BY 4.0",
     text="Contains data from GeoNames (geonames.org), CC BY 4.0.",
     url="https://www.geonames.org/",
 )
 OPENSTREETMAP: Final = Credit(
     name="OpenStreetMap",
-    provides="place names and coordinates (gazetteer, corridor waypoints); optional basemap tiles",
+    provides=N_("place names and coordinates (gazetteer, corridor waypoints); optional basemap tiles"),
     licence="ODbL 1.0",
     text="© OpenStreetMap contributors, ODbL.",
     url="https://www.openstreetmap.org/copyright",
 )
 UCDP_GED: Final = Credit(
     name="UCDP GED v23.1",
-    provides="19 real incidents (random sample rows)",
+    provides=N_("19 real incidents (random sample rows)"),
     licence="CC BY 4.0",
     text=(
         "Source: Uppsala Conflict Data Program (UCDP) Georeferenced Event Dataset (GED) Global v23.1, "
@@ -91,15 +97,15 @@ UCDP_GED: Final = Credit(
 )
 ACLED: Final = Credit(
     name="ACLED",
-    provides="incidents you import from your own ACLED account (no ACLED rows are shipped)",
+    provides=N_("incidents you import from your own ACLED account (no ACLED rows are shipped)"),
     licence="ACLED terms of use: credit required, no redistribution",
     text=f"{ACLED_ATTRIBUTION}. Credited with the access (import) date wherever ACLED rows are shown.",
     url=ACLED_URL,
 )
 CORRIDOR_SOURCES: Final = Credit(
-    name="Corridor references",
-    provides="armed-group movement corridors (analytic aids, not observed tracks)",
-    licence="compiled from public reporting; each segment names its sources",
+    name=N_("Corridor references"),
+    provides=N_("armed-group movement corridors (analytic aids, not observed tracks)"),
+    licence=N_("compiled from public reporting; each segment names its sources"),
     text=(
         "Corridors compiled by the project from public sources (S1–S39 in "
         "geodata/data/corridors_REFERENCES.md: Fenix Insight, AFP/TRENDS, defenceWeb, France 24, "
@@ -135,7 +141,7 @@ BASE_CREDITS: Final = (
 #: An empty batches table: credits of rows whose imports are not known (no versions, no file names).
 NO_BATCHES: Final = pd.DataFrame(columns=["batch_id", "file_name", "format", "created_at"])
 
-DEMO_NOTICE: Final = "Synthetic demo data — not real events"
+DEMO_NOTICE: Final = N_("Synthetic demo data — not real events")
 #: The synthetic-data credit (one wording, kept with the other incident credits in incidents.credits).
 DEMO_CREDIT: Final = _DEMO_CREDIT
 

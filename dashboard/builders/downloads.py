@@ -38,6 +38,8 @@ from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 from dashboard.builders.provenance import build_provenance, store_freshness
 from incidents.errors import ExportError
 from incidents.export import DEMO_WARNING, Provenance, export_incidents, provenance_path
+from incidents.i18n import _
+from incidents.i18n.formats import format_number
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
@@ -123,8 +125,10 @@ def load_export_rows(
     """
     if len(filtered) > max_rows:
         raise ExportTooLargeError(
-            f"{len(filtered):,} incidents match the filters; browser downloads stop at {max_rows:,}. "
-            f"Narrow the filters, or export from the command line: {cli_hint(chosen)}"
+            _(
+                "{n} incidents match the filters; browser downloads stop at {limit}. "
+                "Narrow the filters, or export from the command line: {command}"
+            ).format(n=format_number(len(filtered)), limit=format_number(max_rows), command=cli_hint(chosen))
         )
     rows = store.load_incident_details(list(filtered["incident_id"]))
     if rows.empty:
@@ -200,11 +204,18 @@ def _footer_lines(provenance: Provenance) -> list[tuple[str, bool]]:
     fresh = provenance.freshness
     stale = fresh.warning() if fresh is not None else None
     if stale:
-        lines.append((f"WARNING: {stale}", True))
-    lines.append((f"Generated {provenance.generated_at_text}. Filters: {provenance.filters}", False))
+        lines.append((_("WARNING: {warning}").format(warning=stale), True))
+    lines.append(
+        (
+            _("Generated {when}. Filters: {filters}").format(
+                when=provenance.generated_at_text, filters=provenance.filters
+            ),
+            False,
+        )
+    )
     if fresh is not None:
         lines.append((f"{fresh.summary()}.", False))
-    lines.append(("Sources and licences: see the attribution line above and the PDF pack.", False))
+    lines.append((_("Sources and licences: see the attribution line above and the PDF pack."), False))
     return [(part, warning) for line, warning in lines for part in textwrap.wrap(line, _FOOTER_WRAP)]
 
 
@@ -255,7 +266,7 @@ def data_downloads(
     return [
         Download(
             "csv",
-            "CSV + provenance (zip)",
+            _("CSV + provenance (zip)"),
             file_name("incidents", chosen, generated_at, ".zip"),
             MIME["zip"],
             incidents_csv_zip_bytes(rows, provenance, csv_name),
@@ -314,7 +325,7 @@ def prepare_downloads(
         downloads.append(
             Download(
                 "pdf",
-                "PDF briefing pack",
+                _("PDF briefing pack"),
                 file_name("briefing", chosen, generated_at, ".pdf"),
                 MIME["pdf"],
                 pdf,
@@ -323,7 +334,7 @@ def prepare_downloads(
         downloads.append(
             Download(
                 "png",
-                "PNG map",
+                _("PNG map"),
                 file_name("map", chosen, generated_at, ".png"),
                 MIME["png"],
                 png_bytes(map_png, provenance),
@@ -333,7 +344,7 @@ def prepare_downloads(
         downloads.append(
             Download(
                 "html",
-                "Interactive map (HTML)",
+                _("Interactive map (HTML)"),
                 file_name("map", chosen, generated_at, ".html"),
                 MIME["html"],
                 map_html_bytes(fmap, provenance),

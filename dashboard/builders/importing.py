@@ -19,6 +19,8 @@ from incidents.auth import LOCAL_ADMIN, Permission, User, can
 from incidents.auth.guarded import commit_import_as
 from incidents.errors import FileLevelError
 from incidents.export import neutralise_formulas
+from incidents.i18n import N_, Labels, _, ngettext
+from incidents.i18n.formats import format_number
 from incidents.ingest.column_mapping import (
     MAPPABLE_FIELDS,
     ColumnMapping,
@@ -54,21 +56,54 @@ EVENT_TYPE_EDITOR_COLUMNS: Final = ("value", "event_type")
 
 #: Text encodings offered for a CSV ("" = recognise UTF-8, UTF-16 or Windows-1252 and refuse
 #: any other); any Python codec name works on the command line (``--encoding``).
-ENCODING_LABELS: Final[Mapping[str, str]] = {
-    "": "Detect (UTF-8, UTF-16, Windows-1252)",
-    "cp850": "DOS Western Europe (cp850)",
-    "mac_roman": "Mac Roman",
-    "latin-1": "Latin-1 (ISO-8859-1)",
-    "cp1256": "Arabic Windows (cp1256)",
-    "shift_jis": "Japanese Shift-JIS",
-}
+ENCODING_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "": N_("Detect (UTF-8, UTF-16, Windows-1252)"),
+        "cp850": N_("DOS Western Europe (cp850)"),
+        "mac_roman": N_("Mac Roman"),
+        "latin-1": N_("Latin-1 (ISO-8859-1)"),
+        "cp1256": N_("Arabic Windows (cp1256)"),
+        "shift_jis": N_("Japanese Shift-JIS"),
+    }
+)
 
-FORMAT_LABELS: Final[Mapping[str, str]] = {
-    "auto": "Detect automatically",
-    "acled": "ACLED export",
-    "ucdp": "UCDP GED download",
-    "generic": "My own spreadsheet (map the columns)",
-}
+FORMAT_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "auto": N_("Detect automatically"),
+        "acled": N_("ACLED export"),
+        "ucdp": N_("UCDP GED download"),
+        "generic": N_("My own spreadsheet (map the columns)"),
+    }
+)
+
+
+#: How each mappable field is named above its column selectbox (the field names stay the mapping's keys).
+FIELD_LABELS: Final[Mapping[str, str]] = Labels(
+    {
+        "event_date": N_("event date"),
+        "latitude": N_("latitude"),
+        "longitude": N_("longitude"),
+        "location": N_("location"),
+        "country": N_("country"),
+        "admin1": N_("admin1"),
+        "admin2": N_("admin2"),
+        "admin3": N_("admin3"),
+        "event_type": N_("event type"),
+        "sub_event_type": N_("sub event type"),
+        "actor1": N_("actor1"),
+        "actor2": N_("actor2"),
+        "fatalities": N_("fatalities"),
+        "notes": N_("notes"),
+        "source": N_("source"),
+        "source_event_id": N_("source event id"),
+        "civilian_targeting": N_("civilian targeting"),
+    }
+)
+
+
+def field_label(field_name: str) -> str:
+    """``event_date`` -> "event date" in the reader's language (an unknown field with spaces)."""
+    return FIELD_LABELS.get(field_name) or field_name.replace("_", " ")
 
 
 def field_key(field_name: str) -> str:
@@ -234,12 +269,18 @@ def save_named_mapping(mapping: ColumnMapping, directory: Path = MAPPINGS_DIR) -
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FileLevelError(f"cannot create the mappings folder {directory}: {exc.strerror or exc}") from exc
+        raise FileLevelError(
+            _("cannot create the mappings folder {folder}: {reason}").format(
+                folder=directory, reason=exc.strerror or exc
+            )
+        ) from exc
     path = directory / mapping_file_name(mapping.name)
     try:
         save_mapping(mapping, path)
     except OSError as exc:
-        raise FileLevelError(f"cannot save the mapping to {path}: {exc.strerror or exc}") from exc
+        raise FileLevelError(
+            _("cannot save the mapping to {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from exc
     return path
 
 
@@ -262,21 +303,66 @@ def mapping_from_bytes(data: bytes, file_name: str) -> ColumnMapping:
 
 
 #: Help text of the Import page's "keep rows outside the coverage" checkbox.
-KEEP_OUTSIDE_HELP: Final = (
+KEEP_OUTSIDE_HELP: Final = N_(
     "Rows whose point lies outside the covered countries (e.g. Somalia in an Africa-wide ACLED file) "
     "are skipped by default and listed as outside_coverage. Tick to store them anyway, with the "
     "country the file gives and no admin units (the same as --keep-outside on the command line)."
 )
 
 
+#: Headers of the issue table (display copies; the report's JSON keys stay as they are).
+ISSUE_HEADERS: Final[Mapping[str, str]] = Labels(
+    {
+        "line": N_("Line"),
+        "column": N_("Column"),
+        "code": N_("Reason code"),
+        "severity": N_("Severity"),
+        "message": N_("Problem"),
+        "value": N_("Value"),
+    }
+)
+#: Headers of the import history (the store's batch columns).
+BATCH_HEADERS: Final[Mapping[str, str]] = Labels(
+    {
+        "batch_id": N_("Batch"),
+        "file_name": N_("File"),
+        "sha256": N_("SHA-256"),
+        "format": N_("Format"),
+        "user_name": N_("Imported by"),
+        "created_at": N_("Imported at"),
+        "rows_read": N_("Rows read"),
+        "rows_accepted": N_("Rows imported"),
+        "rows_rejected": N_("Rows rejected"),
+        "rows_duplicate": N_("Duplicates skipped"),
+        "status": N_("Status"),
+    }
+)
+#: Words for a batch's status and an issue's severity (the codes stay in the data).
+STATUS_LABELS: Final[Mapping[str, str]] = Labels(
+    {"committed": N_("committed"), "undone": N_("undone"), "error": N_("error"), "warning": N_("warning")}
+)
+
+
+def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
+    """The issue table for a page: translated headers and severities (codes and lines as they are)."""
+    shown = issues.assign(severity=issues["severity"].map(lambda code: STATUS_LABELS.get(code, code)))
+    return shown.rename(columns={column: ISSUE_HEADERS.get(column, column) for column in shown.columns})
+
+
+def shown_batches(batches: pd.DataFrame) -> pd.DataFrame:
+    """The import history for a page: translated headers and statuses."""
+    shown = batches.assign(status=batches["status"].map(lambda code: STATUS_LABELS.get(code, code)))
+    return shown.rename(columns={column: BATCH_HEADERS.get(column, column) for column in shown.columns})
+
+
 def summary_figures(report: ImportReport) -> dict[str, int]:
     """The numbers shown as metrics above the issue table."""
-    outside = "Outside (kept)" if report.keep_outside else "Outside (skipped)"
+    outside = _("Outside (kept)") if report.keep_outside else _("Outside (skipped)")
     return {
-        "Rows read": report.rows_read,
-        "Accepted (new)": report.rows_accepted,
-        "Rejected": report.rows_rejected,
-        "Duplicates skipped": report.rows_duplicate,
+        _("Rows read"): report.rows_read,
+        _("Accepted (new)"): report.rows_accepted,
+        _("Rejected"): report.rows_rejected,
+        _("Duplicates skipped"): report.rows_duplicate,
         outside: report.rows_outside_coverage,
     }
 
@@ -342,7 +428,9 @@ def batch_label(batch: Mapping[str, Any]) -> str:
     # The store writes created_at in UTC (SQLite hands it back without a zone).
     created = pd.Timestamp(batch["created_at"])
     rows = int(batch["rows_accepted"])
-    return f"{batch['batch_id']} — {batch['file_name']} ({rows} incidents, {created:%Y-%m-%d %H:%M} UTC)"
+    return ngettext(
+        "{batch} — {file} ({n} incident, {when} UTC)", "{batch} — {file} ({n} incidents, {when} UTC)", rows
+    ).format(batch=batch["batch_id"], file=batch["file_name"], n=rows, when=f"{created:%Y-%m-%d %H:%M}")
 
 
 def batch_rows(batches: pd.DataFrame, batch_id: str) -> int:
@@ -354,8 +442,8 @@ def batch_rows(batches: pd.DataFrame, batch_id: str) -> int:
 def import_message(report: ImportReport) -> str:
     """What to tell the user after the commit."""
     if report.batch_id is None:
-        return "Nothing new was written: every accepted row is already in the store."
-    return (
-        f"Imported {report.rows_accepted:,} incidents from {report.file} as batch `{report.batch_id}`. "
+        return _("Nothing new was written: every accepted row is already in the store.")
+    return _(
+        "Imported {n} incidents from {file} as batch `{batch}`. "
         "The map and charts show them now; undo the batch below if this was a mistake."
-    )
+    ).format(n=format_number(report.rows_accepted), file=report.file, batch=report.batch_id)

@@ -17,18 +17,36 @@ import pandas as pd
 from dashboard.builders.markdown import escape_markdown
 from incidents.alerts.store import StoredWatch
 from incidents.alerts.watches import Area, Filters, names
+from incidents.i18n import N_, Labels, _, ngettext
+from incidents.i18n.formats import format_timestamp
 from incidents.model import EVENT_TYPE_LABELS
 
-WATCH_TABLE_COLUMNS: Final = ("Name", "Area", "Filters", "Recipients", "Delivery", "Status", "Owner")
-INBOX_COLUMNS: Final = ("Date", "Place", "Type", "Fatalities", "Distance (km)")
+WATCH_TABLE_COLUMNS: Final = (
+    N_("Name"),
+    N_("Area"),
+    N_("Filters"),
+    N_("Recipients"),
+    N_("Delivery"),
+    N_("Status"),
+    N_("Owner"),
+)
+INBOX_COLUMNS: Final = (N_("Date"), N_("Place"), N_("Type"), N_("Fatalities"), N_("Distance (km)"))
+#: Words for a watch's status (the codes stay in the store).
+WATCH_STATUS_LABELS: Final = Labels({"active": N_("active"), "paused": N_("paused")})
+#: Delivery choices of the form.
+DELIVERY_CHOICES: Final = Labels(
+    {"immediate": N_("Immediately"), "daily": N_("Daily digest"), "weekly": N_("Weekly digest")}
+)
 #: Area choices of the form, in order, with the label each shows.
-AREA_CHOICES: Final = {
-    "site": "A stored site (radius)",
-    "route": "A stored route (buffer)",
-    "admin": "Admin-1 / admin-2 units",
-    "corridor": "A corridor (buffer)",
-    "polygon": "An uploaded GeoJSON polygon",
-}
+AREA_CHOICES: Final = Labels(
+    {
+        "site": N_("A stored site (radius)"),
+        "route": N_("A stored route (buffer)"),
+        "admin": N_("Admin-1 / admin-2 units"),
+        "corridor": N_("A corridor (buffer)"),
+        "polygon": N_("An uploaded GeoJSON polygon"),
+    }
+)
 #: Query parameters of the "Watch this region" shortcut.
 PREFILL_ADMIN1: Final = "watch_admin1"
 PREFILL_ADMIN2: Final = "watch_admin2"
@@ -43,7 +61,7 @@ def safe_url(url: str) -> str:
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        return "(unreadable URL)"
+        return _("(unreadable URL)")
     hidden = "/…" if (parts.path.strip("/") or parts.query or parts.fragment) else ""
     return f"{parts.scheme}://{host}{port}{hidden}"
 
@@ -53,15 +71,17 @@ def event_type_label(code: str) -> str:
     return EVENT_TYPE_LABELS.get(code, code)
 
 
-FAILED_COLUMNS: Final = {
-    "message_id": "Message",
-    "watch_name": "Watch",
-    "channel": "Channel",
-    "recipient": "Recipient",
-    "attempts": "Attempts",
-    "created_at": "Queued",
-    "last_error": "Reason",
-}
+FAILED_COLUMNS: Final = Labels(
+    {
+        "message_id": N_("Message"),
+        "watch_name": N_("Watch"),
+        "channel": N_("Channel"),
+        "recipient": N_("Recipient"),
+        "attempts": N_("Attempts"),
+        "created_at": N_("Queued"),
+        "last_error": N_("Reason"),
+    }
+)
 
 
 def failed_table(outbox: pd.DataFrame) -> pd.DataFrame:
@@ -73,36 +93,40 @@ def failed_table(outbox: pd.DataFrame) -> pd.DataFrame:
             shown = safe_url(str(recipient))
             rows.at[index, "recipient"] = shown
             rows.at[index, "last_error"] = str(rows.at[index, "last_error"]).replace(str(recipient), shown)
-    return rows.rename(columns=FAILED_COLUMNS)
+    return rows.rename(columns=dict(FAILED_COLUMNS))
 
 
 def describe_filters(filters: Filters) -> str:
     parts = []
     if filters.event_types:
-        parts.append("types: " + names([event_type_label(code) for code in filters.event_types]))
+        parts.append(
+            _("types: {types}").format(types=names([event_type_label(code) for code in filters.event_types]))
+        )
     if filters.min_fatalities:
-        parts.append(f"≥ {filters.min_fatalities} fatalities")
+        parts.append(_("≥ {n} fatalities").format(n=filters.min_fatalities))
     if filters.actor_text:
-        parts.append(f"actor contains “{filters.actor_text}”")
+        parts.append(_("actor contains “{text}”").format(text=filters.actor_text))
     if filters.sources:
-        parts.append("sources: " + names(filters.sources))
-    return "; ".join(parts) or "any incident"
+        parts.append(_("sources: {sources}").format(sources=names(filters.sources)))
+    return "; ".join(parts) or _("any incident")
 
 
 def describe_recipients(stored: StoredWatch) -> str:
     recipients = stored.watch.recipients
-    parts = [*(f"inbox {user}" for user in recipients.users), *recipients.emails]
-    parts += [f"webhook {safe_url(url)}" for url in recipients.webhooks]
-    return ", ".join(parts) or "nobody"
+    parts = [*(_("inbox {user}").format(user=user) for user in recipients.users), *recipients.emails]
+    parts += [_("webhook {url}").format(url=safe_url(url)) for url in recipients.webhooks]
+    return ", ".join(parts) or _("nobody")
 
 
 def describe_delivery(delivery: str) -> str:
     """``daily@07:00`` -> "daily at 07:00 UTC"; ``weekly@MON,07:00`` -> "weekly, MON 07:00 UTC"."""
     if delivery.startswith("daily@"):
-        return f"daily at {delivery.removeprefix('daily@')} UTC"
+        return _("daily at {time} UTC").format(time=delivery.removeprefix("daily@"))
     if delivery.startswith("weekly@"):
-        day, _, time = delivery.removeprefix("weekly@").partition(",")
-        return f"weekly, {day} {time} UTC"
+        day, _comma, time = delivery.removeprefix("weekly@").partition(",")
+        return _("weekly, {day} {time} UTC").format(day=weekday_label(day), time=time)
+    if delivery == "immediate":
+        return _("immediate")
     return delivery
 
 
@@ -115,12 +139,12 @@ def watch_table(watches: Sequence[StoredWatch]) -> pd.DataFrame:
             describe_filters(stored.watch.filters),
             describe_recipients(stored),
             describe_delivery(stored.watch.delivery),
-            stored.status,
+            WATCH_STATUS_LABELS.get(stored.status, stored.status),
             stored.owner,
         )
         for stored in watches
     ]
-    return pd.DataFrame(rows, columns=list(WATCH_TABLE_COLUMNS))
+    return pd.DataFrame(rows, columns=[_(column) for column in WATCH_TABLE_COLUMNS])
 
 
 def delivery_text(mode: str, time: str = "07:00", weekday: str = "MON") -> str:
@@ -169,19 +193,39 @@ def inbox_incidents(payload: Mapping[str, Any]) -> pd.DataFrame:
                 None if distance is None or pd.isna(distance) else round(float(distance), 1),
             )
         )
-    frame = pd.DataFrame(rows, columns=list(INBOX_COLUMNS))
-    return frame.sort_values("Date", ascending=False, kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=[_(column) for column in INBOX_COLUMNS])
+    return frame.sort_values(_("Date"), ascending=False, kind="stable").reset_index(drop=True)
 
 
 def inbox_title(message: Mapping[str, Any]) -> str:
     """ "Alert · Mopti office · 3 incidents · 02 Dec 2026 14:05 UTC" (a correction says so)."""
     payload = message["payload"]
     count = len(payload.get("incidents", ()))
-    kind = "Correction" if message["kind"] == "correction" else "Alert"
-    when = pd.Timestamp(message["created_at"]).strftime("%d %b %Y %H:%M UTC")
-    unread = "" if message["read"] else " · new"
+    kind = _("Correction") if message["kind"] == "correction" else _("Alert")
+    when = _("{when} UTC").format(when=format_timestamp(pd.Timestamp(message["created_at"]).to_pydatetime()))
+    unread = "" if message["read"] else _(" · new")
     name = escape_markdown(str(message["watch_name"]))  # an expander label is Markdown
-    return f"{kind} · {name} · {count} incident{'s' * (count != 1)} · {when}{unread}"
+    incidents = ngettext("{n} incident", "{n} incidents", count).format(n=count)
+    return f"{kind} · {name} · {incidents} · {when}{unread}"
+
+
+#: Weekdays of a weekly digest (the codes ``MON``… stay in the delivery spelling).
+WEEKDAY_LABELS: Final = Labels(
+    {
+        "MON": N_("MON"),
+        "TUE": N_("TUE"),
+        "WED": N_("WED"),
+        "THU": N_("THU"),
+        "FRI": N_("FRI"),
+        "SAT": N_("SAT"),
+        "SUN": N_("SUN"),
+    }
+)
+
+
+def weekday_label(code: str) -> str:
+    """``MON`` as the reader's language abbreviates it (« lun. »); an unknown code as it is."""
+    return WEEKDAY_LABELS.get(code, code)
 
 
 def unread_incidents(messages: Iterable[Mapping[str, Any]]) -> int:

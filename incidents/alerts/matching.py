@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from incidents.alerts.areas import filter_mask, locate
 from incidents.alerts.store import StoredWatch, active_watches
 from incidents.errors import StoreError
+from incidents.i18n import _
 from incidents.store import schema
 from incidents.store.corridors import active_corridor_segments
 from incidents.store.sql import SQLITE_BEGIN_OPTION, IncidentStore
@@ -127,7 +128,7 @@ def batch_matches(
     for stored in watches:
         candidates = incidents[filter_mask(incidents, stored.watch.filters)]
         inside, distance = locate(stored.watch, candidates, corridors)
-        for (_, incident), km in zip(candidates[inside].iterrows(), distance[inside], strict=True):
+        for (_index, incident), km in zip(candidates[inside].iterrows(), distance[inside], strict=True):
             rows.append(
                 {
                     "watch_name": stored.name,
@@ -187,7 +188,9 @@ def _record_batch(
             return written
     except IntegrityError as exc:
         raise StoreError(
-            f"batch {batch_id} was matched by another alerts runner at the same time; the next pass goes on"
+            _(
+                "batch {batch} was matched by another alerts runner at the same time; the next pass goes on"
+            ).format(batch=batch_id)
         ) from exc
 
 

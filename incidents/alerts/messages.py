@@ -17,22 +17,26 @@ from html import escape
 from typing import Any, Final
 from urllib.parse import urlencode
 
+from incidents.i18n import N_, _, ngettext, use_language
+
 ALERT: Final = "alert"
 CORRECTION: Final = "correction"
 #: The dashboard page an alert's link opens (Streamlit's path of ``dashboard/app_pages/map.py``).
 MAP_PATH: Final = "/map"
 #: Columns of an incident in an alert, in order, with their headings.
 _COLUMNS: Final = (
-    ("event_date", "Date"),
-    ("location", "Place"),
-    ("admin2_name", "District"),
-    ("event_type", "Type"),
-    ("fatalities", "Fatalities"),
-    ("distance_km", "Distance (km)"),
-    ("actor1", "Actor"),
-    ("notes", "Notes"),
-    ("incident_id", "Incident"),
+    ("event_date", N_("Date")),
+    ("location", N_("Place")),
+    ("admin2_name", N_("District")),
+    ("event_type", N_("Type")),
+    ("fatalities", N_("Fatalities")),
+    ("distance_km", N_("Distance (km)")),
+    ("actor1", N_("Actor")),
+    ("notes", N_("Notes")),
+    ("incident_id", N_("Incident")),
 )
+#: The closing line of every e-mail.
+_FOOTER: Final = N_("Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources.")
 
 
 def dashboard_link(incidents: Sequence[dict[str, Any]], base_url: str) -> str:
@@ -61,42 +65,52 @@ def _text(value: Any) -> str:
 
 
 def subject(payload: dict[str, Any]) -> str:
+    """The e-mail's subject in the current language (:func:`email_message` chooses it)."""
     count = len(payload["incidents"])
-    noun = "incident" if count == 1 else "incidents"
     if payload["kind"] == CORRECTION:
-        return f"[Sahel alerts] Correction, {payload['watch']}: {count} {noun} withdrawn"
-    return f"[Sahel alerts] {payload['watch']}: {count} new {noun}"
+        return ngettext(
+            "[Sahel alerts] Correction, {watch}: {n} incident withdrawn",
+            "[Sahel alerts] Correction, {watch}: {n} incidents withdrawn",
+            count,
+        ).format(watch=payload["watch"], n=count)
+    return ngettext(
+        "[Sahel alerts] {watch}: {n} new incident", "[Sahel alerts] {watch}: {n} new incidents", count
+    ).format(watch=payload["watch"], n=count)
 
 
 def _lead(payload: dict[str, Any]) -> str:
     if payload["kind"] == CORRECTION:
-        return (
-            f"The import that brought these incidents to the watch {payload['watch']} "
-            f"({payload['area']}) was undone: disregard them."
-        )
-    return f"New incidents in the watch {payload['watch']} ({payload['area']})."
+        return _(
+            "The import that brought these incidents to the watch {watch} ({area}) was undone: "
+            "disregard them."
+        ).format(watch=payload["watch"], area=payload["area"])
+    return _("New incidents in the watch {watch} ({area}).").format(
+        watch=payload["watch"], area=payload["area"]
+    )
 
 
 def plain_text(payload: dict[str, Any]) -> str:
     lines = [_lead(payload), ""]
     for incident in payload["incidents"]:
         values = [
-            f"{heading}: {_text(incident.get(key))}"
+            _("{heading}: {value}").format(heading=_(heading), value=_text(incident.get(key)))
             for key, heading in _COLUMNS
             if incident.get(key) is not None
         ]
         lines.append("- " + "\n  ".join(values))
     if payload.get("link"):
-        lines += ["", f"Open them on the map: {payload['link']}"]
-    lines += ["", "Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources."]
+        lines += ["", _("Open them on the map: {link}").format(link=payload["link"])]
+    lines += ["", _(_FOOTER)]
     return "\n".join(lines) + "\n"
 
 
 def html_body(payload: dict[str, Any]) -> str:
     """The HTML part: every value escaped (a note's ``<script>`` arrives as text)."""
-    head = "".join(f"<th>{escape(heading)}</th>" for _, heading in _COLUMNS)
+    head = "".join(f"<th>{escape(_(heading))}</th>" for _key, heading in _COLUMNS)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(_text(incident.get(key)))}</td>" for key, _ in _COLUMNS) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{escape(_text(incident.get(key)))}</td>" for key, _heading in _COLUMNS)
+        + "</tr>"
         for incident in payload["incidents"]
     )
     return (
@@ -105,7 +119,7 @@ def html_body(payload: dict[str, Any]) -> str:
         f'<table border="1" cellpadding="4" cellspacing="0"><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table>"
         f"{_html_link(payload)}"
-        "<p>Sent by the Sahel Security Dashboard. Incidents are as imported; check the sources.</p>"
+        f"<p>{escape(_(_FOOTER))}</p>"
         "</body></html>"
     )
 
@@ -114,19 +128,28 @@ def _html_link(payload: dict[str, Any]) -> str:
     link = payload.get("link")
     if not link:
         return ""
-    return f'<p><a href="{escape(str(link))}">Open them on the map</a> ({escape(str(link))})</p>'
+    label = _("Open them on the map")
+    return f'<p><a href="{escape(str(link))}">{escape(label)}</a> ({escape(str(link))})</p>'
 
 
-def email_message(payload: dict[str, Any], *, sender: str, recipient: str, message_id: int) -> EmailMessage:
-    """The e-mail of one outbox message: plain text first, HTML as the alternative."""
+def email_message(
+    payload: dict[str, Any], *, sender: str, recipient: str, message_id: int, language: str | None = None
+) -> EmailMessage:
+    """The e-mail of one outbox message: plain text first, HTML as the alternative.
+
+    Written in ``language`` (the watch owner's account language, :func:`incidents.alerts.outbox.
+    owner_language`), English when None: a runner has no reader, so the language is the owner's.
+    """
     message = EmailMessage()
-    message["Subject"] = subject(payload)
+    with use_language(language):
+        message["Subject"] = subject(payload)
+        text, html = plain_text(payload), html_body(payload)
     message["From"] = sender
     message["To"] = recipient
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"sahel-alert-{message_id}")
-    message.set_content(plain_text(payload))
-    message.add_alternative(html_body(payload), subtype="html")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message
 
 

@@ -43,10 +43,20 @@ from incidents.alerts.matching import (
     write_transaction,
 )
 from incidents.alerts.messages import ALERT, CORRECTION, dashboard_link, email_message, webhook_body
-from incidents.alerts.store import ACTIVE, REMOVED, StoredWatch, active_watches, list_watches, watch_secret
+from incidents.alerts.store import (
+    ACTIVE,
+    REMOVED,
+    StoredWatch,
+    active_watches,
+    get_watch,
+    list_watches,
+    watch_secret,
+)
 from incidents.alerts.transport import post_webhook, send_email
 from incidents.alerts.watches import Schedule, parse_delivery
-from incidents.errors import DeliveryError
+from incidents.auth.accounts import account_language
+from incidents.errors import DeliveryError, WatchNotFoundError
+from incidents.i18n import supported, use_language
 from incidents.settings import (
     CLAIM_LEASE_S,
     GIVE_UP_HOURS,
@@ -193,10 +203,14 @@ def _queue(
 ) -> int | None:
     """Insert one message per recipient; returns the first message's id (None: no recipient)."""
     incidents = [{**json.loads(row["incident"]), "distance_km": row["distance_km"]} for row in rows]
+    users = schema.users
+    chosen = conn.execute(select(users.c.language).where(users.c.name == stored.owner)).scalar_one_or_none()
+    with use_language(supported(chosen)):  # the area in words, as the owner's messages will read
+        area = stored.watch.describe_area()
     content: dict[str, Any] = {
         "kind": kind,
         "watch": stored.name,
-        "area": stored.watch.describe_area(),
+        "area": area,
         "incidents": incidents,
         "match_ids": [int(row["match_id"]) for row in rows],
     }
@@ -309,6 +323,15 @@ def _claim(store: IncidentStore, now: datetime, channel: str | None = None) -> l
     return rows
 
 
+def owner_language(store: IncidentStore, watch_name: str) -> str | None:
+    """The language the watch's owner chose for their account, or None (English then)."""
+    try:
+        owner = get_watch(store, watch_name).owner
+    except WatchNotFoundError:
+        return None
+    return supported(account_language(store, owner))
+
+
 def _send(store: IncidentStore, message: dict[str, Any], smtp: SmtpSettings | None, now: datetime) -> None:
     payload = json.loads(message["payload"])
     message_id = int(message["message_id"])
@@ -317,7 +340,13 @@ def _send(store: IncidentStore, message: dict[str, Any], smtp: SmtpSettings | No
             raise DeliveryError(f"{SMTP_URL_ENV} is not set, so no e-mail can be sent")
         send_email(
             smtp,
-            email_message(payload, sender=smtp.sender, recipient=message["recipient"], message_id=message_id),
+            email_message(
+                payload,
+                sender=smtp.sender,
+                recipient=message["recipient"],
+                message_id=message_id,
+                language=owner_language(store, message["watch_name"]),
+            ),
         )
     elif message["channel"] == "webhook":
         secret = watch_secret(store, message["watch_name"])

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from incidents.alerts.matching import MatchReport, match_pending
 from incidents.alerts.outbox import DeliveryReport, deliver, queue_alerts, queue_corrections
+from incidents.i18n import _
 from incidents.settings import GIVE_UP_HOURS, SmtpSettings
 from incidents.store.sql import IncidentStore
 
@@ -26,10 +27,21 @@ class PassReport:
 
     def summary(self) -> str:
         m, d = self.matching, self.delivery
-        return (
-            f"{m.batches_matched} batches matched ({m.matches} new matches), {m.undone_batches} undone "
-            f"({m.withdrawn} withdrawn, {m.retracted} to correct); {self.queued} alerts and "
-            f"{self.corrections} corrections queued; {d.sent} sent, {d.retried} to retry, {d.failed} failed"
+        return _(
+            "{batches} batches matched ({matches} new matches), {undone} undone "
+            "({withdrawn} withdrawn, {retracted} to correct); {queued} alerts and "
+            "{corrections} corrections queued; {sent} sent, {retried} to retry, {failed} failed"
+        ).format(
+            batches=m.batches_matched,
+            matches=m.matches,
+            undone=m.undone_batches,
+            withdrawn=m.withdrawn,
+            retracted=m.retracted,
+            queued=self.queued,
+            corrections=self.corrections,
+            sent=d.sent,
+            retried=d.retried,
+            failed=d.failed,
         )
 
 

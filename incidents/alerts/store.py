@@ -26,8 +26,9 @@ from sqlalchemy import select
 from geodata.boundaries import load_admin1, load_admin2
 from incidents.alerts.watches import Watch, check_watch, watch_from_json
 from incidents.auth.accounts import account_email, list_users
-from incidents.auth.roles import LOCAL_ADMIN, Permission, User, can, require
+from incidents.auth.roles import LOCAL_ADMIN, Permission, User, can, require, role_label
 from incidents.errors import PermissionDenied, WatchError, WatchNotFoundError
+from incidents.i18n import _
 from incidents.store import schema
 from incidents.store.corridors import active_corridor_segments
 from incidents.store.sql import IncidentStore
@@ -77,7 +78,11 @@ def add_watch(store: IncidentStore, watch: Watch, *, by: User, owner: str | None
     _check_against_data(store, checked)
     previous = _latest_row(store, checked.name)
     if previous is not None and previous["status"] != REMOVED:
-        raise WatchError(f"a watch named {checked.name!r} exists; remove it first or choose another name")
+        raise WatchError(
+            _("a watch named {name} exists; remove it first or choose another name").format(
+                name=repr(checked.name)
+            )
+        )
     # A new secret for every new watch (a reused name too): it is shown once, to its creator.
     secret = secrets.token_urlsafe(32) if checked.recipients.webhooks else ""
     version = append_version(
@@ -97,7 +102,9 @@ def add_watch(store: IncidentStore, watch: Watch, *, by: User, owner: str | None
             f"{len(checked.recipients.users)} in-app, {len(checked.recipients.emails)} e-mail, "
             f"{len(checked.recipients.webhooks)} webhook; {checked.delivery}"
         ),
-        busy=f"the watch {checked.name!r} was changed by someone else at the same time; try again",
+        busy=_("the watch {name} was changed by someone else at the same time; try again").format(
+            name=repr(checked.name)
+        ),
     )
     stored = get_watch(store, checked.name)
     assert stored.version == version
@@ -107,7 +114,11 @@ def add_watch(store: IncidentStore, watch: Watch, *, by: User, owner: str | None
 def set_watch_status(store: IncidentStore, name: str, status: str, *, by: User, note: str = "") -> int:
     """Pause, resume or remove a watch (a new version, ``note`` audited); returns the version."""
     if status not in STATUSES:
-        raise WatchError(f"unknown watch status {status!r}; use one of {list(STATUSES)}")
+        raise WatchError(
+            _("unknown watch status {status}; use one of {value}").format(
+                status=repr(status), value=list(STATUSES)
+            )
+        )
     row = _latest_row(store, name)
     if row is None or row["status"] == REMOVED:
         raise WatchNotFoundError(_not_found(store, name))
@@ -129,7 +140,9 @@ def set_watch_status(store: IncidentStore, name: str, status: str, *, by: User, 
         details=lambda number: (
             f"{row['watch_name']} version {number}: {status}" + (f": {note}" if note else "")
         ),
-        busy=f"the watch {name!r} was changed by someone else at the same time; try again",
+        busy=_("the watch {name} was changed by someone else at the same time; try again").format(
+            name=repr(name)
+        ),
     )
 
 
@@ -211,7 +224,7 @@ def _stored(row: dict[str, Any]) -> StoredWatch:
 def _not_found(store: IncidentStore, name: str) -> str:
     known = [watch.name for watch in list_watches(store)]
     shown = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "") if known else "none"
-    return f"no watch named {name!r}; watches: {shown}"
+    return _("no watch named {name}; watches: {shown}").format(name=repr(name), shown=shown)
 
 
 def _check_permission(store: IncidentStore, watch: Watch, owner: str, by: User) -> None:
@@ -220,16 +233,22 @@ def _check_permission(store: IncidentStore, watch: Watch, owner: str, by: User) 
         return
     if owner != by.name:
         raise PermissionDenied(
-            f"{by.role} {by.name!r} may keep watches only for themselves, not for {owner!r}"
+            _("{role} {name} may keep watches only for themselves, not for {owner}").format(
+                role=role_label(by.role), name=repr(by.name), owner=repr(owner)
+            )
         )
     others = [user for user in watch.recipients.users if user != by.name]
     if others:
         raise PermissionDenied(
-            f"{by.role} {by.name!r} may not send alerts to other users' inboxes ({others[0]!r})"
+            _("{role} {name} may not send alerts to other users' inboxes ({others})").format(
+                role=role_label(by.role), name=repr(by.name), others=repr(others[0])
+            )
         )
     if watch.recipients.webhooks:
         raise PermissionDenied(
-            f"{by.role} {by.name!r} may not send alerts to webhooks; that needs the analyst role"
+            _("{role} {name} may not send alerts to webhooks; that needs the analyst role").format(
+                role=role_label(by.role), name=repr(by.name)
+            )
         )
     own = account_email(store, by.name)
     foreign = [
@@ -237,16 +256,24 @@ def _check_permission(store: IncidentStore, watch: Watch, owner: str, by: User) 
     ]
     if foreign:
         where = (
-            f"their account's address {own!r}" if own else "the address recorded on their account (none yet)"
+            _("their account's address {address}").format(address=repr(own))
+            if own
+            else _("the address recorded on their account (none yet)")
         )
-        raise PermissionDenied(f"{by.role} {by.name!r} may e-mail alerts only to {where}, not {foreign[0]!r}")
+        raise PermissionDenied(
+            _("{role} {name} may e-mail alerts only to {where}, not {foreign}").format(
+                role=role_label(by.role), name=repr(by.name), where=where, foreign=repr(foreign[0])
+            )
+        )
 
 
 def _check_owner(row: dict[str, Any], by: User) -> None:
     require(by, Permission.WATCH_OWN, target=repr(row["watch_name"]))
     if not can(by, Permission.WATCH_ANY) and row["owner"] != by.name:
         raise PermissionDenied(
-            f"{by.role} {by.name!r} may change only their own watches; {row['watch_name']!r} is not"
+            _("{role} {name} may change only their own watches; {watch} is not").format(
+                role=role_label(by.role), name=repr(by.name), watch=repr(row["watch_name"])
+            )
         )
 
 
@@ -264,17 +291,23 @@ def _check_against_data(store: IncidentStore, watch: Watch) -> None:
             unknown = [code for code in codes if code not in known]
             if unknown:
                 raise WatchError(
-                    f"unknown {level} code {unknown[0]!r}; see the unit codes in the Risk page or exports"
+                    _(
+                        "unknown {level} code {unknown}; see the unit codes in the Risk page or exports"
+                    ).format(level=level, unknown=repr(unknown[0]))
                 )
     if area.kind == "corridor":
         active = active_corridor_segments(store)
         known_ids = sorted(set(active["corridor_id"].astype(str)))
         if area.corridor_id not in known_ids:
             raise WatchError(
-                f"no active corridor {area.corridor_id!r}; active corridors: {', '.join(known_ids) or 'none'}"
+                _("no active corridor {corridor}; active corridors: {known}").format(
+                    corridor=repr(area.corridor_id), known=", ".join(known_ids) or _("none")
+                )
             )
     if watch.recipients.users:
         accounts = {account.name for account in list_users(store)} | {LOCAL_ADMIN.name}
         unknown_users = [user for user in watch.recipients.users if user not in accounts]
         if unknown_users:
-            raise WatchError(f"no account named {unknown_users[0]!r} for the in-app inbox")
+            raise WatchError(
+                _("no account named {name} for the in-app inbox").format(name=repr(unknown_users[0]))
+            )

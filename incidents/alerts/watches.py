@@ -20,6 +20,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from incidents.errors import WatchError
+from incidents.i18n import _
 from incidents.model import EVENT_TYPES, SOURCE_DATASETS
 
 AREA_KINDS: Final = ("site", "route", "admin", "corridor", "polygon")
@@ -126,15 +127,18 @@ class Watch:
     def describe_area(self) -> str:
         """The area in words, for listings and alerts ("25 km around Mopti office")."""
         area = self.area
+        radius = f"{area.radius_km:g}"
         if area.kind == "site":
-            return f"{area.radius_km:g} km around {area.label or 'the site'}"
+            return _("{km} km around {site}").format(km=radius, site=area.label or _("the site"))
         if area.kind == "route":
-            return f"{area.radius_km:g} km either side of {area.label or 'the route'}"
+            return _("{km} km either side of {route}").format(km=radius, route=area.label or _("the route"))
         if area.kind == "corridor":
-            return f"{area.radius_km:g} km either side of corridor {area.corridor_id}"
+            return _("{km} km either side of corridor {corridor}").format(
+                km=radius, corridor=area.corridor_id
+            )
         if area.kind == "admin":
-            return "units " + ", ".join([*area.admin1, *area.admin2])
-        return f"polygon {area.label}".strip()
+            return _("units {codes}").format(codes=", ".join([*area.admin1, *area.admin2]))
+        return _("polygon {name}").format(name=area.label).strip()
 
 
 def watch_from_json(name: str, text: str) -> Watch:
@@ -191,11 +195,13 @@ def check_name(name: str) -> str:
     """The name with its white space tidied; empty, over-long or control characters refused."""
     text = " ".join(str(name).split())
     problem = (
-        "a watch needs a name"
+        _("a watch needs a name")
         if not text
-        else f"a watch name has at most {MAX_NAME_LENGTH} characters, not {len(text)}"
+        else _("a watch name has at most {limit} characters, not {n}").format(
+            limit=MAX_NAME_LENGTH, n=len(text)
+        )
         if len(text) > MAX_NAME_LENGTH
-        else f"the watch name {text!r} holds control characters"
+        else _("the watch name {text} holds control characters").format(text=repr(text))
         if any(unicodedata.category(char).startswith("C") for char in text)
         else ""
     )
@@ -207,7 +213,11 @@ def check_name(name: str) -> str:
 def _radius(value: float, what: str) -> float:
     radius = float(value)
     if not math.isfinite(radius) or radius <= 0 or radius > MAX_RADIUS_KM:
-        raise WatchError(f"the {what} must be more than 0 and at most {MAX_RADIUS_KM:g} km, not {value!r}")
+        raise WatchError(
+            _("the {what} must be more than 0 and at most {limit} km, not {value}").format(
+                what=what, limit=format(MAX_RADIUS_KM, "g"), value=repr(value)
+            )
+        )
     return radius
 
 
@@ -218,24 +228,31 @@ def _codes(values: Iterable[str]) -> tuple[str, ...]:
 def check_area(area: Area) -> Area:
     """The area's own consistency (unit codes and corridor ids are checked against data elsewhere)."""
     if area.kind not in AREA_KINDS:
-        raise WatchError(f"unknown area kind {area.kind!r}; use one of {list(AREA_KINDS)}")
+        raise WatchError(
+            _("unknown area kind {kind}; use one of {value}").format(
+                kind=repr(area.kind), value=list(AREA_KINDS)
+            )
+        )
     label = " ".join(str(area.label).split())[:200]
     if area.kind == "admin":
         admin1, admin2 = _codes(area.admin1), _codes(area.admin2)
         if not admin1 and not admin2:
-            raise WatchError("a unit watch needs at least one admin-1 or admin-2 code")
+            raise WatchError(_("a unit watch needs at least one admin-1 or admin-2 code"))
         return Area(kind="admin", label=label, admin1=admin1, admin2=admin2)
     if area.kind == "corridor":
         corridor_id = str(area.corridor_id).strip()
         if not corridor_id:
-            raise WatchError("a corridor watch needs a corridor id")
+            raise WatchError(_("a corridor watch needs a corridor id"))
         return Area(
-            kind="corridor", label=label, corridor_id=corridor_id, radius_km=_radius(area.radius_km, "buffer")
+            kind="corridor",
+            label=label,
+            corridor_id=corridor_id,
+            radius_km=_radius(area.radius_km, _("buffer")),
         )
     try:
         geometry = shapely.from_wkt(area.geometry_wkt)
     except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
-        raise WatchError(f"the area's geometry is not readable: {exc}") from exc
+        raise WatchError(_("the area's geometry is not readable: {exc}").format(exc=exc)) from exc
     _check_coordinates(geometry)
     wanted = {
         "site": ("Point",),
@@ -244,17 +261,21 @@ def check_area(area: Area) -> Area:
     }
     if geometry.geom_type not in wanted[area.kind]:
         raise WatchError(
-            f"a {area.kind} watch needs a {' or '.join(wanted[area.kind])}, not a {geometry.geom_type}"
+            _("a {kind} watch needs a {wanted}, not a {found}").format(
+                kind=area.kind, wanted=_(" or ").join(wanted[area.kind]), found=geometry.geom_type
+            )
         )
     if area.kind == "polygon":
         if not geometry.is_valid:
             raise WatchError(
-                f"the polygon is not valid ({shapely.is_valid_reason(geometry)}); fix it in a GIS first"
+                _("the polygon is not valid ({reason}); fix it in a GIS first").format(
+                    reason=shapely.is_valid_reason(geometry)
+                )
             )
         if geometry.area == 0:
-            raise WatchError("the polygon has no area")
+            raise WatchError(_("the polygon has no area"))
         return Area(kind="polygon", label=label, geometry_wkt=geometry.wkt)
-    what = "radius" if area.kind == "site" else "buffer"
+    what = _("radius") if area.kind == "site" else _("buffer")
     return Area(
         kind=area.kind, label=label, geometry_wkt=geometry.wkt, radius_km=_radius(area.radius_km, what)
     )
@@ -262,13 +283,13 @@ def check_area(area: Area) -> Area:
 
 def _check_coordinates(geometry: shapely.Geometry) -> None:
     if geometry.is_empty:
-        raise WatchError("the area's geometry is empty")
+        raise WatchError(_("the area's geometry is empty"))
     coordinates = shapely.get_coordinates(geometry)
     lon, lat = coordinates[:, 0], coordinates[:, 1]
     if not (all(map(math.isfinite, lon)) and all(map(math.isfinite, lat))):
-        raise WatchError("the area's geometry has coordinates that are not numbers")
+        raise WatchError(_("the area's geometry has coordinates that are not numbers"))
     if (abs(lon) > 180).any() or (abs(lat) > 90).any():
-        raise WatchError("the area's coordinates must be WGS84 longitude/latitude in degrees")
+        raise WatchError(_("the area's coordinates must be WGS84 longitude/latitude in degrees"))
 
 
 def polygon_from_geojson(data: bytes | str, label: str = "the file") -> str:
@@ -279,18 +300,24 @@ def polygon_from_geojson(data: bytes | str, label: str = "the file") -> str:
     try:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise WatchError(f"{label} is not GeoJSON: {exc}") from exc
+        raise WatchError(_("{label} is not GeoJSON: {exc}").format(label=label, exc=exc)) from exc
     geometries = []
     for item in _geojson_geometries(document, label):
         try:
             geometry = shape(item)
         except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
-            raise WatchError(f"{label} holds a geometry that cannot be read: {exc}") from exc
+            raise WatchError(
+                _("{label} holds a geometry that cannot be read: {exc}").format(label=label, exc=exc)
+            ) from exc
         if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            raise WatchError(f"{label} holds a {geometry.geom_type}; a polygon watch needs polygons only")
+            raise WatchError(
+                _("{label} holds a {geom_type}; a polygon watch needs polygons only").format(
+                    label=label, geom_type=geometry.geom_type
+                )
+            )
         geometries.append(geometry)
     if not geometries:
-        raise WatchError(f"{label} holds no polygon")
+        raise WatchError(_("{label} holds no polygon").format(label=label))
     joined = shapely.union_all(geometries) if len(geometries) > 1 else geometries[0]
     return str(joined.wkt)
 
@@ -306,31 +333,39 @@ def _geojson_geometries(document: Any, label: str) -> list[Mapping[str, Any]]:
             return _geojson_geometries(geometry, label)
         case {"type": str(kind)} if kind not in ("FeatureCollection", "Feature"):
             return [document]
-    raise WatchError(f"{label} is not a GeoJSON geometry, Feature or FeatureCollection")
+    raise WatchError(_("{label} is not a GeoJSON geometry, Feature or FeatureCollection").format(label=label))
 
 
 def check_filters(filters: Filters) -> Filters:
     types = _codes(filters.event_types)
     unknown = [value for value in types if value not in EVENT_TYPES]
     if unknown:
-        raise WatchError(f"unknown event type {unknown[0]!r}; use some of {list(EVENT_TYPES)}")
+        raise WatchError(
+            _("unknown event type {unknown}; use some of {value}").format(
+                unknown=repr(unknown[0]), value=list(EVENT_TYPES)
+            )
+        )
     sources = _codes(filters.sources)
     bad = [value for value in sources if value not in WATCHABLE_SOURCES]
     if bad:
-        raise WatchError(f"unknown data source {bad[0]!r}; use some of {list(WATCHABLE_SOURCES)}")
+        raise WatchError(
+            _("unknown data source {bad}; use some of {value}").format(
+                bad=repr(bad[0]), value=list(WATCHABLE_SOURCES)
+            )
+        )
     minimum = int(filters.min_fatalities)
     if minimum < 0:
-        raise WatchError(f"the minimum fatalities must be 0 or more, not {minimum}")
+        raise WatchError(_("the minimum fatalities must be 0 or more, not {minimum}").format(minimum=minimum))
     actor = " ".join(str(filters.actor_text).split())
     if len(actor) > MAX_ACTOR_TEXT:
-        raise WatchError(f"the actor text has at most {MAX_ACTOR_TEXT} characters")
+        raise WatchError(_("the actor text has at most {limit} characters").format(limit=MAX_ACTOR_TEXT))
     return Filters(event_types=types, min_fatalities=minimum, actor_text=actor, sources=sources)
 
 
 def check_email(address: str) -> str:
     text = str(address).strip()
     if len(text) > 254 or not _EMAIL.match(text):
-        raise WatchError(f"{text!r} is not an e-mail address (name@example.org)")
+        raise WatchError(_("{text} is not an e-mail address (name@example.org)").format(text=repr(text)))
     return text
 
 
@@ -338,19 +373,23 @@ def check_webhook_url(url: str) -> str:
     """An ``http://`` or ``https://`` URL with a host; anything else (``file://``, ``ftp://``) is refused."""
     text = str(url).strip()
     if len(text) > MAX_URL_LENGTH:
-        raise WatchError(f"a webhook URL has at most {MAX_URL_LENGTH} characters")
+        raise WatchError(_("a webhook URL has at most {limit} characters").format(limit=MAX_URL_LENGTH))
     if any(char.isspace() or unicodedata.category(char).startswith("C") for char in text):
-        raise WatchError(f"the webhook URL {text[:80]!r} holds spaces or control characters")
+        raise WatchError(
+            _("the webhook URL {text} holds spaces or control characters").format(text=repr(text[:80]))
+        )
     try:
         parts = urlsplit(text)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise WatchError(f"{text[:80]!r} is not a URL: {exc}") from exc
+        raise WatchError(_("{text} is not a URL: {exc}").format(text=repr(text[:80]), exc=exc)) from exc
     if parts.scheme.lower() not in WEBHOOK_SCHEMES:
-        raise WatchError(f"the webhook URL {text[:80]!r} must start with http:// or https://")
+        raise WatchError(
+            _("the webhook URL {text} must start with http:// or https://").format(text=repr(text[:80]))
+        )
     if not host:
-        raise WatchError(f"the webhook URL {text[:80]!r} names no host")
+        raise WatchError(_("the webhook URL {text} names no host").format(text=repr(text[:80])))
     return text
 
 
@@ -359,11 +398,11 @@ def check_recipients(recipients: Recipients) -> Recipients:
     emails = tuple(dict.fromkeys(check_email(address) for address in recipients.emails))
     webhooks = tuple(dict.fromkeys(check_webhook_url(url) for url in recipients.webhooks))
     if len(users) + len(emails) + len(webhooks) > MAX_RECIPIENTS:
-        raise WatchError(f"a watch has at most {MAX_RECIPIENTS} recipients")
+        raise WatchError(_("a watch has at most {limit} recipients").format(limit=MAX_RECIPIENTS))
     result = Recipients(users=users, emails=emails, webhooks=webhooks)
     if not result:
         raise WatchError(
-            "a watch needs at least one recipient (an in-app user, an e-mail address or a webhook)"
+            _("a watch needs at least one recipient (an in-app user, an e-mail address or a webhook)")
         )
     return result
 
@@ -393,11 +432,15 @@ def parse_delivery(text: str) -> Schedule:
         hour, minute = int(weekly.group(2)), int(weekly.group(3))
     else:
         raise WatchError(
-            f"delivery {value!r} is not understood; use immediate, daily@HH:MM or "
-            "weekly@DAY,HH:MM (e.g. weekly@MON,07:00)"
+            _(
+                "delivery {value} is not understood; use immediate, daily@HH:MM or "
+                "weekly@DAY,HH:MM (e.g. weekly@MON,07:00)"
+            ).format(value=repr(value))
         )
     if hour > 23 or minute > 59:
-        raise WatchError(f"delivery {value!r} names no time of day (00:00 to 23:59)")
+        raise WatchError(
+            _("delivery {value} names no time of day (00:00 to 23:59)").format(value=repr(value))
+        )
     return Schedule("daily" if weekday is None else "weekly", hour, minute, weekday)
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from incidents.auth.roles import LOCAL_ADMIN, Permission, Role, User, require
 from incidents.errors import AccountError, AccountLocked, AuthenticationFailed, SignInBusy
+from incidents.i18n import _
 from incidents.store import IncidentStore, schema
 from incidents.store.sql import SQLITE_BEGIN_OPTION
 
@@ -89,19 +90,27 @@ def _checked_name(name: str) -> str:
     normalised = normalise_name(name)
     if not NAME_PATTERN.fullmatch(normalised):
         raise AccountError(
-            f"{name!r} is not a valid account name: use 1-64 letters, digits and . _ @ + - "
-            "(starting with a letter or digit)"
+            _(
+                "{name} is not a valid account name: use 1-64 letters, digits and . _ @ + - "
+                "(starting with a letter or digit)"
+            ).format(name=repr(name))
         )
     if normalised == LOCAL_ADMIN.name:
-        raise AccountError(f"{name!r} is reserved for local mode; choose another name")
+        raise AccountError(
+            _("{name} is reserved for local mode; choose another name").format(name=repr(name))
+        )
     return normalised
 
 
 def _checked_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            _("the password is too short: use at least {n} characters").format(n=MIN_PASSWORD_LENGTH)
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"the password is too long: use at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            _("the password is too long: use at most {n} characters").format(n=MAX_PASSWORD_LENGTH)
+        )
     return password
 
 
@@ -191,7 +200,7 @@ def create_user(
             )
             _audit(conn, by.name, "user_created", f"account {checked!r} created with role {parsed}")
     except IntegrityError as exc:
-        raise AccountError(f"an account named {checked!r} already exists") from exc
+        raise AccountError(_("an account named {name} already exists").format(name=repr(checked))) from exc
     return User(name=checked, role=parsed)
 
 
@@ -219,7 +228,9 @@ def _update(
         row = conn.execute(select(table.c.role, table.c.disabled).where(table.c.name == normalised)).first()
         if row is None:
             raise AccountError(
-                f"no account named {normalised!r}; list them with `python -m incidents users list`"
+                _("no account named {name}; list them with `python -m incidents users list`").format(
+                    name=repr(normalised)
+                )
             )
         if not keeps_admin and row.role == str(Role.ADMIN) and not row.disabled:
             admins = conn.execute(
@@ -227,8 +238,10 @@ def _update(
             ).scalar_one()
             if int(admins) <= 1:
                 raise AccountError(
-                    f"{normalised!r} is the only enabled admin; add another admin first "
-                    "(`python -m incidents users add NAME --role admin`)"
+                    _(
+                        "{name} is the only enabled admin; add another admin first "
+                        "(`python -m incidents users add NAME --role admin`)"
+                    ).format(name=repr(normalised))
                 )
         conn.execute(
             update(table).where(table.c.name == normalised).values(**values, updated_at=datetime.now(UTC))
@@ -329,8 +342,10 @@ def _check_not_locked(conn: Any, name: str, client_key: str, now: datetime) -> N
     if until is not None and until > now:
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
         raise AccountLocked(
-            f"too many failed sign-ins: signing in is locked for about {minutes} more minute(s); "
-            "try again later or ask an admin",
+            _(
+                "too many failed sign-ins: signing in is locked for about {minutes} more minute(s); "
+                "try again later or ask an admin"
+            ).format(minutes=minutes),
             until=until,
         )
 
@@ -512,11 +527,11 @@ def account_email(store: IncidentStore, name: str) -> str | None:
 
 def set_account_language(store: IncidentStore, name: str, language: str) -> None:
     """Remember the interface language an account chose (its own preference: no permission, no audit)."""
-    from incidents.i18n import supported  # i18n is independent of accounts; imported where used
+    from incidents.i18n import supported
 
     code = supported(language)
     if code is None:
-        raise AccountError(f"unknown language {language!r}")
+        raise AccountError(_("unknown language {language}").format(language=repr(language)))
     table = schema.users
     with store.engine.begin() as conn:
         conn.execute(update(table).where(table.c.name == normalise_name(name)).values(language=code))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from incidents.auth.roles import Permission, User, require
 from incidents.errors import BatchNotFoundError
+from incidents.i18n import _
 from incidents.ingest.pipeline import PreparedImport, PreparedStream, commit_import, write_stream
 from incidents.ingest.report import ImportReport
 from incidents.store import IncidentStore, schema
@@ -23,14 +24,21 @@ def batch_owner(store: IncidentStore, batch_id: str) -> str:
         owner = conn.execute(query).scalar_one_or_none()
     if owner is None:
         raise BatchNotFoundError(
-            f"no batch {batch_id!r} in the store; list batches with `python -m incidents batches`"
+            _("no batch {batch} in the store; list batches with `python -m incidents batches`").format(
+                batch=repr(batch_id)
+            )
         )
     return str(owner)
 
 
 def require_undo(store: IncidentStore, batch_id: str, user: User) -> None:
     """Analysts may undo their own batches, admins any batch."""
-    require(user, Permission.UNDO_OWN, owner=batch_owner(store, batch_id), target=f"batch {batch_id}")
+    require(
+        user,
+        Permission.UNDO_OWN,
+        owner=batch_owner(store, batch_id),
+        target=_("batch {batch}").format(batch=batch_id),
+    )
 
 
 def undo_batch_as(store: IncidentStore, batch_id: str, user: User) -> int:

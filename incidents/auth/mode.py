@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Final, Literal
 
 from incidents.errors import AuthError
+from incidents.i18n import _
 from incidents.settings import AUTH_ENV, AUTH_VALUES, auth_setting
 
 AuthMode = Literal["local", "required"]
@@ -30,7 +31,11 @@ def auth_mode(server_address: str | None, env: Mapping[str, str] | None, has_acc
     """
     setting = auth_setting(env)
     if setting not in ENV_VALUES:
-        raise AuthError(f"{ENV_VAR}={setting!r} is not understood; use one of {list(ENV_VALUES)}")
+        raise AuthError(
+            _("{variable}={setting} is not understood; use one of {allowed}").format(
+                variable=ENV_VAR, setting=repr(setting), allowed=list(ENV_VALUES)
+            )
+        )
     address = (server_address or "").strip().lower()
     if setting == "required" or has_accounts or address not in LOOPBACK_ADDRESSES:
         return "required"
@@ -39,8 +44,8 @@ def auth_mode(server_address: str | None, env: Mapping[str, str] | None, has_acc
 
 def no_admin_message() -> str:
     """What to do when sign-in is required but nobody could sign in as admin."""
-    return (
+    return _(
         "Sign-in is required here (the server listens beyond this machine, SAHEL_AUTH=required, or accounts "
         "exist), but there is no enabled admin account yet. On the server, create one with "
-        f"`{ADD_ADMIN_COMMAND}` and reload this page."
-    )
+        "`{command}` and reload this page."
+    ).format(command=ADD_ADMIN_COMMAND)

@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from typing import Final
 
 from incidents.errors import AuthError, PermissionDenied
+from incidents.i18n import N_, Labels, _
 
 
 class Role(IntEnum):
@@ -33,7 +34,9 @@ class Role(IntEnum):
             return cls[str(text).strip().upper()]
         except KeyError:
             allowed = [str(role) for role in cls]
-            raise AuthError(f"unknown role {text!r}; use one of {allowed}") from None
+            raise AuthError(
+                _("unknown role {role}; use one of {allowed}").format(role=repr(text), allowed=allowed)
+            ) from None
 
 
 class Permission(StrEnum):
@@ -65,17 +68,26 @@ MINIMUM_ROLE: Final[dict[Permission, Role]] = {
 
 #: What each permission lets a user do, for refusal messages.
 _ACTIONS: Final[dict[Permission, str]] = {
-    Permission.VIEW: "view the dashboards",
-    Permission.EXPORT: "export data",
-    Permission.IMPORT: "import files",
-    Permission.UNDO_OWN: "undo batches",
-    Permission.UNDO_ANY: "undo other people's batches",
-    Permission.EDIT_REFERENCE: "edit corridors, sites, key developments or saved views",
-    Permission.ADJUST_OUTLOOK: "adjust the outlook",
-    Permission.MANAGE_ACCOUNTS: "manage accounts",
-    Permission.WATCH_OWN: "keep watches",
-    Permission.WATCH_ANY: "make watches for others, e-mail addresses other than their own or webhooks",
+    Permission.VIEW: N_("view the dashboards"),
+    Permission.EXPORT: N_("export data"),
+    Permission.IMPORT: N_("import files"),
+    Permission.UNDO_OWN: N_("undo batches"),
+    Permission.UNDO_ANY: N_("undo other people's batches"),
+    Permission.EDIT_REFERENCE: N_("edit corridors, sites, key developments or saved views"),
+    Permission.ADJUST_OUTLOOK: N_("adjust the outlook"),
+    Permission.MANAGE_ACCOUNTS: N_("manage accounts"),
+    Permission.WATCH_OWN: N_("keep watches"),
+    Permission.WATCH_ANY: N_("make watches for others, e-mail addresses other than their own or webhooks"),
 }
+
+#: How each role is named to people (the codes ``viewer``, ``analyst``, ``admin`` stay in data).
+ROLE_LABELS: Final = Labels({"viewer": N_("viewer"), "analyst": N_("analyst"), "admin": N_("admin")})
+
+
+def role_label(role: object) -> str:
+    """A role (``Role`` or its code) in the reader's language: ``analyst`` -> « analyste »."""
+    code = str(role)
+    return ROLE_LABELS.get(code, code)
 
 
 @dataclass(frozen=True)
@@ -125,16 +137,20 @@ def require(user: User, permission: str, *, owner: str | None = None, target: st
     wanted = _permission(permission)
     if can(user, wanted, owner=owner):
         return
-    who = f"{user.role} {user.name!r}"
+    who = _("{role} {name}").format(role=role_label(user.role), name=repr(user.name))
     if user.disabled:
-        raise PermissionDenied(f"the account {user.name!r} is disabled; ask an admin")
+        raise PermissionDenied(_("the account {name} is disabled; ask an admin").format(name=repr(user.name)))
     if wanted is Permission.UNDO_OWN and user.role >= MINIMUM_ROLE[Permission.UNDO_OWN]:
         raise PermissionDenied(
-            f"{who} may not undo {target or 'a batch'} imported by {owner!r}; "
-            "only its importer or an admin may; ask an admin"
+            _(
+                "{who} may not undo {target} imported by {owner}; only its importer or an admin may; "
+                "ask an admin"
+            ).format(who=who, target=target or _("a batch"), owner=repr(owner))
         )
     needed = MINIMUM_ROLE[wanted]
     what = f" {target}" if target else ""
     raise PermissionDenied(
-        f"{who} may not {_ACTIONS[wanted]}{what}; that needs the {needed} role; ask an admin"
+        _("{who} may not {action}{target}; that needs the {role} role; ask an admin").format(
+            who=who, action=_(_ACTIONS[wanted]), target=what, role=role_label(needed)
+        )
     )

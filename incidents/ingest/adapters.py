@@ -22,6 +22,7 @@ import pandas as pd
 
 from geodata.text import fold_accents_series
 from incidents.errors import FileLevelError
+from incidents.i18n import _
 from incidents.ingest.column_mapping import ColumnMapping, check_mapping, normalise_header, suggest_mapping
 from incidents.ingest.detect import FORMATS, detect_format
 from incidents.ingest.parse import printable_ascii
@@ -106,7 +107,9 @@ def adapt(raw: RawTable, fmt: str, mapping: ColumnMapping | None = None) -> Stag
         if mapping is None:
             mapping = suggest_mapping(list(raw.frame.columns))
         return adapt_generic(raw, mapping)
-    raise FileLevelError(f"unknown import format {fmt!r}; use one of {list(FORMATS)}.")
+    raise FileLevelError(
+        _("unknown import format {fmt}; use one of {formats}.").format(fmt=repr(fmt), formats=list(FORMATS))
+    )
 
 
 def adapt_acled(raw: RawTable) -> StagedTable:
@@ -125,9 +128,10 @@ def adapt_acled(raw: RawTable) -> StagedTable:
         take.has("latitude") or take.has("longitude") or not any(map(take.has, ACLED_PLACE_COLUMNS))
     ):
         raise FileLevelError(
-            "required columns missing or unmappable: ACLED needs latitude and longitude, or (an extract "
-            f"without coordinates) at least one of {list(ACLED_PLACE_COLUMNS)}; "
-            f"the file has {list(take.by_name.values())}."
+            _(
+                "required columns missing or unmappable: ACLED needs latitude and longitude, or (an "
+                "extract without coordinates) at least one of {columns}; the file has {found}."
+            ).format(columns=list(ACLED_PLACE_COLUMNS), found=list(take.by_name.values()))
         )
     event_type_label = take("event_type", "event_type_reported")
     take.same_source("event_type", "event_type_reported")
@@ -218,7 +222,7 @@ def adapt_generic(raw: RawTable, mapping: ColumnMapping) -> StagedTable:
     file cannot be imported and the error lists what to map. Dates are parsed by
     validation, which must honour ``mapping.date_dayfirst``.
     """
-    check_mapping(mapping, origin=f"mapping {mapping.name!r}")
+    check_mapping(mapping, origin=_("mapping {name}").format(name=repr(mapping.name)))
     take = _Columns(raw, "this spreadsheet")
     _require_generic(take, mapping)
     columns: dict[str, pd.Series] = {}
@@ -282,8 +286,9 @@ class _Columns:
         absent = [name for name in names if not self.has(name)]
         if absent:
             raise FileLevelError(
-                f"required columns missing or unmappable: {self.label} needs {absent}; "
-                f"the file has {list(self.by_name.values())}."
+                _(
+                    "required columns missing or unmappable: {label} needs {absent}; the file has {found}."
+                ).format(label=self.label, absent=absent, found=list(self.by_name.values()))
             )
 
     def staged(self, source_dataset: str, columns: Mapping[str, pd.Series]) -> StagedTable:
@@ -320,12 +325,17 @@ def _require_generic(take: _Columns, mapping: ColumnMapping) -> None:
     if absent or needs:
         problems = []
         if needs:
-            problems.append(f"map {' and '.join(needs)} to a column")
+            problems.append(_("map {fields} to a column").format(fields=" and ".join(needs)))
         if absent:
-            problems.append(f"mapping {mapping.name!r} names column(s) the file lacks: {', '.join(absent)}")
+            problems.append(
+                _("mapping {name} names column(s) the file lacks: {columns}").format(
+                    name=repr(mapping.name), columns=", ".join(absent)
+                )
+            )
         raise FileLevelError(
-            f"required columns missing or unmappable: {'; '.join(problems)} "
-            f"(the file has {list(take.by_name.values())})."
+            _("required columns missing or unmappable: {problems} (the file has {found}).").format(
+                problems="; ".join(problems), found=list(take.by_name.values())
+            )
         )
 
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from geodata.text import fold_accents
 from incidents.errors import FileLevelError
+from incidents.i18n import _
 from incidents.model import EVENT_TYPES
 
 #: Canonical fields a generic spreadsheet column can be mapped onto.
@@ -70,27 +71,37 @@ def check_mapping(mapping: ColumnMapping, *, origin: str = "mapping") -> None:
     unknown_fields = sorted(set(mapping.columns) - set(MAPPABLE_FIELDS))
     if unknown_fields:
         raise FileLevelError(
-            f"{origin} maps unknown field(s) {unknown_fields}; allowed fields: {list(MAPPABLE_FIELDS)}."
+            _("{origin} maps unknown field(s) {fields}; allowed fields: {allowed}.").format(
+                origin=origin, fields=unknown_fields, allowed=list(MAPPABLE_FIELDS)
+            )
         )
     empty = sorted(name for name, column in mapping.columns.items() if not str(column).strip())
     if empty:
-        raise FileLevelError(f"{origin} maps field(s) {empty} to an empty column name; name the column.")
+        raise FileLevelError(
+            _("{origin} maps field(s) {empty} to an empty column name; name the column.").format(
+                origin=origin, empty=empty
+            )
+        )
     unknown_types = sorted({value for value in mapping.event_type_values.values()} - set(EVENT_TYPES))
     if unknown_types:
         raise FileLevelError(
-            f"{origin} maps labels to unknown event type(s) {unknown_types}; "
-            f"allowed event types: {list(EVENT_TYPES)}."
+            _(
+                "{origin} maps labels to unknown event type(s) {types}; allowed event types: {allowed}."
+            ).format(origin=origin, types=unknown_types, allowed=list(EVENT_TYPES))
         )
     if mapping.source_dataset not in MAPPING_SOURCE_DATASETS:
         raise FileLevelError(
-            f"{origin} has source_dataset {mapping.source_dataset!r}; "
-            f"allowed: {list(MAPPING_SOURCE_DATASETS)}."
+            _("{origin} has source_dataset {source_dataset}; allowed: {allowed}.").format(
+                origin=origin,
+                source_dataset=repr(mapping.source_dataset),
+                allowed=list(MAPPING_SOURCE_DATASETS),
+            )
         )
 
 
 def save_mapping(mapping: ColumnMapping, path: Path) -> None:
     """Write the mapping as pretty UTF-8 JSON, checked first so a bad one is never saved."""
-    check_mapping(mapping, origin=f"mapping {mapping.name!r}")
+    check_mapping(mapping, origin=_("mapping {name}").format(name=repr(mapping.name)))
     document = {
         "name": mapping.name,
         "source_dataset": mapping.source_dataset,
@@ -104,17 +115,23 @@ def save_mapping(mapping: ColumnMapping, path: Path) -> None:
 def load_mapping(path: Path) -> ColumnMapping:
     """Read and check a saved mapping; every problem is one :class:`FileLevelError` sentence."""
     path = Path(path)
-    origin = f"mapping file {path.name}"
+    origin = _("mapping file {name}").format(name=path.name)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise FileLevelError(f"{origin}: no file at {path}; check the --mapping path.") from exc
+        raise FileLevelError(
+            _("{origin}: no file at {path}; check the --mapping path.").format(origin=origin, path=path)
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise FileLevelError(f"{origin} cannot be read ({exc}); save it again as UTF-8 JSON.") from exc
+        raise FileLevelError(
+            _("{origin} cannot be read ({exc}); save it again as UTF-8 JSON.").format(origin=origin, exc=exc)
+        ) from exc
     except json.JSONDecodeError as exc:
         raise FileLevelError(
-            f"{origin} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "fix the syntax or save the mapping again."
+            _(
+                "{origin} is not valid JSON ({msg} at line {lineno}, column {colno}); fix the syntax or "
+                "save the mapping again."
+            ).format(origin=origin, msg=exc.msg, lineno=exc.lineno, colno=exc.colno)
         ) from exc
     mapping = _from_document(document, origin, default_name=path.stem)
     check_mapping(mapping, origin=origin)
@@ -123,19 +140,31 @@ def load_mapping(path: Path) -> ColumnMapping:
 
 def _from_document(document: Any, origin: str, *, default_name: str) -> ColumnMapping:
     if not isinstance(document, dict):
-        raise FileLevelError(f"{origin} must hold a JSON object with keys {list(_FILE_KEYS)}.")
+        raise FileLevelError(
+            _("{origin} must hold a JSON object with keys {keys}.").format(
+                origin=origin, keys=list(_FILE_KEYS)
+            )
+        )
     unknown = sorted(set(document) - set(_FILE_KEYS))
     if unknown:
-        raise FileLevelError(f"{origin} has unknown key(s) {unknown}; allowed keys: {list(_FILE_KEYS)}.")
+        raise FileLevelError(
+            _("{origin} has unknown key(s) {unknown}; allowed keys: {keys}.").format(
+                origin=origin, unknown=unknown, keys=list(_FILE_KEYS)
+            )
+        )
     columns = _string_dict(document.get("columns", {}), origin, "columns")
     values = _string_dict(document.get("event_type_values", {}), origin, "event_type_values")
     dayfirst = document.get("date_dayfirst", True)
     if not isinstance(dayfirst, bool):
-        raise FileLevelError(f"{origin}: date_dayfirst must be true or false, not {dayfirst!r}.")
+        raise FileLevelError(
+            _("{origin}: date_dayfirst must be true or false, not {dayfirst}.").format(
+                origin=origin, dayfirst=repr(dayfirst)
+            )
+        )
     name = document.get("name", default_name)
     source_dataset = document.get("source_dataset", "generic")
     if not isinstance(name, str) or not isinstance(source_dataset, str):
-        raise FileLevelError(f"{origin}: name and source_dataset must be text.")
+        raise FileLevelError(_("{origin}: name and source_dataset must be text.").format(origin=origin))
     return ColumnMapping(
         name=name,
         columns=columns,
@@ -149,7 +178,11 @@ def _string_dict(value: Any, origin: str, key: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise FileLevelError(f'{origin}: {key} must be an object of text to text, like {{"a": "b"}}.')
+        raise FileLevelError(
+            _('{origin}: {key} must be an object of text to text, like {{"a": "b"}}.').format(
+                origin=origin, key=key
+            )
+        )
     return dict(value)
 
 

@@ -37,7 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geodata.crs import geodesic_km
-from incidents.ingest.issues import ForFlagged, IssueCollector
+from incidents.i18n import _
+from incidents.ingest.issues import ForFlagged, IssueCollector, fill
 from incidents.ingest.staged import ImportIssue
 from incidents.model import EVENT_TYPES
 
@@ -140,7 +141,11 @@ def _exact_duplicates(
         "source_event_id",
         "duplicate_in_store",
         "warning",
-        ForFlagged(lambda at: "incident " + ids.iloc[at].fillna("") + " is already stored; row skipped"),
+        ForFlagged(
+            lambda at: fill(
+                _("incident {incident} is already stored; row skipped"), incident=ids.iloc[at].fillna("")
+            )
+        ),
         value=ids,
     )
     # An id is stored at all of its rows or at none, so the rest are first occurrences or repeats.
@@ -154,7 +159,7 @@ def _exact_duplicates(
 
     def message(at: np.ndarray) -> pd.Series:
         line = pd.Series(first_line[codes[at]], index=at).astype("string")
-        return "incident " + ids.iloc[at] + " already appears at line " + line
+        return fill(_("incident {incident} already appears at line {line}"), incident=ids.iloc[at], line=line)
 
     issues.add(repeat, "source_event_id", "duplicate_in_file", "warning", ForFlagged(message), value=ids)
     return in_store | repeat
@@ -208,7 +213,7 @@ def _index_stored(stored: pd.DataFrame, start: int, max_lat: float, km: float) -
     height = np.degrees(2.02 * km / EARTH_RADIUS_KM)  # cells a little over 2 radii tall and wide
     width = height / np.cos(np.radians(max_lat))
     s_type, s_day, s_lat, s_lon = _event_codes(stored)
-    s_row, s_col, _ = _grid_keys(s_lat, s_lon, height, width)
+    s_row, s_col, _fraction = _grid_keys(s_lat, s_lon, height, width)
     s_key = _encode(s_type, s_day, s_row, s_col)
     order = np.argsort(s_key, kind="stable")
     return _StoredGrid(start, start + len(stored), max_lat, height, width, s_key[order], order, s_lat, s_lon)
@@ -332,11 +337,12 @@ def _possible_duplicates(kept: pd.DataFrame, nearby: _StoredNearby, issues: Issu
     cand, stored_pos, distance = cand[other_source], stored_pos[other_source], distance[other_source]
     if len(cand) == 0:
         return
+    away = _("{incident} ({date}, {km} km away)")
     pairs = pd.DataFrame(
         {
             "cand": cand,
             "text": [
-                f"{incident} ({when:%Y-%m-%d}, {km:.1f} km away)"
+                away.format(incident=incident, date=f"{when:%Y-%m-%d}", km=f"{km:.1f}")
                 for incident, when, km in zip(
                     stored["incident_id"].iloc[stored_pos].to_numpy(dtype=object),
                     stored["event_date"].to_numpy()[stored_pos].astype("datetime64[D]").tolist(),
@@ -351,19 +357,23 @@ def _possible_duplicates(kept: pd.DataFrame, nearby: _StoredNearby, issues: Issu
     grouped = pairs.groupby("cand", sort=True)["text"]
     listed = grouped.apply(lambda texts: "; ".join(texts.head(MAX_MATCHES_LISTED)))
     more = grouped.size() - MAX_MATCHES_LISTED
-    listed = listed + more.map(lambda n: f"; and {n} more" if n > 0 else "")
+    and_more = _("; and {n} more")
+    listed = listed + more.map(lambda n: and_more.format(n=n) if n > 0 else "")
     mask = np.zeros(len(kept), dtype=bool)
     mask[listed.index.to_numpy()] = True
     messages = pd.Series("", index=range(len(kept)), dtype="string")
     messages.iloc[listed.index.to_numpy()] = (
-        "same event type within 1 day and 5 km of stored incident(s) from another source: " + listed
+        fill(
+            _("same event type within 1 day and 5 km of stored incident(s) from another source: {matches}"),
+            matches=listed,
+        )  # type: ignore[union-attr]
     ).to_numpy()
     issues.add(
         mask,
         None,
         "possible_duplicate",
         "warning",
-        messages + "; row kept",
+        messages + _("; row kept"),
         value=kept["incident_id"].astype("string").reset_index(drop=True),
     )
 

@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - pandas then keeps strings as Python ob
     pa = pc = None
 
 from incidents.errors import FileLevelError
+from incidents.i18n import _
 from incidents.ingest.load import DEFAULT_MAX_BYTES, EMPTY_TABLE_HINT, load_bytes, megabytes
 from incidents.ingest.staged import ImportIssue, RawTable
 
@@ -118,7 +119,7 @@ def read_raw_table(
     without it). Raises :class:`~incidents.errors.FileLevelError` with one sentence saying
     what is wrong and how to fix it when the file as a whole cannot be read as a table.
     """
-    label = file_name or (source.name if isinstance(source, Path) else "the file")
+    label = file_name or (source.name if isinstance(source, Path) else _("the file"))
     if encoding is not None:
         encoding = check_encoding(encoding)
     data = load_bytes(source, label, max_bytes)
@@ -152,12 +153,16 @@ def _reject_non_tables(data: bytes, label: str, suffix: str) -> None:
     """Name the common wrong files (PDF, old .xls) instead of failing on them as garbage."""
     if data.startswith(_PDF_MAGIC):
         raise FileLevelError(
-            f"{label} is a PDF document, not a table; export the data as CSV or XLSX and import that."
+            _(
+                "{label} is a PDF document, not a table; export the data as CSV or XLSX and import that."
+            ).format(label=label)
         )
     if data.startswith(_OLE_MAGIC) or suffix == ".xls":
         raise FileLevelError(
-            f"{label} is a legacy Excel .xls (or other Office) file, which is not supported; "
-            "open it in Excel or LibreOffice and save it as .xlsx or CSV."
+            _(
+                "{label} is a legacy Excel .xls (or other Office) file, which is not supported; open it "
+                "in Excel or LibreOffice and save it as .xlsx or CSV."
+            ).format(label=label)
         )
 
 
@@ -177,8 +182,10 @@ def check_encoding(name: str) -> str:
         pass  # a text encoding all the same
     except LookupError as exc:
         raise FileLevelError(
-            f"{name!r} is not a text encoding Python knows; use a name such as utf-8, cp1252, "
-            "latin-1, cp850, mac_roman or shift_jis."
+            _(
+                "{name} is not a text encoding Python knows; use a name such as utf-8, cp1252, latin-1, "
+                "cp850, mac_roman or shift_jis."
+            ).format(name=repr(name))
         ) from exc
     return codec.name
 
@@ -199,11 +206,17 @@ def _decode(data: bytes, label: str, encoding: str | None = None) -> tuple[str, 
             return _checked_text(data, "utf-16", label), "utf-16", ()
         utf16 = _utf16_without_bom(data)
         if utf16:
-            return _checked_text(data, utf16, label), utf16, (f"encoding guessed as {utf16}",)
+            return (
+                _checked_text(data, utf16, label),
+                utf16,
+                (_("encoding guessed as {encoding}").format(encoding=utf16),),
+            )
     except UnicodeDecodeError as exc:
         raise FileLevelError(
-            f"{label} looks like UTF-16 text but is damaged ({exc.reason}); "
-            "save it again as CSV UTF-8 and re-import."
+            _(
+                "{label} looks like UTF-16 text but is damaged ({reason}); save it again as CSV UTF-8 and"
+                " re-import."
+            ).format(label=label, reason=exc.reason)
         ) from exc
     try:
         return _checked_text(data, "utf-8", label), "utf-8", ()
@@ -214,21 +227,28 @@ def _decode(data: bytes, label: str, encoding: str | None = None) -> tuple[str, 
     except UnicodeDecodeError as exc:
         if _looks_binary(data[:_SNIFF_CHARS].decode("latin-1")):  # latin-1 decodes any bytes
             raise _not_text(label) from exc
-        raise _unread_encoding(label, f"byte 0x{data[exc.start]:02X} is not Windows-1252") from exc
+        raise _unread_encoding(
+            label, _("byte 0x{byte} is not Windows-1252").format(byte=format(data[exc.start], "02X"))
+        ) from exc
     foreign = _NOT_CP1252_TEXT.search(text)
     if foreign is not None:
         line = text.count("\n", 0, foreign.start()) + 1
         raise _unread_encoding(
-            label, f"as Windows-1252 it reads {foreign.group()!r} inside a word on line {line}"
+            label,
+            _("as Windows-1252 it reads {text} inside a word on line {line}").format(
+                text=repr(foreign.group()), line=line
+            ),
         )
-    return text, "cp1252", ("encoding guessed as cp1252",)
+    return text, "cp1252", (_("encoding guessed as {encoding}").format(encoding="cp1252"),)
 
 
 def _unread_encoding(label: str, reason: str) -> FileLevelError:
     return FileLevelError(
-        f"{label} is not in an encoding this import reads by itself ({', '.join(READ_ENCODINGS)}): "
-        f'{reason}; save it as CSV UTF-8, or name its encoding ("Text encoding" on the Import '
-        "page, --encoding NAME on the command line: e.g. shift_jis, mac_roman or cp850)."
+        _(
+            "{label} is not in an encoding this import reads by itself ({encodings}): {reason}; save it "
+            'as CSV UTF-8, or name its encoding ("Text encoding" on the Import page, --encoding '
+            "NAME on the command line: e.g. shift_jis, mac_roman or cp850)."
+        ).format(label=label, encodings=", ".join(READ_ENCODINGS), reason=reason)
     )
 
 
@@ -238,8 +258,15 @@ def _named_encoding_text(data: bytes, encoding: str, label: str) -> str:
         text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
     except UnicodeDecodeError as exc:
         raise FileLevelError(
-            f"{label} cannot be read as {encoding}: byte 0x{data[exc.start]:02X} at offset "
-            f"{exc.start:,} is not valid in it; check the encoding the file was saved in."
+            _(
+                "{label} cannot be read as {encoding}: byte 0x{byte} at offset {offset} is not valid in "
+                "it; check the encoding the file was saved in."
+            ).format(
+                label=label,
+                encoding=encoding,
+                byte=format(data[exc.start], "02X"),
+                offset=format(exc.start, ","),
+            )
         ) from exc
     text = text.removeprefix("\ufeff")
     if _looks_binary(text):
@@ -280,8 +307,10 @@ def _looks_binary(text: str) -> bool:
 
 def _not_text(label: str) -> FileLevelError:
     return FileLevelError(
-        f"{label} is not a text table (it looks like binary data); "
-        "import a CSV (comma, semicolon, tab or pipe separated) or an XLSX workbook."
+        _(
+            "{label} is not a text table (it looks like binary data); import a CSV (comma, semicolon,"
+            " tab or pipe separated) or an XLSX workbook."
+        ).format(label=label)
     )
 
 
@@ -350,13 +379,17 @@ def _csv_records(text: str, delimiter: str, label: str, *, strict: bool) -> Iter
         message = str(exc)
         if "unexpected end of data" in message or "field larger than field limit" in message:
             raise FileLevelError(
-                f"{label}: the quoted cell that starts on line {line} is never closed; "
-                'add the missing closing quote (") or remove the stray one.'
+                _(
+                    "{label}: the quoted cell that starts on line {line} is never closed; add the missing "
+                    'closing quote (") or remove the stray one.'
+                ).format(label=label, line=line)
             ) from exc
         if strict:
             raise _SloppyQuoting(message) from exc
         raise FileLevelError(
-            f"{label}: line {line} cannot be read as CSV ({message}); fix the quoting on that line."
+            _("{label}: line {line} cannot be read as CSV ({message}); fix the quoting on that line.").format(
+                label=label, line=line, message=message
+            )
         ) from exc
 
 
@@ -597,7 +630,7 @@ def _arrow_table(
     frame.index = pd.RangeIndex(rows)
     notes = list(warnings)
     if not rows:
-        notes.append("the file has a header but no data rows")
+        notes.append(_("the file has a header but no data rows"))
     return RawTable(
         frame=frame,
         lines=pd.Series(range(2, rows + 2), dtype="int64", name="line"),
@@ -667,14 +700,18 @@ def _empty_as_null(chunk: pa.Array) -> pa.Array:
 
 def _unreadable_workbook(label: str, exc: Exception) -> FileLevelError:
     return FileLevelError(
-        f"{label} is not a readable XLSX workbook ({exc}); "
-        "open it in Excel or LibreOffice and save it again as .xlsx or CSV."
+        _(
+            "{label} is not a readable XLSX workbook ({exc}); open it in Excel or LibreOffice and "
+            "save it again as .xlsx or CSV."
+        ).format(label=label, exc=exc)
     )
 
 
 def _too_big_workbook(label: str, what: str) -> FileLevelError:
     return FileLevelError(
-        f"{label} {what}; save the sheet as CSV UTF-8 and import that (or split it into smaller files)."
+        _(
+            "{label} {what}; save the sheet as CSV UTF-8 and import that (or split it into smaller files)."
+        ).format(label=label, what=what)
     )
 
 
@@ -691,21 +728,28 @@ def _check_xlsx_archive(data: bytes, label: str) -> None:
         raise _unreadable_workbook(label, exc) from exc
     if len(members) > MAX_XLSX_MEMBERS:
         raise _too_big_workbook(
-            label, f"holds {len(members):,} files, over the limit of {MAX_XLSX_MEMBERS:,}"
+            label,
+            _("holds {n} files, over the limit of {limit}").format(
+                n=format(len(members), ","), limit=format(MAX_XLSX_MEMBERS, ",")
+            ),
         )
     total = sum(member.file_size for member in members)
     if total > MAX_XLSX_UNCOMPRESSED:
         raise _too_big_workbook(
             label,
-            f"expands to {megabytes(total)} of XML, over the limit of {megabytes(MAX_XLSX_UNCOMPRESSED)}",
+            _("expands to {size} of XML, over the limit of {limit}").format(
+                size=megabytes(total), limit=megabytes(MAX_XLSX_UNCOMPRESSED)
+            ),
         )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > 10 * 2**20 and ratio > MAX_XLSX_RATIO:
             raise _too_big_workbook(
                 label,
-                f"has a part ({member.filename}) that expands {ratio:,.0f} times, over the limit of "
-                f'{MAX_XLSX_RATIO} (a compressed "zip bomb")',
+                _(
+                    "has a part ({filename}) that expands {ratio} times, over the limit of {limit} "
+                    '(a compressed "zip bomb")'
+                ).format(filename=member.filename, ratio=format(ratio, ",.0f"), limit=MAX_XLSX_RATIO),
             )
 
 
@@ -739,14 +783,17 @@ def _first_sheet_records(workbook: Any, label: str) -> Iterator[Record]:
         if rows and cols and rows * cols > MAX_XLSX_CELLS:
             raise _too_big_workbook(
                 label,
-                f"has a sheet of {rows:,} rows x {cols:,} columns, over the limit of "
-                f"{MAX_XLSX_CELLS:,} cells",
+                _("has a sheet of {rows} rows x {cols} columns, over the limit of {limit} cells").format(
+                    rows=format(rows, ","), cols=format(cols, ","), limit=format(MAX_XLSX_CELLS, ",")
+                ),
             )
         found = False
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells_read += len(row)
             if cells_read > MAX_XLSX_CELLS:
-                raise _too_big_workbook(label, f"has more than {MAX_XLSX_CELLS:,} cells")
+                raise _too_big_workbook(
+                    label, _("has more than {limit} cells").format(limit=format(MAX_XLSX_CELLS, ","))
+                )
             cells = [_cell_text(value) for value in row]
             if any(cell is not None for cell in cells):
                 found = True
@@ -754,8 +801,10 @@ def _first_sheet_records(workbook: Any, label: str) -> Iterator[Record]:
         if found:
             return
     raise FileLevelError(
-        f"{label} is a workbook with no data in any sheet; put the table with its header row "
-        "in the first sheet and save again."
+        _(
+            "{label} is a workbook with no data in any sheet; put the table with its header row in "
+            "the first sheet and save again."
+        ).format(label=label)
     )
 
 
@@ -804,7 +853,7 @@ def _build_table(
         rows = iter(records)
         first = next(rows, None)
         if first is None:
-            raise FileLevelError(f"{label} is empty; {EMPTY_TABLE_HINT}.")
+            raise FileLevelError(_("{label} is empty; {hint}.").format(label=label, hint=_(EMPTY_TABLE_HINT)))
         header = _checked_header(first[1], label, delimiter)
         width = len(header)
         lines: list[int] = []
@@ -843,16 +892,20 @@ def _build_table(
     notes = list(warnings)
     if long:
         notes.append(
-            f"{len(long)} row(s) have more cells than the header (first on line {long[0]}); "
-            "the extra cells were dropped"
+            _(
+                "{n} row(s) have more cells than the header (first on line {line}); the extra cells "
+                "were dropped"
+            ).format(n=len(long), line=long[0])
         )
     if short:
         notes.append(
-            f"{len(short)} row(s) have fewer cells than the header (first on line {short[0]}); "
-            "the missing cells were left empty"
+            _(
+                "{n} row(s) have fewer cells than the header (first on line {line}); the missing "
+                "cells were left empty"
+            ).format(n=len(short), line=short[0])
         )
     if not lines and not rejected:
-        notes.append("the file has a header but no data rows")
+        notes.append(_("the file has a header but no data rows"))
     return RawTable(
         frame=frame,
         lines=pd.Series(lines, dtype="int64", name="line"),
@@ -879,9 +932,11 @@ def _truncated(line: int, row: Sequence[str | None], header: list[str]) -> Impor
         code="truncated_row",
         severity="error",
         message=(
-            f"row has {len(row)} of the header's {len(header)} cells (no {names}): the file may be "
-            "cut off here or a delimiter or quote is missing, so its last cell may be cut too; "
-            "row not imported (export the file again or fix the row)"
+            _(
+                "row has {n} of the header's {width} cells (no {names}): the file may be cut off "
+                "here or a delimiter or quote is missing, so its last cell may be cut too; row not "
+                "imported (export the file again or fix the row)"
+            ).format(n=len(row), width=len(header), names=names)
         ),
         value=_quoted(last) if last else None,
     )
@@ -926,14 +981,14 @@ def _take_unreadable(
         return columns, lines
     for position, index, code, cell in sorted(found, key=lambda item: (item[0], item[1])):
         if code == "cell_too_long":
-            message = (
-                f"cell has {len(cell):,} characters, over the limit of {MAX_CELL_CHARS:,} per cell; "
-                "row not imported (shorten the cell)"
-            )
+            message = _(
+                "cell has {n} characters, over the limit of {limit} per cell; row not "
+                "imported (shorten the cell)"
+            ).format(n=format(len(cell), ","), limit=format(MAX_CELL_CHARS, ","))
         else:
-            message = (
-                "cell holds a NUL character (shown as \u2400), a sign of a damaged file; row not imported "
-                "(remove the character or export the file again)"
+            message = _(
+                "cell holds a NUL character (shown as \u2400), a sign of a damaged file; row not imported"
+                " (remove the character or export the file again)"
             )
         rejected.append(ImportIssue(lines[position], header[index], code, "error", message, _quoted(cell)))
     keep = np.flatnonzero(~bad)
@@ -963,16 +1018,22 @@ def _checked_header(row: Sequence[str | None], label: str, delimiter: str | None
     while names and not names[-1]:
         names.pop()
     if not names:
-        raise FileLevelError(f"{label} has no header row; add a first row naming each column.")
+        raise FileLevelError(
+            _("{label} has no header row; add a first row naming each column.").format(label=label)
+        )
     if all(_LOOKS_LIKE_DATA.match(name) for name in names):
         raise FileLevelError(
-            f"{label} has no header row (the first row holds values such as {names[0]!r}); "
-            "add a first row naming each column."
+            _(
+                "{label} has no header row (the first row holds values such as {names}); add a first row "
+                "naming each column."
+            ).format(label=label, names=repr(names[0]))
         )
     if len(names) == 1 and delimiter is not None:
         raise FileLevelError(
-            f"{label} is not a table: its first line has a single column; save it as CSV with "
-            "commas, semicolons, tabs or pipes between the columns."
+            _(
+                "{label} is not a table: its first line has a single column; save it as CSV with commas, "
+                "semicolons, tabs or pipes between the columns."
+            ).format(label=label)
         )
     unnamed = [index + 1 for index, name in enumerate(names) if not name]
     # A leading unnamed column may be row numbers (pandas, R): _without_row_numbers decides.
@@ -983,20 +1044,26 @@ def _checked_header(row: Sequence[str | None], label: str, delimiter: str | None
     for index, name in enumerate(names, start=1):
         key = name.casefold()
         if key in seen:
-            duplicates.append(f"{name!r} (columns {seen[key]} and {index})")
+            duplicates.append(
+                _("{name} (columns {seen} and {index})").format(name=repr(name), seen=seen[key], index=index)
+            )
         else:
             seen[key] = index
     if duplicates:
         raise FileLevelError(
-            f"{label} has duplicate column names in its header: {', '.join(duplicates)}; "
-            "rename them so each column name is unique."
+            _(
+                "{label} has duplicate column names in its header: {names}; rename them so each column "
+                "name is unique."
+            ).format(label=label, names=", ".join(duplicates))
         )
     return names
 
 
 def _unnamed_columns(label: str, unnamed: list[int]) -> FileLevelError:
     return FileLevelError(
-        f"{label}: header column(s) {unnamed} have no name; give every column a name in the first row."
+        _(
+            "{label}: header column(s) {unnamed} have no name; give every column a name in the first row."
+        ).format(label=label, unnamed=unnamed)
     )
 
 
@@ -1017,8 +1084,10 @@ def _without_row_numbers(table: RawTable, label: str) -> RawTable:
     names = {str(name).casefold() for name in columns}
     candidate = header.casefold() in ROW_NUMBER_HEADERS and not (header.casefold() == "x" and "y" in names)
     if candidate and _holds_row_numbers(table.frame[header]):
-        shown = "with an empty header" if not header else f"headed {header!r}"
-        note = f"column 1 ({shown}) holds row numbers, as pandas and R write them, and was ignored"
+        shown = _("with an empty header") if not header else _("headed {header}").format(header=repr(header))
+        note = _("column 1 ({shown}) holds row numbers, as pandas and R write them, and was ignored").format(
+            shown=shown
+        )
         return replace(table, frame=table.frame.drop(columns=[header]), warnings=(note, *table.warnings))
     if not header:
         raise _unnamed_columns(label, [1])
@@ -1049,7 +1118,7 @@ def _skip_hxl_row(rows: Iterator[Record]) -> Iterator[Record]:
 
 def _text_columns(chunk: list[Sequence[str | None]], width: int) -> list[pd.Series]:
     """One chunk of rows -> stripped string columns with empty cells as <NA>."""
-    columns = zip(*chunk, strict=True) if chunk else ([] for _ in range(width))
+    columns = zip(*chunk, strict=True) if chunk else ([] for _unused in range(width))
     return [_stripped_text(values) for values in columns]
 
 

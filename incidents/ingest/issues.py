@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from string import Formatter
 from typing import TypeAlias
 
 import numpy as np
@@ -44,6 +45,37 @@ class _Chunk:
     severity: Severity
     messages: list[str]
     values: list[str | None]
+
+
+def fill(template: str, **fields: object) -> pd.Series | str:
+    """A translated ``template`` with named ``{fields}`` filled, column-wise.
+
+    ``fields`` are Series (one item per flagged row, aligned by index as ``+`` aligns them) or
+    scalars; the result is the template's literal parts and the fields concatenated, so a
+    message is built with vectorised string additions, whatever order the language puts the
+    fields in. Without any Series it is just ``template.format(**fields)``.
+    """
+    pieces: list[object] = []
+    for literal, name, spec, conversion in Formatter().parse(template):
+        if literal:
+            pieces.append(literal)
+        if name is None:
+            continue
+        value = fields[name]
+        if isinstance(value, pd.Series):
+            pieces.append(value)
+        else:
+            if conversion == "r":
+                value = repr(value)
+            elif conversion == "s":
+                value = str(value)
+            pieces.append(format(value, spec or ""))
+    if not any(isinstance(piece, pd.Series) for piece in pieces):
+        return "".join(str(piece) for piece in pieces)
+    total: object = ""
+    for piece in pieces:
+        total = total + piece  # type: ignore[operator]
+    return total
 
 
 def _as_text(items: pd.Series) -> list[str | None]:
@@ -134,4 +166,4 @@ class IssueCollector:
                     (line, order, ImportIssue(line, chunk.column, chunk.code, chunk.severity, message, value))
                 )
         issues.sort(key=lambda item: (item[0], item[1]))
-        return [issue for _, _, issue in issues]
+        return [issue for _line, _order, issue in issues]

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Final
 
 from incidents.errors import FileLevelError
+from incidents.i18n import N_, _
 
 #: The largest file read, in bytes (``max_bytes=`` changes it per call).
 DEFAULT_MAX_BYTES: Final = 200 * 2**20
 #: What an empty table file is told to do.
-EMPTY_TABLE_HINT: Final = "export the table again with its header row and data"
+EMPTY_TABLE_HINT: Final = N_("export the table again with its header row and data")
 
 
 def load_bytes(
@@ -41,13 +42,17 @@ def load_bytes(
             check_size(path.stat().st_size, label, max_bytes, error=error)
             data = path.read_bytes()
         except FileNotFoundError as exc:
-            raise error(f"{label}: no file at {path}; check the path.") from exc
+            raise error(
+                _("{label}: no file at {path}; check the path.").format(label=label, path=path)
+            ) from exc
         except OSError as exc:
             raise error(
-                f"{label} cannot be read ({exc.strerror}); check that it is a file you may read."
+                _("{label} cannot be read ({strerror}); check that it is a file you may read.").format(
+                    label=label, strerror=exc.strerror
+                )
             ) from exc
     if not data or data.isspace():  # isspace: no copy of a 200 MB file, unlike strip()
-        raise error(f"{label} is empty; {empty_hint}.")
+        raise error(_("{label} is empty; {hint}.").format(label=label, hint=_(empty_hint)))
     return data
 
 
@@ -57,8 +62,10 @@ def check_size(
     """Raise ``error`` when ``size`` bytes are over ``max_bytes``."""
     if size > max_bytes:
         raise error(
-            f"{label} is {megabytes(size)}, over the import limit of {megabytes(max_bytes)}; "
-            "split it into smaller files (for example by year) and import them one by one."
+            _(
+                "{label} is {size}, over the import limit of {limit}; split it into smaller files (for "
+                "example by year) and import them one by one."
+            ).format(label=label, size=megabytes(size), limit=megabytes(max_bytes))
         )
 
 

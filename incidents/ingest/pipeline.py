@@ -17,6 +17,7 @@ from typing import Unpack
 
 import pandas as pd
 
+from incidents.i18n import _
 from incidents.ingest.detect import FORMATS
 from incidents.ingest.report import ImportReport
 from incidents.ingest.staged import RawTable
@@ -91,12 +92,12 @@ def commit_import(
     """
     report = prepared.report
     if prepared.rows.empty:
-        progress(1.0, "nothing new to write")
+        progress(1.0, _("nothing new to write"))
         return ImportReport(**{**report.__dict__, "dry_run": False})
     record = store.add_batch(
         prepared.rows,
         _batch_meta(report, user_name, role),
-        progress=lambda share: progress(0.8 + 0.2 * share, "writing to the store"),
+        progress=lambda share: progress(0.8 + 0.2 * share, _("writing to the store")),
     )
     return ImportReport(**{**report.__dict__, "dry_run": False, "batch_id": record.batch_id})
 
@@ -139,11 +140,11 @@ def write_stream(
             batch.write(chunk, conformed=True)  # validation's rows, conformed there
         report = stream.report()
         if report.rows_accepted == 0:
-            progress(1.0, "nothing new to write")
+            progress(1.0, _("nothing new to write"))
             return replace(report, dry_run=False)  # leaving without commit writes nothing
-        progress(_COMMIT_SHARE, "writing to the store")
+        progress(_COMMIT_SHARE, _("writing to the store"))
         record = batch.commit(_batch_meta(report, user_name, role))
-    progress(1.0, "written")
+    progress(1.0, _("written"))
     return replace(report, dry_run=False, batch_id=record.batch_id)
 
 

@@ -48,6 +48,7 @@ from geodata.assign import locate_admin_units
 from geodata.boundaries import load_admin0
 from geodata.crs import geodesic_km
 from geodata.gazetteer import POPULATED_PLACE, normalise_place_name
+from incidents.i18n import _
 
 PlaceLookup = Callable[..., pd.DataFrame]
 
@@ -201,13 +202,20 @@ def recognise_countries(reported: pd.Series) -> pd.Series:
 
 def _describe(candidates: pd.DataFrame) -> str:
     shown = candidates.head(MAX_CANDIDATES_LISTED)
+    template = _("{place_id} ({admin1}, {iso3}, {lat}, {lon}, pop. {population})")
     parts = [
-        f"{row.place_id} ({row.admin1_name if isinstance(row.admin1_name, str) else '?'}, "
-        f"{row.country_iso3}, {row.lat:.4f}, {row.lon:.4f}, pop. {int(row.population)})"
+        template.format(
+            place_id=row.place_id,
+            admin1=row.admin1_name if isinstance(row.admin1_name, str) else "?",
+            iso3=row.country_iso3,
+            lat=f"{row.lat:.4f}",
+            lon=f"{row.lon:.4f}",
+            population=int(row.population),
+        )
         for row in shown.itertuples()
     ]
     more = len(candidates) - len(shown)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+    return "; ".join(parts) + (_("; and {n} more").format(n=more) if more > 0 else "")
 
 
 def choose_place(name: str, found: pd.DataFrame) -> PlaceResolution:
@@ -229,7 +237,9 @@ def choose_place(name: str, found: pd.DataFrame) -> PlaceResolution:
         candidates = pd.concat([tier.iloc[[0]], others])
         return PlaceResolution(
             "ambiguous",
-            detail=f"{len(candidates)} places called {name!r} match equally well: {_describe(candidates)}",
+            detail=_("{n} places called {name} match equally well: {candidates}").format(
+                n=len(candidates), name=repr(name), candidates=_describe(candidates)
+            ),
         )
     precision = 2 if best["place_type"] == POPULATED_PLACE else 3
     return PlaceResolution(
@@ -267,19 +277,23 @@ def _narrow(found: pd.DataFrame, named: NamedUnits) -> tuple[pd.DataFrame, str]:
             keep &= inside2
             within = named.admin2.label()
     dropped = int((~keep).sum())
-    note = f"{dropped} place(s) of that name outside {within} set aside" if dropped and within else ""
+    note = (
+        _("{n} place(s) of that name outside {unit} set aside").format(n=dropped, unit=within)
+        if dropped and within
+        else ""
+    )
     return found[keep].reset_index(drop=True), note
 
 
 def _at_unit(unit: Unit, column: str, note: str) -> PlaceResolution:
     precision = 2 if column in ("reported_admin2", "reported_admin3") else 3
-    level = "admin-2" if unit.level == 2 else "admin-1"
+    level = _("admin-2") if unit.level == 2 else _("admin-1")
     return PlaceResolution(
         "admin",
         latitude=unit.lat,
         longitude=unit.lon,
         geo_precision=precision,
-        detail=f"the centre of {unit.label()} ({level} unit)",
+        detail=_("the centre of {unit} ({level} unit)").format(unit=unit.label(), level=level),
         uncertainty_km=round(unit.radius_km, 1),
         column=column,
         admin1=unit.position if unit.level == 1 else -1,
@@ -320,15 +334,19 @@ def place_row(
             return resolution
         if named.finest is None and not admin3:
             return resolution
-        where = f" in {scope}" if scope else ""
+        where = _(" in {iso3}").format(iso3=scope) if scope else ""
         if resolution.status == "ambiguous":
-            note = f"place {name!r} is ambiguous{where} ({resolution.detail})"
+            note = _("place {name} is ambiguous{where} ({detail})").format(
+                name=repr(name), where=where, detail=resolution.detail
+            )
         elif set_aside:
-            note = f"place {name!r} is in the gazetteer{where} only outside the named unit ({set_aside})"
+            note = _(
+                "place {name} is in the gazetteer{where} only outside the named unit ({set_aside})"
+            ).format(name=repr(name), where=where, set_aside=set_aside)
         else:
-            note = f"place {name!r} is not in the gazetteer{where}"
+            note = _("place {name} is not in the gazetteer{where}").format(name=repr(name), where=where)
     else:
-        note = "no place name"
+        note = _("no place name")
     if admin3:
         seat = choose_place(admin3, _narrow(_lookup(lookup, admin3, scope), named)[0])
         if seat.status == "found":
@@ -337,7 +355,9 @@ def place_row(
                 latitude=seat.latitude,
                 longitude=seat.longitude,
                 geo_precision=2,
-                detail=f"the seat of commune {admin3!r}, {seat.detail}",
+                detail=_("the seat of commune {commune}, {detail}").format(
+                    commune=repr(admin3), detail=seat.detail
+                ),
                 uncertainty_km=ADMIN3_UNCERTAINTY_KM,
                 column="reported_admin3",
                 admin1=-1,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from incidents.i18n import _
 from incidents.ingest.staged import ImportIssue
 
 ISSUE_COLUMNS = ("line", "column", "code", "severity", "message", "value")
@@ -66,17 +67,29 @@ class ImportReport:
         errors = sum(issue.severity == "error" for issue in self.issues)
         warnings = len(self.issues) - errors
         if self.dry_run:
-            head = "dry run"
+            head = _("dry run")
         else:
-            head = f"batch {self.batch_id}" if self.batch_id else "nothing new written"
+            head = (
+                _("batch {batch}").format(batch=self.batch_id) if self.batch_id else _("nothing new written")
+            )
         outside = ""
         if self.rows_outside_coverage:
-            fate = "kept" if self.keep_outside else "skipped"
-            outside = f", {self.rows_outside_coverage} outside coverage {fate}"
-        return (
-            f"{head}: {self.rows_read} rows read, {self.rows_accepted} accepted, "
-            f"{self.rows_rejected} rejected, {self.rows_duplicate} duplicates skipped{outside} "
-            f"({errors} errors, {warnings} warnings)"
+            template = (
+                _(", {n} outside coverage kept") if self.keep_outside else _(", {n} outside coverage skipped")
+            )
+            outside = template.format(n=self.rows_outside_coverage)
+        return _(
+            "{head}: {read} rows read, {accepted} accepted, {rejected} rejected, "
+            "{duplicates} duplicates skipped{outside} ({errors} errors, {warnings} warnings)"
+        ).format(
+            head=head,
+            read=self.rows_read,
+            accepted=self.rows_accepted,
+            rejected=self.rows_rejected,
+            duplicates=self.rows_duplicate,
+            outside=outside,
+            errors=errors,
+            warnings=warnings,
         )
 
 

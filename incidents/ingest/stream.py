@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from incidents.errors import FileLevelError
+from incidents.i18n import N_, _
 from incidents.ingest.adapters import adapt
 from incidents.ingest.column_mapping import ColumnMapping, suggest_mapping
 from incidents.ingest.dedupe import FileDuplicates
@@ -51,7 +52,7 @@ _CHECKS_END: Final = 0.8
 _VALIDATION_SHARE: Final = 0.8
 
 #: File note when no column holds fatalities: the store keeps a count, never an empty one.
-NO_FATALITIES_NOTE: Final = (
+NO_FATALITIES_NOTE: Final = N_(
     "the file has no fatalities column: every row is stored with 0 fatalities, which here means unknown"
 )
 
@@ -97,7 +98,7 @@ class PreparedStream:
         self.keep_outside = keep_outside
         self.warnings = raw.warnings
         if "fatalities" not in staged.source_columns:  # no row can say fatalities_unknown
-            self.warnings += (NO_FATALITIES_NOTE,)
+            self.warnings += (_(NO_FATALITIES_NOTE),)
         self.raw = _head(raw)  # the full raw table is not needed past staging
         # Records the reader rejected (truncated rows, cells too long...) count as read and rejected.
         self._read_rejected = raw.rejected
@@ -137,7 +138,7 @@ class PreparedStream:
         rows_accepted = rows_duplicate = rows_outside = 0
         for number, start in enumerate(starts):
             share = _CHECKS_START + (_CHECKS_END - _CHECKS_START) * number / len(starts)
-            self._progress(share, "validating rows")
+            self._progress(share, _("validating rows"))
             validation = validate_staged(
                 staged.rows(start, start + step),
                 today=self._today,
@@ -146,7 +147,7 @@ class PreparedStream:
                 keep_outside=self.keep_outside,
             )
             step_share = (_CHECKS_END - _CHECKS_START) / len(starts)
-            self._progress(share + _VALIDATION_SHARE * step_share, "checking duplicates")
+            self._progress(share + _VALIDATION_SHARE * step_share, _("checking duplicates"))
             dedupe = duplicates.check(validation.accepted, validation.accepted_lines)
             rows_read += validation.rows_read
             rows_rejected += validation.rows_rejected
@@ -179,7 +180,7 @@ class PreparedStream:
             rows_outside_coverage=rows_outside,
             keep_outside=self.keep_outside,
         )
-        self._progress(_CHECKS_END, "ready to commit")
+        self._progress(_CHECKS_END, _("ready to commit"))
 
     def report(self) -> ImportReport:
         """The whole file's report (a dry run's); only once :meth:`chunks` is exhausted."""
@@ -218,11 +219,13 @@ def _stage(
 ) -> tuple[str, RawTable, StagedTable, str, bool]:
     """Read, detect and adapt the whole file: (sha256, raw, staged, format, dayfirst)."""
     if fmt not in FORMATS:
-        raise FileLevelError(f"unknown format {fmt!r}; use one of {list(FORMATS)}")
+        raise FileLevelError(
+            _("unknown format {fmt}; use one of {formats}").format(fmt=repr(fmt), formats=list(FORMATS))
+        )
     if encoding is not None:
         check_encoding(encoding)  # an unknown codec is refused before the file is read
     data = load_bytes(source, name, max_bytes)  # refuses a huge file before reading it into memory
-    progress(0.05, "reading the file")
+    progress(0.05, _("reading the file"))
     # hashlib releases the GIL: the file is hashed on another core while it is parsed.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
         digest = pool.submit(_sha256_hex, data)
@@ -234,7 +237,7 @@ def _stage(
         mapping = suggest_mapping(list(raw.frame.columns))
     if mapping is not None:
         dayfirst = mapping.date_dayfirst
-    progress(0.2, f"mapping columns ({detected})")
+    progress(0.2, _("mapping columns ({format})").format(format=detected))
     return sha256, raw, adapt(raw, detected, mapping), detected, dayfirst
 
 

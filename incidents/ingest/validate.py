@@ -43,7 +43,8 @@ from geodata.admin_units import distance_to_country_km, match_named_units, neare
 from geodata.admin_units import unit as unit_at
 from geodata.assign import ASSIGNED_COLUMNS, AdminUnits, locate_admin_units
 from geodata.gazetteer import find_places
-from incidents.ingest.issues import ForFlagged, IssueCollector
+from incidents.i18n import _
+from incidents.ingest.issues import ForFlagged, IssueCollector, fill
 from incidents.ingest.memo import ValidationMemo
 from incidents.ingest.parse import parse_coordinates, parse_dates, parse_fatalities
 from incidents.ingest.place_names import (
@@ -186,7 +187,7 @@ def _check_source_dataset(rows: _Rows, issues: IssueCollector) -> None:
         "source_dataset",
         "missing_required",
         "error",
-        "source_dataset is required (which data set the row comes from)",
+        lambda: _("source_dataset is required (which data set the row comes from)"),
     )
     unknown = ~missing & ~_isin(dataset, SOURCE_DATASETS)
     issues.add(
@@ -195,8 +196,10 @@ def _check_source_dataset(rows: _Rows, issues: IssueCollector) -> None:
         "missing_required",
         "error",
         ForFlagged(
-            lambda at: (
-                "source_dataset " + dataset.iloc[at].fillna("") + f" is not one of {list(SOURCE_DATASETS)}"
+            lambda at: fill(
+                _("source_dataset {value} is not one of {allowed}"),
+                value=dataset.iloc[at].fillna(""),
+                allowed=list(SOURCE_DATASETS),
             )
         ),
         value=dataset,
@@ -206,7 +209,11 @@ def _check_source_dataset(rows: _Rows, issues: IssueCollector) -> None:
 def _check_dates(rows: _Rows, bad: np.ndarray, today: date, issues: IssueCollector) -> None:
     raw = rows.text["event_date"]
     issues.add(
-        rows.missing["event_date"], "event_date", "missing_required", "error", "event date is required"
+        rows.missing["event_date"],
+        "event_date",
+        "missing_required",
+        "error",
+        lambda: _("event date is required"),
     )
     issues.add(
         bad,
@@ -214,7 +221,10 @@ def _check_dates(rows: _Rows, bad: np.ndarray, today: date, issues: IssueCollect
         "bad_date",
         "error",
         ForFlagged(
-            lambda at: "cannot read date '" + raw.iloc[at].fillna("") + "'; use e.g. 2022-09-12 or 12/09/2022"
+            lambda at: fill(
+                _("cannot read date '{value}'; use e.g. 2022-09-12 or 12/09/2022"),
+                value=raw.iloc[at].fillna(""),
+            )
         ),
         value=raw,
     )
@@ -225,10 +235,10 @@ def _check_dates(rows: _Rows, bad: np.ndarray, today: date, issues: IssueCollect
         "future_date",
         "error",
         ForFlagged(
-            lambda at: (
-                "date "
-                + _at(rows.dates, at).dt.strftime("%Y-%m-%d").fillna("")
-                + f" is after today ({today})"
+            lambda at: fill(
+                _("date {date} is after today ({today})"),
+                date=_at(rows.dates, at).dt.strftime("%Y-%m-%d").fillna(""),
+                today=today.isoformat(),
             )
         ),
         value=raw,
@@ -244,14 +254,30 @@ def _check_coordinates(
 
     def unreadable(column: str, raw: pd.Series) -> ForFlagged:
         return ForFlagged(
-            lambda at: f"cannot read {column} '" + raw.iloc[at].fillna("") + "' as decimal degrees"
+            lambda at: fill(
+                _("cannot read {column} '{value}' as decimal degrees"),
+                column=column,
+                value=raw.iloc[at].fillna(""),
+            )
         )
 
     for column, raw, bad in (("latitude", raw_lat, bad_lat), ("longitude", raw_lon, bad_lon)):
         issues.add(bad, column, "bad_coordinate", "error", unreadable(column, raw), value=raw)
     no_lat, no_lon = rows.missing["latitude"], rows.missing["longitude"]
-    issues.add(~no_lat & no_lon, "longitude", "missing_required", "error", "latitude given without longitude")
-    issues.add(~no_lon & no_lat, "latitude", "missing_required", "error", "longitude given without latitude")
+    issues.add(
+        ~no_lat & no_lon,
+        "longitude",
+        "missing_required",
+        "error",
+        lambda: _("latitude given without longitude"),
+    )
+    issues.add(
+        ~no_lon & no_lat,
+        "latitude",
+        "missing_required",
+        "error",
+        lambda: _("longitude given without latitude"),
+    )
     both = ~np.isnan(lat) & ~np.isnan(lon)
     null_island = both & (lat == 0) & (lon == 0)
     issues.add(
@@ -259,7 +285,7 @@ def _check_coordinates(
         "latitude",
         "bad_coordinate",
         "error",
-        "0, 0 is a placeholder, not a place; give the real coordinates or leave them empty",
+        lambda: _("0, 0 is a placeholder, not a place; give the real coordinates or leave them empty"),
         value=ForFlagged(lambda at: raw_lat.iloc[at] + ", " + raw_lon.iloc[at]),
     )
     return both & ~null_island
@@ -282,8 +308,10 @@ def _check_places(
         "latitude",
         "missing_required",
         "error",
-        "no coordinates, no place name and no admin unit: "
-        "give latitude/longitude, a location or admin1/admin2",
+        lambda: _(
+            "no coordinates, no place name and no admin unit: "
+            "give latitude/longitude, a location or admin1/admin2"
+        ),
     )
     todo = np.flatnonzero(no_coords & ~nothing)
     placed = np.zeros(len(rows), dtype=bool)
@@ -292,7 +320,10 @@ def _check_places(
     scope = resolve_countries(rows.text["reported_country"].iloc[todo])
     admin = pd.DataFrame({name: rows.text[name].iloc[todo] for name in admin_columns})
     found = resolve_places(location.iloc[todo], scope, lookup, places, admin)  # labelled by row position
-    scope_note = scope.map(lambda iso3: f" in {iso3}" if isinstance(iso3, str) else "").astype("string")
+    in_country = _(" in {iso3}")
+    scope_note = scope.map(lambda iso3: in_country.format(iso3=iso3) if isinstance(iso3, str) else "").astype(
+        "string"
+    )
     status = found["status"].to_numpy(dtype=object)
     detail = found["detail"].astype("string")
     note = found["note"].astype("string")
@@ -311,12 +342,11 @@ def _check_places(
         "missing_required",
         "error",
         ForFlagged(
-            lambda at: (
-                "no coordinates, and place '"
-                + location.iloc[at].fillna("")
-                + "' is not in the gazetteer"
-                + where.loc[at]
-                + _unplaced_admin(rows, at)
+            lambda at: fill(
+                _("no coordinates, and place '{place}' is not in the gazetteer{where}{admin}"),
+                place=location.iloc[at].fillna(""),
+                where=where.loc[at],
+                admin=_unplaced_admin(rows, at),
             )
         ),
         value=location,
@@ -326,7 +356,9 @@ def _check_places(
         "reported_admin1",
         "missing_required",
         "error",
-        ForFlagged(lambda at: "no coordinates and no place name" + _unplaced_admin(rows, at)),
+        ForFlagged(
+            lambda at: fill(_("no coordinates and no place name{admin}"), admin=_unplaced_admin(rows, at))
+        ),
         value=ForFlagged(lambda at: _admin_names(rows, at)),
     )
     issues.add(
@@ -334,7 +366,11 @@ def _check_places(
         "location",
         "ambiguous_place",
         "error",
-        ForFlagged(lambda at: detail.loc[at] + "; add latitude/longitude (or admin1/admin2) to the row"),
+        ForFlagged(
+            lambda at: fill(
+                _("{detail}; add latitude/longitude (or admin1/admin2) to the row"), detail=detail.loc[at]
+            )
+        ),
         value=location,
     )
     issues.add(
@@ -342,7 +378,9 @@ def _check_places(
         "location",
         "geocoded_from_name",
         "warning",
-        ForFlagged(lambda at: "no coordinates; placed from the gazetteer at " + detail.loc[at]),
+        ForFlagged(
+            lambda at: fill(_("no coordinates; placed from the gazetteer at {detail}"), detail=detail.loc[at])
+        ),
         value=location,
     )
     column = found["column"].to_numpy(dtype=object)
@@ -355,16 +393,15 @@ def _check_places(
             "placed_at_admin_centroid",
             "warning",
             ForFlagged(
-                lambda at: (
-                    "no coordinates; "
-                    + note.loc[at].fillna("")
-                    + "; placed at "
-                    + detail.loc[at]
-                    + ", ± "
-                    + radius.loc[at]
-                    + " km (geo_precision "
-                    + precision.loc[at]
-                    + ")"
+                lambda at: fill(
+                    _(
+                        "no coordinates; {note}; placed at {detail}, ± {radius} km "
+                        "(geo_precision {precision})"
+                    ),
+                    note=note.loc[at].fillna(""),
+                    detail=detail.loc[at],
+                    radius=radius.loc[at],
+                    precision=precision.loc[at],
                 )
             ),
             value=rows.text[staged_column],
@@ -393,9 +430,8 @@ def _admin_names(rows: _Rows, at: np.ndarray) -> pd.Series:
 def _unplaced_admin(rows: _Rows, at: np.ndarray) -> pd.Series:
     """``"; its admin units ('X / Y') match none the boundaries know"`` when the row names any."""
     names = _admin_names(rows, at)
-    return names.map(
-        lambda text: f"; its admin units ({text!r}) match none the boundaries know" if text else ""
-    )
+    template = _("; its admin units ({names}) match none the boundaries know")
+    return names.map(lambda text: template.format(names=repr(text)) if text else "")
 
 
 def _spread(units: AdminUnits, positions: np.ndarray, size: int) -> AdminUnits:
@@ -457,14 +493,14 @@ def _check_coverage(
         "suspect_swapped_lat_lon",
         "error",
         ForFlagged(
-            lambda at: (
-                "point (lat "
-                + _decimal_text(lat, at)
-                + ", lon "
-                + _decimal_text(lon, at)
-                + ") is outside coverage, but with latitude and longitude swapped it falls in "
-                + swapped_country(at)
-                + ", the row's country; swap the two columns if that is right"
+            lambda at: fill(
+                _(
+                    "point (lat {lat}, lon {lon}) is outside coverage, but with latitude and longitude "
+                    "swapped it falls in {country}, the row's country; swap the two columns if that is right"
+                ),
+                lat=_decimal_text(lat, at),
+                lon=_decimal_text(lon, at),
+                country=swapped_country(at),
             )
         ),
         value=ForFlagged(raw),
@@ -472,7 +508,12 @@ def _check_coverage(
 
     def beyond(column: str, values: np.ndarray, limit: int) -> ForFlagged:
         return ForFlagged(
-            lambda at: f"{column} " + _decimal_text(values, at) + f" is outside -{limit}..{limit}"
+            lambda at: fill(
+                _("{column} {value} is outside -{limit}..{limit}"),
+                column=column,
+                value=_decimal_text(values, at),
+                limit=limit,
+            )
         )
 
     for column, values, limit in (("latitude", lat, 90), ("longitude", lon, 180)):
@@ -503,24 +544,23 @@ def _report_outside(rows: _Rows, skipped: np.ndarray, keep: bool, issues: IssueC
     """``outside_coverage`` at each row outside the covered countries: skipped, or kept when asked."""
     reported = rows.text["reported_country"]
     outcome = (
-        "kept (--keep-outside) with its reported country and no admin units"
+        _("kept (--keep-outside) with its reported country and no admin units")
         if keep
-        else "skipped, not stored (import with --keep-outside to keep such rows)"
+        else _("skipped, not stored (import with --keep-outside to keep such rows)")
     )
+    file_says = _(" (file says {name})")
     issues.add(
         skipped,
         "latitude",
         "outside_coverage",
         "warning",
         ForFlagged(
-            lambda at: (
-                "point (lat "
-                + _decimal_text(rows.lat, at)
-                + ", lon "
-                + _decimal_text(rows.lon, at)
-                + ") is not in any covered country"
-                + _each(reported.iloc[at], lambda name: f" (file says {name!r})")
-                + f"; {outcome}"
+            lambda at: fill(
+                _("point (lat {lat}, lon {lon}) is not in any covered country{file_says}; {outcome}"),
+                lat=_decimal_text(rows.lat, at),
+                lon=_decimal_text(rows.lon, at),
+                file_says=_each(reported.iloc[at], lambda name: file_says.format(name=repr(name))),
+                outcome=outcome,
             )
         ),
         value=ForFlagged(
@@ -584,33 +624,31 @@ def _check_country(rows: _Rows, units: AdminUnits, issues: IssueCollector) -> Ad
         where = found.column("admin1_name").fillna("")
         second = found.column("admin2_name")
         where = where + _each(second, lambda name: f", {name}")
-        return (
-            "file says '"
-            + reported.iloc[at].fillna("")
-            + "'; the point lies "
-            + pd.Series(distance[at], index=at).round(1).astype("string")
-            + " km from it, in "
-            + moved_from.iloc[at]
-            + f", within the {BORDER_TOLERANCE_KM:g} km border tolerance of the generalised boundaries: "
-            + "kept in "
-            + found.column("country").set_axis(at).fillna("")
-            + " ("
-            + where.set_axis(at)
-            + ")"
+        return fill(
+            _(
+                "file says '{stated}'; the point lies {distance} km from it, in {found}, within the "
+                "{tolerance} km border tolerance of the generalised boundaries: kept in {country} ({where})"
+            ),
+            stated=reported.iloc[at].fillna(""),
+            distance=pd.Series(distance[at], index=at).round(1).astype("string"),
+            found=moved_from.iloc[at],
+            tolerance=f"{BORDER_TOLERANCE_KM:g}",
+            country=found.column("country").set_axis(at).fillna(""),
+            where=where.set_axis(at),
         )
 
     def message(at: np.ndarray) -> pd.Series:
         found = units.take(at)
-        return (
-            "file says '"
-            + reported.iloc[at].fillna("")
-            + "' but the coordinates lie in "
-            + found.column("country").set_axis(at).fillna("")
-            + " ("
-            + found.column("country_iso3").set_axis(at).fillna("")
-            + ")"
-            + pd.Series(np.where(known[at], f", more than {BORDER_TOLERANCE_KM:g} km from it", ""), index=at)
-            + "; the coordinates win"
+        beyond = _(", more than {tolerance} km from it").format(tolerance=f"{BORDER_TOLERANCE_KM:g}")
+        return fill(
+            _(
+                "file says '{stated}' but the coordinates lie in {country} ({iso3}){beyond}; "
+                "the coordinates win"
+            ),
+            stated=reported.iloc[at].fillna(""),
+            country=found.column("country").set_axis(at).fillna(""),
+            iso3=found.column("country_iso3").set_axis(at).fillna(""),
+            beyond=pd.Series(np.where(known[at], beyond, ""), index=at),
         )
 
     issues.add(near, "reported_country", "country_mismatch", "warning", ForFlagged(kept), value=reported)
@@ -666,7 +704,9 @@ def _check_fatalities(rows: _Rows, bad: np.ndarray, issues: IssueCollector) -> N
         "fatalities",
         "bad_fatalities",
         "error",
-        ForFlagged(lambda at: "fatalities '" + raw.iloc[at].fillna("") + "' is not a whole number"),
+        ForFlagged(
+            lambda at: fill(_("fatalities '{value}' is not a whole number"), value=raw.iloc[at].fillna(""))
+        ),
         value=raw,
     )
     negative = (rows.fatalities < 0).to_numpy(dtype=bool, na_value=False)
@@ -675,7 +715,11 @@ def _check_fatalities(rows: _Rows, bad: np.ndarray, issues: IssueCollector) -> N
         "fatalities",
         "negative_fatalities",
         "error",
-        ForFlagged(lambda at: "fatalities " + raw.iloc[at].fillna("") + " is negative; counts must be >= 0"),
+        ForFlagged(
+            lambda at: fill(
+                _("fatalities {value} is negative; counts must be >= 0"), value=raw.iloc[at].fillna("")
+            )
+        ),
         value=raw,
     )
     # An empty count is unknown, not zero (ACLED and UCDP always fill theirs), but the store
@@ -686,7 +730,7 @@ def _check_fatalities(rows: _Rows, bad: np.ndarray, issues: IssueCollector) -> N
             "fatalities",
             "fatalities_unknown",
             "warning",
-            "fatalities empty: stored as 0, which here means unknown, not none",
+            lambda: _("fatalities empty: stored as 0, which here means unknown, not none"),
         )
 
 
@@ -708,8 +752,9 @@ def _event_types(rows: _Rows, issues: IssueCollector) -> np.ndarray:
         "unknown_event_type",
         "warning",
         ForFlagged(
-            lambda at: (
-                "event type '" + label(at).fillna("") + "' is not one of the known types; imported as 'other'"
+            lambda at: fill(
+                _("event type '{label}' is not one of the known types; imported as 'other'"),
+                label=label(at).fillna(""),
             )
         ),
         value=ForFlagged(label),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from incidents.admin_join import attach_admin_units
 from incidents.errors import FileLevelError
+from incidents.i18n import _
 from incidents.model import conform_incidents
 from incidents.vocabularies import (
     derive_actor_group,
@@ -129,12 +130,16 @@ def read_ucdp_ged(path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise FileLevelError(f"{path}: file not found") from exc
+        raise FileLevelError(_("{path}: file not found").format(path=path)) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
-        raise FileLevelError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
+        raise FileLevelError(
+            _("{path}: not a readable UTF-8 CSV file ({exc})").format(path=path, exc=exc)
+        ) from exc
     missing = [column for column in UCDP_REQUIRED_COLUMNS if column not in raw.columns]
     if missing:
         raise FileLevelError(
-            f"{path}: required UCDP GED column(s) {missing} missing; found {sorted(map(str, raw.columns))}"
+            _("{path}: required UCDP GED column(s) {missing} missing; found {found}").format(
+                path=path, missing=missing, found=sorted(map(str, raw.columns))
+            )
         )
     return ucdp_to_canonical(raw)

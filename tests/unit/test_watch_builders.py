@@ -84,7 +84,7 @@ def test_inbox_incidents_newest_first_and_unread_counts_distinct_incidents() -> 
     read = {**unread, "read": True, "payload": {"incidents": [{"incident_id": "b:9"}]}}
     correction = {**unread, "kind": "correction", "payload": {"incidents": [{"incident_id": "c:1"}]}}
     assert wb.unread_incidents([unread, again, read, correction]) == 2
-    assert wb.inbox_title(unread) == "Alert · W · 2 incidents · 02 Dec 2026 14:05 UTC · new"
+    assert wb.inbox_title(unread) == "Alert · W · 2 incidents · 2 Dec 2026 14:05 UTC · new"
 
 
 def test_failed_messages_hide_a_webhook_token_in_the_reason_too() -> None:
