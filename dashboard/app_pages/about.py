@@ -63,11 +63,13 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
 else:
     if _status.demo_rows and not _status.has_real_rows:  # shown on every page: the one warning here too
-        st.warning(f"**{_(DEMO_NOTICE)}.** {DEMO_CREDIT} {components.DEMO_REMOVE_HOW}", icon="⚠️")
+        st.warning(f"**{_(DEMO_NOTICE)}.** {_(DEMO_CREDIT)} {_(components.DEMO_REMOVE_HOW)}", icon="⚠️")
     elif _status.demo_rows:
-        st.info(f"{DEMO_CREDIT} {components.DEMO_HIDDEN_CAPTION}", icon="ℹ️")
+        st.info(
+            f"{_(DEMO_CREDIT)} {_(components.DEMO_HIDDEN_CAPTION)} {_(components.DEMO_REMOVE_HOW)}", icon="ℹ️"
+        )
     else:
-        st.caption(DEMO_CREDIT + " " + _("This store holds none; `python -m incidents demo` loads them."))
+        st.caption(_(DEMO_CREDIT) + " " + _("This store holds none; `python -m incidents demo` loads them."))
 
 st.subheader(_("Sources and licences"))
 st.dataframe(

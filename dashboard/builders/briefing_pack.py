@@ -624,7 +624,7 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
     if data.includes_demo:
         story.append(
             _p(
-                _("{watermark}: {credit}").format(watermark=_(DEMO_WATERMARK), credit=DEMO_CREDIT),
+                _("{watermark}: {credit}").format(watermark=_(DEMO_WATERMARK), credit=_(DEMO_CREDIT)),
                 styles["warning"],
             )
         )

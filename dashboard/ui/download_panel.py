@@ -17,7 +17,7 @@ from dashboard.builders.attribution import DEMO_NOTICE
 from dashboard.builders.downloads import PreparedDownloads
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
-from incidents.i18n import _
+from incidents.i18n import _, current_language
 from incidents.i18n.formats import format_number
 
 
@@ -34,6 +34,7 @@ def render_download_panel(
 ) -> None:
     """Prepare button, then one download button per file, the demo warning and any notes."""
     state_key = prepared_key(key)
+    signature = (signature, current_language())  # files are written in the reader's language
     held = st.session_state.get(state_key)
     if held is not None and held[0] != signature:
         st.session_state.pop(state_key, None)  # another selection: free the old bytes

@@ -226,7 +226,7 @@ def _cmd_export(store: IncidentStore, args: argparse.Namespace) -> int:
     )
     provenance = Provenance.for_frame(
         frame,
-        sources=" ".join([*(credit.text for credit in credits), REFERENCE_DATA_CREDIT]),
+        sources=" ".join([*(credit.text for credit in credits), _(REFERENCE_DATA_CREDIT)]),
         filters=_export_filters(countries, args.since, args.until),
         freshness=fresh,
     )

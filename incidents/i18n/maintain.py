@@ -178,14 +178,17 @@ def message_problems(message: Message, where: str) -> list[str]:
 
 
 def check(language: str) -> list[str]:
-    """What ``language`` still lacks: missing, untranslated, fuzzy or placeholder-mismatched messages."""
+    """What ``language`` still lacks: missing, untranslated, fuzzy or placeholder-mismatched messages,
+    and messages held by two catalogues (merged, one would silently win over the other)."""
     problems: list[str] = []
-    translated: set[MessageKey] = set()
+    translated: dict[MessageKey, str] = {}
     for path in catalogue_files(language):
         for message in _read(path, language):
             if not message.id:
                 continue
-            translated.add(_key(message))
+            if (key := _key(message)) in translated:  # two catalogues: which one wins is an accident
+                problems.append(f"{language}/{path.name}: {key!r} is also in {translated[key]}; keep one")
+            translated[key] = path.name
             problems.extend(message_problems(message, f"{language}/{path.name}"))
     for found in extract():
         if found.key not in translated:

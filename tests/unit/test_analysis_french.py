@@ -92,8 +92,8 @@ def test_before_after_table_in_french_keeps_its_numbers() -> None:
     )
     with use_language("fr"):
         shown = pivot_display_table(table)
-    assert list(shown.columns)[:3] == ["Unité", "Pays", "Changement"]
-    assert shown.iloc[0]["Changement"] == "▲ hausse significative"
+    assert list(shown.columns)[:3] == ["Unité", "Pays", "Évolution"]
+    assert shown.iloc[0]["Évolution"] == "▲ hausse significative"
     assert shown.iloc[0]["Rapport de taux"] == "2,50"
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Message
 
 from incidents.auth.accounts import account_language, create_user, set_account_language
 from incidents.i18n import (
     _,
+    catalogues,
     current_language,
     negotiate,
     ngettext,
@@ -105,3 +108,15 @@ def test_an_account_remembers_its_language(sqlite_store: IncidentStore) -> None:
     set_account_language(sqlite_store, "awa", "fr-FR")
     assert account_language(sqlite_store, "AWA") == "fr"
     assert account_language(sqlite_store, "nobody") is None
+
+
+def test_the_check_sees_a_message_held_by_two_catalogues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    for area, text in (("pages", "Évolution"), ("pack", "Changement")):
+        (folder / f"{area}.po").write_text(f'msgid "Change"\nmsgstr "{text}"\n', encoding="utf-8")
+    monkeypatch.setattr(catalogues, "LOCALES_DIR", tmp_path)
+    problems = check("fr")
+    assert any("'Change' is also in pack.po" in problem for problem in problems), problems[:3]
