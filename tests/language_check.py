@@ -32,7 +32,12 @@ FRENCH_ONLY: Final = frozenset(
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
+#: References to the documentation, which is written in English: a file and its section title.
+_DOC_REFERENCE: Final = re.compile(r"docs/[\w./-]+\.md(?:,? ?(?:section )?[«'\"“][^»'\"”]*[»'\"”])?")
+
+
 def _without(text: str, allowed: Iterable[str]) -> str:
+    text = _DOC_REFERENCE.sub(" ", text)
     for name in allowed:
         if name:
             text = text.replace(name, " ")
@@ -71,7 +76,7 @@ NAMES_THAT_STAY: Final = (
     "Armed Conflict Location & Event Data",
     "ACLED",
     "Uppsala Conflict Data Program",
-    "UCDP Georeferenced Event Dataset",
+    "Georeferenced Event Dataset",
     "UCDP GED",
     "Creative Commons Attribution",
     "Open Database License",
@@ -82,6 +87,16 @@ NAMES_THAT_STAY: Final = (
     "Natural Earth",
     "Leaflet",
     "Streamlit",
+    "Who's On First",
+    "Quattroshapes",
+    "OCHA COD-AB",
+    "ICD 203",
+    "CC BY",  # the Creative Commons licences: CC BY 4.0, CC BY-IGO, CC BY 2.0
+    # Streamlit's own file uploader line ("200MB per file • CSV, XLSX"): not the product's text.
+    "MB per file",
+    # Column names of the sites and routes files (a contract, like every data file's columns).
+    "name, type, lat, lon",
+    "route, seq, lat, lon",
 )
 
 
@@ -90,6 +105,7 @@ def stored_names(db_url: str) -> set[str]:
     key developments and their sources, corridors, sites, saved views, towns of the map."""
     from geodata.boundaries import load_admin0, load_admin1, load_admin2
     from geodata.towns import label_towns
+    from incidents.credits import UCDP_ANNUAL_ARTICLES, UCDP_SUNDBERG_MELANDER
     from incidents.store import open_store
     from incidents.store.corridors import list_corridor_versions
     from incidents.store.developments import list_developments
@@ -124,4 +140,7 @@ def stored_names(db_url: str) -> set[str]:
     towns = label_towns(["MLI", "BFA", "NER"])
     names.update(str(value) for value in towns["name"].dropna().unique())
     names.update(NAMES_THAT_STAY)
+    # Bibliographic citations keep their language (the titles of articles are names).
+    names.add(UCDP_SUNDBERG_MELANDER)
+    names.update(UCDP_ANNUAL_ARTICLES.values())
     return names

@@ -17,7 +17,7 @@ import pandas as pd
 from dashboard.builders.markdown import escape_markdown
 from incidents.credits import ACLED_ATTRIBUTION, ACLED_URL, SourceCredit, incident_credits
 from incidents.credits import DEMO_CREDIT as _DEMO_CREDIT
-from incidents.i18n import N_
+from incidents.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -152,9 +152,16 @@ MAP_BOUNDARIES_ATTRIBUTION: Final = (
 )
 #: The place labels' credit (gazetteer: GeoNames CC BY 4.0 and OpenStreetMap ODbL rows).
 MAP_PLACES_ATTRIBUTION: Final = (
-    'places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0), '
+    '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0), '
     '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)'
 )
+
+
+def map_places_attribution() -> str:
+    """The place labels' credit for a map's attribution control, its one word in the reader's language."""
+    return _("places: {credit}").format(credit=MAP_PLACES_ATTRIBUTION)
+
+
 OSM_TILE_ATTRIBUTION: Final = (
     '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
@@ -173,25 +180,25 @@ def shown_credits(shown: pd.DataFrame, batches: pd.DataFrame | None = None) -> t
 def map_incidents_attribution(credits: Sequence[SourceCredit]) -> str:
     """The incidents part of a map's attribution control (HTML): only the sources shown."""
     if not credits:
-        return "incidents: none shown"
+        return _("incidents: none shown")
     parts = [
         f'<a href="{html.escape(c.url)}">{html.escape(c.label)}</a>' if c.url else html.escape(c.label)
         for c in credits
     ]
-    return "incidents: " + ", ".join(parts)
+    return _("incidents: {sources}").format(sources=", ".join(parts))
 
 
 def map_image_attribution(credits: Sequence[SourceCredit]) -> str:
     """The attribution line printed under a map image (briefing pack PNG): plain text."""
     # ACLED's terms ask for its own wording wherever its data appear, an image included.
     labels = [ACLED_ATTRIBUTION if c.source == "acled" else c.label for c in credits]
-    incidents = "; ".join(labels) if labels else "none shown"
-    return (
+    incidents = "; ".join(labels) if labels else _("none shown")
+    return _(
         "Boundaries: Natural Earth; OCHA COD-AB (CC BY-IGO) via Who's On First; Quattroshapes (CC BY 2.0). "
         "Places: GeoNames (CC BY 4.0); © OpenStreetMap contributors (ODbL). "
-        f"Incidents: {incidents} (full credits in the briefing pack). Corridors: analytic aids compiled "
+        "Incidents: {incidents} (full credits in the briefing pack). Corridors: analytic aids compiled "
         "from public reporting, not observed tracks; dashed = connector no source names."
-    )
+    ).format(incidents=incidents)
 
 
 def source_texts(credits: Sequence[SourceCredit]) -> tuple[str, ...]:
@@ -201,11 +208,11 @@ def source_texts(credits: Sequence[SourceCredit]) -> tuple[str, ...]:
 
 def footer_text(credits: Sequence[SourceCredit] = ()) -> str:
     """The one-paragraph attribution shown under every page (Markdown): incidents shown, then the rest."""
-    incidents = " ".join(c.text for c in credits) if credits else "none shown."
-    return (
-        f"Incidents: {escape_markdown(incidents)} "  # file names in credits are user-supplied
+    incidents = " ".join(c.text for c in credits) if credits else _("none shown.")
+    return _(
+        "Incidents: {incidents} "
         "Boundaries: Natural Earth (public domain); OCHA COD-AB (CC BY-IGO) via "
         "[Who's On First](https://whosonfirst.org/docs/licenses/) (CC0); Quattroshapes (CC BY 2.0). "
         "Places: GeoNames (CC BY 4.0), © OpenStreetMap contributors (ODbL). "
         "Corridors: compiled from public reporting (see About); analytic aids, not observed tracks."
-    )
+    ).format(incidents=escape_markdown(incidents))  # file names in credits are user-supplied

@@ -19,7 +19,7 @@ import folium
 import pandas as pd
 from folium.template import Template
 
-from dashboard.builders.attribution import MAP_PLACES_ATTRIBUTION
+from dashboard.builders.attribution import map_places_attribution
 from dashboard.builders.map_elements import Attribution, esc, js_literal
 from geodata.towns import label_towns
 from incidents.i18n import N_, _
@@ -153,5 +153,5 @@ def add_town_labels(m: folium.Map, countries: Iterable[str]) -> TownLabels:
     """Add the place labels and search box of ``countries`` (ISO3) to ``m``, with the places' credit."""
     layer = TownLabels(label_towns(countries))
     layer.add_to(m)
-    Attribution(MAP_PLACES_ATTRIBUTION).add_to(m)
+    Attribution(map_places_attribution()).add_to(m)
     return layer
