@@ -65,7 +65,8 @@ PAGES = {
 }
 # gate_navigation: in required mode a session without a user gets only the sign-in page.
 allowed = gate_navigation(PAGES)
-if allowed is PAGES and (user := current_user()) is not None and can(user, Permission.MANAGE_ACCOUNTS):
+user = current_user() if allowed is PAGES else None  # once per run: each call checks the session
+if user is not None and can(user, Permission.MANAGE_ACCOUNTS):
     # Only admins get the section; the page and incidents.auth.accounts refuse anyone else as well.
     allowed = {
         **PAGES,
@@ -82,8 +83,8 @@ page = st.navigation(allowed, position="hidden" if signing_in else "sidebar", ex
 # only for a signed-in user (before sign-in it is held, unread, and opens after sign-in).
 apply_view_link(allowed)
 show_link_problem()  # on whichever page the link opened
-language_selector(current_user())
+language_selector(user)
 if not signing_in:  # every page but sign-in says how old the data are, and the user's unread alerts
     data_dates_header()
-    inbox_badge(current_user())
+    inbox_badge(user)
 page.run()

@@ -9,11 +9,9 @@ can never outlive the data it was built from: any committed import or undo bumps
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -22,7 +20,7 @@ import streamlit as st
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1, load_admin2
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
-from incidents.i18n import N_, _
+from incidents.i18n import N_, LazyText
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
@@ -31,47 +29,25 @@ from incidents.store.developments import list_developments
 if TYPE_CHECKING:
     from dashboard.builders.outlook_data import OutlookRun
 
-Params = ParamSpec("Params")
-Result = TypeVar("Result")
-
-
-def spinning(message: str) -> Callable[[Callable[Params, Result]], Callable[Params, Result]]:
-    """Show ``message`` in the reader's language while a cached call runs (over 0.5 s: a cache miss).
-
-    Streamlit's ``show_spinner="..."`` is fixed when the module is imported, in English; this
-    translates at each call. The cache's own ``clear()`` stays reachable.
-    """
-
-    def wrap(function: Callable[Params, Result]) -> Callable[Params, Result]:
-        @functools.wraps(function)
-        def run(*args: Params.args, **kwargs: Params.kwargs) -> Result:
-            with st.spinner(_(message)):
-                return function(*args, **kwargs)
-
-        run.clear = function.clear  # type: ignore[attr-defined]
-        return run
-
-    return wrap
-
 
 def current_db_url() -> str:
     """The store URL in force (``SAHEL_DB_URL`` or the default), password included: a cache key."""
     return resolve_db_url().render_as_string(hide_password=False)
 
 
-@spinning(
-    N_(
-        "Opening the incident store (a store from an older version is upgraded once, about "
-        "15 s per million incidents)…"
+@st.cache_resource(
+    show_spinner=LazyText(
+        N_(
+            "Opening the incident store (a store from an older version is upgraded once, about "
+            "15 s per million incidents)…"
+        )
     )
 )
-@st.cache_resource(show_spinner=False)
 def _open_store(db_url: str) -> IncidentStore:
     return open_store(db_url)
 
 
-@spinning(N_("First start: loading the synthetic demo data…"))
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=LazyText(N_("First start: loading the synthetic demo data…")))
 def _demo_on_first_start(db_url: str, allowed: bool) -> bool:
     """Load the demo into a never-used store, once per server process (when ``allowed``)."""
     return ensure_demo_loaded(_open_store(db_url)) if allowed else False
@@ -146,8 +122,7 @@ def key_developments() -> pd.DataFrame:
     return key_developments_cached(db_url, _open_store(db_url).data_version())
 
 
-@spinning(N_("Loading incidents…"))
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=LazyText(N_("Loading incidents…")), max_entries=2)
 def _analysis_frame(db_url: str, incidents_version: int) -> pd.DataFrame:
     del incidents_version  # part of the key: only an import or undo loads a fresh frame
     return _open_store(db_url).load_analysis_frame()
@@ -291,8 +266,7 @@ def corridor_versions_table(db_url: str, data_version: int) -> pd.DataFrame:
     return list_corridor_versions(_open_store(db_url))
 
 
-@spinning(N_("Finding incidents near corridors…"))
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=LazyText(N_("Finding incidents near corridors…")), max_entries=4)
 def corridor_hits_cached(
     db_url: str, data_version: int, km: float, sources: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -312,8 +286,7 @@ def corridor_units_cached(db_url: str, data_version: int) -> pd.DataFrame:
     return corridor_units(active_corridors(db_url, data_version))
 
 
-@spinning(N_("Computing the conflict index…"))
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=LazyText(N_("Computing the conflict index…")), max_entries=16)
 def risk_table_cached(
     db_url: str,
     data_version: int,
@@ -355,8 +328,7 @@ def sites_table(db_url: str, data_version: int) -> pd.DataFrame:
     return list_sites(_open_store(db_url))
 
 
-@spinning(N_("Rating site exposure…"))
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=LazyText(N_("Rating site exposure…")), max_entries=8)
 def site_exposure_cached(
     db_url: str, data_version: int, as_of: date, sources: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -429,8 +401,10 @@ def _outlook_key(db_url: str, incidents_version: int, sources: tuple[str, ...]) 
     return outlook_origin(frame), hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-@spinning(N_("Computing the outlook: fitting and backtesting the models (up to a minute)…"))
-@st.cache_data(show_spinner=False, max_entries=6)
+@st.cache_data(
+    show_spinner=LazyText(N_("Computing the outlook: fitting and backtesting the models (up to a minute)…")),
+    max_entries=6,
+)
 def _outlook_run(
     fingerprint: str,
     level: str,

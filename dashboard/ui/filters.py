@@ -192,7 +192,7 @@ def render_filters(options: FilterOptions, default_countries: Sequence[str]) -> 
             options=corridor_ids,
             index=corridor_ids.index(stored.corridor_id) if stored.corridor_id in corridor_ids else 0,
             format_func=bound(
-                lambda cid: _("Anywhere") if not cid else f"{cid} — {options.corridor_names[cid]}"
+                lambda cid: _("Anywhere") if not cid else f"{cid} — {options.corridor_names[str(cid)]}"
             ),
             key=KEY_CORRIDOR,
             help=_("Incidents within the distance below of the corridor line (an aid, not a track)."),

@@ -130,6 +130,17 @@ def bound(format_option: Callable[[Formatted], str]) -> Callable[[Formatted], st
     return formatted
 
 
+class LazyText(str):
+    """A message marked with :func:`N_` that translates itself each time it is made text (``str()``).
+
+    For strings a library fixes at import time but turns into text only when it shows them:
+    Streamlit's cache spinners (``show_spinner=LazyText(N_("Loading incidents…"))``).
+    """
+
+    def __str__(self) -> str:
+        return _(str.__str__(self))
+
+
 class Labels(Mapping[str, str]):
     """Labels of canonical codes, read in the current language at each lookup.
 
@@ -162,6 +173,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "N_",
     "Labels",
+    "LazyText",
     "_",
     "bound",
     "current_language",
