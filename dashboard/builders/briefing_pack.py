@@ -396,7 +396,7 @@ def map_figure(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    fig.suptitle(title + (f" — {DEMO_NOTICE}" if includes_demo else ""), fontsize=11, y=0.975)
+    fig.suptitle(title + (f" — {_(DEMO_NOTICE)}" if includes_demo else ""), fontsize=11, y=0.975)
     if data_as_of is None:
         dates = (
             pd.to_datetime(incidents["event_date"], errors="coerce") if "event_date" in incidents else None
@@ -756,7 +756,7 @@ def build_briefing_pdf(data: BriefingData) -> bytes:
     if data.freshness is not None:
         footer += " · " + _("data as of {day}").format(day=data.freshness.data_as_of_text)
     if data.includes_demo:
-        footer += f" · {DEMO_NOTICE}"
+        footer += f" · {_(DEMO_NOTICE)}"
 
     def on_page(canvas: object, doc_: SimpleDocTemplate) -> None:
         canvas.saveState()  # type: ignore[attr-defined]

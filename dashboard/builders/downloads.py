@@ -200,7 +200,7 @@ def map_html_bytes(fmap: folium.Map, provenance: Provenance) -> bytes:
 
 def _footer_lines(provenance: Provenance) -> list[tuple[str, bool]]:
     """The footer band's lines, wrapped, each with whether it is a warning (drawn in red)."""
-    lines = [(DEMO_WARNING, True)] if provenance.includes_demo else []
+    lines = [(_(DEMO_WARNING), True)] if provenance.includes_demo else []
     fresh = provenance.freshness
     stale = fresh.warning() if fresh is not None else None
     if stale:
