@@ -396,7 +396,9 @@ def map_figure(
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    fig.suptitle(title + (f" — {_(DEMO_NOTICE)}" if includes_demo else ""), fontsize=11, y=0.975)
+    # The demo notice goes on the line under the title: title and notice on one line overflowed the
+    # image once translated (French is about a fifth longer).
+    fig.suptitle(title, fontsize=11, y=0.975)
     if data_as_of is None:
         dates = (
             pd.to_datetime(incidents["event_date"], errors="coerce") if "event_date" in incidents else None
@@ -408,6 +410,8 @@ def map_figure(
             else _("no incidents shown")
         )
     data_line = plain_spaces(_("Data as of {day}").format(day=data_as_of))
+    if includes_demo:
+        data_line += f" · {_(DEMO_NOTICE)}"
     fig.text(0.01, 0.925, data_line, ha="left", va="bottom", fontsize=7.5, color="#333333")
     shown = shown_credits(incidents) if credits is None else credits
     fig.text(0.01, 0.012, map_image_attribution(shown), fontsize=6, color="#333333", wrap=True)

@@ -108,7 +108,7 @@ def test_map_and_timeline_in_french() -> None:
         chart.canvas.draw()  # tick labels are formatted when drawn
     texts = _texts(fig)
     assert "Légende" in texts and "Localité" in texts
-    assert "Données au 2 déc. 2025 (incident affiché le plus récent)" in texts
+    assert any(text.startswith("Données au 2 déc. 2025 (incident affiché le plus récent)") for text in texts)
     assert "Legend" not in texts and "Town" not in texts
     legend = " ".join(texts)
     assert "Affrontement" in legend and "Battle" not in legend
