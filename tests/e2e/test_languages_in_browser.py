@@ -4,7 +4,8 @@ Every page opened with ``?lang=fr`` (demo data, offline) shows no English line a
 text, maps' and charts' frames included, once the names that stay as they are (places, actors,
 datasets, licences: tests/language_check.py) are taken out; the English pass of
 tests/e2e/test_every_page.py checks the reverse. Switching language keeps the page and the filters,
-and the address then carries the language for whoever opens the link.
+the address then carries the language for whoever opens the link, and a browser that prefers French
+gets French.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.conftest import VIEWPORT
 from tests.language_check import english_lines, stored_names
 from tests.servers import MAP_PAGES, PAGES, AppServer, refuse_outside, settle, visible_texts
 
@@ -54,7 +56,7 @@ def test_switching_language_keeps_the_page_and_the_filters(app_server: AppServer
     assert page.locator(".st-key-filter_period input").input_value().startswith("90 derniers jours")
 
     # The copied address opens in French for someone else (a new browser context: no session).
-    shared = page.context.browser.new_context(viewport={"width": 1600, "height": 1000})
+    shared = page.context.browser.new_context(viewport=VIEWPORT)
     try:
         other = shared.new_page()
         other.goto(page.url)
@@ -62,3 +64,16 @@ def test_switching_language_keeps_the_page_and_the_filters(app_server: AppServer
         assert other.get_by_role("heading", name="Chronologie").count() >= 1
     finally:
         shared.close()
+
+    # A browser whose preferred language is French opens a plain link in French.
+    french_browser = page.context.browser.new_context(
+        viewport={"width": 1600, "height": 1000}, locale="fr-FR"
+    )
+    try:
+        other = french_browser.new_page()
+        other.goto(f"{app_server.url}/timeline")
+        settle(other, expect_map=False)
+        assert other.get_by_role("heading", name="Chronologie").count() >= 1
+        assert parse_qs(urlsplit(other.url).query)["lang"] == ["fr"]
+    finally:
+        french_browser.close()
