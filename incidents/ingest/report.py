@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from incidents.i18n import _
+from incidents.i18n import _, ngettext
 from incidents.ingest.staged import ImportIssue
 
 ISSUE_COLUMNS = ("line", "column", "code", "severity", "message", "value")
@@ -80,7 +80,7 @@ class ImportReport:
             outside = template.format(n=self.rows_outside_coverage)
         return _(
             "{head}: {read} rows read, {accepted} accepted, {rejected} rejected, "
-            "{duplicates} duplicates skipped{outside} ({errors} errors, {warnings} warnings)"
+            "{duplicates} duplicates skipped{outside} ({errors}, {warnings})"
         ).format(
             head=head,
             read=self.rows_read,
@@ -88,8 +88,8 @@ class ImportReport:
             rejected=self.rows_rejected,
             duplicates=self.rows_duplicate,
             outside=outside,
-            errors=errors,
-            warnings=warnings,
+            errors=ngettext("{n} error", "{n} errors", errors).format(n=errors),
+            warnings=ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings),
         )
 
 
