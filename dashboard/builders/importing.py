@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from dashboard.builders.tables import column_label
 from incidents.auth import LOCAL_ADMIN, Permission, User, can
 from incidents.auth.guarded import commit_import_as
 from incidents.errors import FileLevelError
@@ -310,17 +311,6 @@ KEEP_OUTSIDE_HELP: Final = N_(
 )
 
 
-#: Headers of the issue table (display copies; the report's JSON keys stay as they are).
-ISSUE_HEADERS: Final[Mapping[str, str]] = Labels(
-    {
-        "line": N_("Line"),
-        "column": N_("Column"),
-        "code": N_("Reason code"),
-        "severity": N_("Severity"),
-        "message": N_("Problem"),
-        "value": N_("Value"),
-    }
-)
 #: Headers of the import history (the store's batch columns).
 BATCH_HEADERS: Final[Mapping[str, str]] = Labels(
     {
@@ -346,7 +336,7 @@ STATUS_LABELS: Final[Mapping[str, str]] = Labels(
 def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
     """The issue table for a page: translated headers and severities (codes and lines as they are)."""
     shown = issues.assign(severity=issues["severity"].map(lambda code: STATUS_LABELS.get(code, code)))
-    return shown.rename(columns={column: ISSUE_HEADERS.get(column, column) for column in shown.columns})
+    return shown.rename(columns=column_label)  # the one table of headers (display copies; JSON keys stay)
 
 
 def shown_batches(batches: pd.DataFrame) -> pd.DataFrame:

@@ -515,14 +515,19 @@ def set_email(store: IncidentStore, name: str, email: str, *, by: User = LOCAL_A
     )
 
 
-def account_email(store: IncidentStore, name: str) -> str | None:
-    """The account's own e-mail address, or None (no such account, or none recorded)."""
+def _account_text(store: IncidentStore, name: str, column: str) -> str | None:
+    """One text column of an account, or None (no such account, or nothing recorded)."""
     table = schema.users
     with store.engine.connect() as conn:
         value = conn.execute(
-            select(table.c.email).where(table.c.name == normalise_name(name))
+            select(table.c[column]).where(table.c.name == normalise_name(name))
         ).scalar_one_or_none()
     return None if value is None else str(value)
+
+
+def account_email(store: IncidentStore, name: str) -> str | None:
+    """The account's own e-mail address, or None (no such account, or none recorded)."""
+    return _account_text(store, name, "email")
 
 
 def set_account_language(store: IncidentStore, name: str, language: str) -> None:
@@ -539,9 +544,4 @@ def set_account_language(store: IncidentStore, name: str, language: str) -> None
 
 def account_language(store: IncidentStore, name: str) -> str | None:
     """The interface language the account chose last, or None (no account, or never chosen)."""
-    table = schema.users
-    with store.engine.connect() as conn:
-        value = conn.execute(
-            select(table.c.language).where(table.c.name == normalise_name(name))
-        ).scalar_one_or_none()
-    return None if value is None else str(value)
+    return _account_text(store, name, "language")
