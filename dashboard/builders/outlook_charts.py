@@ -20,7 +20,7 @@ from incidents.i18n import N_, Labels, _, ngettext
 from incidents.outlook.wording import likelihood_label
 
 #: What each forecaster of the backtest is, in words (models first, then the naive baselines).
-FORECASTER_LABELS: Final[Mapping[str, str]] = Labels(
+FORECASTER_LABELS: Final = Labels(
     {
         "M1": N_("M1 (per-unit negative binomial)"),
         "M2": N_("M2 (pooled gradient boosting)"),
@@ -65,8 +65,8 @@ SHORT_LABELS: Final[Mapping[str, str]] = Labels(
 )
 
 
-def forecaster_label(name: str) -> str:
-    return FORECASTER_LABELS.get(name, name)
+#: A forecaster's name in the reader's language (an unknown name as it is).
+forecaster_label = FORECASTER_LABELS.label
 
 
 def served_words(served_by: str) -> str:

@@ -223,9 +223,8 @@ WEEKDAY_LABELS: Final = Labels(
 )
 
 
-def weekday_label(code: str) -> str:
-    """``MON`` as the reader's language abbreviates it (« lun. »); an unknown code as it is."""
-    return WEEKDAY_LABELS.get(code, code)
+#: ``MON`` as the reader's language abbreviates it (« lun. »); an unknown code as it is.
+weekday_label = WEEKDAY_LABELS.label
 
 
 def unread_incidents(messages: Iterable[Mapping[str, Any]]) -> int:

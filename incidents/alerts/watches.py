@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from incidents.errors import WatchError
-from incidents.i18n import _
+from incidents.i18n import N_, _
 from incidents.model import EVENT_TYPES, SOURCE_DATASETS
 
 AREA_KINDS: Final = ("site", "route", "admin", "corridor", "polygon")
@@ -336,23 +336,21 @@ def _geojson_geometries(document: Any, label: str) -> list[Mapping[str, Any]]:
     raise WatchError(_("{label} is not a GeoJSON geometry, Feature or FeatureCollection").format(label=label))
 
 
-def check_filters(filters: Filters) -> Filters:
-    types = _codes(filters.event_types)
-    unknown = [value for value in types if value not in EVENT_TYPES]
+def _known(codes: tuple[str, ...], allowed: Sequence[str], problem: str) -> tuple[str, ...]:
+    """``codes`` when each is one of ``allowed``; else a WatchError naming the first stranger."""
+    unknown = [value for value in codes if value not in allowed]
     if unknown:
-        raise WatchError(
-            _("unknown event type {unknown}; use some of {value}").format(
-                unknown=repr(unknown[0]), value=list(EVENT_TYPES)
-            )
-        )
-    sources = _codes(filters.sources)
-    bad = [value for value in sources if value not in WATCHABLE_SOURCES]
-    if bad:
-        raise WatchError(
-            _("unknown data source {bad}; use some of {value}").format(
-                bad=repr(bad[0]), value=list(WATCHABLE_SOURCES)
-            )
-        )
+        raise WatchError(_(problem).format(unknown=repr(unknown[0]), value=list(allowed)))
+    return codes
+
+
+def check_filters(filters: Filters) -> Filters:
+    types = _known(
+        _codes(filters.event_types), EVENT_TYPES, N_("unknown event type {unknown}; use some of {value}")
+    )
+    sources = _known(
+        _codes(filters.sources), WATCHABLE_SOURCES, N_("unknown data source {unknown}; use some of {value}")
+    )
     minimum = int(filters.min_fatalities)
     if minimum < 0:
         raise WatchError(_("the minimum fatalities must be 0 or more, not {minimum}").format(minimum=minimum))

@@ -162,6 +162,10 @@ class Labels(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._english)
 
+    def label(self, code: str) -> str:
+        """The label of ``code`` in the reader's language; an unknown code as it is."""
+        return self[code] if code in self._english else code
+
     def english(self, code: str) -> str:
         """The English label (data files and contracts stay in English)."""
         return self._english[code]

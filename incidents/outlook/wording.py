@@ -48,9 +48,8 @@ LIKELIHOOD_LABELS: Final = Labels(
 )
 
 
-def likelihood_label(word: str) -> str:
-    """An ICD 203 word in the reader's language (itself when it is not one of the seven)."""
-    return LIKELIHOOD_LABELS.get(word, word)
+#: An ICD 203 word in the reader's language (itself when it is not one of the seven).
+likelihood_label = LIKELIHOOD_LABELS.label
 
 
 def likelihood_words(probability: npt.ArrayLike) -> npt.NDArray[np.object_]:
