@@ -57,7 +57,8 @@ _GENERIC_TARGETS: Final[Mapping[str, str]] = {
 #: :func:`normalise_header`): canonical names and labels, ACLED labels, common French terms.
 _GENERIC_EVENT_LABELS: Final[Mapping[str, str]] = {
     **{normalise_header(name): name for name in EVENT_TYPES},
-    **{normalise_header(label): name for name, label in EVENT_TYPE_LABELS.items()},
+    # The English labels: built at import, never in the language the importing page happens to speak.
+    **{normalise_header(EVENT_TYPE_LABELS.english(name)): name for name in EVENT_TYPE_LABELS},
     **{normalise_header(label): name for label, name in ACLED_EVENT_TYPES.items()},
     **{normalise_header(label): name for label, name in ACLED_PRE_2019_EVENT_TYPES.items()},
     **{
