@@ -21,29 +21,11 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from incidents.store import schema
+from incidents.store.migrations import V7_LABEL_COLUMNS
 
-#: Canonical columns stored as label ids in ``incident_rows`` (same names there).
-LABEL_COLUMNS: Final = (
-    "source_dataset",
-    "date_precision",
-    "country_iso3",
-    "country",
-    "admin1_code",
-    "admin1_name",
-    "admin2_code",
-    "admin2_name",
-    "reported_country",
-    "reported_admin1",
-    "reported_admin2",
-    "location",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "actor_group",
-    "source",
-    "event_type_reported",  # schema version 7
-)
+#: Canonical columns stored as label ids in ``incident_rows`` (same names there); unchanged
+#: since migration 7 defined them (a migration that adds one defines the new tuple).
+LABEL_COLUMNS: Final = V7_LABEL_COLUMNS
 #: Code for a missing label (NULL in SQL); real label ids start at 1.
 MISSING: Final = 0
 #: Texts or ids per IN (...) query: under SQLite's 32,766 bound-parameter limit.

@@ -15,6 +15,7 @@ The DDL here is frozen: later versions change things in new migrations, not here
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from sqlalchemy import (
@@ -37,14 +38,14 @@ from incidents.i18n import _
 _V5 = MetaData()
 # Only here so incident_rows' foreign key resolves; never created by this migration.
 Table("batches", _V5, Column("batch_key", Integer))
-_LABELS = Table(
+V5_LABELS = Table(
     "labels",
     _V5,
     Column("label_id", Integer, primary_key=True, autoincrement=True),
     Column("text", Text, nullable=False, unique=True),
 )
 #: Label columns of version 5, in table order.
-_LABEL_COLUMNS: Final = (
+V5_LABEL_COLUMNS: Final = (
     "source_dataset",
     "date_precision",
     "country_iso3",
@@ -64,7 +65,7 @@ _LABEL_COLUMNS: Final = (
     "actor_group",
     "source",
 )
-_INCIDENT_ROWS = Table(
+V5_INCIDENT_ROWS = Table(
     "incident_rows",
     _V5,
     Column("incident_id", String(200), primary_key=True),
@@ -103,7 +104,7 @@ _INDEXES: Final = (
     "CREATE INDEX ix_incident_rows_batch ON incident_rows (batch_key)",
 )
 #: The columns of the view ``incidents``, in the canonical order (docs/architecture.md, 'Canonical incident').
-_VIEW_COLUMNS: Final = (
+V5_VIEW_COLUMNS: Final = (
     "incident_id",
     "source_dataset",
     "source_event_id",
@@ -150,11 +151,18 @@ def _date_sql(dialect: str, day_sql: str) -> str:
     return f"date({day_sql} * 86400, 'unixepoch')"
 
 
-def view_sql(dialect: str) -> str:
-    """``CREATE VIEW incidents``: the version-4 table's columns, decoded from ``incident_rows``."""
-    expressions = {name: f"r.{name}" for name in _VIEW_COLUMNS}
+def view_sql(
+    dialect: str,
+    view_columns: Sequence[str] = V5_VIEW_COLUMNS,
+    label_columns: Sequence[str] = V5_LABEL_COLUMNS,
+) -> str:
+    """``CREATE VIEW incidents``: the version-4 table's columns, decoded from ``incident_rows``.
+
+    Migration 7 calls it with its own (frozen) columns: the decoding has not changed since.
+    """
+    expressions = {name: f"r.{name}" for name in view_columns}
     joins = ["JOIN batches b ON b.batch_key = r.batch_key"]
-    for name in _LABEL_COLUMNS:
+    for name in label_columns:
         expressions[name] = f"l_{name}.text"
         joins.append(f"LEFT JOIN labels l_{name} ON l_{name}.label_id = r.{name}")
     expressions["event_date"] = _date_sql(dialect, "r.event_day")
@@ -193,15 +201,15 @@ def compact_incident_rows(conn: Connection) -> None:
     """Move every incident from the text table into ``incident_rows``; ``incidents`` becomes a view."""
     dialect = conn.dialect.name
     _add_batch_keys(conn)
-    _V5.create_all(conn, tables=[_LABELS, _INCIDENT_ROWS])
-    distinct = "\nUNION\n".join(f"SELECT {name} AS text FROM incidents" for name in _LABEL_COLUMNS)
+    _V5.create_all(conn, tables=[V5_LABELS, V5_INCIDENT_ROWS])
+    distinct = "\nUNION\n".join(f"SELECT {name} AS text FROM incidents" for name in V5_LABEL_COLUMNS)
     conn.exec_driver_sql(
         f"INSERT INTO labels (text) SELECT text FROM ({distinct}) AS texts "
         "WHERE text IS NOT NULL ORDER BY text"
     )
-    values = {column.name: f"i.{column.name}" for column in _INCIDENT_ROWS.columns}
+    values = {column.name: f"i.{column.name}" for column in V5_INCIDENT_ROWS.columns}
     joins = ["JOIN batches b ON b.batch_id = i.batch_id"]
-    for name in _LABEL_COLUMNS:
+    for name in V5_LABEL_COLUMNS:
         values[name] = f"l_{name}.label_id"
         joins.append(f"LEFT JOIN labels l_{name} ON l_{name}.text = i.{name}")
     values["event_day"] = _day_sql(dialect, "i.event_date")

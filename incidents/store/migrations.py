@@ -41,7 +41,7 @@ from geodata.corridors import load_corridor_segments
 from incidents.developments import load_key_developments
 from incidents.errors import StoreError
 from incidents.i18n import _
-from incidents.store.migration_v5 import compact_incident_rows
+from incidents.store.migration_v5 import V5_LABEL_COLUMNS, V5_VIEW_COLUMNS, compact_incident_rows, view_sql
 from incidents.store.migration_v8 import create_outlook_adjustments
 from incidents.store.migration_v9 import create_alert_tables
 
@@ -56,13 +56,13 @@ class Migration:
 # ---- version 1, frozen: the tables as migration 1 created them (schema.py moves on) -----
 
 _V1 = MetaData()
-_V1_STORE_META = Table(
+V1_STORE_META = Table(
     "store_meta",
     _V1,
     Column("key", String(64), primary_key=True),
     Column("value", Integer, nullable=False),
 )
-_V1_BATCHES = Table(
+V1_BATCHES = Table(
     "batches",
     _V1,
     Column("batch_id", String(64), primary_key=True),
@@ -77,7 +77,7 @@ _V1_BATCHES = Table(
     Column("rows_duplicate", Integer, nullable=False),
     Column("status", String(16), nullable=False),
 )
-_V1_AUDIT = Table(
+V1_AUDIT = Table(
     "audit",
     _V1,
     Column("audit_id", Integer, primary_key=True, autoincrement=True),
@@ -128,7 +128,7 @@ V1_INCIDENTS = Table(
 
 #: ``schema_version``, as every version has had it (made before migration 1 when missing).
 _VERSIONS = MetaData()
-_SCHEMA_VERSION = Table(
+SCHEMA_VERSION_TABLE = Table(
     "schema_version",
     _VERSIONS,
     Column("version", Integer, primary_key=True),
@@ -141,7 +141,7 @@ _SCHEMA_VERSION = Table(
 _V2 = MetaData()
 # Only here so the foreign key of ``sites`` resolves; migration 1 made it, migration 2 never does.
 Table("batches", _V2, Column("batch_id", String(64), primary_key=True))
-_V2_KEY_DEVELOPMENTS = Table(
+V2_KEY_DEVELOPMENTS = Table(
     "key_developments",
     _V2,
     Column("development_id", Integer, primary_key=True, autoincrement=True),
@@ -154,7 +154,7 @@ _V2_KEY_DEVELOPMENTS = Table(
     Column("updated_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-_V2_CORRIDOR_VERSIONS = Table(
+V2_CORRIDOR_VERSIONS = Table(
     "corridor_versions",
     _V2,
     Column("version_id", Integer, primary_key=True, autoincrement=True),
@@ -172,7 +172,7 @@ _V2_CORRIDOR_VERSIONS = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ux_corridor_versions", "corridor_id", "version", unique=True),
 )
-_V2_SITES = Table(
+V2_SITES = Table(
     "sites",
     _V2,
     Column("site_id", String(200), primary_key=True),
@@ -188,7 +188,7 @@ _V2_SITES = Table(
 )
 
 _V3 = MetaData()
-_V3_SAVED_VIEWS = Table(
+V3_SAVED_VIEWS = Table(
     "saved_views",
     _V3,
     Column("view_id", Integer, primary_key=True, autoincrement=True),
@@ -206,7 +206,7 @@ _V3_SAVED_VIEWS = Table(
 )
 
 _V4 = MetaData()
-_V4_USERS = Table(
+V4_USERS = Table(
     "users",
     _V4,
     Column("user_id", Integer, primary_key=True, autoincrement=True),
@@ -217,7 +217,7 @@ _V4_USERS = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-_V4_SIGNIN_ATTEMPTS = Table(
+V4_SIGNIN_ATTEMPTS = Table(
     "signin_attempts",
     _V4,
     Column("attempt_id", Integer, primary_key=True, autoincrement=True),
@@ -232,7 +232,7 @@ _V4_SIGNIN_ATTEMPTS = Table(
 
 def _initial(conn: Connection) -> None:
     _V1.create_all(conn)
-    conn.execute(_V1_STORE_META.insert().values(key="data_version", value=0))
+    conn.execute(V1_STORE_META.insert().values(key="data_version", value=0))
 
 
 def _reference_tables(conn: Connection) -> None:
@@ -240,12 +240,12 @@ def _reference_tables(conn: Connection) -> None:
 
     Frozen DDL (the tables above); the seeded rows come from the reference files this program ships.
     """
-    _V2.create_all(conn, tables=[_V2_KEY_DEVELOPMENTS, _V2_CORRIDOR_VERSIONS, _V2_SITES])
+    _V2.create_all(conn, tables=[V2_KEY_DEVELOPMENTS, V2_CORRIDOR_VERSIONS, V2_SITES])
     now = datetime.now(UTC)
     developments = load_key_developments()
     if len(developments):
         conn.execute(
-            _V2_KEY_DEVELOPMENTS.insert(),
+            V2_KEY_DEVELOPMENTS.insert(),
             [
                 {
                     "date": row.date.date(),
@@ -281,7 +281,7 @@ def _reference_tables(conn: Connection) -> None:
             }
         )
     if rows:
-        conn.execute(_V2_CORRIDOR_VERSIONS.insert(), rows)
+        conn.execute(V2_CORRIDOR_VERSIONS.insert(), rows)
 
 
 #: Secondary indexes of ``incident_rows`` made by migration 5 and dropped by migration 6.
@@ -305,79 +305,14 @@ def _drop_incident_row_indexes(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
-#: Label columns of ``incident_rows`` in version 7 (version 5's and the reported event type).
-_V7_LABEL_COLUMNS: Final = (
-    "source_dataset",
-    "date_precision",
-    "country_iso3",
-    "country",
-    "admin1_code",
-    "admin1_name",
-    "admin2_code",
-    "admin2_name",
-    "reported_country",
-    "reported_admin1",
-    "reported_admin2",
-    "location",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "actor_group",
-    "source",
-    "event_type_reported",
-)
+#: Label columns of ``incident_rows`` from version 7: version 5's and the reported event type.
+V7_LABEL_COLUMNS: Final = (*V5_LABEL_COLUMNS, "event_type_reported")
+#: Where version 7 put its two new columns in the view ``incidents`` (after which of version 5's).
+_V7_VIEW_ADDITIONS: Final = {"geo_precision": "uncertainty_km", "event_type": "event_type_reported"}
 #: The columns of the view ``incidents`` from version 7: the canonical incident of that version.
-_V7_VIEW_COLUMNS: Final = (
-    "incident_id",
-    "source_dataset",
-    "source_event_id",
-    "event_date",
-    "date_precision",
-    "country_iso3",
-    "country",
-    "admin1_code",
-    "admin1_name",
-    "admin2_code",
-    "admin2_name",
-    "reported_country",
-    "reported_admin1",
-    "reported_admin2",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "uncertainty_km",
-    "event_type",
-    "event_type_reported",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "actor_group",
-    "fatalities",
-    "civilian_targeting",
-    "notes",
-    "source",
-    "batch_id",
-    "imported_at",
+V7_VIEW_COLUMNS: Final = tuple(
+    added for name in V5_VIEW_COLUMNS for added in (name, _V7_VIEW_ADDITIONS.get(name)) if added is not None
 )
-
-
-def _v7_view_sql(dialect: str) -> str:
-    """``CREATE VIEW incidents`` with the version-7 columns, decoded from ``incident_rows``."""
-    expressions = {name: f"r.{name}" for name in _V7_VIEW_COLUMNS}
-    joins = ["JOIN batches b ON b.batch_key = r.batch_key"]
-    for name in _V7_LABEL_COLUMNS:
-        expressions[name] = f"l_{name}.text"
-        joins.append(f"LEFT JOIN labels l_{name} ON l_{name}.label_id = r.{name}")
-    if dialect == "postgresql":
-        expressions["event_date"] = "(DATE '1970-01-01' + r.event_day)"
-    else:
-        expressions["event_date"] = "date(r.event_day * 86400, 'unixepoch')"
-    expressions["batch_id"] = "b.batch_id"
-    expressions["imported_at"] = "b.created_at"
-    select_list = ",\n    ".join(f"{sql} AS {name}" for name, sql in expressions.items())
-    return f"CREATE VIEW incidents AS\nSELECT\n    {select_list}\nFROM incident_rows r\n" + "\n".join(joins)
 
 
 def _add_reported_type_and_uncertainty(conn: Connection) -> None:
@@ -393,7 +328,7 @@ def _add_reported_type_and_uncertainty(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE incident_rows ADD COLUMN event_type_reported INTEGER")
     conn.exec_driver_sql(f"ALTER TABLE incident_rows ADD COLUMN uncertainty_km {real}")
     conn.exec_driver_sql("DROP VIEW incidents")
-    conn.exec_driver_sql(_v7_view_sql(dialect))
+    conn.exec_driver_sql(view_sql(dialect, V7_VIEW_COLUMNS, V7_LABEL_COLUMNS))
 
 
 def _add_account_language(conn: Connection) -> None:
@@ -404,11 +339,11 @@ def _add_account_language(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, batches, audit, store_meta", _initial),
     Migration(2, "key developments, corridor versions, sites", _reference_tables),
-    Migration(3, "saved views", lambda conn: _V3.create_all(conn, tables=[_V3_SAVED_VIEWS])),
+    Migration(3, "saved views", lambda conn: _V3.create_all(conn, tables=[V3_SAVED_VIEWS])),
     Migration(
         4,
         "accounts and sign-in attempts",
-        lambda conn: _V4.create_all(conn, tables=[_V4_USERS, _V4_SIGNIN_ATTEMPTS]),
+        lambda conn: _V4.create_all(conn, tables=[V4_USERS, V4_SIGNIN_ATTEMPTS]),
     ),
     Migration(5, "compact incident rows: label dictionary, batch keys, day numbers", compact_incident_rows),
     Migration(6, "incident rows without secondary indexes", _drop_incident_row_indexes),
@@ -429,7 +364,7 @@ def current_version(conn: Connection) -> int:
     """Highest applied schema version (0 for a new, empty database)."""
     if not inspect(conn).has_table("schema_version"):
         return 0
-    versions = conn.execute(select(_SCHEMA_VERSION.c.version)).scalars().all()
+    versions = conn.execute(select(SCHEMA_VERSION_TABLE.c.version)).scalars().all()
     return max(versions, default=0)
 
 
@@ -443,7 +378,7 @@ def migrate(conn: Connection, on_upgrade: Callable[[int, int], None] | None = No
         # Held until this transaction ends: a second replica opening the store at the same
         # moment waits here, then finds it up to date (instead of migrating it twice).
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
-    _VERSIONS.create_all(conn, tables=[_SCHEMA_VERSION])
+    _VERSIONS.create_all(conn, tables=[SCHEMA_VERSION_TABLE])
     version = current_version(conn)
     if version > LATEST_VERSION:
         raise StoreError(
@@ -459,7 +394,7 @@ def migrate(conn: Connection, on_upgrade: Callable[[int, int], None] | None = No
             continue
         migration.apply(conn)
         conn.execute(
-            _SCHEMA_VERSION.insert().values(
+            SCHEMA_VERSION_TABLE.insert().values(
                 version=migration.version,
                 applied_at=datetime.now(UTC),
                 description=migration.description,
