@@ -40,6 +40,23 @@ def _run_from_the_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scan_installed_components_once() -> Iterator[None]:
+    """Scan the installed packages for Streamlit components once per test process.
+
+    Every new ``AppTest`` scans the metadata of every installed distribution for components
+    (Streamlit's ``scan_component_manifests``): about 0.4 s on this machine, most of a short
+    page test. What is installed does not change during a run, so the first scan's result
+    serves every app of the process (a server, ``streamlit run``, scans once at start anyway).
+    """
+    from streamlit.components.v2 import manifest_scanner
+
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(found))
+        yield
+
+
 @pytest.fixture(scope="module")
 def shared_app_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """One SQLite store for the whole test file (``SAHEL_DB_URL`` is not set: see ``app_db_url``)."""

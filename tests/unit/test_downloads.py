@@ -17,7 +17,6 @@ import pyogrio
 import pytest
 from PIL import Image
 from pypdf import PdfReader
-from shapely.geometry import box
 
 from dashboard.builders.downloads import (
     ExportTooLargeError,
@@ -39,6 +38,7 @@ from incidents.selection import apply_filter
 from incidents.store import IncidentStore
 from incidents.store.corridors import active_corridor_segments
 from tests.dated_fixtures import import_acled
+from tests.incident_frames import gao_admin1, mali_admin0
 
 STAMP = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -53,20 +53,8 @@ def selection(sqlite_store: IncidentStore) -> tuple[IncidentStore, IncidentFilte
     return sqlite_store, chosen, current
 
 
-ADMIN0 = gpd.GeoDataFrame(
-    {"iso3": ["MLI"], "country": ["Mali"], "role": ["focus"]}, geometry=[box(-12, 10, 4, 25)], crs="EPSG:4326"
-)
-ADMIN1 = gpd.GeoDataFrame(
-    {
-        "iso3": ["MLI"],
-        "country": ["Mali"],
-        "admin1_code": ["ML-7"],
-        "admin1_name": ["Gao"],
-        "admin1_pcode": ["ML07"],
-    },
-    geometry=[box(-1, 15, 4, 20)],
-    crs="EPSG:4326",
-)
+ADMIN0 = mali_admin0()
+ADMIN1 = gao_admin1((-1, 15, 4, 20))
 
 
 def _map(rows: pd.DataFrame) -> folium.Map:

@@ -37,8 +37,9 @@ from dashboard.builders.maps import (
     view_bounds,
 )
 from dashboard.builders.risk_map import build_risk_map
-from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES, conform_incidents, empty_incidents
+from incidents.model import EVENT_TYPE_LABELS, EVENT_TYPES, empty_incidents
 from incidents.sites import site_from_values
+from tests.incident_frames import like_incidents
 
 # ---- colour science (CIE76 on sRGB, deuteranopia by Machado et al. 2009, severity 1) ----------
 
@@ -155,30 +156,7 @@ def admin1() -> gpd.GeoDataFrame:
 
 
 def _battles(n: int = 3) -> pd.DataFrame:
-    return conform_incidents(
-        pd.DataFrame(
-            {
-                "source_dataset": ["ucdp"] * n,
-                "source_event_id": [str(i) for i in range(n)],
-                "event_date": ["2024-01-05"] * n,
-                "date_precision": ["day"] * n,
-                "country_iso3": ["MLI"] * n,
-                "country": ["Mali"] * n,
-                "admin1_name": ["Gao"] * n,
-                "location": ["Gao"] * n,
-                "latitude": [16.0 + i * 0.1 for i in range(n)],
-                "longitude": [0.0] * n,
-                "geo_precision": [1] * n,
-                "event_type": ["battle"] * n,
-                "actor_group": ["JNIM"] * n,
-                "actor1": ["JNIM"] * n,
-                "fatalities": [1] * n,
-                "civilian_targeting": [False] * n,
-                "notes": ["x"] * n,
-                "source": ["y"] * n,
-            }
-        )
-    )
+    return like_incidents(n)
 
 
 def _legends(m: object) -> list[Legend]:

@@ -15,7 +15,7 @@ import subprocess
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, box
+from shapely.geometry import LineString
 
 from dashboard.builders import tables
 from dashboard.builders.charts import build_heatmap_figure, build_timeline_figure, build_unit_trend_figure
@@ -23,31 +23,17 @@ from dashboard.builders.map_layers import hexagon_aggregation, hexagon_layer
 from dashboard.builders.map_markers import marker_callback
 from dashboard.builders.maps import MapOptions, build_map, corridor_popup_html, event_type_legend_html
 from incidents.i18n import use_language
-from incidents.model import conform_incidents
+from tests.incident_frames import gao_admin1, like_incidents, mali_admin0
 
 NNBSP = "\u202f"  # CLDR's French thousands separator and space before %
 
 
 def _admin0() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"iso3": ["MLI"], "country": ["Mali"], "role": ["focus"]},
-        geometry=[box(-5, 12, 4, 25)],
-        crs="EPSG:4326",
-    )
+    return mali_admin0((-5, 12, 4, 25))
 
 
 def _admin1() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {
-            "iso3": ["MLI"],
-            "country": ["Mali"],
-            "admin1_code": ["ML-7"],
-            "admin1_name": ["Gao"],
-            "admin1_pcode": ["ML07"],
-        },
-        geometry=[box(-1, 14, 4, 18)],
-        crs="EPSG:4326",
-    )
+    return gao_admin1()
 
 
 def _corridors() -> gpd.GeoDataFrame:
@@ -69,29 +55,15 @@ def _corridors() -> gpd.GeoDataFrame:
 
 
 def _incidents(n: int = 3) -> pd.DataFrame:
-    return conform_incidents(
-        pd.DataFrame(
-            {
-                "source_dataset": ["demo"] * n,
-                "source_event_id": [str(i) for i in range(n)],
-                "event_date": ["2024-01-05"] * n,
-                "date_precision": ["day"] * n,
-                "country_iso3": ["MLI"] * n,
-                "country": ["Mali"] * n,
-                "admin1_name": ["Gao"] * n,
-                "location": ["Gao"] * n,
-                "latitude": [16.27 + i * 0.01 for i in range(n)],
-                "longitude": [-0.04] * n,
-                "geo_precision": [1] * n,
-                "event_type": ["battle"] * n,
-                "actor_group": ["JNIM"] * n,
-                "actor1": ["JNIM"] * n,
-                "fatalities": [1200] * n,
-                "civilian_targeting": [False] * n,
-                "notes": ["Ambush"] * n,
-                "source": ["Synthetic"] * n,
-            }
-        )
+    return like_incidents(
+        n,
+        dataset="demo",
+        latitude=16.27,
+        longitude=-0.04,
+        step=0.01,
+        fatalities=1200,
+        notes="Ambush",
+        source="Synthetic",
     )
 
 
