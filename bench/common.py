@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +83,58 @@ def run_phase(script: Path, *args: str) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def fill_store(rows: int, db: Path) -> tuple[Any, float]:
-    """A fresh SQLite store at ``db`` holding ``rows`` demo incidents (seed 11), and the seconds it took."""
+def fill_store(rows: int, db: Path | str) -> tuple[Any, float]:
+    """A fresh store holding ``rows`` demo incidents (seed 11), and the seconds it took.
+
+    ``db``: a SQLite file, or a store URL (:func:`bench_store_url`).
+    """
     from incidents.demo import generate_demo_incidents
     from incidents.store import BatchMeta, open_store
 
-    store = open_store(f"sqlite:///{db}")
+    store = open_store(db if isinstance(db, str) else f"sqlite:///{db}")
     start = time.perf_counter()
     frame = generate_demo_incidents(n=rows, seed=11)
     store.add_batch(frame, BatchMeta("bench (synthetic)", "0" * 64, "demo"))
     return store, time.perf_counter() - start
+
+
+#: Where the PostgreSQL benchmarks find their server when ``--pg-url`` is not given.
+PG_URL_ENVS = ("SAHEL_BENCH_PG_URL", "SAHEL_TEST_PG_URL")
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--backend sqlite|postgresql`` and ``--pg-url`` (a server the benchmark may write a schema in)."""
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--pg-url",
+        default=next((os.environ[name] for name in PG_URL_ENVS if os.environ.get(name)), None),
+        help=f"PostgreSQL server for --backend postgresql (default: ${PG_URL_ENVS[0]} or ${PG_URL_ENVS[1]})",
+    )
+
+
+@contextlib.contextmanager
+def bench_store_url(backend: str, folder: Path, pg_url: str | None = None) -> Iterator[str]:
+    """The URL of a new, empty store: a SQLite file in ``folder``, or a fresh schema on the
+    PostgreSQL server ``pg_url`` (its ``search_path``), dropped when the benchmark ends."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    if not pg_url:
+        raise SystemExit(f"--backend postgresql needs --pg-url or ${PG_URL_ENVS[0]}")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(pg_url).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(pg_url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,12 +1,14 @@
 """Ingest benchmark: the full import against the naive notebook baseline.
 
     python bench/ingest.py --rows 1000000
+    python bench/ingest.py --rows 1000000 --backend postgresql --pg-url postgresql://…
 
 Generates N synthetic ACLED-format rows spread over the region (from the demo generator),
 then times in separate fresh processes, on the same file:
 
-(a) the project's full import into a fresh SQLite store: read, validate, spatially
-    assign, dedupe, commit (``incidents.ingest.pipeline.import_file``, the CLI's call);
+(a) the project's full import into a fresh store (SQLite, or a new schema on PostgreSQL):
+    read, validate, spatially assign, dedupe, commit (``incidents.ingest.pipeline.import_file``,
+    the CLI's call);
 (b) the naive baseline: ``pandas.read_csv`` + ``geopandas.sjoin`` to admin-1 + ``sjoin``
     to admin-2, nothing else.
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ChildPeakRss, peak_rss_mb, run_phase
+from bench.common import ChildPeakRss, add_backend_arguments, bench_store_url, peak_rss_mb, run_phase
 from incidents.ingest.detect import ACLED_API_COLUMNS as ACLED_COLUMNS
 
 ACLED_TYPES = {
@@ -109,12 +111,12 @@ class StageClock:
         self.start, self.label = now, label
 
 
-def phase_full(csv: Path, db: Path) -> dict[str, object]:
+def phase_full(csv: Path, db_url: str) -> dict[str, object]:
     """``import_file``: exactly what ``python -m incidents import`` runs (rows written as checked)."""
     from incidents.ingest.pipeline import DEFAULT_MAX_BYTES, import_file
     from incidents.store import open_store
 
-    store = open_store(f"sqlite:///{db}")
+    store = open_store(db_url)
     clock = StageClock()
     with ChildPeakRss(command_contains="incidents.store.sqlite_bulk") as writer_rss:
         start = time.perf_counter()
@@ -165,10 +167,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--phase", choices=["full", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db-url", help=argparse.SUPPRESS)
+    add_backend_arguments(parser)
     args = parser.parse_args()
     if args.phase == "full":
-        print(json.dumps(phase_full(args.csv, args.db)))
+        print(json.dumps(phase_full(args.csv, args.db_url)))
         return
     if args.phase == "naive":
         print(json.dumps(phase_naive(args.csv)))
@@ -178,12 +181,16 @@ def main() -> None:
         csv = Path(tmp) / "acled_synthetic.csv"
         write_acled_csv(args.rows, csv)
         script = Path(__file__).resolve()
-        full = run_phase(script, "--phase", "full", "--csv", str(csv), "--db", str(Path(tmp) / "bench.db"))
+        with bench_store_url(args.backend, Path(tmp), args.pg_url) as db_url:
+            full = run_phase(script, "--phase", "full", "--csv", str(csv), "--db-url", db_url)
         naive = run_phase(script, "--phase", "naive", "--csv", str(csv))
+        if full["rows_accepted"] != args.rows:  # an error, whatever the timing (the CI smoke run)
+            raise SystemExit(f"the import accepted {full['rows_accepted']} of {args.rows} rows")
         print(
             json.dumps(
                 {
                     "benchmark": "ingest",
+                    "backend": args.backend,
                     "rows": args.rows,
                     "csv_mb": round(csv.stat().st_size / 2**20, 1),
                     "full_import_s": round(full["seconds"], 2),

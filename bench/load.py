@@ -1,0 +1,335 @@
+"""Load benchmark: N people using one dashboard at once, as real browser sessions.
+
+    python bench/load.py --sessions 30 --rows 1000000 --seconds 120
+    python bench/load.py --sessions 30 --rows 1000000 --instances 2 --backend postgresql
+
+Fills a fresh store with R synthetic incidents, starts ``--instances`` dashboard servers
+(``streamlit run dashboard/app.py``, local mode) on it, and opens N sessions in headless
+Chromium (one browser, one context each: separate cookies and websockets, as separate people),
+spread over the servers. Each session opens the Overview on the three focus countries, then
+for ``--seconds`` repeats the interactions people make: another page from the sidebar menu
+(Map, Timeline, Risk heatmap, Overview) and another period in the sidebar filter. An
+interaction's latency runs from the click until the page has settled: the end of the last
+server run it caused (read from the Streamlit messages on the session's websocket; a map page
+reruns as the map reports its view), once no new run starts for 0.6 s (not counted). The browser's
+drawing of maps after that is not counted either. Server memory is the resident size of each
+server process, sampled every 0.5 s.
+
+First one session alone (the baseline memory of a warm server with one person), then N.
+Prints one JSON object: p50/p95/max latency per kind of interaction and overall, errors,
+interactions per session, each server's memory after one session and at its peak under N,
+and the increment per extra session. Exits non-zero on any error (the CI smoke run:
+``--sessions 3 --rows 10000 --seconds 20``), never on a timing.
+
+The clients run on the same machine as the servers: on 2 cores, Chromium's own work (drawing
+maps and charts for N pages) competes with the servers and is part of what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import add_backend_arguments, bench_store_url, fill_store
+
+#: Sidebar menu entries a session cycles through, and the heading each page shows.
+PAGES = (
+    ("Map", "Incident map"),
+    ("Timeline", "Timeline"),
+    ("Risk heatmap", "Risk heatmap"),
+    ("Overview", "Overview"),
+)
+#: Period options a session cycles through (each differs from the one before it).
+PERIODS = ("Last 90 days", "All dates", "Last 30 days", "Last 365 days")
+FIRST_QUERY = "country=MLI&country=BFA&country=NER&period=last_365"
+TIMEOUT_MS = 180_000
+#: N sessions are N pages of one browser: all must work as if each were the one in front
+#: (Chromium otherwise slows the timers and drawing of pages it considers hidden).
+EVERY_PAGE_IN_FRONT = (
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+)
+
+#: A page has settled once no run has been in progress for this long (a map page reruns once
+#: or twice as the map reports its view and the filters are written into the address).
+QUIET_S = 0.6
+
+
+class RunWatch:
+    """When the server started and finished the runs of one session's page, read from the
+    Streamlit messages on its websocket (``new_session`` starts a run, ``script_finished``
+    ends it): what the server did, whatever the browser has drawn yet."""
+
+    def __init__(self, page: Any) -> None:
+        self.events: list[tuple[float, str]] = []
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload: bytes | str) -> None:
+        from google.protobuf.message import DecodeError
+
+        # The wire format only (protobuf classes), to read the server's messages: no Streamlit UI here.
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
+
+        if isinstance(payload, str):
+            return
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(payload)
+        except DecodeError:
+            return
+        kind = message.WhichOneof("type")
+        if kind in ("new_session", "script_finished"):
+            self.events.append((time.perf_counter(), "start" if kind == "new_session" else "end"))
+
+    async def settled_since(self, start: float) -> float:
+        """Seconds from ``start`` to the end of the last run begun since (after QUIET_S without another)."""
+        deadline = start + TIMEOUT_MS / 1000
+        while time.perf_counter() < deadline:
+            since = [(at, kind) for at, kind in self.events if at >= start]
+            ends = [at for at, kind in since if kind == "end"]
+            quiet = bool(ends) and time.perf_counter() - ends[-1] >= QUIET_S
+            if quiet and not any(kind == "start" and at > ends[-1] for at, kind in since):
+                return ends[-1] - start
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"the page did not settle within {TIMEOUT_MS / 1000:.0f} s")
+
+
+class MemorySampler:
+    """Peak and last resident memory (MB) of each server process, read from /proc every 0.5 s."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.peak = dict.fromkeys(pids, 0.0)
+        self.last = dict.fromkeys(pids, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="server-rss")
+
+    def reset_peaks(self) -> None:
+        self.peak = {pid: self.last[pid] for pid in self.pids}
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            for pid in self.pids:
+                rss = _rss_mb(pid)
+                self.last[pid] = rss
+                self.peak[pid] = max(self.peak[pid], rss)
+            if self._stop.wait(0.5):
+                return
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def _settled(page: Any) -> None:
+    """Until the page shows its title and no run has been in progress for QUIET_S (a click during
+    a rerun can be lost, as a person's would be)."""
+    await page.wait_for_selector("h1", timeout=TIMEOUT_MS)
+    idle = "[data-testid=stApp][data-test-script-state=notRunning]"
+    while True:
+        await page.wait_for_selector(idle, timeout=TIMEOUT_MS)
+        await page.wait_for_timeout(QUIET_S * 1000)
+        if await page.locator(idle).count():
+            return
+
+
+async def _timed_run(watch: RunWatch, action: Any) -> float:
+    """Seconds from ``action`` (a click or a choice) until the page has settled after the runs it caused."""
+    start = time.perf_counter()
+    await action()
+    return await watch.settled_since(start)
+
+
+async def one_session(
+    browser: Any, url: str, seconds: float, index: int, results: dict[str, list[float]], errors: list[str]
+) -> int:
+    """One person: open the Overview, then change page and period until ``seconds`` have passed."""
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = await context.new_page()
+    watch = RunWatch(page)
+    done = 0
+    try:
+        start = time.perf_counter()
+        await page.goto(f"{url}/?{FIRST_QUERY}", timeout=TIMEOUT_MS)
+        await _settled(page)
+        results["open"].append(time.perf_counter() - start)
+        deadline = time.monotonic() + seconds
+        step = index  # sessions start at different places of the cycle
+        shown, period = "Overview", "Last 365 days"
+        while time.monotonic() < deadline:
+            menu, heading = PAGES[step % len(PAGES)]
+            if menu != shown:  # the menu entry of the page shown would not run anything
+                link = page.locator("[data-testid=stSidebarNav] a", has_text=menu).first
+                results["page"].append(await _timed_run(watch, link.click))
+                await page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+                shown, done = menu, done + 1
+            if PERIODS[step % len(PERIODS)] != period:
+                period = PERIODS[step % len(PERIODS)]
+
+                async def choose(option: str = period) -> None:  # as a person types into the box
+                    await page.locator(".st-key-filter_period input").click()
+                    await page.keyboard.type(option)
+                    await page.keyboard.press("Enter")
+
+                results["filter"].append(await _timed_run(watch, choose))
+                done += 1
+            step += 1
+    except Exception as error:  # noqa: BLE001 - every failure is counted and reported, the run goes on
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        where = f"{page.url} {await page.locator('h1').all_inner_texts()}"
+        errors.append(f"session {index}: {type(error).__name__}: {first_line} (at {where})")
+    finally:
+        await context.close()
+    return done
+
+
+async def run_sessions(urls: list[str], sessions: int, seconds: float) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    from tests.servers import CHROMIUM, CHROMIUM_ARGS
+
+    results: dict[str, list[float]] = {"open": [], "page": [], "filter": []}
+    errors: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *EVERY_PAGE_IN_FRONT]
+        )
+        try:
+            counts = await asyncio.gather(
+                *(
+                    one_session(browser, urls[i % len(urls)], seconds, i, results, errors)
+                    for i in range(sessions)
+                )
+            )
+        finally:
+            await browser.close()
+    return {"results": results, "errors": errors, "interactions": list(counts)}
+
+
+def _summary(values: list[float]) -> dict[str, float | int]:
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "p50_s": round(statistics.median(ordered), 2),
+        "p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+        "max_s": round(ordered[-1], 2),
+    }
+
+
+def _phase(urls: list[str], sessions: int, seconds: float, memory: MemorySampler) -> dict[str, Any]:
+    memory.reset_peaks()
+    outcome = asyncio.run(run_sessions(urls, sessions, seconds))
+    results = outcome["results"]
+    interactions = results["page"] + results["filter"]
+    return {
+        "sessions": sessions,
+        "errors": outcome["errors"],
+        "interactions_per_session": outcome["interactions"],
+        "latency": {
+            "interaction": _summary(interactions),
+            "page_change": _summary(results["page"]),
+            "filter_change": _summary(results["filter"]),
+            "first_open": _summary(results["open"]),
+        },
+        "server_rss_peak_mb": [round(memory.peak[pid]) for pid in memory.pids],
+        "server_rss_end_mb": [round(memory.last[pid]) for pid in memory.pids],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long each session keeps interacting")
+    parser.add_argument("--instances", type=int, default=1, help="dashboard servers sharing the store")
+    add_backend_arguments(parser)
+    args = parser.parse_args()
+    if args.instances > 1 and args.backend == "sqlite":
+        parser.error("two instances share a PostgreSQL store: add --backend postgresql")
+
+    from tests.servers import app_servers
+
+    started = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bench_store_url(args.backend, Path(tmp), args.pg_url) as db_url,
+    ):
+        store, fill_s = fill_store(args.rows, db_url)
+        store.close()
+        with app_servers(db_url, Path(tmp), count=args.instances) as servers:
+            pids = _server_pids(servers)
+            memory = MemorySampler(pids)
+            memory.start()
+            try:
+                urls = [server.url for server in servers]
+                one = _phase(urls[:1], 1, min(args.seconds, 30.0), memory)
+                many = _phase(urls, args.sessions, args.seconds, memory)
+            finally:
+                memory.stop()
+    base = one["server_rss_peak_mb"][0]
+    peak = max(many["server_rss_peak_mb"])
+    extra = max(0, many["sessions"] // args.instances - 1)  # sessions per server beyond the first
+    report = {
+        "benchmark": "load",
+        "backend": args.backend,
+        "rows": args.rows,
+        "instances": args.instances,
+        "fill_store_s": round(fill_s, 1),
+        "one_session": one,
+        "n_sessions": many,
+        "memory": {
+            "one_session_mb": base,
+            "peak_under_n_mb": many["server_rss_peak_mb"],
+            "peak_over_one_session": round(peak / base, 2) if base else None,
+            "mb_per_extra_session": round((peak - base) / extra, 1) if extra else None,
+        },
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(report, indent=2))
+    if one["errors"] or many["errors"]:
+        raise SystemExit(f"{len(one['errors']) + len(many['errors'])} session(s) failed (see 'errors')")
+
+
+def _server_pids(servers: list[Any]) -> list[int]:
+    """The process ids of the servers, found by the port each listens on (their command lines)."""
+    pids = []
+    for server in servers:
+        for status in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                command = status.read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"streamlit" in command and str(server.port).encode() in command:
+                pids.append(int(status.parent.name))
+                break
+    return pids
+
+
+if __name__ == "__main__":
+    main()
