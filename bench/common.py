@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,20 +120,7 @@ def bench_store_url(backend: str, folder: Path, pg_url: str | None = None) -> It
         return
     if not pg_url:
         raise SystemExit(f"--backend postgresql needs --pg-url or ${PG_URL_ENVS[0]}")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from tests.pg_schemas import empty_pg_schema
 
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(pg_url).set(drivername="postgresql+psycopg"))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(pg_url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with empty_pg_schema(pg_url, prefix="bench") as url:
+        yield url

@@ -16,17 +16,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import incidents.store.sql as store_sql
 from incidents.settings import CACHE_DIR_ENV
 from incidents.store import IncidentStore, open_store
+from tests.pg_schemas import empty_pg_schema
 
 PG_ENV = "SAHEL_TEST_PG_URL"
 _saved_cache_env: list[str | None] = []
@@ -95,15 +93,8 @@ def pg_url() -> Iterator[str]:
     if not base:
         require_or_skip(f"{PG_ENV} is not set; no PostgreSQL server to test against")
     assert base is not None
-    schema_name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(base).set(drivername="postgresql+psycopg"))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema_name}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
-    admin.dispose()
+    with empty_pg_schema(base) as url:
+        yield url
 
 
 #: Store kinds for tests of writing incidents: also SQLite's child-process batch writer.

@@ -19,7 +19,6 @@ import os
 import re
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,12 +27,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, column, create_engine, inspect, table, text
-from sqlalchemy.engine import make_url
 
 from incidents.store import migrations as migrations_module
 from incidents.store import open_store, schema
 from incidents.store.migrations import LATEST_VERSION, current_version
 from tests.conftest import PG_ENV
+from tests.pg_schemas import empty_pg_schema
 from tests.unit.test_store_compact import (
     rich_incidents,
     url,  # noqa: F401 - the SQLite/PostgreSQL store URL fixture
@@ -295,7 +294,7 @@ def _another_empty_store(store_url: str, tmp_path: Path) -> Iterator[str]:
     if store_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'new.db'}"
     else:
-        with _empty_pg_schema(os.environ[PG_ENV]) as new_url:
+        with empty_pg_schema(os.environ[PG_ENV]) as new_url:
             yield new_url
 
 
@@ -392,24 +391,6 @@ def test_the_latest_schema_is_what_schema_py_describes(url: str) -> None:  # noq
 # ---- recording the schema of a new version ------------------------------------------------------
 
 
-@contextmanager
-def _empty_pg_schema(base: str) -> Iterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(base).set(drivername="postgresql+psycopg"))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        yield (
-            make_url(base)
-            .update_query_dict({"options": f"-csearch_path={name}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
-
-
 def _record(dialect: str, make_url_for: Any) -> None:
     snapshots = recorded(dialect)
     for version in range(1, LATEST_VERSION + 1):
@@ -437,6 +418,6 @@ if __name__ == "__main__":
     _record("sqlite", _sqlite_file)
     pg = os.environ.get(PG_ENV)
     if pg:
-        _record("postgresql", lambda: _empty_pg_schema(pg))
+        _record("postgresql", lambda: empty_pg_schema(pg))
     else:
         print("SAHEL_TEST_PG_URL is not set: PostgreSQL not recorded", file=sys.stderr)
