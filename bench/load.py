@@ -18,7 +18,9 @@ server process, sampled every 0.5 s.
 First one session alone (the baseline memory of a warm server with one person), then N.
 Prints one JSON object: p50/p95/max latency per kind of interaction and overall, errors,
 interactions per session, each server's memory after one session and at its peak under N,
-and the increment per extra session. Exits non-zero on any error (the CI smoke run:
+the increment per extra session, and the CPU seconds the servers and the browsers used in each
+phase (on one machine, the browsers standing in for people take a share of the same cores).
+Exits non-zero on any error (the CI smoke run:
 ``--sessions 3 --rows 10000 --seconds 20``), never on a timing.
 
 The clients run on the same machine as the servers: on 2 cores, Chromium's own work (drawing
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -92,15 +95,17 @@ class RunWatch:
         if kind in ("new_session", "script_finished"):
             self.events.append((time.perf_counter(), "start" if kind == "new_session" else "end"))
 
-    async def settled_since(self, start: float) -> float:
-        """Seconds from ``start`` to the end of the last run begun since (after QUIET_S without another)."""
+    async def settled_since(self, start: float) -> tuple[float, float]:
+        """Seconds from ``start`` to the end of the last run begun since (after QUIET_S without
+        another), and from the first of those runs' start to that end: the server's part."""
         deadline = start + TIMEOUT_MS / 1000
         while time.perf_counter() < deadline:
             since = [(at, kind) for at, kind in self.events if at >= start]
             ends = [at for at, kind in since if kind == "end"]
             quiet = bool(ends) and time.perf_counter() - ends[-1] >= QUIET_S
             if quiet and not any(kind == "start" and at > ends[-1] for at, kind in since):
-                return ends[-1] - start
+                first_start = min((at for at, kind in since if kind == "start"), default=start)
+                return ends[-1] - start, ends[-1] - first_start
             await asyncio.sleep(0.05)
         raise TimeoutError(f"the page did not settle within {TIMEOUT_MS / 1000:.0f} s")
 
@@ -157,11 +162,15 @@ async def _settled(page: Any) -> None:
             return
 
 
-async def _timed_run(watch: RunWatch, action: Any) -> float:
-    """Seconds from ``action`` (a click or a choice) until the page has settled after the runs it caused."""
+async def _timed_run(watch: RunWatch, action: Any, results: dict[str, list[float]], kind: str) -> None:
+    """Time ``action`` (a click or a choice) until the page has settled after the runs it caused:
+    as the person sees it (``kind``), and the server's part alone (``server``: from the first
+    run's start, so without the browser's own delay in sending the change)."""
     start = time.perf_counter()
     await action()
-    return await watch.settled_since(start)
+    seen, server = await watch.settled_since(start)
+    results[kind].append(seen)
+    results["server"].append(server)
 
 
 async def one_session(
@@ -169,6 +178,7 @@ async def one_session(
 ) -> int:
     """One person: open the Overview, then change page and period until ``seconds`` have passed."""
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)  # a busy machine is slow, not wrong
     page = await context.new_page()
     watch = RunWatch(page)
     done = 0
@@ -184,8 +194,8 @@ async def one_session(
             menu, heading = PAGES[step % len(PAGES)]
             if menu != shown:  # the menu entry of the page shown would not run anything
                 link = page.locator("[data-testid=stSidebarNav] a", has_text=menu).first
-                results["page"].append(await _timed_run(watch, link.click))
-                await page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+                await _timed_run(watch, link.click, results, "page")
+                await page.get_by_role("heading", name=heading).first.wait_for()
                 shown, done = menu, done + 1
             if PERIODS[step % len(PERIODS)] != period:
                 period = PERIODS[step % len(PERIODS)]
@@ -195,7 +205,7 @@ async def one_session(
                     await page.keyboard.type(option)
                     await page.keyboard.press("Enter")
 
-                results["filter"].append(await _timed_run(watch, choose))
+                await _timed_run(watch, choose, results, "filter")
                 done += 1
             step += 1
     except Exception as error:  # noqa: BLE001 - every failure is counted and reported, the run goes on
@@ -212,7 +222,7 @@ async def run_sessions(urls: list[str], sessions: int, seconds: float) -> dict[s
 
     from tests.servers import CHROMIUM, CHROMIUM_ARGS
 
-    results: dict[str, list[float]] = {"open": [], "page": [], "filter": []}
+    results: dict[str, list[float]] = {"open": [], "page": [], "filter": [], "server": []}
     errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -242,9 +252,82 @@ def _summary(values: list[float]) -> dict[str, float | int]:
     }
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the processes ``pids`` (from /proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _own_chromium_pids() -> list[int]:
+    """Chromium processes started by this process (not another benchmark's browsers)."""
+    me, pids = os.getpid(), []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"chromium" not in entry.read_bytes().split(b"\0")[0]:
+                continue
+        except OSError:
+            continue
+        pid = ancestor = int(entry.parent.name)
+        for _ in range(12):
+            ancestor = _parent(ancestor)
+            if ancestor in (me, 0, 1):
+                break
+        if ancestor == me:
+            pids.append(pid)
+    return pids
+
+
+class ChromiumCpu:
+    """CPU seconds the Chromium processes of this benchmark used while it watched (sampled every
+    second: a renderer that exits between samples loses at most its last second)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, float] = {}
+        self._before = {pid: _cpu_seconds([pid]) for pid in _own_chromium_pids()}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="chromium-cpu")
+
+    def __enter__(self) -> ChromiumCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def _sample(self) -> None:
+        while True:
+            for pid in _own_chromium_pids():
+                self.seconds[pid] = _cpu_seconds([pid]) - self._before.get(pid, 0.0)
+            if self._stop.wait(1.0):
+                return
+
+
 def _phase(urls: list[str], sessions: int, seconds: float, memory: MemorySampler) -> dict[str, Any]:
     memory.reset_peaks()
-    outcome = asyncio.run(run_sessions(urls, sessions, seconds))
+    server_before, wall_before = _cpu_seconds(memory.pids), time.perf_counter()
+    with ChromiumCpu() as clients:
+        outcome = asyncio.run(run_sessions(urls, sessions, seconds))
+    wall = time.perf_counter() - wall_before
+    server_cpu = _cpu_seconds(memory.pids) - server_before
     results = outcome["results"]
     interactions = results["page"] + results["filter"]
     return {
@@ -256,9 +339,13 @@ def _phase(urls: list[str], sessions: int, seconds: float, memory: MemorySampler
             "page_change": _summary(results["page"]),
             "filter_change": _summary(results["filter"]),
             "first_open": _summary(results["open"]),
+            "server_part": _summary(results["server"]),
         },
         "server_rss_peak_mb": [round(memory.peak[pid]) for pid in memory.pids],
         "server_rss_end_mb": [round(memory.last[pid]) for pid in memory.pids],
+        # Where the machine's CPU went: the servers, and the browsers standing in for people.
+        "wall_s": round(wall, 1),
+        "cpu_s": {"servers": round(server_cpu, 1), "chromium": round(clients.total, 1)},
     }
 
 
