@@ -23,7 +23,33 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class ChildPeakRss:
+class Sampler:
+    """Calls :meth:`sample` every ``interval_s`` in a background thread, from ``with`` until its end
+    (and once more at the end, so a short phase is sampled at least once)."""
+
+    def __init__(self, interval_s: float, name: str) -> None:
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=name)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+
+class ChildPeakRss(Sampler):
     """Largest peak resident memory (VmHWM) of child processes running ``command_contains``.
 
     The import's SQLite writer is a child process. ``getrusage(RUSAGE_CHILDREN)`` is no use
@@ -34,34 +60,23 @@ class ChildPeakRss:
     """
 
     def __init__(self, command_contains: str, interval_s: float = 0.05) -> None:
+        super().__init__(interval_s, name="child-rss")
         self.peak_kib = 0
         self._command_contains = command_contains.encode()
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True, name="child-rss")
-
-    def __enter__(self) -> ChildPeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     @property
     def peak_mb(self) -> float:
         return self.peak_kib / 1024
 
-    def _sample(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            for pid in _child_pids():
-                with contextlib.suppress(OSError, ValueError):
-                    # Between fork and exec a child still shows this process's memory: skip it.
-                    if self._command_contains not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                        continue
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+    def sample(self) -> None:
+        for pid in _child_pids():
+            with contextlib.suppress(OSError, ValueError):
+                # Between fork and exec a child still shows this process's memory: skip it.
+                if self._command_contains not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
 
 def _child_pids() -> list[str]:

@@ -36,14 +36,13 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import add_backend_arguments, bench_store_url, fill_store
+from bench.common import Sampler, add_backend_arguments, bench_store_url, fill_store
 
 #: Sidebar menu entries a session cycles through, and the heading each page shows.
 PAGES = (
@@ -110,34 +109,23 @@ class RunWatch:
         raise TimeoutError(f"the page did not settle within {TIMEOUT_MS / 1000:.0f} s")
 
 
-class MemorySampler:
+class MemorySampler(Sampler):
     """Peak and last resident memory (MB) of each server process, read from /proc every 0.5 s."""
 
     def __init__(self, pids: list[int]) -> None:
+        super().__init__(0.5, name="server-rss")
         self.pids = pids
         self.peak = dict.fromkeys(pids, 0.0)
         self.last = dict.fromkeys(pids, 0.0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True, name="server-rss")
 
     def reset_peaks(self) -> None:
         self.peak = {pid: self.last[pid] for pid in self.pids}
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while True:
-            for pid in self.pids:
-                rss = _rss_mb(pid)
-                self.last[pid] = rss
-                self.peak[pid] = max(self.peak[pid], rss)
-            if self._stop.wait(0.5):
-                return
+    def sample(self) -> None:
+        for pid in self.pids:
+            rss = _rss_mb(pid)
+            self.last[pid] = rss
+            self.peak[pid] = max(self.peak[pid], rss)
 
 
 def _rss_mb(pid: int) -> float:
@@ -291,34 +279,22 @@ def _own_chromium_pids() -> list[int]:
     return pids
 
 
-class ChromiumCpu:
+class ChromiumCpu(Sampler):
     """CPU seconds the Chromium processes of this benchmark used while it watched (sampled every
     second: a renderer that exits between samples loses at most its last second)."""
 
     def __init__(self) -> None:
+        super().__init__(1.0, name="chromium-cpu")
         self.seconds: dict[int, float] = {}
         self._before = {pid: _cpu_seconds([pid]) for pid in _own_chromium_pids()}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True, name="chromium-cpu")
-
-    def __enter__(self) -> ChromiumCpu:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     @property
     def total(self) -> float:
         return sum(self.seconds.values())
 
-    def _sample(self) -> None:
-        while True:
-            for pid in _own_chromium_pids():
-                self.seconds[pid] = _cpu_seconds([pid]) - self._before.get(pid, 0.0)
-            if self._stop.wait(1.0):
-                return
+    def sample(self) -> None:
+        for pid in _own_chromium_pids():
+            self.seconds[pid] = _cpu_seconds([pid]) - self._before.get(pid, 0.0)
 
 
 def _phase(urls: list[str], sessions: int, seconds: float, memory: MemorySampler) -> dict[str, Any]:
@@ -371,14 +347,10 @@ def main() -> None:
         store.close()
         with app_servers(db_url, Path(tmp), count=args.instances) as servers:
             pids = _server_pids(servers)
-            memory = MemorySampler(pids)
-            memory.start()
-            try:
+            with MemorySampler(pids) as memory:
                 urls = [server.url for server in servers]
                 one = _phase(urls[:1], 1, min(args.seconds, 30.0), memory)
                 many = _phase(urls, args.sessions, args.seconds, memory)
-            finally:
-                memory.stop()
     base = one["server_rss_peak_mb"][0]
     peak = max(many["server_rss_peak_mb"])
     extra = max(0, many["sessions"] // args.instances - 1)  # sessions per server beyond the first
