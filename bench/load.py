@@ -42,6 +42,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from google.protobuf.message import DecodeError
+
+# The wire format only (protobuf classes), to read the server's messages: no Streamlit UI here.
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
+
 from bench.common import Sampler, add_backend_arguments, bench_store_url, fill_store
 
 #: Sidebar menu entries a session cycles through, and the heading each page shows.
@@ -78,11 +83,6 @@ class RunWatch:
         page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
 
     def _frame(self, payload: bytes | str) -> None:
-        from google.protobuf.message import DecodeError
-
-        # The wire format only (protobuf classes), to read the server's messages: no Streamlit UI here.
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
-
         if isinstance(payload, str):
             return
         message = ForwardMsg()
