@@ -50,6 +50,7 @@ from incidents.store.labels import (
 )
 from incidents.store.location import describe_url, resolve_db_url
 from incidents.store.migrations import migrate
+from incidents.store.pg_copy import CopyThread, copy_incident_rows
 from incidents.store.sqlite_bulk import BULK_CHUNK_ROWS, BULK_MIN_ROWS, SqliteBulkBatch, bulk_available
 
 INSERT_CHUNK_ROWS: Final = 20_000
@@ -142,7 +143,7 @@ def _to_rows(
 
     ``labels`` are the encoded label columns (:func:`encode_labels`); ``order`` (positions)
     sets the order in which rows are written; default: as given. Every value is a plain int,
-    float, bool, str or None, which SQLite and PostgreSQL (COPY) take as they are.
+    float, bool, str or None, which the driver binds as they are.
     """
     columns = [column.name for column in schema.incident_rows.columns]
     parameters = python_ids(list(labels.values()))
@@ -206,18 +207,6 @@ def _insert_chunks(conn: Any, columns: list[str], chunks: Iterator[list[tuple[An
     preparer = conn.dialect.identifier_preparer
     table_name = preparer.format_table(schema.incident_rows)
     column_sql = ", ".join(preparer.quote(name) for name in columns)
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        # COPY FROM STDIN on the transaction's own DBAPI connection: same transaction.
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            for chunk in chunks:
-                with cursor.copy(f"COPY {table_name} ({column_sql}) FROM STDIN") as copy:
-                    for row in chunk:
-                        copy.write_row(row)
-                yield len(chunk)
-        finally:
-            cursor.close()
-        return
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table_name} ({column_sql}) VALUES ({', '.join([marker] * len(columns))})"
     for chunk in chunks:
@@ -569,6 +558,41 @@ class _SqlBatchWriter:
         self._transaction.commit()
         return BatchRecord(batch_id=self.batch_id, rows_accepted=self._rows, created_at=self._created_at)
 
+    def close(self) -> None:
+        """Nothing runs beside the caller here (the PostgreSQL writer's thread does)."""
+
+
+class _PgCopyBatchWriter(_SqlBatchWriter):
+    """A PostgreSQL batch sent with COPY by a writer thread (:mod:`incidents.store.pg_copy`)."""
+
+    def __init__(
+        self, conn: Any, transaction: Any, batch_id: str, created_at: datetime, batch_key: int
+    ) -> None:
+        super().__init__(conn, transaction, batch_id, created_at, batch_key)
+        self._thread = CopyThread(lambda frame: copy_incident_rows(conn, frame, batch_key))
+
+    def write(
+        self,
+        incidents: pd.DataFrame,
+        progress: Callable[[float], None] | None = None,
+        *,
+        conformed: bool = False,
+    ) -> None:
+        frame = incidents.reset_index(drop=True) if conformed else conform_incidents(incidents)
+        # In parts, so a single large write also overlaps and its progress moves.
+        for start in range(0, len(frame), BULK_CHUNK_ROWS):
+            self._thread.submit(frame.iloc[start : start + BULK_CHUNK_ROWS])
+            if progress is not None:
+                progress(min(start + BULK_CHUNK_ROWS, len(frame)) / max(len(frame), 1))
+        self._rows += len(frame)
+
+    def commit(self, meta: BatchMeta) -> BatchRecord:
+        self._thread.finish()
+        return super().commit(meta)
+
+    def close(self) -> None:
+        self._thread.close()
+
 
 class _BulkBatchWriter:
     """A batch written by the SQLite child process (:mod:`incidents.store.sqlite_bulk`)."""
@@ -828,7 +852,13 @@ class IncidentStore:
                     # First statement of the transaction is a write: on SQLite it takes the write
                     # lock now, so the batch key and new label ids cannot race another writer.
                     batch_key = self._insert_batch(conn, batch_id, now, meta, 0)
-                    yield _SqlBatchWriter(conn, transaction, batch_id, now, batch_key)
+                    copies = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+                    writer_class = _PgCopyBatchWriter if copies else _SqlBatchWriter
+                    writer = writer_class(conn, transaction, batch_id, now, batch_key)
+                    try:
+                        yield writer
+                    finally:
+                        writer.close()  # the writer thread stops before the rollback below
                 finally:
                     if transaction.is_active:
                         transaction.rollback()

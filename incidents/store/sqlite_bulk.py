@@ -52,16 +52,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from incidents.errors import SchemaError, StoreError
 from incidents.i18n import _
 from incidents.model import conform_incidents
 from incidents.store import schema
-from incidents.store.labels import LABEL_COLUMNS, MISSING, encode_with
+from incidents.store.arrow_rows import incident_rows_table
+from incidents.store.labels import encode_with
 
 #: Smallest batch worth a child process (starting one costs about half a second).
 BULK_MIN_ROWS: Final = 50_000
@@ -341,9 +340,7 @@ class _Writer:
     def write(self, incidents: pd.DataFrame, *, conformed: bool = False) -> None:
         frame = incidents if conformed else conform_incidents(incidents)
         labels = encode_with(frame, self._label_ids)
-        table = _incident_rows_table(frame, labels, self.batch_key)
-        # Primary-key order: the id index grows at its right edge.
-        table = table.take(pc.sort_indices(table, sort_keys=[("incident_id", "ascending")]))
+        table = incident_rows_table(frame, labels, self.batch_key, booleans=False)
         self._cursor.adbc_ingest(schema.incident_rows.name, table, mode="append")
         self.rows += len(frame)
 
@@ -399,33 +396,6 @@ class _Writer:
     def close(self) -> None:
         self._cursor.close()
         self._connection.close()
-
-
-def _incident_rows_table(frame: pd.DataFrame, labels: dict[str, np.ndarray], batch_key: int) -> pa.Table:
-    """``incident_rows`` as Arrow columns, typed as the store's ``sqlite3`` path writes them."""
-    columns: dict[str, pa.Array] = {}
-    for column in schema.incident_rows.columns:
-        name = column.name
-        if name in LABEL_COLUMNS:
-            ids = labels[name]
-            columns[name] = pa.array(ids, type=pa.int64(), mask=ids == MISSING)
-        elif name == "event_day":
-            days = frame["event_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-            columns[name] = pa.array(days)
-        elif name in ("latitude", "longitude"):
-            columns[name] = pa.array(frame[name].to_numpy(dtype=np.float64))
-        elif name == "uncertainty_km":  # NaN -> NULL, as the sqlite3 path writes it
-            values = frame[name].to_numpy(dtype=np.float64)
-            columns[name] = pa.array(values, mask=np.isnan(values))
-        elif name in ("geo_precision", "fatalities"):
-            columns[name] = pa.array(frame[name].to_numpy(dtype=np.int64))
-        elif name == "civilian_targeting":  # SQLite has no booleans: 0/1 as sqlite3 writes them
-            columns[name] = pa.array(frame[name].to_numpy(dtype=bool).astype(np.int64))
-        elif name == "batch_key":
-            columns[name] = pa.array(np.full(len(frame), batch_key, dtype=np.int64))
-        else:  # incident_id, source_event_id, notes
-            columns[name] = pa.array(frame[name].array, type=pa.large_string(), from_pandas=True)
-    return pa.table(columns)
 
 
 def _error_kind(exc: BaseException) -> tuple[str, str]:
