@@ -281,6 +281,26 @@ def settle(page: Any, *, expect_map: bool) -> int:
     return maps
 
 
+def open_from_menu(page: Any, name: str) -> None:
+    """Open page ``name`` by its sidebar menu link, as a reader does (same session, no reload).
+
+    Returns once the new page's run has ended: its address ends with the page's path and its
+    heading replaced the previous page's (the old page stays on screen, greyed, while it runs).
+    """
+    before = page.locator("h1").first.inner_text()
+    page.locator(f'[data-testid=stSidebarNav] a[href$="/{name}"]').click()
+    page.wait_for_function(
+        """([name, before]) => {
+            const heading = document.querySelector("h1");
+            const ended = document.querySelector("[data-testid=stApp][data-test-script-state=notRunning]");
+            return ended && heading && heading.innerText !== before
+                && new URL(location.href).pathname.endsWith("/" + name);
+        }""",
+        arg=[name, before],
+        timeout=SETTLE_TIMEOUT_MS,
+    )
+
+
 def visible_texts(page: Any) -> list[str]:
     """What a reader sees: the sidebar's and the page's text, and the text of every map or chart
     frame (folium maps are iframes: their legends, layer names and control labels)."""

@@ -64,7 +64,7 @@ VIEWPORT: Final = {"width": 1600, "height": 1000}
 #: A page is shot once two screenshots this far apart look the same: a run that ends can be
 #: followed by another (a page writes its filters into the address), and Streamlit fades
 #: elements in while Leaflet draws its clusters.
-STEADY_INTERVAL_MS: Final = 1000
+STEADY_INTERVAL_MS: Final = 500
 STEADY_TIMEOUT_S: Final = 60.0
 
 

@@ -1,5 +1,5 @@
-"""Every page opens offline in a real browser with no Python exception and no script error,
-shows no French line in English (tests/language_check.py), and looks as reviewed.
+"""Every page opens offline from the sidebar menu in a real browser with no Python exception and
+no script error, shows no French line in English (tests/language_check.py), and looks as reviewed.
 
 AppTest runs the Python side of each page; only a browser runs the maps' JavaScript
 (a layer control naming a layer before it exists only fails there). Each page's screenshot at
@@ -15,7 +15,15 @@ import pytest
 
 from tests.e2e.conftest import steady_screenshot
 from tests.language_check import french_lines, stored_names
-from tests.servers import MAP_PAGES, PAGES, AppServer, refuse_outside, settle, visible_texts
+from tests.servers import (
+    MAP_PAGES,
+    PAGES,
+    AppServer,
+    open_from_menu,
+    refuse_outside,
+    settle,
+    visible_texts,
+)
 from tests.visual import compare
 
 
@@ -32,8 +40,10 @@ def test_every_page_opens_without_errors_and_looks_as_reviewed(
     looks = []
     allowed = stored_names(app_server.db_url)
     french: dict[str, list[str]] = {}
+    page.goto(app_server.url)  # then every page from the sidebar menu (the French pass opens them by address)
     for name in PAGES:
-        page.goto(f"{app_server.url}/{name}")
+        if name:
+            open_from_menu(page, name)
         maps_seen += settle(page, expect_map=name in MAP_PAGES)
         shot = steady_screenshot(page)
         if found := french_lines(visible_texts(page), allowed):  # the English interface speaks English
