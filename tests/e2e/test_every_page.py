@@ -40,7 +40,7 @@ def test_every_page_opens_without_errors_and_looks_as_reviewed(
     looks = []
     allowed = stored_names(app_server.db_url)
     french: dict[str, list[str]] = {}
-    page.goto(app_server.url)  # then every page from the sidebar menu (the French pass opens them by address)
+    page.goto(app_server.url)  # then every page from the sidebar menu, as a reader moves
     for name in PAGES:
         if name:
             open_from_menu(page, name)

@@ -1,6 +1,7 @@
 """The interface in French and English in a real browser (issue: the whole dashboard in French).
 
-Every page opened with ``?lang=fr`` (demo data, offline) shows no English line among its visible
+Every page, reached from the sidebar menu after opening the dashboard with ``?lang=fr`` (demo data,
+offline), keeps the language in its address and shows no English line among its visible
 text, maps' and charts' frames included, once the names that stay as they are (places, actors,
 datasets, licences: tests/language_check.py) are taken out; the English pass of
 tests/e2e/test_every_page.py checks the reverse. Switching language keeps the page and the filters,
@@ -17,7 +18,15 @@ import pytest
 
 from tests.e2e.conftest import VIEWPORT
 from tests.language_check import english_lines, stored_names
-from tests.servers import MAP_PAGES, PAGES, AppServer, refuse_outside, settle, visible_texts
+from tests.servers import (
+    MAP_PAGES,
+    PAGES,
+    AppServer,
+    open_from_menu,
+    refuse_outside,
+    settle,
+    visible_texts,
+)
 
 
 @pytest.mark.e2e
@@ -26,8 +35,11 @@ def test_every_page_in_french_shows_no_english_sentence(app_server: AppServer, p
     allowed = stored_names(app_server.db_url)
     outside = refuse_outside(page, app_server)
     found: dict[str, list[str]] = {}
+    page.goto(f"{app_server.url}/?lang=fr")  # then every page from the (French) sidebar menu
     for name in PAGES:
-        page.goto(f"{app_server.url}/{name}?lang=fr")
+        if name:
+            open_from_menu(page, name)
+            assert parse_qs(urlsplit(page.url).query).get("lang") == ["fr"], page.url  # a link stays French
         settle(page, expect_map=name in MAP_PAGES)
         english = english_lines(visible_texts(page), allowed)
         if english:
