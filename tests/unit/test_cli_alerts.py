@@ -169,15 +169,19 @@ def test_two_runners_deliver_each_alert_exactly_once_on_postgresql(
         for thread in threads:
             thread.join(timeout=120)
         assert codes == [0, 0]
-        # Three watches, one webhook each: three alerts, however the two runners shared the work.
-        assert len(receiver.received) == 3 and len(receiver.accepted) == 3
+        # Three watches, one webhook each: at least one alert per watch. How the runners shared the
+        # batches decides how many: when one has already sent a watch's alert before the other
+        # matches a later batch, that batch's matches go out in a second alert (seen in CI).
+        received = receiver.received
+        assert 3 <= len(received) <= 9 and len(receiver.accepted) == len(received)
         delivered = sorted(
             (body["watch"], item["incident_id"])
-            for body in (json.loads(r.body) for r in receiver.received)
+            for body in (json.loads(r.body) for r in received)
             for item in body["incidents"]
         )
         assert len(delivered) == len(set(delivered)) == 27  # 3 watches x 9 incidents, each once
-        assert len({r.headers["X-Sahel-Delivery"] for r in receiver.received}) == 3
+        assert {watch for watch, _incident in delivered} == {"one", "two", "three"}
+        assert len({r.headers["X-Sahel-Delivery"] for r in received}) == len(received)  # none sent twice
     finally:
         store.close()
         receiver.close()
