@@ -1,30 +1,35 @@
-"""Load benchmark: N people using one dashboard at once, as real browser sessions.
+"""Load benchmark: N people using one dashboard at once, each session a real one.
 
     python bench/load.py --sessions 30 --rows 1000000 --seconds 120
     python bench/load.py --sessions 30 --rows 1000000 --instances 2 --backend postgresql
+    python bench/load.py --sessions 30 --rows 1000000 --client browser
 
 Fills a fresh store with R synthetic incidents, starts ``--instances`` dashboard servers
-(``streamlit run dashboard/app.py``, local mode) on it, and opens N sessions in headless
-Chromium (one browser, one context each: separate cookies and websockets, as separate people),
-spread over the servers. Each session opens the Overview on the three focus countries, then
-for ``--seconds`` repeats the interactions people make: another page from the sidebar menu
-(Map, Timeline, Risk heatmap, Overview) and another period in the sidebar filter. An
-interaction's latency runs from the click until the page has settled: the end of the last
-server run it caused (read from the Streamlit messages on the session's websocket; a map page
-reruns as the map reports its view), once no new run starts for 0.6 s (not counted). The browser's
-drawing of maps after that is not counted either. Server memory is the resident size of each
-server process, sampled every 0.5 s.
+(``streamlit run dashboard/app.py``, local mode) on it, and opens N sessions spread over them.
+Each session opens the Overview on the three focus countries, then for ``--seconds`` repeats the
+interactions people make: another page from the sidebar menu (Map, Timeline, Risk heatmap,
+Overview) and another period in the sidebar filter.
 
+Two kinds of client:
+
+* ``--client protocol`` (default): each session speaks Streamlit's websocket protocol as its
+  frontend does and draws nothing (bench/streamlit_protocol.py), so the machine's cores go to
+  the servers. An interaction runs from the request to the end of the run it caused; each
+  period change is checked in the page's address. ``--think S`` adds S seconds of reading
+  after each interaction (0: every session asks again at once, the server's saturation).
+* ``--client browser``: one headless Chromium, a context per session (its own cookies and
+  websocket), clicking as people do. An interaction runs from the click until the page has
+  settled: the end of the last server run it caused (read from the Streamlit messages on the
+  session's websocket; a map page reruns as the map reports its view), once no new run starts
+  for 0.6 s (not counted). On one machine the browsers' drawing takes the same cores.
+
+Server memory is the resident size of each server process, sampled every 0.5 s.
 First one session alone (the baseline memory of a warm server with one person), then N.
 Prints one JSON object: p50/p95/max latency per kind of interaction and overall, errors,
 interactions per session, each server's memory after one session and at its peak under N,
-the increment per extra session, and the CPU seconds the servers and the browsers used in each
-phase (on one machine, the browsers standing in for people take a share of the same cores).
-Exits non-zero on any error (the CI smoke run:
-``--sessions 3 --rows 10000 --seconds 20``), never on a timing.
-
-The clients run on the same machine as the servers: on 2 cores, Chromium's own work (drawing
-maps and charts for N pages) competes with the servers and is part of what is measured.
+the increment per extra session, and the CPU seconds the servers and the clients used in each
+phase. Exits non-zero on any error (the CI smoke runs: ``--sessions 3 --rows 10000
+--seconds 20``, with each client), never on a timing.
 """
 
 from __future__ import annotations
@@ -49,15 +54,24 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
 
 from bench.common import Sampler, add_backend_arguments, bench_store_url, fill_store
 
-#: Sidebar menu entries a session cycles through, and the heading each page shows.
+#: Sidebar menu entries a session cycles through, the heading each page shows and its address.
 PAGES = (
-    ("Map", "Incident map"),
-    ("Timeline", "Timeline"),
-    ("Risk heatmap", "Risk heatmap"),
-    ("Overview", "Overview"),
+    ("Map", "Incident map", "map"),
+    ("Timeline", "Timeline", "timeline"),
+    ("Risk heatmap", "Risk heatmap", "risk_heatmap"),
+    ("Overview", "Overview", ""),
 )
+#: The sidebar's period select box (its widget key).
+PERIOD_KEY = "filter_period"
 #: Period options a session cycles through (each differs from the one before it).
 PERIODS = ("Last 90 days", "All dates", "Last 30 days", "Last 365 days")
+#: What each period writes into the page's address (the protocol client checks its choice took).
+PERIOD_CODES = {
+    "Last 90 days": "last_90",
+    "All dates": "all",
+    "Last 30 days": "last_30",
+    "Last 365 days": "last_365",
+}
 FIRST_QUERY = "country=MLI&country=BFA&country=NER&period=last_365"
 TIMEOUT_MS = 180_000
 #: N sessions are N pages of one browser: all must work as if each were the one in front
@@ -179,7 +193,7 @@ async def one_session(
         step = index  # sessions start at different places of the cycle
         shown, period = "Overview", "Last 365 days"
         while time.monotonic() < deadline:
-            menu, heading = PAGES[step % len(PAGES)]
+            menu, heading, _path = PAGES[step % len(PAGES)]
             if menu != shown:  # the menu entry of the page shown would not run anything
                 link = page.locator("[data-testid=stSidebarNav] a", has_text=menu).first
                 await _timed_run(watch, link.click, results, "page")
@@ -189,7 +203,7 @@ async def one_session(
                 period = PERIODS[step % len(PERIODS)]
 
                 async def choose(option: str = period) -> None:  # as a person types into the box
-                    await page.locator(".st-key-filter_period input").click()
+                    await page.locator(f".st-key-{PERIOD_KEY} input").click()
                     await page.keyboard.type(option)
                     await page.keyboard.press("Enter")
 
@@ -203,6 +217,57 @@ async def one_session(
     finally:
         await context.close()
     return done
+
+
+async def one_protocol_session(
+    url: str, seconds: float, think: float, index: int, results: dict[str, list[float]], errors: list[str]
+) -> int:
+    """One person as Streamlit's frontend speaks (bench/streamlit_protocol.py): the same page and
+    period changes as :func:`one_session`, each timed from the request to the end of its run, then
+    ``think`` seconds of reading before the next."""
+    from bench.streamlit_protocol import ProtocolSession, SessionError
+
+    done = 0
+    try:
+        async with ProtocolSession(url, TIMEOUT_MS / 1000) as session:
+            results["open"].append(await session.open(FIRST_QUERY))
+            deadline = time.monotonic() + seconds
+            step = index  # sessions start at different places of the cycle
+            shown, period = "", "Last 365 days"
+            while time.monotonic() < deadline:
+                _menu, _heading, path = PAGES[step % len(PAGES)]
+                if path != shown:
+                    results["page"].append(await session.open_page(path))
+                    results["server"].append(results["page"][-1] - session.last_wait_s)
+                    shown, done = path, done + 1
+                    await asyncio.sleep(think)
+                if PERIODS[step % len(PERIODS)] != period:
+                    period = PERIODS[step % len(PERIODS)]
+                    results["filter"].append(await session.choose(PERIOD_KEY, period))
+                    if f"period={PERIOD_CODES[period]}" not in session.query_string.split("&"):
+                        raise SessionError(f"chose {period!r}, the address says {session.query_string!r}")
+                    results["server"].append(results["filter"][-1] - session.last_wait_s)
+                    done += 1
+                    await asyncio.sleep(think)
+                step += 1
+    except Exception as error:  # noqa: BLE001 - every failure is counted and reported, the run goes on
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        errors.append(f"session {index}: {type(error).__name__}: {first_line}")
+    return done
+
+
+async def run_protocol_sessions(
+    urls: list[str], sessions: int, seconds: float, think: float
+) -> dict[str, Any]:
+    results: dict[str, list[float]] = {"open": [], "page": [], "filter": [], "server": []}
+    errors: list[str] = []
+    counts = await asyncio.gather(
+        *(
+            one_protocol_session(urls[i % len(urls)], seconds, think, i, results, errors)
+            for i in range(sessions)
+        )
+    )
+    return {"results": results, "errors": errors, "interactions": list(counts)}
 
 
 async def run_sessions(urls: list[str], sessions: int, seconds: float) -> dict[str, Any]:
@@ -297,13 +362,21 @@ class ChromiumCpu(Sampler):
             self.seconds[pid] = _cpu_seconds([pid]) - self._before.get(pid, 0.0)
 
 
-def _phase(urls: list[str], sessions: int, seconds: float, memory: MemorySampler) -> dict[str, Any]:
+def _phase(
+    urls: list[str], sessions: int, seconds: float, memory: MemorySampler, client: str, think: float
+) -> dict[str, Any]:
     memory.reset_peaks()
     server_before, wall_before = _cpu_seconds(memory.pids), time.perf_counter()
-    with ChromiumCpu() as clients:
-        outcome = asyncio.run(run_sessions(urls, sessions, seconds))
+    own_before = _cpu_seconds([os.getpid()])
+    with ChromiumCpu() as browsers:
+        if client == "browser":
+            outcome = asyncio.run(run_sessions(urls, sessions, seconds))
+        else:
+            outcome = asyncio.run(run_protocol_sessions(urls, sessions, seconds, think))
     wall = time.perf_counter() - wall_before
     server_cpu = _cpu_seconds(memory.pids) - server_before
+    # The clients' CPU: the browsers, or this process speaking the protocol (and sampling).
+    clients_cpu = browsers.total if client == "browser" else _cpu_seconds([os.getpid()]) - own_before
     results = outcome["results"]
     interactions = results["page"] + results["filter"]
     return {
@@ -321,7 +394,7 @@ def _phase(urls: list[str], sessions: int, seconds: float, memory: MemorySampler
         "server_rss_end_mb": [round(memory.last[pid]) for pid in memory.pids],
         # Where the machine's CPU went: the servers, and the browsers standing in for people.
         "wall_s": round(wall, 1),
-        "cpu_s": {"servers": round(server_cpu, 1), "chromium": round(clients.total, 1)},
+        "cpu_s": {"servers": round(server_cpu, 1), "clients": round(clients_cpu, 1)},
     }
 
 
@@ -331,6 +404,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long each session keeps interacting")
     parser.add_argument("--instances", type=int, default=1, help="dashboard servers sharing the store")
+    parser.add_argument(
+        "--client",
+        choices=("protocol", "browser"),
+        default="protocol",
+        help="protocol: sessions speak Streamlit's websocket protocol and draw nothing (the server's "
+        "measure); browser: headless Chromium pages (what people see, on the same cores)",
+    )
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="protocol client: seconds of reading after each interaction"
+    )
     add_backend_arguments(parser)
     args = parser.parse_args()
     if args.instances > 1 and args.backend == "sqlite":
@@ -349,8 +432,8 @@ def main() -> None:
             pids = _server_pids(servers)
             with MemorySampler(pids) as memory:
                 urls = [server.url for server in servers]
-                one = _phase(urls[:1], 1, min(args.seconds, 30.0), memory)
-                many = _phase(urls, args.sessions, args.seconds, memory)
+                one = _phase(urls[:1], 1, min(args.seconds, 30.0), memory, args.client, args.think)
+                many = _phase(urls, args.sessions, args.seconds, memory, args.client, args.think)
     base = one["server_rss_peak_mb"][0]
     peak = max(many["server_rss_peak_mb"])
     extra = max(0, many["sessions"] // args.instances - 1)  # sessions per server beyond the first
@@ -359,6 +442,8 @@ def main() -> None:
         "backend": args.backend,
         "rows": args.rows,
         "instances": args.instances,
+        "client": args.client,
+        "think_s": args.think if args.client == "protocol" else None,
         "fill_store_s": round(fill_s, 1),
         "one_session": one,
         "n_sessions": many,
