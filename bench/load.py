@@ -16,7 +16,8 @@ Two kinds of client:
   frontend does and draws nothing (bench/streamlit_protocol.py), so the machine's cores go to
   the servers. An interaction runs from the request to the end of the run it caused; each
   period change is checked in the page's address. ``--think S`` adds S seconds of reading
-  after each interaction (0: every session asks again at once, the server's saturation).
+  after each interaction (0: every session asks again at once, the server's saturation);
+  ``--ramp S`` spreads the sessions' arrivals over S seconds (0: all at the same instant).
 * ``--client browser``: one headless Chromium, a context per session (its own cookies and
   websocket), clicking as people do. An interaction runs from the click until the page has
   settled: the end of the last server run it caused (read from the Streamlit messages on the
@@ -24,7 +25,9 @@ Two kinds of client:
   for 0.6 s (not counted). On one machine the browsers' drawing takes the same cores.
 
 Server memory is the resident size of each server process, sampled every 0.5 s.
-First one session alone (the baseline memory of a warm server with one person), then N.
+Every server is first warmed (one untimed pass over every page and period: its first visitor
+loads the incidents), then one session alone (the baseline memory of a warm server with one
+person), then N.
 Prints one JSON object: p50/p95/max latency per kind of interaction and overall, errors,
 interactions per session, each server's memory after one session and at its peak under N,
 the increment per extra session, and the CPU seconds the servers and the clients used in each
@@ -219,15 +222,37 @@ async def one_session(
     return done
 
 
+async def warm_up(urls: list[str]) -> None:
+    """Each server once through every page and period, untimed: a deployed server has had its
+    first visitor (who waits for the incidents to load and the caches to fill), so measured
+    sessions find it warm, as people in a briefing do."""
+    from bench.streamlit_protocol import ProtocolSession
+
+    for url in urls:
+        async with ProtocolSession(url, TIMEOUT_MS / 1000) as session:
+            await session.open(FIRST_QUERY)
+            for _menu, _heading, path in PAGES:
+                await session.open_page(path)
+                for period in PERIODS:
+                    await session.choose(PERIOD_KEY, period)
+
+
 async def one_protocol_session(
-    url: str, seconds: float, think: float, index: int, results: dict[str, list[float]], errors: list[str]
+    url: str,
+    seconds: float,
+    think: float,
+    delay: float,
+    index: int,
+    results: dict[str, list[float]],
+    errors: list[str],
 ) -> int:
-    """One person as Streamlit's frontend speaks (bench/streamlit_protocol.py): the same page and
-    period changes as :func:`one_session`, each timed from the request to the end of its run, then
-    ``think`` seconds of reading before the next."""
+    """One person as Streamlit's frontend speaks (bench/streamlit_protocol.py), arriving after
+    ``delay`` seconds: the same page and period changes as :func:`one_session`, each timed from
+    the request to the end of its run, then ``think`` seconds of reading before the next."""
     from bench.streamlit_protocol import ProtocolSession, SessionError
 
     done = 0
+    await asyncio.sleep(delay)
     try:
         async with ProtocolSession(url, TIMEOUT_MS / 1000) as session:
             results["open"].append(await session.open(FIRST_QUERY))
@@ -257,13 +282,13 @@ async def one_protocol_session(
 
 
 async def run_protocol_sessions(
-    urls: list[str], sessions: int, seconds: float, think: float
+    urls: list[str], sessions: int, seconds: float, think: float, ramp: float
 ) -> dict[str, Any]:
     results: dict[str, list[float]] = {"open": [], "page": [], "filter": [], "server": []}
     errors: list[str] = []
     counts = await asyncio.gather(
         *(
-            one_protocol_session(urls[i % len(urls)], seconds, think, i, results, errors)
+            one_protocol_session(urls[i % len(urls)], seconds, think, ramp * i / sessions, i, results, errors)
             for i in range(sessions)
         )
     )
@@ -363,7 +388,13 @@ class ChromiumCpu(Sampler):
 
 
 def _phase(
-    urls: list[str], sessions: int, seconds: float, memory: MemorySampler, client: str, think: float
+    urls: list[str],
+    sessions: int,
+    seconds: float,
+    memory: MemorySampler,
+    client: str,
+    think: float,
+    ramp: float = 0.0,
 ) -> dict[str, Any]:
     memory.reset_peaks()
     server_before, wall_before = _cpu_seconds(memory.pids), time.perf_counter()
@@ -372,7 +403,7 @@ def _phase(
         if client == "browser":
             outcome = asyncio.run(run_sessions(urls, sessions, seconds))
         else:
-            outcome = asyncio.run(run_protocol_sessions(urls, sessions, seconds, think))
+            outcome = asyncio.run(run_protocol_sessions(urls, sessions, seconds, think, ramp))
     wall = time.perf_counter() - wall_before
     server_cpu = _cpu_seconds(memory.pids) - server_before
     # The clients' CPU: the browsers, or this process speaking the protocol (and sampling).
@@ -414,6 +445,12 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0.0, help="protocol client: seconds of reading after each interaction"
     )
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="protocol client: the N sessions arrive evenly over this many seconds (0: all at once)",
+    )
     add_backend_arguments(parser)
     args = parser.parse_args()
     if args.instances > 1 and args.backend == "sqlite":
@@ -432,8 +469,9 @@ def main() -> None:
             pids = _server_pids(servers)
             with MemorySampler(pids) as memory:
                 urls = [server.url for server in servers]
+                asyncio.run(warm_up(urls))
                 one = _phase(urls[:1], 1, min(args.seconds, 30.0), memory, args.client, args.think)
-                many = _phase(urls, args.sessions, args.seconds, memory, args.client, args.think)
+                many = _phase(urls, args.sessions, args.seconds, memory, args.client, args.think, args.ramp)
     base = one["server_rss_peak_mb"][0]
     peak = max(many["server_rss_peak_mb"])
     extra = max(0, many["sessions"] // args.instances - 1)  # sessions per server beyond the first
@@ -444,6 +482,7 @@ def main() -> None:
         "instances": args.instances,
         "client": args.client,
         "think_s": args.think if args.client == "protocol" else None,
+        "ramp_s": args.ramp if args.client == "protocol" else None,
         "fill_store_s": round(fill_s, 1),
         "one_session": one,
         "n_sessions": many,

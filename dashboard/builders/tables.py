@@ -194,6 +194,13 @@ def latest_incident_ids(frame: pd.DataFrame, n: int = LATEST_COUNT) -> tuple[str
     """Ids of the ``n`` most recent incidents (ties: the larger id first, for a stable order)."""
     if frame.empty or n <= 0:
         return ()
+    if len(frame) > n:
+        # Only rows on or after the n-th newest day can be among the newest n: found in linear
+        # time, so the sort below orders a few hundred rows, not every row of the period (sorting
+        # a million ids took a tenth of the Overview's server time). NaT is the smallest day.
+        days = frame["event_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        nth_newest = np.partition(days, len(days) - n)[len(days) - n]
+        frame = frame[days >= nth_newest]
     ordered = frame[["event_date", "incident_id"]].sort_values(
         ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
     )

@@ -21,6 +21,8 @@ from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1, load_admin2
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
 from incidents.i18n import N_, LazyText
+from incidents.query import IncidentFilter
+from incidents.selection import apply_filter
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
@@ -107,6 +109,36 @@ def map_corridors(db_url: str | None = None, data_version: int | None = None) ->
     url = current_db_url() if db_url is None else db_url
     version = _open_store(url).data_version() if data_version is None else data_version
     return active_corridors(url, version)
+
+
+#: Filters whose rows are kept for every session (a briefing room looks at a few views at once);
+#: each entry holds at most two row subsets of the analysis frame.
+FILTERED_ENTRIES = 6
+
+
+@st.cache_resource(show_spinner=False, max_entries=FILTERED_ENTRIES, ttl=3600)
+def _filtered_rows(
+    db_url: str, incidents_version: int, data_version: int, filter_key: str, _chosen: IncidentFilter
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``filter_key`` (the filter's repr) stands for ``_chosen``, which is not hashed."""
+    del filter_key
+    frame = _analysis_frame(db_url, incidents_version)
+    return apply_filter(frame, _chosen, active_corridors(db_url, data_version))
+
+
+def filtered_rows(
+    db_url: str, data_version: int, chosen: IncidentFilter
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows in ``chosen``'s period, rows in the period before), as :func:`apply_filter` gives.
+
+    Computed once per filter and store version for every session: filtering a million rows
+    was a fifth of a page run's server time, and people in one meeting share their filters.
+    Each call returns its own lazy copies (pandas copy-on-write), so a page that changes its
+    frames changes nobody else's.
+    """
+    incidents_version = _open_store(db_url).incidents_version()
+    current, previous = _filtered_rows(db_url, incidents_version, data_version, repr(chosen), chosen)
+    return current.copy(deep=False), previous.copy(deep=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

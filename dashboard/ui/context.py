@@ -111,8 +111,7 @@ def load_page_data() -> PageData:
     if chosen.sources != before:  # the source widget changed this run: count dates from the new choice
         data_range = caching.source_date_range(db_url, version, chosen.sources)
         chosen = chosen.resolved(data_range)
-    frame = caching.analysis_frame(db_url, version)
-    current, previous = apply_filter(frame, chosen, caching.active_corridors(db_url, version))
+    current, previous = caching.filtered_rows(db_url, version, chosen)
     return PageData(store, db_url, version, names, data_range, chosen, current, previous, status)
 
 

@@ -1047,7 +1047,9 @@ def open_store(
     if resolved.get_backend_name() == "sqlite" and resolved.database not in (None, "", ":memory:"):
         Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(resolved, pool_pre_ping=True)
+        # A pooled server connection can go stale (a restart, a dropped link): test it before use.
+        # A SQLite file cannot, and the test cost a query on every page run's every read.
+        engine = create_engine(resolved, pool_pre_ping=resolved.get_backend_name() != "sqlite")
         if resolved.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)

@@ -44,6 +44,24 @@ def test_latest_incident_ids_are_the_most_recent_with_a_stable_tie_order() -> No
     assert tables.latest_incident_ids(frame.iloc[:0]) == ()
 
 
+def test_latest_incident_ids_match_a_full_sort_with_ties_and_missing_dates() -> None:
+    """The fast path (only rows from the n-th newest day are sorted) against sorting every row."""
+    rng = np.random.default_rng(5)
+    for size in (1, 7, 50, 400):
+        days = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 12, size), unit="D")
+        frame = pd.DataFrame(
+            {
+                "incident_id": pd.array([f"a:{i}" for i in rng.permutation(size)], dtype="string"),
+                "event_date": pd.Series(days).where(rng.random(size) > 0.1),  # some NaT
+            }
+        )
+        everything = frame.sort_values(
+            ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
+        )["incident_id"].tolist()
+        for n in (1, 3, 10, size, size + 5):
+            assert tables.latest_incident_ids(frame, n) == tuple(everything[:n]), (size, n)
+
+
 def _details() -> pd.DataFrame:
     return pd.DataFrame(
         {
