@@ -301,6 +301,17 @@ def open_from_menu(page: Any, name: str) -> None:
     )
 
 
+def every_page_from_the_menu(page: Any, base_url: str, query: str = "") -> Iterator[tuple[str, int]]:
+    """Open the dashboard (``query``: its address's query string), then each page of :data:`PAGES`
+    from the sidebar menu, as a reader moves (one session, no reload); yields each page's name
+    once it has settled, with the number of maps it drew."""
+    page.goto(f"{base_url}/?{query}" if query else base_url)
+    for name in PAGES:
+        if name:
+            open_from_menu(page, name)
+        yield name, settle(page, expect_map=name in MAP_PAGES)
+
+
 def visible_texts(page: Any) -> list[str]:
     """What a reader sees: the sidebar's and the page's text, and the text of every map or chart
     frame (folium maps are iframes: their legends, layer names and control labels)."""

@@ -513,6 +513,17 @@ def _start_bulk(database: Path, batch_id: str, now: datetime, meta: BatchMeta) -
         return None
 
 
+def _handed_over_in_parts(
+    frame: pd.DataFrame, progress: Callable[[float], None] | None
+) -> Iterator[pd.DataFrame]:
+    """``frame`` in parts of :data:`BULK_CHUNK_ROWS` rows for a writer running beside the caller;
+    ``progress`` gets the share handed over once each part has been taken."""
+    for start in range(0, len(frame), BULK_CHUNK_ROWS):
+        yield frame.iloc[start : start + BULK_CHUNK_ROWS]
+        if progress is not None:
+            progress(min(start + BULK_CHUNK_ROWS, len(frame)) / max(len(frame), 1))
+
+
 class _SqlBatchWriter:
     """A batch written on this process's connection, inside one open transaction."""
 
@@ -579,11 +590,8 @@ class _PgCopyBatchWriter(_SqlBatchWriter):
         conformed: bool = False,
     ) -> None:
         frame = incidents.reset_index(drop=True) if conformed else conform_incidents(incidents)
-        # In parts, so a single large write also overlaps and its progress moves.
-        for start in range(0, len(frame), BULK_CHUNK_ROWS):
-            self._thread.submit(frame.iloc[start : start + BULK_CHUNK_ROWS])
-            if progress is not None:
-                progress(min(start + BULK_CHUNK_ROWS, len(frame)) / max(len(frame), 1))
+        for part in _handed_over_in_parts(frame, progress):  # a large write overlaps too
+            self._thread.submit(part)
         self._rows += len(frame)
 
     def commit(self, meta: BatchMeta) -> BatchRecord:
@@ -608,12 +616,9 @@ class _BulkBatchWriter:
         *,
         conformed: bool = False,
     ) -> None:
-        # Handed over in parts; the child's acknowledgements pace the handing-over.
-        for start in range(0, len(incidents), BULK_CHUNK_ROWS):
-            part = incidents.iloc[start : start + BULK_CHUNK_ROWS]
+        # The child's acknowledgements pace the handing-over.
+        for part in _handed_over_in_parts(incidents, progress):
             self._bulk.write(part, conformed=conformed)
-            if progress is not None:
-                progress(min(start + BULK_CHUNK_ROWS, len(incidents)) / max(len(incidents), 1))
 
     def commit(self, meta: BatchMeta) -> BatchRecord:
         rows = self._bulk.commit(

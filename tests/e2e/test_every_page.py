@@ -15,15 +15,7 @@ import pytest
 
 from tests.e2e.conftest import steady_screenshot
 from tests.language_check import french_lines, stored_names
-from tests.servers import (
-    MAP_PAGES,
-    PAGES,
-    AppServer,
-    open_from_menu,
-    refuse_outside,
-    settle,
-    visible_texts,
-)
+from tests.servers import MAP_PAGES, AppServer, every_page_from_the_menu, refuse_outside, visible_texts
 from tests.visual import compare
 
 
@@ -40,11 +32,8 @@ def test_every_page_opens_without_errors_and_looks_as_reviewed(
     looks = []
     allowed = stored_names(app_server.db_url)
     french: dict[str, list[str]] = {}
-    page.goto(app_server.url)  # then every page from the sidebar menu, as a reader moves
-    for name in PAGES:
-        if name:
-            open_from_menu(page, name)
-        maps_seen += settle(page, expect_map=name in MAP_PAGES)
+    for name, maps in every_page_from_the_menu(page, app_server.url):
+        maps_seen += maps
         shot = steady_screenshot(page)
         if found := french_lines(visible_texts(page), allowed):  # the English interface speaks English
             french[f"/{name}"] = found

@@ -18,15 +18,7 @@ import pytest
 
 from tests.e2e.conftest import VIEWPORT
 from tests.language_check import english_lines, stored_names
-from tests.servers import (
-    MAP_PAGES,
-    PAGES,
-    AppServer,
-    open_from_menu,
-    refuse_outside,
-    settle,
-    visible_texts,
-)
+from tests.servers import AppServer, every_page_from_the_menu, refuse_outside, settle, visible_texts
 
 
 @pytest.mark.e2e
@@ -35,12 +27,8 @@ def test_every_page_in_french_shows_no_english_sentence(app_server: AppServer, p
     allowed = stored_names(app_server.db_url)
     outside = refuse_outside(page, app_server)
     found: dict[str, list[str]] = {}
-    page.goto(f"{app_server.url}/?lang=fr")  # then every page from the (French) sidebar menu
-    for name in PAGES:
-        if name:
-            open_from_menu(page, name)
-            assert parse_qs(urlsplit(page.url).query).get("lang") == ["fr"], page.url  # a link stays French
-        settle(page, expect_map=name in MAP_PAGES)
+    for name, _maps in every_page_from_the_menu(page, app_server.url, "lang=fr"):
+        assert parse_qs(urlsplit(page.url).query).get("lang") == ["fr"], f"/{name} left French: {page.url}"
         english = english_lines(visible_texts(page), allowed)
         if english:
             found[f"/{name}"] = english
