@@ -543,6 +543,11 @@ class _SqlBatchWriter:
         conformed: bool = False,
     ) -> None:
         frame = incidents.reset_index(drop=True) if conformed else conform_incidents(incidents)
+        self._write_rows(frame, progress)
+        self._rows += len(frame)
+
+    def _write_rows(self, frame: pd.DataFrame, progress: Callable[[float], None] | None) -> None:
+        """Insert canonical ``frame`` on this connection, in its transaction."""
         # Insert in primary-key order: the id index then grows at its right edge instead of
         # splitting pages all over the tree. Chunks are taken in this order one at a time
         # (no sorted copy); pyarrow sorts the ids without a Python string per row.
@@ -554,7 +559,6 @@ class _SqlBatchWriter:
             written += count
             if progress is not None:
                 progress(written / max(len(frame), 1))
-        self._rows += len(frame)
 
     def commit(self, meta: BatchMeta) -> BatchRecord:
         conn, table = self._conn, schema.batches
@@ -582,17 +586,9 @@ class _PgCopyBatchWriter(_SqlBatchWriter):
         super().__init__(conn, transaction, batch_id, created_at, batch_key)
         self._thread = CopyThread(lambda frame: copy_incident_rows(conn, frame, batch_key))
 
-    def write(
-        self,
-        incidents: pd.DataFrame,
-        progress: Callable[[float], None] | None = None,
-        *,
-        conformed: bool = False,
-    ) -> None:
-        frame = incidents.reset_index(drop=True) if conformed else conform_incidents(incidents)
+    def _write_rows(self, frame: pd.DataFrame, progress: Callable[[float], None] | None) -> None:
         for part in _handed_over_in_parts(frame, progress):  # a large write overlaps too
             self._thread.submit(part)
-        self._rows += len(frame)
 
     def commit(self, meta: BatchMeta) -> BatchRecord:
         self._thread.finish()
