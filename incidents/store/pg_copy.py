@@ -46,7 +46,10 @@ def copy_incident_rows(conn: Any, frame: pd.DataFrame, batch_key: int) -> None:
     pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False, batch_size=65_536))
     preparer = conn.dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in table.column_names)
-    sql = f"COPY {preparer.format_table(schema.incident_rows)} ({columns}) FROM STDIN (FORMAT csv)"
+    # Arrow writes UTF-8 whatever the connection's client encoding: say so, or a server set to
+    # another encoding would store mangled accents without an error.
+    table_name = preparer.format_table(schema.incident_rows)
+    sql = f"COPY {table_name} ({columns}) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         with cursor.copy(sql) as copy:
@@ -59,13 +62,16 @@ class CopyThread:
     """Runs ``send(item)`` for each submitted item, in order, on one thread.
 
     The first error stops the sending (later items are dropped) and is raised in the
-    caller by the next :meth:`submit` or by :meth:`finish`.
+    caller by the next :meth:`submit` or by :meth:`finish`. ``cancel`` interrupts a send in
+    progress (for a batch given up: :meth:`abort`).
     """
 
-    def __init__(self, send: Callable[[Any], None]) -> None:
+    def __init__(self, send: Callable[[Any], None], cancel: Callable[[], None] | None = None) -> None:
         self._send = send
+        self._cancel = cancel
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=MAX_WAITING)
         self._error: BaseException | None = None
+        self._aborted = False
         self._thread = threading.Thread(target=self._run, name="pg-copy", daemon=True)
         self._thread.start()
 
@@ -83,11 +89,34 @@ class CopyThread:
         """Stop after what is in hand (idempotent); errors stay for :meth:`finish`."""
         if self._thread.is_alive():
             self._queue.put(_STOP)
-            self._thread.join()
+            self._join()
+
+    def abort(self) -> None:
+        """Stop now: drop what waits, interrupt the send in progress (the batch is given up)."""
+        if not self._thread.is_alive():
+            return
+        self._aborted = True
+        if self._cancel is not None:
+            self._cancel()
+        self.close()
+
+    def _join(self) -> None:
+        """Wait for the thread; a second Ctrl-C interrupts its send again instead of leaving it
+        running on a connection about to be rolled back and reused."""
+        interrupted: BaseException | None = None
+        while self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt as exc:
+                interrupted, self._aborted = exc, True
+                if self._cancel is not None:
+                    self._cancel()
+        if interrupted is not None:
+            raise interrupted
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not _STOP:
-            if self._error is None:
+            if self._error is None and not self._aborted:
                 try:
                     self._send(item)
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread

@@ -584,7 +584,10 @@ class _PgCopyBatchWriter(_SqlBatchWriter):
         self, conn: Any, transaction: Any, batch_id: str, created_at: datetime, batch_key: int
     ) -> None:
         super().__init__(conn, transaction, batch_id, created_at, batch_key)
-        self._thread = CopyThread(lambda frame: copy_incident_rows(conn, frame, batch_key))
+        dbapi_connection = conn.connection.dbapi_connection
+        self._thread = CopyThread(
+            lambda frame: copy_incident_rows(conn, frame, batch_key), cancel=dbapi_connection.cancel_safe
+        )
 
     def _write_rows(self, frame: pd.DataFrame, progress: Callable[[float], None] | None) -> None:
         for part in _handed_over_in_parts(frame, progress):  # a large write overlaps too
@@ -595,7 +598,9 @@ class _PgCopyBatchWriter(_SqlBatchWriter):
         return super().commit(meta)
 
     def close(self) -> None:
-        self._thread.close()
+        # Reached after commit (the thread has stopped: nothing to do) or when the batch is given
+        # up: then nothing more is sent, and the chunk in flight is cancelled before the rollback.
+        self._thread.abort()
 
 
 class _BulkBatchWriter:

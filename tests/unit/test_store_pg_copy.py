@@ -138,3 +138,39 @@ def test_the_copy_thread_finishes_everything_submitted() -> None:
         thread.submit(item)
     thread.finish()
     assert sent == list(range(20))
+
+
+def test_abort_interrupts_the_send_in_progress_and_drops_what_waits() -> None:
+    started, cancelled = threading.Event(), threading.Event()
+    sent: list[int] = []
+
+    def send(item: int) -> None:
+        started.set()
+        if not cancelled.wait(timeout=30):  # a COPY the server is still busy with
+            raise AssertionError("never cancelled")
+        sent.append(item)
+        raise RuntimeError("canceling statement due to user request")
+
+    thread = CopyThread(send, cancel=cancelled.set)
+    thread.submit(1)
+    thread.submit(2)  # waits in the queue behind the send in progress
+    assert started.wait(timeout=30)
+    thread.abort()
+    assert cancelled.is_set() and sent == [1]  # item 2 was never sent
+    thread.abort()  # idempotent
+
+
+def test_text_arrives_intact_whatever_the_connection_encoding(pg_url: str) -> None:
+    """COPY says its data is UTF-8: a client encoding of WIN1252 must not mangle accents."""
+    open_store(pg_url).close()  # made in UTF-8: the shipped reference rows are not all WIN1252
+    store = open_store(f"{pg_url}&client_encoding=WIN1252")
+    try:
+        frame = rich_incidents(["e1", "e2"])
+        frame["notes"] = pd.Series(["Ménaka, «  près de Ségou »", "Tombouctou — où ?"], dtype="string")
+        store.add_batch(frame, META)
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW client_encoding").scalar_one() == "WIN1252"
+        details = store.load_incident_details(frame["incident_id"].tolist()).sort_values("incident_id")
+        assert details["notes"].tolist() == frame["notes"].tolist()
+    finally:
+        store.close()
