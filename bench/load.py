@@ -76,6 +76,13 @@ PERIOD_CODES = {
     "Last 365 days": "last_365",
 }
 FIRST_QUERY = "country=MLI&country=BFA&country=NER&period=last_365"
+#: The country selections sessions start from with ``--views 3``: each session's filters then
+#: differ from most others' (12 filters with the 4 periods: more than a server keeps shared).
+VIEW_QUERIES = (
+    FIRST_QUERY,
+    "country=MLI&period=last_365",
+    "country=BFA&country=NER&period=last_365",
+)
 TIMEOUT_MS = 180_000
 #: N sessions are N pages of one browser: all must work as if each were the one in front
 #: (Chromium otherwise slows the timers and drawing of pages it considers hidden).
@@ -242,6 +249,7 @@ async def one_protocol_session(
     seconds: float,
     think: float,
     delay: float,
+    views: int,
     index: int,
     results: dict[str, list[float]],
     errors: list[str],
@@ -255,7 +263,7 @@ async def one_protocol_session(
     await asyncio.sleep(delay)
     try:
         async with ProtocolSession(url, TIMEOUT_MS / 1000) as session:
-            results["open"].append(await session.open(FIRST_QUERY))
+            results["open"].append(await session.open(VIEW_QUERIES[index % views]))
             deadline = time.monotonic() + seconds
             step = index  # sessions start at different places of the cycle
             shown, period = "", "Last 365 days"
@@ -282,13 +290,15 @@ async def one_protocol_session(
 
 
 async def run_protocol_sessions(
-    urls: list[str], sessions: int, seconds: float, think: float, ramp: float
+    urls: list[str], sessions: int, seconds: float, think: float, ramp: float, views: int = 1
 ) -> dict[str, Any]:
     results: dict[str, list[float]] = {"open": [], "page": [], "filter": [], "server": []}
     errors: list[str] = []
     counts = await asyncio.gather(
         *(
-            one_protocol_session(urls[i % len(urls)], seconds, think, ramp * i / sessions, i, results, errors)
+            one_protocol_session(
+                urls[i % len(urls)], seconds, think, ramp * i / sessions, views, i, results, errors
+            )
             for i in range(sessions)
         )
     )
@@ -395,6 +405,7 @@ def _phase(
     client: str,
     think: float,
     ramp: float = 0.0,
+    views: int = 1,
 ) -> dict[str, Any]:
     memory.reset_peaks()
     server_before, wall_before = _cpu_seconds(memory.pids), time.perf_counter()
@@ -403,7 +414,7 @@ def _phase(
         if client == "browser":
             outcome = asyncio.run(run_sessions(urls, sessions, seconds))
         else:
-            outcome = asyncio.run(run_protocol_sessions(urls, sessions, seconds, think, ramp))
+            outcome = asyncio.run(run_protocol_sessions(urls, sessions, seconds, think, ramp, views))
     wall = time.perf_counter() - wall_before
     server_cpu = _cpu_seconds(memory.pids) - server_before
     # The clients' CPU: the browsers, or this process speaking the protocol (and sampling).
@@ -452,6 +463,14 @@ def main() -> None:
         help="protocol client: the N sessions arrive evenly over this many seconds (0: all at once)",
     )
     add_backend_arguments(parser)
+    parser.add_argument(
+        "--views",
+        type=int,
+        choices=range(1, len(VIEW_QUERIES) + 1),
+        default=1,
+        help="protocol client: how many country selections the sessions are spread over (1: one "
+        "meeting looking at the same view; 3: people exploring apart)",
+    )
     args = parser.parse_args()
     if args.instances > 1 and args.backend == "sqlite":
         parser.error("two instances share a PostgreSQL store: add --backend postgresql")
@@ -471,7 +490,9 @@ def main() -> None:
                 urls = [server.url for server in servers]
                 asyncio.run(warm_up(urls))
                 one = _phase(urls[:1], 1, min(args.seconds, 30.0), memory, args.client, args.think)
-                many = _phase(urls, args.sessions, args.seconds, memory, args.client, args.think, args.ramp)
+                many = _phase(
+                    urls, args.sessions, args.seconds, memory, args.client, args.think, args.ramp, args.views
+                )
     base = one["server_rss_peak_mb"][0]
     peak = max(many["server_rss_peak_mb"])
     extra = max(0, many["sessions"] // args.instances - 1)  # sessions per server beyond the first
@@ -483,6 +504,7 @@ def main() -> None:
         "client": args.client,
         "think_s": args.think if args.client == "protocol" else None,
         "ramp_s": args.ramp if args.client == "protocol" else None,
+        "views": args.views if args.client == "protocol" else None,
         "fill_store_s": round(fill_s, 1),
         "one_session": one,
         "n_sessions": many,

@@ -28,6 +28,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: TID251
 _ID_PREFIX: Final = "$$ID-"
 _FINISHED_EARLY: Final = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 _COMPILE_ERROR: Final = ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR
+#: A fragment's own rerun (e.g. a timed refresh) ends this way: not the end of the page's run.
+_FRAGMENT_RUN: Final = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+#: Put in the queue of finished runs when the connection ends (not a status the server sends).
+_DISCONNECTED: Final = -1
 
 
 class SessionError(RuntimeError):
@@ -56,6 +60,7 @@ class ProtocolSession:
         self._socket: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._finished: asyncio.Queue[tuple[float, int]] = asyncio.Queue()
+        self._lost: BaseException | None = None  # why the connection ended, if it did
         self._started: list[float] = []
         self._exceptions: list[str] = []
 
@@ -115,14 +120,17 @@ class ProtocolSession:
         self._started.clear()
         start = time.perf_counter()
         await self._socket.send(message.SerializeToString())
+        deadline = start + self._timeout_s  # for the whole run, however many messages it takes
         while True:
             try:
-                at, status = await asyncio.wait_for(self._finished.get(), self._timeout_s)
+                at, status = await asyncio.wait_for(self._finished.get(), deadline - time.perf_counter())
             except TimeoutError:
                 raise SessionError(f"no answer within {self._timeout_s:.0f} s") from None
+            if status == _DISCONNECTED:
+                raise SessionError(f"the connection ended: {self._lost!r}") from self._lost
             if status == _COMPILE_ERROR:
                 raise SessionError("the page did not compile")
-            if status != _FINISHED_EARLY:
+            if status not in (_FINISHED_EARLY, _FRAGMENT_RUN):
                 break
         self.last_wait_s = (self._started[0] - start) if self._started else 0.0
         if self._exceptions:
@@ -134,9 +142,12 @@ class ProtocolSession:
             async for frame in self._socket:
                 if isinstance(frame, bytes):
                     self._handle(frame)
+            self._lost = ConnectionError("closed by the server")
+        except Exception as exc:  # noqa: BLE001 - kept for the waiting run's error message
+            self._lost = exc
         finally:
-            # The server went away: whoever waits for a run learns it at once.
-            self._finished.put_nowait((time.perf_counter(), _COMPILE_ERROR))
+            # Whoever waits for a run learns at once that none will come.
+            self._finished.put_nowait((time.perf_counter(), _DISCONNECTED))
 
     def _handle(self, frame: bytes) -> None:
         message = ForwardMsg()

@@ -133,8 +133,10 @@ def filtered_rows(
 
     Computed once per filter and store version for every session: filtering a million rows
     was a fifth of a page run's server time, and people in one meeting share their filters.
-    Each call returns its own lazy copies (pandas copy-on-write), so a page that changes its
-    frames changes nobody else's.
+    Each call returns its own lazy copies (pandas 3's copy-on-write, hence ``pandas>=3``): a page
+    that assigns into its frames (``frame.loc[...] = ...``, a new column) changes nobody else's.
+    Writing into a column's underlying array (``.array[i] = ...``, ``.to_numpy()`` then writing)
+    bypasses that and would change every session's rows: pages never do.
     """
     incidents_version = _open_store(db_url).incidents_version()
     current, previous = _filtered_rows(db_url, incidents_version, data_version, repr(chosen), chosen)
