@@ -37,3 +37,12 @@ def test_the_config_next_to_app_py_holds_what_matters() -> None:
 def test_both_config_files_agree() -> None:
     script, project = _options(SCRIPT_CONFIG), _options(PROJECT_CONFIG)
     assert {name: project.get(name) for name in script} == script
+
+
+def test_the_server_settings_that_keep_page_runs_cheap_are_in_place() -> None:
+    """A full garbage collection after every run and the source-file watcher cost about a third of
+    a loaded server's CPU (docs/performance.md, 'Team scale'): both are off wherever it starts from."""
+    for path in (SCRIPT_CONFIG, PROJECT_CONFIG):
+        options = _options(path)
+        assert options["runner.postScriptGC"] is False, path
+        assert options["server.fileWatcherType"] == "none", path
