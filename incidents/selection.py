@@ -23,18 +23,6 @@ def apply_filter(
     ``corridors`` answers the corridor filter: pass the store's active corridors (the
     pages pass ``caching.active_corridors``); None means the shipped geometry.
     """
-    current, previous = filter_positions(frame, chosen, corridors)
-    return frame.take(current), frame.take(previous)
-
-
-def filter_positions(
-    frame: pd.DataFrame, chosen: IncidentFilter, corridors: CorridorsLike = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in ``frame`` of :func:`apply_filter`'s two row sets, in frame order.
-
-    A few bytes per row where the rows themselves take a hundred: what a server can afford to
-    keep for many filters at once (``dashboard.ui.caching.filtered_rows``).
-    """
     if chosen.since is None or chosen.until is None:
         raise ValueError("resolve the filter's dates before applying it")
     base = chosen.mask(frame, ignore_dates=True, corridors=corridors)
@@ -42,7 +30,7 @@ def filter_positions(
     current = base & (dates >= np.datetime64(chosen.since)) & (dates <= np.datetime64(chosen.until))
     prev_start, prev_end = chosen.previous_period()
     previous = base & (dates >= np.datetime64(prev_start)) & (dates <= np.datetime64(prev_end))
-    return np.flatnonzero(current), np.flatnonzero(previous)
+    return frame[current], frame[previous]
 
 
 def inactive_corridor_note(chosen: IncidentFilter, corridors: CorridorsLike) -> str | None:

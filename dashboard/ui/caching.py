@@ -14,7 +14,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -23,7 +22,7 @@ from geodata.boundaries import country_names, load_admin0, load_admin1, load_adm
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
 from incidents.i18n import N_, LazyText
 from incidents.query import IncidentFilter
-from incidents.selection import filter_positions
+from incidents.selection import apply_filter
 from incidents.settings import DISPLAY_SIMPLIFY_DEG
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
@@ -112,19 +111,19 @@ def map_corridors(db_url: str | None = None, data_version: int | None = None) ->
     return active_corridors(url, version)
 
 
-#: Filters whose row positions are kept for every session (a briefing room looks at a few views
-#: at once); each entry holds two arrays of row numbers, a few MB at a million incidents.
-FILTERED_ENTRIES = 16
+#: Filters whose rows are kept for every session (a briefing room looks at a few views at once);
+#: each entry holds at most two row subsets of the analysis frame.
+FILTERED_ENTRIES = 6
 
 
 @st.cache_resource(show_spinner=False, max_entries=FILTERED_ENTRIES, ttl=3600)
-def _filtered_positions(
+def _filtered_rows(
     db_url: str, incidents_version: int, data_version: int, filter_key: str, _chosen: IncidentFilter
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``filter_key`` (the filter's repr) stands for ``_chosen``, which is not hashed."""
     del filter_key
     frame = _analysis_frame(db_url, incidents_version)
-    return filter_positions(frame, _chosen, active_corridors(db_url, data_version))
+    return apply_filter(frame, _chosen, active_corridors(db_url, data_version))
 
 
 def filtered_rows(
@@ -132,15 +131,16 @@ def filtered_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows in ``chosen``'s period, rows in the period before), as :func:`apply_filter` gives.
 
-    Which rows is found once per filter and store version for every session (testing a million
-    rows against the filter was a large part of a page run, and people in one meeting share their
-    filters); only the row numbers are kept, so many filters cost little memory. Each call takes
-    its own rows: nothing a page does to its frames reaches another session.
+    Computed once per filter and store version for every session: filtering a million rows
+    was a fifth of a page run's server time, and people in one meeting share their filters.
+    Each call returns its own lazy copies (pandas 3's copy-on-write, hence ``pandas>=3``): a page
+    that assigns into its frames (``frame.loc[...] = ...``, a new column) changes nobody else's.
+    Writing into a column's underlying array (``.array[i] = ...``, ``.to_numpy()`` then writing)
+    bypasses that and would change every session's rows: pages never do.
     """
     incidents_version = _open_store(db_url).incidents_version()
-    current, previous = _filtered_positions(db_url, incidents_version, data_version, repr(chosen), chosen)
-    frame = _analysis_frame(db_url, incidents_version)
-    return frame.take(current), frame.take(previous)
+    current, previous = _filtered_rows(db_url, incidents_version, data_version, repr(chosen), chosen)
+    return current.copy(deep=False), previous.copy(deep=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -13,7 +13,7 @@ import pytest
 from dashboard.ui import caching
 from incidents.demo import generate_demo_incidents
 from incidents.query import IncidentFilter
-from incidents.selection import apply_filter, filter_positions
+from incidents.selection import apply_filter
 from incidents.store import BatchMeta, IncidentStore
 
 EVERY_DAY = {"preset": "custom", "since": date(2000, 1, 1), "until": date(2030, 12, 31)}
@@ -27,9 +27,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[IncidentFilter]:
 
     def counting(frame: pd.DataFrame, chosen: IncidentFilter, corridors: Any = None) -> Any:
         calls.append(chosen)
-        return filter_positions(frame, chosen, corridors)
+        return apply_filter(frame, chosen, corridors)
 
-    monkeypatch.setattr(caching, "filter_positions", counting)
+    monkeypatch.setattr(caching, "apply_filter", counting)
     return calls
 
 
