@@ -28,7 +28,6 @@ from incidents.i18n import N_, Labels, _
 from incidents.i18n.formats import format_percent
 from incidents.model import EVENT_TYPE_LABELS
 
-LATEST_COUNT: Final = 15
 #: Columns of the latest-incidents table, in display order.
 LATEST_COLUMNS: Final = (
     N_("Date"),
@@ -188,23 +187,6 @@ def change_delta(current: int, previous: int) -> str | int | None:
     sign = "+" if share > 0 else "-"
     # Never round a real change to "+0%"/"-0%": that reads as "no change".
     return sign + format_percent(abs(share), digits=1 if abs(share) < 0.01 else 0)
-
-
-def latest_incident_ids(frame: pd.DataFrame, n: int = LATEST_COUNT) -> tuple[str, ...]:
-    """Ids of the ``n`` most recent incidents (ties: the larger id first, for a stable order)."""
-    if frame.empty or n <= 0:
-        return ()
-    if len(frame) > n:
-        # Only rows on or after the n-th newest day can be among the newest n: found in linear
-        # time, so the sort below orders a few hundred rows, not every row of the period (sorting
-        # a million ids took a tenth of the Overview's server time). NaT is the smallest day.
-        days = frame["event_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-        nth_newest = np.partition(days, len(days) - n)[len(days) - n]
-        frame = frame[days >= nth_newest]
-    ordered = frame[["event_date", "incident_id"]].sort_values(
-        ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
-    )
-    return tuple(str(value) for value in ordered["incident_id"].head(n))
 
 
 def _text(series: pd.Series) -> pd.Series:

@@ -22,6 +22,10 @@ _MONDAY_SHIFT: Final = 3
 _NS_PER_DAY: Final = 86_400_000_000_000
 
 UNIT_COLUMNS: Final = ("unit_code", "unit_name", "country_iso3", "incidents", "fatalities", "civilian_events")
+#: Column of a pre-grouped frame (the database's answer, ``incidents.store.filtered_sql``): how many
+#: incidents each row stands for. In such a frame ``fatalities`` holds their sum and
+#: ``civilian_targeting`` how many of them targeted civilians. Absent: each row is one incident.
+INCIDENT_COUNT: Final = "incident_count"
 
 
 def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
@@ -43,6 +47,31 @@ def encode(series: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.obj
         codes = np.asarray(raw_codes, dtype=np.int64)
         labels = pd.Index(uniques).astype(str).to_numpy(dtype=object)
     return codes, labels
+
+
+def row_counts(frame: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+    """Incidents per row of a pre-grouped frame (:data:`INCIDENT_COUNT`), None for one row per incident.
+
+    The analytics count with these as ``bincount`` weights, so a frame grouped by the database
+    and the rows it was grouped from give the same figures.
+    """
+    if INCIDENT_COUNT not in frame.columns:
+        return None
+    return frame[INCIDENT_COUNT].to_numpy(dtype=np.float64)
+
+
+def incident_total(frame: pd.DataFrame) -> int:
+    """How many incidents ``frame`` holds: its rows, or the sum of a pre-grouped frame's counts."""
+    counts = row_counts(frame)
+    return len(frame) if counts is None else int(counts.sum())
+
+
+def incidents_by(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Incidents per value of ``column`` (rows, or a pre-grouped frame's counts), values that occur only."""
+    counts = row_counts(frame)
+    weights = np.ones(len(frame)) if counts is None else counts
+    totals = pd.Series(weights, index=frame[column].astype("string").to_numpy()).groupby(level=0).sum()
+    return totals[totals > 0].round().astype(np.int64)
 
 
 def first_positions(codes: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
@@ -101,9 +130,11 @@ def unit_totals(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     keys = codes if all_valid else codes[valid]
     fatalities = frame["fatalities"].to_numpy(dtype=np.float64)
     civilian = frame["civilian_targeting"].to_numpy(dtype=np.float64)
+    counts = row_counts(frame)
     if not all_valid:
         fatalities, civilian = fatalities[valid], civilian[valid]
-    incidents = np.bincount(keys, minlength=size)
+        counts = None if counts is None else counts[valid]
+    incidents = np.rint(np.bincount(keys, weights=counts, minlength=size)).astype(np.int64)
     present = np.flatnonzero(incidents)
     rows = first_positions(codes, size)[present]
     return pd.DataFrame(

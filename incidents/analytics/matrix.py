@@ -15,6 +15,7 @@ from incidents.analytics._common import (
     labels_at,
     period_numbers,
     period_starts,
+    row_counts,
 )
 
 MATRIX_MEASURES: Final = ("incidents", "fatalities", "rate")
@@ -87,7 +88,8 @@ def region_month_matrix(
     n_units = len(unit_labels)
     kept_units = unit_codes[rows]
     cell = kept_units * n_months + (month_numbers[rows] - first)
-    weights = frame["fatalities"].to_numpy(dtype=np.float64)[rows] if measure == "fatalities" else None
+    per_row = frame["fatalities"].to_numpy(dtype=np.float64) if measure == "fatalities" else row_counts(frame)
+    weights = None if per_row is None else per_row[rows]
     grid = np.bincount(cell, weights=weights, minlength=n_units * n_months).reshape(n_units, n_months)
     present = np.flatnonzero(np.bincount(kept_units, minlength=n_units))
     grid = grid[present].astype(np.float64)

@@ -16,6 +16,7 @@ from incidents.analytics._common import (
     encode,
     period_numbers,
     period_starts,
+    row_counts,
 )
 
 BY_COLUMNS: Final = ("event_type", "actor_group", "country_iso3")
@@ -74,11 +75,9 @@ def incident_series(
             labels = np.append(labels, UNKNOWN)
     n_groups = len(labels)
 
-    weights = None
-    if measure == "fatalities":
-        weights = frame["fatalities"].to_numpy(dtype=np.float64)
-        if not all_known:
-            weights = weights[known]
+    weights = frame["fatalities"].to_numpy(dtype=np.float64) if measure == "fatalities" else row_counts(frame)
+    if weights is not None and not all_known:
+        weights = weights[known]
     cells = np.bincount(offsets * n_groups + group_codes, weights=weights, minlength=n_periods * n_groups)
     grid = np.rint(cells).astype(np.int64).reshape(n_periods, n_groups)
     # Groups that never occur (unused categories) would only add flat zero series.

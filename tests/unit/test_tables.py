@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.builders import tables
+from incidents.analytics import latest_incident_ids
 
 
 @pytest.mark.parametrize(
@@ -40,8 +41,8 @@ def test_latest_incident_ids_are_the_most_recent_with_a_stable_tie_order() -> No
     frame = _analysis(
         [("a:1", "2025-01-01"), ("a:3", "2025-03-01"), ("a:2", "2025-03-01"), ("a:4", "2025-02-01")]
     )
-    assert tables.latest_incident_ids(frame, 3) == ("a:3", "a:2", "a:4")
-    assert tables.latest_incident_ids(frame.iloc[:0]) == ()
+    assert latest_incident_ids(frame, 3) == ("a:3", "a:2", "a:4")
+    assert latest_incident_ids(frame.iloc[:0]) == ()
 
 
 def test_latest_incident_ids_match_a_full_sort_with_ties_and_missing_dates() -> None:
@@ -59,7 +60,7 @@ def test_latest_incident_ids_match_a_full_sort_with_ties_and_missing_dates() -> 
             ["event_date", "incident_id"], ascending=[False, False], kind="stable", na_position="last"
         )["incident_id"].tolist()
         for n in (1, 3, 10, size, size + 5):
-            assert tables.latest_incident_ids(frame, n) == tuple(everything[:n]), (size, n)
+            assert latest_incident_ids(frame, n) == tuple(everything[:n]), (size, n)
 
 
 def _details() -> pd.DataFrame:
