@@ -122,6 +122,27 @@ def db_url(env: Mapping[str, str] | None = None) -> str:
     return _env(env).get(DB_URL_ENV, "").strip()
 
 
+#: Where the figures of the filtered pages are computed: ``memory`` (every server holds the store's
+#: analysis columns and filters them), ``database`` (SQL; the server holds only what pages draw),
+#: ``auto`` (the database on PostgreSQL, memory on SQLite). docs/deploy.md, 'Sizing', says when.
+QUERIES_ENV: Final = "SAHEL_QUERIES"
+QUERIES_VALUES: Final = ("auto", "memory", "database")
+
+
+def query_answers(backend: str, env: Mapping[str, str] | None = None) -> str:
+    """``"memory"`` or ``"database"`` for a store of ``backend`` (``SAHEL_QUERIES``, default ``auto``)."""
+    raw = _env(env).get(QUERIES_ENV, "").strip().lower() or "auto"
+    if raw not in QUERIES_VALUES:
+        raise SettingError(
+            _("{variable}={value} is not understood; use one of {allowed}").format(
+                variable=QUERIES_ENV, value=repr(raw), allowed=list(QUERIES_VALUES)
+            )
+        )
+    if raw == "auto":
+        return "database" if backend == "postgresql" else "memory"
+    return raw
+
+
 #: Forces sign-in even on a loopback address (``required``); ``auto`` decides from address and accounts.
 AUTH_ENV: Final = "SAHEL_AUTH"
 AUTH_VALUES: Final = ("auto", "required")

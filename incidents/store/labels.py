@@ -79,6 +79,11 @@ def label_ids(conn: Connection, texts: Sequence[str]) -> dict[str, int]:
     return ids
 
 
+def existing_label_ids(conn: Connection, texts: Sequence[str]) -> dict[str, int]:
+    """The id of each of these texts that ``labels`` holds (others are left out; nothing is added)."""
+    return _existing_ids(conn, texts)
+
+
 def _existing_ids(conn: Connection, texts: Sequence[str]) -> dict[str, int]:
     table = schema.labels
     found: dict[str, int] = {}

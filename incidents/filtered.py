@@ -1,0 +1,249 @@
+"""The filtered incidents a page shows, answered in memory or by the database: one interface.
+
+Pages ask a :class:`FilteredIncidents` for their figures (key figures, top units, a time
+series, the region × month matrix, the newest ids, the sources to credit) and, only when
+they draw every point, for the rows. Two answers, the same figures:
+
+* :class:`FrameIncidents`: the rows already filtered in memory (:func:`incidents.selection.apply_filter`);
+  the fastest path on the embedded SQLite store, whose whole analysis frame a server holds.
+* :class:`DatabaseIncidents`: the database filters and groups (:mod:`incidents.store.filtered_sql`)
+  and the analytics shape a few hundred grouped rows (:data:`incidents.analytics.INCIDENT_COUNT`);
+  a PostgreSQL server then never holds the store's millions of rows for these pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+import pandas as pd
+from sqlalchemy import ColumnElement
+
+from geodata.corridors import CorridorsLike
+from incidents.analytics import (
+    INCIDENT_COUNT,
+    LATEST_COUNT,
+    KeyFigures,
+    incident_series,
+    key_figures,
+    latest_incident_ids,
+    region_month_matrix,
+    top_actor_groups,
+    top_units,
+)
+from incidents.query import IncidentFilter
+from incidents.store import IncidentStore
+from incidents.store.filtered_sql import filter_condition, filter_texts
+
+__all__ = ["SOURCE_KEYS", "DatabaseIncidents", "FilteredIncidents", "FrameIncidents"]
+
+Level = Literal["admin1", "admin2"]
+DateGrain = Literal["day", "month"]
+#: What the credits and the demo notice need of the rows shown (incidents.credits).
+SOURCE_KEYS: tuple[str, ...] = ("source_dataset", "batch_id")
+#: One database scan grouped by these answers every figure without dates (counts, top units at
+#: both levels, actor groups, the sources to credit): a few thousand groups at most.
+SUMMARY_KEYS: tuple[str, ...] = (
+    "country_iso3",
+    "admin1_code",
+    "admin1_name",
+    "admin2_code",
+    "admin2_name",
+    "actor_group",
+    *SOURCE_KEYS,
+)
+
+
+class FilteredIncidents(Protocol):
+    """The incidents of one filter (its period) and of the period just before it."""
+
+    @property
+    def count(self) -> int: ...
+
+    def key_figures(self) -> KeyFigures: ...
+
+    def top_units(self, level: Level, n: int) -> pd.DataFrame: ...
+
+    def top_actor_groups(self, n: int) -> pd.DataFrame: ...
+
+    def series(
+        self,
+        *,
+        freq: Literal["W", "M"],
+        by: Literal["event_type", "actor_group", "country_iso3"] | None,
+        measure: Literal["incidents", "fatalities"],
+    ) -> pd.DataFrame: ...
+
+    def region_month_matrix(
+        self,
+        *,
+        level: Level,
+        measure: Literal["incidents", "fatalities", "rate"],
+        areas: pd.Series,
+        sort: Literal["total", "name", "recent"],
+        months: pd.PeriodIndex | None = None,
+    ) -> pd.DataFrame: ...
+
+    def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]: ...
+
+    def summary(self) -> pd.DataFrame:
+        """The period's incidents by unit, actor group and source (rows, or groups weighted by
+        :data:`~incidents.analytics.INCIDENT_COUNT`): what the analytics need without dates."""
+        ...
+
+    def map_points(self) -> pd.DataFrame:
+        """``longitude``, ``latitude`` and ``fatalities`` of every matching incident (rows, or
+        incidents at the same point grouped with their count): hexagons and heat."""
+        ...
+
+    def sources_shown(self) -> pd.DataFrame:
+        """``source_dataset`` and ``batch_id`` of the rows shown, each pair at least once (credits)."""
+        ...
+
+    def rows(self) -> pd.DataFrame:
+        """Every matching row's analysis columns (pages that draw each point)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FrameIncidents:
+    """The answer from rows filtered in memory (``current``, ``previous``: :func:`apply_filter`'s pair)."""
+
+    current: pd.DataFrame
+    previous: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return len(self.current)
+
+    def key_figures(self) -> KeyFigures:
+        return key_figures(self.current, self.previous)
+
+    def top_units(self, level: Level, n: int) -> pd.DataFrame:
+        return top_units(self.current, level, n)
+
+    def top_actor_groups(self, n: int) -> pd.DataFrame:
+        return top_actor_groups(self.current, n)
+
+    def series(
+        self,
+        *,
+        freq: Literal["W", "M"],
+        by: Literal["event_type", "actor_group", "country_iso3"] | None,
+        measure: Literal["incidents", "fatalities"],
+    ) -> pd.DataFrame:
+        return incident_series(self.current, freq=freq, by=by, measure=measure)
+
+    def region_month_matrix(
+        self,
+        *,
+        level: Level,
+        measure: Literal["incidents", "fatalities", "rate"],
+        areas: pd.Series,
+        sort: Literal["total", "name", "recent"],
+        months: pd.PeriodIndex | None = None,
+    ) -> pd.DataFrame:
+        return region_month_matrix(
+            self.current, level=level, measure=measure, areas=areas, sort=sort, months=months
+        )
+
+    def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
+        return latest_incident_ids(self.current, n)
+
+    def summary(self) -> pd.DataFrame:
+        return self.current
+
+    def map_points(self) -> pd.DataFrame:
+        return self.current
+
+    def sources_shown(self) -> pd.DataFrame:
+        return self.current
+
+    def rows(self) -> pd.DataFrame:
+        return self.current
+
+
+@dataclass(frozen=True)
+class DatabaseIncidents:
+    """The answer from the database: every figure from grouped rows, rows only when asked for.
+
+    Subclass and override :meth:`grouped`, :meth:`latest_ids` and :meth:`rows` to cache them
+    (the dashboard does, in one place); the figures are built on those three.
+    """
+
+    store: IncidentStore
+    filter: IncidentFilter  # dates resolved
+    corridors: CorridorsLike = field(default=None, repr=False)
+
+    def grouped(
+        self,
+        keys: Sequence[str],
+        dates: DateGrain | None = None,
+        previous: bool = False,
+        points: bool = False,
+    ) -> pd.DataFrame:
+        """The matching incidents grouped by ``keys`` (and by day or month, or point), of the
+        filter's period or the one before it: :meth:`IncidentStore.grouped_incidents`."""
+        period = self.filter.previous_period() if previous else None
+        return self.store.grouped_incidents(self._where(period), tuple(keys), dates, points=points)
+
+    def _where(self, period: tuple[date, date] | None = None) -> ColumnElement[bool]:
+        label_ids = self.store.label_ids(filter_texts(self.filter))
+        return filter_condition(self.filter, self.corridors, label_ids, period, self.store.postgis_schema())
+
+    def summary(self) -> pd.DataFrame:
+        """The period's incidents grouped by :data:`SUMMARY_KEYS` (one scan serves the Overview)."""
+        return self.grouped(SUMMARY_KEYS)
+
+    @property
+    def count(self) -> int:
+        return int(self.summary()[INCIDENT_COUNT].sum())
+
+    def key_figures(self) -> KeyFigures:
+        return key_figures(self.summary(), self.grouped((), previous=True))
+
+    def top_units(self, level: Level, n: int) -> pd.DataFrame:
+        return top_units(self.summary(), level, n)
+
+    def top_actor_groups(self, n: int) -> pd.DataFrame:
+        return top_actor_groups(self.summary(), n)
+
+    def series(
+        self,
+        *,
+        freq: Literal["W", "M"],
+        by: Literal["event_type", "actor_group", "country_iso3"] | None,
+        measure: Literal["incidents", "fatalities"],
+    ) -> pd.DataFrame:
+        # Days, not weeks, from the database: weeks start on Monday, which SQL dialects disagree on.
+        grain: DateGrain = "month" if freq == "M" else "day"
+        grouped = self.grouped(() if by is None else (by,), grain)
+        return incident_series(grouped, freq=freq, by=by, measure=measure)
+
+    def region_month_matrix(
+        self,
+        *,
+        level: Level,
+        measure: Literal["incidents", "fatalities", "rate"],
+        areas: pd.Series,
+        sort: Literal["total", "name", "recent"],
+        months: pd.PeriodIndex | None = None,
+    ) -> pd.DataFrame:
+        grouped = self.grouped((f"{level}_code", f"{level}_name", "country_iso3"), "month")
+        return region_month_matrix(
+            grouped, level=level, measure=measure, areas=areas, sort=sort, months=months
+        )
+
+    def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
+        return self.store.newest_incident_ids(self._where(), n)
+
+    def map_points(self) -> pd.DataFrame:
+        return self.grouped((), points=True)
+
+    def sources_shown(self) -> pd.DataFrame:
+        return self.summary()
+
+    def rows(self) -> pd.DataFrame:
+        return self.store.load_analysis_frame(where=self._where())
