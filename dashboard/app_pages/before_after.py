@@ -352,4 +352,4 @@ with st.expander(_("Edit key developments")):
     if editor is not None and may(editor, Permission.EDIT_REFERENCE, _("Editing key developments")):
         _render_editor(developments, editor)
 
-components.attribution_footer(selected if pivot_row is not None else data.incidents)
+components.attribution_footer(selected if pivot_row is not None else data.shown_sources)

@@ -23,16 +23,15 @@ from dashboard.builders.downloads import PreparedDownloads, prepare_downloads
 from dashboard.builders.maps import MapBuild
 from dashboard.ui import caching, components, saved_views
 from dashboard.ui.auth import current_user, may
-from dashboard.ui.context import apply_filter, demo_hidden
+from dashboard.ui.context import demo_hidden
 from dashboard.ui.download_panel import render_download_panel
 from dashboard.ui.incident_map import build_page_map
 from dashboard.ui.outlook import pack_section
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
-from incidents.analytics import key_figures
-from incidents.analytics.timeseries import incident_series
 from incidents.auth import Permission
 from incidents.errors import IncidentsError
+from incidents.filtered import FilteredIncidents
 from incidents.i18n import N_, _, ngettext
 from incidents.i18n.formats import format_day, format_number, format_percent, format_timestamp
 from incidents.query import IncidentFilter
@@ -182,7 +181,7 @@ def _views() -> list[SavedView]:
 
 
 def _build_map(
-    view: SavedView, chosen: IncidentFilter, incidents: pd.DataFrame, db_url: str, version: int
+    view: SavedView, chosen: IncidentFilter, incidents: FilteredIncidents, db_url: str, version: int
 ) -> MapBuild:
     """The view's map: its layers on its filtered incidents, built as on the Map page."""
     return build_page_map(saved_views.view_options(view), chosen, incidents, db_url, version)
@@ -215,11 +214,11 @@ def _live(view: SavedView) -> None:
     chosen, data_range = _view_filter(view, db_url, version)
     assert chosen.since is not None and chosen.until is not None
     corridors = caching.active_corridors(db_url, version)
-    current, previous = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
+    shown = caching.filtered_incidents(db_url, version, chosen)
     retired = inactive_corridor_note(chosen, corridors)
     if retired:
         st.warning(retired, icon="⚠️")
-    figures = key_figures(current, previous)
+    figures = shown.key_figures()
     batches = caching.committed_batches(db_url, version)
     now = datetime.now().astimezone()
     new = _new_since_start(db_url, version)
@@ -251,8 +250,8 @@ def _live(view: SavedView) -> None:
         format_number(figures.civilian_events),
         _delta(figures.civilian_events_change_pct),
     )
-    components.demo_banner(current, demo_hidden=demo_hidden(db_url, version, chosen.sources))
-    build = _build_map(view, chosen, current, db_url, version)
+    components.demo_banner(shown.sources_shown(), demo_hidden=demo_hidden(db_url, version, chosen.sources))
+    build = _build_map(view, chosen, shown, db_url, version)
     position = {"center": view.center, "zoom": view.zoom} if view.center and view.zoom is not None else {}
     st_folium(
         build.map,
@@ -264,7 +263,7 @@ def _live(view: SavedView) -> None:
     )
     if build.note:
         st.caption(build.note)
-    series = incident_series(current, freq="W", by=None, measure="incidents")
+    series = shown.series(freq="W", by=None, measure="incidents")
     figure = build_timeline_figure(
         series, measure="incidents", rolling_window=None, developments=None, title=_("Incidents per week")
     )
@@ -273,15 +272,12 @@ def _live(view: SavedView) -> None:
     st.plotly_chart(figure, width="stretch", key="brief_timeline")
 
 
-def _view_rows(view: SavedView) -> pd.DataFrame:
-    """The incidents ``view`` shows now (the footer credits their sources)."""
+def _view_sources(view: SavedView) -> pd.DataFrame:
+    """The sources of the incidents ``view`` shows now (the footer credits them)."""
     db_url = caching.current_db_url()
     version = caching.get_store().data_version()
     chosen = view.incident_filter(DEFAULT_COUNTRIES).resolved(caching.incident_date_range(db_url, version))
-    current, _unused = apply_filter(
-        caching.analysis_frame(db_url, version), chosen, caching.active_corridors(db_url, version)
-    )
-    return current
+    return caching.filtered_incidents(db_url, version, chosen).sources_shown()
 
 
 def _delta(change: float | None) -> str | None:
@@ -302,13 +298,12 @@ def _render_hand_out(view: SavedView) -> None:
     chosen, _unused = _view_filter(view, db_url, version)
 
     def build() -> PreparedDownloads:
-        corridors = caching.active_corridors(db_url, version)
-        current, _previous = apply_filter(caching.analysis_frame(db_url, version), chosen, corridors)
-        fmap = _build_map(view, chosen, current, db_url, version).map
+        shown = caching.filtered_incidents(db_url, version, chosen)
+        fmap = _build_map(view, chosen, shown, db_url, version).map
         return prepare_downloads(
             store,
             chosen,
-            current,
+            shown.rows(),
             fmap=fmap,
             pack_title=view.title or view.name,
             country_names=caching.country_names_cached(),
@@ -418,6 +413,6 @@ with st.expander(_("Briefing settings and saved views"), expanded=False):
     _render_management(all_views)
 
 try:
-    components.attribution_footer(_view_rows(view))
+    components.attribution_footer(_view_sources(view))
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)

@@ -25,6 +25,7 @@ from dashboard.ui.context import PageData, load_page_data
 from dashboard.ui.download_panel import render_download_panel
 from dashboard.ui.incident_map import build_page_map
 from geodata.errors import GeodataError
+from incidents.analytics import incidents_by
 from incidents.analytics.overview import top_actor_groups
 from incidents.analytics.regions import unit_trend
 from incidents.errors import IncidentsError
@@ -145,7 +146,7 @@ def _level(value: object) -> Level:
 
 
 def _build_map(data: PageData, controls: Mapping[str, str | bool]) -> MapBuild:
-    return build_page_map(controls, data.filter, data.incidents, data.db_url, data.data_version)
+    return build_page_map(controls, data.filter, data.view, data.db_url, data.data_version)
 
 
 def _clicked_unit(result: dict[str, Any] | None) -> dict[str, str] | None:
@@ -245,18 +246,21 @@ except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
     st.stop()
 
-components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
+components.demo_banner(data.shown_sources, demo_hidden=data.demo_hidden)
 chosen = data.filter
 assert chosen.since is not None and chosen.until is not None  # load_page_data resolves the dates
 if data.empty:
     components.empty_state(chosen.countries, data.country_names)
 else:
-    demo_rows = int((data.incidents["source_dataset"] == "demo").sum())
+    by_source = incidents_by(data.view.summary(), "source_dataset")
     cols = st.columns(4)
-    cols[0].metric(_("Incidents"), format_number(len(data.incidents)))
-    cols[1].metric(_("Fatalities"), format_number(int(data.incidents["fatalities"].sum())))
-    cols[2].metric(_("Of which synthetic demo"), format_number(demo_rows))
-    cols[3].metric(_("Countries with incidents"), format_number(data.incidents["country_iso3"].nunique()))
+    cols[0].metric(_("Incidents"), format_number(data.view.count))
+    cols[1].metric(_("Fatalities"), format_number(data.view.key_figures().fatalities))
+    cols[2].metric(_("Of which synthetic demo"), format_number(int(by_source.get("demo", 0))))
+    cols[3].metric(
+        _("Countries with incidents"),
+        format_number(int((incidents_by(data.view.summary(), "country_iso3") > 0).sum())),
+    )
     st.caption(
         pgettext("period", "From {since} to {until} (inclusive).").format(
             since=format_day(chosen.since), until=format_day(chosen.until)
@@ -300,4 +304,4 @@ selected = st.session_state.get(KEY_SELECTED)
 if isinstance(selected, dict) and selected.get("level") in LEVEL_OPTIONS and selected.get("unit_code"):
     _drill_down(data, selected)
 
-components.attribution_footer(data.incidents)
+components.attribution_footer(data.shown_sources)

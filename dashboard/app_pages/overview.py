@@ -10,7 +10,6 @@ from dashboard.builders.charts import build_bar_figure
 from dashboard.ui import caching, components
 from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
-from incidents.analytics import key_figures, top_actor_groups, top_units
 from incidents.errors import IncidentsError
 from incidents.i18n import _
 from incidents.i18n.formats import format_day, format_number
@@ -44,11 +43,11 @@ st.caption(
 try:
     data = load_page_data()
     chosen = data.filter
-    figures = key_figures(data.incidents, data.previous)
+    figures = data.view.key_figures()
     if not data.empty:
-        regions = top_units(data.incidents, "admin1", TOP_N)
-        actors = top_actor_groups(data.incidents, TOP_N)
-        latest_ids = tables.latest_incident_ids(data.incidents)
+        regions = data.view.top_units("admin1", TOP_N)
+        actors = data.view.top_actor_groups(TOP_N)
+        latest_ids = data.view.latest_ids()
         details = caching.incident_details(data.db_url, data.data_version, latest_ids)
 except (IncidentsError, GeodataError) as exc:
     components.domain_error(exc)
@@ -67,7 +66,7 @@ st.caption(
         previous_until=format_day(prev_end),
     )
 )
-components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
+components.demo_banner(data.shown_sources, demo_hidden=data.demo_hidden)
 components.since_last_visit()
 
 
@@ -117,7 +116,7 @@ else:
         _(
             "The {shown} most recent of {total} incidents. "
             "Actor groups count the armed group involved: an army-versus-JNIM battle counts as JNIM."
-        ).format(shown=len(latest_ids), total=format_number(len(data.incidents)))
+        ).format(shown=len(latest_ids), total=format_number(figures.incidents))
     )
 
-components.attribution_footer(data.incidents)
+components.attribution_footer(data.shown_sources)

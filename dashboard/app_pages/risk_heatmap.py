@@ -12,7 +12,6 @@ from dashboard.builders.charts import build_heatmap_figure
 from dashboard.ui import caching, components
 from dashboard.ui.context import load_page_data
 from geodata.errors import GeodataError
-from incidents.analytics import region_month_matrix
 from incidents.errors import IncidentsError
 from incidents.i18n import N_, _
 from incidents.i18n.formats import format_day
@@ -94,7 +93,7 @@ if level == "admin2":
             "incidents in other countries are left out at this level."
         )
     )
-components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
+components.demo_banner(data.shown_sources, demo_hidden=data.demo_hidden)
 
 try:
     areas = caching.unit_areas(level)
@@ -106,9 +105,7 @@ months = pd.period_range(chosen.since, chosen.until, freq="M")
 matrix = (
     pd.DataFrame()
     if data.empty
-    else region_month_matrix(
-        data.incidents, level=level, measure=measure, areas=areas, sort=sort, months=months
-    )
+    else data.view.region_month_matrix(level=level, measure=measure, areas=areas, sort=sort, months=months)
 )
 if matrix.empty or matrix.shape[0] == 0:
     if data.empty:
@@ -145,4 +142,4 @@ st.page_link(
     label=_("For where incidents cluster on the ground, open the heat layer on the Map page."),
     icon="🗺️",
 )
-components.attribution_footer(data.incidents)
+components.attribution_footer(data.shown_sources)

@@ -12,7 +12,7 @@ from dashboard.ui import caching, components
 from dashboard.ui.context import load_page_data_and_developments
 from dashboard.ui.outlook import METHOD_NOTE, refusal, unit_outlook
 from geodata.errors import GeodataError
-from incidents.analytics import developments_in_range, incident_series
+from incidents.analytics import developments_in_range
 from incidents.errors import IncidentsError, OutlookDataError
 from incidents.i18n import N_, _
 from incidents.i18n.formats import format_day
@@ -95,12 +95,12 @@ st.caption(
         since=format_day(chosen.since), until=format_day(chosen.until)
     )
 )
-components.demo_banner(data.incidents, demo_hidden=data.demo_hidden)
+components.demo_banner(data.shown_sources, demo_hidden=data.demo_hidden)
 
 if data.empty:
     components.empty_state(chosen.countries, data.country_names, note="")
 else:
-    series = incident_series(data.incidents, freq=freq, by=stack, measure=measure)
+    series = data.view.series(freq=freq, by=stack, measure=measure)
     shown = (
         developments_in_range(developments, chosen.since, chosen.until, chosen.countries)
         if show_developments
@@ -162,4 +162,4 @@ else:
         )
     )
 
-components.attribution_footer(data.incidents)
+components.attribution_footer(data.shown_sources)

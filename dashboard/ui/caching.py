@@ -10,8 +10,10 @@ can never outlive the data it was built from: any committed import or undo bumps
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -19,14 +21,17 @@ import streamlit as st
 
 from geodata.areas import unit_areas_km2
 from geodata.boundaries import country_names, load_admin0, load_admin1, load_admin2
+from incidents.analytics import LATEST_COUNT
 from incidents.demo import demo_may_autoload, ensure_demo_loaded
+from incidents.filtered import DatabaseIncidents, DateGrain, FilteredIncidents, FrameIncidents
 from incidents.i18n import N_, LazyText
 from incidents.query import IncidentFilter
 from incidents.selection import apply_filter
-from incidents.settings import DISPLAY_SIMPLIFY_DEG
+from incidents.settings import DISPLAY_SIMPLIFY_DEG, query_answers
 from incidents.sources import SourceStatus, date_span, of_sources, source_status
 from incidents.store import IncidentStore, open_store, resolve_db_url
 from incidents.store.developments import list_developments
+from incidents.store.filtered_sql import answers_in_sql
 
 if TYPE_CHECKING:
     from dashboard.builders.outlook_data import OutlookRun
@@ -143,6 +148,94 @@ def filtered_rows(
     return current.copy(deep=False), previous.copy(deep=False)
 
 
+def filtered_incidents(db_url: str, data_version: int, chosen: IncidentFilter) -> FilteredIncidents:
+    """The incidents of ``chosen`` (dates resolved) as the pages ask for them.
+
+    Answered by the database when ``SAHEL_QUERIES`` says so (the default on PostgreSQL) and it
+    can (a corridor filter needs PostGIS), else by the shared in-memory rows
+    (:func:`filtered_rows`). Either way the answers are kept per filter and store version for
+    every session.
+    """
+    store = _open_store(db_url)
+    if query_answers(store.backend) == "database" and answers_in_sql(store, chosen):
+        key = _AnswerKey(db_url, store.incidents_version(), data_version, repr(chosen))
+        return _CachedDatabaseIncidents(store, chosen, active_corridors(db_url, data_version), key)
+    current, previous = filtered_rows(db_url, data_version, chosen)
+    return FrameIncidents(current, previous)
+
+
+def answers_from_database(db_url: str) -> bool:
+    """Whether the filtered pages' figures come from SQL (``SAHEL_QUERIES``; the default on PostgreSQL)."""
+    return query_answers(_open_store(db_url).backend) == "database"
+
+
+class _AnswerKey(NamedTuple):
+    """What a database answer depends on: the store, both versions (corridor edits bump
+    ``data_version``) and the filter."""
+
+    db_url: str
+    incidents_version: int
+    data_version: int
+    filter_key: str
+
+
+@dataclass(frozen=True)
+class _CachedDatabaseIncidents(DatabaseIncidents):
+    """:class:`DatabaseIncidents` whose three reads are cached here for every session."""
+
+    key: _AnswerKey | None = None
+
+    def _answer_key(self) -> _AnswerKey:
+        assert self.key is not None  # filtered_incidents always sets it
+        return self.key
+
+    def grouped(
+        self,
+        keys: Sequence[str],
+        dates: DateGrain | None = None,
+        previous: bool = False,
+        points: bool = False,
+    ) -> pd.DataFrame:
+        if points:  # up to one row per incident: shared, not copied per caller
+            return _points_answer(self._answer_key(), tuple(keys), self).copy(deep=False)
+        return _grouped_answer(self._answer_key(), tuple(keys), dates, previous, self)
+
+    def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
+        return _latest_answer(self._answer_key(), n, self)
+
+    def rows(self) -> pd.DataFrame:
+        return _rows_answer(self._answer_key(), self).copy(deep=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)
+def _grouped_answer(
+    key: _AnswerKey,
+    keys: tuple[str, ...],
+    dates: DateGrain | None,
+    previous: bool,
+    _view: DatabaseIncidents,
+) -> pd.DataFrame:
+    """A few hundred grouped rows: a data cache (each caller gets its own copy)."""
+    return DatabaseIncidents.grouped(_view, keys, dates, previous)
+
+
+@st.cache_resource(show_spinner=False, max_entries=FILTERED_ENTRIES, ttl=3600)
+def _points_answer(key: _AnswerKey, keys: tuple[str, ...], _view: DatabaseIncidents) -> pd.DataFrame:
+    """Incidents grouped by point (as many rows as points): shared like :func:`_rows_answer`."""
+    return DatabaseIncidents.grouped(_view, keys, points=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=3600)
+def _latest_answer(key: _AnswerKey, n: int, _view: DatabaseIncidents) -> tuple[str, ...]:
+    return DatabaseIncidents.latest_ids(_view, n)
+
+
+@st.cache_resource(show_spinner=LazyText(N_("Loading incidents…")), max_entries=FILTERED_ENTRIES, ttl=3600)
+def _rows_answer(key: _AnswerKey, _view: DatabaseIncidents) -> pd.DataFrame:
+    """The rows a page draws (shared like :func:`filtered_rows`' frames: callers get lazy copies)."""
+    return DatabaseIncidents.rows(_view)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def key_developments_cached(db_url: str, data_version: int) -> pd.DataFrame:
     """Key developments held in the store; ``data_version`` is only a cache key (an edit bumps it)."""
@@ -200,7 +293,12 @@ def source_frame(db_url: str, data_version: int, sources: tuple[str, ...]) -> pd
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def source_date_range(db_url: str, data_version: int, sources: tuple[str, ...]) -> tuple[date, date] | None:
-    """First and last event date of the selected sources (presets and "as of" count from the last)."""
+    """First and last event date of the selected sources (presets and "as of" count from the last).
+
+    Asked of the database when it answers the pages, so they never load the analysis frame.
+    """
+    if answers_from_database(db_url):
+        return _open_store(db_url).date_range(sources)
     return date_span(source_frame(db_url, data_version, sources))
 
 

@@ -1,8 +1,10 @@
 """What every analysis page starts from: the store, the filter, and the filtered incidents.
 
 Pages call :func:`load_page_data` once; it draws the shared sidebar filters and returns
-the frames the page needs. Filtering is in memory on the cached analysis frame, so a
-filter change costs milliseconds even with a million stored incidents.
+the filtered incidents as a :class:`incidents.filtered.FilteredIncidents`: figures from the
+shared in-memory rows (SQLite) or from the database (PostgreSQL), the same either way
+(``caching.filtered_incidents``). Pages ask it for their figures and read ``incidents`` (every
+matching row) only when they draw each point.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dashboard.ui.filters import FilterOptions, current_filter, render_filters
 from geodata.boundaries import DEFAULT_COUNTRIES
 from geodata.errors import GeodataError
 from incidents.errors import IncidentsError
+from incidents.filtered import FilteredIncidents
 from incidents.i18n import _
 from incidents.query import IncidentFilter
 from incidents.selection import apply_filter
@@ -43,13 +46,22 @@ class PageData:
     country_names: dict[str, str]
     data_range: tuple[date, date] | None
     filter: IncidentFilter  # dates resolved
-    incidents: pd.DataFrame  # filtered analysis frame
-    previous: pd.DataFrame  # same filter, the period of equal length just before
+    view: FilteredIncidents  # the filtered incidents: figures, and rows on demand
     sources: SourceStatus  # real rows stored? demo rows? (the banner and the default sources)
 
     @property
+    def incidents(self) -> pd.DataFrame:
+        """Every matching row's analysis columns: read from the database on demand when it answers."""
+        return self.view.rows()
+
+    @property
+    def shown_sources(self) -> pd.DataFrame:
+        """The sources of the rows shown (the demo notice and the credits), without reading every row."""
+        return self.view.sources_shown()
+
+    @property
     def empty(self) -> bool:
-        return self.incidents.empty
+        return self.view.count == 0
 
     @property
     def analysis(self) -> pd.DataFrame:
@@ -111,8 +123,8 @@ def load_page_data() -> PageData:
     if chosen.sources != before:  # the source widget changed this run: count dates from the new choice
         data_range = caching.source_date_range(db_url, version, chosen.sources)
         chosen = chosen.resolved(data_range)
-    current, previous = caching.filtered_rows(db_url, version, chosen)
-    return PageData(store, db_url, version, names, data_range, chosen, current, previous, status)
+    view = caching.filtered_incidents(db_url, version, chosen)
+    return PageData(store, db_url, version, names, data_range, chosen, view, status)
 
 
 def selected_sources(db_url: str, data_version: int) -> tuple[str, ...]:

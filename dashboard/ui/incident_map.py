@@ -23,6 +23,7 @@ from dashboard.builders.maps import MapBuild, MapOptions, build_map
 from dashboard.builders.risk_map import UnitMapBase
 from dashboard.ui import caching, components
 from incidents.analytics.regions import unit_summary
+from incidents.filtered import FilteredIncidents
 from incidents.i18n import _, ngettext
 from incidents.i18n.formats import format_day, format_number
 from incidents.query import IncidentFilter
@@ -94,7 +95,8 @@ def map_options(
     db_url: str,
     data_version: int,
 ) -> MapOptions:
-    """The map's options from the page options (widget keys), the resolved filter and its incidents.
+    """The map's options from the page options (widget keys), the resolved filter and its incidents
+    (rows, or the database's grouped :meth:`~incidents.filtered.FilteredIncidents.summary`).
 
     Credits are left to :func:`build_page_map`, which knows the rows shown.
     """
@@ -135,24 +137,25 @@ def map_options(
     )
 
 
-def shown_rows(incidents: pd.DataFrame, db_url: str, data_version: int) -> pd.DataFrame:
-    """The rows the map draws: the canonical rows (actors, notes, source for the popups) when
-    markers are drawn, else the analysis columns (hexagons need no popups)."""
-    if len(incidents) <= MAP_MAX_POINTS:
-        return caching.incident_details(db_url, data_version, tuple(incidents["incident_id"]))
-    return incidents
+def shown_rows(incidents: FilteredIncidents, db_url: str, data_version: int) -> pd.DataFrame:
+    """What the map draws: the canonical rows (actors, notes, source for the popups) when
+    markers are drawn, else the points (hexagons and heat need no popups; from the database,
+    incidents at one point come as one row with their count)."""
+    if incidents.count <= MAP_MAX_POINTS:
+        return caching.incident_details(db_url, data_version, tuple(incidents.rows()["incident_id"]))
+    return incidents.map_points()
 
 
 def build_page_map(
     page_options: Mapping[str, str | bool],
     chosen: IncidentFilter,
-    incidents: pd.DataFrame,
+    incidents: FilteredIncidents,
     db_url: str,
     data_version: int,
 ) -> MapBuild:
-    """The incident map of a page: ``incidents`` filtered by ``chosen`` (dates resolved), the
+    """The incident map of a page: ``incidents`` (filtered by ``chosen``, dates resolved), the
     layers of ``page_options``, the store's boundaries and active corridors."""
-    options = map_options(page_options, chosen, incidents, db_url, data_version)
+    options = map_options(page_options, chosen, incidents.summary(), db_url, data_version)
     shown = shown_rows(incidents, db_url, data_version)
     admin0, admin1 = caching.map_boundaries()
     return build_map(
@@ -160,7 +163,7 @@ def build_page_map(
         admin0=admin0,
         admin1=admin1[admin1["iso3"].isin(chosen.countries)],
         corridors=caching.map_corridors(db_url, data_version),
-        options=replace(options, credits=components.credits_of(shown)),
+        options=replace(options, credits=components.credits_of(incidents.sources_shown())),
     )
 
 

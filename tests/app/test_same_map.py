@@ -26,6 +26,7 @@ from dashboard.ui.incident_map import build_page_map
 from dashboard.ui.saved_views import MAP_OPTION_DEFAULTS, build_query, layers_of, view_options
 from geodata.boundaries import DEFAULT_COUNTRIES
 from incidents.auth import LOCAL_ADMIN
+from incidents.filtered import FrameIncidents
 from incidents.query import IncidentFilter
 from incidents.selection import apply_filter
 from incidents.sources import date_span
@@ -66,7 +67,7 @@ def _maps(
     """(Map page map, Briefing page map) of one view saved from ``controls``."""
     frame = store.load_analysis_frame()
     chosen = CHOSEN.resolved(date_span(frame))
-    current, _ = apply_filter(frame, chosen, active_corridor_segments(store))
+    current = FrameIncidents(*apply_filter(frame, chosen, active_corridor_segments(store)))
     version = store.data_version()
     page_options = {**MAP_OPTION_DEFAULTS, **controls}
     name = "same-map-" + "-".join(f"{k}-{v}" for k, v in sorted(controls.items()))
