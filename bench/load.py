@@ -464,6 +464,13 @@ def main() -> None:
     )
     add_backend_arguments(parser)
     parser.add_argument(
+        "--answers",
+        choices=("auto", "memory", "database"),
+        default="auto",
+        help="SAHEL_QUERIES of the servers: who computes the filtered pages' figures (auto: the "
+        "database on PostgreSQL, memory on SQLite)",
+    )
+    parser.add_argument(
         "--views",
         type=int,
         choices=range(1, len(VIEW_QUERIES) + 1),
@@ -475,6 +482,7 @@ def main() -> None:
     if args.instances > 1 and args.backend == "sqlite":
         parser.error("two instances share a PostgreSQL store: add --backend postgresql")
 
+    from incidents.settings import query_answers
     from tests.servers import app_servers
 
     started = time.perf_counter()
@@ -484,7 +492,8 @@ def main() -> None:
     ):
         store, fill_s = fill_store(args.rows, db_url)
         store.close()
-        with app_servers(db_url, Path(tmp), count=args.instances) as servers:
+        answers = {"SAHEL_QUERIES": args.answers}
+        with app_servers(db_url, Path(tmp), count=args.instances, env_extra=answers) as servers:
             pids = _server_pids(servers)
             with MemorySampler(pids) as memory:
                 urls = [server.url for server in servers]
@@ -502,6 +511,7 @@ def main() -> None:
         "rows": args.rows,
         "instances": args.instances,
         "client": args.client,
+        "answers": query_answers(args.backend, {"SAHEL_QUERIES": args.answers}),
         "think_s": args.think if args.client == "protocol" else None,
         "ramp_s": args.ramp if args.client == "protocol" else None,
         "views": args.views if args.client == "protocol" else None,
