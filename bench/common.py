@@ -126,6 +126,17 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_answers_argument(parser: argparse.ArgumentParser) -> None:
+    """``--answers auto|memory|database``: who computes the filtered pages' figures (``SAHEL_QUERIES``)."""
+    parser.add_argument(
+        "--answers",
+        choices=("auto", "memory", "database"),
+        default="auto",
+        help="who computes the filtered pages' figures, as SAHEL_QUERIES (auto: the database on "
+        "PostgreSQL, memory on SQLite)",
+    )
+
+
 @contextlib.contextmanager
 def bench_store_url(backend: str, folder: Path, pg_url: str | None = None) -> Iterator[str]:
     """The URL of a new, empty store: a SQLite file in ``folder``, or a fresh schema on the

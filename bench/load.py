@@ -55,7 +55,7 @@ from google.protobuf.message import DecodeError
 # The wire format only (protobuf classes), to read the server's messages: no Streamlit UI here.
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251
 
-from bench.common import Sampler, add_backend_arguments, bench_store_url, fill_store
+from bench.common import Sampler, add_answers_argument, add_backend_arguments, bench_store_url, fill_store
 
 #: Sidebar menu entries a session cycles through, the heading each page shows and its address.
 PAGES = (
@@ -463,13 +463,7 @@ def main() -> None:
         help="protocol client: the N sessions arrive evenly over this many seconds (0: all at once)",
     )
     add_backend_arguments(parser)
-    parser.add_argument(
-        "--answers",
-        choices=("auto", "memory", "database"),
-        default="auto",
-        help="SAHEL_QUERIES of the servers: who computes the filtered pages' figures (auto: the "
-        "database on PostgreSQL, memory on SQLite)",
-    )
+    add_answers_argument(parser)
     parser.add_argument(
         "--views",
         type=int,

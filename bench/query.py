@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd
 
-from bench.common import add_backend_arguments, bench_store_url, fill_store, peak_rss_mb
+from bench.common import add_answers_argument, add_backend_arguments, bench_store_url, fill_store, peak_rss_mb
 
 POINT_LIMIT = 10_000  # incidents.settings.MAP_MAX_POINTS, as the Map page uses
 
@@ -168,13 +168,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=2, help="passes over the filter list")
     add_backend_arguments(parser)
-    parser.add_argument(
-        "--answers",
-        choices=("auto", "memory", "database"),
-        default="auto",
-        help="who computes the figures, as SAHEL_QUERIES (auto: the database on PostgreSQL, "
-        "memory on SQLite)",
-    )
+    add_answers_argument(parser)
     args = parser.parse_args()
     from incidents.settings import query_answers
 

@@ -13,20 +13,21 @@ they draw every point, for the rows. Two answers, the same figures:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy import ColumnElement
 
 from geodata.corridors import CorridorsLike
 from incidents.analytics import (
-    INCIDENT_COUNT,
     LATEST_COUNT,
     KeyFigures,
     incident_series,
+    incident_total,
     key_figures,
     latest_incident_ids,
     region_month_matrix,
@@ -56,17 +57,57 @@ SUMMARY_KEYS: tuple[str, ...] = (
 )
 
 
-class FilteredIncidents(Protocol):
-    """The incidents of one filter (its period) and of the period just before it."""
+class FilteredIncidents(ABC):
+    """The incidents of one filter (its period) and of the period just before it.
+
+    Every figure comes from three frames an answer gives (:meth:`summary`, :meth:`_previous`,
+    :meth:`_dated`): rows, or rows grouped by the database with their
+    :data:`~incidents.analytics.INCIDENT_COUNT`; the analytics read both alike.
+    """
+
+    @abstractmethod
+    def summary(self) -> pd.DataFrame:
+        """The period's incidents by unit, actor group and source (rows, or groups weighted by
+        :data:`~incidents.analytics.INCIDENT_COUNT`): what the analytics need without dates."""
+
+    @abstractmethod
+    def _previous(self) -> pd.DataFrame:
+        """The previous period's incidents (totals are all that is read of them)."""
+
+    @abstractmethod
+    def _dated(self, keys: Sequence[str], grain: DateGrain) -> pd.DataFrame:
+        """The period's incidents with their ``event_date`` (the day, or the month's first day)
+        and the columns ``keys``."""
+
+    @abstractmethod
+    def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
+        """Ids of the ``n`` newest incidents (ties: the larger id first)."""
+
+    @abstractmethod
+    def map_points(self) -> pd.DataFrame:
+        """``longitude``, ``latitude`` and ``fatalities`` of every matching incident (rows, or
+        incidents at the same point grouped with their count): hexagons and heat."""
+
+    @abstractmethod
+    def rows(self) -> pd.DataFrame:
+        """Every matching row's analysis columns (pages that draw or list each incident)."""
 
     @property
-    def count(self) -> int: ...
+    def count(self) -> int:
+        return incident_total(self.summary())
 
-    def key_figures(self) -> KeyFigures: ...
+    def key_figures(self) -> KeyFigures:
+        return key_figures(self.summary(), self._previous())
 
-    def top_units(self, level: Level, n: int) -> pd.DataFrame: ...
+    def top_units(self, level: Level, n: int) -> pd.DataFrame:
+        return top_units(self.summary(), level, n)
 
-    def top_actor_groups(self, n: int) -> pd.DataFrame: ...
+    def top_actor_groups(self, n: int) -> pd.DataFrame:
+        return top_actor_groups(self.summary(), n)
+
+    def sources_shown(self) -> pd.DataFrame:
+        """``source_dataset`` and ``batch_id`` of the rows shown, each pair at least once (credits)."""
+        return self.summary()
 
     def series(
         self,
@@ -74,7 +115,10 @@ class FilteredIncidents(Protocol):
         freq: Literal["W", "M"],
         by: Literal["event_type", "actor_group", "country_iso3"] | None,
         measure: Literal["incidents", "fatalities"],
-    ) -> pd.DataFrame: ...
+    ) -> pd.DataFrame:
+        # Days for weeks: weeks start on Monday, which SQL dialects disagree on.
+        dated = self._dated(() if by is None else (by,), "month" if freq == "M" else "day")
+        return incident_series(dated, freq=freq, by=by, measure=measure)
 
     def region_month_matrix(
         self,
@@ -84,81 +128,31 @@ class FilteredIncidents(Protocol):
         areas: pd.Series,
         sort: Literal["total", "name", "recent"],
         months: pd.PeriodIndex | None = None,
-    ) -> pd.DataFrame: ...
-
-    def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]: ...
-
-    def summary(self) -> pd.DataFrame:
-        """The period's incidents by unit, actor group and source (rows, or groups weighted by
-        :data:`~incidents.analytics.INCIDENT_COUNT`): what the analytics need without dates."""
-        ...
-
-    def map_points(self) -> pd.DataFrame:
-        """``longitude``, ``latitude`` and ``fatalities`` of every matching incident (rows, or
-        incidents at the same point grouped with their count): hexagons and heat."""
-        ...
-
-    def sources_shown(self) -> pd.DataFrame:
-        """``source_dataset`` and ``batch_id`` of the rows shown, each pair at least once (credits)."""
-        ...
-
-    def rows(self) -> pd.DataFrame:
-        """Every matching row's analysis columns (pages that draw each point)."""
-        ...
+    ) -> pd.DataFrame:
+        dated = self._dated((f"{level}_code", f"{level}_name", "country_iso3"), "month")
+        return region_month_matrix(dated, level=level, measure=measure, areas=areas, sort=sort, months=months)
 
 
 @dataclass(frozen=True)
-class FrameIncidents:
+class FrameIncidents(FilteredIncidents):
     """The answer from rows filtered in memory (``current``, ``previous``: :func:`apply_filter`'s pair)."""
 
     current: pd.DataFrame
     previous: pd.DataFrame
 
-    @property
-    def count(self) -> int:
-        return len(self.current)
+    def summary(self) -> pd.DataFrame:
+        return self.current
 
-    def key_figures(self) -> KeyFigures:
-        return key_figures(self.current, self.previous)
+    def _previous(self) -> pd.DataFrame:
+        return self.previous
 
-    def top_units(self, level: Level, n: int) -> pd.DataFrame:
-        return top_units(self.current, level, n)
-
-    def top_actor_groups(self, n: int) -> pd.DataFrame:
-        return top_actor_groups(self.current, n)
-
-    def series(
-        self,
-        *,
-        freq: Literal["W", "M"],
-        by: Literal["event_type", "actor_group", "country_iso3"] | None,
-        measure: Literal["incidents", "fatalities"],
-    ) -> pd.DataFrame:
-        return incident_series(self.current, freq=freq, by=by, measure=measure)
-
-    def region_month_matrix(
-        self,
-        *,
-        level: Level,
-        measure: Literal["incidents", "fatalities", "rate"],
-        areas: pd.Series,
-        sort: Literal["total", "name", "recent"],
-        months: pd.PeriodIndex | None = None,
-    ) -> pd.DataFrame:
-        return region_month_matrix(
-            self.current, level=level, measure=measure, areas=areas, sort=sort, months=months
-        )
+    def _dated(self, keys: Sequence[str], grain: DateGrain) -> pd.DataFrame:
+        return self.current
 
     def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
         return latest_incident_ids(self.current, n)
 
-    def summary(self) -> pd.DataFrame:
-        return self.current
-
     def map_points(self) -> pd.DataFrame:
-        return self.current
-
-    def sources_shown(self) -> pd.DataFrame:
         return self.current
 
     def rows(self) -> pd.DataFrame:
@@ -166,7 +160,7 @@ class FrameIncidents:
 
 
 @dataclass(frozen=True)
-class DatabaseIncidents:
+class DatabaseIncidents(FilteredIncidents):
     """The answer from the database: every figure from grouped rows, rows only when asked for.
 
     Subclass and override :meth:`grouped`, :meth:`latest_ids` and :meth:`rows` to cache them
@@ -197,53 +191,17 @@ class DatabaseIncidents:
         """The period's incidents grouped by :data:`SUMMARY_KEYS` (one scan serves the Overview)."""
         return self.grouped(SUMMARY_KEYS)
 
-    @property
-    def count(self) -> int:
-        return int(self.summary()[INCIDENT_COUNT].sum())
+    def _previous(self) -> pd.DataFrame:
+        return self.grouped((), previous=True)
 
-    def key_figures(self) -> KeyFigures:
-        return key_figures(self.summary(), self.grouped((), previous=True))
-
-    def top_units(self, level: Level, n: int) -> pd.DataFrame:
-        return top_units(self.summary(), level, n)
-
-    def top_actor_groups(self, n: int) -> pd.DataFrame:
-        return top_actor_groups(self.summary(), n)
-
-    def series(
-        self,
-        *,
-        freq: Literal["W", "M"],
-        by: Literal["event_type", "actor_group", "country_iso3"] | None,
-        measure: Literal["incidents", "fatalities"],
-    ) -> pd.DataFrame:
-        # Days, not weeks, from the database: weeks start on Monday, which SQL dialects disagree on.
-        grain: DateGrain = "month" if freq == "M" else "day"
-        grouped = self.grouped(() if by is None else (by,), grain)
-        return incident_series(grouped, freq=freq, by=by, measure=measure)
-
-    def region_month_matrix(
-        self,
-        *,
-        level: Level,
-        measure: Literal["incidents", "fatalities", "rate"],
-        areas: pd.Series,
-        sort: Literal["total", "name", "recent"],
-        months: pd.PeriodIndex | None = None,
-    ) -> pd.DataFrame:
-        grouped = self.grouped((f"{level}_code", f"{level}_name", "country_iso3"), "month")
-        return region_month_matrix(
-            grouped, level=level, measure=measure, areas=areas, sort=sort, months=months
-        )
+    def _dated(self, keys: Sequence[str], grain: DateGrain) -> pd.DataFrame:
+        return self.grouped(keys, grain)
 
     def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
         return self.store.newest_incident_ids(self._where(), n)
 
     def map_points(self) -> pd.DataFrame:
         return self.grouped((), points=True)
-
-    def sources_shown(self) -> pd.DataFrame:
-        return self.summary()
 
     def rows(self) -> pd.DataFrame:
         return self.store.load_analysis_frame(where=self._where())

@@ -120,21 +120,10 @@ def test_every_page_figure_is_the_same_from_the_database(filled: IncidentStore) 
             for measure in ("incidents", "fatalities", "rate"):
                 for sort in ("total", "name", "recent"):
                     for wanted in (months, None):
+                        asked = {"level": level, "measure": measure, "sort": sort, "months": wanted}
                         pd.testing.assert_frame_equal(
-                            database.region_month_matrix(
-                                level=level,
-                                measure=measure,
-                                areas=unit_areas_km2(level),
-                                sort=sort,
-                                months=wanted,
-                            ),
-                            memory.region_month_matrix(
-                                level=level,
-                                measure=measure,
-                                areas=unit_areas_km2(level),
-                                sort=sort,
-                                months=wanted,
-                            ),
+                            database.region_month_matrix(areas=unit_areas_km2(level), **asked),
+                            memory.region_month_matrix(areas=unit_areas_km2(level), **asked),
                         )
         assert incident_credits(database.sources_shown(), batches) == incident_credits(
             memory.sources_shown(), batches
