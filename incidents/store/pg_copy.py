@@ -21,6 +21,7 @@ from typing import Any, Final
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from psycopg.copy import QueuedLibpqWriter
 
 from incidents.store import schema
 from incidents.store.arrow_rows import incident_rows_table
@@ -28,6 +29,8 @@ from incidents.store.labels import encode_labels
 
 #: Chunks handed to the thread and not yet sent: the caller waits beyond this (bounded memory).
 MAX_WAITING: Final = 1
+#: Rows per piece of CSV handed to the connection's sending thread.
+COPY_PIECE_ROWS: Final = 16_384
 
 _STOP: Final = object()
 
@@ -40,10 +43,9 @@ def copy_incident_rows(conn: Any, frame: pd.DataFrame, batch_key: int) -> None:
     """
     labels = encode_labels(conn, frame)
     table = incident_rows_table(frame, labels, batch_key, booleans=True)
-    sink = pa.BufferOutputStream()
     # Strings are quoted and NULLs written as nothing: COPY's CSV reads an unquoted empty
     # field as NULL and "" as an empty string, so both survive.
-    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False, batch_size=65_536))
+    options = pa_csv.WriteOptions(include_header=False, batch_size=COPY_PIECE_ROWS)
     preparer = conn.dialect.identifier_preparer
     columns = ", ".join(preparer.quote(name) for name in table.column_names)
     # Arrow writes UTF-8 whatever the connection's client encoding: say so, or a server set to
@@ -52,8 +54,13 @@ def copy_incident_rows(conn: Any, frame: pd.DataFrame, batch_key: int) -> None:
     sql = f"COPY {table_name} ({columns}) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        with cursor.copy(sql) as copy:
-            copy.write(memoryview(sink.getvalue()))
+        # Piece by piece through psycopg's queued writer: its own thread sends a piece while
+        # Arrow writes the next (both release the GIL), so the server parses as the CSV is made.
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+            for piece in table.to_batches(max_chunksize=COPY_PIECE_ROWS):
+                sink = pa.BufferOutputStream()
+                pa_csv.write_csv(piece, sink, options)
+                copy.write(memoryview(sink.getvalue()))
     finally:
         cursor.close()
 
