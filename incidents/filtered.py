@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_
 
 from geodata.corridors import CorridorsLike
 from incidents.analytics import (
@@ -33,10 +33,11 @@ from incidents.analytics import (
     region_month_matrix,
     top_actor_groups,
     top_units,
+    unit_trend,
 )
 from incidents.query import IncidentFilter
 from incidents.store import IncidentStore
-from incidents.store.filtered_sql import filter_condition, filter_texts
+from incidents.store.filtered_sql import filter_condition, filter_texts, unit_condition
 
 __all__ = ["SOURCE_KEYS", "DatabaseIncidents", "FilteredIncidents", "FrameIncidents"]
 
@@ -91,6 +92,14 @@ class FilteredIncidents(ABC):
     @abstractmethod
     def rows(self) -> pd.DataFrame:
         """Every matching row's analysis columns (pages that draw or list each incident)."""
+
+    @abstractmethod
+    def within(self, level: Level, code: str) -> FilteredIncidents:
+        """The same incidents, of one admin unit only (a region clicked on the map)."""
+
+    def unit_trend(self, level: Level, code: str) -> pd.DataFrame:
+        """Incidents and fatalities per month in one unit (:func:`incidents.analytics.unit_trend`)."""
+        return unit_trend(self._dated((f"{level}_code",), "month"), level, code, "M")
 
     @property
     def count(self) -> int:
@@ -158,6 +167,14 @@ class FrameIncidents(FilteredIncidents):
     def rows(self) -> pd.DataFrame:
         return self.current
 
+    def within(self, level: Level, code: str) -> FrameIncidents:
+        def of_unit(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[
+                frame[f"{level}_code"].astype("string").eq(code).to_numpy(dtype=bool, na_value=False)
+            ]
+
+        return FrameIncidents(of_unit(self.current), of_unit(self.previous))
+
 
 @dataclass(frozen=True)
 class DatabaseIncidents(FilteredIncidents):
@@ -170,6 +187,7 @@ class DatabaseIncidents(FilteredIncidents):
     store: IncidentStore
     filter: IncidentFilter  # dates resolved
     corridors: CorridorsLike = field(default=None, repr=False)
+    unit: tuple[Level, str] | None = None  # (level, code): one admin unit only (:meth:`within`)
 
     def grouped(
         self,
@@ -184,8 +202,10 @@ class DatabaseIncidents(FilteredIncidents):
         return self.store.grouped_incidents(self._where(period), tuple(keys), dates, points=points)
 
     def _where(self, period: tuple[date, date] | None = None) -> ColumnElement[bool]:
-        label_ids = self.store.label_ids(filter_texts(self.filter))
-        return filter_condition(self.filter, self.corridors, label_ids, period, self.store.postgis_schema())
+        unit_texts = () if self.unit is None else (self.unit[1],)
+        label_ids = self.store.label_ids((*filter_texts(self.filter), *unit_texts))
+        where = filter_condition(self.filter, self.corridors, label_ids, period, self.store.postgis_schema())
+        return where if self.unit is None else and_(where, unit_condition(*self.unit, label_ids))
 
     def summary(self) -> pd.DataFrame:
         """The period's incidents grouped by :data:`SUMMARY_KEYS` (one scan serves the Overview)."""
@@ -205,3 +225,6 @@ class DatabaseIncidents(FilteredIncidents):
 
     def rows(self) -> pd.DataFrame:
         return self.store.load_analysis_frame(where=self._where())
+
+    def within(self, level: Level, code: str) -> DatabaseIncidents:
+        return replace(self, unit=(level, code))

@@ -26,8 +26,6 @@ from dashboard.ui.download_panel import render_download_panel
 from dashboard.ui.incident_map import build_page_map
 from geodata.errors import GeodataError
 from incidents.analytics import incidents_by
-from incidents.analytics.overview import top_actor_groups
-from incidents.analytics.regions import unit_trend
 from incidents.errors import IncidentsError
 from incidents.i18n import N_, _, pgettext
 from incidents.i18n.formats import format_day, format_number
@@ -202,29 +200,30 @@ def _drill_down(data: PageData, selected: dict[str, str]) -> None:
     head, button = st.columns([5, 1])
     head.subheader(_("{unit}: {name}").format(unit=_(UNIT_NOUNS[level]), name=name))
     button.button(_("Clear selection"), key=KEY_CLEAR, on_click=_clear_selection, width="stretch")
-    in_unit = data.incidents[data.incidents[f"{level}_code"].astype(str) == code]
-    if in_unit.empty:
+    in_unit = data.view.within(level, code)  # from the database, only this unit's groups and ids
+    count = in_unit.count
+    if count == 0:
         st.info(_("No incidents in {place} match the current filters.").format(place=name), icon="ℹ️")
         return
-    deaths = int(in_unit["fatalities"].sum())
+    deaths = int(in_unit.summary()["fatalities"].sum())
     st.caption(
         _("{incidents} incidents and {deaths} fatalities in the filtered period.").format(
-            incidents=format_number(len(in_unit)), deaths=format_number(deaths)
+            incidents=format_number(count), deaths=format_number(deaths)
         )
     )
-    trend = unit_trend(data.incidents, level, code, "M")
+    trend = in_unit.unit_trend(level, code)
     components.trend_chart(
         trend, _("{place}: incidents and fatalities per month").format(place=name), "map_unit_trend"
     )
     left, right = st.columns([1, 2])
     left.markdown("**" + _("Top actor groups") + "**")
-    groups = _code_labels(top_actor_groups(in_unit, TOP_ACTOR_GROUPS))
+    groups = _code_labels(in_unit.top_actor_groups(TOP_ACTOR_GROUPS))
     left.dataframe(tables.display_columns(groups), hide_index=True, width="stretch")
-    latest = in_unit.sort_values("event_date", ascending=False, kind="stable").head(LATEST_INCIDENTS)
-    details = caching.incident_details(data.db_url, data.data_version, tuple(latest["incident_id"]))
+    latest = in_unit.latest_ids(LATEST_INCIDENTS)
+    details = caching.incident_details(data.db_url, data.data_version, latest)
     if "event_date" in details.columns:
         details = details.sort_values("event_date", ascending=False, kind="stable")
-    right.markdown("**" + _("Latest {n} incidents").format(n=min(LATEST_INCIDENTS, len(in_unit))) + "**")
+    right.markdown("**" + _("Latest {n} incidents").format(n=min(LATEST_INCIDENTS, count)) + "**")
     # st.dataframe renders cell text as text: notes from imported files cannot inject HTML.
     right.dataframe(
         tables.display_columns(_code_labels(details[[c for c in DETAIL_COLUMNS if c in details.columns]])),
@@ -255,7 +254,7 @@ else:
     by_source = incidents_by(data.view.summary(), "source_dataset")
     cols = st.columns(4)
     cols[0].metric(_("Incidents"), format_number(data.view.count))
-    cols[1].metric(_("Fatalities"), format_number(data.view.key_figures().fatalities))
+    cols[1].metric(_("Fatalities"), format_number(int(data.view.summary()["fatalities"].sum())))
     cols[2].metric(_("Of which synthetic demo"), format_number(int(by_source.get("demo", 0))))
     cols[3].metric(
         _("Countries with incidents"),

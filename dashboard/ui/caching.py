@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -159,7 +159,7 @@ def filtered_incidents(db_url: str, data_version: int, chosen: IncidentFilter) -
     store = _open_store(db_url)
     if query_answers(store.backend) == "database" and answers_in_sql(store, chosen):
         key = _AnswerKey(db_url, store.incidents_version(), data_version, repr(chosen))
-        return _CachedDatabaseIncidents(store, chosen, active_corridors(db_url, data_version), key)
+        return _CachedDatabaseIncidents(store, chosen, active_corridors(db_url, data_version), key=key)
     current, previous = filtered_rows(db_url, data_version, chosen)
     return FrameIncidents(current, previous)
 
@@ -205,6 +205,12 @@ class _CachedDatabaseIncidents(DatabaseIncidents):
 
     def rows(self) -> pd.DataFrame:
         return _rows_answer(self._answer_key(), self).copy(deep=False)
+
+    def within(self, level: Literal["admin1", "admin2"], code: str) -> _CachedDatabaseIncidents:
+        key = self._answer_key()
+        return replace(
+            self, unit=(level, code), key=key._replace(filter_key=f"{key.filter_key}|{level}={code}")
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=512, ttl=3600)

@@ -13,6 +13,7 @@ from incidents.analytics._common import (
     check_choice,
     period_numbers,
     period_starts,
+    row_counts,
     unit_totals,
 )
 
@@ -79,13 +80,15 @@ def unit_trend(
             }
         )
     fatalities = frame["fatalities"].to_numpy(dtype=np.float64)[in_unit][known]
+    counts = row_counts(frame)
+    weights = None if counts is None else counts[in_unit][known]
     first = int(numbers.min())
     offsets = numbers - first
     size = int(offsets.max()) + 1
     return pd.DataFrame(
         {
             "period_start": period_starts(np.arange(first, first + size, dtype=np.int64), freq),
-            "incidents": np.bincount(offsets, minlength=size).astype(np.int64),
+            "incidents": np.rint(np.bincount(offsets, weights=weights, minlength=size)).astype(np.int64),
             "fatalities": np.rint(np.bincount(offsets, weights=fatalities, minlength=size)).astype(np.int64),
         }
     )

@@ -23,7 +23,7 @@ from incidents.query import IncidentFilter
 from incidents.store import schema
 from incidents.store.sql import IncidentStore, day_number
 
-__all__ = ["answers_in_sql", "filter_condition", "filter_texts"]
+__all__ = ["answers_in_sql", "filter_condition", "filter_texts", "unit_condition"]
 
 #: WGS 84: the store's longitudes and latitudes, and the corridor buffers'.
 _WGS84 = 4326
@@ -88,6 +88,13 @@ def filter_condition(
             raise ValueError("the corridor filter in SQL needs PostGIS: answer it in memory")
         parts.append(_near_corridor(chosen.corridor_id, chosen.corridor_km, corridors, postgis_schema))
     return and_(true(), *parts)
+
+
+def unit_condition(level: str, code: str, label_ids: Mapping[str, int]) -> ColumnElement[bool]:
+    """The rows of one admin unit (``level``: admin1 or admin2; ``label_ids`` holds ``code``'s id)."""
+    if level not in ("admin1", "admin2"):
+        raise ValueError(f"unknown unit level {level!r}; allowed: ['admin1', 'admin2']")
+    return _label_in(schema.incident_rows.c[f"{level}_code"], (code,), label_ids)
 
 
 def _label_in(column: Any, texts: Sequence[str], label_ids: Mapping[str, int]) -> ColumnElement[bool]:

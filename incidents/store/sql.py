@@ -859,7 +859,9 @@ class IncidentStore:
         measures = [func.count().label("n"), func.sum(table.c.fatalities).label("f"), civilian.label("c")]
         query = select(*groups, *measures).where(where)
         if groups:
-            query = query.group_by(*(literal_column(name) for name in names))
+            # By the expressions, not their labels: a label that is also a column's name
+            # (``event_day`` for the month) would group by the column.
+            query = query.group_by(*(getattr(group, "element", group) for group in groups))
         with self._engine.connect() as conn:
             _no_jit(conn)
             rows = [row for row in _fetch_rows(conn, query) if row[-3]]  # no match: one row of 0

@@ -73,6 +73,26 @@ def test_each_filtered_page_shows_the_same_from_the_database(
     assert from_database[0] != from_database[1], "the country filter changed them"
 
 
+@pytest.mark.parametrize("level", ["admin1", "admin2"])
+def test_a_clicked_units_drill_down_is_the_same_from_the_database(
+    level: str, pg_app: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with opened_store(pg_app) as store:
+        codes = store.load_analysis_frame([f"{level}_code"])[f"{level}_code"].astype(str)
+    code = str(codes[codes.str.startswith("ML")].value_counts().index[0])  # the busiest Malian unit
+    shown = {}
+    for answers in ("database", "memory"):
+        monkeypatch.setenv("SAHEL_QUERIES", answers)
+        at = new_app()
+        at.session_state["map_selected_unit"] = {"level": level, "unit_code": code, "label": code}
+        at.run()
+        at.switch_page(MAP_PAGE).run()
+        assert_clean(at)
+        assert len(at.get("plotly_chart")) == 1, "the unit's trend"
+        shown[answers] = _shown(at)
+    assert shown["database"] == shown["memory"]
+
+
 def test_auto_asks_postgresql_and_a_bad_setting_is_explained(
     pg_app: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

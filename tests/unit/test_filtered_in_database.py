@@ -158,6 +158,23 @@ def test_the_map_draws_the_same_hexagons_and_heat_from_grouped_points(filled: In
         assert heat_layer(points, mode)[0].data == heat_layer(memory.map_points(), mode)[0].data
 
 
+def test_one_units_figures_are_the_same_from_the_database(filled: IncidentStore) -> None:
+    chosen = _filters(filled)[0]
+    memory, database = _pair(filled, chosen)
+    for level in ("admin1", "admin2"):
+        busiest = memory.top_units(level, 3)["unit_code"].astype(str)
+        for code in (*busiest, "XX-none"):
+            one_memory, one_database = memory.within(level, code), database.within(level, code)
+            assert one_database.count == one_memory.count, (level, code)
+            assert one_database.key_figures() == one_memory.key_figures()
+            pd.testing.assert_frame_equal(
+                one_database.unit_trend(level, code), one_memory.unit_trend(level, code)
+            )
+            pd.testing.assert_frame_equal(one_database.top_actor_groups(8), one_memory.top_actor_groups(8))
+            assert one_database.latest_ids(10) == one_memory.latest_ids(10)
+        assert 0 < memory.within(level, busiest.iloc[0]).count < memory.count
+
+
 def test_the_previous_period_counts_the_days_just_before(filled: IncidentStore) -> None:
     chosen = _filters(filled)[0]
     assert chosen.since is not None
@@ -201,6 +218,7 @@ def test_grouping_refuses_a_column_that_is_not_a_category(filled: IncidentStore)
 def test_grouped_months_start_on_the_first_day(filled: IncidentStore) -> None:
     chosen = IncidentFilter(countries=("MLI", "BFA", "NER"), preset="all").resolved(filled.date_range())
     grouped = DatabaseIncidents(filled, chosen).grouped(("event_type",), "month")
+    assert not grouped.duplicated(["event_type", "event_date"]).any(), "one row per type and month"
     days = pd.DatetimeIndex(grouped["event_date"])
     assert (days.day == 1).all() and len(days.unique()) > 12
     assert int(grouped[INCIDENT_COUNT].sum()) == DatabaseIncidents(filled, chosen).count
