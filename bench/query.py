@@ -79,10 +79,17 @@ def answering(store: Any, chosen: Any, answers: str, frame: Callable[[], pd.Data
     answered: dict[Any, pd.DataFrame] = {}  # a page run's answers, as dashboard/ui/caching.py keeps them
 
     class Memoised(DatabaseIncidents):
-        def grouped(self, keys: Any, dates: Any = None, previous: bool = False, points: bool = False) -> Any:
-            key = (tuple(keys), dates, previous, points)
+        def grouped(
+            self,
+            keys: Any,
+            dates: Any = None,
+            previous: bool = False,
+            points: bool = False,
+            both: bool = False,
+        ) -> Any:
+            key = (tuple(keys), dates, previous, points, both)
             if key not in answered:
-                answered[key] = DatabaseIncidents.grouped(self, keys, dates, previous, points)
+                answered[key] = DatabaseIncidents.grouped(self, keys, dates, previous, points, both)
             return answered[key]
 
     return Memoised(store, chosen), 0.0

@@ -195,11 +195,20 @@ class DatabaseIncidents(FilteredIncidents):
         dates: DateGrain | None = None,
         previous: bool = False,
         points: bool = False,
+        both: bool = False,
     ) -> pd.DataFrame:
         """The matching incidents grouped by ``keys`` (and by day or month, or point), of the
-        filter's period or the one before it: :meth:`IncidentStore.grouped_incidents`."""
+        filter's period, the one before it, or ``both`` (with ``before_split``, true for the
+        one before): :meth:`IncidentStore.grouped_incidents`."""
+        since, until = self.filter.since, self.filter.until
+        assert since is not None and until is not None  # the filter's dates are resolved
         period = self.filter.previous_period() if previous else None
-        return self.store.grouped_incidents(self._where(period), tuple(keys), dates, points=points)
+        if both:
+            period = (self.filter.previous_period()[0], until)
+        split = since if both else None
+        return self.store.grouped_incidents(
+            self._where(period), tuple(keys), dates, points=points, split=split
+        )
 
     def _where(self, period: tuple[date, date] | None = None) -> ColumnElement[bool]:
         unit_texts = () if self.unit is None else (self.unit[1],)
@@ -208,11 +217,17 @@ class DatabaseIncidents(FilteredIncidents):
         return where if self.unit is None else and_(where, unit_condition(*self.unit, label_ids))
 
     def summary(self) -> pd.DataFrame:
-        """The period's incidents grouped by :data:`SUMMARY_KEYS` (one scan serves the Overview)."""
-        return self.grouped(SUMMARY_KEYS)
+        """The period's incidents grouped by :data:`SUMMARY_KEYS`: one scan, shared with the
+        previous period's totals, serves the Overview."""
+        return self._of_period(before=False)
 
     def _previous(self) -> pd.DataFrame:
-        return self.grouped((), previous=True)
+        return self._of_period(before=True)
+
+    def _of_period(self, *, before: bool) -> pd.DataFrame:
+        both = self.grouped(SUMMARY_KEYS, both=True)
+        kept = both[both["before_split"].to_numpy(dtype=bool) == before]
+        return kept.drop(columns="before_split").reset_index(drop=True)
 
     def _dated(self, keys: Sequence[str], grain: DateGrain) -> pd.DataFrame:
         return self.grouped(keys, grain)

@@ -195,10 +195,11 @@ class _CachedDatabaseIncidents(DatabaseIncidents):
         dates: DateGrain | None = None,
         previous: bool = False,
         points: bool = False,
+        both: bool = False,
     ) -> pd.DataFrame:
         if points:  # up to one row per incident: shared, not copied per caller
             return _points_answer(self._answer_key(), tuple(keys), self).copy(deep=False)
-        return _grouped_answer(self._answer_key(), tuple(keys), dates, previous, self)
+        return _grouped_answer(self._answer_key(), tuple(keys), dates, previous, both, self)
 
     def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
         return _latest_answer(self._answer_key(), n, self)
@@ -219,10 +220,11 @@ def _grouped_answer(
     keys: tuple[str, ...],
     dates: DateGrain | None,
     previous: bool,
+    both: bool,
     _view: DatabaseIncidents,
 ) -> pd.DataFrame:
     """A few hundred grouped rows: a data cache (each caller gets its own copy)."""
-    return DatabaseIncidents.grouped(_view, keys, dates, previous)
+    return DatabaseIncidents.grouped(_view, keys, dates, previous, both=both)
 
 
 @st.cache_resource(show_spinner=False, max_entries=FILTERED_ENTRIES, ttl=3600)

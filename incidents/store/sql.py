@@ -832,12 +832,14 @@ class IncidentStore:
         dates: Literal["day", "month"] | None = None,
         *,
         points: bool = False,
+        split: date | None = None,
     ) -> pd.DataFrame:
         """The incidents matching ``where``, counted by the database per distinct ``keys``.
 
         ``keys`` are analysis category columns (``admin1_code``, ``event_type``, ``batch_id``…);
         ``dates`` adds ``event_date``: the day, or the first day of the month; ``points`` adds
-        ``longitude`` and ``latitude`` (incidents at the same point, for a map). One row per
+        ``longitude`` and ``latitude`` (incidents at the same point, for a map); ``split`` adds
+        ``before_split`` (dated before that day: two periods from one scan). One row per
         group with :data:`incidents.analytics.INCIDENT_COUNT` incidents, their summed
         ``fatalities`` and how many targeted civilians (``civilian_targeting``): the analytics
         give the same figures from it as from the rows, and a page reads hundreds of groups
@@ -855,6 +857,9 @@ class IncidentStore:
         if points:
             groups.extend((table.c.longitude, table.c.latitude))
             names.extend(("longitude", "latitude"))
+        if split is not None:
+            groups.append(case((table.c.event_day < day_number(split), 1), else_=0).label("before_split"))
+            names.append("before_split")
         civilian = func.sum(case((table.c.civilian_targeting, 1), else_=0))
         measures = [func.count().label("n"), func.sum(table.c.fatalities).label("f"), civilian.label("c")]
         query = select(*groups, *measures).where(where)
@@ -870,6 +875,8 @@ class IncidentStore:
             frame = _analysis_frame_from_codes(
                 conn, columns, [*analysis, *(["longitude", "latitude"] * points)]
             )
+        if split is not None:
+            frame["before_split"] = columns["before_split"].astype(np.int64).astype(bool)
         sums = np.array([row[-3:] for row in rows], dtype=np.int64).reshape(-1, 3)
         frame[INCIDENT_COUNT] = sums[:, 0]
         frame["fatalities"] = sums[:, 1]
