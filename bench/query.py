@@ -79,17 +79,10 @@ def answering(store: Any, chosen: Any, answers: str, frame: Callable[[], pd.Data
     answered: dict[Any, pd.DataFrame] = {}  # a page run's answers, as dashboard/ui/caching.py keeps them
 
     class Memoised(DatabaseIncidents):
-        def grouped(
-            self,
-            keys: Any,
-            dates: Any = None,
-            previous: bool = False,
-            points: bool = False,
-            both: bool = False,
-        ) -> Any:
-            key = (tuple(keys), dates, previous, points, both)
+        def grouped(self, keys: Any, dates: Any = None, previous: bool = False, both: bool = False) -> Any:
+            key = (tuple(keys), dates, previous, both)
             if key not in answered:
-                answered[key] = DatabaseIncidents.grouped(self, keys, dates, previous, points, both)
+                answered[key] = DatabaseIncidents.grouped(self, keys, dates, previous, both)
             return answered[key]
 
     return Memoised(store, chosen), 0.0

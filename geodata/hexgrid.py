@@ -106,15 +106,15 @@ _DENSE_MAX: int = 20_000_000
 
 
 def _cell_sums(
-    q: np.ndarray, r: np.ndarray, w: np.ndarray, n: np.ndarray | None = None
+    q: np.ndarray, r: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Non-empty cells sorted by (q, r), their point counts (``n`` per position) and weight sums."""
+    """Non-empty cells sorted by (q, r), with their point counts and weight sums."""
     q0, r0 = int(q.min()), int(r.min())
     width = int(r.max()) - r0 + 1
     span = (int(q.max()) - q0 + 1) * width
     if span <= _DENSE_MAX:
         flat = (q - q0) * width + (r - r0)
-        counts = np.bincount(flat, weights=n, minlength=span)
+        counts = np.bincount(flat, minlength=span)
         sums = np.bincount(flat, weights=w, minlength=span)
         cells = np.flatnonzero(counts)
         return cells // width + q0, cells % width + r0, counts[cells], sums[cells]
@@ -122,7 +122,7 @@ def _cell_sums(
     key = (q << 32) + (r + (1 << 31))
     inverse_idx, uniq = pd.factorize(key, sort=True)
     uniq = np.asarray(uniq, dtype=np.int64)
-    counts = np.bincount(inverse_idx, weights=n, minlength=uniq.size)
+    counts = np.bincount(inverse_idx, minlength=uniq.size)
     sums = np.bincount(inverse_idx, weights=w, minlength=uniq.size)
     return uniq >> 32, (uniq & 0xFFFFFFFF) - (1 << 31), counts, sums
 
@@ -132,20 +132,14 @@ def _centres_m(q: np.ndarray, r: np.ndarray, size_m: float) -> tuple[np.ndarray,
 
 
 def hexbin(
-    lon: ArrayLike,
-    lat: ArrayLike,
-    *,
-    size_km: float,
-    weights: ArrayLike | None = None,
-    counts: ArrayLike | None = None,
+    lon: ArrayLike, lat: ArrayLike, *, size_km: float, weights: ArrayLike | None = None
 ) -> pd.DataFrame:
     """Count points (and sum ``weights``) per hexagon of ``size_km``; one row per non-empty cell.
 
     Columns: ``hex_id`` (``"<size>km:<q>:<r>"``, stable for a given size), ``lon``/``lat`` of
     the cell centre (WGS84), ``count``, ``weight_sum`` (equals ``count`` without weights).
-    ``counts``: how many points each position stands for (positions grouped beforehand, as the
-    database does); None, one each. Points with a missing coordinate are skipped, missing
-    weights count as 0. Sorted by hex_id's axial coordinates, so the output is deterministic.
+    Points with a missing coordinate are skipped, missing weights count as 0. Sorted by
+    hex_id's axial coordinates, so the output is deterministic.
     """
     size_m = _check_size(size_km) * 1000.0
     lon_a = np.asarray(lon, dtype=float).ravel()
@@ -159,13 +153,9 @@ def hexbin(
         if w.shape != lon_a.shape:
             raise ValueError(f"weights and lon differ in length: {w.size} != {lon_a.size}")
         w = np.nan_to_num(w, nan=0.0)
-    n = None if counts is None else np.asarray(counts, dtype=float).ravel()
-    if n is not None and n.shape != lon_a.shape:
-        raise ValueError(f"counts and lon differ in length: {n.size} != {lon_a.size}")
     ok = np.isfinite(lon_a) & np.isfinite(lat_a)
     if not ok.all():
         lon_a, lat_a, w = lon_a[ok], lat_a[ok], w[ok]
-        n = None if n is None else n[ok]
     if lon_a.size == 0:
         return pd.DataFrame(
             {
@@ -179,7 +169,7 @@ def hexbin(
     _forward, inverse = _transformers()
     x, y = project_metric(lon_a, lat_a)
     q, r = _axial(x, y, size_m)
-    uq, ur, cell_counts, sums = _cell_sums(q, r, w, n)
+    uq, ur, counts, sums = _cell_sums(q, r, w)
     cx, cy = _centres_m(uq, ur, size_m)
     clon, clat = inverse.transform(cx, cy)
     label = f"{size_km:g}km"
@@ -189,7 +179,7 @@ def hexbin(
             "hex_id": hex_ids,
             "lon": np.asarray(clon, dtype=float),
             "lat": np.asarray(clat, dtype=float),
-            "count": np.rint(cell_counts).astype(np.int64),
+            "count": counts.astype(np.int64),
             "weight_sum": sums.astype(float),
         }
     )

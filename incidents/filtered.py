@@ -86,8 +86,8 @@ class FilteredIncidents(ABC):
 
     @abstractmethod
     def map_points(self) -> pd.DataFrame:
-        """``longitude``, ``latitude`` and ``fatalities`` of every matching incident (rows, or
-        incidents at the same point grouped with their count): hexagons and heat."""
+        """``longitude``, ``latitude`` and ``fatalities`` of every matching incident: what a
+        map's hexagons and heat layer draw (the database sends only these columns)."""
 
     @abstractmethod
     def rows(self) -> pd.DataFrame:
@@ -194,10 +194,9 @@ class DatabaseIncidents(FilteredIncidents):
         keys: Sequence[str],
         dates: DateGrain | None = None,
         previous: bool = False,
-        points: bool = False,
         both: bool = False,
     ) -> pd.DataFrame:
-        """The matching incidents grouped by ``keys`` (and by day or month, or point), of the
+        """The matching incidents grouped by ``keys`` (and by day or month), of the
         filter's period, the one before it, or ``both`` (with ``before_split``, true for the
         one before): :meth:`IncidentStore.grouped_incidents`."""
         since, until = self.filter.since, self.filter.until
@@ -206,9 +205,7 @@ class DatabaseIncidents(FilteredIncidents):
         if both:
             period = (self.filter.previous_period()[0], until)
         split = since if both else None
-        return self.store.grouped_incidents(
-            self._where(period), tuple(keys), dates, points=points, split=split
-        )
+        return self.store.grouped_incidents(self._where(period), tuple(keys), dates, split=split)
 
     def _where(self, period: tuple[date, date] | None = None) -> ColumnElement[bool]:
         unit_texts = () if self.unit is None else (self.unit[1],)
@@ -236,7 +233,7 @@ class DatabaseIncidents(FilteredIncidents):
         return self.store.newest_incident_ids(self._where(), n)
 
     def map_points(self) -> pd.DataFrame:
-        return self.grouped((), points=True)
+        return self.store.load_map_points(self._where())
 
     def rows(self) -> pd.DataFrame:
         return self.store.load_analysis_frame(where=self._where())

@@ -31,7 +31,6 @@ from folium.template import Template
 
 from dashboard.builders.map_elements import esc
 from geodata.hexgrid import hex_corners, hexbin
-from incidents.analytics import row_counts
 from incidents.i18n import N_, _, current_language, ngettext
 from incidents.i18n.formats import format_number
 from incidents.risk.index import RISK_LEVEL_LABELS
@@ -213,8 +212,7 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
         title = _("Heat: fatalities")
         name = _("{layer} (fatality-weighted)").format(layer=_(LAYER_HEAT))
     else:
-        counts = row_counts(frame)  # incidents per row when the database grouped them by point
-        weights = np.ones(lon.size) if counts is None else counts
+        weights = np.ones(lon.size)
         title = _("Heat: incident density")
         name = _("{layer} (incident count)").format(layer=_(LAYER_HEAT))
     cells, cell = heat_cells(lon, lat, weights)
@@ -245,10 +243,7 @@ def heat_layer(frame: pd.DataFrame, mode: str) -> tuple[HeatMap, str]:
 
 def hexagon_aggregation(frame: pd.DataFrame, size_km: float) -> tuple[pd.DataFrame, float]:
     """:func:`geodata.hexgrid.hexbin` of the incidents (fatalities as weights), coarsened until
-    at most :data:`HEX_MAX_CELLS` cells are non-empty; returns the cells and the size used.
-
-    ``frame`` holds one row per incident or, from the database, one per point with its
-    :data:`~incidents.analytics.INCIDENT_COUNT` (the same cells either way)."""
+    at most :data:`HEX_MAX_CELLS` cells are non-empty; returns the cells and the size used."""
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     weights = (
@@ -256,9 +251,8 @@ def hexagon_aggregation(frame: pd.DataFrame, size_km: float) -> tuple[pd.DataFra
         if "fatalities" in frame.columns
         else None
     )
-    counts = row_counts(frame)
     while True:
-        cells = hexbin(lon, lat, size_km=size_km, weights=weights, counts=counts)
+        cells = hexbin(lon, lat, size_km=size_km, weights=weights)
         if len(cells) <= HEX_MAX_CELLS:
             return cells, size_km
         size_km *= 2

@@ -69,7 +69,6 @@ from dashboard.builders.map_markers import (
     marker_callback,
 )
 from dashboard.builders.map_towns import add_town_labels
-from incidents.analytics import incident_total
 from incidents.credits import SourceCredit
 from incidents.i18n import N_, _, ngettext
 from incidents.i18n.formats import format_number
@@ -619,7 +618,7 @@ def build_map(
         heat_map.add_to(m)
         legend.append(section)
 
-    n = incident_total(incidents)  # grouped by point (from the database): the sum of their counts
+    n = len(incidents)
     aggregated = n > o.max_points
     if aggregated or o.hexagons:
         cells, size = hexagon_aggregation(incidents, o.hex_size_km)

@@ -194,11 +194,8 @@ class _CachedDatabaseIncidents(DatabaseIncidents):
         keys: Sequence[str],
         dates: DateGrain | None = None,
         previous: bool = False,
-        points: bool = False,
         both: bool = False,
     ) -> pd.DataFrame:
-        if points:  # up to one row per incident: shared, not copied per caller
-            return _points_answer(self._answer_key(), tuple(keys), self).copy(deep=False)
         return _grouped_answer(self._answer_key(), tuple(keys), dates, previous, both, self)
 
     def latest_ids(self, n: int = LATEST_COUNT) -> tuple[str, ...]:
@@ -206,6 +203,9 @@ class _CachedDatabaseIncidents(DatabaseIncidents):
 
     def rows(self) -> pd.DataFrame:
         return _rows_answer(self._answer_key(), self).copy(deep=False)
+
+    def map_points(self) -> pd.DataFrame:
+        return _points_answer(self._answer_key(), self).copy(deep=False)
 
     def within(self, level: Literal["admin1", "admin2"], code: str) -> _CachedDatabaseIncidents:
         key = self._answer_key()
@@ -228,9 +228,9 @@ def _grouped_answer(
 
 
 @st.cache_resource(show_spinner=False, max_entries=FILTERED_ENTRIES, ttl=3600)
-def _points_answer(key: _AnswerKey, keys: tuple[str, ...], _view: DatabaseIncidents) -> pd.DataFrame:
-    """Incidents grouped by point (as many rows as points): shared like :func:`_rows_answer`."""
-    return DatabaseIncidents.grouped(_view, keys, points=True)
+def _points_answer(key: _AnswerKey, _view: DatabaseIncidents) -> pd.DataFrame:
+    """Every matching incident's point (a map above its marker limit): shared like :func:`_rows_answer`."""
+    return DatabaseIncidents.map_points(_view)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=3600)

@@ -1,4 +1,5 @@
-"""PostgreSQL batches sent with ``COPY`` from Arrow-written CSV, on a writer thread.
+"""PostgreSQL ``COPY`` both ways: batches sent from Arrow-written CSV on a writer thread, and
+large numeric answers read back as CSV that Arrow parses (:func:`read_numbers`).
 
 Why: building one Python tuple per cell for the driver's ``write_row`` made sending the rows
 most of a million-row import on PostgreSQL (1.7 times the naive baseline), and the import
@@ -132,3 +133,29 @@ class CopyThread:
     def _raise_error(self) -> None:
         if self._error is not None:
             raise self._error
+
+
+def read_numbers(conn: Any, query: Any, types: dict[str, pa.DataType]) -> dict[str, Any]:
+    """The columns of ``query`` (numbers, named and typed by ``types`` in select order) as numpy
+    arrays, read with ``COPY (query) TO STDOUT`` on ``conn``, inside its transaction.
+
+    Why: a map of millions of incidents reads one row per point; the driver's Python tuples
+    took about 3 s per million rows, Arrow parses the same rows as CSV in a fraction of that.
+    Parameters are bound by psycopg on the client (``COPY`` takes none on the server).
+    """
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    sink = pa.BufferOutputStream()
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
+            for block in copy:
+                sink.write(block)
+    finally:
+        cursor.close()
+    names = list(types)
+    table = pa_csv.read_csv(
+        sink.getvalue(),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        convert_options=pa_csv.ConvertOptions(column_types=types),
+    )
+    return {name: table[name].to_numpy() for name in names}
