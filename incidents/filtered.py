@@ -188,6 +188,9 @@ class DatabaseIncidents(FilteredIncidents):
     filter: IncidentFilter  # dates resolved
     corridors: CorridorsLike = field(default=None, repr=False)
     unit: tuple[Level, str] | None = None  # (level, code): one admin unit only (:meth:`within`)
+    #: Each period's summary, split once: a page run asks for it five to ten times (figures, banner,
+    #: credits, the map's shading) and a view lives for one run.
+    _periods: dict[bool, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def grouped(
         self,
@@ -222,9 +225,14 @@ class DatabaseIncidents(FilteredIncidents):
         return self._of_period(before=True)
 
     def _of_period(self, *, before: bool) -> pd.DataFrame:
-        both = self.grouped(SUMMARY_KEYS, both=True)
-        kept = both[both["before_split"].to_numpy(dtype=bool) == before]
-        return kept.drop(columns="before_split").reset_index(drop=True)
+        if not self._periods:
+            both = self.grouped(SUMMARY_KEYS, both=True)
+            earlier = both["before_split"].to_numpy(dtype=bool)
+            for flag in (False, True):
+                self._periods[flag] = (
+                    both[earlier == flag].drop(columns="before_split").reset_index(drop=True)
+                )
+        return self._periods[before].copy(deep=False)  # copy-on-write: a caller's change stays its own
 
     def _dated(self, keys: Sequence[str], grain: DateGrain) -> pd.DataFrame:
         return self.grouped(keys, grain)
