@@ -180,8 +180,8 @@ class FrameIncidents(FilteredIncidents):
 class DatabaseIncidents(FilteredIncidents):
     """The answer from the database: every figure from grouped rows, rows only when asked for.
 
-    Subclass and override :meth:`grouped`, :meth:`latest_ids` and :meth:`rows` to cache them
-    (the dashboard does, in one place); the figures are built on those three.
+    Subclass and override its four reads (:meth:`grouped`, :meth:`latest_ids`, :meth:`map_points`,
+    :meth:`rows`) to cache them (the dashboard does, in one place); every figure is built on them.
     """
 
     store: IncidentStore

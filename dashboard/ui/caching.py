@@ -181,7 +181,7 @@ class _AnswerKey(NamedTuple):
 
 @dataclass(frozen=True)
 class _CachedDatabaseIncidents(DatabaseIncidents):
-    """:class:`DatabaseIncidents` whose three reads are cached here for every session."""
+    """:class:`DatabaseIncidents` whose four reads are cached here for every session."""
 
     key: _AnswerKey | None = None
 
