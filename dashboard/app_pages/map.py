@@ -251,15 +251,13 @@ assert chosen.since is not None and chosen.until is not None  # load_page_data r
 if data.empty:
     components.empty_state(chosen.countries, data.country_names)
 else:
-    by_source = incidents_by(data.view.summary(), "source_dataset")
+    summary = data.view.summary()
     cols = st.columns(4)
     cols[0].metric(_("Incidents"), format_number(data.view.count))
-    cols[1].metric(_("Fatalities"), format_number(int(data.view.summary()["fatalities"].sum())))
-    cols[2].metric(_("Of which synthetic demo"), format_number(int(by_source.get("demo", 0))))
-    cols[3].metric(
-        _("Countries with incidents"),
-        format_number(int((incidents_by(data.view.summary(), "country_iso3") > 0).sum())),
-    )
+    cols[1].metric(_("Fatalities"), format_number(int(summary["fatalities"].sum())))
+    demo_rows = int(incidents_by(summary, "source_dataset").get("demo", 0))
+    cols[2].metric(_("Of which synthetic demo"), format_number(demo_rows))
+    cols[3].metric(_("Countries with incidents"), format_number(len(incidents_by(summary, "country_iso3"))))
     st.caption(
         pgettext("period", "From {since} to {until} (inclusive).").format(
             since=format_day(chosen.since), until=format_day(chosen.until)

@@ -139,8 +139,7 @@ def map_options(
 
 def shown_rows(incidents: FilteredIncidents, db_url: str, data_version: int) -> pd.DataFrame:
     """What the map draws: the canonical rows (actors, notes, source for the popups) when
-    markers are drawn, else the points (hexagons and heat need no popups; from the database,
-    incidents at one point come as one row with their count)."""
+    markers are drawn, else each incident's point and fatalities (hexagons and heat need no popups)."""
     if incidents.count <= MAP_MAX_POINTS:
         return caching.incident_details(db_url, data_version, tuple(incidents.rows()["incident_id"]))
     return incidents.map_points()

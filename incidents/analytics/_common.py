@@ -68,10 +68,15 @@ def incident_total(frame: pd.DataFrame) -> int:
 
 def incidents_by(frame: pd.DataFrame, column: str) -> pd.Series:
     """Incidents per value of ``column`` (rows, or a pre-grouped frame's counts), values that occur only."""
+    codes, labels = encode(frame[column])
+    valid = codes >= 0
     counts = row_counts(frame)
-    weights = np.ones(len(frame)) if counts is None else counts
-    totals = pd.Series(weights, index=frame[column].astype("string").to_numpy()).groupby(level=0).sum()
-    return totals[totals > 0].round().astype(np.int64)
+    totals = np.bincount(
+        codes[valid], weights=None if counts is None else counts[valid], minlength=len(labels)
+    )
+    present = np.flatnonzero(totals)
+    found = pd.Series(np.rint(totals[present]).astype(np.int64), index=labels[present].astype(str))
+    return found.sort_index()
 
 
 def first_positions(codes: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:

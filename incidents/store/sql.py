@@ -670,7 +670,8 @@ class IncidentStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.url: URL = engine.url
-        self._postgis_schema: str | None
+        self._postgis_schema: str | None = None
+        self._postgis_looked_up = False
 
     @property
     def engine(self) -> Engine:
@@ -892,9 +893,9 @@ class IncidentStore:
             if self.backend == "postgresql":
                 return pd.DataFrame(read_numbers(conn, query, types))
             rows = _fetch_rows(conn, query)
-        table_ = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        values = np.array(rows, dtype=np.float64).reshape(-1, 3)
         return pd.DataFrame(
-            {"longitude": table_[:, 0], "latitude": table_[:, 1], "fatalities": table_[:, 2].astype(np.int64)}
+            {"longitude": values[:, 0], "latitude": values[:, 1], "fatalities": values[:, 2].astype(np.int64)}
         )
 
     def newest_incident_ids(self, where: ColumnElement[bool], n: int) -> tuple[str, ...]:
@@ -933,7 +934,7 @@ class IncidentStore:
         """
         if self.backend != "postgresql":
             return None
-        if not hasattr(self, "_postgis_schema"):
+        if not self._postgis_looked_up:
             query: Any = literal_column(
                 "(SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
                 " WHERE e.extname = 'postgis')"
@@ -941,6 +942,7 @@ class IncidentStore:
             with self._engine.connect() as conn:
                 found = conn.execute(select(query)).scalar_one_or_none()
             self._postgis_schema = None if found is None else str(found)
+            self._postgis_looked_up = True
         return self._postgis_schema
 
     def load_incident_details(self, incident_ids: Sequence[str]) -> pd.DataFrame:
